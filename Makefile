@@ -1,0 +1,78 @@
+# Devolve. `make run` to try it on this machine, `make test` to check it; `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+
+# The GOV.UK Frontend release that govuk-frontend-jinja 4.1.0 targets. The tarball comes from
+# the npm registry and is checked against the registry's published integrity before use.
+GOVUK_FRONTEND_VERSION := 6.3.0
+GOVUK_FRONTEND_INTEGRITY := sha512-cXIQxm5PHCsbic47GXZrVBZhAeeshTLRL6ZBKilLsR6rMCjJuWb7Fruq0VUNMBJFlJk/srsRj/q8d5bM9cgKoA==
+STATIC := app/static/govuk
+
+.PHONY: help run test install install-dev assets db demo lint format bench bench-tally clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime ## Create .venv and install what the app needs
+
+install-dev: $(VENV)/.dev ## Create .venv and install the app, test and bench tools
+
+$(STATIC)/VERSION: Makefile
+	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  (cd "$$tmp" && npm pack --silent govuk-frontend@$(GOVUK_FRONTEND_VERSION) >/dev/null 2>&1); \
+	  tgz=$$(ls "$$tmp"/govuk-frontend-*.tgz); \
+	  got="sha512-$$(openssl dgst -sha512 -binary "$$tgz" | base64 -w0)"; \
+	  if [ "$$got" != "$(GOVUK_FRONTEND_INTEGRITY)" ]; then echo "govuk-frontend tarball integrity mismatch" >&2; exit 1; fi; \
+	  tar -xzf "$$tgz" -C "$$tmp"; \
+	  rm -rf $(STATIC); mkdir -p $(STATIC); \
+	  cp -R "$$tmp"/package/dist/govuk/. $(STATIC)/; \
+	  echo $(GOVUK_FRONTEND_VERSION) > $@
+	@echo "GOV.UK Frontend $(GOVUK_FRONTEND_VERSION) copied to $(STATIC)"
+
+assets: $(STATIC)/VERSION ## Copy GOV.UK Frontend's CSS, JS, fonts and images into app/static
+
+db: $(VENV)/.runtime ## Migrate the database (SQLite under instance/ unless DATABASE_URL is set)
+	$(FLASK) db upgrade
+
+demo: db ## Load the demo councils, rounds and accounts (safe to repeat)
+	$(FLASK) seed-demo
+
+run: $(VENV)/.runtime assets demo ## Install everything and serve the demo on 127.0.0.1:$(PORT)
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.dev assets ## Install everything and run the whole test suite
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+lint: $(VENV)/.dev ## Check style with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev ## Format the code with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: bench-tally ## Run every benchmark
+
+bench-tally: $(VENV)/.dev ## Time votes against pabutools on the pabulib elections
+	$(BIN)/python bench/tally.py
+
+clean: ## Remove the virtualenv, built assets and the local database
+	rm -rf $(VENV) $(STATIC) instance .pytest_cache
