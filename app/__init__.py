@@ -1,0 +1,113 @@
+"""The Devolve web application: ``create_app`` builds it, nothing happens at import time."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import Config, config_from_env
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` is a config class, or a mapping of settings laid over the class that
+    DEVOLVE_ENV chooses (development by default); ``None`` takes the environment's class alone.
+    """
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
+    if isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(config_from_env())
+        if config:
+            app.config.update(config)
+    _finish_config(app)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from app import models  # noqa: F401  (registers the tables with the metadata)
+    from app.extensions import csrf, db, limiter, login_manager, migrate, wtforms_helpers
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    wtforms_helpers.init_app(app)
+
+    from app import auth, errors, filters, security
+    from app.cli import register_cli
+    from app.councillors import bp as councillors_bp
+    from app.public import bp as public_bp
+    from app.residents import bp as residents_bp
+    from app.status import bp as status_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(residents_bp)
+    app.register_blueprint(councillors_bp)
+    app.register_blueprint(status_bp)
+    auth.init_login(login_manager)
+    errors.register(app)
+    filters.register(app)
+    security.register(app)
+    register_cli(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Fill in what depends on the instance folder, and refuse unsafe production settings."""
+    env = app.config.get("ENV_NAME")
+    if env == "production":
+        key = app.config.get("SECRET_KEY") or ""
+        if len(key) < 32:
+            raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters")
+        if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+            raise RuntimeError("DATABASE_URL must be set in production")
+        return
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        db_file = Path(app.instance_path) / "devolve.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    if not app.config.get("SECRET_KEY"):
+        # Generated once per checkout so sessions survive restarts of `make run`.
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG001
+    """SQLite leaves foreign keys off unless asked on every connection; the rules must hold."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

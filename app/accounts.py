@@ -1,0 +1,82 @@
+"""People and their accounts: registration, password checks, roles.
+
+Passwords are hashed with Argon2id. Unknown emails are checked against a dummy hash so a wrong
+email and a wrong password take the same time and get the same answer.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Council, Membership, Neighbourhood, Role, User
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("devolve-dummy-password-for-timing")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user with this email and password, or None; the same work is done either way."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def register(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    home_neighbourhood: Neighbourhood,
+    date_of_birth: date | None = None,
+) -> User | None:
+    """Create a resident of the home neighbourhood's council; None if the email is taken.
+
+    The caller answers both cases alike, so registering does not reveal who has an account.
+    The password is hashed before the check so both cases take the same time.
+    """
+    password_hash = hash_password(password)
+    email = normalise_email(email)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        return None
+    user = User(
+        email=email,
+        password_hash=password_hash,
+        display_name=display_name.strip(),
+        home_neighbourhood=home_neighbourhood,
+        date_of_birth=date_of_birth,
+    )
+    user.memberships.append(Membership(council_id=home_neighbourhood.council_id, role=Role.RESIDENT))
+    session.add(user)
+    return user
+
+
+def grant_role(session: Session, user: User, council: Council, role: Role) -> Membership:
+    """Give a person a role in a council, replacing any role they held there."""
+    for m in user.memberships:
+        if m.council_id == council.id:
+            m.role = role
+            return m
+    m = Membership(user=user, council=council, role=role)
+    session.add(m)
+    return m

@@ -1,0 +1,35 @@
+"""Pages for a council's officers and councillors."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Proposal, Role
+from app.public import council_or_404
+
+bp = Blueprint("councillors", __name__, url_prefix="/manage")
+
+
+def officer_council_or_403(slug: str):
+    """The council, if the signed-in person is one of its officers (or an administrator)."""
+    council = council_or_404(slug)
+    if not current_user.has_role(council, Role.OFFICER):
+        abort(403)
+    return council
+
+
+@bp.route("/<slug>")
+@login_required
+def dashboard(slug: str):
+    council = officer_council_or_403(slug)
+    counts = dict(
+        db.session.execute(
+            select(Proposal.round_id, func.count())
+            .where(Proposal.round_id.in_([r.id for r in council.rounds]))
+            .group_by(Proposal.round_id)
+        ).all()
+    )
+    return render_template("councillors/dashboard.html", council=council, counts=counts)

@@ -1,0 +1,117 @@
+"""The app under test, on a database built by the migrations.
+
+SQLite (the default): the migrations run once into a template file per test worker, and every
+test gets a fresh copy. PostgreSQL (DATABASE_URL set): each worker gets its own database, built
+by the migrations once; every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, make_url, text
+
+from app import create_app
+from app.extensions import db as _db
+from app.extensions import limiter
+from config import TestingConfig, database_url
+
+
+def make_config(url: str) -> type[TestingConfig]:
+    return type("TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+
+
+def migrate(url: str) -> None:
+    app = create_app(make_config(url))
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+
+
+class SqliteDatabase:
+    dialect = "sqlite"
+
+    def __init__(self, template: Path) -> None:
+        self.template = template
+
+    def fresh(self, tmp_path: Path) -> str:
+        target = tmp_path / "devolve.sqlite3"
+        shutil.copyfile(self.template, target)
+        return f"sqlite:///{target}"
+
+
+class PostgresDatabase:
+    dialect = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        with self.engine.connect() as conn:
+            self.tables = [
+                r[0]
+                for r in conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                        "AND tablename <> 'alembic_version'"
+                    )
+                )
+            ]
+
+    def fresh(self, tmp_path: Path) -> str:  # noqa: ARG002
+        with self.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(self.tables)} RESTART IDENTITY CASCADE"))
+        return self.url
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    env_url = os.environ.get("DATABASE_URL")
+    if not env_url:
+        template = tmp_path_factory.mktemp("db") / "template.sqlite3"
+        migrate(f"sqlite:///{template}")
+        yield SqliteDatabase(template)
+        return
+    base = make_url(database_url(env_url))
+    name = f"{base.database}_devolve_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    migrate(url)
+    pg = PostgresDatabase(url)
+    yield pg
+    pg.engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def app(database, tmp_path):
+    app = create_app(make_config(database.fresh(tmp_path)))
+    with app.app_context():
+        limiter.reset()
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,63 @@
+"""Fetch pages like a browser would, and check what every page must get right."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bs4 import BeautifulSoup
+
+
+def check_page(soup: BeautifulSoup) -> None:
+    """One h1; the title starts with it (after "Error: "); no duplicate ids; forms post safely."""
+    h1s = soup.select("h1")
+    assert len(h1s) == 1, f"expected one h1, found {len(h1s)}"
+    h1 = " ".join(h1s[0].get_text().split())
+    title = " ".join(soup.title.get_text().split())
+    assert title.removeprefix("Error: ").startswith(h1), f"title {title!r} does not start with h1 {h1!r}"
+    ids = Counter(el["id"] for el in soup.select("[id]"))
+    dupes = [i for i, n in ids.items() if n > 1]
+    assert not dupes, f"duplicate ids: {dupes}"
+    for form in soup.select("form"):
+        assert form.get("action"), "every form has an action"
+        if form.get("method", "get").lower() == "post":
+            assert form.select_one("input[name=csrf_token]"), f"POST form {form['action']} lacks a CSRF token"
+    # No GOV.UK branding: this is not a GOV.UK service.
+    assert not soup.select(".govuk-header__logo, .govuk-footer__crown, .govuk-footer__copyright-logo")
+
+
+def get_page(client, url: str, status: int = 200) -> BeautifulSoup:
+    response = client.get(url)
+    assert response.status_code == status, f"GET {url}: {response.status_code}"
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    check_page(soup)
+    return soup
+
+
+def csrf_token(client, url: str, form_selector: str = "main form[method=post]") -> str:
+    soup = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
+    form = soup.select_one(form_selector)
+    assert form is not None, f"no form {form_selector!r} on {url}"
+    return form.select_one("input[name=csrf_token]")["value"]
+
+
+def submit(client, url: str, data: dict, *, post_to: str | None = None, follow: bool = False, form_selector: str = "main form[method=post]"):
+    """GET the page at ``url``, take its form's CSRF token, POST ``data`` (to ``post_to`` or ``url``)."""
+    token = csrf_token(client, url, form_selector)
+    return client.post(post_to or url, data={"csrf_token": token, **data}, follow_redirects=follow)
+
+
+def error_messages(soup: BeautifulSoup) -> dict[str, str]:
+    """{field id: message} from the GOV.UK error messages beside fields."""
+    out = {}
+    for msg in soup.select(".govuk-error-message"):
+        text = " ".join(msg.get_text().split()).removeprefix("Error: ")
+        out[msg.get("id", "").removesuffix("-error")] = text
+    return out
+
+
+def summary_errors(soup: BeautifulSoup) -> list[str]:
+    return [" ".join(a.get_text().split()) for a in soup.select(".govuk-error-summary__list a")]
+
+
+def sign_in(client, email: str, password: str):
+    return submit(client, "/auth/sign-in", {"email": email, "password": password})
