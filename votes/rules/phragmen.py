@@ -1,0 +1,117 @@
+"""Sequential Phragmén for approval ballots.
+
+Supporters of a funded project share its cost as "load". In each round the project that
+keeps the largest load of its supporters lowest is funded: its supporters' load becomes
+(their current loads + its cost) / its supporters, the same for each. The count stops as soon
+as that project (or any project tied with it) no longer fits in the budget, as pabutools does.
+
+Exactness: after a round every supporter of the funded project carries the same load, so a
+ballot group's load is that of the last funded project it supports. Loads are kept as
+``Fraction`` per round; floats only pick out the candidates, which are then compared exactly.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from votes.model import ProjectExplanation, TieBreak
+from votes.rules.explain import MoneyFormat, frac, plural
+from votes.rules.profile import Profile
+
+MARGIN = 1e-9
+
+
+def phragmen(
+    profile: Profile, tie_break: TieBreak, fmt: MoneyFormat
+) -> tuple[list[int], dict[int, ProjectExplanation]]:
+    sats = profile.sats("approval")
+    tie = profile.tie_key(tie_break)
+    w = profile.weights
+    wf = w.astype(np.float64)
+    approvals = [int(w[s.groups].sum()) for s in sats]
+    groups = [s.groups for s in sats]
+    last = np.zeros(len(w), dtype=np.int64)  # per group: the round whose load it carries
+    loads: list[Fraction] = [Fraction(0)]
+    loads_f = np.zeros(1)
+    remaining = [p for p in range(len(sats)) if profile.costs[p] <= profile.budget]
+    spent = 0
+    selected: list[int] = []
+    funded_load: dict[int, tuple[int, Fraction]] = {}
+    stop_reason: tuple[int, list[int]] | None = None
+
+    def exact(p: int) -> Fraction | None:
+        if approvals[p] == 0:
+            return None
+        counts = np.bincount(last[groups[p]], weights=wf[groups[p]], minlength=len(loads))
+        carried = sum((loads[r] * int(c) for r, c in enumerate(counts.tolist()) if c), Fraction(0))
+        return (carried + profile.costs[p]) / approvals[p]
+
+    while remaining:
+        supported = [p for p in remaining if approvals[p] > 0]
+        if supported:
+            floats = {
+                p: (float(np.dot(loads_f[last[groups[p]]], wf[groups[p]])) + profile.costs[p])
+                / approvals[p]
+                for p in supported
+            }
+            best = min(floats.values())
+            close = [p for p in supported if floats[p] <= best * (1 + 2 * MARGIN)]
+            values = {p: exact(p) for p in close}
+            low = min(values.values())
+            tied = [p for p in close if values[p] == low]
+        else:
+            low, tied = None, list(remaining)  # only unsupported projects: all tie at infinity
+        if any(spent + profile.costs[p] > profile.budget for p in tied):
+            stop_reason = (len(selected), sorted(tied, key=tie))
+            break
+        p = min(tied, key=tie)
+        selected.append(p)
+        remaining.remove(p)
+        spent += profile.costs[p]
+        if low is not None:
+            loads.append(low)
+            loads_f = np.append(loads_f, float(low))
+            last[groups[p]] = len(loads) - 1
+        funded_load[p] = (len(selected), low)
+
+    money = profile.money
+    explanations: dict[int, ProjectExplanation] = {}
+    for p in range(len(profile.ids)):
+        details: dict[str, object] = {"phase": "phragmen", "supporters": approvals[p]}
+        if p in funded_load:
+            rnd, load = funded_load[p]
+            details["round"] = rnd
+            if load is None:
+                reason = f"Funded in round {rnd}: nobody supported it, but it still fitted."
+            else:
+                details["load_per_supporter"] = frac(money(load))
+                reason = (
+                    f"Funded in round {rnd}. Its cost was shared so that each of its "
+                    f"{plural(approvals[p], 'supporter')} carries {fmt(money(load))} in total."
+                )
+        elif profile.costs[p] > profile.budget:
+            reason = "Not funded: it costs more than the whole budget."
+        else:
+            rnd, blockers = stop_reason if stop_reason else (len(selected), [])
+            details["count_stopped_after_round"] = rnd
+            details["stopped_by"] = [profile.ids[b] for b in blockers]
+            load = exact(p)
+            if load is not None:
+                details["load_per_supporter_needed"] = frac(money(load))
+            if p in blockers:
+                reason = (
+                    f"Not funded. It was next after round {rnd}, but it did not fit: "
+                    f"{fmt(money(profile.budget - spent))} was left and it costs "
+                    f"{fmt(money(profile.costs[p]))}. The count stopped there."
+                )
+            elif approvals[p] == 0:
+                reason = "Not funded: nobody supported it."
+            else:
+                reason = (
+                    f"Not funded. The count stopped after round {rnd}, when the next project "
+                    f"did not fit, before this one was reached."
+                )
+        explanations[p] = ProjectExplanation(profile.ids[p], p in funded_load, reason, details)
+    return selected, explanations
