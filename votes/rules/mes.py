@@ -64,6 +64,14 @@ class Engine:
 
     ``sigma[p]`` turns a price per unit of satisfaction into the ``rho`` compared between
     projects: the project's cost for cost satisfaction, 1 otherwise.
+
+    Exact money. A voter who has not run out of money holds exactly
+    ``b0 - sum over rounds t of price[t] * sat_t`` where ``sat_t`` is their satisfaction from
+    round t's project (0 if they did not support it). The engine keeps those satisfactions as
+    an integer matrix (ballot group x round) and the prices as ``Fraction``; the money of any
+    set of groups is then ``b0 * weight - sum_t price[t] * (integer column sum)``: a handful of
+    exact operations per round, whatever the number of voters. Voters who paid all they had
+    are flagged as holding exactly 0.
     """
 
     def __init__(self, profile: Profile, sats: list[ProjectSat], cost_sat: bool, tie_key):
@@ -83,22 +91,25 @@ class Engine:
         self.binary = [s.binary for s in sats]
         self.wm = [int(np.dot(sw, s.values)) for sw, s in zip(self.sup_w, sats, strict=True)]
         self.wmf = [sw * mf for sw, mf in zip(self.sup_wf, self.sup_mf, strict=True)]
-        self.mmax = [int(s.values.max()) + 1 if s.values.size else 1 for s in sats]
         # Supported projects with a cost take part in rounds; supported free ones are funded
         # first (as pabutools does); unsupported ones never are.
         self.free = sorted(
             (p for p in range(len(sats)) if self.wm[p] > 0 and self.costs[p] == 0), key=tie_key
         )
         self.candidates = [p for p in range(len(sats)) if self.wm[p] > 0 and self.costs[p] > 0]
+        self.smat = np.zeros((len(self.w), max(len(self.candidates), 1)), dtype=np.int32)
 
     # -- one run -------------------------------------------------------------------------
 
     def run(self, per_voter: Fraction | int, track: bool = False) -> MESResult:
         """MES with ``per_voter`` engine money per voter. ``track`` records explanations."""
-        self.cls = np.ones(len(self.w), dtype=np.int64)
-        self.cval: list[Fraction] = [Fraction(0), Fraction(per_voter)]
-        self.cf = [0.0, float(per_voter)]
-        self.bud = np.full(len(self.w), float(per_voter))
+        self.b0 = Fraction(per_voter)
+        self.b0f = float(per_voter)
+        self.bud = np.full(len(self.w), self.b0f)
+        self.zero = np.zeros(len(self.w), dtype=bool)
+        self.prices: list[Fraction] = []
+        self.prices_f = np.zeros(self.smat.shape[1])
+        self.smat[:] = 0
         result = MESResult(list(self.free), self.unit)
         for p in self.free:
             result.payments[p] = Payment(0, Fraction(0), 0, 0, Fraction(0), Fraction(0))
@@ -111,7 +122,7 @@ class Engine:
         heapq.heapify(heap)
         unaffordable: set[int] = set()
         if track:
-            self._track(result, 0, unaffordable)
+            self._track(result, 0)
         rnd = 0
         while heap:
             best, best_tol = float("inf"), 0.0
@@ -124,24 +135,20 @@ class Engine:
                     continue
                 evaluated.append((r[0], r[1], p))
                 if r[0] < best:
-                    best, best_tol = r
+                    best, best_tol = r[0], r[1]
             if not evaluated:
                 break
             close = [e for e in evaluated if e[0] - e[1] <= best + best_tol]
             winner, price = None, None
-            if len(close) == 1:
-                winner = close[0][2]
-                price = self._price_exact(winner)
-            else:
-                options = []
-                for _, _, p in close:
-                    q = self._price_exact(p)
-                    if q is None:
-                        unaffordable.add(p)
-                    else:
-                        options.append((q / self.sigma[p], self.tie_key(p), p, q))
-                if options:
-                    _, _, winner, price = min(options)
+            options = []
+            for _, _, p in close:
+                q = self._price_exact(p)
+                if q is None:
+                    unaffordable.add(p)
+                else:
+                    options.append((q / self.sigma[p], self.tie_key(p), p, q))
+            if options:
+                _, _, winner, price = min(options)
             for rho_f, tol, p in evaluated:
                 if p != winner and p not in unaffordable:
                     heapq.heappush(heap, (rho_f - tol, p))
@@ -151,7 +158,7 @@ class Engine:
             result.selected.append(winner)
             result.payments[winner] = self._pay(winner, price, rnd)
             if track:
-                self._track(result, rnd, unaffordable)
+                self._track(result, rnd)
         return result
 
     # -- float filter --------------------------------------------------------------------
@@ -167,96 +174,143 @@ class Engine:
             return None
         if money <= cost * (1 + MARGIN) and self._money_exact(p) < cost:
             return None
+        q, uncapped = self._solve_float(p, b)
+        sigma = self.sigma[p]
+        return q / sigma, MARGIN * (cost / max(uncapped, 1.0) + self.b0f) / sigma
+
+    def _solve_float(self, p: int, b: np.ndarray) -> tuple[float, float]:
+        """Float price per unit of satisfaction, and the satisfaction weight of full payers."""
+        cost = self.costs[p]
         if self.binary[p]:
-            ratio = b
-            wm = wf
+            ratio, wm = b, self.sup_wf[p]
         else:
-            ratio = b / self.sup_mf[p]
-            wm = self.wmf[p]
+            ratio, wm = b / self.sup_mf[p], self.wmf[p]
         total = float(self.wm[p])
         q = cost / total
-        uncapped = total
-        if ratio.min() < q:
-            order = np.argsort(ratio, kind="stable")
-            r = ratio[order]
-            wb = (wf * b)[order]
-            wms = wm[order]
-            paid_before = np.cumsum(wb) - wb
-            weight_left = total - (np.cumsum(wms) - wms)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                qs = (cost - paid_before) / weight_left
-            ok = np.flatnonzero(qs <= r)
-            j = int(ok[0]) if ok.size else len(r) - 1
-            q, uncapped = float(qs[j]), float(weight_left[j])
-        sigma = self.sigma[p]
-        return q / sigma, MARGIN * cost / (max(uncapped, 1.0) * sigma)
+        if ratio.min() >= q:
+            return q, total
+        order = np.argsort(ratio, kind="stable")
+        r = ratio[order]
+        wb = (self.sup_wf[p] * b)[order]
+        wms = wm[order]
+        paid_before = np.cumsum(wb) - wb
+        weight_left = total - (np.cumsum(wms) - wms)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            qs = (cost - paid_before) / weight_left
+        ok = np.flatnonzero(qs <= r)
+        j = int(ok[0]) if ok.size else len(r) - 1
+        return float(qs[j]), float(weight_left[j])
 
     # -- exact ---------------------------------------------------------------------------
 
-    def _classes(self, p: int):
-        """Supporters of ``p`` grouped by (money class, satisfaction): keys, inverse, weights."""
-        s = self.sats[p]
-        key = self.cls[s.groups] * self.mmax[p] + s.values
-        uniq, inv = np.unique(key, return_inverse=True)
-        weights = np.bincount(inv, weights=self.sup_wf[p]).astype(np.int64)
-        return uniq, inv, weights
+    def _money_of(self, groups: np.ndarray, weights: np.ndarray) -> Fraction:
+        """Exact money held by ``weights[i]`` voters of each of ``groups`` (not run out)."""
+        live = ~self.zero[groups]
+        groups, weights = groups[live], weights[live]
+        if groups.size == 0:
+            return Fraction(0)
+        total = self.b0 * int(weights.sum())
+        r = len(self.prices)
+        if r:
+            cols = weights.astype(np.int64) @ self.smat[groups, :r].astype(np.int64)
+            for price, c in zip(self.prices, cols.tolist(), strict=True):
+                if c:
+                    total -= price * c
+        return total
+
+    def _value(self, g: int) -> Fraction:
+        if self.zero[g]:
+            return Fraction(0)
+        return self._money_of(np.array([g]), np.array([1]))
 
     def _money_exact(self, p: int) -> Fraction:
-        uniq, _, weights = self._classes(p)
-        mm = self.mmax[p]
-        pairs = zip(uniq.tolist(), weights.tolist(), strict=True)
-        return sum((self.cval[k // mm] * w for k, w in pairs), Fraction(0))
+        return self._money_of(self.sats[p].groups, self.sup_w[p])
+
+    def _split(self, p: int, q: float, band: float):
+        """Supporters of ``p`` (positions) below, near and above the float price ``q``."""
+        s = self.sats[p]
+        ratio = self.bud[s.groups] / self.sup_mf[p]
+        below = ratio < q - band
+        above = ratio > q + band
+        near = ~(below | above)
+        return below, np.flatnonzero(near), above
 
     def _price_exact(self, p: int) -> Fraction | None:
-        """The exact price per unit of satisfaction, or None if ``p`` is unaffordable."""
-        uniq, _, weights = self._classes(p)
-        mm = self.mmax[p]
-        pairs = zip(uniq.tolist(), weights.tolist(), strict=True)
-        entries = [(self.cval[k // mm], k % mm, w) for k, w in pairs]
+        """The exact price per unit of satisfaction, or None if ``p`` is unaffordable.
+
+        Supporters whose money per unit is clearly below the float price pay all they have,
+        those clearly above pay the price; only those near it are sorted exactly. A result
+        that contradicts the float one falls back to sorting every supporter exactly.
+        """
+        s = self.sats[p]
         cost = self.costs[p]
-        if sum((v * w for v, _, w in entries), Fraction(0)) < cost:
+        if self._money_exact(p) < cost:
             return None
-        entries.sort(key=lambda e: e[0] / e[1])
-        paid = Fraction(0)
-        weight = sum(m * w for _, m, w in entries)
-        for v, m, w in entries:
+        q_f, uncapped = self._solve_float(p, self.bud[s.groups])
+        band = MARGIN * (q_f + cost / max(uncapped, 1.0) + self.b0f)
+        below, near, above = self._split(p, q_f, band)
+        q = self._sequential(p, below, near, above)
+        if abs(float(q) - q_f) > band:  # pragma: no cover - float far off: do it all exactly
+            everyone = np.arange(s.groups.size)
+            q = self._sequential(p, np.zeros(s.groups.size, dtype=bool), everyone, everyone < 0)
+        return q
+
+    def _sequential(self, p: int, below, near: np.ndarray, above) -> Fraction:
+        s = self.sats[p]
+        paid = self._money_of(s.groups[below], self.sup_w[p][below])
+        weight = int(self.sup_w[p][above] @ s.values[above])
+        entries = []
+        for i in near.tolist():
+            g, m, w = int(s.groups[i]), int(s.values[i]), int(self.sup_w[p][i])
+            entries.append((self._value(g) / m, g, m, w))
+            weight += m * w
+        entries.sort()
+        cost = self.costs[p]
+        for per_unit, _g, m, w in entries:
             q = (cost - paid) / weight
-            if q * m <= v:
+            if q <= per_unit:
                 return q
-            paid += v * w
+            paid += per_unit * m * w
             weight -= m * w
-        raise AssertionError("an affordable project always has a price")  # pragma: no cover
+        return (cost - paid) / weight
 
     def _pay(self, p: int, q: Fraction, rnd: int) -> Payment:
-        uniq, inv, weights = self._classes(p)
-        mm = self.mmax[p]
-        new_ids = np.empty(len(uniq), dtype=np.int64)
-        full = partial = 0
-        partial_paid = Fraction(0)
-        max_paid = Fraction(0)
-        for i, (k, w) in enumerate(zip(uniq.tolist(), weights.tolist(), strict=True)):
-            v, m = self.cval[k // mm], k % mm
-            due = q * m
-            if v <= due:
-                new_ids[i] = 0
-                if v < due:
-                    partial += w
-                    partial_paid += v * w
-                else:
-                    full += w
-                max_paid = max(max_paid, v)
-            else:
-                full += w
-                max_paid = max(max_paid, due)
-                new_ids[i] = len(self.cval)
-                self.cval.append(v - due)
-                self.cf.append(float(v - due))
-        g = self.sats[p].groups
-        self.cls[g] = new_ids[inv]
-        self.bud[g] = np.asarray(self.cf)[self.cls[g]]
+        s = self.sats[p]
+        qf = float(q)
+        band = MARGIN * (qf + self.b0f)
+        below, near, above = self._split(p, qf, band)
+        capped = below.copy()
+        exhausted = np.zeros_like(below)  # paid exactly all they had, at the full price
+        for i in near.tolist():
+            v = self._value(int(s.groups[i]))
+            due = q * int(s.values[i])
+            if v < due:
+                capped[i] = True
+            elif v == due:
+                exhausted[i] = True
+        w = self.sup_w[p]
+        partial_paid = self._money_of(s.groups[capped], w[capped])
+        partial = int(w[capped].sum())
+        full = int(w.sum()) - partial
+        paying = ~capped
+        max_paid = q * int(s.values[paying].max()) if paying.any() else Fraction(0)
+        if capped.any():
+            live = capped & ~self.zero[s.groups]
+            if live.any():
+                richest = int(s.groups[live][np.argmax(self.bud[s.groups][live])])
+                max_paid = max(max_paid, self._value(richest))
+        r = len(self.prices)
+        self.smat[s.groups, r] = s.values
+        self.prices.append(q)
+        self.prices_f[r] = qf
+        gone = s.groups[capped | exhausted]
+        self.zero[gone] = True
+        g = s.groups
+        self.bud[g] = self.b0f - self.smat[g, : r + 1] @ self.prices_f[: r + 1]
+        self.bud[gone] = 0.0
         return Payment(rnd, q, full, partial, partial_paid, max_paid)
 
-    def _track(self, result: MESResult, rnd: int, unaffordable: set[int]) -> None:
+    def _track(self, result: MESResult, rnd: int) -> None:
         """Note the projects that became unaffordable in this round, with their money then."""
         chosen = set(result.selected)
         for p in self.candidates:

@@ -8,9 +8,12 @@ is what makes the large elections fast.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import chain
 from math import lcm
+from operator import attrgetter
 
 import numpy as np
 
@@ -41,9 +44,15 @@ class Profile:
     scale: int
     voters: int  # number of ballots, empty ones included
     weights: np.ndarray  # int64, one per distinct ballot
-    ballots: list[tuple[tuple[int, int], ...]]  # distinct ballots: (project index, value)
-    votes: list[int]  # per project: voters who name it with a positive value (or rank it)
+    # The distinct ballots, flattened: one entry per (ballot, project named on it).
+    flat_group: np.ndarray
+    flat_project: np.ndarray
+    flat_value: np.ndarray  # points (cumulative), else 1
+    flat_position: np.ndarray  # 0-based position on the ballot (ranked)
+    flat_length: np.ndarray  # length of that ballot
+    votes: list[int]  # per project: voters who name it with a positive value
     kind: BallotKind
+    _sats: dict[str, list[ProjectSat]] = field(default_factory=dict)
 
     def money(self, scaled: int | Fraction) -> Fraction:
         """Scaled money back into the election's own units."""
@@ -64,27 +73,29 @@ class Profile:
         last-ranked project gives 0 and its voter is not a supporter.
         ``positional``: ranked, length of the ballot minus position (last-ranked gives 1).
         """
-        per: list[tuple[list[int], list[int]]] = [([], []) for _ in self.ids]
-        for g, ballot in enumerate(self.ballots):
-            length = len(ballot)
-            for pos, (p, value) in enumerate(ballot):
-                if measure == "approval":
-                    s = 1 if value > 0 else 0
-                elif measure == "points":
-                    s = value
-                elif measure == "borda":
-                    s = length - pos - 1
-                elif measure == "positional":
-                    s = length - pos
-                else:  # pragma: no cover - internal misuse
-                    raise ValueError(measure)
-                if s > 0:
-                    per[p][0].append(g)
-                    per[p][1].append(s)
-        return [
-            ProjectSat(np.asarray(gs, dtype=np.int64), np.asarray(vs, dtype=np.int64))
-            for gs, vs in per
+        if measure in self._sats:
+            return self._sats[measure]
+        if measure == "approval":
+            values = (self.flat_value > 0).astype(np.int64)
+        elif measure == "points":
+            values = self.flat_value
+        elif measure == "borda":
+            values = self.flat_length - self.flat_position - 1
+        elif measure == "positional":
+            values = self.flat_length - self.flat_position
+        else:  # pragma: no cover - internal misuse
+            raise ValueError(measure)
+        keep = values > 0
+        groups, projects, values = self.flat_group[keep], self.flat_project[keep], values[keep]
+        order = np.lexsort((groups, projects))
+        groups, projects, values = groups[order], projects[order], values[order]
+        bounds = np.searchsorted(projects, np.arange(len(self.ids) + 1))
+        result = [
+            ProjectSat(groups[a:b].copy(), values[a:b].copy())
+            for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
         ]
+        self._sats[measure] = result
+        return result
 
     def totals(self, measure: str) -> list[int]:
         """Per-project total satisfaction (weighted by how many voters cast each ballot)."""
@@ -107,27 +118,55 @@ def build_profile(election: Election) -> Profile:
     scale = lcm(*(a.denominator for a in amounts))
     scaled = [int(a * scale) for a in amounts]
     kind = election.kind
-    counts: dict[tuple[tuple[int, int], ...], int] = {}
-    for ballot in election.ballots:
-        if kind == BallotKind.CUMULATIVE:
-            if len(ballot.points) != len(ballot.choices):
+    # Count identical ballots first (C-level hashing of the raw tuples), then translate only
+    # the distinct ones; ballots that differ only in order are merged afterwards.
+    if kind == BallotKind.CUMULATIVE:
+        for b in election.ballots:
+            if len(b.points) != len(b.choices):
                 raise ValueError("a cumulative ballot needs one points value per choice")
-            given = zip(ballot.choices, ballot.points, strict=True)
-            pairs = [(index_of(index, c), int(v)) for c, v in given]
-            # Order carries no meaning: sort so that equal ballots group together.
-            key = tuple(sorted(pairs))
+        raw = Counter(
+            zip(
+                map(attrgetter("choices"), election.ballots),
+                map(attrgetter("points"), election.ballots),
+                strict=False,
+            )
+        )
+    else:
+        raw = Counter(map(attrgetter("choices"), election.ballots))
+    counts: Counter = Counter()
+    try:
+        if kind == BallotKind.CUMULATIVE:
+            for (choices, points), n in raw.items():
+                pairs = sorted(
+                    {index[c]: int(v) for c, v in zip(choices, points, strict=True)}.items()
+                )
+                counts[tuple(pairs)] += n
         elif kind == BallotKind.RANKED:
-            key = tuple((index_of(index, c), 1) for c in ballot.choices)
+            for choices, n in raw.items():
+                counts[tuple((index[c], 1) for c in dict.fromkeys(choices))] += n
         else:
-            key = tuple(sorted({(index_of(index, c), 1) for c in ballot.choices}))
-        counts[key] = counts.get(key, 0) + 1
+            for choices, n in raw.items():
+                counts[tuple((p, 1) for p in sorted({index[c] for c in choices}))] += n
+    except KeyError as missing:
+        raise ValueError(
+            f"a ballot names project {missing.args[0]!r}, not in the election"
+        ) from None
     ballots = list(counts)
     weights = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
-    votes = [0] * len(ids)
-    for ballot, w in zip(ballots, weights.tolist(), strict=True):
-        for p, value in ballot:
-            if value > 0:
-                votes[p] += w
+    lengths = [len(b) for b in ballots]
+    total = sum(lengths)
+    flat_group = np.repeat(np.arange(len(ballots), dtype=np.int64), lengths)
+    flat_length = np.repeat(np.asarray(lengths, dtype=np.int64), lengths)
+    starts = np.repeat(np.cumsum([0, *lengths[:-1]]).astype(np.int64), lengths) if lengths else 0
+    flat_position = np.arange(total, dtype=np.int64) - starts
+    pairs = np.fromiter(
+        chain.from_iterable(chain.from_iterable(ballots)), dtype=np.int64, count=2 * total
+    ).reshape(total, 2)
+    flat_project, flat_value = pairs[:, 0].copy(), pairs[:, 1].copy()
+    positive = flat_value > 0
+    votes = np.bincount(
+        flat_project[positive], weights=weights[flat_group[positive]], minlength=len(ids)
+    )
     return Profile(
         ids=ids,
         costs=scaled[:-1],
@@ -135,14 +174,11 @@ def build_profile(election: Election) -> Profile:
         scale=scale,
         voters=len(election.ballots),
         weights=weights,
-        ballots=ballots,
-        votes=votes,
+        flat_group=flat_group,
+        flat_project=flat_project,
+        flat_value=flat_value,
+        flat_position=flat_position,
+        flat_length=flat_length,
+        votes=[int(v) for v in votes.tolist()],
         kind=kind,
     )
-
-
-def index_of(index: dict[str, int], project_id: str) -> int:
-    try:
-        return index[project_id]
-    except KeyError:
-        raise ValueError(f"a ballot names project {project_id!r}, not in the election") from None
