@@ -42,7 +42,7 @@ import gc
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from operator import itemgetter
 from typing import IO
@@ -145,45 +145,46 @@ def read(source: str | os.PathLike[str] | bytes | IO[str], *, name: str | None =
 
     ``source``: a path (``str`` or ``PathLike``), the file's text (a ``str`` containing a line
     break), its bytes, or an open text stream. ``name`` is the file name used in errors
-    (default: the path, or ``"<text>"``).
+    (default: the path, the stream's ``name``, or ``"<text>"``).
 
     Raises :class:`PabulibError` for a file that cannot be read as a pabulib election, and
     ``OSError`` when a path cannot be opened.
     """
-    text, file = _load(source, name)
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str) and "\n" not in source and "\r" not in source
+    ):
+        path = os.fspath(source)
+        file = name or str(path)
+        # Streamed from the file rather than read whole: the text of a big file, decoded and
+        # then copied into a StringIO, would be most of the parse's peak memory.
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                return _parse(fh, file)
+        except UnicodeDecodeError:
+            with open(path, "rb") as fh:
+                _decode(fh.read(), file)  # raises with the line of the first bad byte
+            raise
+    file = name or str(getattr(source, "name", "") or "<text>")
+    if isinstance(source, bytes | bytearray):
+        return _parse(io.StringIO(_decode(bytes(source), file), newline=""), file)
+    if isinstance(source, str):
+        return _parse(io.StringIO(source, newline=""), file)
+    if hasattr(source, "read"):
+        return _parse(source, file)
+    raise TypeError(f"cannot read a pabulib election from {type(source).__name__}")
+
+
+def _parse(lines: Iterable[str], file: str) -> Election:
     # A big file makes hundreds of thousands of small tuples that hold no cycles; the cyclic
     # garbage collector would walk them over and over while they are made (a quarter of the
     # parse time of a 130,000-voter file). Pause it, restoring whatever state it was in.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Parser(text, file).parse()
+        return _Parser(lines, file).parse()
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _load(source: object, name: str | None) -> tuple[str, str]:
-    if isinstance(source, os.PathLike) or (
-        isinstance(source, str) and "\n" not in source and "\r" not in source
-    ):
-        path = os.fspath(source)
-        file = name or str(path)
-        with open(path, "rb") as fh:
-            data = fh.read()
-        return _decode(data, file), file
-    file = name or getattr(source, "name", None) or "<text>"
-    if isinstance(source, bytes | bytearray):
-        return _decode(bytes(source), str(file)), str(file)
-    if isinstance(source, str):
-        text = source
-    elif hasattr(source, "read"):
-        text = source.read()
-        if isinstance(text, bytes):
-            return _decode(text, str(file)), str(file)
-    else:
-        raise TypeError(f"cannot read a pabulib election from {type(source).__name__}")
-    return text.removeprefix("\ufeff"), str(file)
 
 
 def _decode(data: bytes, file: str) -> str:
@@ -195,9 +196,9 @@ def _decode(data: bytes, file: str) -> str:
 
 
 class _Parser:
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, lines: Iterable[str], file: str) -> None:
         self.file = file
-        self.reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", strict=False)
+        self.reader = csv.reader(lines, delimiter=";", strict=False)
         self.line = 0  # line number where the last record read ended
         self.start = 0  # first line of the current record
         self.meta_line = 1
@@ -235,6 +236,7 @@ class _Parser:
     def parse(self) -> Election:
         rows = self.rows()
         for row in rows:
+            row[0] = row[0].removeprefix("\ufeff")  # a BOM left by a stream or a str
             if _section(row) != "meta":
                 raise self.error("file must start with a META section")
             self.meta_line = self.start
@@ -243,13 +245,19 @@ class _Parser:
             raise self.error("file is empty: no META section", self.line or 1)
         meta, meta_lines, marker = self.read_meta()
         if marker != "projects":
-            raise self.error(f"expected a PROJECTS section after META, found {marker or 'end'}")
+            raise self.error(
+                f"expected a PROJECTS section after META, found {marker or 'the end'}",
+                self.start if marker else self.line,
+            )
         projects_line = self.start
         projects, marker = self.read_projects()
         if not projects:
             raise self.error("PROJECTS section lists no projects", projects_line)
         if marker != "votes":
-            raise self.error(f"expected a VOTES section after PROJECTS, found {marker or 'end'}")
+            raise self.error(
+                f"expected a VOTES section after PROJECTS, found {marker or 'the end'}",
+                self.start if marker else self.line,
+            )
         rules, budget = self.interpret_meta(meta, meta_lines)
         ballots = self.read_votes(projects, rules.kind)
         return Election(
