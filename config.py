@@ -39,6 +39,7 @@ class Config:
     SIGN_IN_RATE_LIMIT = "10 per minute"
     REGISTER_RATE_LIMIT = "20 per hour"
     DISPLAY_TIMEZONE = "Europe/London"
+    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
 
 
@@ -57,6 +58,7 @@ class TestingConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_HASH_PROFILE = "CHEAPEST"
 
 
 class ProductionConfig(Config):

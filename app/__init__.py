@@ -60,7 +60,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     wtforms_helpers.init_app(app)
 
-    from app import auth, errors, filters, security
+    from app import accounts, auth, errors, filters, security
     from app.cli import register_cli
     from app.councillors import bp as councillors_bp
     from app.public import bp as public_bp
@@ -72,6 +72,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(residents_bp)
     app.register_blueprint(councillors_bp)
     app.register_blueprint(status_bp)
+    accounts.init_app(app)
     auth.init_login(login_manager)
     errors.register(app)
     filters.register(app)

@@ -8,15 +8,28 @@ from __future__ import annotations
 
 from datetime import date
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Council, Membership, Neighbourhood, Role, User
 
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("devolve-dummy-password-for-timing")
+
+def init_app(app: Flask) -> None:
+    """Choose the Argon2 parameters from PASSWORD_HASH_PROFILE (an ``argon2.profiles`` name).
+
+    Production uses RFC 9106's low-memory profile; the test suite asks for the cheapest, since
+    it hashes hundreds of passwords and is not what an attacker would be cracking.
+    """
+    hasher = PasswordHasher.from_parameters(getattr(profiles, app.config["PASSWORD_HASH_PROFILE"]))
+    app.extensions["password_hasher"] = hasher
+    app.extensions["password_dummy_hash"] = hasher.hash("devolve-dummy-password-for-timing")
+
+
+def _hasher() -> PasswordHasher:
+    return current_app.extensions["password_hasher"]
 
 
 def normalise_email(email: str) -> str:
@@ -24,19 +37,20 @@ def normalise_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user with this email and password, or None; the same work is done either way."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    hasher = _hasher()
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher.verify(user.password_hash if user else current_app.extensions["password_dummy_hash"], password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if user is None:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 

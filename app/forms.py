@@ -29,6 +29,18 @@ class GovEmailInput(GovTextInput):
     input_type = "email"
 
 
+class ChoiceField(SelectField):
+    """A select whose "not one of the choices" error speaks plainly (a tampered form gets it)."""
+
+    def __init__(self, *args, invalid_choice_message: str = "Select an option from the list", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invalid_choice_message = invalid_choice_message
+
+    def pre_validate(self, form):
+        if self.data not in {str(value) for value, _ in self.choices}:
+            raise ValidationError(self.invalid_choice_message)
+
+
 class DayMonthYearField(DateField):
     """A date typed as day, month and year boxes, with the GOV.UK pattern's error messages.
 
@@ -97,12 +109,12 @@ class RegisterForm(FlaskForm):
             Length(max=100, message="Your name must be 100 characters or fewer"),
         ],
     )
-    home_neighbourhood = SelectField(
+    home_neighbourhood = ChoiceField(
         "Your neighbourhood",
         description="Where you live: some rounds let you vote only for your own neighbourhood",
         widget=GovSelect(),
-        coerce=str,
         validators=[InputRequired(message="Select your neighbourhood")],
+        invalid_choice_message="Select your neighbourhood from the list",
     )
     date_of_birth = DayMonthYearField(
         "Date of birth (optional)",

@@ -18,6 +18,5 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def page_context():
-        from app.forms import SignOutForm
-
-        return {"sign_out_form": SignOutForm(), "brand": getattr(g, "council", None)}
+        # The council whose page this is (set by the view) brands the header.
+        return {"brand": getattr(g, "council", None)}

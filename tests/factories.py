@@ -21,7 +21,6 @@ from app.models import (
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
-_hash_cache: dict[str, str] = {}
 
 
 def _n() -> int:
@@ -62,12 +61,9 @@ def create_user(
     date_of_birth: date | None = None,
     roles: dict[Council, Role] | None = None,
 ) -> User:
-    # Argon2 is slow on purpose; one hash per distinct password keeps the suite quick.
-    if password not in _hash_cache:
-        _hash_cache[password] = hash_password(password)
     user = User(
         email=email or f"person{_n()}@example.org",
-        password_hash=_hash_cache[password],
+        password_hash=hash_password(password),
         display_name=display_name,
         home_neighbourhood=home,
         date_of_birth=date_of_birth,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
@@ -92,9 +93,28 @@ def database(tmp_path_factory):
     admin.dispose()
 
 
+class MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every app in this test process: each test builds a new app,
+    and compiling the GOV.UK macros again for each would dominate the run."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = MemoryBytecodeCache()
+
+
 @pytest.fixture
 def app(database, tmp_path):
     app = create_app(make_config(database.fresh(tmp_path)))
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with app.app_context():
         limiter.reset()
         yield app

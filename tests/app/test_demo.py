@@ -1,0 +1,70 @@
+"""`flask seed-demo`: the demo councils, rounds in every phase, and logins that work."""
+
+from sqlalchemy import func, select
+
+from app.demo import DEMO_PASSWORD
+from app.models import Council, FundingRound, Phase, Pot, Proposal, User
+from tests.app.pages import get_page, sign_in
+
+
+def counts(db):
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (Council, FundingRound, Pot, Proposal, User)
+    }
+
+
+def test_seed_demo_builds_the_demo_and_is_idempotent(runner, db):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    first = counts(db)
+    assert first["Council"] >= 4
+    assert first["Proposal"] >= 24
+    slugs = set(db.session.scalars(select(Council.slug)))
+    assert {"lambeth", "liverpool", "rochdale", "oldham"} <= slugs
+
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0, again.output
+    db.session.expire_all()
+    assert counts(db) == first
+
+
+def test_rounds_cover_every_phase(runner, db):
+    runner.invoke(args=["seed-demo"])
+    phases = set(db.session.scalars(select(FundingRound.phase)))
+    assert phases == set(Phase)
+
+
+def test_lambeth_youth_round_is_split_by_need_weight_to_the_penny(runner, db):
+    runner.invoke(args=["seed-demo"])
+    youth = db.session.scalar(select(FundingRound).where(FundingRound.slug == "youth-services-2026"))
+    pots = youth.pots
+    assert len(pots) >= 4
+    assert all(p.neighbourhood is not None for p in pots)
+    assert sum(p.budget_pence for p in pots) == youth.total_budget_pence
+    by_weight = sorted(pots, key=lambda p: p.neighbourhood.need_weight)
+    assert [p.budget_pence for p in by_weight] == sorted(p.budget_pence for p in pots)
+    # Brixton has the highest need weight (1.60) and Clapham the lowest (0.70).
+    assert by_weight[-1].neighbourhood.name == "Brixton"
+    assert by_weight[0].neighbourhood.name == "Clapham"
+
+
+def test_printed_demo_logins_work(app, runner, client):
+    app.config["SIGN_IN_RATE_LIMIT"] = "100 per minute"  # more demo logins than the normal limit
+    result = runner.invoke(args=["seed-demo"])
+    assert DEMO_PASSWORD in result.output
+    emails = [line.split()[0] for line in result.output.splitlines() if "@" in line]
+    assert {"officer.lambeth@devolve.example", "auditor@devolve.example", "resident@devolve.example"} <= set(emails)
+    for email in emails:
+        response = sign_in(client, email, DEMO_PASSWORD)
+        assert response.status_code == 302, email
+        assert client.get("/account/").status_code == 200
+    sign_in(client, "officer.lambeth@devolve.example", DEMO_PASSWORD)
+    page = get_page(client, "/manage/lambeth")
+    assert "Parks and green spaces 2027" in page.get_text()
+
+
+def test_demo_pages_render(runner, client):
+    runner.invoke(args=["seed-demo"])
+    for url in ("/", "/councils/lambeth", "/councils/lambeth/rounds/youth-services-2026", "/councils/oldham"):
+        get_page(client, url)
