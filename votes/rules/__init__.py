@@ -15,14 +15,15 @@ approval, knapsack, single-choice
                           deployments count); use it with ``TieBreak.COST_VOTES``
     ``phragmen``          sequential Phragmén
     ``max-welfare``       the most approvals-times-cost that fits (an exact knapsack)
-    ``plurality``, ``irv`` single-winner counts (``votes.single_winner``)
+    ``plurality``         single-choice only: one winner (``votes.single_winner``)
 cumulative
     ``greedy`` (most points), ``greedy-per-cost`` (points per cost), ``mes`` (satisfaction =
     points), ``mes-greedy`` (completed by ``greedy-per-cost``)
 ranked
     ``greedy`` (positional score: a ballot of length k gives k, k-1, ..., 1),
     ``greedy-per-cost`` (Borda score per cost: k-1, ..., 0), ``mes`` (Borda satisfaction),
-    ``mes-greedy`` (completed by ``greedy-per-cost``)
+    ``mes-greedy`` (completed by ``greedy-per-cost``), ``plurality`` and ``irv`` (one winner,
+    ``votes.single_winner``)
 
 Every outcome explains every project in plain English, with the facts behind each sentence in
 ``details``. Money in sentences is formatted by ``money`` (default: plain numbers in the
@@ -31,7 +32,7 @@ election's own units, e.g. "12,000" or "3.10"); Devolve passes a pence-to-pounds
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from fractions import Fraction
 
 from votes.model import BallotKind, Election, Outcome, ProjectExplanation, TieBreak
@@ -49,15 +50,13 @@ _APPROVAL = (
     "mes-add1",
     "phragmen",
     "max-welfare",
-    "plurality",
-    "irv",
 )
 _SCORED = ("greedy", "greedy-per-cost", "mes", "mes-greedy")
 
 RULES: Mapping[BallotKind, tuple[str, ...]] = {
     BallotKind.APPROVAL: _APPROVAL,
     BallotKind.KNAPSACK: _APPROVAL,
-    BallotKind.SINGLE: _APPROVAL,
+    BallotKind.SINGLE: _APPROVAL + ("plurality",),
     BallotKind.CUMULATIVE: _SCORED,
     BallotKind.RANKED: _SCORED + ("plurality", "irv"),
 }
@@ -145,5 +144,3 @@ def _outcome(
         explanations=tuple(out),
     )
 
-
-Formatter = Callable[[Fraction], str]

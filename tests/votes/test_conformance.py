@@ -1,0 +1,116 @@
+"""Every rule against pabutools 1.2.3 on every shared pabulib election (reference.json).
+
+Ordered comparisons where pabutools' order means something (greedy, MES and its
+completions); sets for Phragmén (pabutools sorts its result); the welfare value for
+max-welfare (pabutools picks any of several optimal sets). Pairs whose reference timed out
+have nothing to compare with and are left out.
+"""
+
+from fractions import Fraction
+from functools import cache
+
+import pytest
+
+from tests.conftest import pabulib_dir
+from tests.votes.conftest import pabulib_files
+from votes.model import BallotKind, Election, TieBreak
+from votes.pabulib import read
+from votes.rules import RULES, tally
+
+pytestmark = pytest.mark.pabulib
+
+# Our rule name -> reference key, per vote_type of the reference.
+KEYS = {
+    "approval": {
+        "greedy": "greedy_cost",
+        "greedy-per-cost": "greedy_card",
+        "mes": "mes_cost",
+        "mes-cardinality": "mes_card",
+        "mes-greedy": "mes_cost_greedy",
+        "mes-add1": "mes_cost_add1_pabulib",
+        "phragmen": "seq_phragmen",
+        "max-welfare": "max_welfare_cost",
+    },
+    "cumulative": {
+        "greedy": "greedy_score",
+        "greedy-per-cost": "greedy_cardinal",
+        "mes": "mes_cardinal",
+        "mes-greedy": "mes_cardinal_greedy",
+    },
+    "ordinal": {
+        "greedy": "greedy_score",
+        "greedy-per-cost": "greedy_borda",
+        "mes": "mes_borda",
+        "mes-greedy": "mes_borda_greedy",
+    },
+}
+KEYS["choose-1"] = KEYS["approval"]
+VOTE_TYPES = {"approval", "choose-1", "cumulative", "ordinal"}
+
+
+def _vote_type(name: str) -> str | None:
+    """The file's vote_type from its META section, without parsing the whole file."""
+    with (pabulib_dir() / name).open(encoding="utf-8-sig") as f:
+        for line in f:
+            key, _, value = line.strip().partition(";")
+            if key == "vote_type":
+                return value.strip()
+            if line.strip() == "PROJECTS":
+                return None
+    return None
+
+
+def _cases() -> list:
+    cases = []
+    for name in pabulib_files():
+        vote_type = _vote_type(name)
+        for rule in KEYS.get(vote_type, {}):
+            marks = [pytest.mark.slow] if rule == "mes-add1" else []
+            cases.append(pytest.param(name, rule, id=f"{name}-{rule}", marks=marks))
+    return cases
+
+
+@cache
+def _election(name: str) -> Election:
+    return read(pabulib_dir() / name)
+
+
+def _approval_welfare(election: Election, selected) -> Fraction:
+    counts: dict[str, int] = {}
+    for ballot in election.ballots:
+        for c in set(ballot.choices):
+            counts[c] = counts.get(c, 0) + 1
+    return sum((counts.get(p, 0) * election.project(p).cost for p in selected), Fraction(0))
+
+
+@pytest.mark.parametrize(("name", "rule"), _cases())
+def test_rule_matches_pabutools(reference, name, rule):
+    record = reference[name]
+    result = record["results"][KEYS[record["vote_type"]][rule]]
+    if result["status"] != "ok":
+        pytest.skip(f"no reference: pabutools {result['status']}")
+    election = _election(name)
+    tie_break = TieBreak.COST_VOTES if rule == "mes-add1" else TieBreak.LEXICOGRAPHIC
+    outcome = tally(election, rule, tie_break)
+    assert outcome.total_cost <= election.budget
+    if rule == "phragmen":
+        assert sorted(outcome.selected) == sorted(result["selected"])
+    elif rule == "max-welfare":
+        assert _approval_welfare(election, outcome.selected) == result["welfare_cost_sat"]
+    else:
+        assert list(outcome.selected) == result["selected"]
+    assert [e.project_id for e in outcome.explanations] == [p.id for p in election.projects]
+
+
+def test_every_shared_election_has_a_reference_and_known_rules(pabulib, reference):
+    """Not parametrized, so that REQUIRE_PABULIB=1 fails when the folder is missing."""
+    names = pabulib_files()
+    assert names, f"no .pb files in {pabulib}"
+    assert set(names) <= set(reference)
+    for name in names:
+        vote_type = reference[name]["vote_type"]
+        assert vote_type in VOTE_TYPES
+        kind = {"cumulative": BallotKind.CUMULATIVE, "ordinal": BallotKind.RANKED}.get(
+            vote_type, BallotKind.APPROVAL
+        )
+        assert set(KEYS[vote_type]) <= set(RULES[kind])

@@ -1,0 +1,255 @@
+"""Counting rules on small hand-made elections whose outcomes are worked out by hand."""
+
+from fractions import Fraction
+
+import pytest
+
+from votes.model import Ballot, BallotKind, BallotRules, Election, Project, TieBreak
+from votes.rules import RULES, tally
+
+
+def election(
+    budget, costs: dict[str, object], ballots, kind=BallotKind.APPROVAL, points=None
+) -> Election:
+    """``ballots``: a list of choice strings ("ab" = approves a and b), or (choices, count)."""
+    expanded = []
+    for b in ballots:
+        choices, count = (b, 1) if isinstance(b, str) else b
+        for _ in range(count):
+            expanded.append(Ballot(tuple(choices)))
+    if points is not None:
+        expanded = [Ballot(tuple(c for c, _ in pts), tuple(p for _, p in pts)) for pts in points]
+    return Election(
+        budget=Fraction(budget),
+        projects=tuple(Project(pid, Fraction(cost)) for pid, cost in costs.items()),
+        ballots=tuple(expanded),
+        rules=BallotRules(kind),
+    )
+
+
+def explanation(outcome, pid):
+    return next(e for e in outcome.explanations if e.project_id == pid)
+
+
+# 60 voters like a and b, 40 like c: greedy funds the majority's two projects; equal shares
+# gives the 40 their own project (each of them pays exactly their share of 1).
+MAJORITY = election(100, {"a": 50, "b": 50, "c": 40}, [("ab", 60), ("c", 40)])
+
+
+def test_greedy_funds_the_majority_twice():
+    assert tally(MAJORITY, "greedy", TieBreak.LEXICOGRAPHIC).selected == ("a", "b")
+
+
+def test_equal_shares_is_proportional():
+    outcome = tally(MAJORITY, "mes", TieBreak.LEXICOGRAPHIC)
+    assert outcome.selected == ("a", "c")
+    c = explanation(outcome, "c")
+    assert c.details["price_per_supporter"] == "1"
+    assert c.details["paid_full"] == 40
+    assert "Each of its 40 supporters paid 1." in c.reason
+    b = explanation(outcome, "b")
+    assert not b.funded
+    assert b.details["unaffordable_after_round"] == 1
+    assert b.details["supporters_money_left"] == "10"  # 60 x (1 - 5/6)
+
+
+def test_equal_shares_partial_payment():
+    """6 voters with 10 each. d (cost 30, 4 supporters) first at 7.50 each; then e (cost 21)
+    has supporters 1, 2 with 10 and 3 with 2.50: 3 pays all, 1 and 2 pay 9.25 each."""
+    e = election(60, {"d": 30, "e": 21}, ["e", "e", "de", "d", "d", "d"])
+    outcome = tally(e, "mes", TieBreak.LEXICOGRAPHIC)
+    assert outcome.selected == ("d", "e")
+    d = explanation(outcome, "d")
+    assert d.details["price_per_supporter"] == "15/2"
+    assert d.details["round"] == 1
+    pay = explanation(outcome, "e").details
+    assert pay["price_per_supporter"] == "37/4"
+    assert (pay["paid_full"], pay["paid_all_they_had"]) == (2, 1)
+    assert pay["paid_all_they_had_total"] == "5/2"
+    assert (
+        "2 supporters paid 9.25 each; 1 other paid all they had left"
+        in explanation(outcome, "e").reason
+    )
+
+
+def test_equal_shares_leaves_money_and_the_completion_spends_it():
+    """As above but e costs 24: its supporters have only 22.50, so MES stops after d."""
+    e = election(60, {"d": 30, "e": 24}, ["e", "e", "de", "d", "d", "d"])
+    assert tally(e, "mes").selected == ("d",)
+    completed = tally(e, "mes-greedy")
+    assert completed.selected == ("d", "e")
+    assert explanation(completed, "e").details["phase"] == "completion"
+    assert explanation(completed, "d").details["phase"] == "mes"
+
+
+def test_mes_add1_raises_the_share_until_the_budget_would_be_exceeded():
+    """4 voters, budget 100 (25 each). x costs 60 with 2 supporters: needs 30 each.
+    Shares 26..29 fund nothing more; at 30 x is funded (60 <= 100); y (cost 50, 2 other
+    supporters) is funded from 25: at 30 both cost 110 > 100, so the result is share 29."""
+    e = election(100, {"x": 60, "y": 50}, ["x", "x", "y", "y"])
+    assert tally(e, "mes").selected == ("y",)
+    outcome = tally(e, "mes-add1")
+    assert outcome.selected == ("y",)
+    assert explanation(outcome, "y").details["share_per_voter"] == "29"
+
+
+def test_mes_add1_funds_what_the_larger_share_affords():
+    e = election(110, {"x": 60, "y": 50}, ["x", "x", "y", "y"])
+    assert tally(e, "mes").selected == ("y",)  # 27.50 each: x needs 30
+    outcome = tally(e, "mes-add1")
+    assert set(outcome.selected) == {"x", "y"}
+    assert explanation(outcome, "x").details["share_per_voter"] == "30"
+
+
+def test_cardinality_satisfaction_prefers_cheap_projects():
+    # 10 voters, budget 100: p (cost 90) and q (cost 10), all approve both.
+    e = election(100, {"p": 90, "q": 10}, [("pq", 10)])
+    # Cost satisfaction: both cost 1/10 of a unit of satisfaction per supporter, a tie.
+    assert tally(e, "mes", TieBreak.LEXICOGRAPHIC).selected == ("p", "q")
+    assert tally(e, "mes", TieBreak.COST_VOTES).selected == ("q", "p")
+    # One unit of satisfaction per project: q costs each supporter 1, p costs 9.
+    assert tally(e, "mes-cardinality", TieBreak.LEXICOGRAPHIC).selected == ("q", "p")
+
+
+def test_ties_lexicographic_compares_ids_as_strings():
+    e = election(10, {"9": 10, "10": 10}, [(["9", "10"], 1)])
+    assert tally(e, "greedy", TieBreak.LEXICOGRAPHIC).selected == ("10",)
+    assert tally(e, "mes", TieBreak.LEXICOGRAPHIC).selected == ("10",)
+
+
+def test_ties_cost_votes_prefers_cheaper_then_more_votes():
+    e = election(10, {"a": 10, "b": 8}, ["ab"])
+    assert tally(e, "greedy", TieBreak.LEXICOGRAPHIC).selected == ("a",)
+    assert tally(e, "greedy", TieBreak.COST_VOTES).selected == ("b",)
+    assert tally(e, "greedy").tie_break == TieBreak.COST_VOTES
+
+
+def test_fractional_money_ties_go_to_the_tie_break():
+    """Costs of 1/3 (not representable in binary) still tie exactly."""
+    e = election(
+        Fraction(3, 1),
+        {"b": Fraction(1, 3), "a": Fraction(1, 3), "z": Fraction(1, 10)},
+        ["ab", "ab", "ab", "z"],
+    )
+    outcome = tally(e, "mes", TieBreak.LEXICOGRAPHIC)
+    assert outcome.selected[:2] == ("a", "b")
+
+
+def test_greedy_explains_skips():
+    e = election(100, {"a": 70, "b": 40, "c": 30}, ["abc", "ab", "a"])
+    outcome = tally(e, "greedy")
+    assert outcome.selected == ("a", "c")
+    b = explanation(outcome, "b")
+    assert not b.funded
+    assert b.details["rank"] == 2
+    assert b.details["money_left"] == "30"
+    assert b.reason == "Ranked 2nd by votes (2 votes). It did not fit: 30 was left and it costs 40."
+    a = explanation(outcome, "a")
+    assert a.details["cost"] == "70"
+    assert "100 was left when it was reached" in a.reason
+
+
+def test_greedy_per_cost():
+    e = election(100, {"a": 70, "b": 40, "c": 30}, ["abc", "ab", "a"])
+    # a: 3/70, b: 2/40, c: 1/30 -> b (0.05), a (0.043: does not fit), c
+    assert tally(e, "greedy-per-cost").selected == ("b", "c")
+
+
+def test_cumulative_rules():
+    pts = [
+        [("a", 5), ("b", 5)],
+        [("a", 10)],
+        [("c", 6), ("b", 4)],
+    ]
+    e = election(60, {"a": 40, "b": 30, "c": 20}, [], BallotKind.CUMULATIVE, points=pts)
+    assert tally(e, "greedy").selected == ("a", "c")  # points 15, 9, 6: b does not fit after a
+    assert tally(e, "greedy-per-cost").selected == ("a", "c")  # 15/40, 9/30, 6/20
+    # 20 each. a: 40/15 per point would take 26.67 from voter 2, who has 20: voter 2 pays 20,
+    # voter 1 the other 20 at 4 per point. b: 30/9 = 10/3 per point; c: 20/6 = 10/3 per
+    # point. b and c tie exactly (computed from different fractions) and the tie-break decides.
+    assert tally(e, "mes", TieBreak.LEXICOGRAPHIC).selected == ("b",)
+    outcome = tally(e, "mes", TieBreak.COST_VOTES)
+    assert outcome.selected == ("c", "a")
+    a = explanation(outcome, "a").details
+    assert a["price_per_point"] == "4"
+    assert (a["paid_full"], a["paid_all_they_had"]) == (1, 1)
+
+
+def test_ranked_positional_and_borda():
+    # Ballots of length 3 score 3, 2, 1 (positional) and 2, 1, 0 (Borda).
+    e = election(50, {"a": 30, "b": 20, "c": 20}, [("abc", 2), ("cba", 1)], BallotKind.RANKED)
+    assert tally(e, "greedy").selected == ("a", "b")  # a 7, b 6, c 5
+    assert tally(e, "greedy-per-cost").selected == ("b", "a")  # Borda/cost: a 4/30, b 3/20
+    assert tally(e, "mes").total_cost <= 50
+
+
+def test_phragmen_and_max_welfare():
+    e = election(100, {"a": 60, "b": 50, "c": 50}, [("a", 3), ("bc", 2)])
+    assert tally(e, "greedy").selected == ("a",)
+    assert set(tally(e, "phragmen").selected) == {"a"}
+    best = tally(e, "max-welfare")
+    assert set(best.selected) == {"b", "c"}  # 2*50 + 2*50 = 200 > 3*60 = 180
+
+
+def test_max_welfare_breaks_ties_deterministically():
+    # {a} and {b, c} both give 100: the one funding the most supported project wins.
+    e = election(10, {"a": 10, "b": 5, "c": 5}, ["a", "bc"])
+    assert tally(e, "max-welfare", TieBreak.LEXICOGRAPHIC).selected == ("a",)
+
+
+def test_every_outcome_explains_every_project_with_its_cost():
+    for rule in RULES[BallotKind.APPROVAL]:
+        outcome = tally(MAJORITY, rule)
+        assert [e.project_id for e in outcome.explanations] == ["a", "b", "c"]
+        for e in outcome.explanations:
+            assert e.reason and e.reason.endswith(".")
+            assert e.details["cost"] == str(MAJORITY.project(e.project_id).cost)
+            assert e.funded == (e.project_id in outcome.selected)
+
+
+def test_money_formatter_hook():
+    e = election(10000, {"a": 5000, "b": 4000}, [("a", 3), ("b", 1)])
+    outcome = tally(e, "greedy", money=lambda pence: f"£{float(pence) / 100:,.2f}")
+    assert "£100.00 was left" in explanation(outcome, "a").reason
+
+
+def test_big_elections_report_counts_not_voters():
+    e = election(1000, {"a": 600, "b": 600}, [("a", 300), ("b", 200)])
+    outcome = tally(e, "mes")
+    assert outcome.selected == ("a",)
+    assert explanation(outcome, "a").details["supporters"] == 300
+    assert len(repr(outcome)) < 5000
+
+
+@pytest.mark.parametrize(
+    ("kind", "rule"),
+    [
+        (BallotKind.CUMULATIVE, "phragmen"),
+        (BallotKind.RANKED, "mes-add1"),
+        (BallotKind.APPROVAL, "irv"),
+        (BallotKind.APPROVAL, "nonsense"),
+    ],
+)
+def test_unknown_rule_for_kind_names_the_valid_ones(kind, rule):
+    e = election(10, {"a": 5}, [], kind)
+    with pytest.raises(ValueError, match="valid rules: greedy, greedy-per-cost"):
+        tally(e, rule)
+
+
+def test_ballot_naming_an_unknown_project_is_refused():
+    with pytest.raises(ValueError, match="'zz'"):
+        tally(election(10, {"a": 5}, [(["a", "zz"], 1)]), "greedy")
+
+
+def test_knapsack_and_single_choice_count_as_approval():
+    base = election(100, {"a": 50, "b": 50, "c": 40}, [("ab", 60), ("c", 40)])
+    for kind in (BallotKind.KNAPSACK, BallotKind.SINGLE):
+        e = Election(base.budget, base.projects, base.ballots, BallotRules(kind))
+        assert tally(e, "mes").selected == ("a", "c")
+
+
+def test_no_ballots():
+    e = election(100, {"a": 50}, [])
+    assert tally(e, "mes").selected == ()
+    assert tally(e, "mes-add1").selected == ()
+    assert tally(e, "greedy").selected == ("a",)  # greedy funds whatever fits, as pabutools
