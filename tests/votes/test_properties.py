@@ -1,0 +1,133 @@
+"""Properties of every counting rule on random small elections (hypothesis), and agreement
+with pabutools on them."""
+
+import random
+from fractions import Fraction
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pabutools.election import ApprovalBallot, ApprovalProfile, Cardinality_Sat, Cost_Sat
+from pabutools.election import Instance as PbInstance
+from pabutools.election import Project as PbProject
+from pabutools.fractions import frac
+from pabutools.rules import (
+    completion_by_rule_combination,
+    greedy_utilitarian_welfare,
+    method_of_equal_shares,
+    sequential_phragmen,
+)
+
+from votes.model import Ballot, BallotKind, BallotRules, Election, Project, TieBreak
+from votes.rules import RULES, tally
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+IDS = ["1", "2", "3", "10", "a", "b"]
+
+
+@st.composite
+def elections(draw, kind=BallotKind.APPROVAL, max_voters=14):
+    n_projects = draw(st.integers(1, 6))
+    ids = IDS[:n_projects]
+    costs = [
+        Fraction(draw(st.integers(1, 30)), draw(st.sampled_from([1, 1, 1, 2, 3]))) for _ in ids
+    ]
+    budget = Fraction(draw(st.integers(1, 80)))
+    n_voters = draw(st.integers(0, max_voters))
+    ballots = []
+    for _ in range(n_voters):
+        chosen = draw(st.lists(st.sampled_from(ids), unique=True, max_size=n_projects))
+        if kind == BallotKind.CUMULATIVE:
+            points = tuple(draw(st.integers(1, 5)) for _ in chosen)
+            ballots.append(Ballot(tuple(chosen), points))
+        else:
+            ballots.append(Ballot(tuple(chosen)))
+    projects = tuple(Project(i, c) for i, c in zip(ids, costs, strict=True))
+    return Election(budget, projects, tuple(ballots), BallotRules(kind))
+
+
+KINDS = st.sampled_from([BallotKind.APPROVAL, BallotKind.CUMULATIVE, BallotKind.RANKED])
+
+
+@SETTINGS
+@given(data=st.data(), kind=KINDS, tie_break=st.sampled_from(list(TieBreak)))
+def test_outcomes_fit_the_budget_and_explain_every_project(data, kind, tie_break):
+    e = data.draw(elections(kind))
+    for rule in RULES[kind]:
+        if rule in ("plurality", "irv"):
+            continue
+        outcome = tally(e, rule, tie_break)
+        assert outcome.total_cost <= e.budget
+        assert len(set(outcome.selected)) == len(outcome.selected)
+        assert [x.project_id for x in outcome.explanations] == [p.id for p in e.projects]
+        assert {x.project_id for x in outcome.explanations if x.funded} == set(outcome.selected)
+
+
+@SETTINGS
+@given(data=st.data(), kind=KINDS, seed=st.integers(0, 2**32))
+def test_outcomes_do_not_depend_on_ballot_order(data, kind, seed):
+    e = data.draw(elections(kind))
+    shuffled = list(e.ballots)
+    random.Random(seed).shuffle(shuffled)
+    other = Election(e.budget, e.projects, tuple(shuffled), e.rules)
+    for rule in RULES[kind]:
+        if rule in ("plurality", "irv"):
+            continue
+        assert tally(e, rule).selected == tally(other, rule).selected, rule
+
+
+@SETTINGS
+@given(data=st.data(), tie_break=st.sampled_from(list(TieBreak)))
+def test_greedy_is_monotone_in_added_approvals(data, tie_break):
+    e = data.draw(elections())
+    outcome = tally(e, "greedy", tie_break)
+    if not outcome.selected:
+        return
+    funded = data.draw(st.sampled_from(outcome.selected))
+    ballots = list(e.ballots)
+    lacking = [i for i, b in enumerate(ballots) if funded not in b.choices]
+    if lacking and data.draw(st.booleans()):
+        i = data.draw(st.sampled_from(lacking))
+        ballots[i] = Ballot(ballots[i].choices + (funded,))
+    else:
+        ballots.append(Ballot((funded,)))
+    more = Election(e.budget, e.projects, tuple(ballots), e.rules)
+    assert funded in tally(more, "greedy", tie_break).selected
+
+
+def _pabutools(e: Election):
+    projects = {
+        p.id: PbProject(p.id, frac(p.cost.numerator, p.cost.denominator)) for p in e.projects
+    }
+    instance = PbInstance(projects.values(), budget_limit=frac(e.budget.numerator, 1))
+    profile = ApprovalProfile(
+        [ApprovalBallot([projects[c] for c in b.choices]) for b in e.ballots], instance=instance
+    )
+    return instance, profile
+
+
+def _names(allocation) -> list[str]:
+    return [p.name for p in allocation]
+
+
+@SETTINGS
+@given(e=elections(max_voters=10))
+def test_approval_rules_agree_with_pabutools(e):
+    instance, profile = _pabutools(e)
+    lex = TieBreak.LEXICOGRAPHIC
+    ours = {rule: list(tally(e, rule, lex).selected) for rule in RULES[BallotKind.APPROVAL]}
+    assert ours["greedy"] == _names(greedy_utilitarian_welfare(instance, profile, Cost_Sat))
+    assert ours["greedy-per-cost"] == _names(
+        greedy_utilitarian_welfare(instance, profile, Cardinality_Sat)
+    )
+    assert ours["mes"] == _names(method_of_equal_shares(instance, profile, Cost_Sat))
+    assert ours["mes-cardinality"] == _names(
+        method_of_equal_shares(instance, profile, Cardinality_Sat)
+    )
+    completed = completion_by_rule_combination(
+        instance,
+        profile,
+        [method_of_equal_shares, greedy_utilitarian_welfare],
+        [{"sat_class": Cost_Sat}, {"sat_class": Cost_Sat}],
+    )
+    assert ours["mes-greedy"] == _names(completed)
+    assert sorted(ours["phragmen"]) == sorted(_names(sequential_phragmen(instance, profile)))
