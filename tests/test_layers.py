@@ -10,7 +10,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 FORBIDDEN = {
-    "votes": {"flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "sqlalchemy", "app", "ballots", "pabutools", "werkzeug"},
+    "votes": {
+        "flask",
+        "flask_sqlalchemy",
+        "flask_login",
+        "flask_wtf",
+        "sqlalchemy",
+        "app",
+        "ballots",
+        "pabutools",
+        "werkzeug",
+    },
     "ballots": {"flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "app", "werkzeug"},
 }
 
