@@ -39,7 +39,7 @@ class Config:
     SIGN_IN_RATE_LIMIT = "10 per minute"
     REGISTER_RATE_LIMIT = "20 per hour"
     DISPLAY_TIMEZONE = "Europe/London"
-    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
+    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # noqa: S105 - a parameter set, not a password
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
 
 
@@ -53,12 +53,12 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
-    PASSWORD_HASH_PROFILE = "CHEAPEST"
+    PASSWORD_HASH_PROFILE = "CHEAPEST"  # noqa: S105 - a parameter set, not a password
 
 
 class ProductionConfig(Config):

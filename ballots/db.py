@@ -7,8 +7,8 @@ and must not import Flask; the web app hands this class to Flask-SQLAlchemy as i
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
 
 # Named constraints, so migrations can refer to them on every database (SQLite needs names
 # to alter a table in batch mode).
