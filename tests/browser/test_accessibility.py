@@ -1,0 +1,55 @@
+"""axe-core on every kind of page: any WCAG 2.0/2.1/2.2 A or AA violation fails."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import (
+    LAMBETH_OFFICER,
+    RESIDENT,
+    check_accessibility,
+    sign_in_from_anywhere,
+)
+
+pytestmark = pytest.mark.browser
+
+# (name, path, who is signed in, expected h1)
+PAGES = [
+    ("home", "/", None, "Participatory budgeting in your council"),
+    ("council", "/councils/lambeth", None, "Lambeth Council"),
+    ("round", "/councils/lambeth/rounds/youth-services-2026", None, "Youth services 2026"),
+    ("another council", "/councils/liverpool", None, "Liverpool City Council"),
+    ("sign in", "/auth/sign-in", None, "Sign in"),
+    ("register", "/auth/register", None, "Create an account"),
+    ("account", "/account/", RESIDENT, "Your account"),
+    ("officer dashboard", "/manage/lambeth", LAMBETH_OFFICER, "Manage Lambeth Council"),
+    ("not found", "/no-such-page", None, "Page not found"),
+    ("not found in a council", "/councils/lambeth/rounds/no-such-round", None, "Page not found"),
+]
+
+
+@pytest.mark.parametrize(("path", "who", "h1"), [p[1:] for p in PAGES], ids=[p[0] for p in PAGES])
+def test_page_has_no_accessibility_violations(page: Page, path, who, h1):
+    if who:
+        sign_in_from_anywhere(page, who)
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_have_text(h1)
+    check_accessibility(page)
+
+
+def test_register_with_errors_has_no_accessibility_violations(page: Page):
+    page.goto("/auth/register")
+    page.get_by_label("Email address").fill("not an email")
+    page.get_by_role("group", name="Date of birth (optional)").get_by_label("Day").fill("31")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    expect(page.locator(".govuk-error-message").first).to_be_visible()
+    check_accessibility(page)
+
+
+def test_sign_in_with_errors_has_no_accessibility_violations(page: Page):
+    page.goto("/auth/sign-in")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter your email address")
+    check_accessibility(page)
