@@ -1,0 +1,148 @@
+"""``python -m votes``, run as a real subprocess: real exit codes, real stdout and stderr."""
+
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.votes.conftest import FIXTURES
+from votes.cli import _jsonable, exact
+from votes.model import Ballot, BallotKind, BallotRules, Election, Project
+from votes.pabulib import write
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "votes", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_tally_prints_one_json_object_keyed_by_rule() -> None:
+    done = run("tally", FIXTURES / "ordinal.pb", "--rule", "plurality", "--rule", "irv")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    out = json.loads(done.stdout)
+    assert list(out) == ["plurality", "irv"]
+    assert out["plurality"]["selected"] == ["A"]
+    irv = out["irv"]
+    assert irv["selected"] == ["B"]
+    assert (irv["total_cost"], irv["budget"], irv["tie_break"]) == (60, 100, "cost-votes")
+    assert irv["explanation"][2] == {
+        "project": "C",
+        "funded": False,
+        "reason": "Eliminated in round 1 with 2 votes; 2 transferred to Bowling green.",
+        "details": {"round": 1, "votes": 2, "transfers": {"B": 2}, "exhausted": 0},
+    }
+    assert [r["eliminated"] for r in irv["rounds"]] == [["C"], []]
+
+
+def test_budgeting_rule_and_exact_numbers() -> None:
+    """quirks.pb has a budget of 2500,75 and costs of 1234.50: exact "p/q" strings."""
+    done = run("tally", FIXTURES / "quirks.pb", "--rule", "greedy", "--compact")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 1
+    greedy = json.loads(done.stdout)["greedy"]
+    assert greedy["budget"] == "10003/4"
+    # p1 has 3 supporters; p10 and p2 tie on 2 and the cheaper p10 goes first; then p2 no
+    # longer fits and p9 (1 supporter, 0.25) does.
+    assert greedy["selected"] == ["p1", "p10", "p9"]
+    assert greedy["total_cost"] == "7339/4"
+    assert [x["project"] for x in greedy["explanation"]] == ["p1", "p2", "p10", "p9"]
+    assert all(isinstance(x["reason"], str) and x["reason"] for x in greedy["explanation"])
+    assert "rounds" not in greedy
+
+
+def test_tie_break_option(tmp_path: Path) -> None:
+    """One vote each for "10" and "9": "10" comes first as a string, "9" is cheaper."""
+    path = tmp_path / "tie.pb"
+    write(
+        Election(
+            Fraction(100),
+            (Project("10", Fraction(50)), Project("9", Fraction(30))),
+            (Ballot(("10",)), Ballot(("9",))),
+            BallotRules(BallotKind.SINGLE),
+        ),
+        path,
+    )
+    lex = json.loads(
+        run("tally", path, "--rule", "plurality", "--tie-break", "lexicographic").stdout
+    )
+    default = json.loads(run("tally", path, "--rule", "plurality").stdout)
+    assert lex["plurality"]["selected"] == ["10"]
+    assert lex["plurality"]["tie_break"] == "lexicographic"
+    assert default["plurality"]["selected"] == ["9"]
+    assert default["plurality"]["tie_break"] == "cost-votes"
+
+
+def test_a_rule_given_twice_is_counted_once() -> None:
+    done = run("tally", FIXTURES / "ordinal.pb", "--rule", "irv", "--rule", "irv")
+    assert list(json.loads(done.stdout)) == ["irv"]
+
+
+def test_bad_file_names_file_line_and_problem(tmp_path: Path) -> None:
+    path = tmp_path / "bad.pb"
+    path.write_text(
+        "META\nkey;value\nbudget;1\nvote_type;approval\nPROJECTS\nproject_id;cost\na;1\n"
+        "VOTES\nvoter_id;vote\n1;a\n2;x\n",
+        encoding="utf-8",
+    )
+    done = run("tally", path, "--rule", "greedy")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == f"{path}:11: unknown project 'x' in vote\n"
+
+
+def test_unknown_rule() -> None:
+    path = FIXTURES / "cumulative.pb"
+    done = run("tally", path, "--rule", "greedy", "--rule", "irv")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith(f"{path}: unknown rule 'irv' for cumulative ballots (valid: ")
+    assert done.stderr.count("\n") == 1
+
+
+def test_missing_file() -> None:
+    done = run("tally", "no-such-file.pb", "--rule", "greedy")
+    assert done.returncode == 2
+    assert done.stderr == "no-such-file.pb: cannot open: No such file or directory\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tally", "x.pb"],  # no --rule
+        ["tally", "x.pb", "--rule", "greedy", "--tie-break", "coin"],
+        ["count", "x.pb"],
+        [],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    done = run(*args)
+    assert done.returncode == 2
+    assert "usage: python -m votes" in done.stderr
+
+
+@pytest.mark.pabulib
+def test_shared_file_through_the_cli(pabulib: Path, reference: dict) -> None:
+    name = "Poland_Swiecie_2023.pb"
+    done = run("tally", pabulib / name, "--rule", "greedy", "--tie-break", "lexicographic")
+    assert done.returncode == 0, done.stderr
+    greedy = json.loads(done.stdout)["greedy"]
+    assert greedy["selected"] == reference[name]["results"]["greedy_cost"]["selected"]
+    assert greedy["budget"] == 1_070_000
+
+
+def test_exact_and_jsonable() -> None:
+    assert exact(Fraction(6, 3)) == 2
+    assert exact(Fraction(1, 3)) == "1/3"
+    assert _jsonable(
+        {"a": Fraction(5, 2), "b": (1, Fraction(4)), "c": {2, 1}, "d": BallotKind.RANKED}
+    ) == {"a": "5/2", "b": [1, 4], "c": [1, 2], "d": "ranked"}

@@ -1,0 +1,147 @@
+"""``python -m votes``: count a pabulib election from the command line.
+
+    python -m votes tally FILE.pb --rule greedy [--rule mes ...] [--tie-break cost-votes]
+
+prints one JSON object keyed by rule name (see :func:`outcome_to_json` for each value). Exact
+numbers are JSON integers when whole and ``"p/q"`` strings otherwise. A file that cannot be
+read, or a rule its ballot kind does not have, prints one line on stderr naming the file (and
+the line, for a bad file) and exits with status 2, as do argparse's own usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from fractions import Fraction
+
+from votes.model import Outcome, TieBreak
+from votes.pabulib import PabulibError, read
+
+__all__ = ["exact", "main", "outcome_to_json"]
+
+
+def exact(value: Fraction | int) -> int | str:
+    """An exact number for JSON: an ``int`` when whole, else the string ``"p/q"``."""
+    f = Fraction(value)
+    return f.numerator if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+
+
+def _jsonable(value: object) -> object:
+    """Details as JSON: fractions as :func:`exact`, mappings as objects, sequences as lists."""
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value.value if isinstance(value, Enum) else value
+    if isinstance(value, Fraction):
+        return exact(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return [_jsonable(v) for v in items]
+    return str(value)
+
+
+def outcome_to_json(outcome: Outcome) -> dict[str, object]:
+    """One rule's result: ``rule``, ``tie_break``, ``selected`` (ids in selection order),
+    ``total_cost``, ``budget``, ``explanation`` (one entry per project: ``project``, ``funded``,
+    ``reason``, ``details``) and, for single-winner rules, ``rounds``."""
+    out: dict[str, object] = {
+        "rule": outcome.rule,
+        "tie_break": str(outcome.tie_break),
+        "selected": list(outcome.selected),
+        "total_cost": exact(outcome.total_cost),
+        "budget": exact(outcome.budget),
+        "explanation": [
+            {
+                "project": x.project_id,
+                "funded": x.funded,
+                "reason": x.reason,
+                "details": _jsonable(x.details),
+            }
+            for x in outcome.explanations
+        ],
+    }
+    if outcome.rounds:
+        out["rounds"] = _jsonable(outcome.rounds)
+    return out
+
+
+class _Failure(Exception):
+    """A one-line error for stderr; exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m votes", description="Count participatory budgeting elections."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    tally = commands.add_parser(
+        "tally",
+        help="count a pabulib .pb file with one or more rules; print JSON",
+        description="Count a pabulib .pb file with one or more rules and print one JSON object "
+        "keyed by rule name.",
+    )
+    tally.add_argument("file", metavar="FILE.pb", help="the election, in pabulib format")
+    tally.add_argument(
+        "--rule",
+        dest="rules",
+        action="append",
+        required=True,
+        metavar="NAME",
+        help="a counting rule (repeat for several), e.g. greedy, mes, phragmen, irv",
+    )
+    tally.add_argument(
+        "--tie-break",
+        choices=[t.value for t in TieBreak],
+        default=TieBreak.COST_VOTES.value,
+        help="how exact ties are broken (default: %(default)s)",
+    )
+    tally.add_argument(
+        "--compact", action="store_true", help="print the JSON on one line instead of indented"
+    )
+    return parser
+
+
+def _tally(file: str, rules: Sequence[str], tie_break: TieBreak) -> dict[str, object]:
+    from votes.rules import RULES, tally
+
+    try:
+        election = read(file)
+    except PabulibError as e:
+        raise _Failure(str(e)) from None
+    except OSError as e:
+        raise _Failure(f"{file}: cannot open: {e.strerror or e}") from None
+    valid = RULES.get(election.kind, ())
+    names = list(dict.fromkeys(rules))  # once each, in the order given
+    for name in names:
+        if name not in valid:
+            raise _Failure(
+                f"{file}: unknown rule {name!r} for {election.kind} ballots "
+                f"(valid: {', '.join(valid)})"
+            )
+    results: dict[str, object] = {}
+    for name in names:
+        try:
+            outcome = tally(election, name, tie_break)
+        except ValueError as e:
+            raise _Failure(f"{file}: {name}: {e}") from None
+        results[name] = outcome_to_json(outcome)
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0, or 2 for any error)."""
+    args = _parser().parse_args(argv)
+    try:
+        results = _tally(args.file, args.rules, TieBreak(args.tie_break))
+    except _Failure as e:
+        print(f"{e}", file=sys.stderr)
+        return 2
+    indent = None if args.compact else 2
+    json.dump(results, sys.stdout, ensure_ascii=False, indent=indent)
+    sys.stdout.write("\n")
+    return 0
