@@ -1,11 +1,18 @@
-"""``python -m votes``: count a pabulib election from the command line.
+"""``python -m votes``: count or check a pabulib election from the command line.
 
     python -m votes tally FILE.pb --rule greedy [--rule mes ...] [--tie-break cost-votes]
 
 prints one JSON object keyed by rule name (see :func:`outcome_to_json` for each value). Exact
-numbers are JSON integers when whole and ``"p/q"`` strings otherwise. A file that cannot be
-read, or a rule its ballot kind does not have, prints one line on stderr naming the file (and
-the line, for a bad file) and exits with status 2, as do argparse's own usage errors.
+numbers are JSON integers when whole and ``"p/q"`` strings otherwise.
+
+    python -m votes check FILE.pb
+
+checks every ballot against the file's ballot rules with the same messages residents see,
+one line per problem, and exits 1 if any ballot is invalid.
+
+A file that cannot be read, or a rule its ballot kind does not have, prints one line on stderr
+naming the file (and the line, for a bad file) and exits with status 2, as do argparse's own
+usage errors.
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 from fractions import Fraction
 
-from votes.model import Outcome, TieBreak
+from votes.ballot import validate_ballot
+from votes.model import Election, Outcome, TieBreak
 from votes.pabulib import PabulibError, read
 
 __all__ = ["exact", "main", "outcome_to_json"]
@@ -103,18 +111,21 @@ def _parser() -> argparse.ArgumentParser:
     tally.add_argument(
         "--compact", action="store_true", help="print the JSON on one line instead of indented"
     )
+    check = commands.add_parser(
+        "check",
+        help="check every ballot of a pabulib .pb file against the file's ballot rules",
+        description="Check every ballot of a pabulib .pb file against the ballot rules in its "
+        "META (min_length, max_length, max_sum_points, ...). Prints one line per problem, then "
+        "a summary; exits 0 when every ballot is valid, 1 when some are not.",
+    )
+    check.add_argument("file", metavar="FILE.pb", help="the election, in pabulib format")
     return parser
 
 
 def _tally(file: str, rules: Sequence[str], tie_break: TieBreak) -> dict[str, object]:
     from votes.rules import RULES, tally
 
-    try:
-        election = read(file)
-    except PabulibError as e:
-        raise _Failure(str(e)) from None
-    except OSError as e:
-        raise _Failure(f"{file}: cannot open: {e.strerror or e}") from None
+    election = _read(file)
     valid = RULES.get(election.kind, ())
     names = list(dict.fromkeys(rules))  # once each, in the order given
     for name in names:
@@ -133,10 +144,45 @@ def _tally(file: str, rules: Sequence[str], tie_break: TieBreak) -> dict[str, ob
     return results
 
 
+def _read(file: str) -> Election:
+    try:
+        return read(file)
+    except PabulibError as e:
+        raise _Failure(str(e)) from None
+    except OSError as e:
+        raise _Failure(f"{file}: cannot open: {e.strerror or e}") from None
+
+
+def _check(file: str) -> int:
+    election = _read(file)
+    currency = dict(election.meta).get("currency", "").strip()
+
+    def money(amount: Fraction) -> str:
+        # pabulib costs are in the file's own currency, not pence.
+        shown = f"{amount.numerator:,}" if amount.denominator == 1 else f"{float(amount):,.2f}"
+        return f"{shown} {currency}".strip()
+
+    projects = {p.id: p for p in election.projects}
+    invalid = 0
+    for number, ballot in enumerate(election.ballots, start=1):
+        problems = validate_ballot(ballot, election.rules, projects, election.budget, money=money)
+        if problems:
+            invalid += 1
+            who = f"voter {ballot.voter}" if ballot.voter else f"ballot {number}"
+            for p in problems:
+                print(f"{file}: {who}: {p.code}: {p.message}")
+    total = len(election.ballots)
+    print(f"{file}: {invalid:,} of {total:,} ballots have problems ({election.kind} ballots).")
+    return 1 if invalid else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0, or 2 for any error)."""
+    """Run the command line; returns the exit status: 0; 1 when ``check`` finds invalid
+    ballots; 2 for an unreadable file, an unknown rule or a usage error."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "check":
+            return _check(args.file)
         results = _tally(args.file, args.rules, TieBreak(args.tie_break))
     except _Failure as e:
         print(f"{e}", file=sys.stderr)

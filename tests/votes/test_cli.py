@@ -146,3 +146,46 @@ def test_exact_and_jsonable() -> None:
     assert _jsonable(
         {"a": Fraction(5, 2), "b": (1, Fraction(4)), "c": {2, 1}, "d": BallotKind.RANKED}
     ) == {"a": "5/2", "b": [1, 4], "c": [1, 2], "d": "ranked"}
+
+
+def test_check_reports_every_invalid_ballot_and_exits_1() -> None:
+    path = FIXTURES / "cumulative.pb"
+    done = run("check", path)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        f"{path}: voter 3: points_total: You have used 3 of your 5 points; please use all 5.",
+        f"{path}: 1 of 4 ballots have problems (cumulative ballots).",
+    ]
+
+
+def test_check_money_is_in_the_files_currency(tmp_path: Path) -> None:
+    path = tmp_path / "knapsack.pb"
+    write(
+        Election(
+            Fraction(1000),
+            (Project("a", Fraction(600), "Allotments"), Project("b", Fraction("500.5"))),
+            (Ballot(("a", "b"), voter="7"), Ballot(("a",), voter="8")),
+            BallotRules(BallotKind.KNAPSACK),
+            (("currency", "PLN"),),
+        ),
+        path,
+    )
+    done = run("check", path)
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[0] == (
+        f"{path}: voter 7: over_budget: The projects you chose cost 1,100.50 PLN in total, but "
+        "there is only 1,000 PLN to spend; please remove something."
+    )
+
+
+def test_check_clean_file_exits_0_and_bad_file_2(tmp_path: Path) -> None:
+    done = run("check", FIXTURES / "ordinal.pb")
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (
+        0,
+        f"{FIXTURES / 'ordinal.pb'}: 0 of 9 ballots have problems (ranked ballots).",
+    )
+    bad = tmp_path / "bad.pb"
+    bad.write_text("META\nkey;value\nbudget;x\n", encoding="utf-8")
+    done = run("check", bad)
+    assert done.returncode == 2
+    assert done.stderr == f"{bad}:3: expected a PROJECTS section after META, found the end\n"
