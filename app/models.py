@@ -17,6 +17,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Enum,
     ForeignKey,
@@ -111,6 +112,35 @@ class ProposalStatus(enum.StrEnum):
             "merged": "Merged",
             "hidden": "Hidden",
         }[self.value]
+
+
+class SplitMethod(enum.StrEnum):
+    """How a round's budget was split into pots."""
+
+    COUNCIL = "council"  # one council-wide pot
+    EXPLICIT = "explicit"  # amounts typed in per neighbourhood
+    EQUAL = "equal"
+    POPULATION = "population"
+    NEED = "need"  # by the neighbourhoods' need weights
+
+    @property
+    def label(self) -> str:
+        return {
+            "council": "One council-wide pot",
+            "explicit": "Amounts set for each neighbourhood",
+            "equal": "Shared equally between neighbourhoods",
+            "population": "Shared by population",
+            "need": "Shared by need weight",
+        }[self.value]
+
+
+class ContributionKind(enum.StrEnum):
+    MONEY = "money"
+    IN_KIND = "in_kind"
+
+    @property
+    def label(self) -> str:
+        return {"money": "Money", "in_kind": "In kind"}[self.value]
 
 
 class Council(Base):
@@ -231,6 +261,31 @@ class FundingRound(Base):
     ballot_kind: Mapped[str] = mapped_column(String(32), default="approval")
     rule: Mapped[str] = mapped_column(String(32), default="mes-add1")
     tie_break: Mapped[str] = mapped_column(String(32), default="cost-votes")
+    # How many projects a ballot may choose (ranked: max_choices is k, the number of ranks).
+    min_choices: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_choices: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Cumulative ballots: the points each voter shares out, and the cap on one project.
+    points: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_points_per_project: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A resident votes only in their home neighbourhood's pot (and the council-wide pot).
+    home_pot_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Eligibility by age on the day of voting; None is no limit.
+    min_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    allow_vote_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Results are not published below this many ballots, so no one's vote can be inferred.
+    min_ballots_to_publish: Mapped[int] = mapped_column(Integer, default=10)
+    supports_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Supports a proposal needs to reach the ballot (when supports are enabled).
+    support_threshold: Mapped[int] = mapped_column(Integer, default=0)
+    split_method: Mapped[SplitMethod] = mapped_column(
+        _enum(SplitMethod, "split_method"), default=SplitMethod.COUNCIL
+    )
+    # Frozen when voting opens: everything a ballot depends on, as canonical JSON, and its
+    # SHA-256 (64 hex digits), shown on the round page.
+    manifest_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    manifest_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    voting_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
@@ -243,15 +298,73 @@ class FundingRound(Base):
     proposals: Mapped[list[Proposal]] = relationship(
         back_populates="round", order_by="Proposal.id", viewonly=True
     )
+    phase_dates: Mapped[list[PhaseDates]] = relationship(
+        back_populates="round", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         UniqueConstraint("council_id", "slug"),
         CheckConstraint("total_budget_pence > 0", name="budget_positive"),
+        CheckConstraint("min_choices IS NULL OR min_choices >= 0", name="min_choices_not_negative"),
+        CheckConstraint("max_choices IS NULL OR max_choices > 0", name="max_choices_positive"),
+        CheckConstraint(
+            "min_choices IS NULL OR max_choices IS NULL OR min_choices <= max_choices",
+            name="choices_in_order",
+        ),
+        CheckConstraint("points IS NULL OR points > 0", name="points_positive"),
+        CheckConstraint(
+            "max_points_per_project IS NULL OR max_points_per_project > 0",
+            name="max_points_positive",
+        ),
+        CheckConstraint(
+            "min_age IS NULL OR (min_age >= 0 AND min_age <= 120)", name="min_age_range"
+        ),
+        CheckConstraint(
+            "max_age IS NULL OR (max_age >= 0 AND max_age <= 120)", name="max_age_range"
+        ),
+        CheckConstraint(
+            "min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="ages_in_order"
+        ),
+        CheckConstraint("min_ballots_to_publish >= 0", name="min_ballots_not_negative"),
+        CheckConstraint("support_threshold >= 0", name="support_threshold_not_negative"),
+        CheckConstraint(
+            "manifest_hash IS NULL OR length(manifest_hash) = 64", name="manifest_hash_sha256"
+        ),
     )
 
     @property
     def is_public(self) -> bool:
         return self.phase != Phase.DRAFT
+
+    @property
+    def is_frozen(self) -> bool:
+        """Voting has opened: pots, costs, the proposal list and the voting rules are fixed."""
+        return self.phase.index >= Phase.VOTING.index
+
+    def dates_for(self, phase: Phase) -> PhaseDates | None:
+        for d in self.phase_dates:
+            if d.phase == phase:
+                return d
+        return None
+
+
+class PhaseDates(Base):
+    """When one phase of a round is scheduled to start and end (UTC)."""
+
+    __tablename__ = "round_phase_dates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    phase: Mapped[Phase] = mapped_column(_enum(Phase, "phase"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    round: Mapped[FundingRound] = relationship(back_populates="phase_dates")
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "phase"),
+        CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+    )
 
 
 class Pot(Base):
@@ -316,6 +429,15 @@ class Proposal(Base):
     status: Mapped[ProposalStatus] = mapped_column(
         _enum(ProposalStatus, "proposal_status"), default=ProposalStatus.SUBMITTED
     )
+    # The officers' public reason for their feasibility decision.
+    review_reason: Mapped[str] = mapped_column(Text, default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Hidden by moderators (abusive content): when, and the reason its author is told.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id", ondelete="SET NULL"), nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -330,6 +452,13 @@ class Proposal(Base):
     supports: Mapped[list[Support]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan"
     )
+    merged_into: Mapped[Proposal | None] = relationship(remote_side="Proposal.id")
+    contributions: Mapped[list[Contribution]] = relationship(
+        back_populates="proposal", order_by="Contribution.id", cascade="all, delete-orphan"
+    )
+    flags: Mapped[list[ProposalFlag]] = relationship(
+        back_populates="proposal", order_by="ProposalFlag.id", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         ForeignKeyConstraint(
@@ -343,13 +472,38 @@ class Proposal(Base):
             "final_cost_pence IS NULL OR final_cost_pence > 0", name="final_cost_positive"
         ),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
+        CheckConstraint(
+            "merged_into_id IS NULL OR merged_into_id <> id", name="not_merged_into_itself"
+        ),
         Index("ix_proposals_round_status", "round_id", "status"),
     )
 
     @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None or self.status == ProposalStatus.HIDDEN
+
+    @property
+    def money_pledged_pence(self) -> int:
+        """Money partners have pledged towards this proposal (in-kind help is not counted)."""
+        return sum(
+            c.amount_pence or 0 for c in self.contributions if c.kind == ContributionKind.MONEY
+        )
+
+    @property
+    def cost_to_pot_pence(self) -> int | None:
+        """What the pot must pay: the final cost less partners' money; None before a final cost."""
+        if self.final_cost_pence is None:
+            return None
+        return max(self.final_cost_pence - self.money_pledged_pence, 0)
+
+    @property
     def cost_pence(self) -> int:
         """The cost residents see: the officers' final cost once set, else the estimate."""
-        return self.final_cost_pence if self.final_cost_pence is not None else self.estimated_cost_pence
+        return (
+            self.final_cost_pence
+            if self.final_cost_pence is not None
+            else self.estimated_cost_pence
+        )
 
 
 class Support(Base):
@@ -395,4 +549,53 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_events_round_created", "round_id", "created_at"),
         Index("ix_audit_events_council_created", "council_id", "created_at"),
+    )
+
+
+class ProposalFlag(Base):
+    """A resident's report that a proposal needs moderation: one per resident per proposal."""
+
+    __tablename__ = "proposal_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when an officer makes a moderation decision on the proposal.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="flags")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+
+
+class Contribution(Base):
+    """A partner's money or in-kind help towards a proposal (e.g. Oldham's community dividend).
+
+    Money reduces what the pot must pay; in-kind help is shown, with an optional estimated
+    value that is not deducted.
+    """
+
+    __tablename__ = "contributions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    partner_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[ContributionKind] = mapped_column(_enum(ContributionKind, "contribution_kind"))
+    amount_pence: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="contributions")
+    recorded_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("amount_pence IS NULL OR amount_pence >= 0", name="amount_not_negative"),
+        CheckConstraint("kind <> 'money' OR amount_pence IS NOT NULL", name="money_has_amount"),
+        CheckConstraint("length(partner_name) > 0", name="partner_name_not_empty"),
     )
