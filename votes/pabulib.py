@@ -524,7 +524,8 @@ def write(election: Election, target: str | os.PathLike[str] | IO[str]) -> None:
     to agree with it: ``budget``, ``vote_type``, ``min_length``, ``max_length``, for cumulative
     ballots ``max_sum_points``, ``max_points`` and ``min_sum_points``, for knapsack ballots
     ``ballot_kind;knapsack``. A key whose value already means the same is left as written
-    (``2917710.16`` stays so); ``num_projects`` and ``num_votes`` are added when missing.
+    (``2917710.16`` stays so). ``num_projects`` and ``num_votes`` are added when missing from an
+    election whose META has no ``vote_type`` (one built in code rather than read from a file).
     Projects are written ``project_id;cost;name`` (``name`` only if some project has one) and
     then their extra columns; votes ``voter_id;vote[;points]`` and then the voters' extra
     columns. Lines end with CRLF (which makes the writer quote a field holding a lone CR too).
@@ -616,27 +617,28 @@ def _meta_for(election: Election) -> list[tuple[str, str]]:
         else:
             wanted["min_sum_points"] = current_min
 
+    # A repeated key: the last one counts (in read, as in pabutools), so only that one is made
+    # to agree; earlier ones are left as they are, unless the key must go altogether.
+    last = {key: i for i, (key, _) in enumerate(election.meta)}
     out: list[tuple[str, str]] = []
-    done: set[str] = set()
-    for key, value in election.meta:
-        if key in wanted:
-            if key in done:
-                continue  # a repeated key: one row, with the value that counts
-            done.add(key)
-            want = wanted[key]
-            if want is None:
-                continue
-            out.append((key, current[key] if _same(current[key], want) else want))
-        else:
-            out.append((key, value))
+    for i, (key, value) in enumerate(election.meta):
+        want = wanted.get(key, value)
+        if key not in wanted or i != last[key]:
+            if want is not None:
+                out.append((key, value))
+        elif want is not None:
+            out.append((key, value if _same(value, want) else want))
     for key, want in wanted.items():
-        if key not in done and want is not None:
+        if key not in last and want is not None:
             out.append((key, want))
-    present = {k for k, _ in out}
-    if "num_projects" not in present:
-        out.append(("num_projects", str(len(election.projects))))
-    if "num_votes" not in present:
-        out.append(("num_votes", str(len(election.ballots))))
+    # An election that did not come from a .pb file (read requires vote_type) gets the counts
+    # pabulib files carry; one that did keeps its META as it was, so that it reads back equal.
+    if "vote_type" not in last:
+        present = {k for k, _ in out}
+        if "num_projects" not in present:
+            out.append(("num_projects", str(len(election.projects))))
+        if "num_votes" not in present:
+            out.append(("num_votes", str(len(election.ballots))))
     return out
 
 
