@@ -457,7 +457,7 @@ def test_negative_points_are_read_and_left_to_validation() -> None:
 # -- round trip of generated elections ---------------------------------------------------------
 
 _text = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12
 )
 _word = st.text("abcXYZ019_-./ ", min_size=1, max_size=6).map(str.strip).filter(bool)
 
