@@ -455,7 +455,7 @@ class _Parser:
     def parse_vote(
         self, key: object, ids: dict[str, str], cumulative: bool
     ) -> tuple[tuple[str, ...], tuple[int, ...]]:
-        raw_vote, raw_points = key if cumulative else (key, "")  # type: ignore[misc]
+        raw_vote, raw_points = key if cumulative else (key, "")
         choices = []
         for token in raw_vote.split(","):
             token = token.strip()
@@ -484,9 +484,14 @@ class _Parser:
                 points.append(-int(value) if token.startswith("-") else int(value))
         if len(points) != len(choices):
             raise self.error(
-                f"vote lists {len(choices)} projects but points has {len(points)} values"
+                f"vote lists {_plural(len(choices), 'project')} but points has "
+                f"{_plural(len(points), 'value')}"
             )
         return tuple(choices), tuple(points)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _trim(row: list[str]) -> list[str]:

@@ -412,7 +412,12 @@ voter_id;vote;points
 """
 
 BAD += [
-    ("points length", CUMULATIVE.replace("1;a,b;3,2", "1;a,b;3"), 12, "points has 1 values"),
+    (
+        "points length",
+        CUMULATIVE.replace("1;a,b;3,2", "1;a,b;3"),
+        12,
+        "vote lists 2 projects but points has 1 value",
+    ),
     ("points fraction", CUMULATIVE.replace("2;a;3", "2;a;1.5"), 13, "points '1.5' is not"),
     ("points word", CUMULATIVE.replace("2;a;3", "2;a;three"), 13, "points 'three' is not"),
     ("no points column", CUMULATIVE.replace(";points", ""), 11, "no points column"),
@@ -456,9 +461,7 @@ def test_negative_points_are_read_and_left_to_validation() -> None:
 
 # -- round trip of generated elections ---------------------------------------------------------
 
-_text = st.text(
-    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12
-)
+_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12)
 _word = st.text("abcXYZ019_-./ ", min_size=1, max_size=6).map(str.strip).filter(bool)
 
 
