@@ -21,7 +21,9 @@ def pabulib() -> Path:
     """The pabulib folder; skips (or fails under REQUIRE_PABULIB=1) when it is absent."""
     d = pabulib_dir()
     require_or_skip(
-        (d / "reference.json").is_file(), f"pabulib elections in {d} (PABULIB_DIR)", "REQUIRE_PABULIB"
+        (d / "reference.json").is_file(),
+        f"pabulib elections in {d} (PABULIB_DIR)",
+        "REQUIRE_PABULIB",
     )
     return d
 
