@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.demo import COUNCILS
 from tests.browser.helpers import (
     LAMBETH_OFFICER,
     RESIDENT,
@@ -19,7 +20,12 @@ PAGES = [
     ("home", "/", None, "Participatory budgeting in your council"),
     ("council", "/councils/lambeth", None, "Lambeth Council"),
     ("round", "/councils/lambeth/rounds/youth-services-2026", None, "Youth services 2026"),
-    ("another council", "/councils/liverpool", None, "Liverpool City Council"),
+    # Every demo council: each brands the header with its own colour, under white text.
+    *[
+        (f"council {slug}", f"/councils/{slug}", None, name)
+        for slug, name, *_ in COUNCILS
+        if slug != "lambeth"
+    ],
     ("sign in", "/auth/sign-in", None, "Sign in"),
     ("register", "/auth/register", None, "Create an account"),
     ("account", "/account/", RESIDENT, "Your account"),
@@ -53,3 +59,16 @@ def test_sign_in_with_errors_has_no_accessibility_violations(page: Page):
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter your email address")
     check_accessibility(page)
+
+
+def test_the_check_catches_a_violation(page: Page):
+    """The checks above prove something only if a real problem fails them."""
+    page.set_content(
+        '<html lang="en"><head><title>Bad page</title></head>'
+        '<body><main><h1>Bad page</h1><img src="data:,"><a href="/"></a></main></body></html>'
+    )
+    with pytest.raises(AssertionError) as failure:
+        check_accessibility(page)
+    report = str(failure.value)
+    assert "image-alt" in report
+    assert "link-name" in report
