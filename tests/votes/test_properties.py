@@ -19,6 +19,8 @@ from pabutools.rules import (
 
 from votes.model import Ballot, BallotKind, BallotRules, Election, Project, TieBreak
 from votes.rules import RULES, tally
+from votes.rules.mes import Engine, add_one
+from votes.rules.profile import build_profile
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 IDS = ["1", "2", "3", "10", "a", "b"]
@@ -131,3 +133,15 @@ def test_approval_rules_agree_with_pabutools(e):
     )
     assert ours["mes-greedy"] == _names(completed)
     assert sorted(ours["phragmen"]) == sorted(_names(sequential_phragmen(instance, profile)))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(e=elections(max_voters=12), tie_break=st.sampled_from(list(TieBreak)))
+def test_mes_add1_skipping_equals_the_one_by_one_search(e, tie_break):
+    """The budget search skips budgets whose outcome provably cannot differ: same result."""
+    profile = build_profile(e)
+    engine = Engine(profile, profile.sats("approval"), True, profile.tie_key(tie_break))
+    fast, _ = add_one(engine, skip=True)
+    slow, _ = add_one(engine, skip=False)
+    assert engine.run(fast).selected == engine.run(slow).selected
+    assert fast == slow

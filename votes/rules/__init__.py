@@ -143,4 +143,3 @@ def _outcome(
         total_cost=sum((Fraction(election.projects[p].cost) for p in selected), Fraction(0)),
         explanations=tuple(out),
     )
-
