@@ -61,6 +61,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     wtforms_helpers.init_app(app)
 
     from app import accounts, auth, errors, filters, security
+    from app.auditors import bp as auditors_bp
     from app.cli import register_cli
     from app.councillors import bp as councillors_bp
     from app.public import bp as public_bp
@@ -71,6 +72,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(residents_bp)
     app.register_blueprint(councillors_bp)
+    app.register_blueprint(auditors_bp)
     app.register_blueprint(status_bp)
     accounts.init_app(app)
     auth.init_login(login_manager)

@@ -45,7 +45,9 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     hasher = _hasher()
     try:
-        hasher.verify(user.password_hash if user else current_app.extensions["password_dummy_hash"], password)
+        hasher.verify(
+            user.password_hash if user else current_app.extensions["password_dummy_hash"], password
+        )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if user is None:
@@ -80,7 +82,9 @@ def register(
         home_neighbourhood=home_neighbourhood,
         date_of_birth=date_of_birth,
     )
-    user.memberships.append(Membership(council_id=home_neighbourhood.council_id, role=Role.RESIDENT))
+    user.memberships.append(
+        Membership(council_id=home_neighbourhood.council_id, role=Role.RESIDENT)
+    )
     session.add(user)
     return user
 

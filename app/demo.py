@@ -28,7 +28,7 @@ from app.models import (
 )
 from app.rounds import split_budget
 
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (printed on purpose: demo only)
 
 
 @dataclass(frozen=True)
@@ -109,20 +109,104 @@ ROUNDS = [
         "approval",
         "mes-add1",
         [
-            ("Brixton", "Late-night youth club", "Open the Brixton youth club until 10pm on Fridays and Saturdays.", 18_000, "feasible"),
-            ("Brixton", "Music studio for young people", "A recording studio with mentors from local artists.", 32_000, "feasible"),
-            ("Brixton", "Detached youth workers", "Two youth workers meeting young people where they are.", 45_000, "feasible"),
-            ("Brixton", "Football coaching on the estate", "Weekly coaching on the Loughborough estate pitch.", 9_500, "feasible"),
-            ("Clapham", "Holiday activity camp", "Free activities and lunch for 120 young people in the summer.", 21_000, "feasible"),
-            ("Clapham", "Careers mentoring", "Mentors from local employers for 16 to 25 year olds.", 12_000, "feasible"),
-            ("Norwood", "Skate park repairs", "Resurface the Norwood skate park and add lighting.", 26_000, "feasible"),
-            ("Norwood", "Girls' sports sessions", "Weekly sessions led by women coaches.", 8_000, "feasible"),
-            ("Stockwell", "Mental health drop-in", "A weekly drop-in with trained counsellors.", 30_000, "feasible"),
-            ("Stockwell", "Boxing gym membership", "Free membership for 80 young people for a year.", 14_000, "feasible"),
-            ("Streatham", "Coding club", "After-school coding club with laptops to borrow.", 11_000, "feasible"),
-            ("Streatham", "Youth-led radio station", "Training and airtime for a community radio show.", 16_000, "feasible"),
-            ("Vauxhall", "Cooking on a budget", "Cooking classes for young people leaving care.", 7_500, "feasible"),
-            ("Vauxhall", "Study space with Wi-Fi", "A quiet study room open after school.", 19_000, "feasible"),
+            (
+                "Brixton",
+                "Late-night youth club",
+                "Open the Brixton youth club until 10pm on Fridays and Saturdays.",
+                18_000,
+                "feasible",
+            ),
+            (
+                "Brixton",
+                "Music studio for young people",
+                "A recording studio with mentors from local artists.",
+                32_000,
+                "feasible",
+            ),
+            (
+                "Brixton",
+                "Detached youth workers",
+                "Two youth workers meeting young people where they are.",
+                45_000,
+                "feasible",
+            ),
+            (
+                "Brixton",
+                "Football coaching on the estate",
+                "Weekly coaching on the Loughborough estate pitch.",
+                9_500,
+                "feasible",
+            ),
+            (
+                "Clapham",
+                "Holiday activity camp",
+                "Free activities and lunch for 120 young people in the summer.",
+                21_000,
+                "feasible",
+            ),
+            (
+                "Clapham",
+                "Careers mentoring",
+                "Mentors from local employers for 16 to 25 year olds.",
+                12_000,
+                "feasible",
+            ),
+            (
+                "Norwood",
+                "Skate park repairs",
+                "Resurface the Norwood skate park and add lighting.",
+                26_000,
+                "feasible",
+            ),
+            (
+                "Norwood",
+                "Girls' sports sessions",
+                "Weekly sessions led by women coaches.",
+                8_000,
+                "feasible",
+            ),
+            (
+                "Stockwell",
+                "Mental health drop-in",
+                "A weekly drop-in with trained counsellors.",
+                30_000,
+                "feasible",
+            ),
+            (
+                "Stockwell",
+                "Boxing gym membership",
+                "Free membership for 80 young people for a year.",
+                14_000,
+                "feasible",
+            ),
+            (
+                "Streatham",
+                "Coding club",
+                "After-school coding club with laptops to borrow.",
+                11_000,
+                "feasible",
+            ),
+            (
+                "Streatham",
+                "Youth-led radio station",
+                "Training and airtime for a community radio show.",
+                16_000,
+                "feasible",
+            ),
+            (
+                "Vauxhall",
+                "Cooking on a budget",
+                "Cooking classes for young people leaving care.",
+                7_500,
+                "feasible",
+            ),
+            (
+                "Vauxhall",
+                "Study space with Wi-Fi",
+                "A quiet study room open after school.",
+                19_000,
+                "feasible",
+            ),
         ],
     ),
     (
@@ -136,8 +220,20 @@ ROUNDS = [
         "approval",
         "mes-add1",
         [
-            ("Brixton", "Youth club refurbishment", "New kitchen and games room.", 40_000, "feasible"),
-            ("Clapham", "Climbing wall sessions", "Weekly climbing for 11 to 16 year olds.", 9_000, "feasible"),
+            (
+                "Brixton",
+                "Youth club refurbishment",
+                "New kitchen and games room.",
+                40_000,
+                "feasible",
+            ),
+            (
+                "Clapham",
+                "Climbing wall sessions",
+                "Weekly climbing for 11 to 16 year olds.",
+                9_000,
+                "feasible",
+            ),
             ("Stockwell", "Street dance classes", "Free classes twice a week.", 6_500, "feasible"),
             ("Streatham", "Park basketball court", "Resurface and new hoops.", 28_000, "feasible"),
         ],
@@ -166,14 +262,56 @@ ROUNDS = [
         "knapsack",
         "greedy",
         [
-            ("Anfield", "Street trees on Breck Road", "Plant 30 street trees.", 15_000, "submitted"),
-            ("Anfield", "Alley gating", "Gates for 6 alleys with fly-tipping.", 12_600, "submitted"),
-            ("Everton", "Community garden", "Raised beds and a tool shed in Everton Park.", 8_400, "submitted"),
-            ("Everton", "Monthly clean-up days", "Skips and equipment for volunteers.", 4_800, "submitted"),
-            ("Garston", "Wildflower verges", "Sow wildflowers on 2km of verges.", 6_000, "submitted"),
-            ("Toxteth", "Rain gardens", "Three rain gardens to reduce flooding.", 22_000, "submitted"),
+            (
+                "Anfield",
+                "Street trees on Breck Road",
+                "Plant 30 street trees.",
+                15_000,
+                "submitted",
+            ),
+            (
+                "Anfield",
+                "Alley gating",
+                "Gates for 6 alleys with fly-tipping.",
+                12_600,
+                "submitted",
+            ),
+            (
+                "Everton",
+                "Community garden",
+                "Raised beds and a tool shed in Everton Park.",
+                8_400,
+                "submitted",
+            ),
+            (
+                "Everton",
+                "Monthly clean-up days",
+                "Skips and equipment for volunteers.",
+                4_800,
+                "submitted",
+            ),
+            (
+                "Garston",
+                "Wildflower verges",
+                "Sow wildflowers on 2km of verges.",
+                6_000,
+                "submitted",
+            ),
+            (
+                "Toxteth",
+                "Rain gardens",
+                "Three rain gardens to reduce flooding.",
+                22_000,
+                "submitted",
+            ),
             ("Toxteth", "Bike hangars", "Secure bike storage on four streets.", 9_900, "submitted"),
-            ("Walton", "Pond restoration", "Restore the pond in Walton Hall Park.", 18_500, "submitted"),
+            (
+                "Walton",
+                "Pond restoration",
+                "Restore the pond in Walton Hall Park.",
+                18_500,
+                "submitted",
+            ),
         ],
     ),
     (
@@ -187,7 +325,13 @@ ROUNDS = [
         "approval",
         "mes-greedy",
         [
-            ("Garston", "Riverside path lighting", "Solar lights along the riverside path.", 19_000, "submitted"),
+            (
+                "Garston",
+                "Riverside path lighting",
+                "Solar lights along the riverside path.",
+                19_000,
+                "submitted",
+            ),
             ("Walton", "Tree pits and planters", "Planters on County Road.", 7_200, "feasible"),
             ("Everton", "Graffiti removal", "A year of graffiti removal.", 5_500, "not_feasible"),
         ],
@@ -203,12 +347,48 @@ ROUNDS = [
         "cumulative",
         "mes-greedy",
         [
-            ("Heywood", "Heritage trail signs", "Signs along the Heywood heritage trail.", 6_000, "feasible"),
-            ("Middleton", "Defibrillators", "Four public-access defibrillators.", 7_600, "feasible"),
-            ("Middleton", "Warm space at the library", "Winter warm space with hot drinks.", 9_000, "feasible"),
-            ("Pennines", "Footpath repairs", "Repair 3km of moorland footpath.", 14_000, "feasible"),
-            ("Rochdale Township", "Market hall stalls", "Free stalls for new local traders.", 11_000, "feasible"),
-            ("Rochdale Township", "Youth football kits", "Kits for 12 junior teams.", 5_400, "feasible"),
+            (
+                "Heywood",
+                "Heritage trail signs",
+                "Signs along the Heywood heritage trail.",
+                6_000,
+                "feasible",
+            ),
+            (
+                "Middleton",
+                "Defibrillators",
+                "Four public-access defibrillators.",
+                7_600,
+                "feasible",
+            ),
+            (
+                "Middleton",
+                "Warm space at the library",
+                "Winter warm space with hot drinks.",
+                9_000,
+                "feasible",
+            ),
+            (
+                "Pennines",
+                "Footpath repairs",
+                "Repair 3km of moorland footpath.",
+                14_000,
+                "feasible",
+            ),
+            (
+                "Rochdale Township",
+                "Market hall stalls",
+                "Free stalls for new local traders.",
+                11_000,
+                "feasible",
+            ),
+            (
+                "Rochdale Township",
+                "Youth football kits",
+                "Kits for 12 junior teams.",
+                5_400,
+                "feasible",
+            ),
         ],
     ),
     (
@@ -223,11 +403,23 @@ ROUNDS = [
         "ranked",
         "mes",
         [
-            (None, "Food bank delivery van", "An electric van for the food bank.", 38_000, "feasible"),
+            (
+                None,
+                "Food bank delivery van",
+                "An electric van for the food bank.",
+                38_000,
+                "feasible",
+            ),
             (None, "Saddleworth walking festival", "A week of guided walks.", 6_500, "feasible"),
             (None, "Repair café", "Monthly repair café in Chadderton.", 4_000, "feasible"),
             (None, "Community allotments", "Ten new allotment plots in Shaw.", 12_000, "feasible"),
-            (None, "Digital skills for older people", "Weekly sessions in libraries.", 8_500, "feasible"),
+            (
+                None,
+                "Digital skills for older people",
+                "Weekly sessions in libraries.",
+                8_500,
+                "feasible",
+            ),
         ],
     ),
     (
@@ -241,7 +433,13 @@ ROUNDS = [
         "approval",
         "greedy",
         [
-            (None, "Failsworth Christmas lights", "New lights for the high street.", 15_000, "feasible"),
+            (
+                None,
+                "Failsworth Christmas lights",
+                "New lights for the high street.",
+                15_000,
+                "feasible",
+            ),
             (None, "Royton park benches", "Twelve new benches.", 6_000, "feasible"),
         ],
     ),
@@ -250,9 +448,27 @@ ROUNDS = [
 # (email, display name, home neighbourhood (council slug, name), date of birth, {council: role})
 PEOPLE = [
     ("admin@devolve.example", "Alex Admin", None, None, {c[0]: Role.ADMIN for c in COUNCILS}),
-    ("officer.lambeth@devolve.example", "Priya Officer", ("lambeth", "Brixton"), None, {"lambeth": Role.OFFICER}),
-    ("officer.liverpool@devolve.example", "Sean Officer", ("liverpool", "Everton"), None, {"liverpool": Role.OFFICER}),
-    ("officer.rochdale@devolve.example", "Aisha Officer", ("rochdale", "Middleton"), None, {"rochdale": Role.OFFICER}),
+    (
+        "officer.lambeth@devolve.example",
+        "Priya Officer",
+        ("lambeth", "Brixton"),
+        None,
+        {"lambeth": Role.OFFICER},
+    ),
+    (
+        "officer.liverpool@devolve.example",
+        "Sean Officer",
+        ("liverpool", "Everton"),
+        None,
+        {"liverpool": Role.OFFICER},
+    ),
+    (
+        "officer.rochdale@devolve.example",
+        "Aisha Officer",
+        ("rochdale", "Middleton"),
+        None,
+        {"rochdale": Role.OFFICER},
+    ),
     (
         # One person, different roles in different councils.
         "sam.officer@devolve.example",
@@ -261,11 +477,41 @@ PEOPLE = [
         None,
         {"oldham": Role.OFFICER, "rochdale": Role.RESIDENT},
     ),
-    ("auditor@devolve.example", "Morgan Auditor", None, None, {"lambeth": Role.AUDITOR, "liverpool": Role.AUDITOR, "oldham": Role.AUDITOR}),
-    ("resident@devolve.example", "Jordan Resident", ("lambeth", "Brixton"), date(2008, 5, 14), {"lambeth": Role.RESIDENT}),
-    ("resident.clapham@devolve.example", "Chris Resident", ("lambeth", "Clapham"), date(1984, 2, 2), {"lambeth": Role.RESIDENT}),
-    ("resident.liverpool@devolve.example", "Kelly Resident", ("liverpool", "Toxteth"), date(1990, 9, 30), {"liverpool": Role.RESIDENT}),
-    ("resident.oldham@devolve.example", "Dev Resident", ("oldham", "Shaw"), date(1975, 11, 11), {"oldham": Role.RESIDENT}),
+    (
+        "auditor@devolve.example",
+        "Morgan Auditor",
+        None,
+        None,
+        {"lambeth": Role.AUDITOR, "liverpool": Role.AUDITOR, "oldham": Role.AUDITOR},
+    ),
+    (
+        "resident@devolve.example",
+        "Jordan Resident",
+        ("lambeth", "Brixton"),
+        date(2008, 5, 14),
+        {"lambeth": Role.RESIDENT},
+    ),
+    (
+        "resident.clapham@devolve.example",
+        "Chris Resident",
+        ("lambeth", "Clapham"),
+        date(1984, 2, 2),
+        {"lambeth": Role.RESIDENT},
+    ),
+    (
+        "resident.liverpool@devolve.example",
+        "Kelly Resident",
+        ("liverpool", "Toxteth"),
+        date(1990, 9, 30),
+        {"liverpool": Role.RESIDENT},
+    ),
+    (
+        "resident.oldham@devolve.example",
+        "Dev Resident",
+        ("oldham", "Shaw"),
+        date(1975, 11, 11),
+        {"oldham": Role.RESIDENT},
+    ),
 ]
 
 
@@ -318,13 +564,30 @@ def seed_demo(session: Session) -> list[DemoLogin]:
             for council_slug, role in roles.items():
                 accounts.grant_role(session, user, councils[council_slug], role)
         users[email] = user
-        logins.append(DemoLogin(email, ", ".join(f"{r.label} in {councils[c].name}" for c, r in roles.items())))
+        logins.append(
+            DemoLogin(
+                email, ", ".join(f"{r.label} in {councils[c].name}" for c, r in roles.items())
+            )
+        )
     session.flush()
 
-    for council_slug, slug, title, description, total, phase, split, kind, rule, proposals in ROUNDS:
+    for (
+        council_slug,
+        slug,
+        title,
+        description,
+        total,
+        phase,
+        split,
+        kind,
+        rule,
+        proposals,
+    ) in ROUNDS:
         council = councils[council_slug]
         existing = session.scalar(
-            select(FundingRound).where(FundingRound.council_id == council.id, FundingRound.slug == slug)
+            select(FundingRound).where(
+                FundingRound.council_id == council.id, FundingRound.slug == slug
+            )
         )
         if existing is not None:
             continue
@@ -345,15 +608,21 @@ def seed_demo(session: Session) -> list[DemoLogin]:
         session.add(funding_round)
         council_hoods = [hoods[k] for k in hoods if k[0] == council_slug]
         if split == "council":
-            funding_round.pots.append(Pot(name=f"{council.name} (council-wide)", budget_pence=total * 100, position=0))
+            funding_round.pots.append(
+                Pot(name=f"{council.name} (council-wide)", budget_pence=total * 100, position=0)
+            )
         else:
             weights = {
                 "need": [h.need_weight or 0 for h in council_hoods],
                 "population": [h.population for h in council_hoods],
                 "equal": [1] * len(council_hoods),
             }[split]
-            for i, (hood, share) in enumerate(zip(council_hoods, split_budget(total * 100, weights), strict=True)):
-                funding_round.pots.append(Pot(name=hood.name, neighbourhood=hood, budget_pence=share, position=i))
+            for i, (hood, share) in enumerate(
+                zip(council_hoods, split_budget(total * 100, weights), strict=True)
+            ):
+                funding_round.pots.append(
+                    Pot(name=hood.name, neighbourhood=hood, budget_pence=share, position=i)
+                )
         session.flush()
         pots = {p.neighbourhood.name if p.neighbourhood else None: p for p in funding_round.pots}
         for i, (hood, p_title, summary, cost, status) in enumerate(proposals):

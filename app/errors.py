@@ -8,12 +8,22 @@ from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
     400: ("There is a problem with your request", "Go back and try again."),
-    403: ("You do not have permission to see this page", "Sign in with an account that has access, or go back."),
-    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address."),
+    403: (
+        "You do not have permission to see this page",
+        "Sign in with an account that has access, or go back.",
+    ),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. "
+        "If you pasted the web address, check you copied the entire address.",
+    ),
     405: ("There is a problem with your request", "This page cannot be used that way."),
     413: ("The file is too large", "Choose a smaller file and try again."),
     429: ("Too many attempts", "Wait a minute, then try again."),
-    500: ("Sorry, there is a problem with the service", "Try again later. Nothing you sent has been saved."),
+    500: (
+        "Sorry, there is a problem with the service",
+        "Try again later. Nothing you sent has been saved.",
+    ),
 }
 
 

@@ -6,8 +6,9 @@ from flask import Blueprint, abort, g, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app import rounds, voting_methods
 from app.extensions import db
-from app.models import Council, FundingRound, Phase, Proposal, ProposalStatus, Role
+from app.models import Council, FundingRound, Phase, Proposal, ProposalStatus, Role, Support
 
 bp = Blueprint("public", __name__)
 
@@ -77,13 +78,67 @@ def funding_round(slug: str, round_slug: str):
         .where(Proposal.round_id == funding_round.id, Proposal.status.in_(PUBLIC_STATUSES))
         .order_by(Proposal.pot_id, Proposal.title)
     ).all()
+    # Hidden proposals leave the public pages; once voting has opened they stay on the fixed
+    # ballot, listed by title with their text hidden.
+    proposals = [p for p in proposals if p.hidden_at is None or funding_round.is_frozen]
     by_pot: dict[int, list[Proposal]] = {}
     for p in proposals:
         by_pot.setdefault(p.pot_id, []).append(p)
+    supports = rounds.support_counts(db.session, funding_round)
     return render_template(
         "public/round.html",
         council=council,
         round=funding_round,
         pots=[(pot, by_pot.get(pot.id, [])) for pot in funding_round.pots],
-        phases=list(Phase),
+        phases=rounds.phases_of(funding_round),
+        supports=supports,
+        next_text=rounds.what_happens_next(funding_round),
+        descriptions=rounds.PHASE_DESCRIPTIONS,
+        first_day=rounds.first_day,
+        last_day=rounds.last_day,
+        ballot_text=voting_methods.describe_ballot(funding_round),
+        rule_label=voting_methods.RULE_LABELS.get(funding_round.rule, funding_round.rule),
+        rule_text=voting_methods.describe_rule(funding_round.rule),
+        tie_text=voting_methods.describe_tie_break(funding_round.tie_break),
+        eligibility_text=voting_methods.describe_eligibility(funding_round),
+        is_resident=current_user.is_authenticated and current_user.has_role(council, Role.RESIDENT),
+    )
+
+
+@bp.route("/councils/<slug>/rounds/<round_slug>/proposals/<int:proposal_id>")
+def proposal(slug: str, round_slug: str, proposal_id: int):
+    from app.forms.proposals import SupportForm
+    from app.web import proposal_in_round_or_404
+
+    council = council_or_404(slug)
+    funding_round = round_or_404(council, round_slug)
+    proposal = proposal_in_round_or_404(funding_round, proposal_id)
+    is_author = current_user.is_authenticated and proposal.author_id == current_user.id
+    is_officer = can_see_drafts(council)
+    # Hidden and withdrawn proposals are their author's and the officers' business only.
+    if (proposal.is_hidden or proposal.status == ProposalStatus.WITHDRAWN) and not (
+        is_author or is_officer
+    ):
+        abort(404)
+    is_resident = current_user.is_authenticated and current_user.has_role(council, Role.RESIDENT)
+    supported = is_resident and db.session.scalar(
+        select(Support.id).where(
+            Support.proposal_id == proposal.id, Support.user_id == current_user.id
+        )
+    )
+    return render_template(
+        "public/proposal.html",
+        council=council,
+        round=funding_round,
+        proposal=proposal,
+        supports=rounds.support_counts(db.session, funding_round).get(proposal.id, 0),
+        is_author=is_author,
+        is_officer=is_officer,
+        is_resident=is_resident,
+        supported=bool(supported),
+        can_support=is_resident
+        and funding_round.phase == Phase.SUPPORTS
+        and proposal.status == ProposalStatus.FEASIBLE
+        and not proposal.is_hidden,
+        support_form=SupportForm(),
     )

@@ -1,10 +1,49 @@
-"""The council workflow for funding rounds: splitting a budget into pots, and the like."""
+"""The council workflow for funding rounds: splitting a budget into pots, opening a round,
+its schedule, its voting configuration, moving it through its phases and freezing it when
+voting opens.
+
+Every function takes a SQLAlchemy session, changes nothing when it refuses, and raises a
+``DomainError`` (``app.problems``) with a reason. Phase changes are compare-and-set updates, so
+two officers (or an officer and the scheduler) cannot both move the same round.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.filters import money
+from app.models import (
+    Council,
+    FundingRound,
+    Neighbourhood,
+    Phase,
+    PhaseDates,
+    Pot,
+    Proposal,
+    ProposalStatus,
+    SplitMethod,
+    Support,
+    User,
+)
+from app.problems import Conflict, DomainError, Frozen, WrongPhase
+from votes.model import BallotKind, TieBreak
+from votes.rules import RULES
+
+LONDON = ZoneInfo("Europe/London")
+MANIFEST_VERSION = 1
 
 
 def split_budget(total_pence: int, weights: Sequence[int | Decimal | Fraction]) -> list[int]:
@@ -31,3 +70,941 @@ def split_budget(total_pence: int, weights: Sequence[int | Decimal | Fraction]) 
     for i in order[:left]:
         shares[i] += 1
     return shares
+
+
+# --- Splitting a budget into pots -------------------------------------------------------------
+
+COUNCIL_WIDE_NAME = "Council-wide"
+
+
+@dataclass(frozen=True)
+class PlannedPot:
+    neighbourhood: Neighbourhood | None
+    name: str
+    budget_pence: int
+
+
+@dataclass(frozen=True)
+class PotPlan:
+    """The pots a split gives, and a sentence saying how the leftover pennies were placed."""
+
+    method: SplitMethod
+    total_pence: int
+    pots: tuple[PlannedPot, ...]
+    note: str
+
+
+def plan_pots(
+    council: Council,
+    *,
+    total_pence: int,
+    method: SplitMethod,
+    council_wide_pence: int | None = None,
+    explicit: Mapping[int, int | None] | None = None,
+) -> PotPlan:
+    """The pots for a budget split by ``method``; exact to the penny.
+
+    ``council_wide_pence`` is taken off the top for the explicit and formula methods. For
+    ``explicit``, the amounts per neighbourhood id must add up to what is left. Neighbourhoods
+    whose share is £0 get no pot. Raises ``DomainError`` naming the field at fault.
+    """
+    if total_pence <= 0:
+        raise DomainError("Enter a total budget of more than £0", "total_budget")
+    if method == SplitMethod.COUNCIL:
+        pot = PlannedPot(None, COUNCIL_WIDE_NAME, total_pence)
+        return PotPlan(method, total_pence, (pot,), "The whole budget is one council-wide pot.")
+    hoods = sorted(council.neighbourhoods, key=lambda n: n.name)
+    if not hoods:
+        raise DomainError(
+            f"{council.name} has no neighbourhoods: choose one council-wide pot", "method"
+        )
+    council_wide = council_wide_pence or 0
+    if council_wide >= total_pence:
+        raise DomainError(
+            f"The council-wide pot must be less than the total budget of {money(total_pence)}",
+            "council_wide",
+        )
+    rest = total_pence - council_wide
+    names = [h.name for h in hoods]
+    if method == SplitMethod.EXPLICIT:
+        amounts = [(explicit or {}).get(h.id) or 0 for h in hoods]
+        given = sum(amounts)
+        if given != rest:
+            left = "left after the council-wide pot" if council_wide else "in the budget"
+            diff = money(abs(given - rest), always_pence=True)
+            more_less = "more" if given > rest else "less"
+            raise DomainError(
+                f"The neighbourhood amounts add up to {money(given)}, which is {diff} "
+                f"{more_less} than the {money(rest)} {left}",
+                f"pot_{hoods[0].id}",
+            )
+        shares = amounts
+        note = "Each neighbourhood gets the amount entered for it."
+    else:
+        if method == SplitMethod.NEED:
+            if all(h.need_weight is None for h in hoods):
+                raise DomainError(
+                    f"No neighbourhood in {council.name} has a need weight. Choose another "
+                    "way to split the budget.",
+                    "method",
+                )
+            weights = [Fraction(h.need_weight or 0) for h in hoods]
+            if sum(weights) == 0:
+                raise DomainError("Every need weight is 0. Choose another way to split.", "method")
+        elif method == SplitMethod.POPULATION:
+            weights = [Fraction(h.population) for h in hoods]
+            if sum(weights) == 0:
+                raise DomainError(
+                    f"No population is recorded for {council.name}'s neighbourhoods. Choose "
+                    "another way to split the budget.",
+                    "method",
+                )
+        else:
+            weights = [Fraction(1)] * len(hoods)
+        shares = split_budget(rest, weights)
+        whole = sum(weights)
+        floors = [int(rest * w / whole) for w in weights]
+        extra = [n for n, s, f in zip(names, shares, floors, strict=True) if s > f]
+        basis = {
+            SplitMethod.NEED: "need weight",
+            SplitMethod.POPULATION: "population",
+            SplitMethod.EQUAL: "equal shares",
+        }[method]
+        if extra:
+            pennies = "penny" if len(extra) == 1 else "pennies"
+            note = (
+                f"{money(rest, always_pence=True)} is shared by {basis}. Each share was "
+                f"rounded down to the penny; the {len(extra)} {pennies} left over went one "
+                f"each to {_and_list(extra)}, whose shares had been rounded down the most "
+                "(largest remainder method). The pots add up to the total exactly."
+            )
+        else:
+            note = (
+                f"{money(rest, always_pence=True)} is shared by {basis}. Every share came "
+                "to a whole number of pence, so no rounding was needed."
+            )
+    pots = []
+    if council_wide:
+        pots.append(PlannedPot(None, COUNCIL_WIDE_NAME, council_wide))
+    empty = [h.name for h, s in zip(hoods, shares, strict=True) if s == 0]
+    pots += [PlannedPot(h, h.name, s) for h, s in zip(hoods, shares, strict=True) if s > 0]
+    if empty:
+        note += f" {_and_list(empty)} {'gets' if len(empty) == 1 else 'get'} no pot (£0)."
+    if council_wide:
+        note = f"{money(council_wide)} is a council-wide pot. " + note
+    return PotPlan(method, total_pence, tuple(pots), note)
+
+
+def _and_list(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# --- Opening and editing a round --------------------------------------------------------------
+
+
+def slug_for(session: Session, council: Council, title: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:56] or "round"
+    taken = set(
+        session.scalars(
+            select(FundingRound.slug).where(
+                FundingRound.council_id == council.id, FundingRound.slug.like(f"{base}%")
+            )
+        )
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def create_round(
+    session: Session,
+    council: Council,
+    *,
+    actor: User,
+    title: str,
+    description: str,
+    plan: PotPlan,
+) -> FundingRound:
+    """Open a draft round with the planned pots. Only the council's officers see drafts."""
+    funding_round = FundingRound(
+        council=council,
+        slug=slug_for(session, council, title),
+        title=title.strip(),
+        description=description.strip(),
+        total_budget_pence=plan.total_pence,
+        split_method=plan.method,
+        phase=Phase.DRAFT,
+        created_by_id=actor.id,
+    )
+    for i, p in enumerate(plan.pots):
+        funding_round.pots.append(
+            Pot(name=p.name, neighbourhood=p.neighbourhood, budget_pence=p.budget_pence, position=i)
+        )
+    session.add(funding_round)
+    session.flush()
+    audit.record(
+        session,
+        action="round.created",
+        actor=actor,
+        council=council,
+        round=funding_round,
+        subject=funding_round,
+        after={"title": funding_round.title, **_pots_snapshot(funding_round)},
+    )
+    return funding_round
+
+
+def _pots_snapshot(funding_round: FundingRound) -> dict[str, Any]:
+    return {
+        "total_budget_pence": funding_round.total_budget_pence,
+        "split_method": funding_round.split_method,
+        "pots": {p.name: p.budget_pence for p in funding_round.pots},
+    }
+
+
+def lock_round(session: Session, funding_round: FundingRound) -> Phase:
+    """Lock the round's row until the transaction ends and return its phase as stored now.
+
+    Every change that voting freezes takes this lock first, and so does opening voting: on
+    PostgreSQL they queue behind each other, so nothing slips in after the manifest is built.
+    (SQLite lets one writer at a time anyway.)
+    """
+    phase = session.execute(
+        select(FundingRound.phase).where(FundingRound.id == funding_round.id).with_for_update()
+    ).scalar_one()
+    if phase != funding_round.phase:
+        session.refresh(funding_round)
+    return phase
+
+
+def ensure_not_frozen(
+    session: Session,
+    funding_round: FundingRound,
+    *,
+    actor: User | None,
+    action: str,
+    subject: Any = None,
+    what: str = "This",
+    field: str | None = None,
+) -> None:
+    """Raise ``Frozen`` (which callers log as a refusal) once voting has opened."""
+    lock_round(session, funding_round)
+    if funding_round.is_frozen:
+        raise Frozen(
+            f"Voting has opened, so {what[0].lower() + what[1:]} can no longer be changed. "
+            "The round's pots, costs, proposals and voting rules are fixed.",
+            round=funding_round,
+            action=action,
+            actor=actor,
+            subject=subject,
+            field=field,
+        )
+
+
+def update_details(
+    session: Session, funding_round: FundingRound, *, actor: User, title: str, description: str
+) -> None:
+    ensure_not_frozen(
+        session,
+        funding_round,
+        actor=actor,
+        action="round.details_changed",
+        subject=funding_round,
+        what="The round's title and description",
+        field="title",
+    )
+    before = {"title": funding_round.title, "description": funding_round.description}
+    funding_round.title, funding_round.description = title.strip(), description.strip()
+    b, a = audit.changes(
+        before, {"title": funding_round.title, "description": funding_round.description}
+    )
+    if a:
+        audit.record(
+            session,
+            action="round.details_changed",
+            actor=actor,
+            council=funding_round.council,
+            round=funding_round,
+            subject=funding_round,
+            before=b,
+            after=a,
+        )
+
+
+def replace_pots(
+    session: Session, funding_round: FundingRound, *, actor: User, plan: PotPlan
+) -> None:
+    """Change the budget and its pots. Pots are matched by neighbourhood; a pot that would go
+    is refused while it has proposals, and so is a pot smaller than a proposal's cost."""
+    ensure_not_frozen(
+        session,
+        funding_round,
+        actor=actor,
+        action="round.pots_changed",
+        subject=funding_round,
+        what="The budget and its pots",
+        field="total_budget",
+    )
+    before = _pots_snapshot(funding_round)
+    existing = {p.neighbourhood_id: p for p in funding_round.pots}
+    planned = {(p.neighbourhood.id if p.neighbourhood else None): p for p in plan.pots}
+    counts = dict(
+        session.execute(
+            select(Proposal.pot_id, func.count())
+            .where(
+                Proposal.round_id == funding_round.id, Proposal.status != ProposalStatus.WITHDRAWN
+            )
+            .group_by(Proposal.pot_id)
+        ).all()
+    )
+    for key, pot in existing.items():
+        if key not in planned and counts.get(pot.id):
+            raise DomainError(
+                f"The {pot.name} pot has proposals, so this split must keep a pot for it",
+                "method",
+            )
+        if key in planned:
+            biggest = session.scalar(
+                select(func.max(Proposal.estimated_cost_pence)).where(
+                    Proposal.pot_id == pot.id, Proposal.status != ProposalStatus.WITHDRAWN
+                )
+            )
+            if biggest and biggest > planned[key].budget_pence:
+                raise DomainError(
+                    f"The {pot.name} pot would be {money(planned[key].budget_pence)}, less than "
+                    f"a proposal in it that costs {money(biggest)}",
+                    "total_budget",
+                )
+    for key, pot in existing.items():
+        if key not in planned:
+            funding_round.pots.remove(pot)
+    session.flush()  # free the unique (round, neighbourhood) slots before adding
+    for i, p in enumerate(plan.pots):
+        key = p.neighbourhood.id if p.neighbourhood else None
+        if key in existing and existing[key] in funding_round.pots:
+            pot = existing[key]
+            pot.budget_pence, pot.position, pot.name = p.budget_pence, i, p.name
+        else:
+            funding_round.pots.append(
+                Pot(
+                    name=p.name,
+                    neighbourhood=p.neighbourhood,
+                    budget_pence=p.budget_pence,
+                    position=i,
+                )
+            )
+    funding_round.total_budget_pence = plan.total_pence
+    funding_round.split_method = plan.method
+    session.flush()
+    session.refresh(funding_round, ["pots"])
+    b, a = audit.changes(before, _pots_snapshot(funding_round))
+    if a:
+        audit.record(
+            session,
+            action="round.pots_changed",
+            actor=actor,
+            council=funding_round.council,
+            round=funding_round,
+            subject=funding_round,
+            before=b,
+            after=a,
+        )
+
+
+# --- Schedule ---------------------------------------------------------------------------------
+
+SCHEDULED_PHASES = [p for p in Phase if p != Phase.DRAFT]
+
+
+def london_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+
+
+def last_day(dates: PhaseDates) -> date:
+    """The last day (in London) of a phase that ends at the midnight after it."""
+    return (dates.ends_at.astimezone(LONDON) - timedelta(seconds=1)).date()
+
+
+def first_day(dates: PhaseDates) -> date:
+    return dates.starts_at.astimezone(LONDON).date()
+
+
+def set_schedule(
+    session: Session,
+    funding_round: FundingRound,
+    *,
+    actor: User,
+    days: Mapping[Phase, tuple[date | None, date | None]],
+) -> None:
+    """Set each phase's first and last day (London). A phase with neither is unscheduled.
+
+    A phase runs from the start of its first day to the end of its last; each scheduled phase
+    must start after the one before it ends. The voting phase's dates are frozen once voting
+    opens, like everything else a ballot depends on.
+    """
+    previous: tuple[Phase, date] | None = None
+    for phase in SCHEDULED_PHASES:
+        start, end = days.get(phase, (None, None))
+        if start is None and end is None:
+            continue
+        if start is None:
+            raise DomainError(
+                f"Enter the date {phase.label.lower()} starts", f"{phase.value}_start"
+            )
+        if end is None:
+            raise DomainError(f"Enter the date {phase.label.lower()} ends", f"{phase.value}_end")
+        if end < start:
+            raise DomainError(
+                f"{phase.label} must end on or after the day it starts", f"{phase.value}_end"
+            )
+        if previous and start <= previous[1]:
+            raise DomainError(
+                f"{phase.label} must start after {previous[0].label.lower()} ends "
+                f"({previous[1].day} {previous[1]:%B %Y})",
+                f"{phase.value}_start",
+            )
+        previous = (phase, end)
+    before = schedule_snapshot(funding_round)
+    wanted = {
+        phase: (london_midnight(s), london_midnight(e + timedelta(days=1)))
+        for phase, (s, e) in days.items()
+        if s is not None and e is not None
+    }
+    if funding_round.is_frozen and wanted.get(Phase.VOTING) != _window(funding_round, Phase.VOTING):
+        ensure_not_frozen(
+            session,
+            funding_round,
+            actor=actor,
+            action="round.schedule_changed",
+            subject=funding_round,
+            what="The voting dates",
+            field="voting_start",
+        )
+    for existing in list(funding_round.phase_dates):
+        if existing.phase not in wanted:
+            funding_round.phase_dates.remove(existing)
+    for phase, (starts_at, ends_at) in wanted.items():
+        row = funding_round.dates_for(phase)
+        if row is None:
+            funding_round.phase_dates.append(
+                PhaseDates(phase=phase, starts_at=starts_at, ends_at=ends_at)
+            )
+        else:
+            row.starts_at, row.ends_at = starts_at, ends_at
+    session.flush()
+    b, a = audit.changes(before, schedule_snapshot(funding_round))
+    if a:
+        audit.record(
+            session,
+            action="round.schedule_changed",
+            actor=actor,
+            council=funding_round.council,
+            round=funding_round,
+            subject=funding_round,
+            before=b,
+            after=a,
+        )
+
+
+def _window(funding_round: FundingRound, phase: Phase) -> tuple[datetime, datetime] | None:
+    d = funding_round.dates_for(phase)
+    return (d.starts_at, d.ends_at) if d else None
+
+
+def schedule_snapshot(funding_round: FundingRound) -> dict[str, Any]:
+    out = {}
+    for d in sorted(funding_round.phase_dates, key=lambda d: d.phase.index):
+        out[d.phase.value] = [first_day(d).isoformat(), last_day(d).isoformat()]
+    return out
+
+
+# --- Voting configuration ---------------------------------------------------------------------
+
+CONFIG_FIELDS = (
+    "ballot_kind",
+    "rule",
+    "tie_break",
+    "min_choices",
+    "max_choices",
+    "points",
+    "max_points_per_project",
+    "home_pot_only",
+    "min_age",
+    "max_age",
+    "supports_enabled",
+    "support_threshold",
+)
+
+
+def voting_config_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every way ``config`` is not a valid voting configuration, as (field, message)."""
+    problems: list[tuple[str, str]] = []
+    try:
+        kind = BallotKind(config.get("ballot_kind"))
+    except ValueError:
+        return [("ballot_kind", "Select a kind of ballot from the list")]
+    rule = config.get("rule")
+    if rule not in RULES[kind]:
+        problems.append(
+            (
+                "rule",
+                f"{kind_name(kind)} ballots cannot be counted that way: choose one of "
+                f"the counting methods listed for them",
+            )
+        )
+    if config.get("tie_break") not in {t.value for t in TieBreak}:
+        problems.append(("tie_break", "Select how ties are broken"))
+    lo, hi = config.get("min_choices"), config.get("max_choices")
+    points, cap = config.get("points"), config.get("max_points_per_project")
+    if kind == BallotKind.RANKED and not hi:
+        problems.append(("max_choices", "Enter how many projects a voter can rank"))
+    if kind in (BallotKind.SINGLE, BallotKind.CUMULATIVE):
+        if lo is not None or hi is not None:
+            field = "min_choices" if lo is not None else "max_choices"
+            problems.append(
+                (field, f"Leave the number of choices empty for {kind_name(kind).lower()} ballots")
+            )
+    else:
+        if lo is not None and lo < 0:
+            problems.append(("min_choices", "The fewest choices must be 0 or more"))
+        if hi is not None and hi < 1:
+            problems.append(("max_choices", "The most choices must be 1 or more"))
+        if lo is not None and hi is not None and lo > hi:
+            problems.append(
+                ("min_choices", "The fewest choices must not be more than the most choices")
+            )
+    if kind == BallotKind.CUMULATIVE:
+        if not points or points < 1:
+            problems.append(("points", "Enter how many points each voter shares out, 1 or more"))
+        elif cap is not None and not 1 <= cap <= points:
+            problems.append(
+                (
+                    "max_points_per_project",
+                    f"The most points for one project must be between 1 and {points}",
+                )
+            )
+    elif points is not None or cap is not None:
+        field = "points" if points is not None else "max_points_per_project"
+        problems.append((field, "Leave points empty: only points ballots use them"))
+    ages = {"min_age": config.get("min_age"), "max_age": config.get("max_age")}
+    for field, age in ages.items():
+        if age is not None and not 0 <= age <= 120:
+            problems.append((field, "Enter an age between 0 and 120"))
+    if (
+        ages["min_age"] is not None
+        and ages["max_age"] is not None
+        and ages["min_age"] > ages["max_age"]
+    ):
+        problems.append(("min_age", "The minimum age must not be more than the maximum age"))
+    threshold = config.get("support_threshold") or 0
+    if threshold < 0:
+        problems.append(("support_threshold", "The number of supports needed must be 0 or more"))
+    return problems
+
+
+def kind_name(kind: BallotKind) -> str:
+    return {
+        BallotKind.APPROVAL: "Approval",
+        BallotKind.KNAPSACK: "Budget",
+        BallotKind.CUMULATIVE: "Points",
+        BallotKind.RANKED: "Ranked",
+        BallotKind.SINGLE: "Single choice",
+    }[kind]
+
+
+def voting_config(funding_round: FundingRound) -> dict[str, Any]:
+    return {name: getattr(funding_round, name) for name in CONFIG_FIELDS}
+
+
+def configure_voting(
+    session: Session, funding_round: FundingRound, *, actor: User, config: Mapping[str, Any]
+) -> None:
+    """Set the ballot kind, counting rule, limits, eligibility and supports."""
+    ensure_not_frozen(
+        session,
+        funding_round,
+        actor=actor,
+        action="round.voting_configured",
+        subject=funding_round,
+        what="The voting rules",
+        field="ballot_kind",
+    )
+    problems = voting_config_problems(config)
+    if problems:
+        field, message = problems[0]
+        raise DomainError(message, field)
+    if funding_round.phase == Phase.SUPPORTS and not config.get("supports_enabled"):
+        raise DomainError(
+            "The round is collecting supports now: move it on before turning supports off",
+            "supports_enabled",
+        )
+    if (
+        config.get("supports_enabled")
+        and not funding_round.supports_enabled
+        and funding_round.phase.index > Phase.SUPPORTS.index
+    ):
+        raise DomainError("The supports phase has passed for this round", "supports_enabled")
+    before = voting_config(funding_round)
+    for name in CONFIG_FIELDS:
+        value = config.get(name)
+        if name in ("home_pot_only", "supports_enabled"):
+            value = bool(value)
+        if name == "support_threshold":
+            value = value or 0
+        setattr(funding_round, name, value)
+    session.flush()
+    b, a = audit.changes(before, voting_config(funding_round))
+    if a:
+        audit.record(
+            session,
+            action="round.voting_configured",
+            actor=actor,
+            council=funding_round.council,
+            round=funding_round,
+            subject=funding_round,
+            before=b,
+            after=a,
+        )
+
+
+# --- What reaches the ballot ------------------------------------------------------------------
+
+
+def support_counts(session: Session, funding_round: FundingRound) -> dict[int, int]:
+    return dict(
+        session.execute(
+            select(Support.proposal_id, func.count())
+            .join(Proposal, Proposal.id == Support.proposal_id)
+            .where(Proposal.round_id == funding_round.id)
+            .group_by(Support.proposal_id)
+        ).all()
+    )
+
+
+def ballot_problem(proposal: Proposal, funding_round: FundingRound, supports: int) -> str | None:
+    """Why a proposal would not be on the ballot, or None if it would."""
+    if proposal.status != ProposalStatus.FEASIBLE:
+        return f"it is {proposal.status.label.lower()}"
+    if proposal.final_cost_pence is None:
+        return "it has no final cost"
+    if proposal.hidden_at is not None and not funding_round.is_frozen:
+        return "it is hidden by moderators"
+    if funding_round.supports_enabled and supports < funding_round.support_threshold:
+        return f"it has {supports} of the {funding_round.support_threshold} supports needed"
+    return None
+
+
+def ballot_proposals(session: Session, funding_round: FundingRound) -> list[Proposal]:
+    """The proposals that reach (or, once voting has opened, are on) the ballot."""
+    if funding_round.manifest_json:
+        ids = [
+            p["id"]
+            for pot in json.loads(funding_round.manifest_json)["pots"]
+            for p in pot["proposals"]
+        ]
+        return list(
+            session.scalars(select(Proposal).where(Proposal.id.in_(ids)).order_by(Proposal.id))
+        )
+    counts = support_counts(session, funding_round)
+    candidates = session.scalars(
+        select(Proposal)
+        .where(Proposal.round_id == funding_round.id, Proposal.status == ProposalStatus.FEASIBLE)
+        .order_by(Proposal.id)
+    )
+    return [p for p in candidates if ballot_problem(p, funding_round, counts.get(p.id, 0)) is None]
+
+
+def build_manifest(session: Session, funding_round: FundingRound) -> dict[str, Any]:
+    """Everything a ballot depends on, in a canonical order (pots by position, proposals by id)."""
+    on_ballot = ballot_proposals(session, funding_round)
+    by_pot: dict[int, list[Proposal]] = {}
+    for p in on_ballot:
+        by_pot.setdefault(p.pot_id, []).append(p)
+    council = funding_round.council
+    return {
+        "version": MANIFEST_VERSION,
+        "council": {"id": council.id, "slug": council.slug, "name": council.name},
+        "round": {
+            "id": funding_round.id,
+            "slug": funding_round.slug,
+            "title": funding_round.title,
+            "total_budget_pence": funding_round.total_budget_pence,
+        },
+        "ballot_kind": funding_round.ballot_kind,
+        "rule": funding_round.rule,
+        "tie_break": funding_round.tie_break,
+        "min_choices": funding_round.min_choices,
+        "max_choices": funding_round.max_choices,
+        "points": funding_round.points,
+        "max_points_per_project": funding_round.max_points_per_project,
+        "min_age": funding_round.min_age,
+        "max_age": funding_round.max_age,
+        "home_pot_only": funding_round.home_pot_only,
+        "allow_vote_change": funding_round.allow_vote_change,
+        "pots": [
+            {
+                "id": pot.id,
+                "name": pot.name,
+                "neighbourhood": pot.neighbourhood.slug if pot.neighbourhood else None,
+                "budget_pence": pot.budget_pence,
+                "proposals": [
+                    {
+                        "id": p.id,
+                        "title": p.title,
+                        "final_cost_pence": p.final_cost_pence,
+                        "money_pledged_pence": p.money_pledged_pence,
+                        "cost_to_pot_pence": p.cost_to_pot_pence,
+                    }
+                    for p in by_pot.get(pot.id, [])
+                ],
+            }
+            for pot in sorted(funding_round.pots, key=lambda p: (p.position, p.id))
+        ],
+    }
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no whitespace, UTF-8 text: the same manifest always gives the same bytes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def manifest_hash(manifest_json: str) -> str:
+    return hashlib.sha256(manifest_json.encode("utf-8")).hexdigest()
+
+
+# --- Phases -----------------------------------------------------------------------------------
+
+PHASE_DESCRIPTIONS = {
+    Phase.DRAFT: "Officers are preparing the round. Residents cannot see it yet.",
+    Phase.PROPOSALS: "Residents can propose projects for a pot.",
+    Phase.REVIEW: "Officers check each proposal is feasible and set its final cost.",
+    Phase.SUPPORTS: (
+        "Residents show which proposals they support; the best supported go to the vote."
+    ),
+    Phase.VOTING: "Residents vote. The pots, costs, proposals and voting rules are fixed.",
+    Phase.CLOSED: "Voting has closed and the votes are being counted.",
+    Phase.PUBLISHED: "The results are published, with how they were worked out.",
+    Phase.DELIVERY: "The funded projects are being delivered.",
+}
+
+
+def phases_of(funding_round: FundingRound) -> list[Phase]:
+    """This round's phases in order (supports only when the round uses them)."""
+    return [p for p in Phase if p != Phase.SUPPORTS or funding_round.supports_enabled]
+
+
+def next_phase(funding_round: FundingRound) -> Phase | None:
+    order = phases_of(funding_round)
+    if funding_round.phase not in order:  # supports turned off while in it cannot happen
+        order = list(Phase)
+    i = order.index(funding_round.phase)
+    return order[i + 1] if i + 1 < len(order) else None
+
+
+def previous_phase(funding_round: FundingRound) -> Phase | None:
+    """The phase an officer can step back to: only before voting opens."""
+    if funding_round.is_frozen or funding_round.phase == Phase.DRAFT:
+        return None
+    order = phases_of(funding_round)
+    return order[order.index(funding_round.phase) - 1]
+
+
+def phase_change_problems(
+    session: Session, funding_round: FundingRound, target: Phase
+) -> list[str]:
+    """Why the round cannot move to ``target`` now (empty when it can)."""
+    problems = []
+    pots_total = sum(p.budget_pence for p in funding_round.pots)
+    if target.index <= Phase.VOTING.index and target != Phase.DRAFT:
+        if not funding_round.pots:
+            problems.append("The round has no pots")
+        elif pots_total != funding_round.total_budget_pence:
+            problems.append(
+                f"The pots add up to {money(pots_total)}, not the budget of "
+                f"{money(funding_round.total_budget_pence)}"
+            )
+    if target == Phase.DRAFT:
+        count = session.scalar(select(func.count()).where(Proposal.round_id == funding_round.id))
+        if count:
+            problems.append("Residents have made proposals, so the round cannot go back to a draft")
+    if target == Phase.VOTING:
+        for field, message in voting_config_problems(voting_config(funding_round)):
+            problems.append(f"The voting configuration is not valid: {message}")
+            del field
+            break
+        on_ballot = ballot_proposals(session, funding_round)
+        if not on_ballot:
+            problems.append(
+                "No proposal can reach the ballot: a proposal needs to be feasible, with a "
+                "final cost" + (" and enough supports" if funding_round.supports_enabled else "")
+            )
+        pots = {p.id: p for p in funding_round.pots}
+        per_pot: dict[int, int] = {}
+        for p in on_ballot:
+            per_pot[p.pot_id] = per_pot.get(p.pot_id, 0) + 1
+            if p.cost_to_pot_pence > pots[p.pot_id].budget_pence:
+                problems.append(
+                    f"“{p.title}” would cost its pot {money(p.cost_to_pot_pence)}, more than "
+                    f"the pot's budget of {money(pots[p.pot_id].budget_pence)}"
+                )
+        lowest = funding_round.min_choices or 0
+        for pot_id, n in per_pot.items():
+            if lowest > n:
+                problems.append(
+                    f"The {pots[pot_id].name} pot has {n} proposals on the ballot, fewer than "
+                    f"the {lowest} choices every voter must make"
+                )
+    return problems
+
+
+def change_phase(
+    session: Session,
+    funding_round: FundingRound,
+    *,
+    target: Phase,
+    expected: Phase,
+    actor: User | None,
+    now: datetime,
+) -> None:
+    """Move the round from ``expected`` to ``target``: one step forward, or one step back
+    before voting opens. Opening voting freezes the round and stores its manifest and hash.
+
+    Raises ``Conflict`` if the round is no longer in ``expected`` (someone moved it first),
+    ``Frozen`` for a step back once voting has opened, ``WrongPhase`` for any other jump, and
+    ``DomainError`` listing what must be done first.
+    """
+    lock_round(session, funding_round)
+    if funding_round.phase != expected:
+        raise Conflict(
+            f"The round has moved to {funding_round.phase.label.lower()} since the page was "
+            "loaded. Check the phase and try again."
+        )
+    if target.index < funding_round.phase.index and funding_round.is_frozen:
+        raise Frozen(
+            "Voting has opened, so the round cannot go back to an earlier phase.",
+            round=funding_round,
+            action="round.phase_changed",
+            actor=actor,
+            subject=funding_round,
+        )
+    if target not in (next_phase(funding_round), previous_phase(funding_round)):
+        raise WrongPhase(
+            f"A round in {funding_round.phase.label.lower()} cannot move to "
+            f"{target.label.lower()}: phases go one step at a time"
+        )
+    problems = phase_change_problems(session, funding_round, target)
+    if problems:
+        raise DomainError(f"Cannot move to {target.label.lower()}: " + "; ".join(problems))
+    values: dict[str, Any] = {"phase": target}
+    after: dict[str, Any] = {"phase": target}
+    if target == Phase.VOTING:
+        text = canonical_json(build_manifest(session, funding_round))
+        digest = manifest_hash(text)
+        values |= {"manifest_json": text, "manifest_hash": digest, "voting_opened_at": now}
+        after["manifest_hash"] = digest
+    elif target.index < Phase.VOTING.index:
+        values |= {"manifest_json": None, "manifest_hash": None, "voting_opened_at": None}
+    # Compare-and-set: only the request that still sees the expected phase moves the round.
+    result = session.execute(
+        update(FundingRound)
+        .where(FundingRound.id == funding_round.id, FundingRound.phase == expected)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict("The round's phase was changed by someone else. Check it and try again.")
+    session.refresh(funding_round)
+    audit.record(
+        session,
+        action="round.phase_changed",
+        actor=actor,
+        council=funding_round.council,
+        round=funding_round,
+        subject=funding_round,
+        before={"phase": expected},
+        after=after,
+    )
+
+
+def is_due(funding_round: FundingRound, now: datetime) -> bool:
+    """The schedule says the round should have moved on: its phase has ended, or the next
+    phase has started."""
+    target = next_phase(funding_round)
+    if target is None:
+        return False
+    current = funding_round.dates_for(funding_round.phase)
+    upcoming = funding_round.dates_for(target)
+    return (current is not None and current.ends_at <= now) or (
+        upcoming is not None and upcoming.starts_at <= now
+    )
+
+
+@dataclass(frozen=True)
+class ScheduledMove:
+    round: FundingRound
+    moved_to: list[Phase]
+    problem: str | None
+
+
+def advance_due_rounds(session: Session, now: datetime) -> list[ScheduledMove]:
+    """Move every round whose schedule says so, one phase at a time, until it is on time.
+
+    Uses the same compare-and-set and preconditions as an officer; a round that cannot move
+    (e.g. no proposal can reach the ballot) stays where it is and the reason is reported.
+    Each step commits on its own, so one round's problem does not hold back another's.
+    """
+    moves = []
+    ids = session.scalars(
+        select(FundingRound.id)
+        .join(PhaseDates, PhaseDates.round_id == FundingRound.id)
+        .where(FundingRound.phase != Phase.DELIVERY)
+        .distinct()
+        .order_by(FundingRound.id)
+    ).all()
+    for round_id in ids:
+        funding_round = session.get(FundingRound, round_id)
+        moved: list[Phase] = []
+        problem = None
+        for _ in range(len(Phase)):
+            if not is_due(funding_round, now):
+                break
+            target = next_phase(funding_round)
+            try:
+                change_phase(
+                    session,
+                    funding_round,
+                    target=target,
+                    expected=funding_round.phase,
+                    actor=None,
+                    now=now,
+                )
+                session.commit()
+            except DomainError as e:
+                session.rollback()
+                problem = e.message
+                break
+            moved.append(target)
+        if moved or problem:
+            moves.append(ScheduledMove(funding_round, moved, problem))
+    return moves
+
+
+def what_happens_next(funding_round: FundingRound) -> str:
+    """A sentence for the round page: the next phase and when it is due."""
+    target = next_phase(funding_round)
+    if target is None:
+        return "This is the round's last phase."
+    current = funding_round.dates_for(funding_round.phase)
+    upcoming = funding_round.dates_for(target)
+    when = ""
+    if upcoming is not None:
+        d = first_day(upcoming)
+        when = f" It is due to start on {d.day} {d:%B %Y}."
+    elif current is not None:
+        d = last_day(current)
+        when = f" {funding_round.phase.label} is due to end on {d.day} {d:%B %Y}."
+    return f"Next: {target.label.lower()}. {PHASE_DESCRIPTIONS[target]}{when}"

@@ -1,11 +1,38 @@
 """Every route is listed here on purpose: a new route fails this test until it is added, with
-who may use it. Issue-by-issue, the table grows with the app."""
+who may use it. Every page is fetched, and every form posted, by every kind of person; a POST
+by someone not allowed changes nothing in the database."""
 
 import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import func, select
 
-from app.models import Phase, Role
+from app.models import (
+    AuditEvent,
+    Contribution,
+    ContributionKind,
+    FundingRound,
+    Phase,
+    Pot,
+    Proposal,
+    ProposalFlag,
+    ProposalStatus,
+    Role,
+    Support,
+)
 from tests.app.pages import get_page, sign_in
-from tests.factories import PASSWORD, create_council, create_round, create_user
+from tests.factories import (
+    PASSWORD,
+    create_council,
+    create_neighbourhood,
+    create_proposal,
+    create_round,
+    create_user,
+)
+
+R = "/councils/<slug>/rounds/<round_slug>"
+P = R + "/proposals/<int:proposal_id>"
+M = "/manage/<slug>/rounds/<round_slug>"
+MP = M + "/proposals/<int:proposal_id>"
 
 ROUTES = {
     ("/", "GET", "public.home"),
@@ -15,8 +42,33 @@ ROUTES = {
     ("/auth/sign-in", "GET,POST", "auth.sign_in"),
     ("/auth/sign-out", "POST", "auth.sign_out"),
     ("/councils/<slug>", "GET", "public.council"),
-    ("/councils/<slug>/rounds/<round_slug>", "GET", "public.funding_round"),
+    (R, "GET", "public.funding_round"),
+    (P, "GET", "public.proposal"),
+    (R + "/propose", "GET,POST", "residents.propose"),
+    (P + "/edit", "GET,POST", "residents.edit_proposal"),
+    (P + "/withdraw", "GET,POST", "residents.withdraw_proposal"),
+    (P + "/support", "POST", "residents.support"),
+    (P + "/report", "GET,POST", "residents.flag_proposal"),
     ("/manage/<slug>", "GET", "councillors.dashboard"),
+    ("/manage/<slug>/rounds/new", "GET,POST", "councillors.new_round"),
+    (M, "GET", "councillors.round_overview"),
+    (M + "/phase", "POST", "councillors.change_phase"),
+    (M + "/details", "GET,POST", "councillors.edit_details"),
+    (M + "/pots", "GET,POST", "councillors.edit_pots"),
+    (M + "/schedule", "GET,POST", "councillors.edit_schedule"),
+    (M + "/voting", "GET,POST", "councillors.edit_voting"),
+    (M + "/proposals", "GET", "councillors.review_queue"),
+    (MP, "GET,POST", "councillors.review_proposal"),
+    (MP + "/merge", "GET,POST", "councillors.merge_proposal"),
+    (MP + "/moderation", "GET,POST", "councillors.moderate_proposal"),
+    (MP + "/contributions", "GET,POST", "councillors.contributions"),
+    (
+        MP + "/contributions/<int:contribution_id>/remove",
+        "POST",
+        "councillors.remove_contribution",
+    ),
+    ("/audit/<slug>", "GET", "auditors.council_audit"),
+    ("/audit/<slug>/rounds/<round_slug>", "GET", "auditors.round_audit"),
     ("/static/<path:filename>", "GET", "static"),
 }
 
@@ -30,48 +82,268 @@ def test_url_map_matches_the_committed_route_list(app):
     assert ROUTES - actual == set(), "routes gone: remove them from ROUTES"
 
 
-# Who gets what for each GET page (anonymous, resident, officer of the council, officer of
-# another council). 302 is "sent to sign in".
+WHO = ["anonymous", "resident", "officer", "other-officer", "auditor"]
+EMAILS = [
+    None,
+    "resident@example.org",
+    "officer@example.org",
+    "other.officer@example.org",
+    "auditor@example.org",
+]
+OFFICERS = (302, 403, 200, 403, 403)
+AUDIT = (302, 403, 200, 403, 200)
+RESIDENTS = (302, 200, 403, 403, 403)
+
+# Who gets what for each GET page ({p}: a proposal by the resident; {c}: a contribution to it).
+# 302 is "sent to sign in".
 ACCESS = {
-    "/": (200, 200, 200, 200),
-    "/account/": (302, 200, 200, 200),
-    "/auth/register": (200, 302, 302, 302),
-    "/auth/sign-in": (200, 200, 200, 200),
-    "/councils/home": (200, 200, 200, 200),
-    "/councils/home/rounds/open": (200, 200, 200, 200),
-    "/councils/home/rounds/draft": (404, 404, 200, 404),
-    "/manage/home": (302, 403, 200, 403),
+    "/": (200,) * 5,
+    "/account/": (302, 200, 200, 200, 200),
+    "/auth/register": (200, 302, 302, 302, 302),
+    "/auth/sign-in": (200,) * 5,
+    "/councils/home": (200,) * 5,
+    "/councils/home/rounds/open": (200,) * 5,
+    "/councils/home/rounds/draft": (404, 404, 200, 404, 404),
+    "/councils/home/rounds/open/proposals/{p}": (200,) * 5,
+    "/councils/home/rounds/open/propose": RESIDENTS,
+    "/councils/home/rounds/open/proposals/{p}/edit": RESIDENTS,
+    "/councils/home/rounds/open/proposals/{p}/withdraw": RESIDENTS,
+    "/councils/home/rounds/open/proposals/{p}/report": RESIDENTS,
+    "/manage/home": OFFICERS,
+    "/manage/home/rounds/new": OFFICERS,
+    "/manage/home/rounds/open": OFFICERS,
+    "/manage/home/rounds/draft": OFFICERS,
+    "/manage/home/rounds/open/details": OFFICERS,
+    "/manage/home/rounds/open/pots": OFFICERS,
+    "/manage/home/rounds/open/schedule": OFFICERS,
+    "/manage/home/rounds/open/voting": OFFICERS,
+    "/manage/home/rounds/open/proposals": OFFICERS,
+    "/manage/home/rounds/open/proposals/{p}": OFFICERS,
+    "/manage/home/rounds/open/proposals/{p}/merge": OFFICERS,
+    "/manage/home/rounds/open/proposals/{p}/moderation": OFFICERS,
+    "/manage/home/rounds/open/proposals/{p}/contributions": OFFICERS,
+    "/audit/home": AUDIT,
+    "/audit/home/rounds/open": AUDIT,
+    "/audit/home/rounds/draft": AUDIT,
+}
+
+# Every POST, with data that would change something if the access check were missing, and
+# what each kind of person gets (None: allowed, tested where the feature is).
+POSTS = {
+    "/councils/home/rounds/open/propose": (
+        {
+            "title": "Sneaky",
+            "summary": "s",
+            "description": "d",
+            "pot": "{pot}",
+            "estimated_cost": "100",
+        },
+        (302, None, 403, 403, 403),
+    ),
+    "/councils/home/rounds/open/proposals/{p}/edit": (
+        {
+            "title": "Changed",
+            "summary": "s",
+            "description": "d",
+            "pot": "{pot}",
+            "estimated_cost": "100",
+        },
+        (302, None, 403, 403, 403),
+    ),
+    "/councils/home/rounds/open/proposals/{p}/withdraw": ({}, (302, None, 403, 403, 403)),
+    "/councils/home/rounds/supporting/proposals/{s}/support": (
+        {"action": "support"},
+        (302, None, 403, 403, 403),
+    ),
+    "/councils/home/rounds/open/proposals/{p}/report": (
+        {"reason": "rude"},
+        (302, None, 403, 403, 403),
+    ),
+    "/manage/home/rounds/new": (
+        {"title": "Stolen", "description": "d", "total_budget": "1000", "method": "council"},
+        (302, 403, None, 403, 403),
+    ),
+    "/manage/home/rounds/open/phase": (
+        {"target": "review", "expected": "proposals"},
+        (302, 403, None, 403, 403),
+    ),
+    "/manage/home/rounds/open/details": (
+        {"title": "Renamed", "description": "d"},
+        (302, 403, None, 403, 403),
+    ),
+    "/manage/home/rounds/open/pots": (
+        {"total_budget": "5", "method": "council"},
+        (302, 403, None, 403, 403),
+    ),
+    "/manage/home/rounds/open/schedule": (
+        {
+            "review_start-day": "1",
+            "review_start-month": "1",
+            "review_start-year": "2030",
+            "review_end-day": "2",
+            "review_end-month": "1",
+            "review_end-year": "2030",
+        },
+        (302, 403, None, 403, 403),
+    ),
+    "/manage/home/rounds/open/voting": (
+        {"ballot_kind": "approval", "rule": "greedy", "tie_break": "cost-votes", "min_age": "50"},
+        (302, 403, None, 403, 403),
+    ),
+    "/manage/home/rounds/open/proposals/{p}": (
+        {"decision": "not_feasible", "reason": "no"},
+        (302, 403, None, 403, 403),
+    ),
+    "/manage/home/rounds/open/proposals/{p}/merge": (
+        {"into": "{q}", "reason": "dupe"},
+        (302, 403, None, 403, 403),
+    ),
+    "/manage/home/rounds/open/proposals/{p}/moderation": (
+        {"reason": "hide it"},
+        (302, 403, None, 403, 403),
+    ),
+    "/manage/home/rounds/open/proposals/{p}/contributions": (
+        {"partner_name": "X", "kind": "money", "amount": "1"},
+        (302, 403, None, 403, 403),
+    ),
+    "/manage/home/rounds/open/proposals/{p}/contributions/{c}/remove": (
+        {},
+        (302, 403, None, 403, 403),
+    ),
 }
 
 
 @pytest.fixture
-def people(db):
+def world(db):
     home, away = create_council(slug="home"), create_council(slug="away")
-    create_round(home, slug="open", phase=Phase.PROPOSALS)
+    hood = create_neighbourhood(home, name="Centre")
+    create_neighbourhood(away, name="Elsewhere")
+    resident = create_user(email=EMAILS[1], roles={home: Role.RESIDENT}, home=hood)
+    create_user(email=EMAILS[2], roles={home: Role.OFFICER})
+    create_user(email=EMAILS[3], roles={away: Role.OFFICER})
+    create_user(email=EMAILS[4], roles={home: Role.AUDITOR})
+    open_round = create_round(home, slug="open", phase=Phase.PROPOSALS)
     create_round(home, slug="draft", phase=Phase.DRAFT)
-    create_user(email="resident@example.org", roles={home: Role.RESIDENT})
-    create_user(email="officer@example.org", roles={home: Role.OFFICER})
-    create_user(email="other.officer@example.org", roles={away: Role.OFFICER})
+    supporting = create_round(home, slug="supporting", phase=Phase.SUPPORTS)
+    supporting.supports_enabled = True
+    pot = open_round.pots[0]
+    p = create_proposal(pot, author=resident, cost_pence=1_000_00)
+    q = create_proposal(pot, cost_pence=2_000_00)
+    s = create_proposal(supporting.pots[0], status=ProposalStatus.FEASIBLE)
+    c = Contribution(
+        proposal=p, partner_name="Co-op", kind=ContributionKind.MONEY, amount_pence=100
+    )
+    db.session.add(c)
     db.session.commit()
-    return [None, "resident@example.org", "officer@example.org", "other.officer@example.org"]
+    return {"p": p.id, "q": q.id, "s": s.id, "c": c.id, "pot": pot.id}
 
 
-@pytest.mark.parametrize("who", range(4), ids=["anonymous", "resident", "officer", "other-officer"])
-def test_every_page_for_every_kind_of_person(app, client, people, who):
-    if people[who]:
-        assert sign_in(client, people[who], PASSWORD).status_code == 302
+def fill(template: str, ids: dict) -> str:
+    for key, value in ids.items():
+        template = template.replace("{" + key + "}", str(value))
+    return template
+
+
+def state(db) -> dict:
+    """Everything a forbidden POST could have changed."""
+    db.session.expire_all()
+    out = {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (FundingRound, Pot, Proposal, Support, ProposalFlag, Contribution, AuditEvent)
+    }
+    out["rounds"] = sorted(
+        db.session.execute(
+            select(
+                FundingRound.slug,
+                FundingRound.title,
+                FundingRound.phase,
+                FundingRound.total_budget_pence,
+                FundingRound.min_age,
+            )
+        ).all()
+    )
+    out["proposals"] = sorted(
+        db.session.execute(
+            select(
+                Proposal.id,
+                Proposal.title,
+                Proposal.status,
+                Proposal.hidden_at,
+                Proposal.merged_into_id,
+            )
+        ).all()
+    )
+    out["pots"] = sorted(db.session.execute(select(Pot.id, Pot.budget_pence)).all())
+    return out
+
+
+def token(client) -> str:
+    """A CSRF token for this session, from the first form on a page anyone can see."""
+    soup = BeautifulSoup(client.get("/auth/sign-in").get_data(as_text=True), "html.parser")
+    return soup.select_one("input[name=csrf_token]")["value"]
+
+
+@pytest.mark.parametrize("who", range(5), ids=WHO)
+def test_every_page_for_every_kind_of_person(app, client, world, who):
+    if EMAILS[who]:
+        assert sign_in(client, EMAILS[who], PASSWORD).status_code == 302
     for url, expected in ACCESS.items():
-        status = expected[who]
+        url, status = fill(url, world), expected[who]
         if status == 302:
             response = client.get(url)
             assert response.status_code == 302, url
+            if who == 0:
+                assert "/auth/sign-in" in response.headers["Location"], url
         else:
             get_page(client, url, status=status)
 
 
-def test_every_parameterless_get_route_is_in_the_access_table(app):
-    pages = {r.rule for r in app.url_map.iter_rules() if "GET" in r.methods and "<" not in r.rule}
-    assert pages - {"/_status"} <= set(ACCESS)
+@pytest.mark.parametrize("who", range(5), ids=WHO)
+def test_every_post_by_someone_not_allowed_changes_nothing(app, client, db, world, who):
+    if EMAILS[who]:
+        assert sign_in(client, EMAILS[who], PASSWORD).status_code == 302
+    csrf = token(client)
+    before = state(db)
+    for url, (data, expected) in POSTS.items():
+        status = expected[who]
+        if status is None:
+            continue
+        data = {k: fill(v, world) for k, v in data.items()}
+        response = client.post(fill(url, world), data={"csrf_token": csrf, **data})
+        assert response.status_code == status, url
+    assert state(db) == before
+
+
+def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(app, client, db, world):
+    sign_in(client, EMAILS[2], PASSWORD)
+    before = state(db)
+    for url, (data, _) in POSTS.items():
+        data = {k: fill(v, world) for k, v in data.items()}
+        response = client.post(fill(url, world), data=data)
+        assert response.status_code == 400, url
+        assert "Nothing has been changed" in response.get_data(as_text=True)
+    assert state(db) == before
+
+
+def test_every_route_is_in_the_walks(app):
+    """Each GET route has a page in ACCESS and each POST route a form in POSTS (or is
+    tested where it is: signing in, registering, signing out)."""
+    import re
+
+    def pattern(rule):
+        return re.compile("^" + re.sub(r"<[^>]+>", "[^/]+", rule) + "$")
+
+    gets = {fill(u, {"p": 1, "q": 2, "s": 3, "c": 4}) for u in ACCESS}
+    posts = {fill(u, {"p": 1, "q": 2, "s": 3, "c": 4}) for u in POSTS}
+    missing = []
+    for rule, methods, endpoint in ROUTES:
+        if endpoint in ("static", "status.status") or rule.startswith("/auth/"):
+            continue
+        if "GET" in methods and not any(pattern(rule).match(u) for u in gets):
+            missing.append(("GET", rule))
+        if "POST" in methods and not any(pattern(rule).match(u) for u in posts):
+            missing.append(("POST", rule))
+    assert missing == []
 
 
 def test_wrong_method_gets_a_page_not_a_stack_trace(client):

@@ -1,5 +1,4 @@
-"""Forms for every page. Each page's main form is called ``form`` in its template, so the base
-template can put "Error: " in the title and show the error summary by itself."""
+"""Forms for registering, signing in and out."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
     GovPasswordInput,
     GovSelect,
     GovSubmitInput,
@@ -22,51 +20,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.forms.fields import ChoiceField, DayMonthYearField, GovEmailInput
+
 MIN_PASSWORD_LENGTH = 10
-
-
-class GovEmailInput(GovTextInput):
-    input_type = "email"
-
-
-class ChoiceField(SelectField):
-    """A select whose "not one of the choices" error speaks plainly (a tampered form gets it)."""
-
-    def __init__(self, *args, invalid_choice_message: str = "Select an option from the list", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.invalid_choice_message = invalid_choice_message
-
-    def pre_validate(self, form):
-        if self.data not in {str(value) for value, _ in self.choices}:
-            raise ValidationError(self.invalid_choice_message)
-
-
-class DayMonthYearField(DateField):
-    """A date typed as day, month and year boxes, with the GOV.UK pattern's error messages.
-
-    All three empty is no date (None). A missing part or an impossible date is an error that
-    names what is wrong, rather than WTForms' generic "Not a valid date value".
-    """
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("widget", GovDateInput())
-        super().__init__(label, validators, format="%d %m %Y", **kwargs)
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist or not any(v.strip() for v in valuelist):
-            return
-        parts = [v.strip() for v in valuelist] + [""] * (3 - len(valuelist))
-        missing = [name for name, v in zip(("day", "month", "year"), parts[:3]) if not v]
-        name = self.short_name.replace("_", " ").capitalize()
-        if missing:
-            raise ValueError(f"{name} must include a {' and '.join(missing)}")
-        if not all(v.isdigit() for v in parts[:3]) or len(parts[2]) != 4:
-            raise ValueError(f"{name} must be a real date, with a 4-digit year")
-        try:
-            self.data = date(int(parts[2]), int(parts[1]), int(parts[0]))
-        except ValueError:
-            raise ValueError(f"{name} must be a real date") from None
 
 
 class SignInForm(FlaskForm):
@@ -145,7 +101,10 @@ class RegisterForm(FlaskForm):
 
     def __init__(self, *args, neighbourhood_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.home_neighbourhood.choices = [("", "Select your neighbourhood"), *neighbourhood_choices]
+        self.home_neighbourhood.choices = [
+            ("", "Select your neighbourhood"),
+            *neighbourhood_choices,
+        ]
 
     def validate_home_neighbourhood(self, field: SelectField) -> None:
         if field.data == "":

@@ -1,4 +1,4 @@
-"""Pages for a council's officers and councillors."""
+"""Pages for a council's officers and councillors: running rounds and reviewing proposals."""
 
 from __future__ import annotations
 
@@ -7,18 +7,31 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Proposal, Role
+from app.models import Council, FundingRound, Proposal, Role
 from app.public import council_or_404
 
 bp = Blueprint("councillors", __name__, url_prefix="/manage")
 
 
-def officer_council_or_403(slug: str):
+def officer_council_or_403(slug: str) -> Council:
     """The council, if the signed-in person is one of its officers (or an administrator)."""
     council = council_or_404(slug)
     if not current_user.has_role(council, Role.OFFICER):
         abort(403)
     return council
+
+
+def officer_round_or_404(slug: str, round_slug: str) -> tuple[Council, FundingRound]:
+    """The council's round, for its officers: 403 for anyone else, 404 for an unknown round."""
+    council = officer_council_or_403(slug)
+    funding_round = db.session.scalar(
+        select(FundingRound).where(
+            FundingRound.council_id == council.id, FundingRound.slug == round_slug
+        )
+    )
+    if funding_round is None:
+        abort(404)
+    return council, funding_round
 
 
 @bp.route("/<slug>")
@@ -33,3 +46,6 @@ def dashboard(slug: str):
         ).all()
     )
     return render_template("councillors/dashboard.html", council=council, counts=counts)
+
+
+from app.councillors import review, rounds  # noqa: E402,F401  (registers their routes)
