@@ -10,6 +10,8 @@ FLASK := $(BIN)/flask --app wsgi
 
 # The GOV.UK Frontend release that govuk-frontend-jinja 4.1.0 targets. The tarball comes from
 # the npm registry and is checked against the registry's published integrity before use.
+# Its GDS Transport font is for GOV.UK services only: the font files and @font-face rules are
+# left out, so pages fall back to Arial as GOV.UK Frontend intends outside GOV.UK.
 GOVUK_FRONTEND_VERSION := 6.3.0
 GOVUK_FRONTEND_INTEGRITY := sha512-cXIQxm5PHCsbic47GXZrVBZhAeeshTLRL6ZBKilLsR6rMCjJuWb7Fruq0VUNMBJFlJk/srsRj/q8d5bM9cgKoA==
 STATIC := app/static/govuk
@@ -44,10 +46,12 @@ $(STATIC)/VERSION: Makefile
 	  tar -xzf "$$tgz" -C "$$tmp"; \
 	  rm -rf $(STATIC); mkdir -p $(STATIC); \
 	  cp -R "$$tmp"/package/dist/govuk/. $(STATIC)/; \
+	  rm -rf $(STATIC)/assets/fonts; \
+	  sed -E -i 's/@font-face\{[^}]*\}//g' $(STATIC)/govuk-frontend.min.css; \
 	  echo $(GOVUK_FRONTEND_VERSION) > $@
 	@echo "GOV.UK Frontend $(GOVUK_FRONTEND_VERSION) copied to $(STATIC)"
 
-assets: $(STATIC)/VERSION ## Copy GOV.UK Frontend's CSS, JS, fonts and images into app/static
+assets: $(STATIC)/VERSION ## Copy GOV.UK Frontend's CSS, JS and images into app/static
 
 db: $(VENV)/.runtime ## Migrate the database (SQLite under instance/ unless DATABASE_URL is set)
 	$(FLASK) db upgrade
