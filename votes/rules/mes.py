@@ -101,15 +101,17 @@ class Engine:
             (p for p in range(len(sats)) if self.wm[p] > 0 and self.costs[p] == 0), key=tie_key
         )
         self.candidates = [p for p in range(len(sats)) if self.wm[p] > 0 and self.costs[p] > 0]
-        self.smat = np.zeros((len(self.w), max(len(self.candidates), 1)), dtype=np.int32)
+        # Satisfaction of each ballot group from each round's project; grown as rounds come.
+        self.smat = np.zeros((len(self.w), min(max(len(self.candidates), 1), 16)), dtype=np.int32)
+        self.smat_used = 0
         # overlap[p, o]: some ballot supports both p and o (paying for p can change o's price).
         self.overlap = np.zeros((len(sats), len(sats)), dtype=bool)
+        groups, projects = profile.flat_group, profile.flat_project  # sorted by group
         chunk = 1 << 14  # ballot groups at a time, to bound memory
         for start in range(0, len(self.w), chunk):
+            a, b = np.searchsorted(groups, [start, start + chunk])
             incidence = np.zeros((min(chunk, len(self.w) - start), len(sats)), dtype=np.float32)
-            for p, sat in enumerate(sats):
-                inside = sat.groups[(sat.groups >= start) & (sat.groups < start + chunk)]
-                incidence[inside - start, p] = 1.0
+            incidence[groups[a:b] - start, projects[a:b]] = 1.0
             self.overlap |= (incidence.T @ incidence) > 0
 
     # -- one run -------------------------------------------------------------------------
@@ -149,7 +151,8 @@ class Engine:
         self.zero = np.zeros(len(self.w), dtype=bool)
         self.prices: list[Fraction] = []
         self.prices_f = np.zeros(self.smat.shape[1])
-        self.smat[:] = 0
+        self.smat[:, : self.smat_used] = 0
+        self.smat_used = 0
         result = MESResult(list(self.free), self.unit)
         for p in self.free:
             result.payments[p] = Payment(0, Fraction(0), 0, 0, Fraction(0), Fraction(0))
@@ -373,6 +376,12 @@ class Engine:
         if par:
             par.paying(p, qf, capped, exhausted)
         r = len(self.prices)
+        if r == self.smat.shape[1]:
+            grown = np.zeros((len(self.w), min(2 * r, len(self.candidates))), dtype=np.int32)
+            grown[:, :r] = self.smat
+            self.smat = grown
+            self.prices_f = np.concatenate([self.prices_f, np.zeros(grown.shape[1] - r)])
+        self.smat_used = r + 1
         self.smat[s.groups, r] = s.values
         self.prices.append(q)
         self.prices_f[r] = qf

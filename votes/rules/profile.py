@@ -133,36 +133,42 @@ def build_profile(election: Election) -> Profile:
         )
     else:
         raw = Counter(map(attrgetter("choices"), election.ballots))
+    # Distinct ballots: a tuple of project indices (approval: sorted, ranked: best first) and,
+    # for cumulative ballots, a tuple of points alongside.
     counts: Counter = Counter()
+    get = index.__getitem__
     try:
         if kind == BallotKind.CUMULATIVE:
             for (choices, points), n in raw.items():
-                pairs = sorted(
-                    {index[c]: int(v) for c, v in zip(choices, points, strict=True)}.items()
-                )
-                counts[tuple(pairs)] += n
+                given = {index[c]: int(v) for c, v in zip(choices, points, strict=True)}
+                ordered = sorted(given)
+                counts[(tuple(ordered), tuple(given[p] for p in ordered))] += n
         elif kind == BallotKind.RANKED:
             for choices, n in raw.items():
-                counts[tuple((index[c], 1) for c in dict.fromkeys(choices))] += n
+                counts[tuple(dict.fromkeys(map(get, choices)))] += n
         else:
             for choices, n in raw.items():
-                counts[tuple((p, 1) for p in sorted({index[c] for c in choices}))] += n
+                counts[tuple(sorted(set(map(get, choices))))] += n
     except KeyError as missing:
         raise ValueError(
             f"a ballot names project {missing.args[0]!r}, not in the election"
         ) from None
-    ballots = list(counts)
+    keys = list(counts)
     weights = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
-    lengths = [len(b) for b in ballots]
+    projects_of = [k[0] for k in keys] if kind == BallotKind.CUMULATIVE else keys
+    lengths = [len(b) for b in projects_of]
     total = sum(lengths)
-    flat_group = np.repeat(np.arange(len(ballots), dtype=np.int64), lengths)
+    flat_group = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
     flat_length = np.repeat(np.asarray(lengths, dtype=np.int64), lengths)
     starts = np.repeat(np.cumsum([0, *lengths[:-1]]).astype(np.int64), lengths) if lengths else 0
     flat_position = np.arange(total, dtype=np.int64) - starts
-    pairs = np.fromiter(
-        chain.from_iterable(chain.from_iterable(ballots)), dtype=np.int64, count=2 * total
-    ).reshape(total, 2)
-    flat_project, flat_value = pairs[:, 0].copy(), pairs[:, 1].copy()
+    flat_project = np.fromiter(chain.from_iterable(projects_of), dtype=np.int64, count=total)
+    if kind == BallotKind.CUMULATIVE:
+        flat_value = np.fromiter(
+            chain.from_iterable(k[1] for k in keys), dtype=np.int64, count=total
+        )
+    else:
+        flat_value = np.ones(total, dtype=np.int64)
     positive = flat_value > 0
     votes = np.bincount(
         flat_project[positive], weights=weights[flat_group[positive]], minlength=len(ids)
