@@ -8,22 +8,27 @@ The figures are illustrative, not the councils' real budgets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import accounts
+from app import accounts, rounds
 from app.models import (
+    Contribution,
+    ContributionKind,
     Council,
     FundingRound,
     Neighbourhood,
     Phase,
+    PhaseDates,
     Pot,
     Proposal,
+    ProposalFlag,
     ProposalStatus,
     Role,
+    Support,
     User,
 )
 from app.rounds import split_budget
@@ -506,6 +511,13 @@ PEOPLE = [
         {"liverpool": Role.RESIDENT},
     ),
     (
+        "resident.rochdale@devolve.example",
+        "Robin Resident",
+        ("rochdale", "Pennines"),
+        date(1999, 4, 1),
+        {"rochdale": Role.RESIDENT},
+    ),
+    (
         "resident.oldham@devolve.example",
         "Dev Resident",
         ("oldham", "Shaw"),
@@ -639,7 +651,100 @@ def seed_demo(session: Session) -> list[DemoLogin]:
                     estimated_cost_pence=cost * 100,
                     final_cost_pence=cost * 100 if status == ProposalStatus.FEASIBLE else None,
                     status=status,
+                    review_reason="Checked by officers: it can be delivered for this cost."
+                    if status == ProposalStatus.FEASIBLE
+                    else (
+                        "The council already funds this through its street cleaning contract."
+                        if status == ProposalStatus.NOT_FEASIBLE
+                        else ""
+                    ),
                 )
             )
+        session.flush()
+        session.refresh(funding_round)
+        _configure(session, funding_round, users)
     session.flush()
     return logins
+
+
+# Voting configuration per demo round (anything not listed keeps its default).
+CONFIG = {
+    "youth-services-2026": {"min_age": 11, "max_age": 25, "home_pot_only": True},
+    "youth-services-2025": {"min_age": 11, "max_age": 25, "home_pot_only": True},
+    "township-grants-2026": {
+        "supports_enabled": True,
+        "support_threshold": 2,
+        "points": 10,
+        "max_points_per_project": 5,
+    },
+    "community-dividend-2026": {"max_choices": 3},
+}
+
+
+def _configure(session: Session, funding_round: FundingRound, users: dict[str, User]) -> None:
+    """Dates around today for every phase, the voting configuration, partners' money, some
+    supports and a report; a frozen manifest for rounds at or past voting."""
+    for name, value in CONFIG.get(funding_round.slug, {}).items():
+        setattr(funding_round, name, value)
+    phases = rounds.phases_of(funding_round)
+    now_index = phases.index(funding_round.phase)
+    today = date.today()
+    for i, phase in enumerate(phases):
+        if phase == Phase.DRAFT:
+            continue
+        first = today + timedelta(days=21 * (i - now_index) - 7)
+        funding_round.phase_dates.append(
+            PhaseDates(
+                phase=phase,
+                starts_at=rounds.london_midnight(first),
+                ends_at=rounds.london_midnight(first + timedelta(days=21)),
+            )
+        )
+    by_title = {p.title: p for p in funding_round.proposals}
+    if funding_round.slug == "community-dividend-2026":
+        van = by_title["Food bank delivery van"]
+        session.add_all(
+            [
+                Contribution(
+                    proposal=van,
+                    partner_name="Oldham Co-operative Partners",
+                    kind=ContributionKind.MONEY,
+                    amount_pence=8_000_00,
+                    description="Community dividend towards the van",
+                ),
+                Contribution(
+                    proposal=van,
+                    partner_name="Oldham Volunteer Drivers",
+                    kind=ContributionKind.IN_KIND,
+                    amount_pence=None,
+                    description="Two volunteer drivers for a year",
+                ),
+            ]
+        )
+    if funding_round.slug == "township-grants-2026":
+        for email in ("sam.officer@devolve.example", "resident.rochdale@devolve.example"):
+            for title in ("Defibrillators", "Warm space at the library"):
+                session.add(Support(proposal_id=by_title[title].id, user_id=users[email].id))
+        session.add(
+            Support(
+                proposal_id=by_title["Heritage trail signs"].id,
+                user_id=users["resident.rochdale@devolve.example"].id,
+            )
+        )
+    if funding_round.slug == "environment-2026":
+        session.add(
+            ProposalFlag(
+                proposal_id=by_title["Alley gating"].id,
+                user_id=users["resident.liverpool@devolve.example"].id,
+                reason="The summary names a neighbour's house.",
+            )
+        )
+    session.flush()
+    session.refresh(funding_round)
+    if funding_round.is_frozen:
+        text = rounds.canonical_json(rounds.build_manifest(session, funding_round))
+        funding_round.manifest_json = text
+        funding_round.manifest_hash = rounds.manifest_hash(text)
+        funding_round.voting_opened_at = rounds.london_midnight(
+            rounds.first_day(funding_round.dates_for(Phase.VOTING))
+        )

@@ -37,7 +37,9 @@ def test_rounds_cover_every_phase(runner, db):
 
 def test_lambeth_youth_round_is_split_by_need_weight_to_the_penny(runner, db):
     runner.invoke(args=["seed-demo"])
-    youth = db.session.scalar(select(FundingRound).where(FundingRound.slug == "youth-services-2026"))
+    youth = db.session.scalar(
+        select(FundingRound).where(FundingRound.slug == "youth-services-2026")
+    )
     pots = youth.pots
     assert len(pots) >= 4
     assert all(p.neighbourhood is not None for p in pots)
@@ -54,7 +56,11 @@ def test_printed_demo_logins_work(app, runner, client):
     result = runner.invoke(args=["seed-demo"])
     assert DEMO_PASSWORD in result.output
     emails = [line.split()[0] for line in result.output.splitlines() if "@" in line]
-    assert {"officer.lambeth@devolve.example", "auditor@devolve.example", "resident@devolve.example"} <= set(emails)
+    assert {
+        "officer.lambeth@devolve.example",
+        "auditor@devolve.example",
+        "resident@devolve.example",
+    } <= set(emails)
     for email in emails:
         response = sign_in(client, email, DEMO_PASSWORD)
         assert response.status_code == 302, email
@@ -66,5 +72,39 @@ def test_printed_demo_logins_work(app, runner, client):
 
 def test_demo_pages_render(runner, client):
     runner.invoke(args=["seed-demo"])
-    for url in ("/", "/councils/lambeth", "/councils/lambeth/rounds/youth-services-2026", "/councils/oldham"):
+    for url in (
+        "/",
+        "/councils/lambeth",
+        "/councils/lambeth/rounds/youth-services-2026",
+        "/councils/oldham",
+    ):
         get_page(client, url)
+
+
+def test_demo_rounds_are_configured_scheduled_and_frozen_from_voting_on(runner, db, client):
+    import json
+
+    from app.models import Contribution, ProposalFlag, Support
+    from app.rounds import canonical_json, manifest_hash
+
+    runner.invoke(args=["seed-demo"])
+    rounds = {r.slug: r for r in db.session.scalars(select(FundingRound))}
+    youth = rounds["youth-services-2026"]
+    assert (youth.min_age, youth.max_age, youth.home_pot_only) == (11, 25, True)
+    for r in rounds.values():
+        assert (r.manifest_hash is not None) == r.is_frozen, r.slug
+        if r.manifest_hash:
+            assert manifest_hash(r.manifest_json) == r.manifest_hash
+            assert canonical_json(json.loads(r.manifest_json)) == r.manifest_json
+        if r.phase != Phase.DRAFT:
+            assert r.dates_for(r.phase) is not None, r.slug
+    oldham = json.loads(rounds["community-dividend-2026"].manifest_json)
+    van = next(p for p in oldham["pots"][0]["proposals"] if p["title"] == "Food bank delivery van")
+    assert van["money_pledged_pence"] == 8_000_00
+    assert van["cost_to_pot_pence"] == 30_000_00
+    assert db.session.scalar(select(func.count()).select_from(Contribution)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Support)) == 5
+    assert db.session.scalar(select(func.count()).select_from(ProposalFlag)) == 1
+    page = get_page(client, "/councils/lambeth/rounds/youth-services-2026")
+    assert youth.manifest_hash in page.select_one("#manifest-hash").get_text()
+    assert "aged 11 to 25" in page.select_one("#eligibility").get_text()
