@@ -531,16 +531,6 @@ class _Parametric:
         self._cap(self.b0 + step)
         self.alive[p] = False
 
-    def _structure(self, b, beta, q, dq, capped, band) -> float:
-        """Absolute b at which a supporter may switch between paying in full and capped."""
-        slack = 1e-9 * (np.abs(beta) + abs(dq)) + 1e-300
-        gap_c, rate_c = q - b[capped], beta[capped] - dq + slack[capped]
-        gap_u, rate_u = b[~capped] - q, dq - beta[~capped] + slack[~capped]
-        step = min(
-            self._first_crossing(gap_c, rate_c, band), self._first_crossing(gap_u, rate_u, band)
-        )
-        return self.b0 + step
-
     def evaluated(self, p: int, rho: float, tol: float) -> None:
         e = self.e
         g = e.sats[p].groups
@@ -556,8 +546,12 @@ class _Parametric:
         wu = float(w[~capped].sum())
         dq = -float(np.dot(w[capped], beta[capped])) / wu
         self.slope[p] = dq / e.sigma[p]
-        self.flat[p] = not capped.any()
-        self.hi[p] = self._structure(b, beta, q, dq, capped, band)
+        self.flat[p] = not (capped & (beta != 0)).any()  # the slope is exactly 0
+        # rho, as a function of b, is convex while earlier rounds keep their structure (its
+        # epigraph is a slice of the convex set where supporters' money, concave in rho and
+        # affine in b, covers the cost). So this tangent line stays a lower bound for any
+        # b: no limit of its own.
+        self.hi[p] = np.inf
 
     def paying(self, p: int, q: float, capped, exhausted) -> None:
         """The winner pays: note its structure limit and update the money slopes."""
@@ -577,7 +571,7 @@ class _Parametric:
             step = 0.0  # paid exactly all they had and would run short with more money
         self._cap(self.b0 + step)
         self.win_slope = dq / e.sigma[p]
-        self.win_flat = not capped.any()
+        self.win_flat = not (capped & (beta != 0)).any()
         new_beta = beta - dq
         new_beta[capped] = 0.0
         e.beta[g] = new_beta
@@ -598,7 +592,10 @@ class _Parametric:
             self._cap(self.hi[o])
             rate = self.win_slope - self.slope[o]
             if gap == 0:
-                if not (self.flat[o] and self.win_flat):
+                # Tied now and p won the tie-break: o must not fall below p.
+                slack = 1e-9 * (abs(self.slope[o]) + abs(self.win_slope)) + 1e-300
+                steady = self.flat[o] and self.win_flat
+                if not steady and self.slope[o] - self.win_slope <= slack:
                     self._cap(self.b0)
                 continue
             slack = 1e-9 * (abs(self.slope[o]) + abs(self.win_slope)) + 1e-300
