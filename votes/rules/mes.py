@@ -702,8 +702,9 @@ def equal_shares(
     for p in range(len(profile.ids)):
         if p in chosen:
             continue
+        cost = profile.money(profile.costs[p])
         explanations[p] = explain_unfunded(
-            profile, sats[p], result.unaffordable.get(p), money, fmt, common
+            profile, sats[p], result.unaffordable.get(p), money, fmt, common, cost
         )
     selected = list(result.selected)
     if completion is not None:
@@ -767,22 +768,20 @@ def explain_funded(profile, sat: ProjectSat, pay: Payment, money, fmt, common):
     return ProjectExplanation("", True, reason, details)
 
 
-def explain_unfunded(profile, sat: ProjectSat, unaffordable, money, fmt, common):
+def explain_unfunded(profile, sat: ProjectSat, unaffordable, money, fmt, common, cost):
     details = dict(common)
     supporters = int(profile.weights[sat.groups].sum()) if sat.groups.size else 0
     details["supporters"] = supporters
     if supporters == 0:
         return ProjectExplanation("", False, "Not funded: nobody supported it.", details)
+    who = f"its {plural(supporters, 'supporter')}"
+    if unaffordable is None:  # pragma: no cover - every unfunded supported project is noted
+        return ProjectExplanation("", False, f"Not funded: {who} had too little left.", details)
     rnd, left = unaffordable
     details.update({"unaffordable_after_round": rnd, "supporters_money_left": frac(money(left))})
-    if rnd == 0:
-        reason = (
-            f"Not funded. Its {plural(supporters, 'supporter')}' equal shares add up to "
-            f"{fmt(money(left))}, less than its cost."
-        )
-    else:
-        reason = (
-            f"Not funded. After round {rnd} its {plural(supporters, 'supporter')} had "
-            f"{fmt(money(left))} left between them, less than its cost."
-        )
+    when = "From the start" if rnd == 0 else f"After round {rnd}"
+    reason = (
+        f"Not funded. {when}, {who} had {fmt(money(left))} between them, "
+        f"less than its cost of {fmt(cost)}."
+    )
     return ProjectExplanation("", False, reason, details)

@@ -93,8 +93,8 @@ def max_welfare(
         }
         if p in funded:
             reason = (
-                f"Funded. It is part of the set of projects that fits the budget and gives the "
-                f"most supporters times cost; it has {plural(approvals[p], 'supporter')}."
+                "Funded. It is in the set of projects that fits the budget with the most "
+                f"support (supporters times cost). It has {plural(approvals[p], 'supporter')}."
             )
         elif approvals[p] == 0:
             reason = "Not funded: nobody supported it."
@@ -102,9 +102,9 @@ def max_welfare(
             reason = "Not funded: it costs more than the whole budget."
         else:
             reason = (
-                f"Not funded. With {plural(approvals[p], 'supporter')} it is not part of the best "
-                f"set that fits: {fmt(profile.money(profile.budget - spent))} is left and it costs "
-                f"{fmt(profile.money(profile.costs[p]))}."
+                f"Not funded. It has {plural(approvals[p], 'supporter')} but is not in the best "
+                f"set that fits. {fmt(profile.money(profile.budget - spent))} is left and it "
+                f"costs {fmt(profile.money(profile.costs[p]))}."
             )
         explanations[p] = ProjectExplanation(profile.ids[p], p in funded, reason, details)
     return selected, explanations
