@@ -52,6 +52,8 @@ class DayMonthYearField(DateField):
 
     def process_formdata(self, valuelist):
         self.data = None
+        # Three boxes, always: a request that left some out (a tampered form) re-renders too.
+        self.raw_data = [*(valuelist or [])[:3], "", "", ""][:3]
         if not valuelist or not any(v.strip() for v in valuelist):
             return
         parts = [v.strip() for v in valuelist] + [""] * (3 - len(valuelist))

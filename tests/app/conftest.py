@@ -135,3 +135,52 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def lambeth(db):
+    """Lambeth with three neighbourhoods (need weights), its officer, resident, auditor, and
+    Liverpool with its own officer and round."""
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from app.models import Phase, Role
+    from tests.factories import create_council, create_neighbourhood, create_round, create_user
+
+    council = create_council(slug="lambeth", name="Lambeth Council")
+    brixton = create_neighbourhood(
+        council, name="Brixton", population=300, need_weight=Decimal("1.6")
+    )
+    clapham = create_neighbourhood(
+        council, name="Clapham", population=200, need_weight=Decimal("0.7")
+    )
+    norwood = create_neighbourhood(
+        council, name="Norwood", population=100, need_weight=Decimal("1.1")
+    )
+    liverpool = create_council(slug="liverpool", name="Liverpool City Council")
+    everton = create_neighbourhood(liverpool, name="Everton")
+    world = SimpleNamespace(
+        council=council,
+        hoods=[brixton, clapham, norwood],
+        liverpool=liverpool,
+        officer=create_user(
+            email="officer@lambeth.example", display_name="Priya", roles={council: Role.OFFICER}
+        ),
+        resident=create_user(
+            email="resident@lambeth.example",
+            display_name="Jordan",
+            home=brixton,
+            roles={council: Role.RESIDENT},
+        ),
+        neighbour=create_user(
+            email="neighbour@lambeth.example", home=clapham, roles={council: Role.RESIDENT}
+        ),
+        auditor=create_user(email="auditor@lambeth.example", roles={council: Role.AUDITOR}),
+        scouse=create_user(email="officer@liverpool.example", roles={liverpool: Role.OFFICER}),
+        scouse_resident=create_user(
+            email="resident@liverpool.example", home=everton, roles={liverpool: Role.RESIDENT}
+        ),
+        scouse_round=create_round(liverpool, slug="environment", phase=Phase.PROPOSALS),
+    )
+    db.session.commit()
+    return world

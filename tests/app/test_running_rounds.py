@@ -1,0 +1,597 @@
+"""Officers open a round, split its budget, schedule it, configure voting and move it through
+its phases; once voting opens everything a ballot depends on is frozen and refusals logged."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from app import rounds
+from app.forms.fields import MoneyField
+from app.models import AuditEvent, FundingRound, Phase, ProposalStatus, SplitMethod
+from app.problems import Conflict
+from tests.app.pages import error_messages, get_page, sign_in, submit, summary_errors
+from tests.factories import PASSWORD, create_proposal, create_round
+
+NEW = "/manage/lambeth/rounds/new"
+
+
+def events(db, action=None):
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return list(db.session.scalars(query))
+
+
+@pytest.mark.parametrize(
+    "typed, pence",
+    [
+        ("1500", 150000),
+        ("1,500", 150000),
+        ("1500.50", 150050),
+        ("£1,234,567.5", 123456750),
+        ("0.01", 1),
+        (" 12 ", 1200),
+    ],
+)
+def test_money_is_typed_in_pounds_and_kept_in_exact_pence(app, typed, pence):
+    class F(__import__("flask_wtf").FlaskForm):
+        amount = MoneyField("Budget", message="Enter the budget in pounds, like 1500 or 1500.50")
+
+    with app.test_request_context(method="POST", data={"amount": typed}):
+        form = F(meta={"csrf": False})
+        assert form.validate(), form.errors
+        assert form.amount.data == pence
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("-5", "Budget must not be negative"),
+        ("12.345", "no more than 2 decimal places"),
+        ("twelve", "Enter the budget in pounds, like 1500 or 1500.50"),
+        ("1,50", "Enter the budget"),
+    ],
+)
+def test_bad_money_gets_a_message(app, typed, message):
+    class F(__import__("flask_wtf").FlaskForm):
+        amount = MoneyField("Budget", message="Enter the budget in pounds, like 1500 or 1500.50")
+
+    with app.test_request_context(method="POST", data={"amount": typed}):
+        form = F(meta={"csrf": False})
+        assert not form.validate()
+        assert message in form.amount.errors[0]
+
+
+def test_officer_previews_a_need_weighted_split_then_creates_the_round(client, db, lambeth):
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    data = {
+        "title": "Youth services 2026",
+        "description": "For 11 to 25 year olds.",
+        "total_budget": "1,000.00",
+        "method": "need",
+        "council_wide": "100",
+    }
+    response = submit(client, NEW, {**data, "preview": "Preview the split"})
+    assert response.status_code == 200
+    page = __import__("bs4").BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    rows = [[c.get_text(strip=True) for c in tr.select("th, td")] for tr in page.select("tbody tr")]
+    # £900 by need weight 1.6 : 0.7 : 1.1 (total 3.4) = 423.529..., 185.294..., 291.176...
+    assert rows == [
+        ["Council-wide", "£100.00"],
+        ["Brixton", "£423.53"],
+        ["Clapham", "£185.29"],
+        ["Norwood", "£291.18"],
+        ["Total", "£1,000.00"],
+    ]
+    note = page.select_one("#split-note").get_text()
+    assert "the 2 pennies left over went one each to Brixton and Norwood" in note
+    assert (
+        db.session.scalar(select(FundingRound)) is None
+        or db.session.scalar(
+            select(FundingRound).where(FundingRound.title == "Youth services 2026")
+        )
+        is None
+    )
+
+    response = submit(client, NEW, data)
+    assert response.status_code == 302
+    funding_round = db.session.scalar(
+        select(FundingRound).where(FundingRound.slug == "youth-services-2026")
+    )
+    assert funding_round.phase == Phase.DRAFT
+    assert funding_round.split_method == SplitMethod.NEED
+    assert [p.budget_pence for p in funding_round.pots] == [100_00, 423_53, 185_29, 291_18]
+    assert sum(p.budget_pence for p in funding_round.pots) == funding_round.total_budget_pence
+    [created] = events(db, "round.created")
+    assert created.actor_id == lambeth.officer.id and created.after["total_budget_pence"] == 1000_00
+    get_page(client, response.headers["Location"])
+
+
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        (
+            {"method": "explicit", "pot_{0}": "500", "pot_{1}": "300", "pot_{2}": "150"},
+            "pot_{0}",
+            "The neighbourhood amounts add up to £950, which is £50.00 less than the £1,000 "
+            "in the budget",
+        ),
+        (
+            {"method": "explicit", "pot_{0}": "500", "pot_{1}": "300", "pot_{2}": "200.01"},
+            "pot_{0}",
+            "which is £0.01 more than",
+        ),
+        (
+            {"method": "equal", "council_wide": "1000"},
+            "council_wide",
+            "The council-wide pot must be less than the total budget of £1,000",
+        ),
+        (
+            {"method": "equal", "total_budget": "-10"},
+            "total_budget",
+            "Total budget must not be negative",
+        ),
+        (
+            {"method": "equal", "total_budget": "0"},
+            "total_budget",
+            "Enter a total budget of more than £0",
+        ),
+        ({"method": "sideways"}, "method", "Select how the budget is split from the list"),
+        ({"method": ""}, "method", "Select how the budget is split into pots"),
+    ],
+)
+def test_bad_splits_are_refused_beside_the_field(client, db, lambeth, data, field, message):
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    ids = [h.id for h in lambeth.hoods]
+    data = {k.format(*ids): v for k, v in data.items()}
+    form = {"title": "Round", "description": "d", "total_budget": "1000", **data}
+    response = submit(client, NEW, form)
+    assert response.status_code == 200
+    page = __import__("bs4").BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert message in error_messages(page)[field.format(*ids)]
+    assert summary_errors(page)
+    assert page.title.get_text().startswith("Error: ")
+    assert db.session.scalar(select(FundingRound).where(FundingRound.title == "Round")) is None
+    assert events(db) == []
+
+
+def test_need_weight_split_without_weights_is_refused(client, db, lambeth):
+    for h in lambeth.hoods:
+        h.need_weight = None
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    response = submit(
+        client, NEW, {"title": "R", "description": "d", "total_budget": "10", "method": "need"}
+    )
+    page = __import__("bs4").BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert "No neighbourhood in Lambeth Council has a need weight" in error_messages(page)["method"]
+
+
+def test_council_wide_only_and_explicit_splits(client, db, lambeth):
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    submit(
+        client,
+        NEW,
+        {"title": "One pot", "description": "d", "total_budget": "250", "method": "council"},
+    )
+    one = db.session.scalar(select(FundingRound).where(FundingRound.slug == "one-pot"))
+    assert [(p.name, p.budget_pence, p.neighbourhood_id) for p in one.pots] == [
+        ("Council-wide", 250_00, None)
+    ]
+    ids = [h.id for h in lambeth.hoods]
+    submit(
+        client,
+        NEW,
+        {
+            "title": "Typed",
+            "description": "d",
+            "total_budget": "1000",
+            "method": "explicit",
+            f"pot_{ids[0]}": "600",
+            f"pot_{ids[1]}": "400",
+            f"pot_{ids[2]}": "",
+        },
+    )
+    typed = db.session.scalar(select(FundingRound).where(FundingRound.slug == "typed"))
+    # A neighbourhood with nothing gets no pot.
+    assert [(p.name, p.budget_pence) for p in typed.pots] == [
+        ("Brixton", 600_00),
+        ("Clapham", 400_00),
+    ]
+
+
+def test_split_by_population_adds_up_to_the_penny(lambeth):
+    plan = rounds.plan_pots(lambeth.council, total_pence=100, method=SplitMethod.POPULATION)
+    # 300 : 200 : 100 of 100p = 50, 33.33, 16.67: the leftover penny goes to Norwood (0.67).
+    assert [p.budget_pence for p in plan.pots] == [50, 33, 17]
+    assert "went one each to Norwood" in plan.note
+
+
+def test_another_councils_officer_cannot_open_or_see_a_round(client, db, lambeth):
+    sign_in(client, "officer@liverpool.example", PASSWORD)
+    get_page(client, NEW, status=403)
+    response = client.post(NEW, data={"title": "x", "total_budget": "1", "method": "council"})
+    assert response.status_code in (400, 403)
+    draft = create_round(lambeth.council, slug="draft", phase=Phase.DRAFT)
+    db.session.commit()
+    assert client.get("/councils/lambeth/rounds/draft").status_code == 404
+    assert client.get("/manage/lambeth/rounds/draft").status_code == 403
+    # Liverpool's own management pages do not reach Lambeth's round either.
+    assert client.get("/manage/liverpool/rounds/draft").status_code == 404
+    assert (
+        client.get(f"/manage/liverpool/rounds/environment/proposals/{draft.id}").status_code == 404
+    )
+
+
+# --- Schedule -------------------------------------------------------------------------------
+
+
+def schedule(**phases):
+    data = {}
+    for phase, (start, end) in phases.items():
+        for key, day in (("start", start), ("end", end)):
+            if day:
+                data[f"{phase}_{key}"] = day.split("/")
+    return data
+
+
+def test_schedule_is_saved_in_london_time_and_shown(client, db, lambeth):
+    r = create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    url = "/manage/lambeth/rounds/r/schedule"
+    response = submit(
+        client,
+        url,
+        schedule(
+            proposals=("1/6/2026", "30/6/2026"),
+            review=("1/7/2026", "14/7/2026"),
+            voting=("15/7/2026", "31/7/2026"),
+        ),
+    )
+    assert response.status_code == 302
+    db.session.refresh(r)
+    proposals = r.dates_for(Phase.PROPOSALS)
+    # Midnight in London in June is 11pm UTC the day before (British Summer Time).
+    assert proposals.starts_at == datetime(2026, 5, 31, 23, tzinfo=UTC)
+    assert proposals.ends_at == datetime(2026, 6, 30, 23, tzinfo=UTC)
+    page = get_page(client, "/councils/lambeth/rounds/r")
+    assert "1 June 2026 to 30 June 2026" in page.get_text()
+    assert "Next: review" in page.select_one("#what-next").get_text()
+    assert "due to start on 1 July 2026" in page.select_one("#what-next").get_text()
+    assert events(db, "round.schedule_changed")[0].after["voting"] == ["2026-07-15", "2026-07-31"]
+
+
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        (
+            schedule(proposals=("10/6/2026", "1/6/2026")),
+            "proposals_end",
+            "Proposals open must end on or after the day it starts",
+        ),
+        (
+            schedule(proposals=("1/6/2026", "30/6/2026"), review=("30/6/2026", "5/7/2026")),
+            "review_start",
+            "Review must start after proposals open ends (30 June 2026)",
+        ),
+        (schedule(voting=("1/6/2026", None)), "voting_end", "Enter the date voting ends"),
+        (schedule(voting=("31/2/2026", "1/3/2026")), "voting_start", "must be a real date"),
+    ],
+)
+def test_dates_out_of_order_are_refused(client, db, lambeth, data, field, message):
+    create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    response = submit(client, "/manage/lambeth/rounds/r/schedule", data)
+    page = __import__("bs4").BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert message in error_messages(page)[field]
+    assert events(db, "round.schedule_changed") == []
+
+
+# --- Voting configuration ---------------------------------------------------------------------
+
+VOTING = {"ballot_kind": "approval", "rule": "mes-add1", "tie_break": "cost-votes"}
+
+
+def test_voting_configuration_is_saved_and_explained_in_plain_english(client, db, lambeth):
+    create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    data = {**VOTING, "max_choices": "3", "min_age": "11", "max_age": "25", "home_pot_only": "y"}
+    assert submit(client, "/manage/lambeth/rounds/r/voting", data).status_code == 302
+    r = db.session.scalar(select(FundingRound).where(FundingRound.slug == "r"))
+    assert (r.rule, r.max_choices, r.min_age, r.max_age, r.home_pot_only) == (
+        "mes-add1",
+        3,
+        11,
+        25,
+        True,
+    )
+    page = get_page(client, "/councils/lambeth/rounds/r")
+    assert "Method of Equal Shares with completion" in page.get_text()
+    assert (
+        "supporters can pay for it from their shares"
+        in page.select_one("#counting-method").get_text()
+    )
+    assert "at most 3 projects" in page.select_one("#ballot-method").get_text()
+    assert (
+        page.select_one("#eligibility")
+        .get_text()
+        .startswith(
+            "Residents aged 11 to 25 can vote. You vote only in your own neighbourhood's pot"
+        )
+    )
+    [event] = events(db, "round.voting_configured")
+    assert event.before["min_age"] is None and event.after["min_age"] == 11
+
+
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        (
+            {"ballot_kind": "cumulative", "rule": "phragmen"},
+            "rule",
+            "Points ballots cannot be counted that way",
+        ),
+        (
+            {"ballot_kind": "cumulative", "rule": "mes"},
+            "points",
+            "Enter how many points each voter shares out",
+        ),
+        (
+            {"ballot_kind": "ranked", "rule": "irv"},
+            "max_choices",
+            "Enter how many projects a voter can rank",
+        ),
+        (
+            {"min_age": "30", "max_age": "11"},
+            "min_age",
+            "The minimum age must not be more than the maximum age",
+        ),
+        ({"max_age": "150"}, "max_age", "Enter an age between 0 and 120"),
+        (
+            {"min_choices": "4", "max_choices": "2"},
+            "min_choices",
+            "The fewest choices must not be more than",
+        ),
+        ({"max_choices": "two"}, "max_choices", "Enter the most choices as a whole number"),
+        ({"rule": "coin-toss"}, "rule", "Select a counting method from the list"),
+        (
+            {"support_threshold": "-1", "supports_enabled": "y"},
+            "support_threshold",
+            "must be 0 or more",
+        ),
+    ],
+)
+def test_invalid_voting_configurations_are_refused(client, db, lambeth, data, field, message):
+    create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    response = submit(client, "/manage/lambeth/rounds/r/voting", {**VOTING, **data})
+    page = __import__("bs4").BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert message in error_messages(page)[field]
+    assert events(db) == []
+
+
+# --- Phases -----------------------------------------------------------------------------------
+
+
+def move(client, target, expected, slug="r"):
+    token_page = f"/manage/lambeth/rounds/{slug}"
+    return submit(
+        client,
+        token_page,
+        {"target": target, "expected": expected},
+        post_to=f"{token_page}/phase",
+        form_selector=f"form[action='{token_page}/phase']",
+    )
+
+
+@pytest.fixture
+def reviewable(db, lambeth):
+    r = create_round(lambeth.council, slug="r", phase=Phase.REVIEW, total_budget_pence=100_000_00)
+    create_proposal(
+        r.pots[0], title="Youth club", cost_pence=10_000_00, status=ProposalStatus.FEASIBLE
+    )
+    create_proposal(
+        r.pots[0], title="Skate park", cost_pence=20_000_00, status=ProposalStatus.SUBMITTED
+    )
+    db.session.commit()
+    return r
+
+
+def test_phases_move_one_step_and_back_only_before_voting(client, db, lambeth):
+    r = create_round(lambeth.council, slug="r", phase=Phase.DRAFT)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    page = get_page(client, "/manage/lambeth/rounds/r")
+    assert "Next: proposals open" in page.select_one("#what-next").get_text()
+    assert move(client, "proposals", "draft").status_code == 302
+    assert move(client, "review", "proposals").status_code == 302
+    assert move(client, "proposals", "review").status_code == 302  # reopen proposals
+    db.session.refresh(r)
+    assert r.phase == Phase.PROPOSALS
+    # Skipping ahead is refused: review comes first; supports are skipped when not used.
+    response = move(client, "voting", "proposals")
+    assert "phases go one step at a time" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    db.session.refresh(r)
+    assert r.phase == Phase.PROPOSALS
+    assert [e.after["phase"] for e in events(db, "round.phase_changed")] == [
+        "proposals",
+        "review",
+        "proposals",
+    ]
+
+
+def test_a_stale_phase_change_is_refused_by_compare_and_set(client, db, lambeth):
+    create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    move(client, "review", "proposals")
+    response = move(client, "review", "proposals")  # a second click from the old page
+    assert "has moved to review since the page was loaded" in client.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
+    assert len(events(db, "round.phase_changed")) == 1
+
+
+def test_compare_and_set_in_the_domain(db, lambeth):
+    r = create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
+    db.session.commit()
+    rounds.change_phase(
+        db.session,
+        r,
+        target=Phase.REVIEW,
+        expected=Phase.PROPOSALS,
+        actor=lambeth.officer,
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    with pytest.raises(Conflict):
+        rounds.change_phase(
+            db.session,
+            r,
+            target=Phase.REVIEW,
+            expected=Phase.PROPOSALS,
+            actor=lambeth.officer,
+            now=datetime.now(UTC),
+        )
+
+
+def test_voting_cannot_open_without_a_proposal_that_reaches_the_ballot(client, db, lambeth):
+    r = create_round(lambeth.council, slug="r", phase=Phase.REVIEW)
+    create_proposal(r.pots[0], status=ProposalStatus.SUBMITTED)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    page = get_page(client, "/manage/lambeth/rounds/r")
+    assert "No proposal can reach the ballot" in page.select_one("#phase-problems").get_text()
+    response = move(client, "voting", "review")
+    assert "No proposal can reach the ballot" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    db.session.refresh(r)
+    assert r.phase == Phase.REVIEW and r.manifest_hash is None
+
+
+def test_opening_voting_freezes_a_manifest_whose_hash_is_shown(client, db, lambeth, reviewable):
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    assert move(client, "voting", "review").status_code == 302
+    db.session.refresh(reviewable)
+    assert reviewable.phase == Phase.VOTING and reviewable.voting_opened_at is not None
+    manifest = __import__("json").loads(reviewable.manifest_json)
+    assert [p["title"] for p in manifest["pots"][0]["proposals"]] == ["Youth club"]
+    assert manifest["pots"][0]["proposals"][0]["cost_to_pot_pence"] == 10_000_00
+    assert rounds.manifest_hash(reviewable.manifest_json) == reviewable.manifest_hash
+    assert rounds.canonical_json(manifest) == reviewable.manifest_json
+    page = get_page(client, "/councils/lambeth/rounds/r")
+    assert page.select_one("#manifest-hash").get_text() == reviewable.manifest_hash
+    assert events(db, "round.phase_changed")[-1].after["manifest_hash"] == reviewable.manifest_hash
+
+
+@pytest.mark.parametrize(
+    "url, data, field",
+    [
+        ("/manage/lambeth/rounds/r/voting", {**VOTING, "rule": "greedy"}, "ballot_kind"),
+        (
+            "/manage/lambeth/rounds/r/pots",
+            {"total_budget": "100000", "method": "council"},
+            "total_budget",
+        ),
+        ("/manage/lambeth/rounds/r/details", {"title": "Renamed", "description": "d"}, "title"),
+        (
+            "/manage/lambeth/rounds/r/proposals/{p}",
+            {"decision": "feasible", "final_cost": "5", "reason": "cheaper"},
+            "decision",
+        ),
+        ("/manage/lambeth/rounds/r/proposals/{p}/merge", {"into": "{q}", "reason": "dupe"}, "into"),
+        (
+            "/manage/lambeth/rounds/r/proposals/{p}/contributions",
+            {"partner_name": "Co-op", "kind": "money", "amount": "5"},
+            "partner_name",
+        ),
+    ],
+)
+def test_changing_anything_frozen_after_voting_opened_is_refused_and_logged(
+    client, db, lambeth, reviewable, url, data, field
+):
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    move(client, "voting", "review")
+    p, q = reviewable.proposals
+    url = url.format(p=p.id)
+    data = {k: v.format(q=q.id) for k, v in data.items()}
+    db.session.refresh(reviewable)
+    frozen = (
+        reviewable.manifest_json,
+        reviewable.rule,
+        reviewable.title,
+        [(x.id, x.budget_pence) for x in reviewable.pots],
+        p.final_cost_pence,
+        p.status,
+    )
+    response = submit(client, url, data, form_selector="main form[method=post]:last-of-type")
+    page = __import__("bs4").BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert "Voting has opened" in error_messages(page)[field]
+    db.session.expire_all()
+    assert frozen == (
+        reviewable.manifest_json,
+        reviewable.rule,
+        reviewable.title,
+        [(x.id, x.budget_pence) for x in reviewable.pots],
+        p.final_cost_pence,
+        p.status,
+    )
+    [refused] = events(db, "refused")
+    assert refused.actor_id == lambeth.officer.id and "Voting has opened" in refused.after["reason"]
+
+
+def test_going_back_after_voting_opened_is_refused_and_logged(client, db, lambeth, reviewable):
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    move(client, "voting", "review")
+    response = move(client, "review", "voting")
+    assert "cannot go back" in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.refresh(reviewable)
+    assert reviewable.phase == Phase.VOTING
+    assert events(db, "refused")[0].after["attempted"] == "round.phase_changed"
+
+
+def test_scheduled_phases_advance_by_date(db, runner, lambeth, reviewable):
+    rounds.set_schedule(
+        db.session,
+        reviewable,
+        actor=lambeth.officer,
+        days={
+            Phase.REVIEW: (datetime(2026, 3, 1).date(), datetime(2026, 3, 10).date()),
+            Phase.VOTING: (datetime(2026, 3, 11).date(), datetime(2026, 3, 20).date()),
+        },
+    )
+    db.session.commit()
+    assert rounds.advance_due_rounds(db.session, datetime(2026, 3, 10, 12, tzinfo=UTC)) == []
+    [moved] = rounds.advance_due_rounds(db.session, datetime(2026, 3, 11, 0, 30, tzinfo=UTC))
+    assert moved.moved_to == [Phase.VOTING] and moved.problem is None
+    db.session.refresh(reviewable)
+    assert reviewable.phase == Phase.VOTING and reviewable.manifest_hash
+    # Voting has ended by the 21st: the CLI moves it on to closed (and no further).
+    result = runner.invoke(args=["advance-phases"])
+    assert "lambeth/r: now in voting closed" in result.output
+    db.session.expire_all()
+    assert reviewable.phase == Phase.CLOSED
+    assert [e.actor_id for e in events(db, "round.phase_changed")] == [None, None]
+
+
+def test_scheduled_advance_that_cannot_happen_reports_why(db, lambeth):
+    r = create_round(lambeth.council, slug="r", phase=Phase.REVIEW)
+    rounds.set_schedule(
+        db.session,
+        r,
+        actor=lambeth.officer,
+        days={Phase.REVIEW: (datetime(2026, 3, 1).date(), datetime(2026, 3, 10).date())},
+    )
+    db.session.commit()
+    [stuck] = rounds.advance_due_rounds(db.session, datetime(2026, 4, 1, tzinfo=UTC))
+    assert stuck.moved_to == [] and "No proposal can reach the ballot" in stuck.problem
+    db.session.refresh(r)
+    assert r.phase == Phase.REVIEW
