@@ -1,9 +1,27 @@
-"""Settings shared by every test folder."""
+"""Settings and fixtures shared by every test folder.
+
+The app under test (tests/app, tests/ballots), on a database built by the migrations.
+
+SQLite (the default): the migrations run once into a template file per test worker, and every
+test gets a fresh copy. PostgreSQL (DATABASE_URL set): each worker gets its own database, built
+by the migrations once; every test starts from empty tables.
+"""
+
+from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+from flask_migrate import upgrade
+from jinja2 import BytecodeCache
+from sqlalchemy import create_engine, make_url, text
+
+from app import create_app
+from app.extensions import db as _db
+from app.extensions import limiter
+from config import TestingConfig, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,3 +42,167 @@ def require_or_skip(available: bool, what: str, env: str) -> None:
     if os.environ.get(env) == "1":
         pytest.fail(f"{what} is required ({env}=1) but missing", pytrace=False)
     pytest.skip(f"{what} is missing; set {env}=1 to make this a failure")
+
+
+def make_config(url: str) -> type[TestingConfig]:
+    return type("TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+
+
+def migrate(url: str) -> None:
+    app = create_app(make_config(url))
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+
+
+class SqliteDatabase:
+    dialect = "sqlite"
+
+    def __init__(self, template: Path) -> None:
+        self.template = template
+
+    def fresh(self, tmp_path: Path) -> str:
+        target = tmp_path / "devolve.sqlite3"
+        shutil.copyfile(self.template, target)
+        return f"sqlite:///{target}"
+
+
+class PostgresDatabase:
+    dialect = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        with self.engine.connect() as conn:
+            self.tables = [
+                r[0]
+                for r in conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                        "AND tablename <> 'alembic_version'"
+                    )
+                )
+            ]
+
+    def fresh(self, tmp_path: Path) -> str:  # noqa: ARG002
+        with self.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(self.tables)} RESTART IDENTITY CASCADE"))
+        return self.url
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    env_url = os.environ.get("DATABASE_URL")
+    if not env_url:
+        template = tmp_path_factory.mktemp("db") / "template.sqlite3"
+        migrate(f"sqlite:///{template}")
+        yield SqliteDatabase(template)
+        return
+    base = make_url(database_url(env_url))
+    name = f"{base.database}_devolve_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    migrate(url)
+    pg = PostgresDatabase(url)
+    yield pg
+    pg.engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+class MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every app in this test process: each test builds a new app,
+    and compiling the GOV.UK macros again for each would dominate the run."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = MemoryBytecodeCache()
+
+
+@pytest.fixture
+def app(database, tmp_path):
+    app = create_app(make_config(database.fresh(tmp_path)))
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    with app.app_context():
+        limiter.reset()
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def lambeth(db):
+    """Lambeth with three neighbourhoods (need weights), its officer, resident, auditor, and
+    Liverpool with its own officer and round."""
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from app.models import Phase, Role
+    from tests.factories import create_council, create_neighbourhood, create_round, create_user
+
+    council = create_council(slug="lambeth", name="Lambeth Council")
+    brixton = create_neighbourhood(
+        council, name="Brixton", population=300, need_weight=Decimal("1.6")
+    )
+    clapham = create_neighbourhood(
+        council, name="Clapham", population=200, need_weight=Decimal("0.7")
+    )
+    norwood = create_neighbourhood(
+        council, name="Norwood", population=100, need_weight=Decimal("1.1")
+    )
+    liverpool = create_council(slug="liverpool", name="Liverpool City Council")
+    everton = create_neighbourhood(liverpool, name="Everton")
+    world = SimpleNamespace(
+        council=council,
+        hoods=[brixton, clapham, norwood],
+        liverpool=liverpool,
+        officer=create_user(
+            email="officer@lambeth.example", display_name="Priya", roles={council: Role.OFFICER}
+        ),
+        resident=create_user(
+            email="resident@lambeth.example",
+            display_name="Jordan",
+            home=brixton,
+            roles={council: Role.RESIDENT},
+        ),
+        neighbour=create_user(
+            email="neighbour@lambeth.example", home=clapham, roles={council: Role.RESIDENT}
+        ),
+        auditor=create_user(email="auditor@lambeth.example", roles={council: Role.AUDITOR}),
+        scouse=create_user(email="officer@liverpool.example", roles={liverpool: Role.OFFICER}),
+        scouse_resident=create_user(
+            email="resident@liverpool.example", home=everton, roles={liverpool: Role.RESIDENT}
+        ),
+        scouse_round=create_round(liverpool, slug="environment", phase=Phase.PROPOSALS),
+    )
+    db.session.commit()
+    return world
