@@ -27,7 +27,9 @@ def _n() -> int:
     return next(_seq)
 
 
-def create_council(*, slug: str | None = None, name: str | None = None, colour: str = "#00594f") -> Council:
+def create_council(
+    *, slug: str | None = None, name: str | None = None, colour: str = "#00594f"
+) -> Council:
     n = _n()
     council = Council(slug=slug or f"council-{n}", name=name or f"Council {n}", colour=colour)
     db.session.add(council)
@@ -94,9 +96,15 @@ def create_round(
         total_budget_pence=total_budget_pence,
         phase=phase,
     )
+    db.session.add(funding_round)  # before the pots: reading a neighbourhood may autoflush
     for i, (hood, pence) in enumerate(pots or [(None, total_budget_pence)]):
         funding_round.pots.append(
-            Pot(name=hood.name if hood else "Council-wide", neighbourhood=hood, budget_pence=pence, position=i)
+            Pot(
+                name=hood.name if hood else "Council-wide",
+                neighbourhood=hood,
+                budget_pence=pence,
+                position=i,
+            )
         )
     db.session.add(funding_round)
     db.session.flush()
