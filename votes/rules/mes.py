@@ -63,6 +63,28 @@ class MESResult:
     stable_until: float = 0.0
 
 
+def overlaps(profile: Profile, n: int) -> np.ndarray:
+    """``overlap[p, o]``: some ballot names both p and o, so paying for p can change o's price."""
+    overlap = np.zeros((n, n), dtype=bool)
+    groups, projects, lengths = profile.flat_group, profile.flat_project, profile.flat_length
+    if int(np.dot(lengths, lengths)) <= 8_000_000:
+        # Every pair of entries on the same ballot: entry i is repeated once per entry of its
+        # ballot and paired with each of them.
+        first = np.searchsorted(groups, groups)  # index of the first entry of i's ballot
+        left = np.repeat(np.arange(groups.size), lengths)
+        offset = np.arange(left.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        right = np.repeat(first, lengths) + offset
+        overlap[projects[left], projects[right]] = True
+        return overlap
+    chunk = 1 << 14  # long ballots: ballot groups at a time, as a product of incidences
+    for start in range(0, int(groups.max()) + 1, chunk):
+        a, b = np.searchsorted(groups, [start, start + chunk])
+        incidence = np.zeros((chunk, n), dtype=np.float32)
+        incidence[groups[a:b] - start, projects[a:b]] = 1.0
+        overlap |= (incidence.T @ incidence) > 0
+    return overlap
+
+
 class Engine:
     """MES on one profile and satisfaction measure; ``run`` can be called for many budgets.
 
@@ -105,14 +127,7 @@ class Engine:
         self.smat = np.zeros((len(self.w), min(max(len(self.candidates), 1), 16)), dtype=np.int32)
         self.smat_used = 0
         # overlap[p, o]: some ballot supports both p and o (paying for p can change o's price).
-        self.overlap = np.zeros((len(sats), len(sats)), dtype=bool)
-        groups, projects = profile.flat_group, profile.flat_project  # sorted by group
-        chunk = 1 << 14  # ballot groups at a time, to bound memory
-        for start in range(0, len(self.w), chunk):
-            a, b = np.searchsorted(groups, [start, start + chunk])
-            incidence = np.zeros((min(chunk, len(self.w) - start), len(sats)), dtype=np.float32)
-            incidence[groups[a:b] - start, projects[a:b]] = 1.0
-            self.overlap |= (incidence.T @ incidence) > 0
+        self.overlap = overlaps(profile, len(sats))
 
     # -- one run -------------------------------------------------------------------------
 
