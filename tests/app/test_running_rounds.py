@@ -595,3 +595,44 @@ def test_scheduled_advance_that_cannot_happen_reports_why(db, lambeth):
     assert stuck.moved_to == [] and "No proposal can reach the ballot" in stuck.problem
     db.session.refresh(r)
     assert r.phase == Phase.REVIEW
+
+
+def test_hiding_after_voting_opened_keeps_the_proposal_on_the_fixed_ballot(
+    client, db, lambeth, reviewable
+):
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    move(client, "voting", "review")
+    db.session.refresh(reviewable)
+    club = next(p for p in reviewable.proposals if p.title == "Youth club")
+    frozen = reviewable.manifest_hash
+    url = f"/manage/lambeth/rounds/r/proposals/{club.id}/moderation"
+    assert submit(client, url, {"reason": "Abusive words"}).status_code == 302
+    db.session.expire_all()
+    assert club.hidden_at is not None and reviewable.manifest_hash == frozen
+    assert [p.title for p in rounds.ballot_proposals(db.session, reviewable)] == ["Youth club"]
+    text = get_page(client, "/councils/lambeth/rounds/r").get_text()
+    assert "This proposal's text was hidden by moderators" in text
+
+
+def test_officer_changes_the_split_before_voting(client, db, lambeth):
+    ids = [h.id for h in lambeth.hoods]
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    submit(
+        client, NEW, {"title": "R", "description": "d", "total_budget": "900", "method": "equal"}
+    )
+    r = db.session.scalar(select(FundingRound).where(FundingRound.slug == "r"))
+    assert [p.budget_pence for p in r.pots] == [300_00, 300_00, 300_00]
+    url = "/manage/lambeth/rounds/r/pots"
+    data = {
+        "total_budget": "1000",
+        "method": "explicit",
+        f"pot_{ids[0]}": "700",
+        f"pot_{ids[1]}": "300",
+        f"pot_{ids[2]}": "",
+    }
+    assert submit(client, url, data).status_code == 302
+    db.session.expire_all()
+    assert [(p.name, p.budget_pence) for p in r.pots] == [("Brixton", 700_00), ("Clapham", 300_00)]
+    assert r.total_budget_pence == 1000_00
+    [changed] = events(db, "round.pots_changed")
+    assert changed.before["total_budget_pence"] == 900_00
