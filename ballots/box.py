@@ -1,0 +1,474 @@
+"""The ballot box: casting a ballot exactly once, changing it, receipts, the ballot log and
+turning a closed pot's ballots into ``votes`` input.
+
+Casting is one transaction that writes the voter mark (who: this roll entry voted in this pot)
+and the ballot (what: the choices, under a random key) with its receipt and log entry. The
+unique constraint on the marks is what makes a second ballot impossible, whatever the number
+of workers; the round's row lock (``SELECT ... FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE``
+on SQLite) queues casts of one round so each log entry commits to the one before.
+
+The ballot log is a hash chain per round: a genesis entry committing to the manifest hash, one
+entry per ballot, a supersede entry when a ballot is replaced, and a close entry. Each entry's
+hash covers the previous entry's hash, so changing, removing or reordering any entry breaks
+every later hash, including the head shown on the round page.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy import column, func, select, table
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ballots.errors import (
+    AlreadyVoted,
+    InvalidBallot,
+    NotEligible,
+    ReceiptNotFound,
+    RoundClosed,
+    VoteChangeNotAllowed,
+    VotingOpen,
+)
+from ballots.models import Channel, LogEntry, LogKind, Receipt, RollEntry, StoredBallot, VoterMark
+from ballots.paper import BallotPaper, PotPaper
+from ballots.roll import check_pot
+from votes.ballot import validate_ballot
+from votes.model import Ballot, BallotKind, Election, Outcome, TieBreak
+from votes.rules import tally
+
+ZERO_HASH = "0" * 64
+VOTING = "voting"
+# Phases after voting: ballots may be counted.
+COUNTABLE = ("closed", "published", "delivery")
+
+_rounds = table("rounds", column("id"), column("phase"))
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- Canonical ballots ------------------------------------------------------------------------
+
+
+def encode_ballot(ballot: Ballot, kind: BallotKind) -> str:
+    """A valid ballot as canonical JSON: nothing about how it was filled in (order of ticking,
+    untouched zero-point boxes, empty trailing ranks) survives."""
+    if kind is BallotKind.RANKED:
+        choices = list(ballot.choices)
+        while choices and not choices[-1]:
+            choices.pop()
+        return _json({"choices": choices, "points": []})
+    if kind is BallotKind.CUMULATIVE:
+        pairs = sorted((c, p) for c, p in zip(ballot.choices, ballot.points, strict=True) if p)
+        return _json({"choices": [c for c, _ in pairs], "points": [p for _, p in pairs]})
+    return _json({"choices": sorted(set(ballot.choices)), "points": []})
+
+
+def decode_ballot(content: str) -> Ballot:
+    data = json.loads(content)
+    return Ballot(choices=tuple(data["choices"]), points=tuple(data["points"]))
+
+
+def _json(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def ballot_hash(ballot_id: str, pot_id: int, content: str) -> str:
+    return sha256(f"{ballot_id}|{pot_id}|{content}")
+
+
+def entry_hash(round_id: int, sequence: int, kind: str, payload_hash: str, previous: str) -> str:
+    return sha256(f"{round_id}|{sequence}|{kind}|{payload_hash}|{previous}")
+
+
+# --- Receipts ---------------------------------------------------------------------------------
+
+
+def new_receipt_code() -> str:
+    """128 random bits as 26 base32 letters and digits, in groups for copying."""
+    raw = base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=")
+    return "-".join(raw[i : i + 5] for i in range(0, len(raw), 5))
+
+
+def normalise_receipt(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def receipt_hash(code: str) -> str:
+    return sha256(normalise_receipt(code))
+
+
+# --- Locking and the log ----------------------------------------------------------------------
+
+
+def lock_round(session: Session, round_id: int) -> str:
+    """Take the round's write lock until the transaction ends; return its phase as stored.
+
+    PostgreSQL: a row lock on the round (phase changes take the same lock). SQLite: the
+    database's write lock, taken at once with ``BEGIN IMMEDIATE`` so two casts never both read
+    the log head and then fight over who writes (which SQLite answers with "database is locked").
+    """
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        if not raw.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    return session.execute(
+        select(_rounds.c.phase).where(_rounds.c.id == round_id).with_for_update()
+    ).scalar_one()
+
+
+def log_head(session: Session, round_id: int) -> LogEntry | None:
+    return session.scalar(
+        select(LogEntry).where(LogEntry.round_id == round_id).order_by(LogEntry.sequence.desc())
+    )
+
+
+def _append(
+    session: Session,
+    round_id: int,
+    kind: LogKind,
+    payload: str,
+    ballot_id: str | None = None,
+    *,
+    manifest_hash: str | None = None,
+) -> LogEntry:
+    head = log_head(session, round_id)
+    if head is None:
+        if manifest_hash is None:
+            raise RoundClosed("Voting has not opened for this round.")
+        head = _add_entry(session, round_id, 0, LogKind.GENESIS, manifest_hash, ZERO_HASH, None)
+        if kind is LogKind.GENESIS:
+            return head
+    elif kind is LogKind.GENESIS:
+        return session.scalar(
+            select(LogEntry).where(LogEntry.round_id == round_id, LogEntry.sequence == 0)
+        )
+    if head.kind is LogKind.CLOSE:
+        raise RoundClosed("Voting has closed for this round.")
+    return _add_entry(
+        session, round_id, head.sequence + 1, kind, payload, head.entry_hash, ballot_id
+    )
+
+
+def _add_entry(session, round_id, sequence, kind, payload, previous, ballot_id) -> LogEntry:
+    entry = LogEntry(
+        round_id=round_id,
+        sequence=sequence,
+        kind=kind,
+        ballot_id=ballot_id,
+        payload_hash=payload,
+        previous_hash=previous,
+        entry_hash=entry_hash(round_id, sequence, kind.value, payload, previous),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def open_log(session: Session, round_id: int, manifest_hash: str) -> LogEntry:
+    """The genesis entry (idempotent): call when voting opens, under the round's lock."""
+    return _append(session, round_id, LogKind.GENESIS, manifest_hash, manifest_hash=manifest_hash)
+
+
+def close_log(session: Session, round_id: int, manifest_hash: str | None) -> LogEntry | None:
+    """Append the close entry when voting closes (idempotent; nothing for a round that never
+    had a manifest). Its payload commits to the number of counted ballots."""
+    head = log_head(session, round_id)
+    if head is not None and head.kind is LogKind.CLOSE:
+        return head
+    if head is None and manifest_hash is None:
+        return None
+    counted = len(_current_ballot_ids(session, round_id))
+    return _append(
+        session,
+        round_id,
+        LogKind.CLOSE,
+        sha256(f"close|ballots={counted}"),
+        manifest_hash=manifest_hash,
+    )
+
+
+def verify_log(session: Session, round_id: int) -> list[str]:
+    """Every break in the round's chain (empty when it is intact): recomputes each hash."""
+    problems = []
+    previous = ZERO_HASH
+    entries = session.scalars(
+        select(LogEntry).where(LogEntry.round_id == round_id).order_by(LogEntry.sequence)
+    ).all()
+    for i, e in enumerate(entries):
+        if e.sequence != i:
+            problems.append(f"entry {i} is missing")
+        if e.previous_hash != previous:
+            problems.append(f"entry {e.sequence} does not follow entry {e.sequence - 1}")
+        if e.entry_hash != entry_hash(
+            round_id, e.sequence, e.kind.value, e.payload_hash, e.previous_hash
+        ):
+            problems.append(f"entry {e.sequence} has the wrong hash")
+        if e.kind is LogKind.BALLOT:
+            b = session.get(StoredBallot, e.ballot_id)
+            if b is None or ballot_hash(b.id, b.pot_id, b.content) != e.payload_hash:
+                problems.append(f"entry {e.sequence} does not match its ballot")
+        previous = e.entry_hash
+    return problems
+
+
+# --- Casting ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cast:
+    receipt: str | None  # shown once; None for paper ballots
+    sequence: int
+    entry_hash: str
+
+
+def _check(
+    session: Session,
+    paper: BallotPaper,
+    entry: RollEntry,
+    pot_id: int,
+    ballot: Ballot,
+    today: date,
+) -> tuple[PotPaper, str]:
+    phase = lock_round(session, paper.round_id)
+    if phase != VOTING:
+        raise RoundClosed("Voting is not open in this round.")
+    if entry.council_id != paper.council_id:
+        raise NotEligible("You are not on this council's roll.")
+    pot = check_pot(session, paper, entry, pot_id, today)
+    problems = validate_ballot(ballot, paper.rules, pot.projects, Fraction(pot.budget_pence))
+    if problems:
+        raise InvalidBallot(problems)
+    return pot, encode_ballot(ballot, paper.kind)
+
+
+def _store(session, paper, pot, content, *, receipt: bool) -> Cast:
+    stored = StoredBallot(round_id=paper.round_id, pot_id=pot.id, content=content)
+    session.add(stored)
+    session.flush()
+    code = None
+    if receipt:
+        code = new_receipt_code()
+        session.add(Receipt(receipt_hash=receipt_hash(code), ballot_id=stored.id))
+    logged = _append(
+        session,
+        paper.round_id,
+        LogKind.BALLOT,
+        ballot_hash(stored.id, pot.id, content),
+        stored.id,
+        manifest_hash=paper.manifest_hash,
+    )
+    return Cast(code, logged.sequence, logged.entry_hash)
+
+
+def cast(
+    session: Session,
+    paper: BallotPaper,
+    entry: RollEntry,
+    pot_id: int,
+    ballot: Ballot,
+    *,
+    today: date,
+    channel: Channel = Channel.ONLINE,
+    recorded_by_id: int | None = None,
+) -> Cast:
+    """Cast ``entry``'s ballot in a pot, once: mark, ballot, receipt and log entry together.
+
+    Raises ``RoundClosed`` unless the round is in voting, ``NotEligible`` (age, neighbourhood,
+    another council), ``InvalidBallot`` with every problem, ``AlreadyVoted`` (online or on
+    paper). On any error the caller rolls back; nothing is kept. Online ballots get a receipt
+    code, returned once; paper ballots none.
+    """
+    pot, content = _check(session, paper, entry, pot_id, ballot, today)
+    if session.scalar(
+        select(VoterMark.id).where(VoterMark.roll_entry_id == entry.id, VoterMark.pot_id == pot.id)
+    ):
+        raise AlreadyVoted()
+    try:
+        session.add(
+            VoterMark(
+                roll_entry_id=entry.id,
+                round_id=paper.round_id,
+                pot_id=pot.id,
+                channel=channel,
+                recorded_by_id=recorded_by_id,
+            )
+        )
+        session.flush()
+    except IntegrityError:
+        raise AlreadyVoted() from None
+    return _store(session, paper, pot, content, receipt=channel is Channel.ONLINE)
+
+
+def has_voted(session: Session, entry: RollEntry, pot_id: int) -> Channel | None:
+    return session.scalar(
+        select(VoterMark.channel).where(
+            VoterMark.roll_entry_id == entry.id, VoterMark.pot_id == pot_id
+        )
+    )
+
+
+def replace(
+    session: Session,
+    paper: BallotPaper,
+    entry: RollEntry,
+    pot_id: int,
+    receipt_code: str,
+    ballot: Ballot,
+    *,
+    today: date,
+) -> Cast:
+    """Replace the online ballot whose receipt is ``receipt_code`` with ``ballot``.
+
+    Only where the round allows it and while voting is open. The old ballot stays in the box
+    and the log; a supersede entry says it no longer counts. Nothing records whose it was.
+    """
+    if not paper.allow_vote_change:
+        raise VoteChangeNotAllowed("This round does not allow changing your vote.")
+    pot, content = _check(session, paper, entry, pot_id, ballot, today)
+    if has_voted(session, entry, pot.id) != Channel.ONLINE:
+        raise VoteChangeNotAllowed(
+            "You have not voted online in this pot, so there is nothing to change."
+        )
+    old = session.scalar(
+        select(StoredBallot)
+        .join(Receipt, Receipt.ballot_id == StoredBallot.id)
+        .where(Receipt.receipt_hash == receipt_hash(receipt_code))
+    )
+    if old is None or old.round_id != paper.round_id or old.pot_id != pot.id:
+        raise ReceiptNotFound(
+            "That receipt code is not for a ballot in this pot. Check it and try again."
+        )
+    if old.id not in _current_ballot_ids(session, paper.round_id):
+        raise ReceiptNotFound(
+            "The ballot with that receipt has already been replaced; use your newest receipt."
+        )
+    try:
+        _append(
+            session,
+            paper.round_id,
+            LogKind.SUPERSEDE,
+            ballot_hash(old.id, old.pot_id, old.content),
+            old.id,
+            manifest_hash=paper.manifest_hash,
+        )
+    except IntegrityError:
+        raise ReceiptNotFound("The ballot with that receipt has already been replaced.") from None
+    return _store(session, paper, pot, content, receipt=True)
+
+
+# --- Checking a receipt -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    sequence: int
+    ballot_hash: str
+    entry_hash: str
+    superseded_at: int | None  # the log entry that replaced it, if any
+
+
+def check_receipt(session: Session, round_id: int, code: str) -> ReceiptCheck:
+    """Where the ballot with this receipt is in the round's log; never what it says."""
+    if not normalise_receipt(code):
+        raise ReceiptNotFound("Enter your receipt code.")
+    row = session.execute(
+        select(LogEntry)
+        .join(Receipt, Receipt.ballot_id == LogEntry.ballot_id)
+        .where(
+            Receipt.receipt_hash == receipt_hash(code),
+            LogEntry.round_id == round_id,
+            LogEntry.kind == LogKind.BALLOT,
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise ReceiptNotFound("No ballot in this round has that receipt code.")
+    superseded = session.scalar(
+        select(LogEntry.sequence).where(
+            LogEntry.ballot_id == row.ballot_id, LogEntry.kind == LogKind.SUPERSEDE
+        )
+    )
+    return ReceiptCheck(row.sequence, row.payload_hash, row.entry_hash, superseded)
+
+
+# --- Counting ---------------------------------------------------------------------------------
+
+
+def _current_ballot_ids(session: Session, round_id: int, pot_id: int | None = None) -> set[str]:
+    replaced = select(LogEntry.ballot_id).where(
+        LogEntry.round_id == round_id, LogEntry.kind == LogKind.SUPERSEDE
+    )
+    q = select(StoredBallot.id).where(
+        StoredBallot.round_id == round_id, StoredBallot.id.not_in(replaced)
+    )
+    if pot_id is not None:
+        q = q.where(StoredBallot.pot_id == pot_id)
+    return set(session.scalars(q))
+
+
+def _require_closed(session: Session, round_id: int) -> None:
+    phase = session.scalar(select(_rounds.c.phase).where(_rounds.c.id == round_id))
+    if phase not in COUNTABLE:
+        raise VotingOpen("Ballots are counted only after voting closes: there is no running tally.")
+
+
+def stored_election(session: Session, paper: BallotPaper, pot_id: int) -> Election:
+    """A closed pot's counted ballots (superseded ones left out) as a ``votes`` election."""
+    _require_closed(session, paper.round_id)
+    pot = paper.pot(pot_id)
+    if pot is None:
+        raise NotEligible("That pot is not part of this round.")
+    ids = _current_ballot_ids(session, paper.round_id, pot_id)
+    contents = session.scalars(
+        select(StoredBallot.content).where(StoredBallot.id.in_(ids)).order_by(StoredBallot.id)
+    ).all()
+    return Election(
+        budget=Fraction(pot.budget_pence),
+        projects=pot.projects,
+        ballots=tuple(decode_ballot(c) for c in contents),
+        rules=paper.rules,
+    )
+
+
+@dataclass(frozen=True)
+class PotCount:
+    pot: PotPaper
+    ballots: int
+    outcome: Outcome | None  # None when withheld: fewer ballots than the minimum to publish
+
+    @property
+    def withheld(self) -> bool:
+        return self.outcome is None
+
+
+def count_pot(
+    session: Session,
+    paper: BallotPaper,
+    pot_id: int,
+    *,
+    rule: str,
+    tie_break: TieBreak | str,
+    min_ballots: int,
+) -> PotCount:
+    """Count a closed pot with ``rule``; below ``min_ballots`` only the number of ballots is
+    given, so nobody's choices can be worked out from a small pot's result."""
+    election = stored_election(session, paper, pot_id)
+    pot = paper.pot(pot_id)
+    if len(election.ballots) < min_ballots:
+        return PotCount(pot, len(election.ballots), None)
+    return PotCount(pot, len(election.ballots), tally(election, rule, TieBreak(tie_break)))
+
+
+def turnout(session: Session, round_id: int) -> int:
+    """How many ballots were cast (marks), for after voting closes."""
+    _require_closed(session, round_id)
+    return session.scalar(select(func.count()).where(VoterMark.round_id == round_id)) or 0

@@ -1,0 +1,239 @@
+"""The ballot box's tables: the electoral roll, verification codes, who has voted, the ballots,
+their receipts and the ballot log.
+
+Two groups that must never meet:
+
+- who: ``roll_entries``, ``verification_codes``, ``verifications`` and ``voter_marks`` (this
+  roll entry has voted in that pot, online or on paper);
+- what: ``ballots``, ``receipts`` and ``ballot_log``.
+
+Nothing in the second group refers to a person, an account, a session, an address or a time,
+and its keys are random, so a ballot cannot be joined back to its voter. Marks carry no time and
+have random keys too, so their order says nothing about the order ballots were cast in. On
+SQLite both are ``WITHOUT ROWID`` tables, stored in key order (random) rather than in insertion
+order.
+
+Tables here refer to the web app's tables by name (``"rounds.id"``) so this package never
+imports the app.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ballots.db import Base, UTCDateTime, utcnow
+
+
+def random_key() -> str:
+    """128 random bits as 32 hex digits: a key that says nothing about when a row was written."""
+    return secrets.token_hex(16)
+
+
+class Channel(enum.StrEnum):
+    ONLINE = "online"
+    PAPER = "paper"
+
+
+class LogKind(enum.StrEnum):
+    GENESIS = "genesis"  # commits to the round's manifest hash
+    BALLOT = "ballot"  # commits to one ballot
+    SUPERSEDE = "supersede"  # a ballot replaced by a later one (vote changing)
+    CLOSE = "close"  # voting closed: nothing can follow
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+COUNCIL_SCOPE = "council"
+
+
+def round_scope(round_id: int) -> str:
+    return f"round:{round_id}"
+
+
+class RollEntry(Base):
+    """One person on a council's electoral roll for participatory budgeting.
+
+    ``scope`` is ``"council"`` for the council's standing roll, or ``"round:<id>"`` for a roll
+    imported for one round (which then replaces the council roll for that round). References
+    are unique per council and scope.
+    """
+
+    __tablename__ = "roll_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), nullable=True
+    )
+    scope: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(64))
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="RESTRICT")
+    )
+    date_of_birth: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("council_id", "scope", "reference"),
+        CheckConstraint("length(reference) > 0", name="reference_not_empty"),
+        CheckConstraint(
+            "(round_id IS NULL AND scope = 'council') "
+            "OR (round_id IS NOT NULL AND scope <> 'council')",
+            name="scope_matches_round",
+        ),
+    )
+
+
+class VerificationCode(Base):
+    """A one-time code posted to a person on the roll. Only its HMAC-SHA256 is kept."""
+
+    __tablename__ = "verification_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roll_entry_id: Mapped[int] = mapped_column(ForeignKey("roll_entries.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # One code verifies one account.
+    used_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("wrong_tries >= 0", name="wrong_tries_not_negative"),
+        Index("ix_verification_codes_roll_entry", "roll_entry_id"),
+    )
+
+
+class Verification(Base):
+    """An account verified as one roll entry: one account per entry, one entry per account
+    and roll."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    roll_entry_id: Mapped[int] = mapped_column(
+        ForeignKey("roll_entries.id", ondelete="CASCADE"), unique=True
+    )
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "council_id", "scope"),)
+
+
+class VoterMark(Base):
+    """This roll entry has voted in this pot. The unique constraint is what makes a second
+    ballot impossible. No time is kept, and the key is random, so the marks cannot be put in
+    the order the ballots were cast."""
+
+    __tablename__ = "voter_marks"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_key)
+    roll_entry_id: Mapped[int] = mapped_column(ForeignKey("roll_entries.id", ondelete="RESTRICT"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="RESTRICT"))
+    pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id", ondelete="RESTRICT"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    # Paper ballots only: the officer who entered it (the audit log says so too).
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), nullable=True
+    )
+
+    __table_args__ = (
+        UniqueConstraint("roll_entry_id", "pot_id"),
+        Index("ix_voter_marks_round", "round_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class StoredBallot(Base):
+    """What one ballot said, and nothing about who cast it or when.
+
+    ``content`` is canonical JSON: ``{"choices": [...], "points": [...]}`` with project ids as
+    strings (approval kinds sorted, ranked best first, cumulative sorted with their points).
+    """
+
+    __tablename__ = "ballots"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_key)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="RESTRICT"))
+    pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id", ondelete="RESTRICT"))
+    # No channel either: a pot with one paper voter would give their ballot away.
+    content: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_ballots_pot", "pot_id"), {"sqlite_with_rowid": False})
+
+
+class Receipt(Base):
+    """The SHA-256 of a receipt code (128 random bits, shown once) and the ballot it is for."""
+
+    __tablename__ = "receipts"
+
+    receipt_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ballot_id: Mapped[str] = mapped_column(
+        ForeignKey("ballots.id", ondelete="RESTRICT"), unique=True
+    )
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class LogEntry(Base):
+    """One entry of a round's hash chain.
+
+    ``entry_hash`` = SHA-256 of ``round_id|sequence|kind|payload_hash|previous_hash``. The
+    genesis entry's payload is the manifest hash; a ballot's is the SHA-256 of its random id,
+    pot and content (the random id keeps a small ballot from being guessed from its hash); a
+    supersede entry's is the superseded ballot's; the close entry's is the count of ballots
+    entries. Entries are never changed (triggers refuse UPDATE and DELETE).
+    """
+
+    __tablename__ = "ballot_log"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="RESTRICT"), primary_key=True
+    )
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[LogKind] = mapped_column(_enum(LogKind, "log_kind"))
+    ballot_id: Mapped[str | None] = mapped_column(
+        ForeignKey("ballots.id", ondelete="RESTRICT"), nullable=True
+    )
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        # A ballot is logged once and superseded at most once.
+        UniqueConstraint("ballot_id", "kind"),
+        CheckConstraint("sequence >= 0", name="sequence_not_negative"),
+        CheckConstraint(
+            "(kind IN ('genesis', 'close')) = (ballot_id IS NULL)", name="ballot_entries_name_one"
+        ),
+    )

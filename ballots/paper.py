@@ -1,0 +1,100 @@
+"""The ballot paper: what a round's ballots may say, built from its frozen manifest.
+
+Built from the manifest JSON stored when voting opened (not from the live tables), so every
+ballot is checked against exactly what was frozen and hashed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+
+from votes.model import BallotKind, BallotRules, Project
+
+
+@dataclass(frozen=True, slots=True)
+class PotPaper:
+    id: int
+    name: str
+    neighbourhood: str | None  # the neighbourhood's slug; None for a council-wide pot
+    budget_pence: int
+    projects: tuple[Project, ...]  # cost = what the pot pays (final cost less partners' money)
+
+    def project(self, project_id: str) -> Project | None:
+        for p in self.projects:
+            if p.id == project_id:
+                return p
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class BallotPaper:
+    round_id: int
+    council_id: int
+    manifest_hash: str
+    rules: BallotRules
+    pots: tuple[PotPaper, ...]
+    min_age: int | None
+    max_age: int | None
+    home_pot_only: bool
+    allow_vote_change: bool
+
+    @property
+    def kind(self) -> BallotKind:
+        return self.rules.kind
+
+    def pot(self, pot_id: int) -> PotPaper | None:
+        for p in self.pots:
+            if p.id == pot_id:
+                return p
+        return None
+
+
+def ballot_paper(manifest_json: str) -> BallotPaper:
+    """The ballot paper described by a round's manifest. The hash is of the exact text."""
+    m = json.loads(manifest_json)
+    kind = BallotKind(m["ballot_kind"])
+    rules = BallotRules(
+        kind=kind,
+        min_choices=m.get("min_choices"),
+        max_choices=m.get("max_choices"),
+        points=m.get("points") if kind is BallotKind.CUMULATIVE else None,
+        max_points_per_project=m.get("max_points_per_project")
+        if kind is BallotKind.CUMULATIVE
+        else None,
+        require_all_points=True,
+    )
+    pots = tuple(
+        PotPaper(
+            id=pot["id"],
+            name=pot["name"],
+            neighbourhood=pot.get("neighbourhood"),
+            budget_pence=pot["budget_pence"],
+            projects=tuple(
+                Project(
+                    id=str(p["id"]),
+                    cost=Fraction(
+                        p["cost_to_pot_pence"]
+                        if p.get("cost_to_pot_pence") is not None
+                        else p["final_cost_pence"]
+                    ),
+                    name=p["title"],
+                )
+                for p in pot["proposals"]
+            ),
+        )
+        for pot in m["pots"]
+    )
+    return BallotPaper(
+        round_id=m["round"]["id"],
+        council_id=m["council"]["id"],
+        manifest_hash=hashlib.sha256(manifest_json.encode("utf-8")).hexdigest(),
+        rules=rules,
+        pots=pots,
+        min_age=m.get("min_age"),
+        max_age=m.get("max_age"),
+        home_pot_only=bool(m.get("home_pot_only")),
+        allow_vote_change=bool(m.get("allow_vote_change")),
+    )

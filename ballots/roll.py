@@ -1,0 +1,369 @@
+"""The electoral roll: importing it, posting one-time verification codes, verifying accounts,
+and who may vote in which pot.
+
+Codes come from ``secrets``: 10 characters from a 32-letter alphabet (50 bits), shown once to
+the officer who issues them and stored only as HMAC-SHA256 under a server key. A code expires,
+stops working after ``MAX_WRONG_TRIES`` wrong entries for its reference, and verifies one
+account. A roll entry verifies one account, and an account one entry per roll.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import column, exists, select, table, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ballots.errors import (
+    CodeExpired,
+    CodeInvalid,
+    CodeUsed,
+    NotEligible,
+    NotVerified,
+    RollInvalid,
+    TooManyTries,
+)
+from ballots.models import (
+    COUNCIL_SCOPE,
+    RollEntry,
+    Verification,
+    VerificationCode,
+    round_scope,
+)
+from ballots.paper import BallotPaper, PotPaper
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to type from a letter
+CODE_LENGTH = 10  # 10 * 5 = 50 bits
+MAX_WRONG_TRIES = 5
+CODE_LIFETIME = timedelta(days=42)
+MAX_REFERENCE_LENGTH = 64
+
+_neighbourhoods = table("neighbourhoods", column("id"), column("slug"), column("name"))
+
+
+# --- Importing a roll -------------------------------------------------------------------------
+
+
+def import_roll(
+    session: Session,
+    *,
+    council_id: int,
+    round_id: int | None,
+    text: str,
+    neighbourhoods: Mapping[str, int],
+    today: date,
+) -> int:
+    """Add the people in a CSV roll (``reference,neighbourhood[,date_of_birth]``, with that
+    header) to the council's roll, or to one round's roll when ``round_id`` is given.
+
+    ``neighbourhoods`` maps each accepted spelling (lower-cased name or slug) to its id. Every
+    row is checked; if any is wrong, ``RollInvalid`` lists each problem by row number (the
+    header is row 1) and nothing is stored. Returns how many people were added.
+    """
+    scope = round_scope(round_id) if round_id is not None else COUNCIL_SCOPE
+    problems: list[tuple[int, str]] = []
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows or [h.strip().lower() for h in rows[0]][:2] != ["reference", "neighbourhood"]:
+        raise RollInvalid(
+            [(1, "The first row must be the header: reference,neighbourhood,date_of_birth")]
+        )
+    header = [h.strip().lower() for h in rows[0]]
+    has_dob = len(header) > 2 and header[2] == "date_of_birth"
+    existing = set(
+        session.scalars(
+            select(RollEntry.reference).where(
+                RollEntry.council_id == council_id, RollEntry.scope == scope
+            )
+        )
+    )
+    seen: dict[str, int] = {}
+    entries = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            problems.append((number, f"has {len(row)} columns; the header has {len(header)}"))
+            continue
+        row = [cell.strip() for cell in row] + [""] * (len(header) - len(row))
+        reference, hood = row[0], row[1]
+        dob_text = row[2] if has_dob else ""
+        if not reference:
+            problems.append((number, "has no reference"))
+        elif len(reference) > MAX_REFERENCE_LENGTH:
+            problems.append((number, f"has a reference longer than {MAX_REFERENCE_LENGTH}"))
+        elif reference in seen:
+            problems.append((number, f"repeats reference {reference!r} from row {seen[reference]}"))
+        elif reference in existing:
+            problems.append((number, f"reference {reference!r} is already on this roll"))
+        else:
+            seen[reference] = number
+        hood_id = neighbourhoods.get(hood.lower())
+        if hood_id is None:
+            problems.append((number, f"neighbourhood {hood!r} is not one of the council's"))
+        dob = None
+        if dob_text:
+            try:
+                dob = date.fromisoformat(dob_text)
+            except ValueError:
+                problems.append((number, f"date of birth {dob_text!r} is not YYYY-MM-DD"))
+            else:
+                if dob > today:
+                    problems.append((number, f"date of birth {dob_text} is in the future"))
+        entries.append(
+            RollEntry(
+                council_id=council_id,
+                round_id=round_id,
+                scope=scope,
+                reference=reference,
+                neighbourhood_id=hood_id,
+                date_of_birth=dob,
+            )
+        )
+    if not entries and not problems:
+        problems.append((2, "The roll has no people in it"))
+    if problems:
+        raise RollInvalid(problems)
+    session.add_all(entries)
+    session.flush()
+    return len(entries)
+
+
+def has_round_roll(session: Session, round_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(RollEntry.scope == round_scope(round_id)))))
+
+
+def roll_scope_for(session: Session, round_id: int) -> str:
+    """A round with its own roll uses it; otherwise the council's roll."""
+    return round_scope(round_id) if has_round_roll(session, round_id) else COUNCIL_SCOPE
+
+
+# --- Codes ------------------------------------------------------------------------------------
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def format_code(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}"
+
+
+def code_hash(code: str, key: bytes) -> str:
+    return hmac.new(key, normalise_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    reference: str
+    neighbourhood_id: int
+    code: str  # formatted XXXXX-XXXXX; shown once, never stored
+    expires_at: datetime
+
+
+def issue_codes(
+    session: Session,
+    *,
+    council_id: int,
+    scope: str,
+    key: bytes,
+    now: datetime,
+    lifetime: timedelta = CODE_LIFETIME,
+) -> list[IssuedCode]:
+    """A new code for everyone on the roll who is not verified and holds no code that still
+    works. The codes are returned once, for posting; only their hashes are kept."""
+    live = (
+        select(VerificationCode.id)
+        .where(
+            VerificationCode.roll_entry_id == RollEntry.id,
+            VerificationCode.used_at.is_(None),
+            VerificationCode.expires_at > now,
+            VerificationCode.wrong_tries < MAX_WRONG_TRIES,
+        )
+        .exists()
+    )
+    verified = select(Verification.id).where(Verification.roll_entry_id == RollEntry.id).exists()
+    entries = session.scalars(
+        select(RollEntry)
+        .where(RollEntry.council_id == council_id, RollEntry.scope == scope, ~live, ~verified)
+        .order_by(RollEntry.reference)
+    ).all()
+    issued = []
+    for entry in entries:
+        code = new_code()
+        session.add(
+            VerificationCode(
+                roll_entry_id=entry.id,
+                code_hash=code_hash(code, key),
+                expires_at=now + lifetime,
+                created_at=now,
+            )
+        )
+        issued.append(
+            IssuedCode(entry.reference, entry.neighbourhood_id, format_code(code), now + lifetime)
+        )
+    session.flush()
+    return issued
+
+
+def verify(
+    session: Session,
+    *,
+    council_id: int,
+    user_id: int,
+    reference: str,
+    code: str,
+    key: bytes,
+    now: datetime,
+) -> RollEntry:
+    """Verify the account as the roll entry with ``reference`` using its posted code.
+
+    Raises ``CodeInvalid`` (and counts a wrong try against that reference's codes: the caller
+    must commit it), ``TooManyTries``, ``CodeExpired``, ``CodeUsed`` (also when the entry or
+    the account is already verified on that roll). An unknown reference looks the same as a
+    wrong code, so the roll cannot be probed.
+    """
+    reference = reference.strip()
+    codes = session.execute(
+        select(VerificationCode, RollEntry)
+        .join(RollEntry, RollEntry.id == VerificationCode.roll_entry_id)
+        .where(RollEntry.council_id == council_id, RollEntry.reference == reference)
+        .order_by(VerificationCode.id.desc())
+    ).all()
+    wanted = code_hash(code, key)
+    match = next(((c, e) for c, e in codes if hmac.compare_digest(c.code_hash, wanted)), None)
+    if match is None:
+        live = [c.id for c, _ in codes if c.used_at is None]
+        if live:
+            session.execute(
+                update(VerificationCode)
+                .where(VerificationCode.id.in_(live))
+                .values(wrong_tries=VerificationCode.wrong_tries + 1)
+                .execution_options(synchronize_session=False)
+            )
+        if (
+            codes
+            and all(c.wrong_tries + 1 >= MAX_WRONG_TRIES for c, _ in codes if c.used_at is None)
+            and live
+        ):
+            raise TooManyTries()
+        raise CodeInvalid()
+    found, entry = match
+    if found.wrong_tries >= MAX_WRONG_TRIES:
+        raise TooManyTries()
+    if found.used_at is not None:
+        raise CodeUsed()
+    if found.expires_at <= now:
+        raise CodeExpired()
+    # Compare-and-set: of two requests with one code, only one uses it.
+    used = session.execute(
+        update(VerificationCode)
+        .where(
+            VerificationCode.id == found.id,
+            VerificationCode.used_at.is_(None),
+            VerificationCode.wrong_tries < MAX_WRONG_TRIES,
+        )
+        .values(used_at=now, used_by_id=user_id)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:
+        raise CodeUsed()
+    try:
+        with session.begin_nested():
+            session.add(
+                Verification(
+                    user_id=user_id,
+                    roll_entry_id=entry.id,
+                    council_id=council_id,
+                    scope=entry.scope,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        raise CodeUsed(
+            "You, or someone with this reference, are already verified on this roll."
+        ) from None
+    session.expire(found)
+    return entry
+
+
+def roll_entry_for(session: Session, *, user_id: int, council_id: int, round_id: int) -> RollEntry:
+    """The roll entry this account votes as in this round; ``NotVerified`` if none."""
+    scope = roll_scope_for(session, round_id)
+    entry = session.scalar(
+        select(RollEntry)
+        .join(Verification, Verification.roll_entry_id == RollEntry.id)
+        .where(
+            Verification.user_id == user_id,
+            RollEntry.council_id == council_id,
+            RollEntry.scope == scope,
+        )
+    )
+    if entry is None:
+        raise NotVerified(
+            "You need to verify your account with the code posted to you before you can vote."
+        )
+    return entry
+
+
+# --- Who may vote where -----------------------------------------------------------------------
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def check_age(paper: BallotPaper, entry: RollEntry, today: date) -> None:
+    if paper.min_age is None and paper.max_age is None:
+        return
+    if entry.date_of_birth is None:
+        raise NotEligible(
+            "This vote has an age limit and the roll has no date of birth for you. "
+            "Contact the council."
+        )
+    age = age_on(entry.date_of_birth, today)
+    if paper.min_age is not None and age < paper.min_age:
+        raise NotEligible(f"You need to be at least {paper.min_age} to vote in this round.")
+    if paper.max_age is not None and age > paper.max_age:
+        raise NotEligible(f"This round is for people aged {paper.max_age} or under.")
+
+
+def home_slug(session: Session, entry: RollEntry) -> str | None:
+    return session.scalar(
+        select(_neighbourhoods.c.slug).where(_neighbourhoods.c.id == entry.neighbourhood_id)
+    )
+
+
+def eligible_pots(
+    session: Session, paper: BallotPaper, entry: RollEntry, today: date
+) -> list[PotPaper]:
+    """The pots this roll entry may vote in (checks age; raises ``NotEligible``)."""
+    check_age(paper, entry, today)
+    if not paper.home_pot_only:
+        return list(paper.pots)
+    slug = home_slug(session, entry)
+    return [p for p in paper.pots if p.neighbourhood is None or p.neighbourhood == slug]
+
+
+def check_pot(
+    session: Session, paper: BallotPaper, entry: RollEntry, pot_id: int, today: date
+) -> PotPaper:
+    pot = paper.pot(pot_id)
+    if pot is None:
+        raise NotEligible("That pot is not part of this round.")
+    if pot not in eligible_pots(session, paper, entry, today):
+        raise NotEligible(
+            f"You can vote only in your own neighbourhood's pot; {pot.name} is not yours."
+        )
+    return pot
