@@ -51,8 +51,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
 
     from app import models  # noqa: F401  (registers the tables with the metadata)
-    from ballots import models as _ballot_tables  # noqa: F401  (and the ballot box's)
     from app.extensions import csrf, db, limiter, login_manager, migrate, wtforms_helpers
+    from ballots import models as _ballot_tables  # noqa: F401  (and the ballot box's)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
