@@ -229,10 +229,11 @@ def verify(
 ) -> RollEntry:
     """Verify the account as the roll entry with ``reference`` using its posted code.
 
-    Raises ``CodeInvalid`` (and counts a wrong try against that reference's codes: the caller
-    must commit it), ``TooManyTries``, ``CodeExpired``, ``CodeUsed`` (also when the entry or
-    the account is already verified on that roll). An unknown reference looks the same as a
-    wrong code, so the roll cannot be probed.
+    Raises ``CodeInvalid`` (having counted a wrong try against that reference's codes: the
+    caller commits it, and rolls back on every other error), ``TooManyTries``,
+    ``CodeExpired`` and ``CodeUsed`` (also when the entry or the account is already verified
+    on that roll). An unknown reference looks the same as a wrong code, so the roll cannot be
+    probed.
     """
     reference = reference.strip()
     codes = session.execute(
@@ -244,20 +245,18 @@ def verify(
     wanted = code_hash(code, key)
     match = next(((c, e) for c, e in codes if hmac.compare_digest(c.code_hash, wanted)), None)
     if match is None:
-        live = [c.id for c, _ in codes if c.used_at is None]
+        live = [c.id for c, _ in codes if c.used_at is None and c.wrong_tries < MAX_WRONG_TRIES]
         if live:
+            # Atomic, so parallel guesses cannot share one try.
             session.execute(
                 update(VerificationCode)
-                .where(VerificationCode.id.in_(live))
+                .where(
+                    VerificationCode.id.in_(live),
+                    VerificationCode.wrong_tries < MAX_WRONG_TRIES,
+                )
                 .values(wrong_tries=VerificationCode.wrong_tries + 1)
                 .execution_options(synchronize_session=False)
             )
-        if (
-            codes
-            and all(c.wrong_tries + 1 >= MAX_WRONG_TRIES for c, _ in codes if c.used_at is None)
-            and live
-        ):
-            raise TooManyTries()
         raise CodeInvalid()
     found, entry = match
     if found.wrong_tries >= MAX_WRONG_TRIES:
@@ -266,6 +265,18 @@ def verify(
         raise CodeUsed()
     if found.expires_at <= now:
         raise CodeExpired()
+    already = session.scalar(
+        select(Verification.id).where(
+            (Verification.roll_entry_id == entry.id)
+            | (
+                (Verification.user_id == user_id)
+                & (Verification.council_id == council_id)
+                & (Verification.scope == entry.scope)
+            )
+        )
+    )
+    if already is not None:
+        raise CodeUsed("You, or someone with this reference, are already verified on this roll.")
     # Compare-and-set: of two requests with one code, only one uses it.
     used = session.execute(
         update(VerificationCode)
@@ -279,18 +290,18 @@ def verify(
     )
     if used.rowcount != 1:
         raise CodeUsed()
+    session.add(
+        Verification(
+            user_id=user_id,
+            roll_entry_id=entry.id,
+            council_id=council_id,
+            scope=entry.scope,
+            created_at=now,
+        )
+    )
     try:
-        with session.begin_nested():
-            session.add(
-                Verification(
-                    user_id=user_id,
-                    roll_entry_id=entry.id,
-                    council_id=council_id,
-                    scope=entry.scope,
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
+        session.flush()
+    except IntegrityError:  # the same entry verified by two accounts at once: the caller rolls back
         raise CodeUsed(
             "You, or someone with this reference, are already verified on this roll."
         ) from None

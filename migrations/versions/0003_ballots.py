@@ -65,8 +65,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['roll_entry_id'], ['roll_entries.id'], name=op.f('fk_verification_codes_roll_entry_id_roll_entries'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['used_by_id'], ['users.id'], name=op.f('fk_verification_codes_used_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_verification_codes')),
-    sa.UniqueConstraint('code_hash', name=op.f('uq_verification_codes_code_hash')),
-    sa.UniqueConstraint('used_by_id', name=op.f('uq_verification_codes_used_by_id'))
+    sa.UniqueConstraint('code_hash', name=op.f('uq_verification_codes_code_hash'))
     )
     with op.batch_alter_table('verification_codes', schema=None) as batch_op:
         batch_op.create_index('ix_verification_codes_roll_entry', ['roll_entry_id'], unique=False)
