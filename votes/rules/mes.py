@@ -64,24 +64,29 @@ class MESResult:
 
 
 def overlaps(profile: Profile, n: int) -> np.ndarray:
-    """``overlap[p, o]``: some ballot names both p and o, so paying for p can change o's price."""
+    """``overlap[p, o]``: some ballot names both p and o, so paying for p can change o's price.
+
+    Each ballot's projects as a bitmask (64 projects per word), then per project the union of
+    the masks of the ballots naming it: linear in the number of ballot entries.
+    """
     overlap = np.zeros((n, n), dtype=bool)
-    groups, projects, lengths = profile.flat_group, profile.flat_project, profile.flat_length
-    if int(np.dot(lengths, lengths)) <= 8_000_000:
-        # Every pair of entries on the same ballot: entry i is repeated once per entry of its
-        # ballot and paired with each of them.
-        first = np.searchsorted(groups, groups)  # index of the first entry of i's ballot
-        left = np.repeat(np.arange(groups.size), lengths)
-        offset = np.arange(left.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        right = np.repeat(first, lengths) + offset
-        overlap[projects[left], projects[right]] = True
+    groups, projects = profile.flat_group, profile.flat_project  # sorted by group
+    if groups.size == 0:
         return overlap
-    chunk = 1 << 14  # long ballots: ballot groups at a time, as a product of incidences
-    for start in range(0, int(groups.max()) + 1, chunk):
-        a, b = np.searchsorted(groups, [start, start + chunk])
-        incidence = np.zeros((chunk, n), dtype=np.float32)
-        incidence[groups[a:b] - start, projects[a:b]] = 1.0
-        overlap |= (incidence.T @ incidence) > 0
+    words = (n + 63) // 64
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    ballot_of_entry = np.cumsum(np.r_[0, (groups[1:] != groups[:-1]).astype(np.int64)])
+    bit = np.left_shift(np.uint64(1), (projects % 64).astype(np.uint64))
+    word = projects // 64
+    masks = np.zeros((starts.size, words), dtype=np.uint64)
+    for w in range(words):
+        masks[:, w] = np.bitwise_or.reduceat(np.where(word == w, bit, np.uint64(0)), starts)
+    order = np.argsort(projects, kind="stable")
+    named = projects[order]
+    first = np.flatnonzero(np.r_[True, named[1:] != named[:-1]])
+    unions = np.bitwise_or.reduceat(masks[ballot_of_entry[order]], first, axis=0)
+    bits = np.unpackbits(unions.astype("<u8").view(np.uint8), axis=1, bitorder="little")
+    overlap[named[first]] = bits[:, :n].astype(bool)
     return overlap
 
 
