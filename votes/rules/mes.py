@@ -288,10 +288,10 @@ class Engine:
             if n == count:
                 return q, uncapped
             count = n
-            uncapped = total - float(wm[capped].sum())
+            uncapped = total - float(np.sum(wm, where=capped))
             if uncapped <= 0:
                 return float("inf"), 0.0
-            q = (cost - float(wb[capped].sum())) / uncapped
+            q = (cost - float(np.sum(wb, where=capped))) / uncapped
 
     # -- exact ---------------------------------------------------------------------------
 
