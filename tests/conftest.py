@@ -100,7 +100,9 @@ def database(tmp_path_factory):
         yield SqliteDatabase(template)
         return
     base = make_url(database_url(env_url))
-    name = f"{base.database}_devolve_{worker}"
+    # The process id keeps two runs on one server (a developer's and CI's) from dropping each
+    # other's databases.
+    name = f"{base.database}_devolve_{worker}_{os.getpid()}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
