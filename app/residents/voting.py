@@ -1,0 +1,375 @@
+"""Voting: verifying with the code posted to you, the ballot for a pot, checking your answers,
+casting, and the confirmation with your receipt (shown once). Also the public receipt check.
+
+Everything works without JavaScript: running totals are worked out here and shown whenever the
+page is sent ("Update totals"). Every rule is checked again when the ballot is cast, by
+``votes`` through ``ballots``; a refused ballot changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from app.extensions import db, limiter
+from app.forms.ballots import ConfirmForm, ReceiptForm, VerifyForm, ballot_form
+from app.models import FundingRound, Phase, Role
+from app.public import bp as public_bp
+from app.public import council_or_404, round_or_404
+from app.residents import bp
+from ballots import box, roll
+from ballots.db import utcnow
+from ballots.errors import (
+    AlreadyVoted,
+    CodeError,
+    CodeInvalid,
+    InvalidBallot,
+    NotEligible,
+    NotVerified,
+    ReceiptNotFound,
+    RoundClosed,
+    TooManyTries,
+    VoteChangeNotAllowed,
+)
+from ballots.models import Channel
+from ballots.paper import BallotPaper, ballot_paper
+from votes.model import BallotKind
+
+ROUND = "/councils/<slug>/rounds/<round_slug>"
+LONDON_TZ = "Europe/London"
+
+
+def code_key() -> bytes:
+    """The HMAC key for verification codes: its own setting, else derived from SECRET_KEY."""
+    key = current_app.config.get("VERIFICATION_CODE_KEY") or current_app.config["SECRET_KEY"]
+    return hmac.new(key.encode(), b"devolve verification codes", hashlib.sha256).digest()
+
+
+def today():
+    return datetime.now(ZoneInfo(LONDON_TZ)).date()
+
+
+def paper_for(funding_round: FundingRound) -> BallotPaper | None:
+    return ballot_paper(funding_round.manifest_json) if funding_round.manifest_json else None
+
+
+def refuse(status: int, title: str, body: str):
+    return render_template("errors/error.html", title=title, body=body), status
+
+
+def _closed():
+    return refuse(
+        409,
+        "Voting is not open",
+        "This round is not taking votes now. Check the round page for its dates.",
+    )
+
+
+class _Stop(Exception):
+    def __init__(self, response) -> None:
+        self.response = response
+
+
+def _voter(slug: str, round_slug: str):
+    """The council, round, ballot paper and the resident's roll entry, or a page saying why not."""
+    council = council_or_404(slug)
+    funding_round = round_or_404(council, round_slug)
+    if not current_user.has_role(council, Role.RESIDENT):
+        raise _Stop(
+            refuse(
+                403,
+                "You cannot vote in this round",
+                f"Only residents of {council.name} can vote.",
+            )
+        )
+    paper = paper_for(funding_round)
+    if funding_round.phase != Phase.VOTING or paper is None:
+        raise _Stop(_closed())
+    try:
+        entry = roll.roll_entry_for(
+            db.session,
+            user_id=current_user.id,
+            council_id=council.id,
+            round_id=funding_round.id,
+        )
+        pots = roll.eligible_pots(db.session, paper, entry, today())
+    except NotVerified as error:
+        flash(error.message, "important")
+        raise _Stop(redirect(url_for("residents.verify", slug=slug, next=request.path))) from None
+    except NotEligible as error:
+        raise _Stop(refuse(403, "You cannot vote in this round", error.message)) from None
+    return council, funding_round, paper, entry, pots
+
+
+def _pot(paper: BallotPaper, pots, pot_id: int):
+    for pot in pots:
+        if pot.id == pot_id:
+            return pot
+    if paper.pot(pot_id) is None:
+        raise _Stop(refuse(404, "Page not found", "That pot is not part of this round."))
+    raise _Stop(
+        refuse(
+            403,
+            "You cannot vote in this pot",
+            f"You can vote only in your own neighbourhood's pot; {paper.pot(pot_id).name} is "
+            "not yours.",
+        )
+    )
+
+
+def stops(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except _Stop as stop:
+            db.session.rollback()
+            return stop.response
+
+    return wrapped
+
+
+@bp.route("/councils/<slug>/verify", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute", methods=["POST"])
+def verify(slug: str):
+    council = council_or_404(slug)
+    form = VerifyForm()
+    target = request.args.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = ""
+    if form.validate_on_submit():
+        try:
+            roll.verify(
+                db.session,
+                council_id=council.id,
+                user_id=current_user.id,
+                reference=form.reference.data,
+                code=form.code.data,
+                key=code_key(),
+                now=utcnow(),
+            )
+            db.session.commit()
+            flash(f"Your account is verified: you can vote in {council.name}'s rounds.", "success")
+            return redirect(target or url_for("public.council", slug=slug))
+        except (CodeInvalid, TooManyTries) as error:
+            db.session.commit()  # the wrong try counts
+            form.code.errors.append(error.message)
+        except CodeError as error:
+            db.session.rollback()
+            form.code.errors.append(error.message)
+    return render_template("residents/verify.html", council=council, form=form, next=target)
+
+
+@bp.route(ROUND + "/vote")
+@login_required
+@stops
+def vote(slug: str, round_slug: str):
+    council, funding_round, paper, entry, pots = _voter(slug, round_slug)
+    voted = {pot.id: box.has_voted(db.session, entry, pot.id) for pot in pots}
+    return render_template(
+        "residents/vote.html",
+        council=council,
+        round=funding_round,
+        paper=paper,
+        pots=pots,
+        voted=voted,
+    )
+
+
+def _ballot_page(council, funding_round, paper, pot, form, *, changing: bool, status: int = 200):
+    return (
+        render_template(
+            "residents/ballot.html",
+            council=council,
+            round=funding_round,
+            paper=paper,
+            pot=pot,
+            form=form,
+            totals=form.totals(),
+            changing=changing,
+            kinds=BallotKind,
+        ),
+        status,
+    )
+
+
+def _changing(paper, entry, pot) -> bool | None:
+    """None: may not vote again here; False: a first ballot; True: replacing one."""
+    channel = box.has_voted(db.session, entry, pot.id)
+    if channel is None:
+        return False
+    if channel == Channel.ONLINE and paper.allow_vote_change:
+        return True
+    return None
+
+
+@bp.route(ROUND + "/vote/<int:pot_id>", methods=["GET", "POST"])
+@login_required
+@stops
+def ballot(slug: str, round_slug: str, pot_id: int):
+    council, funding_round, paper, entry, pots = _voter(slug, round_slug)
+    pot = _pot(paper, pots, pot_id)
+    changing = _changing(paper, entry, pot)
+    if changing is None:
+        flash(f"You have already voted in {pot.name}.", "important")
+        return redirect(url_for("residents.vote", slug=slug, round_slug=round_slug))
+    form = ballot_form(paper, pot, with_receipt=changing)
+    action = request.form.get("action", "continue")
+    if request.method == "POST" and action == "continue" and form.validate_on_submit():
+        from fractions import Fraction
+
+        from votes.ballot import validate_ballot
+
+        problems = validate_ballot(
+            form.to_ballot(), paper.rules, pot.projects, Fraction(pot.budget_pence)
+        )
+        if not problems:
+            return render_template(
+                "residents/check_ballot.html",
+                council=council,
+                round=funding_round,
+                paper=paper,
+                pot=pot,
+                ballot_form=form,
+                form=ConfirmForm(),
+                ballot=form.to_ballot(),
+                totals=form.totals(),
+                changing=changing,
+                kinds=BallotKind,
+            )
+        form.show_problems(problems)
+    elif request.method == "POST" and action != "continue":
+        form.validate_on_submit()  # number-of-points typos still show; rules wait for continue
+    return _ballot_page(council, funding_round, paper, pot, form, changing=changing)
+
+
+@bp.route(ROUND + "/vote/<int:pot_id>/confirm", methods=["POST"])
+@login_required
+@stops
+def confirm_ballot(slug: str, round_slug: str, pot_id: int):
+    council, funding_round, paper, entry, pots = _voter(slug, round_slug)
+    pot = _pot(paper, pots, pot_id)
+    changing = _changing(paper, entry, pot)
+    if changing is None:
+        flash(f"You have already voted in {pot.name}. Your first ballot counts.", "important")
+        return redirect(url_for("residents.vote", slug=slug, round_slug=round_slug))
+    form = ballot_form(paper, pot, with_receipt=changing)
+    if not form.validate_on_submit():
+        return _ballot_page(council, funding_round, paper, pot, form, changing=changing)
+    try:
+        if changing:
+            result = box.replace(
+                db.session, paper, entry, pot.id, form.receipt.data, form.to_ballot(), today=today()
+            )
+        else:
+            result = box.cast(db.session, paper, entry, pot.id, form.to_ballot(), today=today())
+        db.session.commit()
+    except InvalidBallot as error:
+        db.session.rollback()
+        form.show_problems(error.problems)
+        return _ballot_page(council, funding_round, paper, pot, form, changing=changing)
+    except (ReceiptNotFound, VoteChangeNotAllowed) as error:
+        db.session.rollback()
+        if "receipt" in form._fields:
+            form.receipt.errors = [error.message]
+        return _ballot_page(council, funding_round, paper, pot, form, changing=changing)
+    except AlreadyVoted:
+        db.session.rollback()
+        flash(f"You have already voted in {pot.name}. Your first ballot counts.", "important")
+        return redirect(url_for("residents.vote", slug=slug, round_slug=round_slug))
+    except RoundClosed:
+        db.session.rollback()
+        return _closed()
+    except NotEligible as error:
+        db.session.rollback()
+        return refuse(403, "You cannot vote in this pot", error.message)
+    except (IntegrityError, OperationalError):
+        # Another request for the same ballot won a race the checks could not see.
+        db.session.rollback()
+        if box.has_voted(db.session, entry, pot.id) and not changing:
+            flash(f"You have already voted in {pot.name}. Your first ballot counts.", "important")
+            return redirect(url_for("residents.vote", slug=slug, round_slug=round_slug))
+        return refuse(
+            409, "Your ballot was not cast", "Many ballots arrived at once. Please try again."
+        )
+    session["ballot_receipt"] = {
+        "pot": pot.id,
+        "code": result.receipt,
+        "sequence": result.sequence,
+        "entry_hash": result.entry_hash,
+        "changed": bool(changing),
+    }
+    return redirect(
+        url_for("residents.ballot_cast", slug=slug, round_slug=round_slug, pot_id=pot.id)
+    )
+
+
+@bp.route(ROUND + "/vote/<int:pot_id>/cast")
+@login_required
+def ballot_cast(slug: str, round_slug: str, pot_id: int):
+    council = council_or_404(slug)
+    funding_round = round_or_404(council, round_slug)
+    receipt = session.pop("ballot_receipt", None)
+    if receipt is None or receipt.get("pot") != pot_id:
+        # Shown once: afterwards the list of pots says the ballot is cast.
+        return redirect(url_for("residents.vote", slug=slug, round_slug=round_slug))
+    paper = paper_for(funding_round)
+    pot = paper.pot(pot_id) if paper else None
+    return render_template(
+        "residents/ballot_cast.html",
+        council=council,
+        round=funding_round,
+        pot=pot,
+        receipt=receipt,
+    )
+
+
+# --- Anyone: is my ballot in the count? ------------------------------------------------------
+
+
+@public_bp.route(ROUND + "/receipt", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def check_receipt(slug: str, round_slug: str):
+    council = council_or_404(slug)
+    funding_round = round_or_404(council, round_slug)
+    form = ReceiptForm()
+    found = None
+    if form.validate_on_submit():
+        try:
+            found = box.check_receipt(db.session, funding_round.id, form.receipt.data)
+        except ReceiptNotFound as error:
+            form.receipt.errors.append(error.message)
+    return render_template(
+        "public/check_receipt.html",
+        council=council,
+        round=funding_round,
+        form=form,
+        found=found,
+        head=box.log_head(db.session, funding_round.id),
+    )
+
+
+@public_bp.app_context_processor
+def _ballot_log():
+    """``ballot_log_head(round)`` for the round page: the newest entry of its hash chain."""
+
+    def ballot_log_head(funding_round):
+        return box.log_head(db.session, funding_round.id)
+
+    return {"ballot_log_head": ballot_log_head}

@@ -1,0 +1,253 @@
+"""The residents' voting pages, without JavaScript: verify, choose, check, cast, receipt."""
+
+from datetime import date
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from app.models import Role
+from ballots import box, roll
+from ballots.models import LogEntry, Receipt, StoredBallot, VoterMark
+from tests.app.pages import error_messages, get_page, sign_in, submit
+from tests.ballots.helpers import enrol, place, voting_round
+from tests.factories import PASSWORD, create_council, create_user
+
+
+def stored(db) -> dict:
+    db.session.rollback()
+    return {
+        m.__name__: db.session.scalar(select(func.count()).select_from(m))
+        for m in (VoterMark, StoredBallot, Receipt, LogEntry)
+    }
+
+
+def setup(db, *, kind="approval", verified=True, born=None, **config):
+    council = create_council(slug="home")
+    hood = place(council)
+    user = create_user(email="voter@example.org", roles={council: Role.RESIDENT}, home=hood)
+    funding_round, paper = voting_round(council, kind=kind, **config)
+    funding_round.slug = "vote"
+    db.session.commit()
+    entry = enrol(council, hood, user=user if verified else None, born=born, reference="R1")
+    return council, funding_round, paper, entry
+
+
+BASE = "/councils/home/rounds/vote"
+
+
+def ballot_url(paper):
+    return f"{BASE}/vote/{paper.pots[0].id}"
+
+
+def vote_through_pages(client, paper, data):
+    """Continue from the ballot page, then cast from the check page (its hidden fields)."""
+    url = ballot_url(paper)
+    response = submit(client, url, {"action": "continue", **data})
+    assert response.status_code == 200
+    check = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    form = check.select_one("main form[method=post]")
+    assert form["action"].endswith("/confirm"), check.h1.get_text()
+    fields = [(i["name"], i.get("value", "")) for i in form.select("input[type=hidden]")]
+    return client.post(form["action"], data=MultiDict(fields))
+
+
+def test_a_resident_votes_without_javascript_and_sees_the_receipt_once(app, client, db):
+    _, funding_round, paper, _ = setup(db)
+    sign_in(client, "voter@example.org", PASSWORD)
+    page = get_page(client, f"{BASE}/vote")
+    assert page.select_one("#pots a")["href"] == ballot_url(paper)
+    page = get_page(client, ballot_url(paper))
+    assert len(page.select("input[name=choices]")) == 3
+    a, b, _ = [p.id for p in paper.pots[0].projects]
+    response = vote_through_pages(client, paper, {"choices": [b, a]})
+    assert response.status_code == 302
+    cast = get_page(client, response.headers["Location"])
+    code = cast.select_one("#receipt-code").get_text(strip=True)
+    assert len(box.normalise_receipt(code)) == 26
+    assert stored(db) == {"VoterMark": 1, "StoredBallot": 1, "Receipt": 1, "LogEntry": 2}
+    again = client.get(response.headers["Location"])  # shown once: now the list of pots
+    assert again.status_code == 302 and again.headers["Location"].endswith("/vote")
+    assert "Voted" in get_page(client, f"{BASE}/vote").select_one("#pots").get_text()
+    # The receipt check finds it, and says nothing of what it says.
+    result = submit(client, f"{BASE}/receipt", {"receipt": code}, follow=True)
+    page = BeautifulSoup(result.get_data(as_text=True), "html.parser")
+    text = page.select_one("#receipt-result").get_text(" ", strip=True)
+    assert "Your ballot is in the count" in text and "Log entry 1" in text
+    for p in paper.pots[0].projects:
+        assert p.name not in text
+    # And a second ballot cannot be cast.
+    response = vote_through_pages_direct(client, paper, {"choices": [a]})
+    assert response.status_code == 302
+    assert stored(db)["StoredBallot"] == 1
+    del funding_round
+
+
+def vote_through_pages_direct(client, paper, data):
+    token = BeautifulSoup(client.get("/auth/sign-in").get_data(as_text=True), "html.parser")
+    csrf = token.select_one("input[name=csrf_token]")["value"]
+    return client.post(ballot_url(paper) + "/confirm", data={"csrf_token": csrf, **data})
+
+
+def test_running_totals_without_javascript(app, client, db):
+    _, _, paper, _ = setup(db, kind="knapsack")
+    sign_in(client, "voter@example.org", PASSWORD)
+    a, b, _ = [p.id for p in paper.pots[0].projects]
+    response = submit(client, ballot_url(paper), {"action": "update", "choices": [a, b]})
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    total = page.select_one("#running-total").get_text(" ", strip=True)
+    assert "£30,000 of £50,000" in total and "£20,000 left" in total
+    assert not error_messages(page)
+
+
+def test_cumulative_points_left(app, client, db):
+    _, _, paper, _ = setup(db, kind="cumulative", points=10)
+    sign_in(client, "voter@example.org", PASSWORD)
+    a = paper.pots[0].projects[0].id
+    response = submit(client, ballot_url(paper), {"action": "update", f"points_{a}": "4"})
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert "6 left" in page.select_one("#running-total").get_text(" ", strip=True)
+
+
+@pytest.mark.parametrize(
+    ("kind", "config", "data", "codes"),
+    [
+        ("approval", {"max_choices": 1}, lambda a, b, c: {"choices": [a, b]}, ["too_many"]),
+        ("approval", {}, lambda a, b, c: {"choices": [a, "99999"]}, ["unknown_project"]),
+        ("knapsack", {}, lambda a, b, c: {"choices": [a, b, c]}, ["over_budget"]),
+        ("single-choice", {}, lambda a, b, c: {"choices": [a, b]}, ["too_many"]),
+        ("ranked", {"max_choices": 3}, lambda a, b, c: {"rank_1": a, "rank_3": b}, ["rank_gap"]),
+        (
+            "cumulative",
+            {"points": 5, "max_points_per_project": 3},
+            lambda a, b, c: {f"points_{a}": "4", f"points_{b}": "1"},
+            ["points_cap"],
+        ),
+    ],
+)
+def test_tampered_or_wrong_ballots_show_votes_messages_and_change_nothing(
+    app, client, db, kind, config, data, codes
+):
+    from votes.ballot import validate_ballot
+
+    _, _, paper, _ = setup(db, kind=kind, **config)
+    sign_in(client, "voter@example.org", PASSWORD)
+    a, b, c = [p.id for p in paper.pots[0].projects]
+    sent = data(a, b, c)
+    before = stored(db)
+    for response in (
+        submit(client, ballot_url(paper), {"action": "continue", **sent}),
+        vote_through_pages_direct(client, paper, sent),  # straight to the last step
+    ):
+        assert response.status_code == 200
+        page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        assert page.title.get_text().strip().startswith("Error:")
+        shown = set(error_messages(page).values())
+        form_ballot = _ballot_from(kind, sent, paper)
+        expected = validate_ballot(
+            form_ballot, paper.rules, paper.pots[0].projects, paper.pots[0].budget_pence
+        )
+        assert [p.code for p in expected] == codes
+        for problem in expected:
+            assert any(problem.message in s for s in shown), (problem.message, shown)
+    assert stored(db) == before
+
+
+def _ballot_from(kind, sent, paper):
+    from votes.model import Ballot
+
+    if kind == "ranked":
+        return Ballot(tuple(sent.get(f"rank_{i}", "") for i in (1, 2, 3)))
+    if kind == "cumulative":
+        pairs = [(p.id, int(sent.get(f"points_{p.id}", 0))) for p in paper.pots[0].projects]
+        pairs = [(x, n) for x, n in pairs if n]
+        return Ballot(tuple(x for x, _ in pairs), tuple(n for _, n in pairs))
+    return Ballot(tuple(sent["choices"]))
+
+
+def test_an_unverified_resident_is_sent_to_verify(app, client, db):
+    council, _, paper, _ = setup(db, verified=False)
+    sign_in(client, "voter@example.org", PASSWORD)
+    client.get("/")  # shows the signed-in message
+    response = client.get(f"{BASE}/vote")
+    assert response.status_code == 302
+    assert "/councils/home/verify" in response.headers["Location"]
+    codes = roll.issue_codes(
+        db.session,
+        council_id=council.id,
+        scope="council",
+        key=_key(app),
+        now=__import__("ballots.db", fromlist=["utcnow"]).utcnow(),
+    )
+    db.session.commit()
+    page = get_page(client, "/councils/home/verify")
+    assert page.select_one("input[name=code]")
+    wrong = submit(client, "/councils/home/verify", {"reference": "R1", "code": "AAAAA-AAAAA"})
+    assert (
+        "not right"
+        in error_messages(BeautifulSoup(wrong.get_data(as_text=True), "html.parser"))["code"]
+    )
+    response = submit(client, "/councils/home/verify", {"reference": "R1", "code": codes[0].code})
+    assert response.status_code == 302
+    get_page(client, f"{BASE}/vote")
+    del paper
+
+
+def _key(app):
+    from app.residents.voting import code_key
+
+    with app.test_request_context():
+        return code_key()
+
+
+def test_age_and_closed_rounds_are_refused_on_the_server(app, client, db):
+    _, funding_round, paper, _ = setup(db, born=date(2015, 1, 1), min_age=16)
+    sign_in(client, "voter@example.org", PASSWORD)
+    page = get_page(client, f"{BASE}/vote", status=403)
+    assert "at least 16" in page.get_text()
+    assert (
+        vote_through_pages_direct(
+            client, paper, {"choices": [paper.pots[0].projects[0].id]}
+        ).status_code
+        == 403
+    )
+    from app.models import Phase
+
+    funding_round.phase = Phase.CLOSED
+    db.session.commit()
+    get_page(client, f"{BASE}/vote", status=409)
+    assert (
+        vote_through_pages_direct(
+            client, paper, {"choices": [paper.pots[0].projects[0].id]}
+        ).status_code
+        == 409
+    )
+    assert stored(db)["StoredBallot"] == 0
+
+
+def test_changing_a_vote_with_the_receipt(app, client, db):
+    _, funding_round, paper, _ = setup(db, allow_vote_change=True)
+    sign_in(client, "voter@example.org", PASSWORD)
+    a, b, _ = [p.id for p in paper.pots[0].projects]
+    first = vote_through_pages(client, paper, {"choices": [a]})
+    code = (
+        get_page(client, first.headers["Location"]).select_one("#receipt-code").get_text(strip=True)
+    )
+    page = get_page(client, ballot_url(paper))
+    assert page.h1.get_text(strip=True).startswith("Change your vote")
+    wrong = vote_through_pages_direct(client, paper, {"receipt": "nope", "choices": [b]})
+    assert (
+        "not for a ballot"
+        in error_messages(BeautifulSoup(wrong.get_data(as_text=True), "html.parser"))["receipt"]
+    )
+    second = vote_through_pages(client, paper, {"receipt": code, "choices": [b]})
+    assert second.status_code == 302
+    new_code = (
+        get_page(client, second.headers["Location"])
+        .select_one("#receipt-code")
+        .get_text(strip=True)
+    )
+    assert box.check_receipt(db.session, funding_round.id, code).superseded_at == 2
+    assert box.check_receipt(db.session, funding_round.id, new_code).superseded_at is None
+    assert stored(db) == {"VoterMark": 1, "StoredBallot": 2, "Receipt": 2, "LogEntry": 4}
