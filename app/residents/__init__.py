@@ -21,4 +21,4 @@ def account():
     return render_template("residents/account.html", user=current_user, proposals=own)
 
 
-from app.residents import proposals  # noqa: E402,F401  (registers its routes)
+from app.residents import proposals, voting  # noqa: E402,F401  (registers their routes)

@@ -70,6 +70,12 @@ ROUTES = {
     ("/audit/<slug>", "GET", "auditors.council_audit"),
     ("/audit/<slug>/rounds/<round_slug>", "GET", "auditors.round_audit"),
     ("/static/<path:filename>", "GET", "static"),
+    ("/councils/<slug>/verify", "GET,POST", "residents.verify"),
+    (R + "/vote", "GET", "residents.vote"),
+    (R + "/vote/<int:pot_id>", "GET,POST", "residents.ballot"),
+    (R + "/vote/<int:pot_id>/confirm", "POST", "residents.confirm_ballot"),
+    (R + "/vote/<int:pot_id>/cast", "GET", "residents.ballot_cast"),
+    (R + "/receipt", "GET,POST", "public.check_receipt"),
 }
 
 
@@ -103,6 +109,9 @@ ACCESS = {
     "/auth/sign-in": (200,) * 5,
     "/councils/home": (200,) * 5,
     "/councils/home/rounds/open": (200,) * 5,
+    # Here, not with the other voting pages: the base template gives every flash banner the
+    # same id, so a page after several "please sign in" redirects would have duplicate ids.
+    "/councils/home/rounds/open/receipt": (200,) * 5,
     "/councils/home/rounds/draft": (404, 404, 200, 404, 404),
     "/councils/home/rounds/open/proposals/{p}": (200,) * 5,
     "/councils/home/rounds/open/propose": RESIDENTS,
@@ -125,11 +134,29 @@ ACCESS = {
     "/audit/home": AUDIT,
     "/audit/home/rounds/open": AUDIT,
     "/audit/home/rounds/draft": AUDIT,
+    # Voting ("open" is not in its voting phase: residents are told so, with 409).
+    "/councils/home/verify": (302, 200, 200, 200, 200),
+    "/councils/home/rounds/open/vote": (302, 409, 403, 403, 403),
+    "/councils/home/rounds/open/vote/{pot}": (302, 409, 403, 403, 403),
+    "/councils/home/rounds/open/vote/{pot}/cast": (302,) * 5,
 }
 
 # Every POST, with data that would change something if the access check were missing, and
 # what each kind of person gets (None: allowed, tested where the feature is).
 POSTS = {
+    "/councils/home/verify": (
+        {"reference": "R1", "code": "ABCDE-FGHJK"},
+        (302, None, None, None, None),
+    ),
+    "/councils/home/rounds/open/vote/{pot}": (
+        {"action": "continue", "choices": "{p}"},
+        (302, 409, 403, 403, 403),
+    ),
+    "/councils/home/rounds/open/vote/{pot}/confirm": (
+        {"choices": "{p}"},
+        (302, 409, 403, 403, 403),
+    ),
+    "/councils/home/rounds/open/receipt": ({"receipt": "ABCDE"}, (None,) * 5),
     "/councils/home/rounds/open/propose": (
         {
             "title": "Sneaky",
