@@ -386,3 +386,21 @@ def test_a_closed_pot_is_counted_on_exactly_what_was_stored(db):
         db.session, paper, pot.id, rule="greedy", tie_break="cost-votes", min_ballots=4
     )
     assert not enough.withheld and enough.outcome.selected
+
+
+def test_the_database_itself_refuses_a_second_mark(db, world):
+    """The unique constraint, not the check before it, is what makes a second ballot
+    impossible: written straight to the table, a second mark is refused."""
+    from sqlalchemy.exc import IntegrityError
+
+    _, _, funding_round, paper, entry = world
+    pot = paper.pots[0]
+    for channel in (Channel.ONLINE, Channel.PAPER):
+        db.session.add(
+            VoterMark(
+                roll_entry_id=entry.id, round_id=funding_round.id, pot_id=pot.id, channel=channel
+            )
+        )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
