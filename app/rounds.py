@@ -39,6 +39,7 @@ from app.models import (
     User,
 )
 from app.problems import Conflict, DomainError, Frozen, WrongPhase
+from ballots import box as ballot_box
 from votes.model import BallotKind, TieBreak
 from votes.rules import RULES
 
@@ -918,6 +919,11 @@ def change_phase(
     if result.rowcount != 1:
         raise Conflict("The round's phase was changed by someone else. Check it and try again.")
     session.refresh(funding_round)
+    # The ballot log starts from the manifest's hash when voting opens and is sealed at close.
+    if target == Phase.VOTING:
+        ballot_box.open_log(session, funding_round.id, funding_round.manifest_hash)
+    elif target == Phase.CLOSED:
+        ballot_box.close_log(session, funding_round.id, funding_round.manifest_hash)
     audit.record(
         session,
         action="round.phase_changed",
