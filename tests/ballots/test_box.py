@@ -404,3 +404,37 @@ def test_the_database_itself_refuses_a_second_mark(db, world):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_opening_voting_starts_the_log_and_closing_seals_it(db):
+    from datetime import UTC, datetime
+
+    from app import rounds
+    from ballots.paper import ballot_paper
+
+    council = create_council()
+    hood = place(council)
+    funding_round, _ = voting_round(council, phase=Phase.SUPPORTS, supports_enabled=True)
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    rounds.change_phase(
+        db.session, funding_round, target=Phase.VOTING, expected=Phase.SUPPORTS, actor=None, now=now
+    )
+    db.session.commit()
+    genesis = box.log_head(db.session, funding_round.id)
+    assert (genesis.sequence, genesis.kind, genesis.payload_hash) == (
+        0,
+        LogKind.GENESIS,
+        funding_round.manifest_hash,
+    )
+    paper = ballot_paper(funding_round.manifest_json)
+    pot = paper.pots[0]
+    box.cast(db.session, paper, enrol(council, hood), pot.id, Ballot((ids(pot)[0],)), today=TODAY)
+    db.session.commit()
+    rounds.change_phase(
+        db.session, funding_round, target=Phase.CLOSED, expected=Phase.VOTING, actor=None, now=now
+    )
+    db.session.commit()
+    head = box.log_head(db.session, funding_round.id)
+    assert (head.sequence, head.kind) == (2, LogKind.CLOSE)
+    assert head.payload_hash == box.sha256("close|ballots=1")
+    assert box.verify_log(db.session, funding_round.id) == []
