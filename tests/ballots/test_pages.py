@@ -251,3 +251,24 @@ def test_changing_a_vote_with_the_receipt(app, client, db):
     assert box.check_receipt(db.session, funding_round.id, code).superseded_at == 2
     assert box.check_receipt(db.session, funding_round.id, new_code).superseded_at is None
     assert stored(db) == {"VoterMark": 1, "StoredBallot": 2, "Receipt": 2, "LogEntry": 4}
+
+
+def test_the_round_page_shows_the_log_head_and_a_vote_button(app, client, db):
+    _, funding_round, paper, entry = setup(db)
+    page = get_page(client, BASE)
+    assert page.select_one("#ballot-log-head") is None  # no ballot yet, no log yet
+    result = box.cast(
+        db.session,
+        paper,
+        entry,
+        paper.pots[0].id,
+        box.decode_ballot('{"choices":[],"points":[]}'),
+        today=date(2026, 11, 23),
+    )
+    db.session.commit()
+    page = get_page(client, BASE)
+    assert page.select_one("#ballot-log-head").get_text(strip=True) == result.entry_hash
+    sign_in(client, "voter@example.org", PASSWORD)
+    page = get_page(client, BASE)
+    assert page.find("a", string="Vote")["href"] == f"{BASE}/vote"
+    del funding_round
