@@ -73,7 +73,7 @@ class RollForm(FlaskForm):
 
 
 class IssueCodesForm(FlaskForm):
-    scope = RadioChoiceField(
+    which = RadioChoiceField(
         "Codes for which roll?",
         choices=options([("round", "This round's roll"), ("council", "The council's roll")]),
         required_message="Select which roll",
