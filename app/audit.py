@@ -37,6 +37,9 @@ ACTIONS = {
     "proposal.flagged": "Reported for moderation",
     "contribution.recorded": "Partner contribution recorded",
     "contribution.removed": "Partner contribution removed",
+    "voters.roll_imported": "Voter roll uploaded",
+    "voters.codes_issued": "Verification codes issued",
+    "ballot.paper_entered": "Paper ballot entered",
     "refused": "Refused: voting had opened",
 }
 

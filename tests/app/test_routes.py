@@ -76,6 +76,10 @@ ROUTES = {
     (R + "/vote/<int:pot_id>/confirm", "POST", "residents.confirm_ballot"),
     (R + "/vote/<int:pot_id>/cast", "GET", "residents.ballot_cast"),
     (R + "/receipt", "GET,POST", "public.check_receipt"),
+    (M + "/voters", "GET,POST", "councillors.voters"),
+    (M + "/voters/codes", "POST", "councillors.issue_codes"),
+    (M + "/paper", "GET", "councillors.paper_pots"),
+    (M + "/paper/<int:pot_id>", "GET,POST", "councillors.paper_ballot"),
 }
 
 
@@ -139,6 +143,9 @@ ACCESS = {
     "/councils/home/rounds/open/vote": (302, 409, 403, 403, 403),
     "/councils/home/rounds/open/vote/{pot}": (302, 409, 403, 403, 403),
     "/councils/home/rounds/open/vote/{pot}/cast": (302,) * 5,
+    "/manage/home/rounds/open/voters": OFFICERS,
+    "/manage/home/rounds/open/paper": OFFICERS,
+    "/manage/home/rounds/open/paper/{pot}": (302, 403, 409, 403, 403),
 }
 
 # Every POST, with data that would change something if the access check were missing, and
@@ -157,6 +164,12 @@ POSTS = {
         (302, 409, 403, 403, 403),
     ),
     "/councils/home/rounds/open/receipt": ({"receipt": "ABCDE"}, (None,) * 5),
+    "/manage/home/rounds/open/voters": ({"scope": "round"}, (302, 403, None, 403, 403)),
+    "/manage/home/rounds/open/voters/codes": ({"which": "council"}, (302, 403, None, 403, 403)),
+    "/manage/home/rounds/open/paper/{pot}": (
+        {"reference": "R1", "choices": "{p}"},
+        (302, 403, None, 403, 403),
+    ),
     "/councils/home/rounds/open/propose": (
         {
             "title": "Sneaky",
