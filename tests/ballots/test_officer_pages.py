@@ -140,3 +140,23 @@ def test_no_running_counts_for_officers_while_voting(app, client, db):
     db.session.commit()
     page = get_page(client, M + "/voters")
     assert "3 ballots online" in page.select_one("#turnout").get_text()
+
+
+def test_the_demo_has_voters_and_ballots(app, runner, db):
+    from app.models import FundingRound
+    from ballots.models import LogKind, StoredBallot, Verification
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # idempotent
+    assert db.session.scalar(select(func.count()).select_from(Verification)) == 3
+    for slug, ballots, last in (
+        ("youth-services-2026", 8, LogKind.BALLOT),
+        ("community-dividend-2026", 12, LogKind.CLOSE),
+    ):
+        funding_round = db.session.scalar(select(FundingRound).where(FundingRound.slug == slug))
+        assert (
+            db.session.scalar(select(func.count()).where(StoredBallot.round_id == funding_round.id))
+            == ballots
+        )
+        assert box.log_head(db.session, funding_round.id).kind == last
+        assert box.verify_log(db.session, funding_round.id) == []

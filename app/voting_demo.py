@@ -1,0 +1,145 @@
+"""Demo voters: a roll for Lambeth and Oldham, verified demo residents, and a few ballots.
+
+Called at the end of ``app.demo.seed_demo``; idempotent (a council whose roll exists is left
+alone). Ballots go through ``ballots.box.cast`` like any other, so the ballot log is real. The
+closed Oldham round gets its ballots while briefly in voting, then its close entry.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.models import Council, FundingRound, Neighbourhood, Phase, User
+from ballots import box, roll
+from ballots.errors import NotEligible
+from ballots.models import COUNCIL_SCOPE, RollEntry, Verification
+from ballots.paper import ballot_paper
+from votes.model import Ballot, BallotKind
+
+# (council, reference, neighbourhood, date of birth, demo account verified as this entry)
+ROLL = [
+    ("lambeth", "LAM-0001", "Brixton", date(2008, 5, 14), "resident@devolve.example"),
+    ("lambeth", "LAM-0002", "Clapham", date(1984, 2, 2), "resident.clapham@devolve.example"),
+    *[
+        ("lambeth", f"LAM-{n:04d}", hood, date(2004 + n % 8, 1 + n % 12, 1 + n % 27), None)
+        for n, hood in enumerate(["Brixton", "Clapham", "Norwood", "Stockwell"] * 4, start=3)
+    ],
+    ("oldham", "OLD-0001", "Shaw", date(1975, 11, 11), "resident.oldham@devolve.example"),
+    *[
+        ("oldham", f"OLD-{n:04d}", hood, None, None)
+        for n, hood in enumerate(["Chadderton", "Failsworth", "Royton", "Saddleworth"] * 3, start=2)
+    ],
+]
+
+# Demo ballots: Lambeth's open round gets a few (so its log has entries), Oldham's closed round
+# enough to be counted (more than the 10 below which results are withheld).
+BALLOTS = {"youth-services-2026": 8, "community-dividend-2026": 12}
+
+
+def seed(session: Session) -> None:
+    councils = {c.slug: c for c in session.scalars(select(Council))}
+    users = {u.email: u for u in session.scalars(select(User))}
+    done = set(
+        session.scalars(select(RollEntry.council_id).where(RollEntry.scope == COUNCIL_SCOPE))
+    )
+    added: dict[str, list[RollEntry]] = {}
+    for council_slug, reference, hood_name, born, email in ROLL:
+        council = councils.get(council_slug)
+        if council is None or council.id in done:
+            continue
+        hood = session.scalar(
+            select(Neighbourhood).where(
+                Neighbourhood.council_id == council.id, Neighbourhood.name == hood_name
+            )
+        )
+        entry = RollEntry(
+            council_id=council.id,
+            scope=COUNCIL_SCOPE,
+            reference=reference,
+            neighbourhood_id=hood.id,
+            date_of_birth=born,
+        )
+        session.add(entry)
+        session.flush()
+        if email in users:
+            session.add(
+                Verification(
+                    user_id=users[email].id,
+                    roll_entry_id=entry.id,
+                    council_id=council.id,
+                    scope=COUNCIL_SCOPE,
+                )
+            )
+        else:
+            added.setdefault(council_slug, []).append(entry)
+    session.flush()
+    rng = random.Random(2026)  # noqa: S311  (demo data, the same every time)
+    for round_slug, n in BALLOTS.items():
+        funding_round = session.scalar(select(FundingRound).where(FundingRound.slug == round_slug))
+        if funding_round is None or not funding_round.manifest_json:
+            continue
+        entries = added.get(funding_round.council.slug, [])
+        if entries:
+            _cast(session, funding_round, entries[:n], rng)
+
+
+def _cast(session: Session, funding_round: FundingRound, entries, rng: random.Random) -> None:
+    paper = ballot_paper(funding_round.manifest_json)
+    phase = funding_round.phase
+    if phase != Phase.VOTING:
+        _set_phase(session, funding_round, Phase.VOTING)
+    today = date.today()
+    for entry in entries:
+        pots = [p for p in _eligible(session, paper, entry, today) if p.projects]
+        if not pots:
+            continue
+        pot = pots[0]
+        ids = [p.id for p in pot.projects]
+        ballot = _ballot(paper, pot, ids, rng)
+        if ballot is not None:
+            box.cast(session, paper, entry, pot.id, ballot, today=today)
+    if phase != Phase.VOTING:
+        _set_phase(session, funding_round, phase)
+        box.close_log(session, funding_round.id, funding_round.manifest_hash)
+
+
+def _eligible(session, paper, entry, today):
+    try:
+        return roll.eligible_pots(session, paper, entry, today)
+    except NotEligible:
+        return []
+
+
+def _ballot(paper, pot, ids, rng: random.Random) -> Ballot | None:
+    kind = paper.kind
+    if kind is BallotKind.RANKED:
+        k = paper.rules.max_choices or len(ids)
+        return Ballot(tuple(rng.sample(ids, min(k, len(ids), rng.randint(1, 3)))))
+    if kind is BallotKind.SINGLE:
+        return Ballot((rng.choice(ids),))
+    if kind is BallotKind.CUMULATIVE:
+        return None
+    limit = paper.rules.max_choices or len(ids)
+    for _ in range(20):
+        chosen = rng.sample(
+            ids, rng.randint(max(1, paper.rules.min_choices or 1), min(limit, len(ids)))
+        )
+        cost = sum(pot.project(i).cost for i in chosen)
+        if kind is not BallotKind.KNAPSACK or cost <= pot.budget_pence:
+            return Ballot(tuple(chosen))
+    return None
+
+
+def _set_phase(session: Session, funding_round: FundingRound, phase: Phase) -> None:
+    session.execute(
+        update(FundingRound)
+        .where(FundingRound.id == funding_round.id)
+        .values(phase=phase)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    session.refresh(funding_round)
