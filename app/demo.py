@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import accounts, rounds
+from app import accounts, rounds, voting_demo
 from app.models import (
     Contribution,
     ContributionKind,
@@ -663,6 +663,8 @@ def seed_demo(session: Session) -> list[DemoLogin]:
         session.flush()
         session.refresh(funding_round)
         _configure(session, funding_round, users)
+    session.flush()
+    voting_demo.seed(session)  # voter rolls, verified demo residents and a few ballots
     session.flush()
     return logins
 
