@@ -15,7 +15,7 @@ approval, knapsack, single-choice
                           deployments count); use it with ``TieBreak.COST_VOTES``
     ``phragmen``          sequential Phragmén
     ``max-welfare``       the most approvals-times-cost that fits (an exact knapsack)
-    ``plurality``         single-choice only: one winner (``votes.single_winner``)
+    ``plurality``, ``irv`` one winner (``votes.single_winner``; ballots naming one project)
 cumulative
     ``greedy`` (most points), ``greedy-per-cost`` (points per cost), ``mes`` (satisfaction =
     points), ``mes-greedy`` (completed by ``greedy-per-cost``)
@@ -53,13 +53,14 @@ _APPROVAL = (
     "max-welfare",
 )
 _SCORED = ("greedy", "greedy-per-cost", "mes", "mes-greedy")
+_SINGLE_WINNER = ("plurality", "irv")
 
 RULES: Mapping[BallotKind, tuple[str, ...]] = {
-    BallotKind.APPROVAL: _APPROVAL,
-    BallotKind.KNAPSACK: _APPROVAL,
-    BallotKind.SINGLE: _APPROVAL + ("plurality",),
+    BallotKind.APPROVAL: _APPROVAL + _SINGLE_WINNER,
+    BallotKind.KNAPSACK: _APPROVAL + _SINGLE_WINNER,
+    BallotKind.SINGLE: _APPROVAL + _SINGLE_WINNER,
     BallotKind.CUMULATIVE: _SCORED,
-    BallotKind.RANKED: _SCORED + ("plurality", "irv"),
+    BallotKind.RANKED: _SCORED + _SINGLE_WINNER,
 }
 
 _APPROVAL_KINDS = (BallotKind.APPROVAL, BallotKind.KNAPSACK, BallotKind.SINGLE)

@@ -134,21 +134,23 @@ def build_profile(election: Election) -> Profile:
     else:
         raw = Counter(map(attrgetter("choices"), election.ballots))
     # Distinct ballots: a tuple of project indices (approval: sorted, ranked: best first) and,
-    # for cumulative ballots, a tuple of points alongside.
+    # for cumulative ballots, a tuple of points alongside. An empty choice ("", an unfilled
+    # rank) is skipped.
     counts: Counter = Counter()
     get = index.__getitem__
     try:
         if kind == BallotKind.CUMULATIVE:
             for (choices, points), n in raw.items():
-                given = {index[c]: int(v) for c, v in zip(choices, points, strict=True)}
+                pairs = zip(choices, points, strict=True)
+                given = {index[c]: int(v) for c, v in pairs if c}
                 ordered = sorted(given)
                 counts[(tuple(ordered), tuple(given[p] for p in ordered))] += n
         elif kind == BallotKind.RANKED:
             for choices, n in raw.items():
-                counts[tuple(dict.fromkeys(map(get, choices)))] += n
+                counts[tuple(dict.fromkeys(map(get, filter(None, choices))))] += n
         else:
             for choices, n in raw.items():
-                counts[tuple(sorted(set(map(get, choices))))] += n
+                counts[tuple(sorted(set(map(get, filter(None, choices)))))] += n
     except KeyError as missing:
         raise ValueError(
             f"a ballot names project {missing.args[0]!r}, not in the election"
