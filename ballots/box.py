@@ -455,17 +455,22 @@ def count_pot(
     paper: BallotPaper,
     pot_id: int,
     *,
-    rule: str,
-    tie_break: TieBreak | str,
+    rule: str | None = None,
+    tie_break: TieBreak | str | None = None,
     min_ballots: int,
+    money=None,
 ) -> PotCount:
-    """Count a closed pot with ``rule``; below ``min_ballots`` only the number of ballots is
-    given, so nobody's choices can be worked out from a small pot's result."""
+    """Count a closed pot with ``rule`` (default: the frozen one); below ``min_ballots`` only
+    the number of ballots is given, so nobody's choices can be worked out from a small pot's
+    result."""
     election = stored_election(session, paper, pot_id)
     pot = paper.pot(pot_id)
     if len(election.ballots) < min_ballots:
         return PotCount(pot, len(election.ballots), None)
-    return PotCount(pot, len(election.ballots), tally(election, rule, TieBreak(tie_break)))
+    outcome = tally(
+        election, rule or paper.rule, TieBreak(tie_break or paper.tie_break), money=money
+    )
+    return PotCount(pot, len(election.ballots), outcome)
 
 
 def turnout(session: Session, round_id: int) -> int:

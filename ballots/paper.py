@@ -40,6 +40,8 @@ class BallotPaper:
     max_age: int | None
     home_pot_only: bool
     allow_vote_change: bool
+    rule: str = "greedy"  # how the pots are counted (votes.rules), as frozen
+    tie_break: str = "cost-votes"
 
     @property
     def kind(self) -> BallotKind:
@@ -97,4 +99,6 @@ def ballot_paper(manifest_json: str) -> BallotPaper:
         max_age=m.get("max_age"),
         home_pot_only=bool(m.get("home_pot_only")),
         allow_vote_change=bool(m.get("allow_vote_change")),
+        rule=m.get("rule") or "greedy",
+        tie_break=m.get("tie_break") or "cost-votes",
     )

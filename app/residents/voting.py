@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
+from fractions import Fraction
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -48,6 +49,7 @@ from ballots.errors import (
 )
 from ballots.models import Channel
 from ballots.paper import BallotPaper, ballot_paper
+from votes.ballot import format_money, validate_ballot
 from votes.model import BallotKind
 
 ROUND = "/councils/<slug>/rounds/<round_slug>"
@@ -232,10 +234,6 @@ def ballot(slug: str, round_slug: str, pot_id: int):
     form = ballot_form(paper, pot, with_receipt=changing)
     action = request.form.get("action", "continue")
     if request.method == "POST" and action == "continue" and form.validate_on_submit():
-        from fractions import Fraction
-
-        from votes.ballot import validate_ballot
-
         problems = validate_ballot(
             form.to_ballot(), paper.rules, pot.projects, Fraction(pot.budget_pence)
         )
@@ -362,6 +360,38 @@ def check_receipt(slug: str, round_slug: str):
         form=form,
         found=found,
         head=box.log_head(db.session, funding_round.id),
+    )
+
+
+PUBLISHED_PHASES = (Phase.PUBLISHED, Phase.DELIVERY)
+
+
+@public_bp.route(ROUND + "/results")
+def results(slug: str, round_slug: str):
+    """Each pot's result once published; a pot with fewer ballots than the round's minimum
+    shows only its number of ballots, never per-project figures."""
+    council = council_or_404(slug)
+    funding_round = round_or_404(council, round_slug)
+    paper = paper_for(funding_round)
+    counts = []
+    if funding_round.phase in PUBLISHED_PHASES and paper is not None:
+        counts = [
+            box.count_pot(
+                db.session,
+                paper,
+                pot.id,
+                min_ballots=funding_round.min_ballots_to_publish,
+                money=format_money,
+            )
+            for pot in paper.pots
+        ]
+    return render_template(
+        "public/results.html",
+        council=council,
+        round=funding_round,
+        paper=paper,
+        counts=counts,
+        published=funding_round.phase in PUBLISHED_PHASES,
     )
 
 

@@ -272,3 +272,47 @@ def test_the_round_page_shows_the_log_head_and_a_vote_button(app, client, db):
     page = get_page(client, BASE)
     assert page.find("a", string="Vote")["href"] == f"{BASE}/vote"
     del funding_round
+
+
+def test_results_are_published_per_project_only_above_the_minimum(app, client, db):
+    from app.models import Phase
+
+    council = create_council(slug="home")
+    north, south = place(council, "North"), place(council, "South")
+    funding_round, paper = voting_round(
+        council,
+        costs=((1_000_00, 2_000_00), (1_000_00, 2_000_00)),
+        budgets=(2_500_00, 2_500_00),
+        neighbourhoods=(north, south),
+        home_pot_only=True,
+        min_ballots_to_publish=3,
+    )
+    funding_round.slug = "vote"
+    db.session.commit()
+    big, small = paper.pots
+    for hood, pot, n in ((north, big, 3), (south, small, 2)):
+        for _ in range(n):
+            box.cast(
+                db.session,
+                paper,
+                enrol(council, hood),
+                pot.id,
+                box.decode_ballot(f'{{"choices":["{pot.projects[0].id}"],"points":[]}}'),
+                today=date(2026, 11, 23),
+            )
+    db.session.commit()
+    page = get_page(client, BASE + "/results")
+    assert page.select_one("#not-published")  # voting: nothing
+    funding_round.phase = Phase.CLOSED
+    db.session.commit()
+    assert get_page(client, BASE + "/results").select_one("#not-published")  # counting
+    funding_round.phase = Phase.PUBLISHED
+    db.session.commit()
+    page = get_page(client, BASE + "/results")
+    north_section = page.select_one(f"section[aria-labelledby=pot-{big.id}]").get_text(" ")
+    south_section = page.select_one(f"section[aria-labelledby=pot-{small.id}]").get_text(" ")
+    assert "Funded" in north_section and big.projects[0].name in north_section
+    assert "3 ballots counted" in north_section
+    assert "2 ballots counted" in south_section and "not published" in south_section
+    for p in small.projects:
+        assert p.name not in south_section
