@@ -76,6 +76,7 @@ ROUTES = {
     (R + "/vote/<int:pot_id>/confirm", "POST", "residents.confirm_ballot"),
     (R + "/vote/<int:pot_id>/cast", "GET", "residents.ballot_cast"),
     (R + "/receipt", "GET,POST", "public.check_receipt"),
+    (R + "/results", "GET", "public.results"),
     (M + "/voters", "GET,POST", "councillors.voters"),
     (M + "/voters/codes", "POST", "councillors.issue_codes"),
     (M + "/paper", "GET", "councillors.paper_pots"),
@@ -116,6 +117,7 @@ ACCESS = {
     # Here, not with the other voting pages: the base template gives every flash banner the
     # same id, so a page after several "please sign in" redirects would have duplicate ids.
     "/councils/home/rounds/open/receipt": (200,) * 5,
+    "/councils/home/rounds/open/results": (200,) * 5,
     "/councils/home/rounds/draft": (404, 404, 200, 404, 404),
     "/councils/home/rounds/open/proposals/{p}": (200,) * 5,
     "/councils/home/rounds/open/propose": RESIDENTS,
