@@ -316,3 +316,90 @@ def test_results_are_published_per_project_only_above_the_minimum(app, client, d
     assert "2 ballots counted" in south_section and "not published" in south_section
     for p in small.projects:
         assert p.name not in south_section
+
+
+def test_another_rounds_pot_or_project_and_someone_elses_neighbourhood(app, client, db):
+    council = create_council(slug="home")
+    north, south = place(council, "North"), place(council, "South")
+    user = create_user(email="voter@example.org", roles={council: Role.RESIDENT}, home=north)
+    funding_round, paper = voting_round(
+        council,
+        costs=((1_000_00,), (1_000_00,)),
+        budgets=(2_500_00, 2_500_00),
+        neighbourhoods=(north, south),
+        home_pot_only=True,
+    )
+    funding_round.slug = "vote"
+    other_round, other = voting_round(council)
+    db.session.commit()
+    enrol(council, north, user=user)
+    mine, theirs = paper.pots
+    sign_in(client, "voter@example.org", PASSWORD)
+    assert [a["href"] for a in get_page(client, f"{BASE}/vote").select("#pots a")] == [
+        f"{BASE}/vote/{mine.id}"
+    ]
+    page = get_page(client, f"{BASE}/vote/{theirs.id}", status=403)
+    assert "South is not yours" in page.get_text()
+    assert (
+        vote_through_pages_direct_to(client, theirs.id, {"choices": [theirs.projects[0].id]}) == 403
+    )
+    get_page(client, f"{BASE}/vote/{other.pots[0].id}", status=404)
+    response = submit(
+        client,
+        f"{BASE}/vote/{mine.id}",
+        {"action": "continue", "choices": [other.pots[0].projects[0].id]},
+    )
+    messages = error_messages(BeautifulSoup(response.get_data(as_text=True), "html.parser"))
+    assert "is not a project in this vote" in messages["choices"]
+    assert stored(db)["StoredBallot"] == 0
+    del other_round
+
+
+def vote_through_pages_direct_to(client, pot_id, data):
+    token = BeautifulSoup(client.get("/auth/sign-in").get_data(as_text=True), "html.parser")
+    csrf = token.select_one("input[name=csrf_token]")["value"]
+    return client.post(
+        f"{BASE}/vote/{pot_id}/confirm", data={"csrf_token": csrf, **data}
+    ).status_code
+
+
+def test_a_used_code_and_too_many_guesses_on_the_page(app, client, db):
+    council, _, _, _ = setup(db, verified=False)
+    sign_in(client, "voter@example.org", PASSWORD)
+    client.get("/")
+    from ballots.db import utcnow
+
+    (issued,) = roll.issue_codes(
+        db.session, council_id=council.id, scope="council", key=_key(app), now=utcnow()
+    )
+    db.session.commit()
+    assert (
+        submit(
+            client, "/councils/home/verify", {"reference": "R1", "code": issued.code}
+        ).status_code
+        == 302
+    )
+    client.get("/")
+    other = create_user(email="other@example.org", roles={council: Role.RESIDENT})
+    db.session.commit()
+    client.post("/auth/sign-out", data={"csrf_token": _csrf(client)})
+    sign_in(client, "other@example.org", PASSWORD)
+    client.get("/")
+    response = submit(client, "/councils/home/verify", {"reference": "R1", "code": issued.code})
+    assert (
+        "already been used"
+        in error_messages(BeautifulSoup(response.get_data(as_text=True), "html.parser"))["code"]
+    )
+    statuses = [
+        submit(
+            client, "/councils/home/verify", {"reference": "R1", "code": "AAAAA-AAAAA"}
+        ).status_code
+        for _ in range(10)
+    ]
+    assert 429 in statuses  # the page's own rate limit, on top of 5 tries per code
+    del other
+
+
+def _csrf(client):
+    page = BeautifulSoup(client.get("/auth/sign-in").get_data(as_text=True), "html.parser")
+    return page.select_one("input[name=csrf_token]")["value"]
