@@ -36,6 +36,8 @@ class Config:
     # In-process counting by default; several workers or hosts want a shared store (redis://...).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Voter verification codes are kept as HMACs under this key (else one derived from SECRET_KEY).
+    VERIFICATION_CODE_KEY: str | None = os.environ.get("VERIFICATION_CODE_KEY")
     SIGN_IN_RATE_LIMIT = "10 per minute"
     REGISTER_RATE_LIMIT = "20 per hour"
     DISPLAY_TIMEZONE = "Europe/London"
