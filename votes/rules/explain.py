@@ -32,3 +32,10 @@ def ordinal(n: int) -> str:
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def each_of(supporters: int) -> str:
+    """ "each of its 412 supporters", or "its only supporter"."""
+    if supporters == 1:
+        return "its only supporter"
+    return f"each of its {plural(supporters, 'supporter')}"

@@ -30,7 +30,7 @@ from fractions import Fraction
 import numpy as np
 
 from votes.model import ProjectExplanation, TieBreak
-from votes.rules.explain import MoneyFormat, frac, plural
+from votes.rules.explain import MoneyFormat, each_of, frac, plural
 from votes.rules.greedy import explain_step
 from votes.rules.greedy import run as greedy_run
 from votes.rules.profile import Profile, ProjectSat
@@ -767,7 +767,7 @@ def explain_funded(profile, sat: ProjectSat, pay: Payment, money, fmt, common):
         if pay.partial == 0:
             reason = (
                 f"Funded in round {pay.round}. "
-                f"Each of its {plural(supporters, 'supporter')} paid {fmt(price)}."
+                f"{each_of(supporters).capitalize()} paid {fmt(price)}."
             )
         else:
             reason = (

@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from votes.model import ProjectExplanation, TieBreak
-from votes.rules.explain import MoneyFormat, frac, plural
+from votes.rules.explain import MoneyFormat, each_of, frac
 from votes.rules.profile import Profile
 
 MARGIN = 1e-9
@@ -88,8 +88,8 @@ def phragmen(
             else:
                 details["load_per_supporter"] = frac(money(load))
                 reason = (
-                    f"Funded in round {rnd}. Its cost was shared so that each of its "
-                    f"{plural(approvals[p], 'supporter')} carries {fmt(money(load))} in total."
+                    f"Funded in round {rnd}. Its cost was shared so that "
+                    f"{each_of(approvals[p])} carries {fmt(money(load))} in total."
                 )
         elif profile.costs[p] > profile.budget:
             reason = "Not funded: it costs more than the whole budget."
