@@ -121,8 +121,10 @@ def lock_round(session: Session, round_id: int) -> str:
         raw = conn.connection.driver_connection
         if not raw.in_transaction:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # FOR NO KEY UPDATE: casts queue behind each other and behind phase changes (FOR UPDATE),
+    # but rows that merely refer to the round (audit events, marks) are not held up.
     return session.execute(
-        select(_rounds.c.phase).where(_rounds.c.id == round_id).with_for_update()
+        select(_rounds.c.phase).where(_rounds.c.id == round_id).with_for_update(key_share=True)
     ).scalar_one()
 
 
