@@ -599,3 +599,34 @@ class Contribution(Base):
         CheckConstraint("kind <> 'money' OR amount_pence IS NOT NULL", name="money_has_amount"),
         CheckConstraint("length(partner_name) > 0", name="partner_name_not_empty"),
     )
+
+
+class PotResult(Base):
+    """A closed pot's tally: what was counted (manifest and ballot log head), by which rule,
+    and the outcome with its explanations as canonical JSON (``votes.verify.result_document``).
+
+    One row per pot, written when voting closes (or by ``flask tally``); a re-run must give the
+    same outcome, so the row is never overwritten. ``withheld`` pots (fewer ballots than the
+    round's minimum) are published without per-project figures.
+    """
+
+    __tablename__ = "pot_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(32))
+    tie_break: Mapped[str] = mapped_column(String(32))
+    manifest_hash: Mapped[str] = mapped_column(String(64))
+    log_head_hash: Mapped[str] = mapped_column(String(64))
+    ballot_count: Mapped[int] = mapped_column(Integer)
+    withheld: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome_json: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    pot: Mapped[Pot] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "pot_id"),
+        CheckConstraint("ballot_count >= 0", name="ballot_count_not_negative"),
+    )

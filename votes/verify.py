@@ -1,0 +1,340 @@
+"""Recount a pot from a Devolve auditor export, without Devolve: ``python -m votes verify``.
+
+An export is a ZIP holding ``manifest.json`` (the round as frozen when voting opened),
+``ballots.json`` (every ballot of the round, sorted by its random id, no voter data),
+``log.json`` (the round's hash-chained ballot log), ``receipts.json``, ``results.json`` and
+``results.csv`` (the pot's published result), ``election.pb`` (the pot in pabulib format) and
+``SHA256SUMS``. The chain format is documented in ``votes/README.md``; it is re-implemented here
+from that description alone.
+
+:func:`result_document` is also what Devolve stores as a pot's result, so "the published
+result is reproduced" means the recount gives the same document, key for key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sys
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from votes.model import Ballot, BallotKind, BallotRules, Election, Outcome, Project, TieBreak
+
+__all__ = [
+    "ZERO_HASH",
+    "Report",
+    "ballot_hash",
+    "canonical_json",
+    "election_from_export",
+    "entry_hash",
+    "result_document",
+    "sha256",
+    "verify_zip",
+]
+
+ZERO_HASH = "0" * 64
+
+
+def sha256(data: str | bytes) -> str:
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8: the same value always gives the same text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_hash(round_id: int, sequence: int, kind: str, payload_hash: str, previous: str) -> str:
+    return sha256(f"{round_id}|{sequence}|{kind}|{payload_hash}|{previous}")
+
+
+def ballot_hash(ballot_id: str, pot_id: int, content: str) -> str:
+    return sha256(f"{ballot_id}|{pot_id}|{content}")
+
+
+def _pence(value: Fraction) -> int | str:
+    f = Fraction(value)
+    return f.numerator if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+
+
+def result_document(election: Election, outcome: Outcome) -> dict[str, Any]:
+    """A pot's result as plain JSON: the rule, the selection (in order), and per project its
+    cost in pence, whether funded, its votes (ballots naming it), its points (cumulative
+    ballots only) and the plain-English explanation."""
+    votes: dict[str, int] = {p.id: 0 for p in election.projects}
+    points: dict[str, int] = {p.id: 0 for p in election.projects}
+    for ballot in election.ballots:
+        for i, choice in enumerate(dict.fromkeys(ballot.choices)):
+            if choice in votes:
+                votes[choice] += 1
+                if ballot.points:
+                    points[choice] += ballot.points[i]
+    cumulative = election.kind is BallotKind.CUMULATIVE
+    reasons = {e.project_id: e for e in outcome.explanations}
+    return {
+        "rule": outcome.rule,
+        "tie_break": TieBreak(outcome.tie_break).value,
+        "budget_pence": _pence(outcome.budget),
+        "ballots": len(election.ballots),
+        "selected": list(outcome.selected),
+        "total_cost_pence": _pence(outcome.total_cost),
+        "projects": [
+            {
+                "id": p.id,
+                "name": p.name,
+                "cost_pence": _pence(p.cost),
+                "funded": p.id in outcome.selected,
+                "votes": votes[p.id],
+                "points": points[p.id] if cumulative else None,
+                "explanation": reasons[p.id].reason if p.id in reasons else "",
+            }
+            for p in election.projects
+        ],
+    }
+
+
+def _rules(manifest: Mapping[str, Any]) -> BallotRules:
+    kind = BallotKind(manifest["ballot_kind"])
+    cumulative = kind is BallotKind.CUMULATIVE
+    return BallotRules(
+        kind=kind,
+        min_choices=manifest.get("min_choices"),
+        max_choices=manifest.get("max_choices"),
+        points=manifest.get("points") if cumulative else None,
+        max_points_per_project=manifest.get("max_points_per_project") if cumulative else None,
+        require_all_points=True,
+    )
+
+
+def counted_ballot_ids(log: list[Mapping[str, Any]]) -> set[str]:
+    """Ballots the log says count: logged, and not superseded by a later ballot."""
+    logged = {e["ballot_id"] for e in log if e["kind"] == "ballot"}
+    replaced = {e["ballot_id"] for e in log if e["kind"] == "supersede"}
+    return logged - replaced
+
+
+def election_from_export(
+    manifest: Mapping[str, Any],
+    ballots: list[Mapping[str, Any]],
+    pot_id: int,
+    counted: set[str] | None = None,
+) -> Election:
+    """The pot's election: its projects from the manifest (cost = what the pot pays), its
+    counted ballots in id order."""
+    pot = next((p for p in manifest["pots"] if p["id"] == pot_id), None)
+    if pot is None:
+        raise ValueError(f"pot {pot_id} is not in the manifest")
+    projects = tuple(
+        Project(
+            id=str(p["id"]),
+            cost=Fraction(
+                p["cost_to_pot_pence"]
+                if p.get("cost_to_pot_pence") is not None
+                else p["final_cost_pence"]
+            ),
+            name=p["title"],
+        )
+        for p in pot["proposals"]
+    )
+    chosen = []
+    for b in sorted(ballots, key=lambda b: b["id"]):
+        if b["pot_id"] != pot_id or (counted is not None and b["id"] not in counted):
+            continue
+        content = json.loads(b["content"])
+        chosen.append(Ballot(tuple(content["choices"]), tuple(content["points"])))
+    return Election(
+        budget=Fraction(pot["budget_pence"]),
+        projects=projects,
+        ballots=tuple(chosen),
+        rules=_rules(manifest),
+    )
+
+
+@dataclass
+class Report:
+    """What verification found: ``problems`` empty means everything checked out."""
+
+    checked: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_chain(round_id: int, manifest_hash: str, log: list[Mapping[str, Any]]) -> str | None:
+    """The first broken link of the chain, in words; None when every link holds."""
+    previous = ZERO_HASH
+    if not log:
+        return "the ballot log is empty"
+    for i, e in enumerate(log):
+        where = f"entry {i}"
+        if e.get("sequence") != i:
+            return (
+                f"{where}: expected sequence {i}, found {e.get('sequence')} "
+                "(an entry was deleted, inserted or moved)"
+            )
+        if e["previous_hash"] != previous:
+            return f"{where}: does not follow entry {i - 1} (previous hash differs)"
+        expected = entry_hash(round_id, i, e["kind"], e["payload_hash"], e["previous_hash"])
+        if e["entry_hash"] != expected:
+            return f"{where}: its hash does not match its contents (the entry was edited)"
+        if i == 0 and (e["kind"] != "genesis" or e["payload_hash"] != manifest_hash):
+            return f"{where}: the genesis entry does not commit to this manifest"
+        previous = e["entry_hash"]
+    return None
+
+
+def _load(z: zipfile.ZipFile, name: str, report: Report) -> Any:
+    try:
+        return json.loads(z.read(name).decode("utf-8"))
+    except KeyError:
+        report.problems.append(f"{name} is missing from the export")
+    except ValueError as e:
+        report.problems.append(f"{name} is not valid JSON: {e}")
+    return None
+
+
+def verify_zip(source: str | bytes, *, tally: Callable[..., Outcome] | None = None) -> Report:
+    """Check an export (a path or the ZIP's bytes): checksums, the hash chain, the ballots
+    against the log, the close entry, the log head, and a recount with the recorded rule."""
+    if tally is None:
+        from votes.rules import tally
+    from votes.ballot import format_money
+
+    report = Report()
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        report.problems.append("not a ZIP file")
+        return report
+    with z:
+        _checksums(z, report)
+        manifest_text = _raw(z, "manifest.json", report)
+        ballots = _load(z, "ballots.json", report)
+        log = _load(z, "log.json", report)
+        results = _load(z, "results.json", report)
+        if manifest_text is None or ballots is None or log is None or results is None:
+            return report
+    manifest = json.loads(manifest_text)
+    manifest_hash = sha256(manifest_text)
+    round_id = manifest["round"]["id"]
+    if results.get("manifest_hash") != manifest_hash:
+        report.problems.append("results.json names a different manifest hash")
+    broken = check_chain(round_id, manifest_hash, log)
+    if broken:
+        report.problems.append(f"hash chain broken at {broken}")
+    else:
+        report.checked.append(f"hash chain intact: {len(log)} entries")
+    _check_ballots(ballots, log, report)
+    if log and log[-1]["entry_hash"] != results.get("log_head_hash"):
+        report.problems.append("the log's head is not the head the result was counted from")
+    counted = counted_ballot_ids(log)
+    if not log or log[-1]["kind"] != "close":
+        report.problems.append("the log has no close entry: voting was not sealed")
+    elif log[-1]["payload_hash"] != sha256(f"close|ballots={len(counted)}"):
+        report.problems.append(
+            f"the close entry does not commit to the {len(counted)} counted ballots"
+        )
+    pot_id = results.get("pot_id")
+    try:
+        election = election_from_export(manifest, ballots, pot_id, counted)
+        outcome = tally(
+            election, results["rule"], TieBreak(results["tie_break"]), money=format_money
+        )
+    except (KeyError, ValueError) as e:
+        report.problems.append(f"cannot recount: {e}")
+        return report
+    recount = result_document(election, outcome)
+    if results.get("ballot_count") != len(election.ballots):
+        report.problems.append(
+            f"results.json says {results.get('ballot_count')} ballots; the export has "
+            f"{len(election.ballots)} counted ballots for this pot"
+        )
+    if canonical_json(recount) != canonical_json(results.get("outcome")):
+        report.problems.append(_difference(recount, results.get("outcome") or {}))
+    else:
+        report.checked.append(
+            f"recount with {results['rule']} reproduces the published result: "
+            f"{len(outcome.selected)} funded from {len(election.ballots)} ballots"
+        )
+    return report
+
+
+def _raw(z: zipfile.ZipFile, name: str, report: Report) -> str | None:
+    try:
+        return z.read(name).decode("utf-8")
+    except KeyError:
+        report.problems.append(f"{name} is missing from the export")
+        return None
+
+
+def _checksums(z: zipfile.ZipFile, report: Report) -> None:
+    try:
+        lines = z.read("SHA256SUMS").decode("utf-8").splitlines()
+    except KeyError:
+        report.problems.append("SHA256SUMS is missing from the export")
+        return
+    listed = {}
+    for line in lines:
+        digest, _, name = line.partition("  ")
+        listed[name] = digest
+    for name in sorted(set(z.namelist()) - {"SHA256SUMS"}):
+        if listed.get(name) != sha256(z.read(name)):
+            report.problems.append(f"{name} does not match its SHA256SUMS line")
+
+
+def _check_ballots(ballots: list[Mapping[str, Any]], log, report: Report) -> None:
+    by_id = {b["id"]: b for b in ballots}
+    logged = {e["ballot_id"]: e for e in log if e["kind"] == "ballot"}
+    for e in log:
+        if e["kind"] != "ballot":
+            continue
+        b = by_id.get(e["ballot_id"])
+        if b is None:
+            report.problems.append(
+                f"log entry {e['sequence']}: its ballot is missing from ballots.json"
+            )
+        elif ballot_hash(b["id"], b["pot_id"], b["content"]) != e["payload_hash"]:
+            report.problems.append(
+                f"log entry {e['sequence']}: ballot {b['id']} does not match the log "
+                "(the ballot was changed)"
+            )
+    for b in ballots:
+        if b["id"] not in logged:
+            report.problems.append(f"ballot {b['id']} is not in the log (it was added)")
+
+
+def _difference(recount: Mapping[str, Any], published: Mapping[str, Any]) -> str:
+    if recount.get("selected") != published.get("selected"):
+        return (
+            "the recount does not reproduce the published result: it funds "
+            f"{', '.join(recount['selected']) or 'nothing'}; the result says "
+            f"{', '.join(published.get('selected') or []) or 'nothing'}"
+        )
+    return "the recount funds the same projects, but the published figures or explanations differ"
+
+
+def main(path: str) -> int:
+    """Print what was checked and every problem; 0 when reproduced, 1 when not."""
+    try:
+        report = verify_zip(path)
+    except OSError as e:
+        print(f"{path}: cannot open: {e.strerror or e}", file=sys.stderr)
+        return 2
+    for line in report.checked:
+        print(f"OK: {line}")
+    for line in report.problems:
+        print(f"PROBLEM: {line}")
+    if report.ok:
+        print(f"{path}: verified: the published result is reproduced.")
+        return 0
+    print(f"{path}: NOT verified: {len(report.problems)} problem(s).")
+    return 1
