@@ -828,6 +828,14 @@ def phase_change_problems(
                 f"The pots add up to {money(pots_total)}, not the budget of "
                 f"{money(funding_round.total_budget_pence)}"
             )
+    if target == Phase.PUBLISHED:
+        from app import results
+
+        missing = results.missing_results(session, funding_round)
+        if missing:
+            problems.append(
+                "The votes have not been counted for " + _and_list(missing) + " (run flask tally)"
+            )
     if target == Phase.DRAFT:
         count = session.scalar(select(func.count()).where(Proposal.round_id == funding_round.id))
         if count:
@@ -924,6 +932,11 @@ def change_phase(
         ballot_box.open_log(session, funding_round.id, funding_round.manifest_hash)
     elif target == Phase.CLOSED:
         ballot_box.close_log(session, funding_round.id, funding_round.manifest_hash)
+        # Counted in the same transaction as the seal: a closed round always has its results,
+        # counted from exactly the sealed log. `flask tally` re-runs the count to check it.
+        from app import results
+
+        results.tally_round(session, funding_round, now)
     audit.record(
         session,
         action="round.phase_changed",
