@@ -40,6 +40,7 @@ ACTIONS = {
     "voters.roll_imported": "Voter roll uploaded",
     "voters.codes_issued": "Verification codes issued",
     "ballot.paper_entered": "Paper ballot entered",
+    "results.exported": "Auditor export downloaded",
     "refused": "Refused: voting had opened",
 }
 

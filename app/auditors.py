@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.exceptions import Conflict as HTTPConflict
 
-from app import audit
+from app import audit, exports, results
 from app.extensions import db
 from app.models import Council, FundingRound, Role
+from app.problems import DomainError
 from app.public import council_or_404
+from app.web import attempt
 
 bp = Blueprint("auditors", __name__, url_prefix="/audit")
 
@@ -28,10 +31,7 @@ def council_audit(slug: str):
     return render_template("auditors/council.html", council=council, rounds=council.rounds)
 
 
-@bp.route("/<slug>/rounds/<round_slug>")
-@login_required
-def round_audit(slug: str, round_slug: str):
-    council = reader_council_or_403(slug)
+def round_or_404(council: Council, round_slug: str) -> FundingRound:
     funding_round = db.session.scalar(
         select(FundingRound).where(
             FundingRound.council_id == council.id, FundingRound.slug == round_slug
@@ -39,10 +39,41 @@ def round_audit(slug: str, round_slug: str):
     )
     if funding_round is None:
         abort(404)
+    return funding_round
+
+
+@bp.route("/<slug>/rounds/<round_slug>")
+@login_required
+def round_audit(slug: str, round_slug: str):
+    council = reader_council_or_403(slug)
+    funding_round = round_or_404(council, round_slug)
     return render_template(
         "auditors/round.html",
         council=council,
         round=funding_round,
         events=audit.events_for_round(db.session, funding_round),
         labels=audit.ACTIONS,
+        counted=results.results_for(db.session, funding_round),
+    )
+
+
+@bp.route("/<slug>/rounds/<round_slug>/export/<int:pot_id>")
+@login_required
+def export_pot(slug: str, round_slug: str, pot_id: int):
+    """One pot's auditor export (a ZIP); every download is written to the audit trail."""
+    council = reader_council_or_403(slug)
+    funding_round = round_or_404(council, round_slug)
+    if pot_id not in {p.id for p in funding_round.pots}:
+        abort(404)
+    try:
+        data = attempt(exports.download, funding_round, pot_id, actor=current_user)
+    except DomainError as error:
+        refusal = HTTPConflict(error.message)
+        refusal.show_description = True
+        raise refusal from None
+    name = exports.filename(funding_round, pot_id)
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -32,3 +32,53 @@ def register_cli(app: Flask) -> None:
                 click.echo(f"{council}/{move.round.slug}: now in {phase.label.lower()}")
             if move.problem:
                 click.echo(f"{council}/{move.round.slug}: not moved: {move.problem}", err=True)
+
+    @app.cli.command("tally")
+    @click.argument("round_id", metavar="ROUND", type=int)
+    def tally_command(round_id: int) -> None:
+        """Count a closed round's pots (ROUND is its id, as the API gives it). A re-run checks
+        that the count gives the stored result again."""
+        from app.models import FundingRound
+        from app.problems import DomainError
+        from app.results import tally_round
+        from ballots.db import utcnow
+
+        funding_round = db.session.get(FundingRound, round_id)
+        if funding_round is None:
+            raise click.ClickException(f"No round has the id {round_id}.")
+        try:
+            rows = tally_round(db.session, funding_round, utcnow())
+            db.session.commit()
+        except DomainError as e:
+            db.session.rollback()
+            raise click.ClickException(e.message) from None
+        for row in rows:
+            state = " (withheld: too few ballots to publish figures)" if row.withheld else ""
+            click.echo(
+                f"{row.pot.name}: {row.ballot_count} ballots, {row.rule}, "
+                f"log head {row.log_head_hash}{state}"
+            )
+
+    @app.cli.command("export")
+    @click.argument("round_id", metavar="ROUND", type=int)
+    @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+    def export_command(round_id: int, out_dir: str) -> None:
+        """Write the auditor export of each pot of a closed round (ROUND is its id) to DIR."""
+        from pathlib import Path
+
+        from app.exports import export_round
+        from app.models import FundingRound
+        from app.problems import DomainError
+
+        funding_round = db.session.get(FundingRound, round_id)
+        if funding_round is None:
+            raise click.ClickException(f"No round has the id {round_id}.")
+        try:
+            files = export_round(db.session, funding_round)
+        except DomainError as e:
+            raise click.ClickException(e.message) from None
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            (out / name).write_bytes(data)
+            click.echo(str(out / name))

@@ -1,0 +1,197 @@
+"""Auditor exports: one ZIP per pot from which the published result can be recomputed without
+Devolve (``python -m votes verify EXPORT.zip``).
+
+Every byte is a function of what is stored: entries in name order, a fixed timestamp
+(1980-01-01) and permissions, canonical JSON, CSV with CRLF line endings. Exporting the same
+closed round twice gives identical files. Nothing in an export refers to a voter: ballots are
+listed by their random ids in id order (which says nothing about when they were cast), and the
+receipts list holds only the hashes of receipt codes, not which ballot each is for, so a
+receipt can never be used to show someone how you voted.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import zipfile
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import FundingRound, PotResult
+from app.problems import DomainError
+from app.results import results_for
+from ballots.models import LogEntry, Receipt, StoredBallot
+from ballots.paper import ballot_paper
+from votes.pabulib import dumps
+from votes.verify import canonical_json, counted_ballot_ids, election_from_export, sha256
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet will not run as a formula: text starting with = + - @ (or a tab
+    or carriage return) gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(CSV_DANGEROUS) else text
+
+
+def filename(funding_round: FundingRound, pot_id: int) -> str:
+    return f"{funding_round.council.slug}-{funding_round.slug}-pot-{pot_id}.zip"
+
+
+def _log(session: Session, round_id: int) -> list[dict]:
+    entries = session.scalars(
+        select(LogEntry).where(LogEntry.round_id == round_id).order_by(LogEntry.sequence)
+    )
+    return [
+        {
+            "sequence": e.sequence,
+            "kind": e.kind.value,
+            "ballot_id": e.ballot_id,
+            "payload_hash": e.payload_hash,
+            "previous_hash": e.previous_hash,
+            "entry_hash": e.entry_hash,
+        }
+        for e in entries
+    ]
+
+
+def _ballots(session: Session, round_id: int) -> list[dict]:
+    rows = session.execute(
+        select(StoredBallot.id, StoredBallot.pot_id, StoredBallot.content)
+        .where(StoredBallot.round_id == round_id)
+        .order_by(StoredBallot.id)
+    )
+    return [{"id": i, "pot_id": pot, "content": content} for i, pot, content in rows]
+
+
+def _receipts(session: Session, round_id: int) -> list[str]:
+    return sorted(
+        session.scalars(
+            select(Receipt.receipt_hash)
+            .join(StoredBallot, StoredBallot.id == Receipt.ballot_id)
+            .where(StoredBallot.round_id == round_id)
+        )
+    )
+
+
+def results_json(funding_round: FundingRound, result: PotResult) -> dict:
+    return {
+        "council": funding_round.council.slug,
+        "round_id": funding_round.id,
+        "pot_id": result.pot_id,
+        "pot_name": result.pot.name,
+        "rule": result.rule,
+        "tie_break": result.tie_break,
+        "manifest_hash": result.manifest_hash,
+        "log_head_hash": result.log_head_hash,
+        "ballot_count": result.ballot_count,
+        "withheld": result.withheld,
+        "computed_at": result.computed_at.isoformat().replace("+00:00", "Z"),
+        "outcome": json.loads(result.outcome_json),
+    }
+
+
+def results_csv(outcome: dict) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["project_id", "title", "cost_pence", "funded", "votes", "points", "reason"])
+    for p in outcome["projects"]:
+        writer.writerow(
+            [
+                csv_cell(p["id"]),
+                csv_cell(p["name"]),
+                p["cost_pence"],
+                "yes" if p["funded"] else "no",
+                p["votes"],
+                "" if p["points"] is None else p["points"],
+                csv_cell(p["explanation"]),
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    files = dict(files)
+    files["SHA256SUMS"] = "".join(
+        f"{sha256(data)}  {name}\n" for name, data in sorted(files.items())
+    ).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            z.writestr(info, files[name])
+    return buffer.getvalue()
+
+
+def export_pot(session: Session, funding_round: FundingRound, pot_id: int) -> bytes:
+    """The ZIP for one pot of a counted round. Raises ``DomainError`` before the count."""
+    result = next((r for r in results_for(session, funding_round) if r.pot_id == pot_id), None)
+    if result is None:
+        raise DomainError("This pot has not been counted yet: exports follow the count.")
+    manifest_text = funding_round.manifest_json
+    ballots = _ballots(session, funding_round.id)
+    log = _log(session, funding_round.id)
+    document = results_json(funding_round, result)
+    manifest = json.loads(manifest_text)
+    election = election_from_export(manifest, ballots, pot_id, counted_ballot_ids(log))
+    pot_name = ballot_paper(manifest_text).pot(pot_id).name
+    election = dataclasses.replace(
+        election,
+        ballots=tuple(
+            dataclasses.replace(b, voter=str(i)) for i, b in enumerate(election.ballots, 1)
+        ),
+        meta=(
+            ("description", f"{funding_round.title}: {pot_name}"),
+            ("country", "United Kingdom"),
+            ("unit", funding_round.council.name),
+            ("currency", "GBP pence"),
+        ),
+    )
+    files = {
+        "manifest.json": manifest_text.encode("utf-8"),
+        "ballots.json": canonical_json(ballots).encode("utf-8"),
+        "log.json": canonical_json(log).encode("utf-8"),
+        "receipts.json": canonical_json(_receipts(session, funding_round.id)).encode("utf-8"),
+        "results.json": canonical_json(document).encode("utf-8"),
+        "results.csv": results_csv(document["outcome"]),
+        "election.pb": dumps(election).encode("utf-8"),
+    }
+    return _zip(files)
+
+
+def export_round(session: Session, funding_round: FundingRound) -> dict[str, bytes]:
+    """Every pot's ZIP, by file name. Raises ``DomainError`` for a round not yet counted."""
+    rows = results_for(session, funding_round)
+    if not rows:
+        raise DomainError(
+            "This round has not been counted: exports are available once voting has closed."
+        )
+    return {
+        filename(funding_round, r.pot_id): export_pot(session, funding_round, r.pot_id)
+        for r in rows
+    }
+
+
+def download(session: Session, funding_round: FundingRound, pot_id: int, *, actor) -> bytes:
+    """The pot's export, with an audit event saying who downloaded which file."""
+    from app import audit
+
+    data = export_pot(session, funding_round, pot_id)
+    audit.record(
+        session,
+        action="results.exported",
+        actor=actor,
+        council=funding_round.council,
+        round=funding_round,
+        subject=funding_round,
+        after={"pot_id": pot_id, "sha256": sha256(data)},
+    )
+    return data
