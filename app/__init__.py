@@ -62,6 +62,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     wtforms_helpers.init_app(app)
 
     from app import accounts, auth, errors, filters, security
+    from app.api import bp as api_bp
     from app.auditors import bp as auditors_bp
     from app.cli import register_cli
     from app.councillors import bp as councillors_bp
@@ -75,6 +76,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(councillors_bp)
     app.register_blueprint(auditors_bp)
     app.register_blueprint(status_bp)
+    app.register_blueprint(api_bp)
     accounts.init_app(app)
     auth.init_login(login_manager)
     errors.register(app)
