@@ -7,6 +7,11 @@ numbers are JSON integers when whole and ``"p/q"`` strings otherwise.
 
     python -m votes check FILE.pb
 
+    python -m votes verify EXPORT.zip
+
+re-checks a Devolve auditor export (see ``votes.verify``) and exits 1 unless it reproduces the
+published result.
+
 checks every ballot against the file's ballot rules with the same messages residents see,
 one line per problem, and exits 1 if any ballot is invalid.
 
@@ -119,6 +124,14 @@ def _parser() -> argparse.ArgumentParser:
         "a summary; exits 0 when every ballot is valid, 1 when some are not.",
     )
     check.add_argument("file", metavar="FILE.pb", help="the election, in pabulib format")
+    verify = commands.add_parser(
+        "verify",
+        help="re-check a Devolve auditor export: hash chain, ballots, recount",
+        description="Re-check a Devolve auditor export: its SHA256SUMS, the ballot log's hash "
+        "chain (naming the first broken link), the ballots against the log, and a recount with "
+        "the recorded rule. Exits 0 when the published result is reproduced, 1 when not.",
+    )
+    verify.add_argument("file", metavar="EXPORT.zip", help="a pot's export from Devolve")
     return parser
 
 
@@ -183,6 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args.file)
+        if args.command == "verify":
+            from votes import verify
+
+            return verify.main(args.file)
         results = _tally(args.file, args.rules, TieBreak(args.tie_break))
     except _Failure as e:
         print(f"{e}", file=sys.stderr)
