@@ -69,6 +69,7 @@ ROUTES = {
     ),
     ("/audit/<slug>", "GET", "auditors.council_audit"),
     ("/audit/<slug>/rounds/<round_slug>", "GET", "auditors.round_audit"),
+    ("/audit/<slug>/rounds/<round_slug>/export/<int:pot_id>", "GET", "auditors.export_pot"),
     ("/static/<path:filename>", "GET", "static"),
     ("/councils/<slug>/verify", "GET,POST", "residents.verify"),
     (R + "/vote", "GET", "residents.vote"),
@@ -81,6 +82,13 @@ ROUTES = {
     (M + "/voters/codes", "POST", "councillors.issue_codes"),
     (M + "/paper", "GET", "councillors.paper_pots"),
     (M + "/paper/<int:pot_id>", "GET,POST", "councillors.paper_ballot"),
+    # The open data API (JSON, public, read-only): its access rules are tested in test_api.py.
+    ("/api/v1/", "GET", "api.index"),
+    ("/api/v1/councils", "GET", "api.councils"),
+    ("/api/v1/councils/<slug>/rounds", "GET", "api.council_rounds"),
+    ("/api/v1/rounds/<int:round_id>", "GET", "api.funding_round"),
+    ("/api/v1/rounds/<int:round_id>/proposals", "GET", "api.proposals"),
+    ("/api/v1/rounds/<int:round_id>/results", "GET", "api.round_results"),
 }
 
 
@@ -140,6 +148,8 @@ ACCESS = {
     "/audit/home": AUDIT,
     "/audit/home/rounds/open": AUDIT,
     "/audit/home/rounds/draft": AUDIT,
+    # "open" has not been counted: its auditors are told exports follow the count.
+    "/audit/home/rounds/open/export/{pot}": (302, 403, 409, 403, 409),
     # Voting ("open" is not in its voting phase: residents are told so, with 409).
     "/councils/home/verify": (302, 200, 200, 200, 200),
     "/councils/home/rounds/open/vote": (302, 409, 403, 403, 403),
@@ -379,7 +389,7 @@ def test_every_route_is_in_the_walks(app):
     posts = {fill(u, {"p": 1, "q": 2, "s": 3, "c": 4}) for u in POSTS}
     missing = []
     for rule, methods, endpoint in ROUTES:
-        if endpoint in ("static", "status.status") or rule.startswith("/auth/"):
+        if endpoint in ("static", "status.status") or rule.startswith(("/auth/", "/api/")):
             continue
         if "GET" in methods and not any(pattern(rule).match(u) for u in gets):
             missing.append(("GET", rule))

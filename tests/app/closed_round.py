@@ -1,0 +1,80 @@
+"""A round with ballots of a given kind, closed through the officers' phase change (which seals
+the log and counts every pot), for the results, exports and API tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from app import rounds
+from app.extensions import db
+from app.models import Council, FundingRound, Phase
+from ballots import box
+from tests.ballots.helpers import enrol, place, voting_round
+from tests.factories import create_council
+from votes.model import Ballot
+
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+CONFIG = {
+    "approval": {},
+    "knapsack": {},
+    "single-choice": {},
+    "ranked": {"max_choices": 3},
+    "cumulative": {"points": 6, "max_points_per_project": 4},
+}
+
+
+def ballots_for(kind: str, ids: list[str], n: int) -> list[Ballot]:
+    """``n`` valid ballots, deterministic, favouring the first project."""
+    out = []
+    for i in range(n):
+        if kind == "single-choice":
+            out.append(Ballot((ids[i % 2],)))
+        elif kind == "ranked":
+            order = ids if i % 3 else [ids[1], ids[0], ids[2]]
+            out.append(Ballot(tuple(order[: 1 + i % 3])))
+        elif kind == "cumulative":
+            out.append(Ballot((ids[0], ids[1 + i % 2]), (4, 2)))
+        elif kind == "knapsack":
+            out.append(Ballot((ids[0], ids[1]) if i % 2 else (ids[0],)))
+        else:
+            out.append(Ballot(tuple(ids[: 1 + i % 3])))
+    return out
+
+
+def closed_round(
+    council: Council | None = None,
+    *,
+    kind: str = "approval",
+    ballots: int = 12,
+    rule: str = "greedy",
+    phase: Phase = Phase.CLOSED,
+    min_ballots: int = 10,
+) -> FundingRound:
+    """A round whose one pot (£50,000; projects £10k, £20k, £30k) got ``ballots`` ballots,
+    then closed (and published when ``phase`` says so) as an officer would."""
+    council = council or create_council()
+    hood = place(council, name=f"Ward {kind}")
+    funding_round, paper = voting_round(council, kind=kind, **CONFIG[kind])
+    funding_round.rule = rule
+    funding_round.min_ballots_to_publish = min_ballots
+    db.session.commit()
+    pot = paper.pots[0]
+    ids = [p.id for p in pot.projects]
+    box.open_log(db.session, funding_round.id, funding_round.manifest_hash)
+    for i, ballot in enumerate(ballots_for(kind, ids, ballots)):
+        entry = enrol(council, hood, reference=f"{kind}-{funding_round.id}-{i}")
+        box.cast(db.session, paper, entry, pot.id, ballot, today=date(2026, 5, 1))
+        db.session.commit()
+    for target in (Phase.CLOSED, Phase.PUBLISHED, Phase.DELIVERY):
+        if target.index > phase.index:
+            break
+        rounds.change_phase(
+            db.session,
+            funding_round,
+            target=target,
+            expected=funding_round.phase,
+            actor=None,
+            now=NOW,
+        )
+        db.session.commit()
+    return funding_round

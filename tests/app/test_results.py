@@ -1,0 +1,93 @@
+"""Tally on close: closing voting seals the log and counts every pot; `flask tally` re-runs the
+count and gets the same result; publishing needs a count; results pages once published."""
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from app import rounds
+from app.extensions import db
+from app.models import Phase, PotResult
+from app.problems import DomainError
+from ballots import box
+from tests.app.closed_round import CONFIG, NOW, closed_round
+from tests.ballots.helpers import voting_round
+
+
+@pytest.mark.parametrize("kind", sorted(CONFIG))
+def test_closing_voting_counts_every_pot_with_the_rounds_rule(app, kind):
+    funding_round = closed_round(kind=kind)
+    [row] = db.session.scalars(select(PotResult)).all()
+    head = box.log_head(db.session, funding_round.id)
+    assert head.kind.value == "close"
+    assert (row.rule, row.tie_break, row.ballot_count, row.withheld) == (
+        "greedy",
+        "cost-votes",
+        12,
+        False,
+    )
+    assert (row.manifest_hash, row.log_head_hash) == (funding_round.manifest_hash, head.entry_hash)
+    outcome = json.loads(row.outcome_json)
+    assert outcome["selected"]
+    assert all(p["explanation"] for p in outcome["projects"])
+    assert "£" in " ".join(p["explanation"] for p in outcome["projects"])
+
+
+def test_mes_explanations_are_in_pounds(app):
+    funding_round = closed_round(rule="mes")
+    [row] = db.session.scalars(select(PotResult).where(PotResult.round_id == funding_round.id))
+    text = " ".join(p["explanation"] for p in json.loads(row.outcome_json)["projects"])
+    assert "£" in text and "pence" not in text
+
+
+def test_the_cli_re_runs_the_tally_and_gets_the_same_result(app, runner):
+    funding_round = closed_round()
+    before = db.session.scalars(select(PotResult.outcome_json)).all()
+    result = runner.invoke(args=["tally", str(funding_round.id)])
+    assert result.exit_code == 0, result.output
+    assert "12 ballots, greedy" in result.output
+    db.session.expire_all()
+    assert db.session.scalars(select(PotResult.outcome_json)).all() == before
+
+
+def test_the_cli_refuses_while_voting_is_open_and_for_unknown_rounds(app, runner):
+    funding_round, _ = voting_round()
+    result = runner.invoke(args=["tally", str(funding_round.id)])
+    assert result.exit_code == 1
+    assert "only after voting has closed" in result.output
+    assert db.session.scalars(select(PotResult)).all() == []
+    assert "No round has the id 999" in runner.invoke(args=["tally", "999"]).output
+
+
+def test_a_re_run_that_differs_is_refused(app, runner):
+    funding_round = closed_round()
+    row = db.session.scalar(select(PotResult))
+    row.outcome_json = row.outcome_json.replace('"funded":true', '"funded":false', 1)
+    db.session.commit()
+    result = runner.invoke(args=["tally", str(funding_round.id)])
+    assert result.exit_code == 1
+    assert "different result" in result.output
+
+
+def test_publishing_needs_a_stored_count(app):
+    funding_round = closed_round()
+    db.session.execute(PotResult.__table__.delete())
+    db.session.commit()
+    with pytest.raises(DomainError, match="votes have not been counted"):
+        rounds.change_phase(
+            db.session,
+            funding_round,
+            target=Phase.PUBLISHED,
+            expected=Phase.CLOSED,
+            actor=None,
+            now=NOW,
+        )
+    db.session.rollback()
+    assert db.session.get(type(funding_round), funding_round.id).phase == Phase.CLOSED
+
+
+def test_a_small_pot_is_counted_but_withheld(app):
+    closed_round(ballots=3)
+    row = db.session.scalar(select(PotResult))
+    assert (row.ballot_count, row.withheld) == (3, True)
