@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Role
+from ballots import box
 from ballots.models import LogEntry, Receipt, StoredBallot, VoterMark
 from tests.ballots.helpers import enrol, place, voting_round
 from tests.factories import PASSWORD, create_council, create_user
@@ -167,6 +168,9 @@ def test_many_simultaneous_final_steps_cast_exactly_one_ballot(app, db, server):
     assert count(db, StoredBallot) == 1
     assert count(db, Receipt) == 1
     assert count(db, LogEntry) == 2  # the genesis entry and the one ballot
+    assert box.verify_log(db.session, funding_round.id) == []
+    # Every other request was told its voter had already voted (a redirect), not refused.
+    assert sum(1 for s, loc in results if s == 302 and loc.endswith("/vote")) == REQUESTS - 1
     print(
         f"\n{REQUESTS} simultaneous casts on {db.engine.dialect.name} with {WORKERS} workers: "
         f"{elapsed:.1f}s, statuses {statuses}, 1 ballot"
