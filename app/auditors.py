@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import Conflict as HTTPConflict
 
-from app import audit, exports, results
+from app import audit, exports, results, voting_methods
 from app.extensions import db
 from app.models import Council, FundingRound, Role
 from app.problems import DomainError
@@ -76,4 +76,25 @@ def export_pot(slug: str, round_slug: str, pot_id: int):
         data,
         mimetype="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/<slug>/rounds/<round_slug>/what-if")
+@login_required
+def what_if(slug: str, round_slug: str):
+    """What other rules would have funded from the same ballots, beside the round's own."""
+    council = reader_council_or_403(slug)
+    funding_round = round_or_404(council, round_slug)
+    try:
+        pots = results.what_if(db.session, funding_round)
+    except DomainError as error:
+        refusal = HTTPConflict(error.message)
+        refusal.show_description = True
+        raise refusal from None
+    return render_template(
+        "auditors/what_if.html",
+        council=council,
+        round=funding_round,
+        pots=pots,
+        labels=voting_methods.RULE_LABELS,
     )

@@ -169,3 +169,165 @@ def published_views(session: Session, funding_round: FundingRound) -> list[PotVi
     if funding_round.phase not in PUBLISHED:
         return []
     return [pot_view(r) for r in results_for(session, funding_round)]
+
+
+# --- Turnout ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Turnout:
+    neighbourhood: str
+    voted: int  # people on the roll who cast a ballot in at least one pot
+    roll: int  # people on the roll that applies to the round
+
+    @property
+    def percent(self) -> str:
+        return f"{100 * self.voted / self.roll:.1f}%" if self.roll else "–"
+
+
+def turnout_by_neighbourhood(session: Session, funding_round: FundingRound) -> list[Turnout]:
+    """How many people on the round's roll voted, per neighbourhood: counts only, from the
+    voter marks (which say who voted, never how). Empty before results are published."""
+    from sqlalchemy import func
+
+    from app.models import Neighbourhood
+    from ballots.models import RollEntry, VoterMark
+    from ballots.roll import roll_scope_for
+
+    if funding_round.phase not in PUBLISHED:
+        return []
+    scope = roll_scope_for(session, funding_round.id)
+    roll = dict(
+        session.execute(
+            select(RollEntry.neighbourhood_id, func.count())
+            .where(RollEntry.council_id == funding_round.council_id, RollEntry.scope == scope)
+            .group_by(RollEntry.neighbourhood_id)
+        ).all()
+    )
+    voted = dict(
+        session.execute(
+            select(RollEntry.neighbourhood_id, func.count(func.distinct(VoterMark.roll_entry_id)))
+            .join(RollEntry, RollEntry.id == VoterMark.roll_entry_id)
+            .where(VoterMark.round_id == funding_round.id)
+            .group_by(RollEntry.neighbourhood_id)
+        ).all()
+    )
+    hoods = session.scalars(
+        select(Neighbourhood)
+        .where(Neighbourhood.council_id == funding_round.council_id)
+        .order_by(Neighbourhood.name)
+    )
+    return [
+        Turnout(h.name, voted.get(h.id, 0), roll.get(h.id, 0))
+        for h in hoods
+        if roll.get(h.id) or voted.get(h.id)
+    ]
+
+
+# --- What if another rule had counted? --------------------------------------------------------
+
+WHAT_IF_RULES = ("greedy", "mes", "phragmen")
+
+
+@dataclass(frozen=True)
+class WhatIfPot:
+    name: str
+    ballots: int
+    rules: tuple[str, ...]  # the round's own rule first
+    projects: tuple[tuple[str, int, tuple[bool, ...]], ...]  # name, cost, funded under each rule
+
+    def differs(self, row: tuple[str, int, tuple[bool, ...]], column: int) -> bool:
+        return row[2][column] != row[2][0]
+
+
+def what_if(session: Session, funding_round: FundingRound) -> list[WhatIfPot]:
+    """Per pot, what the round's rule and greedy, Method of Equal Shares and Phragmén (those the
+    ballot kind has) fund from the same stored ballots. Published rounds only."""
+    from votes.rules import RULES
+
+    if funding_round.phase not in PUBLISHED:
+        raise WrongPhase("The comparison is available once the results are published.")
+    paper = ballot_paper(funding_round.manifest_json)
+    out = []
+    for pot in paper.pots:
+        election = box.stored_election(session, paper, pot.id)
+        valid = RULES.get(election.kind, ())
+        names = (funding_round.rule,) + tuple(
+            r for r in WHAT_IF_RULES if r in valid and r != funding_round.rule
+        )
+        chosen = [
+            set(tally(election, r, TieBreak(funding_round.tie_break)).selected) for r in names
+        ]
+        out.append(
+            WhatIfPot(
+                name=pot.name,
+                ballots=len(election.ballots),
+                rules=names,
+                projects=tuple(
+                    (p.name, int(p.cost), tuple(p.id in c for c in chosen)) for p in pot.projects
+                ),
+            )
+        )
+    return out
+
+
+# --- The bar chart ----------------------------------------------------------------------------
+
+FUNDED_COLOUR = "#00703c"  # GOV.UK green: 5.1:1 against white
+UNFUNDED_COLOUR = "#505a5f"  # GOV.UK dark grey: 7:1 against white
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    funded: bool
+    y: int
+    width: int
+
+    @property
+    def colour(self) -> str:
+        return FUNDED_COLOUR if self.funded else UNFUNDED_COLOUR
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A horizontal bar chart of support, funded projects first, with the funding line drawn
+    between the last funded and the first unfunded project. Drawn on the server as SVG."""
+
+    measure: str  # "votes" or "points"
+    bars: tuple[Bar, ...]
+    width: int
+    height: int
+    label_width: int
+    funding_line_y: int | None
+
+    ROW = 36
+
+
+def bar_chart(view: PotView) -> Chart:
+    points = any(p.points is not None for p in view.projects)
+    measure = "points" if points else "votes"
+    values = [(p.points if points else p.votes) or 0 for p in view.projects]
+    top = max(values, default=0) or 1
+    label_width, bar_space = 260, 320
+    bars = tuple(
+        Bar(
+            label=p.name if len(p.name) <= 34 else p.name[:33] + "…",
+            value=v,
+            funded=p.funded,
+            y=10 + i * Chart.ROW,
+            width=max(2, round(bar_space * v / top)),
+        )
+        for i, (p, v) in enumerate(zip(view.projects, values, strict=True))
+    )
+    funded = sum(1 for b in bars if b.funded)
+    line = 10 + funded * Chart.ROW - 4 if 0 < funded < len(bars) else None
+    return Chart(
+        measure=measure,
+        bars=bars,
+        width=label_width + bar_space + 80,
+        height=20 + len(bars) * Chart.ROW,
+        label_width=label_width,
+        funding_line_y=line,
+    )

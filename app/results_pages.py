@@ -1,0 +1,60 @@
+"""Public results pages once a round's results are published: per pot a chart of support with
+the funding line, the same figures in a table and each project's explanation; for the round,
+turnout per neighbourhood and money allocated against available."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+
+from app import results, voting_methods
+from app.extensions import db
+from app.public import council_or_404, round_or_404
+
+bp = Blueprint("results", __name__, url_prefix="/councils/<slug>/rounds/<round_slug>/results")
+
+
+def published_round(slug: str, round_slug: str):
+    council = council_or_404(slug)
+    funding_round = round_or_404(council, round_slug)
+    # Before publication the figures do not exist for anyone looking from outside.
+    if funding_round.phase not in results.PUBLISHED:
+        abort(404)
+    return council, funding_round
+
+
+@bp.route("/figures")
+def figures(slug: str, round_slug: str):
+    council, funding_round = published_round(slug, round_slug)
+    views = results.published_views(db.session, funding_round)
+    return render_template(
+        "results/figures.html",
+        council=council,
+        round=funding_round,
+        views=views,
+        turnout=results.turnout_by_neighbourhood(db.session, funding_round),
+        allocated=sum(v.allocated_pence for v in views if not v.withheld),
+        available=sum(v.budget_pence for v in views),
+    )
+
+
+@bp.route("/<int:pot_id>")
+def pot(slug: str, round_slug: str, pot_id: int):
+    council, funding_round = published_round(slug, round_slug)
+    view = next(
+        (
+            v
+            for v in results.published_views(db.session, funding_round)
+            if v.result.pot_id == pot_id
+        ),
+        None,
+    )
+    if view is None:
+        abort(404)
+    return render_template(
+        "results/pot.html",
+        council=council,
+        round=funding_round,
+        view=view,
+        chart=None if view.withheld else results.bar_chart(view),
+        rule_label=voting_methods.RULE_LABELS.get(view.result.rule, view.result.rule),
+    )
