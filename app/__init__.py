@@ -68,6 +68,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from app.councillors import bp as councillors_bp
     from app.public import bp as public_bp
     from app.residents import bp as residents_bp
+    from app.results_pages import bp as results_bp
     from app.status import bp as status_bp
 
     app.register_blueprint(public_bp)
@@ -77,6 +78,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auditors_bp)
     app.register_blueprint(status_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(results_bp)
     accounts.init_app(app)
     auth.init_login(login_manager)
     errors.register(app)
