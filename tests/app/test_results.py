@@ -91,3 +91,77 @@ def test_a_small_pot_is_counted_but_withheld(app):
     closed_round(ballots=3)
     row = db.session.scalar(select(PotResult))
     assert (row.ballot_count, row.withheld) == (3, True)
+
+
+# --- Results pages ----------------------------------------------------------------------------
+
+
+def test_results_pages_are_public_once_published_with_chart_table_and_explanations(client, db):
+    from tests.app.pages import get_page
+
+    funding_round = closed_round(kind="approval", phase=Phase.PUBLISHED)
+    base = f"/councils/{funding_round.council.slug}/rounds/{funding_round.slug}/results"
+    pot = funding_round.pots[0]
+    figures = get_page(client, base + "/figures")
+    assert "£30,000 of £50,000 allocated" in figures.select_one("#money").get_text()
+    assert [td.get_text(strip=True) for td in figures.select("#turnout tbody td")] == [
+        "12",
+        "12",
+        "100.0%",
+    ]
+    page = get_page(client, f"{base}/{pot.id}")
+    svg = page.select_one("svg#support-chart")
+    assert svg["role"] == "img" and svg.select_one("title").get_text()
+    assert len(svg.select("g.bar")) == 3 and svg.select_one("#funding-line")
+    rows = [
+        [c.get_text(strip=True) for c in r.select("th, td")]
+        for r in page.select("#results-table tbody tr")
+    ]
+    assert [r[3] for r in rows] == ["Funded", "Funded", "Not funded"]
+    assert rows[0][:3] == ["Proposal " + rows[0][0].split()[-1], "£10,000", "12"]
+    assert page.select("#funded li") and page.select("#unfunded li")
+    assert "£" in page.select_one("#funded li").get_text()
+
+
+def test_results_pages_do_not_exist_before_publication(client, db):
+    funding_round = closed_round()
+    base = f"/councils/{funding_round.council.slug}/rounds/{funding_round.slug}/results"
+    assert client.get(base + "/figures").status_code == 404
+    assert client.get(f"{base}/{funding_round.pots[0].id}").status_code == 404
+
+
+def test_a_withheld_pot_page_says_why_without_figures(client, db):
+    from tests.app.pages import get_page
+
+    funding_round = closed_round(ballots=3, phase=Phase.PUBLISHED)
+    base = f"/councils/{funding_round.council.slug}/rounds/{funding_round.slug}/results"
+    page = get_page(client, f"{base}/{funding_round.pots[0].id}")
+    assert page.select_one("#withheld")
+    assert page.select_one("svg") is None and page.select_one("#results-table") is None
+
+
+def test_what_if_compares_rules_for_officers_and_auditors_only(client, db):
+    from app.models import Role
+    from tests.app.pages import get_page, sign_in
+    from tests.factories import PASSWORD, create_user
+
+    funding_round = closed_round(kind="approval", phase=Phase.PUBLISHED, rule="mes")
+    council = funding_round.council
+    create_user(email="auditor@example.org", roles={council: Role.AUDITOR})
+    create_user(email="resident@example.org", roles={council: Role.RESIDENT})
+    db.session.commit()
+    url = f"/audit/{council.slug}/rounds/{funding_round.slug}/what-if"
+    sign_in(client, "resident@example.org", PASSWORD)
+    assert client.get(url).status_code == 403
+    client.post("/auth/sign-out")
+    sign_in(client, "auditor@example.org", PASSWORD)
+    page = get_page(client, url)
+    headers = [th.get_text(strip=True) for th in page.select("table.what-if thead th")]
+    assert headers == [
+        "Project",
+        "Cost",
+        "Method of Equal Shares (used)",
+        "Most votes first",
+        "Sequential Phragmén",
+    ]
+    assert len(page.select("table.what-if tbody tr")) == 3

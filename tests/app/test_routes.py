@@ -70,6 +70,9 @@ ROUTES = {
     ("/audit/<slug>", "GET", "auditors.council_audit"),
     ("/audit/<slug>/rounds/<round_slug>", "GET", "auditors.round_audit"),
     ("/audit/<slug>/rounds/<round_slug>/export/<int:pot_id>", "GET", "auditors.export_pot"),
+    ("/audit/<slug>/rounds/<round_slug>/what-if", "GET", "auditors.what_if"),
+    (R + "/results/figures", "GET", "results.figures"),
+    (R + "/results/<int:pot_id>", "GET", "results.pot"),
     ("/static/<path:filename>", "GET", "static"),
     ("/councils/<slug>/verify", "GET,POST", "residents.verify"),
     (R + "/vote", "GET", "residents.vote"),
@@ -125,6 +128,9 @@ ACCESS = {
     # Here, not with the other voting pages: the base template gives every flash banner the
     # same id, so a page after several "please sign in" redirects would have duplicate ids.
     "/councils/home/rounds/open/receipt": (200,) * 5,
+    # Results pages exist once results are published ("open" is not): tested in test_results.
+    "/councils/home/rounds/open/results/figures": (404,) * 5,
+    "/councils/home/rounds/open/results/{pot}": (404,) * 5,
     "/councils/home/rounds/open/results": (200,) * 5,
     "/councils/home/rounds/draft": (404, 404, 200, 404, 404),
     "/councils/home/rounds/open/proposals/{p}": (200,) * 5,
@@ -150,6 +156,7 @@ ACCESS = {
     "/audit/home/rounds/draft": AUDIT,
     # "open" has not been counted: its auditors are told exports follow the count.
     "/audit/home/rounds/open/export/{pot}": (302, 403, 409, 403, 409),
+    "/audit/home/rounds/open/what-if": (302, 403, 409, 403, 409),
     # Voting ("open" is not in its voting phase: residents are told so, with 409).
     "/councils/home/verify": (302, 200, 200, 200, 200),
     "/councils/home/rounds/open/vote": (302, 409, 403, 403, 403),
