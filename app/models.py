@@ -630,3 +630,47 @@ class PotResult(Base):
         UniqueConstraint("round_id", "pot_id"),
         CheckConstraint("ballot_count >= 0", name="ballot_count_not_negative"),
     )
+
+
+class DeliveryStatus(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DELAYED = "delayed"
+    DELIVERED = "delivered"
+
+    @property
+    def label(self) -> str:
+        return {
+            "not_started": "Not started",
+            "in_progress": "In progress",
+            "delayed": "Delayed",
+            "delivered": "Delivered",
+        }[self.value]
+
+
+class DeliveryUpdate(Base):
+    """An officer's dated update on a funded project: status, percentage done, money spent so
+    far and what happened. The newest update is the project's current state."""
+
+    __tablename__ = "delivery_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, "delivery_status"))
+    percent_complete: Mapped[int] = mapped_column(Integer)
+    spent_pence: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text)
+    happened_on: Mapped[date] = mapped_column()
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(
+            "percent_complete >= 0 AND percent_complete <= 100", name="percent_in_range"
+        ),
+        CheckConstraint("spent_pence >= 0", name="spent_not_negative"),
+        CheckConstraint("length(note) > 0", name="note_not_empty"),
+        Index("ix_delivery_updates_proposal", "proposal_id", "happened_on"),
+    )
