@@ -48,4 +48,4 @@ def dashboard(slug: str):
     return render_template("councillors/dashboard.html", council=council, counts=counts)
 
 
-from app.councillors import review, rounds, voters  # noqa: E402,F401  (registers their routes)
+from app.councillors import delivery, review, rounds, voters  # noqa: E402,F401  (registers their routes)
