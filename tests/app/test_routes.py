@@ -73,6 +73,7 @@ ROUTES = {
     ("/audit/<slug>/rounds/<round_slug>/what-if", "GET", "auditors.what_if"),
     (R + "/results/figures", "GET", "results.figures"),
     (R + "/results/<int:pot_id>", "GET", "results.pot"),
+    (M + "/delivery/<int:proposal_id>", "GET,POST", "councillors.delivery"),
     ("/static/<path:filename>", "GET", "static"),
     ("/councils/<slug>/verify", "GET,POST", "residents.verify"),
     (R + "/vote", "GET", "residents.vote"),
@@ -165,6 +166,8 @@ ACCESS = {
     "/manage/home/rounds/open/voters": OFFICERS,
     "/manage/home/rounds/open/paper": OFFICERS,
     "/manage/home/rounds/open/paper/{pot}": (302, 403, 409, 403, 403),
+    # {p} was not funded ("open" has no results): officers get 404 too.
+    "/manage/home/rounds/open/delivery/{p}": (302, 403, 404, 403, 403),
 }
 
 # Every POST, with data that would change something if the access check were missing, and
@@ -185,6 +188,10 @@ POSTS = {
     "/councils/home/rounds/open/receipt": ({"receipt": "ABCDE"}, (None,) * 5),
     "/manage/home/rounds/open/voters": ({"scope": "round"}, (302, 403, None, 403, 403)),
     "/manage/home/rounds/open/voters/codes": ({"which": "council"}, (302, 403, None, 403, 403)),
+    "/manage/home/rounds/open/delivery/{p}": (
+        {"status": "delivered", "percent_complete": "100", "spent": "1", "note": "done"},
+        (302, 403, 404, 403, 403),
+    ),
     "/manage/home/rounds/open/paper/{pot}": (
         {"reference": "R1", "choices": "{p}"},
         (302, 403, None, 403, 403),
