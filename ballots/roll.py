@@ -217,6 +217,53 @@ def issue_codes(
     return issued
 
 
+def reissue_code(
+    session: Session,
+    *,
+    council_id: int,
+    scope: str,
+    reference: str,
+    key: bytes,
+    now: datetime,
+    lifetime: timedelta = CODE_LIFETIME,
+) -> IssuedCode:
+    """A new code for one person (a lost letter, a code locked by wrong tries): any code of
+    theirs that still works stops working. Refused (``CodeUsed``) once they are verified;
+    ``CodeInvalid`` for a reference not on the roll."""
+    entry = session.scalar(
+        select(RollEntry).where(
+            RollEntry.council_id == council_id,
+            RollEntry.scope == scope,
+            RollEntry.reference == reference.strip(),
+        )
+    )
+    if entry is None:
+        raise CodeInvalid(f"{reference.strip()} is not on this roll.")
+    if session.scalar(select(Verification.id).where(Verification.roll_entry_id == entry.id)):
+        raise CodeUsed(f"{entry.reference} has already verified an account.")
+    session.execute(
+        update(VerificationCode)
+        .where(
+            VerificationCode.roll_entry_id == entry.id,
+            VerificationCode.used_at.is_(None),
+            VerificationCode.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    code = new_code()
+    session.add(
+        VerificationCode(
+            roll_entry_id=entry.id,
+            code_hash=code_hash(code, key),
+            expires_at=now + lifetime,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return IssuedCode(entry.reference, entry.neighbourhood_id, format_code(code), now + lifetime)
+
+
 def verify(
     session: Session,
     *,

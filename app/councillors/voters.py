@@ -26,7 +26,14 @@ from app.models import Neighbourhood, Phase
 from app.residents.voting import code_key, paper_for, today
 from ballots import box, roll
 from ballots.db import utcnow
-from ballots.errors import AlreadyVoted, InvalidBallot, NotEligible, RollInvalid, RoundClosed
+from ballots.errors import (
+    AlreadyVoted,
+    CodeError,
+    InvalidBallot,
+    NotEligible,
+    RollInvalid,
+    RoundClosed,
+)
 from ballots.models import (
     COUNCIL_SCOPE,
     Channel,
@@ -154,16 +161,35 @@ def issue_codes(slug: str, round_slug: str):
         flash("Select which roll to issue codes for", "important")
         return redirect(url_for("councillors.voters", slug=slug, round_slug=round_slug))
     scope = round_scope(funding_round.id) if form.which.data == "round" else COUNCIL_SCOPE
-    issued = roll.issue_codes(
-        db.session, council_id=council.id, scope=scope, key=code_key(), now=utcnow()
-    )
+    reference = (form.reference.data or "").strip()
+    if reference:
+        try:
+            issued = [
+                roll.reissue_code(
+                    db.session,
+                    council_id=council.id,
+                    scope=scope,
+                    reference=reference,
+                    key=code_key(),
+                    now=utcnow(),
+                )
+            ]
+        except CodeError as error:
+            db.session.rollback()
+            flash(error.message, "important")
+            return redirect(url_for("councillors.voters", slug=slug, round_slug=round_slug))
+    else:
+        issued = roll.issue_codes(
+            db.session, council_id=council.id, scope=scope, key=code_key(), now=utcnow()
+        )
     audit.record(
         db.session,
         action="voters.codes_issued",
         actor=current_user,
         council=council,
         round=funding_round,
-        after={"scope": form.which.data, "codes": len(issued)},
+        after={"scope": form.which.data, "codes": len(issued)}
+        | ({"reissued_for": reference} if reference else {}),
     )
     db.session.commit()
     names = {v: k for k, v in _neighbourhood_names(council).items()}

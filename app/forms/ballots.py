@@ -79,6 +79,12 @@ class IssueCodesForm(FlaskForm):
         required_message="Select which roll",
         invalid_choice_message="Select which roll from the list",
     )
+    reference = StringField(
+        "Only for this reference (optional)",
+        description="To replace one person's lost or locked code: their old code stops working",
+        widget=GovTextInput(),
+        validators=[Length(max=64, message="A roll reference is 64 characters or fewer")],
+    )
     submit = SubmitField("Issue codes and download them", widget=GovSubmitInput())
 
 

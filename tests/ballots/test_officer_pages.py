@@ -70,6 +70,16 @@ def test_uploading_a_roll_all_or_nothing_and_posting_codes(app, client, db):
     assert not {c["code"] for c in codes} & set(hashes)
     actions = db.session.scalars(select(AuditEvent.action)).all()
     assert "voters.roll_imported" in actions and "voters.codes_issued" in actions
+    # One lost letter: a new code for that reference alone.
+    response = submit(
+        client,
+        M + "/voters",
+        {"which": "round", "reference": "A2"},
+        post_to=M + "/voters/codes",
+        form_selector="form[action$='/voters/codes']",
+    )
+    (row,) = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert row["reference"] == "A2" and row["code"] != codes[1]["code"]
     del council
 
 

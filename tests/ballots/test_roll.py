@@ -217,3 +217,25 @@ def test_a_round_with_its_own_roll_uses_it(db, council):
         db.session, user_id=bob.id, council_id=council.id, round_id=funding_round.id
     )
     assert entry.reference == "R1"
+
+
+def test_one_persons_code_can_be_reissued_until_they_verify(db, council):
+    import_text(db, council, "reference,neighbourhood\nA1,Centre\nA2,Centre\n")
+    old = issue(db, council)["A1"]
+    new = roll.reissue_code(
+        db.session, council_id=council.id, scope="council", reference="A1", key=KEY, now=NOW
+    ).code
+    db.session.commit()
+    user = create_user()
+    db.session.commit()
+    with pytest.raises(CodeExpired):  # the lost letter's code no longer works
+        verify(db, council, user, "A1", old)
+    assert verify(db, council, user, "A1", new).reference == "A1"
+    with pytest.raises(CodeUsed):
+        roll.reissue_code(
+            db.session, council_id=council.id, scope="council", reference="A1", key=KEY, now=NOW
+        )
+    with pytest.raises(CodeInvalid):
+        roll.reissue_code(
+            db.session, council_id=council.id, scope="council", reference="ZZ", key=KEY, now=NOW
+        )
