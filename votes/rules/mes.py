@@ -39,6 +39,7 @@ from votes.rules.profile import Profile, ProjectSat
 # sums is about 1e-16 times the number of terms, far below this.
 MARGIN = 1e-9
 EPS = 2.0**-52
+_ZERO = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class Engine:
         self.exact = exact
         # Bound on the float error of each group's money (fast mode).
         self.errs = np.full(len(self.w), 4 * EPS * float(per_voter))
+        self.err_max = 4 * EPS * float(per_voter)
         self.b0 = Fraction(per_voter)
         self.b0f = float(per_voter)
         self.bud = np.full(len(self.w), self.b0f)
@@ -278,20 +280,24 @@ class Engine:
         if ratio.min() >= q:
             return q, total
         # Poor and rich: those who cannot pay the price pay all they have, which raises the
-        # price for the others; repeat until nobody new falls short. Each pass is one vector
-        # comparison, and few are needed (no sorting).
+        # price for the others; repeat until nobody new falls short. Few passes are needed
+        # (no sorting). Each pass: the capped as a 0/1 float vector, and the sums over them
+        # as dot products with it (three numpy calls; a masked ``np.sum`` costs several times
+        # more). The capped set only grows from pass to pass, so it has stopped changing
+        # exactly when its weight (a sum of integers, exact in floats) has.
         wb = self.sup_wf[p] * b
-        count, uncapped = -1, total
+        capped = np.empty(b.size)
+        capped_weight = -1.0
         while True:
-            capped = ratio < q
-            n = int(np.count_nonzero(capped))
-            if n == count:
-                return q, uncapped
-            count = n
-            uncapped = total - float(np.sum(wm, where=capped))
+            np.less(ratio, q, out=capped)
+            weight = float(np.dot(wm, capped))
+            if weight == capped_weight:
+                return q, total - weight
+            capped_weight = weight
+            uncapped = total - weight
             if uncapped <= 0:
                 return float("inf"), 0.0
-            q = (cost - float(np.sum(wb, where=capped))) / uncapped
+            q = (cost - float(np.dot(wb, capped))) / uncapped
 
     # -- exact ---------------------------------------------------------------------------
 
@@ -421,7 +427,7 @@ class Engine:
         margin, so that its exact rho is cost / (sigma * supporters), compared exactly.
         Returns ``options`` as the exact path does: (rho, tie key, project, price per unit).
         """
-        if self.errs.max() > 1e-12 * self.b0f:
+        if self.err_max > 1e-12 * self.b0f:
             raise _Uncertain
         if len(close) == 1:
             rho_f, _, p = close[0]
@@ -442,34 +448,41 @@ class Engine:
         return [best] + [o for o in options if o is not best]
 
     def _pay_float(self, p: int, q: Fraction, rnd: int, par=None) -> Payment:
-        s = self.sats[p]
-        g = s.groups
+        # This runs once per round of every run of the budget search, on short vectors: it
+        # is written for few numpy calls (masked sums as dot products with the mask, the
+        # nobody-capped case apart).
+        g = self.sats[p].groups
         b = self.bud[g]
         qf = float(q)  # the float price from this round's evaluation of p
-        band = MARGIN * (qf + self.b0f)
-        if (np.abs(b - qf) <= band).any():
+        left = b - qf
+        if np.abs(left).min() <= MARGIN * (qf + self.b0f):
             raise _Uncertain
-        capped = b < qf
-        w = self.sup_wf[p]
-        uncapped_weight = float(w[~capped].sum())
-        capped_money = float(np.dot(w[capped], b[capped]))
+        capped = left < 0
         if par:
             par.paying(p, qf, capped, np.zeros_like(capped))
         # Error of the price: the capped money's error spread over the full payers, plus
         # rounding; every full payer's money then carries it on.
         cost = self.costs[p]
         errs = self.errs[g]
-        err_q = (float(np.dot(w[capped], errs[capped])) + 8 * EPS * (cost + capped_money)) / max(
-            uncapped_weight, 1.0
-        )
-        errs = errs + err_q + 2 * EPS * self.b0f
-        errs[capped] = 0.0
+        if np.count_nonzero(capped):
+            w = self.sup_wf[p]
+            uncapped_weight = self.wm[p] - float(np.dot(w, capped))  # integers: exact
+            capped_money = float(np.dot(w * b, capped))
+            err_q = (float(np.dot(w * errs, capped)) + 8 * EPS * (cost + capped_money)) / max(
+                uncapped_weight, 1.0
+            )
+            errs += err_q + 2 * EPS * self.b0f
+            errs[capped] = 0.0
+            left[capped] = 0.0
+            self.zero[g[capped]] = True
+        else:
+            errs += 8 * EPS * cost / max(self.wm[p], 1) + 2 * EPS * self.b0f
         self.errs[g] = errs
-        new = b - qf
-        new[capped] = 0.0
-        self.bud[g] = new
-        self.zero[g[capped]] = True
-        return Payment(rnd, Fraction(0), 0, 0, Fraction(0), Fraction(0))
+        self.bud[g] = left
+        # The largest error bound so far (``_choose_float`` needs it every round; zeroed
+        # bounds are not taken off, which can only make it larger: more exact reruns).
+        self.err_max = max(self.err_max, float(errs.max()))
+        return Payment(rnd, _ZERO, 0, 0, _ZERO, _ZERO)
 
     def _track(self, result: MESResult, rnd: int) -> None:
         """Note the projects that became unaffordable in this round, with their money then."""
