@@ -133,3 +133,18 @@ def test_account_page_lists_roles_in_each_council(client, lambeth, db):
     body = text_of(get_page(client, "/account/"))
     assert "Resident in Lambeth Council" in body
     assert "Officer or councillor in Oldham Council" in body
+
+
+def test_several_messages_on_one_page_keep_ids_unique(app):
+    from bs4 import BeautifulSoup
+    from flask import flash, render_template
+
+    from tests.app.pages import check_page
+
+    with app.test_request_context("/"):
+        flash("First thing done", "success")
+        flash("Something to know", "info")
+        html = render_template("public/home.html", councils=[], round_counts={})
+    soup = BeautifulSoup(html, "html.parser")
+    check_page(soup)
+    assert len(soup.select(".govuk-notification-banner")) == 2
