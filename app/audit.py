@@ -41,6 +41,7 @@ ACTIONS = {
     "voters.codes_issued": "Verification codes issued",
     "ballot.paper_entered": "Paper ballot entered",
     "results.exported": "Auditor export downloaded",
+    "results.export_refused": "Export refused: no access",
     "delivery.updated": "Delivery update recorded",
     "refused": "Refused: voting had opened",
 }

@@ -60,8 +60,12 @@ def round_audit(slug: str, round_slug: str):
 @bp.route("/<slug>/rounds/<round_slug>/export/<int:pot_id>")
 @login_required
 def export_pot(slug: str, round_slug: str, pot_id: int):
-    """One pot's auditor export (a ZIP); every download is written to the audit trail."""
-    council = reader_council_or_403(slug)
+    """One pot's auditor export (a ZIP); every download, and every refusal of someone signed
+    in without access, is written to the audit trail."""
+    council = council_or_404(slug)
+    if not current_user.has_role(council, Role.AUDITOR, Role.OFFICER):
+        attempt(exports.refuse, council, round_slug, pot_id, actor=current_user)
+        abort(403)
     funding_round = round_or_404(council, round_slug)
     if pot_id not in {p.id for p in funding_round.pots}:
         abort(404)

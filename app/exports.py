@@ -195,3 +195,16 @@ def download(session: Session, funding_round: FundingRound, pot_id: int, *, acto
         after={"pot_id": pot_id, "sha256": sha256(data)},
     )
     return data
+
+
+def refuse(session: Session, council, round_slug: str, pot_id: int, *, actor) -> None:
+    """Record that someone without access asked for an export (nothing is sent)."""
+    from app import audit
+
+    audit.record(
+        session,
+        action="results.export_refused",
+        actor=actor,
+        council=council,
+        after={"round": round_slug, "pot_id": pot_id},
+    )

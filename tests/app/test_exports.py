@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.exports import csv_cell
 from app.extensions import db
 from app.models import AuditEvent, Phase, Role
-from tests.app.closed_round import closed_round
+from tests.app.closed_round import CONFIG, closed_round
 from tests.app.pages import get_page, sign_in
 from tests.factories import PASSWORD, create_council, create_user
 from votes.cli import main as votes_main
@@ -59,6 +59,23 @@ def test_everyone_else_is_refused(client, world):
     assert (
         db.session.scalar(select(AuditEvent).where(AuditEvent.action == "results.exported")) is None
     )
+    refused = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "results.export_refused")
+    ).all()
+    assert len(refused) == 2 and {e.after["pot_id"] for e in refused} == {pot.id}
+
+
+@pytest.mark.parametrize("kind", sorted(CONFIG))
+def test_every_ballot_kind_exports_and_verifies_through_the_clis(
+    runner, db, tmp_path, kind, capsys
+):
+    funding_round = closed_round(kind=kind, phase=Phase.PUBLISHED)
+    out = tmp_path / "out"
+    result = runner.invoke(args=["export", str(funding_round.id), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    [written] = list(out.iterdir())
+    assert votes_main(["verify", str(written)]) == 0
+    assert "the published result is reproduced" in capsys.readouterr().out
 
 
 def test_exporting_twice_gives_identical_bytes_and_the_cli_writes_the_same(
