@@ -30,8 +30,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from app.branding import check_colour
 from ballots.db import Base, UTCDateTime, utcnow
 
 
@@ -160,6 +161,10 @@ class Council(Base):
     rounds: Mapped[list[FundingRound]] = relationship(
         back_populates="council", order_by="FundingRound.created_at.desc()"
     )
+
+    @validates("colour")
+    def _check_colour(self, key: str, colour: str) -> str:
+        return check_colour(colour)
 
     __table_args__ = (
         CheckConstraint("length(slug) > 0", name="slug_not_empty"),
