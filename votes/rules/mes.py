@@ -167,6 +167,7 @@ class Engine:
         # Bound on the float error of each group's money (fast mode).
         self.errs = np.full(len(self.w), 4 * EPS * float(per_voter))
         self.err_max = 4 * EPS * float(per_voter)
+        self.q_last = [0.0] * len(self.sats)
         self.b0 = Fraction(per_voter)
         self.b0f = float(per_voter)
         self.bud = np.full(len(self.w), self.b0f)
@@ -279,6 +280,9 @@ class Engine:
         q = cost / total
         if ratio.min() >= q:
             return q, total
+        # Start from the price found last time in this run: money only goes down, so the
+        # price only goes up, and the passes below reach the price from any start under it.
+        q = max(q, self.q_last[p])
         # Poor and rich: those who cannot pay the price pay all they have, which raises the
         # price for the others; repeat until nobody new falls short. Few passes are needed
         # (no sorting). Each pass: the capped as a 0/1 float vector, and the sums over them
@@ -292,6 +296,7 @@ class Engine:
             np.less(ratio, q, out=capped)
             weight = float(np.dot(wm, capped))
             if weight == capped_weight:
+                self.q_last[p] = q
                 return q, total - weight
             capped_weight = weight
             uncapped = total - weight
@@ -482,7 +487,7 @@ class Engine:
         # The largest error bound so far (``_choose_float`` needs it every round; zeroed
         # bounds are not taken off, which can only make it larger: more exact reruns).
         self.err_max = max(self.err_max, float(errs.max()))
-        return Payment(rnd, _ZERO, 0, 0, _ZERO, _ZERO)
+        return _NOT_KEPT
 
     def _track(self, result: MESResult, rnd: int) -> None:
         """Note the projects that became unaffordable in this round, with their money then."""
@@ -497,6 +502,10 @@ class Engine:
             exact = self._money_exact(p)
             if exact < cost:
                 result.unaffordable[p] = (rnd, exact)
+
+
+# Fast mode keeps no payments (only the selection is used): one shared placeholder.
+_NOT_KEPT = Payment(0, _ZERO, 0, 0, _ZERO, _ZERO)
 
 
 class _Uncertain(Exception):
