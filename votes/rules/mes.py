@@ -561,6 +561,14 @@ class _Parametric:
             return np.inf
         return float((gap[closing] / rate[closing]).min())
 
+    @staticmethod
+    def _first_crossing1(gap: float, rate: float, gap_err: float) -> float:
+        """``_first_crossing`` for one gap, in plain floats (no arrays for a single value)."""
+        gap -= gap_err
+        if gap <= 0:
+            return 0.0
+        return gap / rate if rate > 0 else np.inf
+
     def removed(self, p: int) -> None:
         """``p`` cannot be afforded now: until when does that stay true?"""
         e = self.e
@@ -569,7 +577,7 @@ class _Parametric:
         money = float(np.dot(e.bud[g], w))
         growth = float(np.dot(e.beta[g], w))
         cost = e.costs[p]
-        step = self._first_crossing([cost - money], [growth * (1 + 1e-9) + 1e-300], MARGIN * cost)
+        step = self._first_crossing1(cost - money, growth * (1 + 1e-9) + 1e-300, MARGIN * cost)
         self._cap(self.b0 + step)
         self.alive[p] = False
 
@@ -641,7 +649,7 @@ class _Parametric:
                     self._cap(self.b0)
                 continue
             slack = 1e-9 * (abs(self.slope[o]) + abs(self.win_slope)) + 1e-300
-            self._cap(self.b0 + self._first_crossing([float(gap)], [rate + slack], 0.0))
+            self._cap(self.b0 + self._first_crossing1(float(gap), rate + slack, 0.0))
         idx = np.flatnonzero(others)
         if idx.size == 0:
             return
