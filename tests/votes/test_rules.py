@@ -275,3 +275,23 @@ def test_unfilled_ranks_are_skipped():
     )
     # a scores 2 (first of two), b 1 + 1: a tie that b, named by more voters, wins.
     assert tally(e, "greedy").selected == ("b", "a")
+
+
+@pytest.mark.parametrize("name", ["France_Toulouse_2022.pb", "Poland_Warszawa_2022_Bielany.pb"])
+def test_mes_add1_float_runs_select_as_exact_runs_on_real_elections(pabulib, name):
+    """The budget search's float runs (``fast``) on the elections where pabutools gives no
+    reference: at budgets across the search, the same selection as exact MES."""
+    from votes.pabulib import read
+    from votes.rules.mes import Engine, first_budget
+    from votes.rules.profile import build_profile
+
+    path = pabulib / name
+    if not path.is_file():
+        pytest.skip(f"{name} is not in the pabulib folder")
+    profile = build_profile(read(path))
+    engine = Engine(profile, profile.sats("approval"), True, profile.tie_key(TieBreak.COST_VOTES))
+    start = first_budget(engine)
+    first = start.numerator // start.denominator // engine.unit
+    for step in (1, 2, 37, 150, 400, 1200):
+        budget = (first + step) * engine.unit
+        assert engine.run(budget, fast=True).selected == engine.run(budget).selected, step
