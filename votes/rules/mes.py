@@ -143,11 +143,15 @@ class Engine:
         track: bool = False,
         param: bool = False,
         fast: bool = False,
+        param_above: float = -math.inf,
     ) -> MESResult:
         """MES with ``per_voter`` engine money per voter. ``track`` records explanations.
 
         ``param`` (approval ballots only): also work out how far the per-voter budget can
         grow with every decision of this run staying the same (``MESResult.stable_until``).
+        ``param_above``: the caller has no use for a ``stable_until`` up to this budget; once
+        the bound has come down to it (it only comes down), the analysis stops, and
+        ``stable_until`` is ``per_voter`` (nothing claimed beyond it).
 
         ``fast`` (approval ballots only, for the budget search): run on floats alone while
         every decision is certain by a wide margin (a running bound on the float error is
@@ -157,12 +161,12 @@ class Engine:
         """
         if fast and all(self.binary[p] for p in self.candidates):
             try:
-                return self._run(per_voter, False, param, exact=False)
+                return self._run(per_voter, False, param, param_above, exact=False)
             except _Uncertain:
                 pass
-        return self._run(per_voter, track, param, exact=True)
+        return self._run(per_voter, track, param, param_above, exact=True)
 
-    def _run(self, per_voter, track: bool, param: bool, exact: bool) -> MESResult:
+    def _run(self, per_voter, track: bool, param: bool, param_above, exact: bool) -> MESResult:
         self.exact = exact
         # Bound on the float error of each group's money (fast mode).
         self.errs = np.full(len(self.w), 4 * EPS * float(per_voter))
@@ -243,6 +247,12 @@ class Engine:
             dirty |= self.overlap[winner]
             if par:
                 par.won(winner, price / self.sigma[winner], options)
+                if par.until() <= param_above:
+                    # Useless to the caller from here on, and it costs more than the run
+                    # itself (where outcomes change at almost every budget, it comes down
+                    # within a few rounds): stop, claiming nothing beyond this budget.
+                    par = None
+                    result.stable_until = self.b0f
             if track:
                 self._track(result, rnd)
         if par:
@@ -688,13 +698,20 @@ def add_one(engine: Engine, skip: bool = True) -> tuple[Fraction, int]:
     runs = 1
     per_voter = (start.numerator // start.denominator) // engine.unit
     supported = len(engine.candidates) + len(engine.free)
-    # Working out how far a run's outcome provably holds costs about as much as the run; it
-    # pays off where outcomes hold for many budgets. Where they do not (runs keep changing
-    # structure at every step), it is only retried every few runs.
+    # Working out how far a run's outcome provably holds costs more than the run; it pays
+    # off where outcomes hold for many budgets. Where they do not (runs keep changing
+    # structure at every step), it is only retried every few runs, and a run drops it as soon
+    # as its bound cannot reach past the next budget (same decisions, less work).
     param, wait = binary, 0
     while len(result.selected) < supported:
         per_voter += 1
-        attempt = engine.run(per_voter * engine.unit, param=param, fast=skip)
+        # A run's bound only helps if it reaches beyond the next budget (see below).
+        attempt = engine.run(
+            per_voter * engine.unit,
+            param=param,
+            fast=skip,
+            param_above=(per_voter + 2) * engine.unit,
+        )
         runs += 1
         if sum(engine.costs[p] for p in attempt.selected) > engine.budget:
             break
