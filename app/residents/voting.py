@@ -33,6 +33,7 @@ from app.models import FundingRound, Phase, Role
 from app.public import bp as public_bp
 from app.public import council_or_404, round_or_404
 from app.residents import bp
+from app.results import PUBLISHED, published_views
 from ballots import box, roll
 from ballots.db import utcnow
 from ballots.errors import (
@@ -49,7 +50,7 @@ from ballots.errors import (
 )
 from ballots.models import Channel
 from ballots.paper import BallotPaper, ballot_paper
-from votes.ballot import format_money, validate_ballot
+from votes.ballot import validate_ballot
 from votes.model import BallotKind
 
 ROUND = "/councils/<slug>/rounds/<round_slug>"
@@ -363,35 +364,18 @@ def check_receipt(slug: str, round_slug: str):
     )
 
 
-PUBLISHED_PHASES = (Phase.PUBLISHED, Phase.DELIVERY)
-
-
 @public_bp.route(ROUND + "/results")
 def results(slug: str, round_slug: str):
-    """Each pot's result once published; a pot with fewer ballots than the round's minimum
-    shows only its number of ballots, never per-project figures."""
+    """Each pot's stored result once published (counted once, when voting closed); a pot with
+    fewer ballots than the round's minimum shows only its number of ballots."""
     council = council_or_404(slug)
     funding_round = round_or_404(council, round_slug)
-    paper = paper_for(funding_round)
-    counts = []
-    if funding_round.phase in PUBLISHED_PHASES and paper is not None:
-        counts = [
-            box.count_pot(
-                db.session,
-                paper,
-                pot.id,
-                min_ballots=funding_round.min_ballots_to_publish,
-                money=format_money,
-            )
-            for pot in paper.pots
-        ]
     return render_template(
         "public/results.html",
         council=council,
         round=funding_round,
-        paper=paper,
-        counts=counts,
-        published=funding_round.phase in PUBLISHED_PHASES,
+        pots=published_views(db.session, funding_round),
+        published=funding_round.phase in PUBLISHED,
     )
 
 

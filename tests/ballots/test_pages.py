@@ -1,13 +1,14 @@
 """The residents' voting pages, without JavaScript: verify, choose, check, cast, receipt."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from app.models import Role
+from app import rounds
+from app.models import Phase, Role
 from ballots import box, roll
 from ballots.models import LogEntry, Receipt, StoredBallot, VoterMark
 from tests.app.pages import error_messages, get_page, sign_in, submit
@@ -212,8 +213,6 @@ def test_age_and_closed_rounds_are_refused_on_the_server(app, client, db):
         ).status_code
         == 403
     )
-    from app.models import Phase
-
     funding_round.phase = Phase.CLOSED
     db.session.commit()
     get_page(client, f"{BASE}/vote", status=409)
@@ -275,8 +274,6 @@ def test_the_round_page_shows_the_log_head_and_a_vote_button(app, client, db):
 
 
 def test_results_are_published_per_project_only_above_the_minimum(app, client, db):
-    from app.models import Phase
-
     council = create_council(slug="home")
     north, south = place(council, "North"), place(council, "South")
     funding_round, paper = voting_round(
@@ -303,10 +300,26 @@ def test_results_are_published_per_project_only_above_the_minimum(app, client, d
     db.session.commit()
     page = get_page(client, BASE + "/results")
     assert page.select_one("#not-published")  # voting: nothing
-    funding_round.phase = Phase.CLOSED
+    # Closing seals the log and counts every pot; publishing shows the stored count.
+    closing = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    rounds.change_phase(
+        db.session,
+        funding_round,
+        target=Phase.CLOSED,
+        expected=Phase.VOTING,
+        actor=None,
+        now=closing,
+    )
     db.session.commit()
-    assert get_page(client, BASE + "/results").select_one("#not-published")  # counting
-    funding_round.phase = Phase.PUBLISHED
+    assert get_page(client, BASE + "/results").select_one("#not-published")  # counted, not out
+    rounds.change_phase(
+        db.session,
+        funding_round,
+        target=Phase.PUBLISHED,
+        expected=Phase.CLOSED,
+        actor=None,
+        now=closing,
+    )
     db.session.commit()
     page = get_page(client, BASE + "/results")
     north_section = page.select_one(f"section[aria-labelledby=pot-{big.id}]").get_text(" ")
