@@ -13,16 +13,22 @@ def check_page(soup: BeautifulSoup) -> None:
     assert len(h1s) == 1, f"expected one h1, found {len(h1s)}"
     h1 = " ".join(h1s[0].get_text().split())
     title = " ".join(soup.title.get_text().split())
-    assert title.removeprefix("Error: ").startswith(h1), f"title {title!r} does not start with h1 {h1!r}"
+    assert title.removeprefix("Error: ").startswith(h1), (
+        f"title {title!r} does not start with h1 {h1!r}"
+    )
     ids = Counter(el["id"] for el in soup.select("[id]"))
     dupes = [i for i, n in ids.items() if n > 1]
     assert not dupes, f"duplicate ids: {dupes}"
     for form in soup.select("form"):
         assert form.get("action"), "every form has an action"
         if form.get("method", "get").lower() == "post":
-            assert form.select_one("input[name=csrf_token]"), f"POST form {form['action']} lacks a CSRF token"
+            assert form.select_one("input[name=csrf_token]"), (
+                f"POST form {form['action']} lacks a CSRF token"
+            )
     # No GOV.UK branding: this is not a GOV.UK service.
-    assert not soup.select(".govuk-header__logo, .govuk-footer__crown, .govuk-footer__copyright-logo")
+    assert not soup.select(
+        ".govuk-header__logo, .govuk-footer__crown, .govuk-footer__copyright-logo"
+    )
 
 
 def get_page(client, url: str, status: int = 200) -> BeautifulSoup:
@@ -40,8 +46,16 @@ def csrf_token(client, url: str, form_selector: str = "main form[method=post]") 
     return form.select_one("input[name=csrf_token]")["value"]
 
 
-def submit(client, url: str, data: dict, *, post_to: str | None = None, follow: bool = False, form_selector: str = "main form[method=post]"):
-    """GET the page at ``url``, take its form's CSRF token, POST ``data`` (to ``post_to`` or ``url``)."""
+def submit(
+    client,
+    url: str,
+    data: dict,
+    *,
+    post_to: str | None = None,
+    follow: bool = False,
+    form_selector: str = "main form[method=post]",
+):
+    """GET ``url``, take its form's CSRF token, POST ``data`` (to ``post_to`` or ``url``)."""
     token = csrf_token(client, url, form_selector)
     return client.post(post_to or url, data={"csrf_token": token, **data}, follow_redirects=follow)
 

@@ -55,11 +55,18 @@ def test_registering_an_existing_email_looks_the_same_and_changes_nothing(client
     create_user(email="jo@example.org", display_name="Original")
     db.session.commit()
     fresh = submit(client, "/auth/register", registration(brixton, email="new@example.org"))
-    again = submit(client, "/auth/register", registration(brixton, email="JO@example.org", display_name="Impostor"))
+    again = submit(
+        client,
+        "/auth/register",
+        registration(brixton, email="JO@example.org", display_name="Impostor"),
+    )
     assert again.status_code == fresh.status_code == 302
     assert again.headers["Location"] == fresh.headers["Location"]
     assert user_count(db) == 2
-    assert db.session.scalar(select(User.display_name).where(User.email == "jo@example.org")) == "Original"
+    assert (
+        db.session.scalar(select(User.display_name).where(User.email == "jo@example.org"))
+        == "Original"
+    )
     # The impostor's password does not open the original account.
     assert sign_in(client, "jo@example.org", "a long enough password").status_code == 200
 
@@ -68,21 +75,55 @@ def test_registering_an_existing_email_looks_the_same_and_changes_nothing(client
     "overrides, field, message",
     [
         ({"email": ""}, "email", "Enter your email address"),
-        ({"email": "not-an-email"}, "email", "Enter an email address in the correct format, like name@example.com"),
+        (
+            {"email": "not-an-email"},
+            "email",
+            "Enter an email address in the correct format, like name@example.com",
+        ),
         ({"display_name": ""}, "display_name", "Enter your name"),
         ({"display_name": "x" * 101}, "display_name", "Your name must be 100 characters or fewer"),
         ({"home_neighbourhood": ""}, "home_neighbourhood", "Select your neighbourhood"),
-        ({"home_neighbourhood": "999999"}, "home_neighbourhood", "Select your neighbourhood from the list"),
-        ({"home_neighbourhood": "<script>"}, "home_neighbourhood", "Select your neighbourhood from the list"),
-        ({"date_of_birth": ["31", "2", "2008"]}, "date_of_birth", "Date of birth must be a real date"),
+        (
+            {"home_neighbourhood": "999999"},
+            "home_neighbourhood",
+            "Select your neighbourhood from the list",
+        ),
+        (
+            {"home_neighbourhood": "<script>"},
+            "home_neighbourhood",
+            "Select your neighbourhood from the list",
+        ),
+        (
+            {"date_of_birth": ["31", "2", "2008"]},
+            "date_of_birth",
+            "Date of birth must be a real date",
+        ),
         ({"date_of_birth": ["", "2", "2008"]}, "date_of_birth", "Date of birth must include a day"),
-        ({"date_of_birth": ["1", "1", "08"]}, "date_of_birth", "Date of birth must be a real date, with a 4-digit year"),
-        ({"date_of_birth": ["1", "1", "2999"]}, "date_of_birth", "Date of birth must be in the past"),
-        ({"password": "short", "confirm_password": "short"}, "password", "Password must be between 10 and 256 characters"),
-        ({"confirm_password": "something else entirely"}, "confirm_password", "The passwords do not match"),
+        (
+            {"date_of_birth": ["1", "1", "08"]},
+            "date_of_birth",
+            "Date of birth must be a real date, with a 4-digit year",
+        ),
+        (
+            {"date_of_birth": ["1", "1", "2999"]},
+            "date_of_birth",
+            "Date of birth must be in the past",
+        ),
+        (
+            {"password": "short", "confirm_password": "short"},
+            "password",
+            "Password must be between 10 and 256 characters",
+        ),
+        (
+            {"confirm_password": "something else entirely"},
+            "confirm_password",
+            "The passwords do not match",
+        ),
     ],
 )
-def test_bad_registration_says_what_is_wrong_beside_the_field_and_stores_nothing(client, db, brixton, overrides, field, message):
+def test_bad_registration_says_what_is_wrong_beside_the_field_and_stores_nothing(
+    client, db, brixton, overrides, field, message
+):
     response = submit(client, "/auth/register", registration(brixton, **overrides))
     assert response.status_code == 200
     page = get_page_from(response)
@@ -110,7 +151,9 @@ def get_page_from(response):
 
 @pytest.fixture
 def resident(db, brixton):
-    user = create_user(email="sam@example.org", home=brixton, roles={brixton.council: Role.RESIDENT})
+    user = create_user(
+        email="sam@example.org", home=brixton, roles={brixton.council: Role.RESIDENT}
+    )
     db.session.commit()
     return user
 
@@ -130,14 +173,20 @@ def test_wrong_password_and_unknown_email_get_the_same_generic_message(client, r
 
 
 def test_sign_in_is_case_insensitive_on_email_and_follows_a_safe_next(client, resident):
-    response = submit(client, "/auth/sign-in?next=/account/", {"email": " SAM@example.org ", "password": PASSWORD})
+    response = submit(
+        client, "/auth/sign-in?next=/account/", {"email": " SAM@example.org ", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/account/"
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "javascript:alert(1)"]
+)
 def test_sign_in_does_not_redirect_off_site(client, resident, target):
-    response = submit(client, f"/auth/sign-in?next={target}", {"email": "sam@example.org", "password": PASSWORD})
+    response = submit(
+        client, f"/auth/sign-in?next={target}", {"email": "sam@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
@@ -149,7 +198,13 @@ def test_sign_out_needs_a_post_with_csrf(client, resident):
     refused = client.post("/auth/sign-out")
     assert refused.status_code == 400
     assert client.get("/account/").status_code == 200
-    response = submit(client, "/account/", {}, post_to="/auth/sign-out", form_selector="form[action='/auth/sign-out']")
+    response = submit(
+        client,
+        "/account/",
+        {},
+        post_to="/auth/sign-out",
+        form_selector="form[action='/auth/sign-out']",
+    )
     assert response.status_code == 302
     assert client.get("/account/").status_code == 302
 

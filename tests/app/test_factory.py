@@ -36,7 +36,11 @@ def test_production_refuses_to_start_without_real_settings(settings, problem):
 
 
 def test_production_starts_with_real_settings():
-    config = type("Prod", (ProductionConfig,), {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    config = type(
+        "Prod",
+        (ProductionConfig,),
+        {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+    )
     app = create_app(config)
     assert not app.testing
     assert app.config["SESSION_COOKIE_SECURE"]
@@ -72,7 +76,9 @@ def test_tests_run_on_the_database_they_were_given(app, db):
     """A run pointed at PostgreSQL that quietly used SQLite would prove nothing."""
     import os
 
-    expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    expected = (
+        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    )
     assert db.engine.dialect.name == expected
     assert TestingConfig.TESTING
 

@@ -27,14 +27,18 @@ def test_one_role_per_person_per_council_but_different_roles_in_different_counci
     db.session.commit()
     assert user.role_in(lambeth) == Role.OFFICER
     assert user.role_in(oldham) == Role.RESIDENT
-    expect_integrity_error(db, Membership(user_id=user.id, council_id=lambeth.id, role=Role.AUDITOR))
+    expect_integrity_error(
+        db, Membership(user_id=user.id, council_id=lambeth.id, role=Role.AUDITOR)
+    )
 
 
 def test_emails_are_unique_and_lower_case(db):
     create_user(email="sam@example.org")
     db.session.commit()
     expect_integrity_error(db, User(email="sam@example.org", password_hash="x", display_name="Sam"))
-    expect_integrity_error(db, User(email="Other@example.org", password_hash="x", display_name="Sam"))
+    expect_integrity_error(
+        db, User(email="Other@example.org", password_hash="x", display_name="Sam")
+    )
 
 
 def test_money_must_be_positive(db):
@@ -43,7 +47,13 @@ def test_money_must_be_positive(db):
     db.session.commit()
     expect_integrity_error(
         db,
-        Proposal(round_id=funding_round.id, pot_id=funding_round.pots[0].id, title="Free", summary="s", estimated_cost_pence=0),
+        Proposal(
+            round_id=funding_round.id,
+            pot_id=funding_round.pots[0].id,
+            title="Free",
+            summary="s",
+            estimated_cost_pence=0,
+        ),
     )
     expect_integrity_error(db, Pot(round_id=funding_round.id, name="Minus", budget_pence=-1))
 
@@ -54,7 +64,9 @@ def test_one_council_wide_pot_and_one_pot_per_neighbourhood(db):
     funding_round = create_round(council, pots=[(None, 100), (hood, 100)])
     db.session.commit()
     expect_integrity_error(db, Pot(round_id=funding_round.id, name="Again", budget_pence=1))
-    expect_integrity_error(db, Pot(round_id=funding_round.id, neighbourhood_id=hood.id, name="Again", budget_pence=1))
+    expect_integrity_error(
+        db, Pot(round_id=funding_round.id, neighbourhood_id=hood.id, name="Again", budget_pence=1)
+    )
 
 
 def test_a_proposal_pot_must_belong_to_its_round(db):
@@ -63,7 +75,13 @@ def test_a_proposal_pot_must_belong_to_its_round(db):
     db.session.commit()
     expect_integrity_error(
         db,
-        Proposal(round_id=round_a.id, pot_id=round_b.pots[0].id, title="Mixed", summary="s", estimated_cost_pence=100),
+        Proposal(
+            round_id=round_a.id,
+            pot_id=round_b.pots[0].id,
+            title="Mixed",
+            summary="s",
+            estimated_cost_pence=100,
+        ),
     )
 
 
@@ -76,7 +94,9 @@ def test_one_support_per_resident_per_proposal(db):
     expect_integrity_error(db, Support(proposal_id=proposal.id, user_id=user.id))
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'rewritten'", "DELETE FROM audit_events"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_events SET action = 'rewritten'", "DELETE FROM audit_events"]
+)
 def test_audit_events_are_append_only_in_the_database(db, statement):
     council = create_council()
     db.session.add(AuditEvent(council_id=council.id, action="round.created", after={"title": "x"}))
@@ -93,7 +113,11 @@ def test_times_come_back_in_utc(db):
 
     council = create_council()
     db.session.add(
-        AuditEvent(council_id=council.id, action="x", created_at=datetime(2026, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=1))))
+        AuditEvent(
+            council_id=council.id,
+            action="x",
+            created_at=datetime(2026, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=1))),
+        )
     )
     db.session.commit()
     db.session.expire_all()

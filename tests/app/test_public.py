@@ -20,11 +20,25 @@ def lambeth(db):
     brixton = create_neighbourhood(council, name="Brixton", population=78000)
     clapham = create_neighbourhood(council, name="Clapham", population=64000)
     voting = create_round(
-        council, slug="youth", title="Youth services 2026", phase=Phase.VOTING,
-        total_budget_pence=300_000_00, pots=[(brixton, 200_000_00), (clapham, 100_000_00)],
+        council,
+        slug="youth",
+        title="Youth services 2026",
+        phase=Phase.VOTING,
+        total_budget_pence=300_000_00,
+        pots=[(brixton, 200_000_00), (clapham, 100_000_00)],
     )
-    create_proposal(voting.pots[0], title="Late-night youth club", cost_pence=18_000_00, status=ProposalStatus.FEASIBLE)
-    create_proposal(voting.pots[1], title="Careers mentoring", cost_pence=12_000_50, status=ProposalStatus.FEASIBLE)
+    create_proposal(
+        voting.pots[0],
+        title="Late-night youth club",
+        cost_pence=18_000_00,
+        status=ProposalStatus.FEASIBLE,
+    )
+    create_proposal(
+        voting.pots[1],
+        title="Careers mentoring",
+        cost_pence=12_000_50,
+        status=ProposalStatus.FEASIBLE,
+    )
     create_proposal(voting.pots[1], title="Abusive thing", status=ProposalStatus.HIDDEN)
     create_proposal(voting.pots[1], title="Changed my mind", status=ProposalStatus.WITHDRAWN)
     create_round(council, slug="parks", title="Parks 2027", phase=Phase.DRAFT)
@@ -72,7 +86,10 @@ def test_round_page_shows_pots_with_their_public_proposals(client, lambeth):
     page = get_page(client, "/councils/lambeth/rounds/youth")
     assert page.h1.get_text(strip=True) == "Youth services 2026"
     pots = page.select("main section")
-    assert [" ".join(p.h3.get_text().split()) for p in pots] == ["Brixton £200,000", "Clapham £100,000"]
+    assert [" ".join(p.h3.get_text().split()) for p in pots] == [
+        "Brixton £200,000",
+        "Clapham £100,000",
+    ]
     clapham = text_of(pots[1], None)
     assert "Careers mentoring" in clapham and "£12,000.50" in clapham
     assert "Abusive thing" not in clapham and "Changed my mind" not in clapham
@@ -101,7 +118,9 @@ def test_a_resident_cannot_see_a_draft_but_an_officer_of_the_council_can(client,
     sign_in(client, "officer@example.org", PASSWORD)
     page = get_page(client, "/councils/lambeth/rounds/parks")
     assert page.h1.get_text(strip=True) == "Parks 2027"
-    assert "Draft" in [h.get_text(strip=True) for h in get_page(client, "/councils/lambeth").select("main h3")]
+    assert "Draft" in [
+        h.get_text(strip=True) for h in get_page(client, "/councils/lambeth").select("main h3")
+    ]
 
 
 def test_officer_dashboard_is_for_that_councils_officers_only(client, lambeth, db):
@@ -127,7 +146,11 @@ def test_officer_dashboard_is_for_that_councils_officers_only(client, lambeth, d
 
 def test_account_page_lists_roles_in_each_council(client, lambeth, db):
     oldham = create_council(slug="oldham", name="Oldham Council")
-    create_user(email="sam@example.org", display_name="Sam", roles={lambeth: Role.RESIDENT, oldham: Role.OFFICER})
+    create_user(
+        email="sam@example.org",
+        display_name="Sam",
+        roles={lambeth: Role.RESIDENT, oldham: Role.OFFICER},
+    )
     db.session.commit()
     sign_in(client, "sam@example.org", PASSWORD)
     body = text_of(get_page(client, "/account/"))
