@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from fractions import Fraction
 
 from votes.model import BallotKind, BallotRules, Project
+from votes.verify import manifest_projects, manifest_rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,35 +57,14 @@ class BallotPaper:
 def ballot_paper(manifest_json: str) -> BallotPaper:
     """The ballot paper described by a round's manifest. The hash is of the exact text."""
     m = json.loads(manifest_json)
-    kind = BallotKind(m["ballot_kind"])
-    rules = BallotRules(
-        kind=kind,
-        min_choices=m.get("min_choices"),
-        max_choices=m.get("max_choices"),
-        points=m.get("points") if kind is BallotKind.CUMULATIVE else None,
-        max_points_per_project=m.get("max_points_per_project")
-        if kind is BallotKind.CUMULATIVE
-        else None,
-        require_all_points=True,
-    )
+    rules = manifest_rules(m)
     pots = tuple(
         PotPaper(
             id=pot["id"],
             name=pot["name"],
             neighbourhood=pot.get("neighbourhood"),
             budget_pence=pot["budget_pence"],
-            projects=tuple(
-                Project(
-                    id=str(p["id"]),
-                    cost=Fraction(
-                        p["cost_to_pot_pence"]
-                        if p.get("cost_to_pot_pence") is not None
-                        else p["final_cost_pence"]
-                    ),
-                    name=p["title"],
-                )
-                for p in pot["proposals"]
-            ),
+            projects=manifest_projects(pot),
         )
         for pot in m["pots"]
     )

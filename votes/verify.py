@@ -99,7 +99,8 @@ def result_document(election: Election, outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def _rules(manifest: Mapping[str, Any]) -> BallotRules:
+def manifest_rules(manifest: Mapping[str, Any]) -> BallotRules:
+    """What a valid ballot looks like, from a round manifest (the same for every pot)."""
     kind = BallotKind(manifest["ballot_kind"])
     cumulative = kind is BallotKind.CUMULATIVE
     return BallotRules(
@@ -109,6 +110,23 @@ def _rules(manifest: Mapping[str, Any]) -> BallotRules:
         points=manifest.get("points") if cumulative else None,
         max_points_per_project=manifest.get("max_points_per_project") if cumulative else None,
         require_all_points=True,
+    )
+
+
+def manifest_projects(pot: Mapping[str, Any]) -> tuple[Project, ...]:
+    """A manifest pot's ballot projects; the cost is what the pot pays (the final cost less
+    partners' money)."""
+    return tuple(
+        Project(
+            id=str(p["id"]),
+            cost=Fraction(
+                p["cost_to_pot_pence"]
+                if p.get("cost_to_pot_pence") is not None
+                else p["final_cost_pence"]
+            ),
+            name=p["title"],
+        )
+        for p in pot["proposals"]
     )
 
 
@@ -130,18 +148,7 @@ def election_from_export(
     pot = next((p for p in manifest["pots"] if p["id"] == pot_id), None)
     if pot is None:
         raise ValueError(f"pot {pot_id} is not in the manifest")
-    projects = tuple(
-        Project(
-            id=str(p["id"]),
-            cost=Fraction(
-                p["cost_to_pot_pence"]
-                if p.get("cost_to_pot_pence") is not None
-                else p["final_cost_pence"]
-            ),
-            name=p["title"],
-        )
-        for p in pot["proposals"]
-    )
+    projects = manifest_projects(pot)
     chosen = []
     for b in sorted(ballots, key=lambda b: b["id"]):
         if b["pot_id"] != pot_id or (counted is not None and b["id"] not in counted):
@@ -152,7 +159,7 @@ def election_from_export(
         budget=Fraction(pot["budget_pence"]),
         projects=projects,
         ballots=tuple(chosen),
-        rules=_rules(manifest),
+        rules=manifest_rules(manifest),
     )
 
 
