@@ -29,36 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.reference_keys import KEYS  # noqa: E402
 from votes.model import TieBreak  # noqa: E402
 from votes.pabulib import read  # noqa: E402
 from votes.rules import tally  # noqa: E402
-
-# Our rule -> reference key, per vote_type (as tests/votes/test_conformance.py).
-KEYS = {
-    "approval": {
-        "greedy": "greedy_cost",
-        "greedy-per-cost": "greedy_card",
-        "mes": "mes_cost",
-        "mes-cardinality": "mes_card",
-        "mes-greedy": "mes_cost_greedy",
-        "mes-add1": "mes_cost_add1_pabulib",
-        "phragmen": "seq_phragmen",
-        "max-welfare": "max_welfare_cost",
-    },
-    "cumulative": {
-        "greedy": "greedy_score",
-        "greedy-per-cost": "greedy_cardinal",
-        "mes": "mes_cardinal",
-        "mes-greedy": "mes_cardinal_greedy",
-    },
-    "ordinal": {
-        "greedy": "greedy_score",
-        "greedy-per-cost": "greedy_borda",
-        "mes": "mes_borda",
-        "mes-greedy": "mes_borda_greedy",
-    },
-}
-KEYS["choose-1"] = KEYS["approval"]
 
 
 class Timeout(Exception):

@@ -11,6 +11,7 @@ from functools import cache
 
 import pytest
 
+from bench.reference_keys import KEYS
 from tests.conftest import pabulib_dir
 from tests.votes.conftest import pabulib_files
 from votes.model import BallotKind, Election, TieBreak
@@ -19,32 +20,6 @@ from votes.rules import RULES, tally
 
 pytestmark = pytest.mark.pabulib
 
-# Our rule name -> reference key, per vote_type of the reference.
-KEYS = {
-    "approval": {
-        "greedy": "greedy_cost",
-        "greedy-per-cost": "greedy_card",
-        "mes": "mes_cost",
-        "mes-cardinality": "mes_card",
-        "mes-greedy": "mes_cost_greedy",
-        "mes-add1": "mes_cost_add1_pabulib",
-        "phragmen": "seq_phragmen",
-        "max-welfare": "max_welfare_cost",
-    },
-    "cumulative": {
-        "greedy": "greedy_score",
-        "greedy-per-cost": "greedy_cardinal",
-        "mes": "mes_cardinal",
-        "mes-greedy": "mes_cardinal_greedy",
-    },
-    "ordinal": {
-        "greedy": "greedy_score",
-        "greedy-per-cost": "greedy_borda",
-        "mes": "mes_borda",
-        "mes-greedy": "mes_borda_greedy",
-    },
-}
-KEYS["choose-1"] = KEYS["approval"]
 VOTE_TYPES = {"approval", "choose-1", "cumulative", "ordinal"}
 
 
