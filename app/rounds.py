@@ -538,7 +538,10 @@ CONFIG_FIELDS = (
     "max_age",
     "supports_enabled",
     "support_threshold",
+    "allow_vote_change",
+    "min_ballots_to_publish",
 )
+DEFAULT_MIN_BALLOTS_TO_PUBLISH = 10
 
 
 def voting_config_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -604,6 +607,14 @@ def voting_config_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
     threshold = config.get("support_threshold") or 0
     if threshold < 0:
         problems.append(("support_threshold", "The number of supports needed must be 0 or more"))
+    least = config.get("min_ballots_to_publish")
+    if least is not None and not 1 <= least <= 1000:
+        problems.append(
+            (
+                "min_ballots_to_publish",
+                "Enter the fewest ballots for per-project results between 1 and 1,000",
+            )
+        )
     return problems
 
 
@@ -652,10 +663,12 @@ def configure_voting(
     before = voting_config(funding_round)
     for name in CONFIG_FIELDS:
         value = config.get(name)
-        if name in ("home_pot_only", "supports_enabled"):
+        if name in ("home_pot_only", "supports_enabled", "allow_vote_change"):
             value = bool(value)
         if name == "support_threshold":
             value = value or 0
+        if name == "min_ballots_to_publish" and value is None:
+            value = DEFAULT_MIN_BALLOTS_TO_PUBLISH
         setattr(funding_round, name, value)
     session.flush()
     b, a = audit.changes(before, voting_config(funding_round))

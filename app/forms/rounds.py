@@ -25,7 +25,7 @@ from app.forms.fields import (
     options,
 )
 from app.models import ContributionKind, Neighbourhood, Phase, SplitMethod
-from app.rounds import SCHEDULED_PHASES
+from app.rounds import CONFIG_FIELDS, SCHEDULED_PHASES
 from app.voting_methods import KIND_LABELS, RULE_LABELS, TIE_BREAK_LABELS
 from votes.model import BallotKind, TieBreak
 from votes.rules import RULES
@@ -190,26 +190,20 @@ class VotingForm(FlaskForm):
         "Enter the supports needed as a whole number, like 10",
         "Only when supports are collected. 0 means every feasible proposal reaches the ballot.",
     )
+    allow_vote_change = BooleanField(
+        "Residents may change their vote with their receipt code until voting closes",
+        widget=GovCheckboxInput(),
+    )
+    min_ballots_to_publish = _count(
+        "Fewest ballots for per-project results",
+        "Enter the fewest ballots as a whole number, like 10",
+        "A pot with fewer ballots shows only how many there were, so nobody's vote can be "
+        "worked out. Leave empty for 10.",
+    )
     submit = SubmitField("Save voting configuration", widget=GovSubmitInput())
 
     def config(self) -> dict:
-        return {
-            name: self[name].data
-            for name in (
-                "ballot_kind",
-                "rule",
-                "tie_break",
-                "min_choices",
-                "max_choices",
-                "points",
-                "max_points_per_project",
-                "home_pot_only",
-                "min_age",
-                "max_age",
-                "supports_enabled",
-                "support_threshold",
-            )
-        }
+        return {name: self[name].data for name in CONFIG_FIELDS}
 
 
 class PhaseForm(FlaskForm):

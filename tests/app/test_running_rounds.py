@@ -325,6 +325,21 @@ def test_voting_configuration_is_saved_and_explained_in_plain_english(client, db
     )
     [event] = events(db, "round.voting_configured")
     assert event.before["min_age"] is None and event.after["min_age"] == 11
+    # Left empty: vote changing stays off and the publishing minimum is the default 10.
+    assert (r.allow_vote_change, r.min_ballots_to_publish) == (False, 10)
+
+
+def test_vote_changing_and_the_publishing_minimum_are_configurable(client, db, lambeth):
+    create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    data = {**VOTING, "allow_vote_change": "y", "min_ballots_to_publish": "25"}
+    assert submit(client, "/manage/lambeth/rounds/r/voting", data).status_code == 302
+    r = db.session.scalar(select(FundingRound).where(FundingRound.slug == "r"))
+    assert (r.allow_vote_change, r.min_ballots_to_publish) == (True, 25)
+    [event] = events(db, "round.voting_configured")
+    assert event.after["allow_vote_change"] is True
+    assert event.after["min_ballots_to_publish"] == 25
 
 
 @pytest.mark.parametrize(
@@ -362,6 +377,12 @@ def test_voting_configuration_is_saved_and_explained_in_plain_english(client, db
             {"support_threshold": "-1", "supports_enabled": "y"},
             "support_threshold",
             "must be 0 or more",
+        ),
+        ({"min_ballots_to_publish": "0"}, "min_ballots_to_publish", "between 1 and 1,000"),
+        (
+            {"min_ballots_to_publish": "ten"},
+            "min_ballots_to_publish",
+            "Enter the fewest ballots as a whole number",
         ),
     ],
 )
