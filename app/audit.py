@@ -97,6 +97,33 @@ def record(
     return event
 
 
+def record_changes(
+    session: Session,
+    *,
+    action: str,
+    actor: User | None,
+    round: FundingRound,
+    subject: Any,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+) -> AuditEvent | None:
+    """Record an edit of ``subject`` in ``round`` with only the fields it changed; nothing
+    when it changed none (saving a form as it was is not an event)."""
+    b, a = changes(before, after)
+    if not a:
+        return None
+    return record(
+        session,
+        action=action,
+        actor=actor,
+        council=round.council,
+        round=round,
+        subject=subject,
+        before=b,
+        after=a,
+    )
+
+
 def record_refusal(session: Session, error: Frozen) -> AuditEvent:
     """Log an attempt to change a frozen round, in its own transaction after the rollback."""
     funding_round = session.get(FundingRound, error.round.id)

@@ -173,18 +173,15 @@ def edit_proposal(
     )
     proposal.pot_id = pot.id
     session.flush()
-    b, a = audit.changes(before, _snapshot(proposal))
-    if a:
-        audit.record(
-            session,
-            action="proposal.edited",
-            actor=author,
-            council=funding_round.council,
-            round=funding_round,
-            subject=proposal,
-            before=b,
-            after=a,
-        )
+    audit.record_changes(
+        session,
+        action="proposal.edited",
+        actor=author,
+        round=funding_round,
+        subject=proposal,
+        before=before,
+        after=_snapshot(proposal),
+    )
 
 
 def withdraw_proposal(session: Session, proposal: Proposal, *, author: User) -> None:

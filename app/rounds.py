@@ -320,20 +320,15 @@ def update_details(
     )
     before = {"title": funding_round.title, "description": funding_round.description}
     funding_round.title, funding_round.description = title.strip(), description.strip()
-    b, a = audit.changes(
-        before, {"title": funding_round.title, "description": funding_round.description}
+    audit.record_changes(
+        session,
+        action="round.details_changed",
+        actor=actor,
+        round=funding_round,
+        subject=funding_round,
+        before=before,
+        after={"title": funding_round.title, "description": funding_round.description},
     )
-    if a:
-        audit.record(
-            session,
-            action="round.details_changed",
-            actor=actor,
-            council=funding_round.council,
-            round=funding_round,
-            subject=funding_round,
-            before=b,
-            after=a,
-        )
 
 
 def replace_pots(
@@ -402,18 +397,15 @@ def replace_pots(
     funding_round.split_method = plan.method
     session.flush()
     session.refresh(funding_round, ["pots"])
-    b, a = audit.changes(before, _pots_snapshot(funding_round))
-    if a:
-        audit.record(
-            session,
-            action="round.pots_changed",
-            actor=actor,
-            council=funding_round.council,
-            round=funding_round,
-            subject=funding_round,
-            before=b,
-            after=a,
-        )
+    audit.record_changes(
+        session,
+        action="round.pots_changed",
+        actor=actor,
+        round=funding_round,
+        subject=funding_round,
+        before=before,
+        after=_pots_snapshot(funding_round),
+    )
 
 
 # --- Schedule ---------------------------------------------------------------------------------
@@ -497,18 +489,15 @@ def set_schedule(
         else:
             row.starts_at, row.ends_at = starts_at, ends_at
     session.flush()
-    b, a = audit.changes(before, schedule_snapshot(funding_round))
-    if a:
-        audit.record(
-            session,
-            action="round.schedule_changed",
-            actor=actor,
-            council=funding_round.council,
-            round=funding_round,
-            subject=funding_round,
-            before=b,
-            after=a,
-        )
+    audit.record_changes(
+        session,
+        action="round.schedule_changed",
+        actor=actor,
+        round=funding_round,
+        subject=funding_round,
+        before=before,
+        after=schedule_snapshot(funding_round),
+    )
 
 
 def _window(funding_round: FundingRound, phase: Phase) -> tuple[datetime, datetime] | None:
@@ -671,18 +660,15 @@ def configure_voting(
             value = DEFAULT_MIN_BALLOTS_TO_PUBLISH
         setattr(funding_round, name, value)
     session.flush()
-    b, a = audit.changes(before, voting_config(funding_round))
-    if a:
-        audit.record(
-            session,
-            action="round.voting_configured",
-            actor=actor,
-            council=funding_round.council,
-            round=funding_round,
-            subject=funding_round,
-            before=b,
-            after=a,
-        )
+    audit.record_changes(
+        session,
+        action="round.voting_configured",
+        actor=actor,
+        round=funding_round,
+        subject=funding_round,
+        before=before,
+        after=voting_config(funding_round),
+    )
 
 
 # --- What reaches the ballot ------------------------------------------------------------------
