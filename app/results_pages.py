@@ -9,6 +9,7 @@ from flask import Blueprint, abort, render_template
 from app import results, voting_methods
 from app.extensions import db
 from app.public import council_or_404, round_or_404
+from votes.model import TieBreak
 
 bp = Blueprint("results", __name__, url_prefix="/councils/<slug>/rounds/<round_slug>/results")
 
@@ -57,4 +58,5 @@ def pot(slug: str, round_slug: str, pot_id: int):
         view=view,
         chart=None if view.withheld else results.bar_chart(view),
         rule_label=voting_methods.RULE_LABELS.get(view.result.rule, view.result.rule),
+        tie_break_label=voting_methods.TIE_BREAK_LABELS[TieBreak(view.result.tie_break)],
     )

@@ -35,9 +35,10 @@ ROLL = [
     ],
 ]
 
-# Demo ballots: Lambeth's open round gets a few (so its log has entries), Oldham's closed round
-# enough to be counted (more than the 10 below which results are withheld).
-BALLOTS = {"youth-services-2026": 8, "community-dividend-2026": 12}
+# Demo ballots: Lambeth's open round gets a few (so its log has entries); Oldham's closed round
+# and its published 2025 round enough to be counted (more than the 10 below which results are
+# withheld), so the demo shows published results with their chart and explanations.
+BALLOTS = {"youth-services-2026": 8, "community-dividend-2026": 12, "community-dividend-2025": 12}
 
 
 def seed(session: Session) -> None:
