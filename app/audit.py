@@ -75,13 +75,21 @@ def record(
     *,
     action: str,
     actor: User | None,
-    council: Council | None,
+    council: Council | None = None,
     round: FundingRound | None = None,
     subject: Any = None,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add one audit event (flushed with the rest of the caller's transaction)."""
+    """Add one audit event (flushed with the rest of the caller's transaction).
+
+    An event about a round belongs to the round's council; ``council`` is needed only for
+    events about no round.
+    """
+    if round is not None:
+        if council is not None and council.id != round.council_id:
+            raise ValueError("an audit event's round must belong to its council")
+        council = round.council
     event = AuditEvent(
         council_id=council.id if council is not None else None,
         round_id=round.id if round is not None else None,
@@ -116,7 +124,6 @@ def record_changes(
         session,
         action=action,
         actor=actor,
-        council=round.council,
         round=round,
         subject=subject,
         before=b,
@@ -132,7 +139,6 @@ def record_refusal(session: Session, error: Frozen) -> AuditEvent:
         session,
         action="refused",
         actor=actor,
-        council=funding_round.council,
         round=funding_round,
         subject=error.subject,
         after={"attempted": error.action, "reason": error.message},

@@ -77,7 +77,6 @@ def record_update(
         session,
         action="delivery.updated",
         actor=actor,
-        council=funding_round.council,
         round=funding_round,
         subject=proposal,
         after={

@@ -189,7 +189,6 @@ def download(session: Session, funding_round: FundingRound, pot_id: int, *, acto
         session,
         action="results.exported",
         actor=actor,
-        council=funding_round.council,
         round=funding_round,
         subject=funding_round,
         after={"pot_id": pot_id, "sha256": sha256(data)},

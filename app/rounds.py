@@ -940,7 +940,6 @@ def change_phase(
         session,
         action="round.phase_changed",
         actor=actor,
-        council=funding_round.council,
         round=funding_round,
         subject=funding_round,
         before={"phase": expected},
