@@ -127,6 +127,19 @@ def schedule_form_class():
     return type("ScheduleForm", (ScheduleForm,), attrs)
 
 
+def _reason(description: str, required_message: str) -> TextAreaField:
+    """A decision's reason: required, plain text, at most 2,000 characters."""
+    return TextAreaField(
+        "Reason",
+        description=description,
+        widget=GovTextArea(),
+        validators=[
+            InputRequired(message=required_message),
+            Length(max=2000, message="The reason must be 2,000 characters or fewer"),
+        ],
+    )
+
+
 def _count(label: str, message: str, description: str | None = None) -> WholeNumberField:
     return WholeNumberField(
         label, description=description, validators=[Optional()], message=message
@@ -233,15 +246,7 @@ class ReviewForm(FlaskForm):
         validators=[Optional()],
         message="Enter the final cost in pounds, like 1500 or 1500.50",
     )
-    reason = TextAreaField(
-        "Reason",
-        description="Shown to residents with your decision",
-        widget=GovTextArea(),
-        validators=[
-            InputRequired(message="Enter the reason for your decision"),
-            Length(max=2000, message="The reason must be 2,000 characters or fewer"),
-        ],
-    )
+    reason = _reason("Shown to residents with your decision", "Enter the reason for your decision")
     submit = SubmitField("Save decision", widget=GovSubmitInput())
 
 
@@ -251,15 +256,7 @@ class MergeForm(FlaskForm):
         widget=GovSelect(),
         invalid_choice_message="Select a proposal of this round to merge into",
     )
-    reason = TextAreaField(
-        "Reason",
-        description="Shown to residents",
-        widget=GovTextArea(),
-        validators=[
-            InputRequired(message="Enter the reason for merging"),
-            Length(max=2000, message="The reason must be 2,000 characters or fewer"),
-        ],
-    )
+    reason = _reason("Shown to residents", "Enter the reason for merging")
     submit = SubmitField("Merge proposal", widget=GovSubmitInput())
 
     def __init__(self, *args, choices=(), **kwargs):
@@ -274,15 +271,7 @@ class MergeForm(FlaskForm):
 
 
 class ModerationForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason",
-        description="The proposal's author is told this reason",
-        widget=GovTextArea(),
-        validators=[
-            InputRequired(message="Enter the reason"),
-            Length(max=2000, message="The reason must be 2,000 characters or fewer"),
-        ],
-    )
+    reason = _reason("The proposal's author is told this reason", "Enter the reason")
     submit = SubmitField("Hide proposal", widget=GovSubmitInput())
 
 
