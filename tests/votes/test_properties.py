@@ -19,7 +19,8 @@ from pabutools.rules import (
 
 from votes.model import Ballot, BallotKind, BallotRules, Election, Project, TieBreak
 from votes.rules import RULES, tally
-from votes.rules.mes import Engine, add_one
+from votes.rules.mes import Engine, add_one, first_budget
+from votes.rules.mes_lockstep import OVER, Lockstep
 from votes.rules.profile import build_profile
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -145,3 +146,32 @@ def test_mes_add1_skipping_equals_the_one_by_one_search(e, tie_break):
     slow, _ = add_one(engine, skip=False)
     assert engine.run(fast).selected == engine.run(slow).selected
     assert fast == slow
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    e=elections(max_voters=14),
+    tie_break=st.sampled_from(list(TieBreak)),
+    offset=st.integers(0, 6),
+    size=st.integers(1, 12),
+)
+def test_lockstep_runs_select_as_exact_runs_one_at_a_time(e, tie_break, offset, size):
+    """A batch of budgets run in lockstep: at each budget, exact MES's selection, or ``OVER``
+    where that costs more than the budget; the batch stops at the first such outcome or at
+    one that funds every supported project."""
+    profile = build_profile(e)
+    engine = Engine(profile, profile.sats("approval"), True, profile.tie_key(tie_break))
+    if profile.voters == 0 or not engine.candidates:
+        return
+    start = first_budget(engine)
+    first = start.numerator // start.denominator // engine.unit + offset
+    budgets = [(first + i) * engine.unit for i in range(1, size + 1)]
+    expected = []
+    supported = len(engine.candidates) + len(engine.free)
+    for budget in budgets:
+        selected = engine.run(budget).selected
+        over = sum(engine.costs[p] for p in selected) > engine.budget
+        expected.append(OVER if over else selected)
+        if over or len(selected) >= supported:
+            break
+    assert Lockstep(engine).run(budgets) == expected

@@ -295,3 +295,36 @@ def test_mes_add1_float_runs_select_as_exact_runs_on_real_elections(pabulib, nam
     for step in (1, 2, 37, 150, 400, 1200):
         budget = (first + step) * engine.unit
         assert engine.run(budget, fast=True).selected == engine.run(budget).selected, step
+
+
+@pytest.mark.parametrize("name", ["France_Toulouse_2022.pb", "Poland_Warszawa_2023_Mokotow.pb"])
+def test_mes_add1_lockstep_batches_select_as_exact_runs_on_real_elections(pabulib, name):
+    """Budgets run in lockstep (the budget search where it cannot skip) on the elections where
+    pabutools gives no reference: at every budget of a batch, exact MES's selection."""
+    from votes.pabulib import read
+    from votes.rules.mes import Engine, first_budget
+    from votes.rules.mes_lockstep import OVER, Lockstep
+    from votes.rules.profile import build_profile
+
+    path = pabulib / name
+    if not path.is_file():
+        pytest.skip(f"{name} is not in the pabulib folder")
+    profile = build_profile(read(path))
+    engine = Engine(profile, profile.sats("approval"), True, profile.tie_key(TieBreak.COST_VOTES))
+    start = first_budget(engine)
+    first = start.numerator // start.denominator // engine.unit
+    lockstep = Lockstep(engine)
+    # Batches across each search, the last one over its end (the search ends 1,619 budgets
+    # up on Toulouse, 361 on Mokotów).
+    offsets = {"France_Toulouse_2022.pb": (1, 300, 1000, 1615)}.get(name, (1, 150, 358))
+    for offset in offsets:
+        budgets = [(first + offset + i) * engine.unit for i in range(6)]
+        expected = []
+        for budget in budgets:
+            selected = engine.run(budget).selected
+            over = sum(engine.costs[p] for p in selected) > engine.budget
+            expected.append(OVER if over else selected)
+            if over:
+                break
+        assert lockstep.run(budgets) == expected, offset
+    assert expected[-1] is OVER

@@ -678,6 +678,10 @@ def first_budget(engine: Engine) -> Fraction:
     return Fraction(engine.budget, max(engine.profile.voters, 1))
 
 
+# Budgets run in lockstep after the first bound that fails, and at most (see ``add_one``).
+FIRST_BATCH, MAX_BATCH = 8, 64
+
+
 def add_one(engine: Engine, skip: bool = True) -> tuple[Fraction, int]:
     """MES with per-voter budget B/n, then floor(B/n)+1, +2, ... (in the election's money).
 
@@ -688,39 +692,57 @@ def add_one(engine: Engine, skip: bool = True) -> tuple[Fraction, int]:
 
     Budgets are not all tried one by one: a run also tells up to which per-voter budget every
     one of its decisions stays the same (``_Parametric``), and the budgets below that give the
-    same outcome, so they are kept without running them. This gives exactly the outcome of the
-    one-by-one search (``skip=False`` runs that one, for tests).
+    same outcome, so they are kept without running them. Where that bound does not reach the
+    next budget, the following budgets are run together in lockstep (``mes_lockstep``). This
+    gives exactly the outcome of the one-by-one search (``skip=False`` runs that one, for
+    tests).
     """
     start = first_budget(engine)
     binary = skip and all(engine.binary[p] for p in engine.candidates)
     result = engine.run(start)
+    selected = result.selected
     kept = start
     runs = 1
     per_voter = (start.numerator // start.denominator) // engine.unit
     supported = len(engine.candidates) + len(engine.free)
     # Working out how far a run's outcome provably holds costs more than the run; it pays
     # off where outcomes hold for many budgets. Where they do not (runs keep changing
-    # structure at every step), it is only retried every few runs, and a run drops it as soon
-    # as its bound cannot reach past the next budget (same decisions, less work).
-    param, wait = binary, 0
-    while len(result.selected) < supported:
+    # structure at every step), the next budgets are run as a batch in lockstep
+    # (``mes_lockstep``), a batch twice as long each time the bound fails again, and a run
+    # drops the bound as soon as it cannot reach past the next budget (same decisions, less
+    # work).
+    lockstep, batch, size = None, False, 0
+    while len(selected) < supported:
+        if batch:
+            batch = False
+            if lockstep is None:
+                from votes.rules.mes_lockstep import OVER, Lockstep
+
+                lockstep = Lockstep(engine)
+            budgets = [(per_voter + i) * engine.unit for i in range(1, size + 1)]
+            outcomes = lockstep.run(budgets)
+            runs += len(outcomes)
+            within = outcomes[:-1] if outcomes[-1] is OVER else outcomes
+            if within:
+                selected = within[-1]
+                kept = Fraction((per_voter + len(within)) * engine.unit)
+            if outcomes[-1] is OVER:
+                break
+            per_voter += len(outcomes)
+            continue
         per_voter += 1
         # A run's bound only helps if it reaches beyond the next budget (see below).
         attempt = engine.run(
             per_voter * engine.unit,
-            param=param,
+            param=binary,
             fast=skip,
             param_above=(per_voter + 2) * engine.unit,
         )
         runs += 1
         if sum(engine.costs[p] for p in attempt.selected) > engine.budget:
             break
-        result, kept = attempt, Fraction(per_voter * engine.unit)
-        if not binary or len(attempt.selected) >= supported:
-            continue
-        if not param:
-            wait -= 1
-            param = wait <= 0
+        selected, kept = attempt.selected, Fraction(per_voter * engine.unit)
+        if not binary or len(selected) >= supported:
             continue
         if math.isinf(attempt.stable_until):
             break  # nothing can change any more: every larger budget gives this outcome
@@ -728,8 +750,9 @@ def add_one(engine: Engine, skip: bool = True) -> tuple[Fraction, int]:
         if last > per_voter + 1:
             per_voter = last
             kept = Fraction(per_voter * engine.unit)
+            size = 0
         else:
-            param, wait = False, 8
+            batch, size = True, min(2 * size, MAX_BATCH) if size else FIRST_BATCH
     return kept, runs
 
 
