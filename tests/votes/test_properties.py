@@ -154,13 +154,14 @@ def test_mes_add1_skipping_equals_the_one_by_one_search(e, tie_break):
     tie_break=st.sampled_from(list(TieBreak)),
     offset=st.integers(0, 6),
     size=st.integers(1, 12),
+    cost_sat=st.booleans(),
 )
-def test_lockstep_runs_select_as_exact_runs_one_at_a_time(e, tie_break, offset, size):
+def test_lockstep_runs_select_as_exact_runs_one_at_a_time(e, tie_break, offset, size, cost_sat):
     """A batch of budgets run in lockstep: at each budget, exact MES's selection, or ``OVER``
     where that costs more than the budget; the batch stops at the first such outcome or at
     one that funds every supported project."""
     profile = build_profile(e)
-    engine = Engine(profile, profile.sats("approval"), True, profile.tie_key(tie_break))
+    engine = Engine(profile, profile.sats("approval"), cost_sat, profile.tie_key(tie_break))
     if profile.voters == 0 or not engine.candidates:
         return
     start = first_budget(engine)

@@ -328,3 +328,37 @@ def test_mes_add1_lockstep_batches_select_as_exact_runs_on_real_elections(pabuli
                 break
         assert lockstep.run(budgets) == expected, offset
     assert expected[-1] is OVER
+
+
+@pytest.mark.parametrize("cost_sat", [True, False])
+@pytest.mark.parametrize("tie_break", list(TieBreak))
+def test_lockstep_breaks_exact_ties_as_single_runs(cost_sat, tie_break):
+    """Projects whose prices tie exactly, in every round: the batch settles each tie as one
+    exact run does, for either satisfaction and tie-break."""
+    from votes.rules.mes import Engine
+    from votes.rules.mes_lockstep import OVER, Lockstep
+    from votes.rules.profile import build_profile
+
+    # a, b and c cost the same with the same number of supporters, d and e likewise; the
+    # voters of "x" share their money between them.
+    ballots = [("a", "x"), ("a", "x"), ("b",), ("b",), ("c", "x"), ("c",)]
+    ballots += [("d", "e"), ("d",), ("e",), ("x",)]
+    e = Election(
+        Fraction(60),
+        tuple(Project(i, Fraction(c)) for i, c in [("a", 12), ("b", 12), ("c", 12)])
+        + tuple(Project(i, Fraction(c)) for i, c in [("d", 9), ("e", 9), ("x", 20)]),
+        tuple(Ballot(b) for b in ballots),
+        BallotRules(BallotKind.APPROVAL),
+    )
+    profile = build_profile(e)
+    engine = Engine(profile, profile.sats("approval"), cost_sat, profile.tie_key(tie_break))
+    budgets = [per_voter * engine.unit for per_voter in range(6, 40)]
+    expected = []
+    for budget in budgets:
+        selected = engine.run(budget).selected
+        over = sum(engine.costs[p] for p in selected) > engine.budget
+        expected.append(OVER if over else selected)
+        if over or len(selected) == len(profile.ids):
+            break
+    assert Lockstep(engine).run(budgets) == expected
+    assert len(expected) > 3
