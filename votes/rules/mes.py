@@ -678,8 +678,8 @@ def first_budget(engine: Engine) -> Fraction:
     return Fraction(engine.budget, max(engine.profile.voters, 1))
 
 
-# Budgets run in lockstep after the first bound that fails, and at most (see ``add_one``).
-FIRST_BATCH, MAX_BATCH = 8, 64
+# Budgets run in lockstep after the first bound that fails (see ``add_one``).
+FIRST_BATCH = 8
 
 
 def add_one(engine: Engine, skip: bool = True) -> tuple[Fraction, int]:
@@ -697,6 +697,9 @@ def add_one(engine: Engine, skip: bool = True) -> tuple[Fraction, int]:
     gives exactly the outcome of the one-by-one search (``skip=False`` runs that one, for
     tests).
     """
+    # Here, not at the top: ``mes_lockstep`` builds on this module.
+    from votes.rules.mes_lockstep import OVER, Lockstep
+
     start = first_budget(engine)
     binary = skip and all(engine.binary[p] for p in engine.candidates)
     result = engine.run(start)
@@ -708,17 +711,13 @@ def add_one(engine: Engine, skip: bool = True) -> tuple[Fraction, int]:
     # Working out how far a run's outcome provably holds costs more than the run; it pays
     # off where outcomes hold for many budgets. Where they do not (runs keep changing
     # structure at every step), the next budgets are run as a batch in lockstep
-    # (``mes_lockstep``), a batch twice as long each time the bound fails again, and a run
-    # drops the bound as soon as it cannot reach past the next budget (same decisions, less
-    # work).
+    # (``mes_lockstep``): a batch twice as long each time the bound fails again (up to
+    # ``Lockstep.largest``), half as long after it lets budgets be skipped. A run drops the
+    # bound as soon as it cannot reach past the next budget (same decisions, less work).
     lockstep, batch, size = None, False, 0
     while len(selected) < supported:
         if batch:
             batch = False
-            if lockstep is None:
-                from votes.rules.mes_lockstep import OVER, Lockstep
-
-                lockstep = Lockstep(engine)
             budgets = [(per_voter + i) * engine.unit for i in range(1, size + 1)]
             outcomes = lockstep.run(budgets)
             runs += len(outcomes)
@@ -750,9 +749,11 @@ def add_one(engine: Engine, skip: bool = True) -> tuple[Fraction, int]:
         if last > per_voter + 1:
             per_voter = last
             kept = Fraction(per_voter * engine.unit)
-            size = 0
+            size //= 2
         else:
-            batch, size = True, min(2 * size, MAX_BATCH) if size else FIRST_BATCH
+            if lockstep is None:
+                lockstep = Lockstep(engine)
+            batch, size = True, min(max(2 * size, FIRST_BATCH), lockstep.largest)
     return kept, runs
 
 

@@ -16,6 +16,7 @@ those of exact MES.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -49,6 +50,11 @@ class Lockstep:
         self.cost_sat = all(engine.sigma[p] == engine.costs[p] for p in cands)
         self.rank = np.empty(m)
         self.rank[sorted(range(m), key=lambda j: engine.tie_key(cands[j]))] = np.arange(m)
+        # The longest useful batch: where projects have few supporters each, a round's numpy
+        # calls cost the same for many runs as for one; with many, the work itself grows
+        # with the batch, and so does what is wasted past the end of the search.
+        entries = sum(g.size for g in self.groups) / max(m, 1)
+        self.largest = int(np.clip(2 ** math.floor(math.log2(40_000 / max(entries, 1))), 8, 256))
 
     def run(self, budgets: list[int]) -> list[list[int] | None]:
         """For each per-voter budget (engine money, increasing), the selection of MES at it,
