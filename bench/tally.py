@@ -1,9 +1,11 @@
 """Time Devolve's counting rules against pabutools on the shared pabulib elections.
 
 For each file and rule: pabutools' time, ours, and the ratio, in one run on the same machine.
-Parsing is not timed (each library parses with its own reader first). Where reference.json
-records that pabutools did not finish in 120 s, pabutools is not run and its time is shown as
-">120 (reference)". At the end: the peak resident memory of the process.
+Each file's first row, "(parse)", times reading it: ours with ``votes.pabulib.read``,
+pabutools' with ``parse_pabulib``. Rules are timed on what each library parsed. Where
+reference.json records that pabutools did not finish in 120 s, pabutools is not run and its
+time is shown as ">120 (reference)". At the end: the slowest parse and ``mes-add1`` count, and
+the peak resident memory of the process.
 
     .venv/bin/python bench/tally.py                         # everything (slow: pabutools)
     .venv/bin/python bench/tally.py --no-reference          # ours only (reference times shown)
@@ -128,6 +130,12 @@ def pabutools_call(key: str):
     return calls[key]
 
 
+def ratio_text(theirs: float | None, ours: float) -> str:
+    if not theirs:
+        return "-"
+    return f"{theirs / ours:.0f}x" if theirs / ours >= 10 else f"{theirs / ours:.1f}x"
+
+
 def timed(fn, limit: float | None = None):
     """(seconds, result) of fn(); raises Timeout after ``limit`` seconds (SIGALRM)."""
 
@@ -167,7 +175,7 @@ def main(argv=None) -> int:
     header = f"{'file':44} {'rule':16} {'pabutools s':>14} {'votes s':>9} {'ratio':>8}"
     print(header + ("  peak MB" if args.memory else ""))
     print("-" * len(header))
-    worst_add1 = 0.0
+    worst_add1 = worst_parse = 0.0
     for inst in reference["instances"]:
         name = inst["file"]
         if wanted_files and not any(w in name for w in wanted_files):
@@ -175,10 +183,22 @@ def main(argv=None) -> int:
         vote_type = inst["vote_type"]
         keys = KEYS[vote_type]
         rules = [r for r in keys if not wanted_rules or r in wanted_rules]
-        if not rules:
+        parse = not wanted_rules or "parse" in wanted_rules
+        if not rules and not parse:
             continue
-        election = read(folder / name)
+        ours, election = timed(lambda: read(folder / name))  # noqa: B023
+        worst_parse = max(worst_parse, ours)
         pb = None
+        if parse:
+            theirs, shown = None, "-"
+            if not args.no_reference:
+                from pabutools.election import parse_pabulib
+
+                theirs, (instance, profile) = timed(lambda: parse_pabulib(str(folder / name)))  # noqa: B023
+                pb = (instance, profile.as_multiprofile())
+                shown = f"{theirs:.3f}"
+            ratio = ratio_text(theirs, ours)
+            print(f"{name[:44]:44} {'(parse)':16} {shown:>14} {ours:9.3f} {ratio:>8}")
         for rule in rules:
             key = keys[rule]
             record = inst["results"][key]
@@ -209,7 +229,7 @@ def main(argv=None) -> int:
                 except Timeout:
                     theirs, shown = None, f">{args.pabutools_timeout:g} (timeout)"
             if theirs:
-                ratio = f"{theirs / ours:.0f}x" if theirs / ours >= 10 else f"{theirs / ours:.1f}x"
+                ratio = ratio_text(theirs, ours)
             elif record["status"] == "timeout" or shown.startswith(">"):
                 ratio = f">{120 / ours:.0f}x"
             else:
@@ -224,6 +244,7 @@ def main(argv=None) -> int:
             print(line, flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak resident memory of this process: {peak:.0f} MB")
+    print(f"slowest parse: {worst_parse:.2f} s")
     if worst_add1:
         print(f"slowest mes-add1 count: {worst_add1:.2f} s")
     return 0
