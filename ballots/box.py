@@ -40,8 +40,7 @@ from ballots.models import Channel, LogEntry, LogKind, Receipt, RollEntry, Store
 from ballots.paper import BallotPaper, PotPaper
 from ballots.roll import check_pot
 from votes.ballot import validate_ballot
-from votes.model import Ballot, BallotKind, Election, Outcome, TieBreak
-from votes.rules import tally
+from votes.model import Ballot, BallotKind, Election
 
 ZERO_HASH = "0" * 64
 VOTING = "voting"
@@ -439,40 +438,6 @@ def stored_election(session: Session, paper: BallotPaper, pot_id: int) -> Electi
         ballots=tuple(decode_ballot(c) for c in contents),
         rules=paper.rules,
     )
-
-
-@dataclass(frozen=True)
-class PotCount:
-    pot: PotPaper
-    ballots: int
-    outcome: Outcome | None  # None when withheld: fewer ballots than the minimum to publish
-
-    @property
-    def withheld(self) -> bool:
-        return self.outcome is None
-
-
-def count_pot(
-    session: Session,
-    paper: BallotPaper,
-    pot_id: int,
-    *,
-    rule: str | None = None,
-    tie_break: TieBreak | str | None = None,
-    min_ballots: int,
-    money=None,
-) -> PotCount:
-    """Count a closed pot with ``rule`` (default: the frozen one); below ``min_ballots`` only
-    the number of ballots is given, so nobody's choices can be worked out from a small pot's
-    result."""
-    election = stored_election(session, paper, pot_id)
-    pot = paper.pot(pot_id)
-    if len(election.ballots) < min_ballots:
-        return PotCount(pot, len(election.ballots), None)
-    outcome = tally(
-        election, rule or paper.rule, TieBreak(tie_break or paper.tie_break), money=money
-    )
-    return PotCount(pot, len(election.ballots), outcome)
 
 
 def turnout(session: Session, round_id: int) -> int:

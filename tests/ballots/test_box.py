@@ -378,15 +378,6 @@ def test_a_closed_pot_is_counted_on_exactly_what_was_stored(db):
         )
     assert box.turnout(db.session, funding_round.id) == 4
 
-    small = box.count_pot(
-        db.session, paper, pot.id, rule="greedy", tie_break="cost-votes", min_ballots=10
-    )
-    assert small.withheld and small.ballots == 4
-    enough = box.count_pot(
-        db.session, paper, pot.id, rule="greedy", tie_break="cost-votes", min_ballots=4
-    )
-    assert not enough.withheld and enough.outcome.selected
-
 
 def test_the_database_itself_refuses_a_second_mark(db, world):
     """The unique constraint, not the check before it, is what makes a second ballot
