@@ -2,7 +2,7 @@
 
 development (the default): SQLite under instance/, a secret key generated once into instance/.
 testing: what the test suite passes to ``create_app``; CSRF stays on so tests see what users see.
-production: refuses to start without a real SECRET_KEY and DATABASE_URL.
+production: refuses to start without a real SECRET_KEY, DATABASE_URL and MAIL_SERVER.
 """
 
 from __future__ import annotations
@@ -40,6 +40,19 @@ class Config:
     VERIFICATION_CODE_KEY: str | None = os.environ.get("VERIFICATION_CODE_KEY")
     SIGN_IN_RATE_LIMIT = "10 per minute"
     REGISTER_RATE_LIMIT = "20 per hour"
+    PASSWORD_RESET_RATE_LIMIT = "10 per hour"  # noqa: S105 - a rate, not a password
+    # How long a link to choose a new password works, in seconds.
+    PASSWORD_RESET_MAX_AGE = 60 * 60
+    # Email (links to reset a password). Without MAIL_SERVER nothing is sent: each message is
+    # written to the log instead (development and tests); production refuses to start.
+    MAIL_SERVER: str | None = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() in ("1", "true", "yes")
+    MAIL_USERNAME: str | None = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD: str | None = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Devolve <no-reply@devolve.example>"
+    )
     DISPLAY_TIMEZONE = "Europe/London"
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # noqa: S105 - a parameter set, not a password
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024

@@ -51,13 +51,14 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
 
     from app import models  # noqa: F401  (registers the tables with the metadata)
-    from app.extensions import csrf, db, limiter, login_manager, migrate, wtforms_helpers
+    from app.extensions import csrf, db, limiter, login_manager, mail, migrate, wtforms_helpers
     from ballots import models as _ballot_tables  # noqa: F401  (and the ballot box's)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    mail.init_app(app)
     limiter.init_app(app)
     wtforms_helpers.init_app(app)
 
@@ -97,7 +98,11 @@ def _finish_config(app: Flask) -> None:
             raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters")
         if not app.config.get("SQLALCHEMY_DATABASE_URI"):
             raise RuntimeError("DATABASE_URL must be set in production")
+        if not app.config.get("MAIL_SERVER"):
+            raise RuntimeError("MAIL_SERVER must be set in production: it sends password links")
         return
+    # Nothing leaves the machine without a mail server: ``app.emails`` logs each message.
+    app.config["MAIL_SUPPRESS_SEND"] = not app.config.get("MAIL_SERVER")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "devolve.sqlite3"

@@ -1,20 +1,32 @@
-"""People and their accounts: registration, password checks, roles.
+"""People and their accounts: registration, password checks and resets, roles.
 
 Passwords are hashed with Argon2id. Unknown emails are checked against a dummy hash so a wrong
 email and a wrong password take the same time and get the same answer.
+
+A link to choose a new password carries a token signed with the app's secret key: the account,
+and a fingerprint of its current password hash, so that the link stops working once the
+password has changed (it works once), and after ``PASSWORD_RESET_MAX_AGE`` seconds.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from datetime import date
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import Flask, current_app
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import audit
 from app.models import Council, Membership, Neighbourhood, Role, User
+from app.problems import DomainError
+
+RESET_SALT = "devolve-password-reset"
 
 
 def init_app(app: Flask) -> None:
@@ -42,7 +54,7 @@ def hash_password(password: str) -> str:
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user with this email and password, or None; the same work is done either way."""
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    user = find_by_email(session, email)
     hasher = _hasher()
     try:
         hasher.verify(
@@ -98,3 +110,61 @@ def grant_role(session: Session, user: User, council: Council, role: Role) -> Me
     m = Membership(user=user, council=council, role=role)
     session.add(m)
     return m
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
+
+
+def password_reset_token(user: User) -> str:
+    """The token of a link that lets ``user`` choose a new password (see the module)."""
+    return _reset_serializer().dumps({"user": user.id, "check": _password_fingerprint(user)})
+
+
+def hours(seconds: int) -> str:
+    """``PASSWORD_RESET_MAX_AGE`` for people: "1 hour", "2 hours", "30 minutes"."""
+    if seconds % 3600 == 0:
+        n = seconds // 3600
+        return f"{n} hour" + ("s" if n != 1 else "")
+    n = max(seconds // 60, 1)
+    return f"{n} minute" + ("s" if n != 1 else "")
+
+
+def user_for_reset_token(session: Session, token: str) -> User:
+    """The account a reset link is for; ``DomainError`` saying why when the link cannot be used."""
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    try:
+        data = _reset_serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise DomainError(
+            f"This link has expired: a link to reset your password works for {hours(max_age)}. "
+            "Ask for a new one."
+        ) from None
+    except BadData:
+        data = None
+    user = None
+    if isinstance(data, dict) and isinstance(data.get("user"), int):
+        user = session.get(User, data["user"])
+    if user is None or not hmac.compare_digest(
+        _password_fingerprint(user), str(data.get("check", ""))
+    ):
+        raise DomainError(
+            "This link cannot be used: it has already been used, or it was not copied whole. "
+            "Ask for a new one."
+        )
+    return user
+
+
+def change_password(session: Session, user: User, password: str) -> None:
+    """Set a new password and sign the account out everywhere (its old sessions end)."""
+    user.password_hash = hash_password(password)
+    user.session_token = secrets.token_urlsafe(32)
+    audit.record(session, action="account.password_reset", actor=user, subject=user)

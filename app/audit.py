@@ -44,6 +44,7 @@ ACTIONS = {
     "results.export_refused": "Export refused: no access",
     "delivery.updated": "Delivery update recorded",
     "refused": "Refused: voting had opened",
+    "account.password_reset": "Password changed through an emailed link",
 }
 
 

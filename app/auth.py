@@ -1,7 +1,8 @@
-"""Register, sign in and sign out."""
+"""Register, sign in and sign out, and choose a new password from a link sent by email."""
 
 from __future__ import annotations
 
+import smtplib
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -9,10 +10,11 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import accounts
+from app import accounts, emails
 from app.extensions import db, limiter
-from app.forms import RegisterForm, SignInForm
+from app.forms import NewPasswordForm, RegisterForm, RequestPasswordResetForm, SignInForm
 from app.models import Council, Neighbourhood, User
+from app.problems import DomainError
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -43,6 +45,23 @@ def _sign_in_limit() -> str:
 
 def _register_limit() -> str:
     return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+def _reset_limit() -> str:
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+
+
+def _link_lasts() -> str:
+    return accounts.hours(current_app.config["PASSWORD_RESET_MAX_AGE"])
+
+
+def _send(to: str, subject: str, template: str, **context) -> None:
+    """Send an email; a failure is logged, not shown, since the page must answer alike
+    whether or not the address has an account."""
+    try:
+        emails.send(to, subject, template, **context)
+    except (OSError, smtplib.SMTPException):
+        current_app.logger.exception("could not send %r", subject)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -106,6 +125,13 @@ def register():
             db.session.rollback()
         if user is None:
             current_app.logger.info("registration attempt for an existing email")
+            _send(
+                accounts.normalise_email(form.email.data),
+                "You already have a Devolve account",
+                "account_exists.txt",
+                sign_in=url_for("auth.sign_in", _external=True),
+                reset=url_for("auth.request_password_reset", _external=True),
+            )
         # The same answer whether or not the email already had an account.
         flash(
             "Registration received. Sign in with your email address and password.",
@@ -113,3 +139,47 @@ def register():
         )
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/register.html", form=form)
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def request_password_reset():
+    form = RequestPasswordResetForm()
+    if form.validate_on_submit():
+        email = accounts.normalise_email(form.email.data)
+        user = accounts.find_by_email(db.session, email)
+        if user is not None:
+            token = accounts.password_reset_token(user)
+            _send(
+                user.email,
+                "Choose a new password for Devolve",
+                "password_reset.txt",
+                user=user,
+                link=url_for("auth.reset_password", token=token, _external=True),
+                lasts=_link_lasts(),
+            )
+        # The same answer whether or not the email has an account.
+        flash(
+            f"If {email} has an account, we have sent it a link to choose a new password. "
+            f"The link works for {_link_lasts()}.",
+            "success",
+        )
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/request_password_reset.html", form=form, lasts=_link_lasts())
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        user = accounts.user_for_reset_token(db.session, token)
+    except DomainError as error:
+        return render_template("auth/reset_password.html", form=None, problem=error.message), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        accounts.change_password(db.session, user, form.password.data)
+        db.session.commit()
+        logout_user()  # whoever was signed in on this browser
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form, problem=None)

@@ -1,7 +1,14 @@
 """Forms for every page. Each page's main form is called ``form`` in its template, so the base
 template can put "Error: " in the title and show the error summary by itself."""
 
-from app.forms.auth import MIN_PASSWORD_LENGTH, RegisterForm, SignInForm, SignOutForm
+from app.forms.auth import (
+    MIN_PASSWORD_LENGTH,
+    NewPasswordForm,
+    RegisterForm,
+    RequestPasswordResetForm,
+    SignInForm,
+    SignOutForm,
+)
 from app.forms.fields import ChoiceField, DayMonthYearField, GovEmailInput, MoneyField
 
 __all__ = [
@@ -10,7 +17,9 @@ __all__ = [
     "DayMonthYearField",
     "GovEmailInput",
     "MoneyField",
+    "NewPasswordForm",
     "RegisterForm",
+    "RequestPasswordResetForm",
     "SignInForm",
     "SignOutForm",
 ]

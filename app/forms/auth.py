@@ -1,4 +1,4 @@
-"""Forms for registering, signing in and out."""
+"""Forms for registering, signing in and out, and choosing a new password."""
 
 from __future__ import annotations
 
@@ -25,6 +25,56 @@ from app.forms.fields import ChoiceField, DayMonthYearField, GovEmailInput
 MIN_PASSWORD_LENGTH = 10
 
 
+def _strip(value):
+    """Spaces around a pasted email address are not a mistake worth an error."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def email_field(description: str = "") -> EmailField:
+    """An email address someone types to identify themselves (registering, resetting)."""
+    return EmailField(
+        "Email address",
+        description=description,
+        widget=GovEmailInput(),
+        filters=[_strip],
+        validators=[
+            InputRequired(message="Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
+        ],
+    )
+
+
+def new_password_field(label: str, missing: str) -> PasswordField:
+    return PasswordField(
+        label,
+        description=f"At least {MIN_PASSWORD_LENGTH} characters",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message=missing),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=256,
+                message=f"Password must be between {MIN_PASSWORD_LENGTH} and 256 characters",
+            ),
+        ],
+    )
+
+
+def confirm_password_field() -> PasswordField:
+    return PasswordField(
+        "Confirm password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message="Enter your password again"),
+            EqualTo("password", message="The passwords do not match"),
+        ],
+    )
+
+
 class SignInForm(FlaskForm):
     email = EmailField(
         "Email address",
@@ -44,18 +94,7 @@ class SignOutForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    email = EmailField(
-        "Email address",
-        widget=GovEmailInput(),
-        validators=[
-            InputRequired(message="Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(
-                message="Enter an email address in the correct format, like name@example.com",
-                check_deliverability=False,
-            ),
-        ],
-    )
+    email = email_field()
     display_name = StringField(
         "Your name",
         description="Shown beside proposals you make",
@@ -76,27 +115,8 @@ class RegisterForm(FlaskForm):
         "Date of birth (optional)",
         description="Some rounds are for an age group, such as 11 to 25. For example, 27 3 2007",
     )
-    password = PasswordField(
-        "Password",
-        description=f"At least {MIN_PASSWORD_LENGTH} characters",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter a password"),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=256,
-                message=f"Password must be between {MIN_PASSWORD_LENGTH} and 256 characters",
-            ),
-        ],
-    )
-    confirm_password = PasswordField(
-        "Confirm password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter your password again"),
-            EqualTo("password", message="The passwords do not match"),
-        ],
-    )
+    password = new_password_field("Password", "Enter a password")
+    confirm_password = confirm_password_field()
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
     def __init__(self, *args, neighbourhood_choices=(), **kwargs):
@@ -118,3 +138,14 @@ class RegisterForm(FlaskForm):
             raise ValidationError("Date of birth must be in the past")
         if field.data.year < today.year - 120:
             raise ValidationError("Enter a real date of birth")
+
+
+class RequestPasswordResetForm(FlaskForm):
+    email = email_field("The one you registered with")
+    submit = SubmitField("Send me a link", widget=GovSubmitInput())
+
+
+class NewPasswordForm(FlaskForm):
+    password = new_password_field("New password", "Enter a new password")
+    confirm_password = confirm_password_field()
+    submit = SubmitField("Change password", widget=GovSubmitInput())

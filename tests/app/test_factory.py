@@ -27,6 +27,10 @@ def test_production_cookies_are_secure():
         ({"SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": "sqlite://"}, "SECRET_KEY"),
         ({"SECRET_KEY": "short", "SQLALCHEMY_DATABASE_URI": "sqlite://"}, "SECRET_KEY"),
         ({"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": None}, "DATABASE_URL"),
+        (
+            {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://", "MAIL_SERVER": None},
+            "MAIL_SERVER",
+        ),
     ],
 )
 def test_production_refuses_to_start_without_real_settings(settings, problem):
@@ -39,11 +43,16 @@ def test_production_starts_with_real_settings():
     config = type(
         "Prod",
         (ProductionConfig,),
-        {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+        {
+            "SECRET_KEY": "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "MAIL_SERVER": "smtp.example.org",
+        },
     )
     app = create_app(config)
     assert not app.testing
     assert app.config["SESSION_COOKIE_SECURE"]
+    assert not app.config.get("MAIL_SUPPRESS_SEND")
 
 
 def test_a_mapping_is_laid_over_the_environment_config(monkeypatch):

@@ -41,6 +41,8 @@ ROUTES = {
     ("/auth/register", "GET,POST", "auth.register"),
     ("/auth/sign-in", "GET,POST", "auth.sign_in"),
     ("/auth/sign-out", "POST", "auth.sign_out"),
+    ("/auth/reset-password", "GET,POST", "auth.request_password_reset"),
+    ("/auth/reset-password/<token>", "GET,POST", "auth.reset_password"),
     ("/councils/<slug>", "GET", "public.council"),
     (R, "GET", "public.funding_round"),
     (P, "GET", "public.proposal"),
@@ -393,7 +395,7 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(app, cli
 
 def test_every_route_is_in_the_walks(app):
     """Each GET route has a page in ACCESS and each POST route a form in POSTS (or is
-    tested where it is: signing in, registering, signing out)."""
+    tested where it is: signing in, registering, signing out, resetting a password)."""
     import re
 
     def pattern(rule):

@@ -28,6 +28,8 @@ PAGES = [
     ],
     ("sign in", "/auth/sign-in", None, "Sign in"),
     ("register", "/auth/register", None, "Create an account"),
+    ("reset password", "/auth/reset-password", None, "Reset your password"),
+    ("reset link unusable", "/auth/reset-password/not-a-link", None, "This link cannot be used"),
     ("account", "/account/", RESIDENT, "Your account"),
     ("officer dashboard", "/manage/lambeth", LAMBETH_OFFICER, "Manage Lambeth Council"),
     ("not found", "/no-such-page", None, "Page not found"),

@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import RESIDENT, sign_in
+from app.extensions import mail
+from tests.browser.helpers import RESIDENT, check_accessibility, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -136,3 +137,46 @@ def test_the_pages_work_without_javascript(page_without_js: Page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
     nav(page).get_by_role("button", name="Sign out").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("You have signed out")
+
+
+def test_a_forgotten_password_is_replaced_through_a_link_by_email(page: Page):
+    """Register, forget the password, ask for a link, choose a new one, sign in with it."""
+    page.goto("/auth/register")
+    page.get_by_label("Email address").fill("forgetful@example.org")
+    page.get_by_label("Your name").fill("Frankie Forgetful")
+    page.get_by_label("Your neighbourhood").select_option(label="Brixton (Lambeth Council)")
+    page.get_by_label("Password", exact=True).fill("first password of mine")
+    page.get_by_label("Confirm password").fill("first password of mine")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+
+    page.get_by_role("link", name="Forgotten your password?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reset your password")
+    page.get_by_label("Email address").fill("Forgetful@example.org")
+    # The live server runs in this process: its emails can be caught here.
+    with mail.record_messages() as outbox:
+        page.get_by_role("button", name="Send me a link").click()
+        expect(page.locator(".govuk-notification-banner")).to_contain_text(
+            "If forgetful@example.org has an account, we have sent it a link"
+        )
+    [message] = outbox
+    link = re.search(r"http://\S+/auth/reset-password/\S+", message.body).group()
+
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
+    page.get_by_label("New password").fill("second password of mine")
+    page.get_by_label("Confirm password").fill("not the same at all")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The passwords do not match")
+    check_accessibility(page)
+    page.get_by_label("New password").fill("second password of mine")
+    page.get_by_label("Confirm password").fill("second password of mine")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Your password has been changed"
+    )
+
+    sign_in(page, "forgetful@example.org", "second password of mine")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Signed in as Frankie Forgetful"
+    )
