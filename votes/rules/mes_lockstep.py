@@ -53,8 +53,10 @@ class Lockstep:
         # The longest useful batch: where projects have few supporters each, a round's numpy
         # calls cost the same for many runs as for one; with many, the work itself grows
         # with the batch, and so does what is wasted past the end of the search.
+        # The money of every group in every run also bounds it (about 32 MB a matrix).
         entries = sum(g.size for g in self.groups) / max(m, 1)
-        self.largest = int(np.clip(2 ** math.floor(math.log2(40_000 / max(entries, 1))), 8, 256))
+        fits = min(40_000 / max(entries, 1), 4_000_000 / max(len(engine.w), 1))
+        self.largest = int(np.clip(2 ** math.floor(math.log2(max(fits, 1))), 8, 256))
 
     def run(self, budgets: list[int]) -> list[list[int] | None]:
         """For each per-voter budget (engine money, increasing), the selection of MES at it,
