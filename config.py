@@ -2,7 +2,8 @@
 
 development (the default): SQLite under instance/, a secret key generated once into instance/.
 testing: what the test suite passes to ``create_app``; CSRF stays on so tests see what users see.
-production: refuses to start without a real SECRET_KEY, DATABASE_URL and MAIL_SERVER.
+production: refuses to start without a real SECRET_KEY, DATABASE_URL, MAIL_SERVER and
+PUBLIC_URL.
 """
 
 from __future__ import annotations
@@ -40,11 +41,15 @@ class Config:
     VERIFICATION_CODE_KEY: str | None = os.environ.get("VERIFICATION_CODE_KEY")
     SIGN_IN_RATE_LIMIT = "10 per minute"
     REGISTER_RATE_LIMIT = "20 per hour"
-    PASSWORD_RESET_RATE_LIMIT = "10 per hour"  # noqa: S105 - a rate, not a password
-    # How long a link to choose a new password works, in seconds.
+    # Asking for a link by email (to choose a new password, to confirm an address).
+    EMAIL_LINK_RATE_LIMIT = "10 per hour"
+    # How long the links work, in seconds.
     PASSWORD_RESET_MAX_AGE = 60 * 60
-    # Email (links to reset a password). Without MAIL_SERVER nothing is sent: each message is
-    # written to the log instead (development and tests); production refuses to start.
+    EMAIL_CONFIRM_MAX_AGE = 7 * 24 * 60 * 60
+    # Email (the links above). Without MAIL_SERVER nothing is sent: each message is written to
+    # the log instead (development and tests); production refuses to start.
+    # Where residents reach the site, for the links in emails (https://pb.council.example).
+    PUBLIC_URL: str | None = os.environ.get("PUBLIC_URL")
     MAIL_SERVER: str | None = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() in ("1", "true", "yes")

@@ -99,7 +99,9 @@ def _finish_config(app: Flask) -> None:
         if not app.config.get("SQLALCHEMY_DATABASE_URI"):
             raise RuntimeError("DATABASE_URL must be set in production")
         if not app.config.get("MAIL_SERVER"):
-            raise RuntimeError("MAIL_SERVER must be set in production: it sends password links")
+            raise RuntimeError("MAIL_SERVER must be set in production: it sends emailed links")
+        if not str(app.config.get("PUBLIC_URL") or "").startswith("https://"):
+            raise RuntimeError("PUBLIC_URL must be the site's https:// address in production")
         return
     # Nothing leaves the machine without a mail server: ``app.emails`` logs each message.
     app.config["MAIL_SUPPRESS_SEND"] = not app.config.get("MAIL_SERVER")

@@ -3,9 +3,11 @@
 Passwords are hashed with Argon2id. Unknown emails are checked against a dummy hash so a wrong
 email and a wrong password take the same time and get the same answer.
 
-A link to choose a new password carries a token signed with the app's secret key: the account,
-and a fingerprint of its current password hash, so that the link stops working once the
-password has changed (it works once), and after ``PASSWORD_RESET_MAX_AGE`` seconds.
+Links sent by email carry a token signed with the app's secret key (itsdangerous). A link to
+choose a new password names the account and a fingerprint of its current password hash, so it
+stops working once the password has changed (it works once), and after
+``PASSWORD_RESET_MAX_AGE`` seconds. A link to confirm an email address names the account and
+the address, and works for ``EMAIL_CONFIRM_MAX_AGE`` seconds.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import date
+from datetime import date, datetime
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -27,6 +29,7 @@ from app.models import Council, Membership, Neighbourhood, Role, User
 from app.problems import DomainError
 
 RESET_SALT = "devolve-password-reset"
+CONFIRM_SALT = "devolve-confirm-email"
 
 
 def init_app(app: Flask) -> None:
@@ -116,36 +119,31 @@ def find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
 
 
-def password_reset_token(user: User) -> str:
-    """The token of a link that lets ``user`` choose a new password (see the module)."""
-    return _reset_serializer().dumps({"user": user.id, "check": _password_fingerprint(user)})
-
-
-def hours(seconds: int) -> str:
-    """``PASSWORD_RESET_MAX_AGE`` for people: "1 hour", "2 hours", "30 minutes"."""
-    if seconds % 3600 == 0:
-        n = seconds // 3600
-        return f"{n} hour" + ("s" if n != 1 else "")
+def lifetime(seconds: int) -> str:
+    """How long a link works, for people: "1 hour", "7 days", "30 minutes"."""
+    for unit, size in (("day", 86400), ("hour", 3600)):
+        if seconds >= size and seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}" + ("s" if n != 1 else "")
     n = max(seconds // 60, 1)
     return f"{n} minute" + ("s" if n != 1 else "")
 
 
-def user_for_reset_token(session: Session, token: str) -> User:
-    """The account a reset link is for; ``DomainError`` saying why when the link cannot be used."""
-    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+def _account_for(session: Session, token: str, salt: str, max_age: int, what: str) -> tuple:
+    """The account and the token's data; ``DomainError`` saying why a link cannot be used."""
     try:
-        data = _reset_serializer().loads(token, max_age=max_age)
+        data = _serializer(salt).loads(token, max_age=max_age)
     except SignatureExpired:
         raise DomainError(
-            f"This link has expired: a link to reset your password works for {hours(max_age)}. "
+            f"This link has expired: a link to {what} works for {lifetime(max_age)}. "
             "Ask for a new one."
         ) from None
     except BadData:
@@ -153,6 +151,18 @@ def user_for_reset_token(session: Session, token: str) -> User:
     user = None
     if isinstance(data, dict) and isinstance(data.get("user"), int):
         user = session.get(User, data["user"])
+    return user, data
+
+
+def password_reset_token(user: User) -> str:
+    """The token of a link that lets ``user`` choose a new password (see the module)."""
+    return _serializer(RESET_SALT).dumps({"user": user.id, "check": _password_fingerprint(user)})
+
+
+def user_for_reset_token(session: Session, token: str) -> User:
+    """The account a reset link is for; ``DomainError`` saying why when the link cannot be used."""
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    user, data = _account_for(session, token, RESET_SALT, max_age, "reset your password")
     if user is None or not hmac.compare_digest(
         _password_fingerprint(user), str(data.get("check", ""))
     ):
@@ -163,8 +173,32 @@ def user_for_reset_token(session: Session, token: str) -> User:
     return user
 
 
-def change_password(session: Session, user: User, password: str) -> None:
-    """Set a new password and sign the account out everywhere (its old sessions end)."""
+def email_confirmation_token(user: User) -> str:
+    """The token of a link that confirms ``user``'s email address (the address it was sent to)."""
+    return _serializer(CONFIRM_SALT).dumps({"user": user.id, "email": user.email})
+
+
+def confirm_email(session: Session, token: str, now: datetime) -> User:
+    """Confirm the address a confirmation link was sent to (again is harmless); ``DomainError``
+    saying why when the link cannot be used."""
+    max_age = current_app.config["EMAIL_CONFIRM_MAX_AGE"]
+    user, data = _account_for(session, token, CONFIRM_SALT, max_age, "confirm your email address")
+    if user is None or user.email != data.get("email"):
+        raise DomainError(
+            "This link cannot be used: it was not copied whole. Ask for a new one from your "
+            "account page."
+        )
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now
+        audit.record(session, action="account.email_confirmed", actor=user, subject=user)
+    return user
+
+
+def change_password(session: Session, user: User, password: str, now: datetime) -> None:
+    """Set a new password from an emailed link and sign the account out everywhere (its old
+    sessions end). Opening the link also shows the address is the person's: it is confirmed."""
     user.password_hash = hash_password(password)
     user.session_token = secrets.token_urlsafe(32)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now
     audit.record(session, action="account.password_reset", actor=user, subject=user)

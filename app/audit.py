@@ -45,6 +45,7 @@ ACTIONS = {
     "delivery.updated": "Delivery update recorded",
     "refused": "Refused: voting had opened",
     "account.password_reset": "Password changed through an emailed link",
+    "account.email_confirmed": "Email address confirmed",
 }
 
 

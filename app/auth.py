@@ -1,4 +1,5 @@
-"""Register, sign in and sign out, and choose a new password from a link sent by email."""
+"""Register, sign in and sign out; confirm an email address, and choose a new password, from
+links sent by email."""
 
 from __future__ import annotations
 
@@ -6,15 +7,22 @@ import smtplib
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import accounts, emails
 from app.extensions import db, limiter
-from app.forms import NewPasswordForm, RegisterForm, RequestPasswordResetForm, SignInForm
+from app.forms import (
+    NewPasswordForm,
+    RegisterForm,
+    RequestPasswordResetForm,
+    SendConfirmationForm,
+    SignInForm,
+)
 from app.models import Council, Neighbourhood, User
 from app.problems import DomainError
+from ballots.db import utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -47,12 +55,31 @@ def _register_limit() -> str:
     return current_app.config["REGISTER_RATE_LIMIT"]
 
 
-def _reset_limit() -> str:
-    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+def _email_limit() -> str:
+    return current_app.config["EMAIL_LINK_RATE_LIMIT"]
 
 
 def _link_lasts() -> str:
-    return accounts.hours(current_app.config["PASSWORD_RESET_MAX_AGE"])
+    return accounts.lifetime(current_app.config["PASSWORD_RESET_MAX_AGE"])
+
+
+def _site_url(path: str) -> str:
+    """``path`` on this site, for an email: under ``PUBLIC_URL`` when it is set (always in
+    production), never under the Host header alone, which whoever asks for the email chooses."""
+    return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/") + path
+
+
+def _send_link(user: User, subject: str, template: str, path: str, max_age: str) -> None:
+    """Email ``user`` a link to ``path``, saying how long it works (``max_age`` names the
+    setting)."""
+    _send(
+        user.email,
+        subject,
+        template,
+        user=user,
+        link=_site_url(path),
+        lasts=accounts.lifetime(current_app.config[max_age]),
+    )
 
 
 def _send(to: str, subject: str, template: str, **context) -> None:
@@ -123,18 +150,23 @@ def register():
         except IntegrityError:
             # Someone registered the same email at the same moment: answer as below.
             db.session.rollback()
+            user = None
         if user is None:
             current_app.logger.info("registration attempt for an existing email")
             _send(
                 accounts.normalise_email(form.email.data),
                 "You already have a Devolve account",
                 "account_exists.txt",
-                sign_in=url_for("auth.sign_in", _external=True),
-                reset=url_for("auth.request_password_reset", _external=True),
+                sign_in=_site_url(url_for("auth.sign_in")),
+                reset=_site_url(url_for("auth.request_password_reset")),
             )
+        else:
+            _send_confirmation(user)
         # The same answer whether or not the email already had an account.
         flash(
-            "Registration received. Sign in with your email address and password.",
+            "Registration received. We have emailed you a link to confirm your address: open "
+            "it before you propose or support projects. Sign in with your email address and "
+            "password.",
             "success",
         )
         return redirect(url_for("auth.sign_in"))
@@ -142,21 +174,19 @@ def register():
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_email_limit, methods=["POST"])
 def request_password_reset():
     form = RequestPasswordResetForm()
     if form.validate_on_submit():
         email = accounts.normalise_email(form.email.data)
         user = accounts.find_by_email(db.session, email)
         if user is not None:
-            token = accounts.password_reset_token(user)
-            _send(
-                user.email,
+            _send_link(
+                user,
                 "Choose a new password for Devolve",
                 "password_reset.txt",
-                user=user,
-                link=url_for("auth.reset_password", token=token, _external=True),
-                lasts=_link_lasts(),
+                url_for("auth.reset_password", token=accounts.password_reset_token(user)),
+                "PASSWORD_RESET_MAX_AGE",
             )
         # The same answer whether or not the email has an account.
         flash(
@@ -169,7 +199,7 @@ def request_password_reset():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_email_limit, methods=["POST"])
 def reset_password(token: str):
     try:
         user = accounts.user_for_reset_token(db.session, token)
@@ -177,9 +207,48 @@ def reset_password(token: str):
         return render_template("auth/reset_password.html", form=None, problem=error.message), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
-        accounts.change_password(db.session, user, form.password.data)
+        accounts.change_password(db.session, user, form.password.data, utcnow())
         db.session.commit()
         logout_user()  # whoever was signed in on this browser
         flash("Your password has been changed. Sign in with your new password.", "success")
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/reset_password.html", form=form, problem=None)
+
+
+def _send_confirmation(user: User) -> None:
+    _send_link(
+        user,
+        "Confirm your email address for Devolve",
+        "confirm_email.txt",
+        url_for("auth.confirm_email", token=accounts.email_confirmation_token(user)),
+        "EMAIL_CONFIRM_MAX_AGE",
+    )
+
+
+@bp.route("/confirm-email/<token>")
+def confirm_email(token: str):
+    try:
+        accounts.confirm_email(db.session, token, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("auth/confirm_email.html", problem=error.message), 400
+    db.session.commit()
+    flash("Your email address is confirmed. You can propose and support projects.", "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("residents.account"))
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/confirm-email", methods=["POST"])
+@login_required
+@limiter.limit(_email_limit)
+def send_confirmation():
+    """Send the signed-in person a new link to confirm their address (from their account)."""
+    form = SendConfirmationForm()
+    if form.validate_on_submit():
+        if current_user.email_confirmed_at is not None:
+            flash("Your email address is already confirmed", "success")
+        else:
+            _send_confirmation(current_user)
+            flash(f"We have sent a new link to {current_user.email}", "success")
+    return redirect(url_for("residents.account"))

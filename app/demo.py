@@ -32,6 +32,7 @@ from app.models import (
     User,
 )
 from app.rounds import split_budget
+from ballots.db import utcnow
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (printed on purpose: demo only)
 
@@ -570,6 +571,7 @@ def seed_demo(session: Session) -> list[DemoLogin]:
                 display_name=display_name,
                 home_neighbourhood=hoods[home] if home else None,
                 date_of_birth=dob,
+                email_confirmed_at=utcnow(),
             )
             session.add(user)
             session.flush()
@@ -675,7 +677,6 @@ def _count_closed_rounds(session: Session) -> None:
     would have given them."""
     from app import results
     from ballots import box
-    from ballots.db import utcnow
 
     for funding_round in session.scalars(
         select(FundingRound).where(FundingRound.phase.in_(results.COUNTABLE))

@@ -210,6 +210,9 @@ class User(UserMixin, Base):
         String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the person opened the link emailed to this address (None: not yet). Proposing and
+    # supporting wait for it, so one person cannot make many accounts from invented addresses.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     home_neighbourhood: Mapped[Neighbourhood | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(

@@ -86,6 +86,16 @@ def _require_resident(user: User, funding_round: FundingRound) -> None:
         raise DomainError(f"Only residents of {funding_round.council.name} can do this")
 
 
+def _require_confirmed_email(user: User, what: str, field: str | None = None) -> None:
+    """Proposing and supporting wait for a confirmed address (see ``User.email_confirmed_at``)."""
+    if user.email_confirmed_at is None:
+        raise DomainError(
+            f"Confirm your email address before you {what}: open the link we emailed to "
+            f"{user.email}. Your account page can send it again.",
+            field,
+        )
+
+
 def _require_proposals_open(session: Session, funding_round: FundingRound, what: str) -> None:
     phase = lock_round(session, funding_round)
     if phase != Phase.PROPOSALS:
@@ -100,6 +110,7 @@ def submit_proposal(
 ) -> Proposal:
     """A resident of the round's council proposes a project for one of its pots."""
     _require_resident(author, funding_round)
+    _require_confirmed_email(author, "propose a project", "title")
     if funding_round.is_frozen:
         ensure_not_frozen(
             session,
@@ -414,6 +425,7 @@ def support(session: Session, proposal: Proposal, *, user: User) -> bool:
     """Support a proposal; False if this resident already supports it (the database's unique
     constraint decides when two requests race)."""
     _supports_open(session, proposal, user)
+    _require_confirmed_email(user, "support proposals")
     try:
         with session.begin_nested():
             session.add(Support(proposal_id=proposal.id, user_id=user.id))

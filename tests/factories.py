@@ -18,6 +18,7 @@ from app.models import (
     Role,
     User,
 )
+from ballots.db import utcnow
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -62,6 +63,7 @@ def create_user(
     home: Neighbourhood | None = None,
     date_of_birth: date | None = None,
     roles: dict[Council, Role] | None = None,
+    confirmed: bool = True,
 ) -> User:
     user = User(
         email=email or f"person{_n()}@example.org",
@@ -69,6 +71,7 @@ def create_user(
         display_name=display_name,
         home_neighbourhood=home,
         date_of_birth=date_of_birth,
+        email_confirmed_at=utcnow() if confirmed else None,
     )
     db.session.add(user)
     db.session.flush()

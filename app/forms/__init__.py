@@ -6,6 +6,7 @@ from app.forms.auth import (
     NewPasswordForm,
     RegisterForm,
     RequestPasswordResetForm,
+    SendConfirmationForm,
     SignInForm,
     SignOutForm,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "NewPasswordForm",
     "RegisterForm",
     "RequestPasswordResetForm",
+    "SendConfirmationForm",
     "SignInForm",
     "SignOutForm",
 ]

@@ -149,3 +149,7 @@ class NewPasswordForm(FlaskForm):
     password = new_password_field("New password", "Enter a new password")
     confirm_password = confirm_password_field()
     submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class SendConfirmationForm(FlaskForm):
+    submit = SubmitField("Send the link again", widget=GovSubmitInput())

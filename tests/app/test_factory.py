@@ -31,6 +31,15 @@ def test_production_cookies_are_secure():
             {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://", "MAIL_SERVER": None},
             "MAIL_SERVER",
         ),
+        (
+            {
+                "SECRET_KEY": "x" * 40,
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "MAIL_SERVER": "smtp.example.org",
+                "PUBLIC_URL": "http://pb.example.org",
+            },
+            "PUBLIC_URL",
+        ),
     ],
 )
 def test_production_refuses_to_start_without_real_settings(settings, problem):
@@ -47,6 +56,7 @@ def test_production_starts_with_real_settings():
             "SECRET_KEY": "x" * 40,
             "SQLALCHEMY_DATABASE_URI": "sqlite://",
             "MAIL_SERVER": "smtp.example.org",
+            "PUBLIC_URL": "https://pb.example.org",
         },
     )
     app = create_app(config)

@@ -1,6 +1,8 @@
 """The migrations keep existing rows: SQLite rebuilds tables to alter them, and must neither
 cascade into pots and proposals nor trip over the audit trail that refers to a round."""
 
+from contextlib import contextmanager
+
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
@@ -9,10 +11,18 @@ from app.extensions import db
 from tests.app.conftest import make_config
 
 
-def test_0002_upgrades_and_downgrades_a_database_with_rows(tmp_path):
+@contextmanager
+def database_at(tmp_path, revision: str):
+    """In the context of an app on a new SQLite file, migrated up to ``revision``."""
     app = create_app(make_config(f"sqlite:///{tmp_path / 'm.sqlite3'}"))
     with app.app_context():
-        upgrade(revision="0001")
+        upgrade(revision=revision)
+        yield
+        db.engine.dispose()
+
+
+def test_0002_upgrades_and_downgrades_a_database_with_rows(tmp_path):
+    with database_at(tmp_path, "0001"):
         with db.engine.begin() as conn:
             conn.execute(
                 text("INSERT INTO councils VALUES (1, 'x', 'X', '#000000', '', '2026-01-01')")
@@ -49,4 +59,24 @@ def test_0002_upgrades_and_downgrades_a_database_with_rows(tmp_path):
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM proposals")).scalar() == 1
             assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 1
-        db.engine.dispose()
+
+
+def test_0006_takes_existing_accounts_as_confirmed(tmp_path):
+    """People who could propose before addresses were confirmed are not stopped by it."""
+    with database_at(tmp_path, "0005"):
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, display_name, session_token, "
+                    "created_at) VALUES (1, 'jo@example.org', 'x', 'Jo', 't', "
+                    "'2026-01-02 03:04:05')"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            confirmed = conn.execute(text("SELECT email_confirmed_at FROM users")).scalar()
+            assert str(confirmed).startswith("2026-01-02 03:04:05")
+        downgrade(revision="0005")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 1
+        upgrade()

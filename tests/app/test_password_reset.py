@@ -178,7 +178,7 @@ def test_an_expired_or_altered_link_is_refused_and_changes_nothing(client, db, j
 
 
 def test_asking_for_links_is_rate_limited(app, client, jo):
-    app.config["PASSWORD_RESET_RATE_LIMIT"] = "2 per hour"
+    app.config["EMAIL_LINK_RATE_LIMIT"] = "2 per hour"
     for _ in range(2):
         assert ask_for_link(client, "jo@example.org")[0].status_code == 302
     response, outbox = ask_for_link(client, "jo@example.org")
@@ -211,8 +211,27 @@ def test_registering_an_existing_email_tells_its_owner_by_email(client, db, jo):
     with mail.record_messages() as outbox:
         submit(client, "/auth/register", {**form, "email": "new@example.org"})
         submit(client, "/auth/register", {**form, "email": "Jo@Example.org"})
-    [message] = outbox
+    confirm, message = outbox
+    assert confirm.recipients == ["new@example.org"]
+    assert confirm.subject == "Confirm your email address for Devolve"
     assert message.recipients == ["jo@example.org"]
     assert message.subject == "You already have a Devolve account"
     assert "http://localhost/auth/sign-in" in message.body
     assert "http://localhost/auth/reset-password" in message.body
+
+
+def test_links_in_emails_use_the_public_address_not_the_host_asked_for(app, client, jo):
+    """Whoever asks for a link chooses the Host header: with PUBLIC_URL set, it is ignored."""
+    app.config["PUBLIC_URL"] = "https://pb.example.org"
+    forged = "http://attacker.example"
+    page = get_soup(client.get("/auth/reset-password", base_url=forged))
+    token = page.select_one("input[name=csrf_token]")["value"]
+    with mail.record_messages() as outbox:
+        client.post(
+            "/auth/reset-password",
+            data={"csrf_token": token, "email": "jo@example.org"},
+            base_url=forged,
+        )
+    [message] = outbox
+    assert "https://pb.example.org/auth/reset-password/" in message.body
+    assert "attacker.example" not in message.body

@@ -17,7 +17,7 @@ from app.models import (
 )
 from app.problems import WrongPhase
 from tests.app.pages import error_messages, get_page, sign_in, submit
-from tests.factories import PASSWORD, create_proposal, create_round
+from tests.factories import PASSWORD, create_proposal
 
 ROUND = "/councils/lambeth/rounds/r"
 MANAGE = "/manage/lambeth/rounds/r"
@@ -29,20 +29,6 @@ def soup(response):
 
 def actions(db):
     return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-
-
-@pytest.fixture
-def open_round(db, lambeth):
-    brixton, clapham, _ = lambeth.hoods
-    r = create_round(
-        lambeth.council,
-        slug="r",
-        phase=Phase.PROPOSALS,
-        total_budget_pence=30_000_00,
-        pots=[(brixton, 20_000_00), (clapham, 10_000_00)],
-    )
-    db.session.commit()
-    return r
 
 
 def idea(target, **overrides):
@@ -315,16 +301,6 @@ def test_hiding_abusive_content_tells_the_author_and_hides_it_from_the_public(
 
 
 # --- Supports ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def supporting(db, lambeth, open_round):
-    open_round.phase = Phase.SUPPORTS
-    open_round.supports_enabled = True
-    open_round.support_threshold = 2
-    p = create_proposal(open_round.pots[0], title="Skate park", status=ProposalStatus.FEASIBLE)
-    db.session.commit()
-    return p
 
 
 def support(client, p, action="support"):

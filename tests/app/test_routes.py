@@ -43,6 +43,8 @@ ROUTES = {
     ("/auth/sign-out", "POST", "auth.sign_out"),
     ("/auth/reset-password", "GET,POST", "auth.request_password_reset"),
     ("/auth/reset-password/<token>", "GET,POST", "auth.reset_password"),
+    ("/auth/confirm-email/<token>", "GET", "auth.confirm_email"),
+    ("/auth/confirm-email", "POST", "auth.send_confirmation"),
     ("/councils/<slug>", "GET", "public.council"),
     (R, "GET", "public.funding_round"),
     (P, "GET", "public.proposal"),

@@ -140,7 +140,8 @@ def test_the_pages_work_without_javascript(page_without_js: Page):
 
 
 def test_a_forgotten_password_is_replaced_through_a_link_by_email(page: Page):
-    """Register, forget the password, ask for a link, choose a new one, sign in with it."""
+    """Register (the account page then asks for the address to be confirmed), forget the
+    password, ask for a link, choose a new one, sign in with it: the address is confirmed."""
     page.goto("/auth/register")
     page.get_by_label("Email address").fill("forgetful@example.org")
     page.get_by_label("Your name").fill("Frankie Forgetful")
@@ -149,7 +150,15 @@ def test_a_forgotten_password_is_replaced_through_a_link_by_email(page: Page):
     page.get_by_label("Confirm password").fill("first password of mine")
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    sign_in(page, "forgetful@example.org", "first password of mine")
+    nav(page).get_by_role("link", name="Your account").click()
+    notice = page.locator("#confirm-email")
+    expect(notice).to_contain_text("Confirm your email address")
+    expect(notice.get_by_role("button", name="Send the link again")).to_be_visible()
+    check_accessibility(page)
+    nav(page).get_by_role("button", name="Sign out").click()
 
+    page.goto("/auth/sign-in")
     page.get_by_role("link", name="Forgotten your password?").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reset your password")
     page.get_by_label("Email address").fill("Forgetful@example.org")
@@ -180,3 +189,6 @@ def test_a_forgotten_password_is_replaced_through_a_link_by_email(page: Page):
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
         "Signed in as Frankie Forgetful"
     )
+    # Opening the emailed link showed the address is theirs.
+    nav(page).get_by_role("link", name="Your account").click()
+    expect(page.locator("#confirm-email")).to_have_count(0)
