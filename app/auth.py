@@ -228,12 +228,17 @@ def _send_confirmation(user: User) -> None:
 @bp.route("/confirm-email/<token>")
 def confirm_email(token: str):
     try:
-        accounts.confirm_email(db.session, token, utcnow())
+        user = accounts.confirm_email(db.session, token, utcnow())
     except DomainError as error:
         db.session.rollback()
         return render_template("auth/confirm_email.html", problem=error.message), 400
     db.session.commit()
-    flash("Your email address is confirmed. You can propose and support projects.", "success")
+    # Named, since the link may be opened where someone else is signed in.
+    flash(
+        f"The email address {user.email} is confirmed: its account can now propose and "
+        "support projects.",
+        "success",
+    )
     if current_user.is_authenticated:
         return redirect(url_for("residents.account"))
     return redirect(url_for("auth.sign_in"))

@@ -77,7 +77,8 @@ def test_registering_emails_a_link_that_must_be_opened_before_proposing(
     assert opened.headers["Location"].endswith("/account/")
     account = get_page(client, "/account/")
     assert banner(account) == (
-        "Success Your email address is confirmed. You can propose and support projects."
+        "Success The email address new@lambeth.example is confirmed: its account can now "
+        "propose and support projects."
     )
     assert account.select_one("#confirm-email") is None
     assert confirmed_at(db, "new@lambeth.example") is not None
