@@ -3,7 +3,6 @@ links sent by email."""
 
 from __future__ import annotations
 
-import smtplib
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -72,7 +71,7 @@ def _site_url(path: str) -> str:
 def _send_link(user: User, subject: str, template: str, path: str, max_age: str) -> None:
     """Email ``user`` a link to ``path``, saying how long it works (``max_age`` names the
     setting)."""
-    _send(
+    emails.send(
         user.email,
         subject,
         template,
@@ -80,15 +79,6 @@ def _send_link(user: User, subject: str, template: str, path: str, max_age: str)
         link=_site_url(path),
         lasts=accounts.lifetime(current_app.config[max_age]),
     )
-
-
-def _send(to: str, subject: str, template: str, **context) -> None:
-    """Send an email; a failure is logged, not shown, since the page must answer alike
-    whether or not the address has an account."""
-    try:
-        emails.send(to, subject, template, **context)
-    except (OSError, smtplib.SMTPException):
-        current_app.logger.exception("could not send %r", subject)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -153,7 +143,7 @@ def register():
             user = None
         if user is None:
             current_app.logger.info("registration attempt for an existing email")
-            _send(
+            emails.send(
                 accounts.normalise_email(form.email.data),
                 "You already have a Devolve account",
                 "account_exists.txt",

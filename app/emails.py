@@ -1,14 +1,21 @@
-"""Sending email: the links to choose a new password, and the note to someone whose email
-was used to register again.
+"""Sending email: links to confirm an address or choose a new password, and the note to someone
+whose address was used to register again.
 
 Messages go through Flask-Mail to ``MAIL_SERVER``. Without one (development, tests) nothing is
 sent and each message is written to the log, so that a developer running the demo can still
 follow a link.
+
+A message is rendered during the request but delivered once the response has gone out: the
+time a page takes then does not tell whether an email was sent, that is, whether an address
+has an account. A failure to deliver is logged; the person has already had the same answer as
+everyone else.
 """
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+import smtplib
+
+from flask import Flask, after_this_request, current_app, has_request_context, render_template
 from flask_mail import Message
 
 from app.extensions import mail
@@ -21,7 +28,28 @@ def send(to: str, subject: str, template: str, **context) -> Message:
         recipients=[to],
         body=render_template(f"email/{template}", **context),
     )
-    if current_app.config.get("MAIL_SUPPRESS_SEND"):
-        current_app.logger.warning("Email to %s not sent (no MAIL_SERVER):\n%s", to, message.body)
-    mail.send(message)
+    app = current_app._get_current_object()
+    if has_request_context():
+
+        @after_this_request
+        def deliver_after_the_response(response):
+            response.call_on_close(lambda: deliver(app, message))
+            return response
+
+    else:
+        deliver(app, message)
     return message
+
+
+def deliver(app: Flask, message: Message) -> None:
+    with app.app_context():
+        if app.config.get("MAIL_SUPPRESS_SEND"):
+            app.logger.warning(
+                "Email to %s not sent (no MAIL_SERVER):\n%s",
+                ", ".join(message.recipients),
+                message.body,
+            )
+        try:
+            mail.send(message)
+        except (OSError, smtplib.SMTPException):
+            app.logger.exception("could not send %r", message.subject)

@@ -55,9 +55,17 @@ def submit(
     follow: bool = False,
     form_selector: str = "main form[method=post]",
 ):
-    """GET ``url``, take its form's CSRF token, POST ``data`` (to ``post_to`` or ``url``)."""
+    """GET ``url``, take its form's CSRF token, POST ``data`` (to ``post_to`` or ``url``).
+
+    The response is read whole and closed, as a server does: emails go out only then.
+    """
     token = csrf_token(client, url, form_selector)
-    return client.post(post_to or url, data={"csrf_token": token, **data}, follow_redirects=follow)
+    return client.post(
+        post_to or url,
+        data={"csrf_token": token, **data},
+        follow_redirects=follow,
+        buffered=True,
+    )
 
 
 def error_messages(soup: BeautifulSoup) -> dict[str, str]:

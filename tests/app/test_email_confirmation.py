@@ -126,7 +126,7 @@ def test_the_account_page_sends_a_new_link(client, db, newcomer, lambeth):
     assert page.select_one("#confirm-email") is None
     token = page.select_one("input[name=csrf_token]")["value"]
     with mail.record_messages() as nothing:
-        client.post("/auth/confirm-email", data={"csrf_token": token})
+        client.post("/auth/confirm-email", data={"csrf_token": token}, buffered=True)
     assert nothing == []
     assert banner(get_page(client, "/account/")) == (
         "Success Your email address is already confirmed"
@@ -136,7 +136,7 @@ def test_the_account_page_sends_a_new_link(client, db, newcomer, lambeth):
 def test_asking_for_a_link_needs_a_signed_in_person(client, newcomer):
     token = soup(client.get("/auth/sign-in")).select_one("input[name=csrf_token]")["value"]
     with mail.record_messages() as outbox:
-        response = client.post("/auth/confirm-email", data={"csrf_token": token})
+        response = client.post("/auth/confirm-email", data={"csrf_token": token}, buffered=True)
     assert response.status_code == 302
     assert "/auth/sign-in?next=" in response.headers["Location"]
     assert outbox == []

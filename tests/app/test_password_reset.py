@@ -231,7 +231,22 @@ def test_links_in_emails_use_the_public_address_not_the_host_asked_for(app, clie
             "/auth/reset-password",
             data={"csrf_token": token, "email": "jo@example.org"},
             base_url=forged,
+            buffered=True,
         )
     [message] = outbox
     assert "https://pb.example.org/auth/reset-password/" in message.body
     assert "attacker.example" not in message.body
+
+
+def test_the_email_goes_out_only_once_the_answer_has(client, jo):
+    """How long the page takes must not tell whether an email was sent."""
+    page = get_soup(client.get("/auth/reset-password"))
+    token = page.select_one("input[name=csrf_token]")["value"]
+    with mail.record_messages() as outbox:
+        response = client.post(
+            "/auth/reset-password", data={"csrf_token": token, "email": "jo@example.org"}
+        )
+        assert response.status_code == 302
+        assert outbox == []
+        response.close()  # what the server does once the response is sent
+        assert [m.recipients for m in outbox] == [["jo@example.org"]]

@@ -168,6 +168,11 @@ def test_a_forgotten_password_is_replaced_through_a_link_by_email(page: Page):
         expect(page.locator(".govuk-notification-banner")).to_contain_text(
             "If forgetful@example.org has an account, we have sent it a link"
         )
+        # It goes out once the server has sent the answer: wait for it.
+        for _ in range(50):
+            if outbox:
+                break
+            page.wait_for_timeout(100)
     [message] = outbox
     link = re.search(r"http://\S+/auth/reset-password/\S+", message.body).group()
 
