@@ -3,9 +3,9 @@
 Where the budget search cannot skip budgets (``mes._Parametric`` finds that some decision of a
 run changes at almost every budget), it has to run MES at every budget in turn. Runs at nearby
 budgets mostly fund the same projects in the same order, so this module runs a batch of them in
-lockstep: every voter group's money is a row per budget, and each round prices a project for
-all the runs that need it, and pays a winner for all the runs that chose it, with one set of
-numpy calls. Per run and round this costs a small fraction of a single run's calls.
+lockstep: every voter group's money has a column per budget, and each round prices a project
+for all the runs that need it, and pays a winner for all the runs that chose it, with one set
+of numpy calls. Per run and round this costs a small fraction of a single run's calls.
 
 It is ``Engine.run(..., fast=True)`` for many budgets (approval ballots only): floats with a
 running bound on their error, every decision taken only when it is certain by a wide margin,
