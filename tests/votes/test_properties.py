@@ -17,10 +17,11 @@ from pabutools.rules import (
     sequential_phragmen,
 )
 
+from tests.votes.mes_search import exact_outcomes
 from votes.model import Ballot, BallotKind, BallotRules, Election, Project, TieBreak
 from votes.rules import RULES, tally
 from votes.rules.mes import Engine, add_one, first_budget
-from votes.rules.mes_lockstep import OVER, Lockstep
+from votes.rules.mes_lockstep import Lockstep
 from votes.rules.profile import build_profile
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -167,12 +168,4 @@ def test_lockstep_runs_select_as_exact_runs_one_at_a_time(e, tie_break, offset, 
     start = first_budget(engine)
     first = start.numerator // start.denominator // engine.unit + offset
     budgets = [(first + i) * engine.unit for i in range(1, size + 1)]
-    expected = []
-    supported = len(engine.candidates) + len(engine.free)
-    for budget in budgets:
-        selected = engine.run(budget).selected
-        over = sum(engine.costs[p] for p in selected) > engine.budget
-        expected.append(OVER if over else selected)
-        if over or len(selected) >= supported:
-            break
-    assert Lockstep(engine).run(budgets) == expected
+    assert Lockstep(engine).run(budgets) == exact_outcomes(engine, budgets)

@@ -4,6 +4,7 @@ from fractions import Fraction
 
 import pytest
 
+from tests.votes.mes_search import exact_outcomes, search_engine
 from votes.model import Ballot, BallotKind, BallotRules, Election, Project, TieBreak
 from votes.rules import RULES, tally
 
@@ -281,17 +282,10 @@ def test_unfilled_ranks_are_skipped():
 def test_mes_add1_float_runs_select_as_exact_runs_on_real_elections(pabulib, name):
     """The budget search's float runs (``fast``) on the elections where pabutools gives no
     reference: at budgets across the search, the same selection as exact MES."""
-    from votes.pabulib import read
-    from votes.rules.mes import Engine, first_budget
-    from votes.rules.profile import build_profile
-
     path = pabulib / name
     if not path.is_file():
         pytest.skip(f"{name} is not in the pabulib folder")
-    profile = build_profile(read(path))
-    engine = Engine(profile, profile.sats("approval"), True, profile.tie_key(TieBreak.COST_VOTES))
-    start = first_budget(engine)
-    first = start.numerator // start.denominator // engine.unit
+    engine, first = search_engine(path)
     for step in (1, 2, 37, 150, 400, 1200):
         budget = (first + step) * engine.unit
         assert engine.run(budget, fast=True).selected == engine.run(budget).selected, step
@@ -301,31 +295,19 @@ def test_mes_add1_float_runs_select_as_exact_runs_on_real_elections(pabulib, nam
 def test_mes_add1_lockstep_batches_select_as_exact_runs_on_real_elections(pabulib, name):
     """Budgets run in lockstep (the budget search where it cannot skip) on the elections where
     pabutools gives no reference: at every budget of a batch, exact MES's selection."""
-    from votes.pabulib import read
-    from votes.rules.mes import Engine, first_budget
     from votes.rules.mes_lockstep import OVER, Lockstep
-    from votes.rules.profile import build_profile
 
     path = pabulib / name
     if not path.is_file():
         pytest.skip(f"{name} is not in the pabulib folder")
-    profile = build_profile(read(path))
-    engine = Engine(profile, profile.sats("approval"), True, profile.tie_key(TieBreak.COST_VOTES))
-    start = first_budget(engine)
-    first = start.numerator // start.denominator // engine.unit
+    engine, first = search_engine(path)
     lockstep = Lockstep(engine)
     # Batches across each search, the last one over its end (the search ends 1,619 budgets
     # up on Toulouse, 361 on Mokotów).
     offsets = {"France_Toulouse_2022.pb": (1, 300, 1000, 1615)}.get(name, (1, 150, 358))
     for offset in offsets:
         budgets = [(first + offset + i) * engine.unit for i in range(6)]
-        expected = []
-        for budget in budgets:
-            selected = engine.run(budget).selected
-            over = sum(engine.costs[p] for p in selected) > engine.budget
-            expected.append(OVER if over else selected)
-            if over:
-                break
+        expected = exact_outcomes(engine, budgets)
         assert lockstep.run(budgets) == expected, offset
     assert expected[-1] is OVER
 
@@ -336,7 +318,7 @@ def test_lockstep_breaks_exact_ties_as_single_runs(cost_sat, tie_break):
     """Projects whose prices tie exactly, in every round: the batch settles each tie as one
     exact run does, for either satisfaction and tie-break."""
     from votes.rules.mes import Engine
-    from votes.rules.mes_lockstep import OVER, Lockstep
+    from votes.rules.mes_lockstep import Lockstep
     from votes.rules.profile import build_profile
 
     # a, b and c cost the same with the same number of supporters, d and e likewise; the
@@ -353,12 +335,6 @@ def test_lockstep_breaks_exact_ties_as_single_runs(cost_sat, tie_break):
     profile = build_profile(e)
     engine = Engine(profile, profile.sats("approval"), cost_sat, profile.tie_key(tie_break))
     budgets = [per_voter * engine.unit for per_voter in range(6, 40)]
-    expected = []
-    for budget in budgets:
-        selected = engine.run(budget).selected
-        over = sum(engine.costs[p] for p in selected) > engine.budget
-        expected.append(OVER if over else selected)
-        if over or len(selected) == len(profile.ids):
-            break
+    expected = exact_outcomes(engine, budgets)
     assert Lockstep(engine).run(budgets) == expected
     assert len(expected) > 3
