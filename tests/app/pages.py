@@ -31,12 +31,17 @@ def check_page(soup: BeautifulSoup) -> None:
     )
 
 
+def soup(response) -> BeautifulSoup:
+    """A response's page, parsed (unchecked: for a form shown again with its errors)."""
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
 def get_page(client, url: str, status: int = 200) -> BeautifulSoup:
     response = client.get(url)
     assert response.status_code == status, f"GET {url}: {response.status_code}"
-    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    check_page(soup)
-    return soup
+    page = soup(response)
+    check_page(page)
+    return page
 
 
 def csrf_token(client, url: str, form_selector: str = "main form[method=post]") -> str:

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.extensions import mail
 from app.models import AuditEvent, Proposal, Role, Support, User
-from tests.app.pages import error_messages, get_page, sign_in, submit
-from tests.app.test_proposals import ROUND, idea, soup, support
+from tests.app.pages import error_messages, get_page, sign_in, soup, submit
+from tests.app.test_proposals import ROUND, idea, support
 from tests.factories import PASSWORD, create_user
 
 LINK = re.compile(r"http://localhost/auth/confirm-email/\S+")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import mail
 from app.models import AuditEvent, User
-from tests.app.pages import error_messages, get_page, sign_in, submit
+from tests.app.pages import error_messages, get_page, sign_in, soup, submit
 from tests.factories import PASSWORD, create_user
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -69,11 +69,9 @@ def test_a_link_by_email_lets_you_choose_a_new_password_once(client, db, jo, cap
         client, link, {"password": NEW_PASSWORD, "confirm_password": "something else"}
     )
     assert mismatched.status_code == 200
-    assert error_messages(get_soup(mismatched)) == {
-        "confirm_password": "The passwords do not match"
-    }
+    assert error_messages(soup(mismatched)) == {"confirm_password": "The passwords do not match"}
     short = submit(client, link, {"password": "short", "confirm_password": "short"})
-    assert error_messages(get_soup(short))["password"] == (
+    assert error_messages(soup(short))["password"] == (
         "Password must be between 10 and 256 characters"
     )
     assert password_hash(db, "jo@example.org") == before
@@ -100,12 +98,6 @@ def test_a_link_by_email_lets_you_choose_a_new_password_once(client, db, jo, cap
     assert password_hash(db, "jo@example.org") == after
 
 
-def get_soup(response):
-    from bs4 import BeautifulSoup
-
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
 def test_an_email_without_an_account_gets_the_same_answer_and_no_email(client, db, jo):
     known, sent = ask_for_link(client, "jo@example.org")
     said = banner(client, known)
@@ -126,7 +118,7 @@ def test_an_email_without_an_account_gets_the_same_answer_and_no_email(client, d
 def test_a_malformed_email_is_explained_and_sends_nothing(client, jo, email, message):
     response, outbox = ask_for_link(client, email)
     assert response.status_code == 200
-    assert error_messages(get_soup(response)) == {"email": message}
+    assert error_messages(soup(response)) == {"email": message}
     assert outbox == []
 
 
@@ -224,7 +216,7 @@ def test_links_in_emails_use_the_public_address_not_the_host_asked_for(app, clie
     """Whoever asks for a link chooses the Host header: with PUBLIC_URL set, it is ignored."""
     app.config["PUBLIC_URL"] = "https://pb.example.org"
     forged = "http://attacker.example"
-    page = get_soup(client.get("/auth/reset-password", base_url=forged))
+    page = soup(client.get("/auth/reset-password", base_url=forged))
     token = page.select_one("input[name=csrf_token]")["value"]
     with mail.record_messages() as outbox:
         client.post(
@@ -240,7 +232,7 @@ def test_links_in_emails_use_the_public_address_not_the_host_asked_for(app, clie
 
 def test_the_email_goes_out_only_once_the_answer_has(client, jo):
     """How long the page takes must not tell whether an email was sent."""
-    page = get_soup(client.get("/auth/reset-password"))
+    page = soup(client.get("/auth/reset-password"))
     token = page.select_one("input[name=csrf_token]")["value"]
     with mail.record_messages() as outbox:
         response = client.post(

@@ -2,7 +2,6 @@
 record partners' contributions; every officer action is in the round's audit log."""
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from app import proposals as domain
@@ -16,15 +15,11 @@ from app.models import (
     Support,
 )
 from app.problems import WrongPhase
-from tests.app.pages import error_messages, get_page, sign_in, submit
+from tests.app.pages import error_messages, get_page, sign_in, soup, submit
 from tests.factories import PASSWORD, create_proposal
 
 ROUND = "/councils/lambeth/rounds/r"
 MANAGE = "/manage/lambeth/rounds/r"
-
-
-def soup(response):
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
 def actions(db):
