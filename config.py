@@ -46,10 +46,10 @@ class Config:
     # How long the links work, in seconds.
     PASSWORD_RESET_MAX_AGE = 60 * 60
     EMAIL_CONFIRM_MAX_AGE = 7 * 24 * 60 * 60
-    # Email (the links above). Without MAIL_SERVER nothing is sent: each message is written to
-    # the log instead (development and tests); production refuses to start.
     # Where residents reach the site, for the links in emails (https://pb.council.example).
     PUBLIC_URL: str | None = os.environ.get("PUBLIC_URL")
+    # Email (the links above). Without MAIL_SERVER nothing is sent: each message is written to
+    # the log instead (development and tests); production refuses to start.
     MAIL_SERVER: str | None = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() in ("1", "true", "yes")
