@@ -1,4 +1,5 @@
-"""Forms for registering, signing in and out, and choosing a new password."""
+"""Forms for registering, signing in and out, choosing a new password and asking for a link
+to confirm an address."""
 
 from __future__ import annotations
 
@@ -152,4 +153,4 @@ class NewPasswordForm(FlaskForm):
 
 
 class SendConfirmationForm(FlaskForm):
-    submit = SubmitField("Send the link again", widget=GovSubmitInput())
+    """Its CSRF token alone: the button is drawn in the account page's notice."""
