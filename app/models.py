@@ -281,6 +281,8 @@ class FundingRound(Base):
     min_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
     max_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
     allow_vote_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A ballot choosing nothing is refused unless the officer allows blank ballots.
+    allow_blank_ballots: Mapped[bool] = mapped_column(Boolean, default=False)
     # Results are not published below this many ballots, so no one's vote can be inferred.
     min_ballots_to_publish: Mapped[int] = mapped_column(Integer, default=10)
     supports_enabled: Mapped[bool] = mapped_column(Boolean, default=False)

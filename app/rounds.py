@@ -40,7 +40,7 @@ from app.models import (
 )
 from app.problems import Conflict, DomainError, Frozen, WrongPhase
 from ballots import box as ballot_box
-from votes.model import BallotKind, TieBreak
+from votes.model import BallotKind, RankedScoring, TieBreak
 from votes.rules import RULES
 
 LONDON = ZoneInfo("Europe/London")
@@ -528,7 +528,14 @@ CONFIG_FIELDS = (
     "supports_enabled",
     "support_threshold",
     "allow_vote_change",
+    "allow_blank_ballots",
     "min_ballots_to_publish",
+)
+BOOLEAN_CONFIG_FIELDS = (
+    "home_pot_only",
+    "supports_enabled",
+    "allow_vote_change",
+    "allow_blank_ballots",
 )
 DEFAULT_MIN_BALLOTS_TO_PUBLISH = 10
 
@@ -652,7 +659,7 @@ def configure_voting(
     before = voting_config(funding_round)
     for name in CONFIG_FIELDS:
         value = config.get(name)
-        if name in ("home_pot_only", "supports_enabled", "allow_vote_change"):
+        if name in BOOLEAN_CONFIG_FIELDS:
             value = bool(value)
         if name == "support_threshold":
             value = value or 0
@@ -745,6 +752,12 @@ def build_manifest(session: Session, funding_round: FundingRound) -> dict[str, A
         "max_age": funding_round.max_age,
         "home_pot_only": funding_round.home_pot_only,
         "allow_vote_change": funding_round.allow_vote_change,
+        "allow_blank_ballots": funding_round.allow_blank_ballots,
+        # Ranked rounds score rank points (k for a 1st choice ... 1 for a kth); frozen here so
+        # the round is always counted the way it was when voting opened.
+        "ranked_scoring": (
+            RankedScoring.RANKS.value if funding_round.ballot_kind == BallotKind.RANKED else None
+        ),
         "pots": [
             {
                 "id": pot.id,

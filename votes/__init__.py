@@ -22,6 +22,7 @@ from votes.model import (
     Outcome,
     Project,
     ProjectExplanation,
+    RankedScoring,
     TieBreak,
 )
 from votes.pabulib import PabulibError, dumps, read, write
@@ -42,6 +43,7 @@ __all__ = [
     "Problem",
     "Project",
     "ProjectExplanation",
+    "RankedScoring",
     "TieBreak",
     "dumps",
     "format_money",

@@ -40,6 +40,7 @@ CODES = (
     "points_mismatch",  # cumulative: not one number of points per project chosen
     "unexpected_points",  # points on a ballot that is not cumulative
     "rank_gap",  # ranked: an unfilled rank before a filled one
+    "blank_ballot",  # no project chosen where the rules do not allow blank ballots
 )
 
 
@@ -211,6 +212,12 @@ def validate_ballot(
         else:
             text = f"Please {verb} at least {_count(low, 'project')}; you {past} {chosen:,}."
         problems.append(Problem("too_few", text))
+
+    # A minimum number of choices already says so in its own words.
+    if not rules.allow_blank and chosen == 0 and not any(p.code == "too_few" for p in problems):
+        problems.append(
+            Problem("blank_ballot", f"Your ballot is blank: please {verb} at least one project.")
+        )
 
     if kind is BallotKind.KNAPSACK and budget is not None:
         total = sum((by_id[pid].cost for pid in seen if pid in by_id), Fraction(0))

@@ -27,6 +27,20 @@ class BallotKind(StrEnum):
     SINGLE = "single-choice"  # exactly one project; counted as approval of length 1
 
 
+class RankedScoring(StrEnum):
+    """How a ranked ballot's choices become numbers for the budgeting rules.
+
+    ``RANKS`` (Devolve's ballot paper): with up to k ranks, the 1st choice gets k points, the
+    2nd k-1, ..., the kth 1, so every ranked choice counts, the last one included.
+    ``BORDA`` (pabutools' Borda satisfaction, for pabulib conformance): a ballot ranking L
+    projects gives L-1, ..., 0, so its last choice carries no weight for ``mes`` and
+    ``greedy-per-cost``; ``greedy`` counts L, ..., 1.
+    """
+
+    RANKS = "ranks"
+    BORDA = "borda"
+
+
 class TieBreak(StrEnum):
     """How two projects that a rule scores exactly equal are ordered.
 
@@ -77,6 +91,11 @@ class BallotRules:
     max_points_per_project: int | None = None  # cumulative: the per-project cap
     # Cumulative: must all points be used? Devolve's own rounds say yes; pabulib files vary.
     require_all_points: bool = True
+    # Ranked: how ranks become points for the budgeting rules (ignored for other kinds).
+    ranked_scoring: RankedScoring = RankedScoring.RANKS
+    # May a ballot choose nothing at all? Devolve's new rounds say no unless the officer allows
+    # it; pabulib files and rounds frozen before the option existed accept blank ballots.
+    allow_blank: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,16 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from votes.model import Ballot, BallotKind, BallotRules, Election, Outcome, Project, TieBreak
+from votes.model import (
+    Ballot,
+    BallotKind,
+    BallotRules,
+    Election,
+    Outcome,
+    Project,
+    RankedScoring,
+    TieBreak,
+)
 
 __all__ = [
     "ZERO_HASH",
@@ -103,6 +112,10 @@ def manifest_rules(manifest: Mapping[str, Any]) -> BallotRules:
     """What a valid ballot looks like, from a round manifest (the same for every pot)."""
     kind = BallotKind(manifest["ballot_kind"])
     cumulative = kind is BallotKind.CUMULATIVE
+    # Manifests frozen before these keys existed were counted with pabutools' Borda scoring
+    # and accepted blank ballots: an absent key means exactly that, so they recount the same.
+    scoring = manifest.get("ranked_scoring") or RankedScoring.BORDA
+    allow_blank = manifest.get("allow_blank_ballots")
     return BallotRules(
         kind=kind,
         min_choices=manifest.get("min_choices"),
@@ -110,6 +123,8 @@ def manifest_rules(manifest: Mapping[str, Any]) -> BallotRules:
         points=manifest.get("points") if cumulative else None,
         max_points_per_project=manifest.get("max_points_per_project") if cumulative else None,
         require_all_points=True,
+        ranked_scoring=RankedScoring(scoring),
+        allow_blank=True if allow_blank is None else bool(allow_blank),
     )
 
 

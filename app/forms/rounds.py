@@ -207,6 +207,10 @@ class VotingForm(FlaskForm):
         "Residents may change their vote with their receipt code until voting closes",
         widget=GovCheckboxInput(),
     )
+    allow_blank_ballots = BooleanField(
+        "Accept blank ballots (a ballot that chooses no project, to take part without choosing)",
+        widget=GovCheckboxInput(),
+    )
     min_ballots_to_publish = _count(
         "Fewest ballots for per-project results",
         "Enter the fewest ballots as a whole number, like 10",

@@ -1,5 +1,6 @@
 """The residents' voting pages, without JavaScript: verify, choose, check, cast, receipt."""
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -261,7 +262,7 @@ def test_the_round_page_shows_the_log_head_and_a_vote_button(app, client, db):
         paper,
         entry,
         paper.pots[0].id,
-        box.decode_ballot('{"choices":[],"points":[]}'),
+        box.decode_ballot(json.dumps({"choices": [paper.pots[0].projects[0].id], "points": []})),
         today=date(2026, 11, 23),
     )
     db.session.commit()

@@ -32,6 +32,24 @@ CASES = [
     ("approval valid", BallotRules(A, 1, 3), Ballot(("park", "lib")), []),
     ("approval empty allowed", BallotRules(A), Ballot(()), []),
     (
+        "blank ballot refused",
+        BallotRules(A, allow_blank=False),
+        Ballot(()),
+        [("blank_ballot", None, "Your ballot is blank: please choose at least one project.")],
+    ),
+    (
+        "blank ranked ballot refused",
+        BallotRules(BallotKind.RANKED, max_choices=3, allow_blank=False),
+        Ballot(("", "", "")),
+        [("blank_ballot", None, "Your ballot is blank: please rank at least one project.")],
+    ),
+    (
+        "blank ballot and a minimum: said once",
+        BallotRules(A, 1, allow_blank=False),
+        Ballot(()),
+        [("too_few", None, "Please choose at least 1 project; you have not chosen any.")],
+    ),
+    (
         "unknown project",
         BallotRules(A),
         Ballot(("park", "zoo")),
