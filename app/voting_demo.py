@@ -24,21 +24,37 @@ from votes.model import Ballot, BallotKind
 ROLL = [
     ("lambeth", "LAM-0001", "Brixton", date(2008, 5, 14), "resident@devolve.example"),
     ("lambeth", "LAM-0002", "Clapham", date(1984, 2, 2), "resident.clapham@devolve.example"),
+    # Twelve young people (born 2003 to 2012: 14 to 23 years old) in each neighbourhood, so
+    # every pot of the youth rounds has enough ballots for its results to be published.
     *[
-        ("lambeth", f"LAM-{n:04d}", hood, date(2004 + n % 8, 1 + n % 12, 1 + n % 27), None)
-        for n, hood in enumerate(["Brixton", "Clapham", "Norwood", "Stockwell"] * 4, start=3)
+        ("lambeth", f"LAM-{n:04d}", hood, date(2003 + n % 10, 1 + n % 12, 1 + n % 27), None)
+        for n, hood in enumerate(
+            ["Brixton", "Clapham", "Norwood", "Stockwell", "Streatham", "Vauxhall"] * 12, start=3
+        )
     ],
     ("oldham", "OLD-0001", "Shaw", date(1975, 11, 11), "resident.oldham@devolve.example"),
     *[
         ("oldham", f"OLD-{n:04d}", hood, None, None)
-        for n, hood in enumerate(["Chadderton", "Failsworth", "Royton", "Saddleworth"] * 3, start=2)
+        for n, hood in enumerate(
+            ["Chadderton", "Failsworth", "Royton", "Saddleworth", "Shaw"] * 10, start=2
+        )
     ],
 ]
 
-# Demo ballots: Lambeth's open round gets a few (so its log has entries); Oldham's closed round
-# and its published 2025 round enough to be counted (more than the 10 below which results are
-# withheld), so the demo shows published results with their chart and explanations.
-BALLOTS = {"youth-services-2026": 8, "community-dividend-2026": 12, "community-dividend-2025": 12}
+# Demo ballots: Lambeth's open round gets a few (so its log has entries); the rounds past
+# voting get enough to be counted (at least the 10 per pot below which results are withheld),
+# so the demo shows published results with their chart and explanations. Oldham's closed
+# neighbourhood grants are left one district short, so the check before publishing has a
+# withheld pot to warn about.
+BALLOTS = {
+    "youth-services-2026": 8,
+    "youth-services-2025": 72,
+    "community-dividend-2026": 40,
+    "neighbourhood-grants-2026": 50,
+    "community-dividend-2025": 12,
+}
+# (neighbourhood, ballots): a district where fewer people voted than results need.
+SHORT = {"neighbourhood-grants-2026": ("Saddleworth", 6)}
 
 
 def seed(session: Session) -> None:
@@ -84,6 +100,16 @@ def seed(session: Session) -> None:
         if funding_round is None or not funding_round.manifest_json:
             continue
         entries = added.get(funding_round.council.slug, [])
+        short = SHORT.get(round_slug)
+        if short is not None:
+            hood_id = session.scalar(
+                select(Neighbourhood.id).where(
+                    Neighbourhood.council_id == funding_round.council_id,
+                    Neighbourhood.name == short[0],
+                )
+            )
+            within = [e for e in entries if e.neighbourhood_id == hood_id][: short[1]]
+            entries = [e for e in entries if e.neighbourhood_id != hood_id] + within
         if entries:
             _cast(session, funding_round, entries[:n], rng)
 

@@ -1,5 +1,7 @@
 """`flask seed-demo`: the demo councils, rounds in every phase, and logins that work."""
 
+import json
+
 from sqlalchemy import func, select
 
 from app.demo import DEMO_PASSWORD
@@ -108,3 +110,31 @@ def test_demo_rounds_are_configured_scheduled_and_frozen_from_voting_on(runner, 
     page = get_page(client, "/councils/lambeth/rounds/youth-services-2026")
     assert youth.manifest_hash in page.select_one("#manifest-hash").get_text()
     assert "aged 11 to 25" in page.select_one("#eligibility").get_text()
+
+
+def test_the_demo_publishes_real_results_in_its_first_council(runner, db, client):
+    """Lambeth's published round has enough ballots in every pot for its results to show, and
+    Oldham's published ranked round was frozen to count rank points."""
+    from app.models import PotResult
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    rounds = {r.slug: r for r in db.session.scalars(select(FundingRound))}
+    youth = rounds["youth-services-2025"]
+    assert youth.phase == Phase.PUBLISHED
+    results = db.session.scalars(select(PotResult).where(PotResult.round_id == youth.id)).all()
+    assert len(results) == len(youth.pots) == 6
+    for result in results:
+        assert result.ballot_count >= youth.min_ballots_to_publish, result.pot.name
+        assert not result.withheld
+        assert json.loads(result.outcome_json)["selected"], result.pot.name
+    page = get_page(client, "/councils/lambeth/rounds/youth-services-2025/results")
+    assert "withheld" not in page.get_text().lower()
+    ranked = rounds["community-dividend-2026"]
+    assert ranked.phase == Phase.PUBLISHED and ranked.ballot_kind == "ranked"
+    assert json.loads(ranked.manifest_json)["ranked_scoring"] == "ranks"
+    closed = rounds["neighbourhood-grants-2026"]
+    assert closed.phase == Phase.CLOSED
+    withheld = db.session.scalars(
+        select(PotResult).where(PotResult.round_id == closed.id, PotResult.withheld)
+    ).all()
+    assert [r.pot.name for r in withheld] == ["Saddleworth"]

@@ -161,7 +161,8 @@ def test_the_demo_has_voters_and_ballots(app, runner, db):
     assert db.session.scalar(select(func.count()).select_from(Verification)) == 3
     for slug, ballots, last in (
         ("youth-services-2026", 8, LogKind.BALLOT),
-        ("community-dividend-2026", 12, LogKind.CLOSE),
+        ("community-dividend-2026", 40, LogKind.CLOSE),
+        ("youth-services-2025", 72, LogKind.CLOSE),
     ):
         funding_round = db.session.scalar(select(FundingRound).where(FundingRound.slug == slug))
         assert (
