@@ -25,8 +25,16 @@ from app.problems import DomainError
 from app.results import results_for
 from ballots.models import LogEntry, Receipt, StoredBallot
 from ballots.paper import ballot_paper
+from votes.model import BallotKind, BallotRules, RankedScoring
 from votes.pabulib import dumps
-from votes.verify import canonical_json, counted_ballot_ids, election_from_export, sha256
+from votes.recipes import PABUTOOLS_VERSION, pabutools_script
+from votes.verify import (
+    canonical_json,
+    counted_ballot_ids,
+    election_from_export,
+    manifest_rules,
+    sha256,
+)
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -115,6 +123,119 @@ def results_csv(outcome: dict) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+TOOL_VARIANTS = {
+    "mes": "cost utilities, no completion",
+    "mes-cardinality": "cardinality utilities, no completion",
+    "mes-greedy": "cost utilities, completed by utilitarian greedy",
+    "mes-add1": "cost utilities, completed by the add-one budget increase",
+}
+TIE_WORDS = {
+    "cost-votes": "ties broken by lower cost first, then more votes",
+    "lexicographic": "ties broken by the project id",
+}
+RECOUNT_START = "----- recount.py: from this line -----"
+RECOUNT_END = "----- recount.py: to this line -----"
+
+
+def _scoring_sentence(rules: BallotRules) -> str | None:
+    if rules.kind is not BallotKind.RANKED:
+        return None
+    k = rules.max_choices
+    if rules.ranked_scoring is RankedScoring.BORDA:
+        return (
+            "Ranked ballots are scored the Borda way, as this round was frozen with: a ballot "
+            "ranking L projects gives them L-1, L-2, ... 0 (greedy counts L, L-1, ... 1)."
+        )
+    return (
+        f"Ranked ballots score rank points: with up to {k} ranks, a 1st choice gets {k} "
+        f"points, a 2nd {k - 1}, and so on down to 1 for the last rank; every rule counts "
+        "these points."
+    )
+
+
+def readme_text(funding_round: FundingRound, result: PotResult, manifest: dict) -> str:
+    """The export's README.txt: what the files are, the fingerprints to compare with the
+    council's published ones, and how to recount the pot with software Devolve did not
+    write (a pabutools script for the round's rule, run on ``election.pb``)."""
+    rules = manifest_rules(manifest)
+    pot_name = ballot_paper(funding_round.manifest_json).pot(result.pot_id).name
+    lines = [
+        f"{funding_round.council.name}: {funding_round.title}",
+        f"Pot: {pot_name} (pot {result.pot_id} of round {funding_round.id})",
+        "",
+        f"Counted with: {result.rule}, ties broken by {result.tie_break}, "
+        f"from {result.ballot_count} ballots.",
+        _scoring_sentence(rules),
+        "",
+        "FINGERPRINTS",
+        f"  manifest hash  {result.manifest_hash}",
+        f"  ballot log head  {result.log_head_hash}",
+        "Compare both with the values the council published on the round's page when voting",
+        "opened and closed: anyone holding the data could rewrite it and recount, so only",
+        "fingerprints published before this export prove these files are the real ones.",
+        "",
+        "CHECK EVERYTHING",
+        "  python -m votes verify THIS-FILE.zip \\",
+        f"      --manifest-hash {result.manifest_hash} \\",
+        f"      --log-head {result.log_head_hash}",
+        "checks every checksum, the hash chain of the ballot log, every ballot against the",
+        "log, the receipts, and recounts the pot with the rules frozen in manifest.json.",
+        "",
+        "FILES",
+        "  manifest.json  the round as frozen when voting opened; its SHA-256 is the manifest hash",
+        "  ballots.json   every ballot of the round, by random id; no voter data",
+        "  log.json       the hash-chained ballot log; its last entry_hash is the log head",
+        "  receipts.json  the SHA-256 of every receipt code given out",
+        "  results.json   the pot's stored result",
+        "  results.csv    the same result, a row per project, for a spreadsheet",
+        "  election.pb    the pot's counted ballots in pabulib format (amounts in pence)",
+        "  SHA256SUMS     checksums of the other files (sha256sum -c SHA256SUMS)",
+        "",
+        "RECOUNT WITH PABUTOOLS",
+    ]
+    script = pabutools_script(rules, result.rule, result.tie_break)
+    if script is None:
+        lines += [
+            f"pabutools has no {result.rule} count. Count it from election.pb by hand: each",
+            "ballot's first choice is a vote"
+            + (
+                "; the project with the fewest votes is eliminated and its ballots move to "
+                "their next choice still in the count, until one project has more than half."
+                if result.rule == "irv"
+                else "; the project with the most votes wins."
+            ),
+        ]
+    else:
+        lines += [
+            f"Install pabutools {PABUTOOLS_VERSION} (python -m pip install "
+            f"pabutools=={PABUTOOLS_VERSION}), save the lines between the two markers below as",
+            "recount.py beside election.pb and run it (python recount.py). It prints the",
+            'funded project ids; they are the "selected" ids of results.json.',
+            RECOUNT_START,
+            script.rstrip("\n"),
+            RECOUNT_END,
+        ]
+        if result.rule == "mes-add1":
+            lines += [
+                "",
+                "The add-one search runs one Equal Shares count for every penny added to each",
+                "voter's share, so on a pot with a large share per voter pabutools can take",
+                "a long time (python -m votes tally election.pb --rule mes-add1 skips the",
+                "shares that provably cannot change the outcome, and gives the same answer).",
+            ]
+        if rules.kind in (BallotKind.APPROVAL, BallotKind.KNAPSACK, BallotKind.SINGLE) and (
+            result.rule.startswith("mes")
+        ):
+            lines += [
+                "",
+                "For Equal Shares on approval ballots, equalshares.net's online tool",
+                "(equalshares.net/tools/compute) also reads election.pb; choose the variant this",
+                f"pot used ({TOOL_VARIANTS.get(result.rule, result.rule)}) and "
+                f"{TIE_WORDS[result.tie_break]}.",
+            ]
+    return "\n".join(line for line in lines if line is not None) + "\n"
+
+
 def _zip(files: dict[str, bytes]) -> bytes:
     files = dict(files)
     files["SHA256SUMS"] = "".join(
@@ -163,6 +284,7 @@ def export_pot(session: Session, funding_round: FundingRound, pot_id: int) -> by
         "results.json": canonical_json(document).encode("utf-8"),
         "results.csv": results_csv(document["outcome"]),
         "election.pb": dumps(election).encode("utf-8"),
+        "README.txt": readme_text(funding_round, result, manifest).encode("utf-8"),
     }
     return _zip(files)
 

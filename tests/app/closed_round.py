@@ -49,13 +49,21 @@ def closed_round(
     rule: str = "greedy",
     phase: Phase = Phase.CLOSED,
     min_ballots: int = 10,
+    scale: int = 100,
 ) -> FundingRound:
-    """A round whose one pot (£50,000; projects £10k, £20k, £30k) got ``ballots`` ballots,
-    then closed (and published when ``phase`` says so) as an officer would."""
+    """A round whose one pot (£50,000; projects £10k, £20k, £30k; ``scale=1`` makes them
+    pence instead of pounds) got ``ballots`` ballots, then closed (and published when
+    ``phase`` says so) as an officer would. The rule is frozen into the manifest."""
     council = council or create_council()
     hood = place(council, name=f"Ward {kind}")
-    funding_round, paper = voting_round(council, kind=kind, **CONFIG[kind])
-    funding_round.rule = rule
+    funding_round, paper = voting_round(
+        council,
+        kind=kind,
+        rule=rule,
+        costs=((10_000 * scale, 20_000 * scale, 30_000 * scale),),
+        budgets=(50_000 * scale,),
+        **CONFIG[kind],
+    )
     funding_round.min_ballots_to_publish = min_ballots
     db.session.commit()
     pot = paper.pots[0]

@@ -93,6 +93,7 @@ def test_exporting_twice_gives_identical_bytes_and_the_cli_writes_the_same(
     z = zipfile.ZipFile(io.BytesIO(first))
     assert z.namelist() == sorted(z.namelist())
     assert set(z.namelist()) == {
+        "README.txt",
         "SHA256SUMS",
         "ballots.json",
         "election.pb",
@@ -238,3 +239,60 @@ def test_verify_catches_a_re_hashed_chain_a_changed_ballot_and_a_changed_result(
         for n, b in files.items():
             z.writestr(n, b + b" " if n == "results.csv" else b)
     assert "results.csv does not match its SHA256SUMS line" in verify_zip(out.getvalue()).problems
+
+
+def recount_script(readme: str) -> str:
+    from app.exports import RECOUNT_END, RECOUNT_START
+
+    return readme.split(RECOUNT_START + "\n", 1)[1].split("\n" + RECOUNT_END, 1)[0] + "\n"
+
+
+RECOUNTS = [
+    (kind, rule)
+    for kind in sorted(CONFIG)
+    for rule in __import__("votes.rules", fromlist=["RULES"]).RULES[
+        __import__("votes.model", fromlist=["BallotKind"]).BallotKind(kind)
+    ]
+    if rule not in ("plurality", "irv", "max-welfare")
+]
+
+
+@pytest.mark.parametrize(("kind", "rule"), RECOUNTS, ids=[f"{k}-{r}" for k, r in RECOUNTS])
+def test_the_readme_recounts_the_pot_with_pabutools(db, tmp_path, kind, rule):
+    """A stranger with only the export and pabutools gets the published selection by
+    following README.txt: save its script beside election.pb and run it."""
+    import subprocess
+    import sys
+
+    from app.exports import export_pot
+
+    pytest.importorskip("pabutools")
+    # The add-one search runs one count per penny of each voter's share: a pot in pence, not
+    # pounds, keeps it to a few hundred pabutools counts.
+    scale = 1 if rule == "mes-add1" else 100
+    funding_round = closed_round(kind=kind, rule=rule, phase=Phase.PUBLISHED, scale=scale)
+    pot = funding_round.pots[0]
+    z = zipfile.ZipFile(io.BytesIO(export_pot(db.session, funding_round, pot.id)))
+    z.extractall(tmp_path)
+    readme = z.read("README.txt").decode("utf-8")
+    assert funding_round.manifest_hash in readme
+    assert f"Counted with: {rule}" in readme
+    (tmp_path / "recount.py").write_text(recount_script(readme), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "recount.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    published = json.loads(z.read("results.json"))["outcome"]["selected"]
+    assert published, "a recount of nothing funded would prove little"
+    assert run.stdout.split() == sorted(published)
+
+
+def test_the_readme_of_a_single_winner_pot_says_how_to_count_it_by_hand(db):
+    from app.exports import export_pot
+
+    funding_round = closed_round(kind="ranked", rule="irv", phase=Phase.PUBLISHED)
+    data = export_pot(db.session, funding_round, funding_round.pots[0].id)
+    readme = zipfile.ZipFile(io.BytesIO(data)).read("README.txt").decode("utf-8")
+    assert "pabutools has no irv count" in readme
+    assert "more than half" in readme
+    assert "recount.py: from this line" not in readme
