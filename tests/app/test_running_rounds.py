@@ -1,6 +1,7 @@
 """Officers open a round, split its budget, schedule it, configure voting and move it through
 its phases; once voting opens everything a ballot depends on is frozen and refusals logged."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,7 @@ from app import rounds
 from app.forms.fields import MoneyField
 from app.models import AuditEvent, FundingRound, Phase, ProposalStatus, SplitMethod
 from app.problems import Conflict
-from tests.app.pages import error_messages, get_page, sign_in, submit, summary_errors
+from tests.app.pages import error_messages, get_page, sign_in, soup, submit, summary_errors
 from tests.factories import PASSWORD, create_proposal, create_round
 
 NEW = "/manage/lambeth/rounds/new"
@@ -410,6 +411,19 @@ def move(client, target, expected, slug="r"):
     )
 
 
+def open_voting(client, slug="r", confirm=True):
+    """Open voting through the confirmation page, ticking that proposals not yet reviewed
+    will be left off the ballot."""
+    url = f"/manage/lambeth/rounds/{slug}/open-voting"
+    page = get_page(client, url)
+    form = page.select_one(f"form[action='{url}']")
+    assert form is not None, "no form to open voting"
+    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    if confirm:
+        data["confirm"] = "y"
+    return client.post(url, data=data)
+
+
 @pytest.fixture
 def reviewable(db, lambeth):
     r = create_round(lambeth.council, slug="r", phase=Phase.REVIEW, total_budget_pence=100_000_00)
@@ -490,17 +504,181 @@ def test_voting_cannot_open_without_a_proposal_that_reaches_the_ballot(client, d
     sign_in(client, "officer@lambeth.example", PASSWORD)
     page = get_page(client, "/manage/lambeth/rounds/r")
     assert "No proposal can reach the ballot" in page.select_one("#phase-problems").get_text()
+    # The confirmation page says why and offers no button; a forced POST is refused too.
+    page = get_page(client, "/manage/lambeth/rounds/r/open-voting")
+    assert "No proposal can reach the ballot" in page.select_one("#voting-problems").get_text()
+    assert page.select_one("form[action$='/open-voting']") is None
     response = move(client, "voting", "review")
     assert "No proposal can reach the ballot" in client.get(response.headers["Location"]).get_data(
         as_text=True
     )
     db.session.refresh(r)
     assert r.phase == Phase.REVIEW and r.manifest_hash is None
+    assert events(db, "round.phase_changed") == []
+
+
+def test_opening_voting_lists_unreviewed_proposals_and_needs_confirmation(
+    client, db, lambeth, reviewable
+):
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    page = get_page(client, "/manage/lambeth/rounds/r")
+    # The round page links to the check instead of moving straight to voting.
+    assert page.select_one("#open-voting")["href"] == "/manage/lambeth/rounds/r/open-voting"
+    page = get_page(client, "/manage/lambeth/rounds/r/open-voting")
+    assert "Skate park" in page.select_one("#unreviewed").get_text()
+    assert "Youth club" in page.get_text()
+    assert "1 proposal has not been reviewed" in page.get_text()
+    # Without the tick: refused beside the checkbox, nothing changes.
+    response = open_voting(client, confirm=False)
+    assert response.status_code == 200
+    assert (
+        "Confirm that the 1 proposal not yet reviewed will not be on the ballot"
+        in (error_messages(soup(response))["confirm"])
+    )
+    db.session.refresh(reviewable)
+    assert reviewable.phase == Phase.REVIEW and reviewable.manifest_json is None
+    # The generic phase change cannot skip the confirmation either.
+    response = move(client, "voting", "review")
+    assert "not yet reviewed" in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.refresh(reviewable)
+    assert reviewable.phase == Phase.REVIEW
+    assert events(db, "round.phase_changed") == []
+    # Confirmed: voting opens without the unreviewed proposal.
+    assert open_voting(client).status_code == 302
+    db.session.refresh(reviewable)
+    assert reviewable.phase == Phase.VOTING
+    titles = [p["title"] for p in json.loads(reviewable.manifest_json)["pots"][0]["proposals"]]
+    assert titles == ["Youth club"]
+    [opened] = events(db, "round.phase_changed")
+    assert opened.actor_id == lambeth.officer.id and opened.after["phase"] == "voting"
+
+
+def test_a_proposal_submitted_after_the_list_was_shown_stops_voting_opening(
+    client, db, lambeth, reviewable
+):
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    url = "/manage/lambeth/rounds/r/open-voting"
+    page = get_page(client, url)
+    data = {i["name"]: i.get("value", "") for i in page.select("form input[type=hidden]")}
+    create_proposal(reviewable.pots[0], title="Late idea", status=ProposalStatus.SUBMITTED)
+    db.session.commit()
+    response = client.post(url, data={**data, "confirm": "y"})
+    assert response.status_code == 200
+    assert "More proposals are waiting for review" in error_messages(soup(response))["confirm"]
+    db.session.refresh(reviewable)
+    assert reviewable.phase == Phase.REVIEW and events(db, "round.phase_changed") == []
+
+
+def _ballot_round(db, lambeth, kind="approval", costs=(10_000_00,), budget=100_000_00, **config):
+    r = create_round(lambeth.council, slug="r", phase=Phase.REVIEW, total_budget_pence=budget)
+    r.ballot_kind = kind
+    r.rule = "greedy"
+    for name, value in config.items():
+        setattr(r, name, value)
+    for i, cost in enumerate(costs):
+        create_proposal(
+            r.pots[0], title=f"Project {i}", cost_pence=cost, status=ProposalStatus.FEASIBLE
+        )
+    db.session.commit()
+    return r
+
+
+@pytest.mark.parametrize(
+    "kind, costs, budget, config, message",
+    [
+        (
+            "cumulative",
+            (10_00,),
+            100_00,
+            {"points": 10, "max_points_per_project": 5},
+            "every voter must use all 10 points, at most 5 on one project, but only 1 project "
+            "can take points (5 at most)",
+        ),
+        (
+            "approval",
+            (10_00, 20_00),
+            100_00,
+            {"min_choices": 3},
+            "every voter must choose at least 3 projects, but only 2 projects are on the ballot",
+        ),
+        (
+            "ranked",
+            (10_00, 20_00),
+            100_00,
+            {"min_choices": 3, "max_choices": 3},
+            "every voter must rank at least 3 projects, but only 2 projects are on the ballot",
+        ),
+        (
+            "knapsack",
+            (60_00, 70_00),
+            100_00,
+            {"min_choices": 2},
+            "every voter must choose at least 2 projects that fit the pot's £100, but the 2 "
+            "cheapest cost £130",
+        ),
+    ],
+)
+def test_voting_cannot_open_on_ballot_rules_no_ballot_could_satisfy(
+    client, db, lambeth, kind, costs, budget, config, message
+):
+    r = _ballot_round(db, lambeth, kind, costs, budget, **config)
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    page = get_page(client, "/manage/lambeth/rounds/r/open-voting")
+    assert message in page.select_one("#voting-problems").get_text()
+    assert page.select_one("form[action$='/open-voting']") is None
+    response = submit(
+        client,
+        "/manage/lambeth/rounds/r",
+        {"expected": "review", "leave_off": "", "confirm": "y"},
+        post_to="/manage/lambeth/rounds/r/open-voting",
+        form_selector="form[action='/manage/lambeth/rounds/r/phase']",
+    )
+    assert response.status_code == 200
+    assert any(message in e for e in summary_errors(soup(response)))
+    db.session.refresh(r)
+    assert r.phase == Phase.REVIEW and r.manifest_json is None
+    assert events(db) == []
+
+
+def test_satisfiable_rules_of_each_kind_open(client, db, lambeth):
+    r = _ballot_round(
+        db, lambeth, "cumulative", (10_00, 20_00), 100_00, points=10, max_points_per_project=5
+    )
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    assert open_voting(client).status_code == 302
+    db.session.refresh(r)
+    assert r.phase == Phase.VOTING
+
+
+def test_a_pot_with_no_project_on_the_ballot_stops_voting_opening(client, db, lambeth):
+    brixton, clapham = lambeth.hoods[:2]
+    r = create_round(
+        lambeth.council,
+        slug="r",
+        phase=Phase.REVIEW,
+        total_budget_pence=200_000_00,
+        pots=[(brixton, 100_000_00), (clapham, 100_000_00)],
+    )
+    create_proposal(r.pots[0], title="Youth club", status=ProposalStatus.FEASIBLE)
+    create_proposal(r.pots[1], title="Too dear", status=ProposalStatus.NOT_FEASIBLE)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    page = get_page(client, "/manage/lambeth/rounds/r/open-voting")
+    problems = page.select_one("#voting-problems").get_text()
+    assert "The Clapham pot has no project on the ballot" in problems
+    assert "remove the pot (or merge it into another)" in problems
+    assert "Too dear (Clapham): it is not feasible" in page.select_one("#left-off").get_text()
+    response = move(client, "voting", "review")
+    assert "Clapham pot has no project" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    db.session.refresh(r)
+    assert r.phase == Phase.REVIEW and r.manifest_json is None
 
 
 def test_opening_voting_freezes_a_manifest_whose_hash_is_shown(client, db, lambeth, reviewable):
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    assert move(client, "voting", "review").status_code == 302
+    assert open_voting(client).status_code == 302
     db.session.refresh(reviewable)
     assert reviewable.phase == Phase.VOTING and reviewable.voting_opened_at is not None
     manifest = __import__("json").loads(reviewable.manifest_json)
@@ -540,7 +718,7 @@ def test_changing_anything_frozen_after_voting_opened_is_refused_and_logged(
     client, db, lambeth, reviewable, url, data, field
 ):
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    move(client, "voting", "review")
+    open_voting(client)
     p, q = reviewable.proposals
     url = url.format(p=p.id)
     data = {k: v.format(q=q.id) for k, v in data.items()}
@@ -571,7 +749,7 @@ def test_changing_anything_frozen_after_voting_opened_is_refused_and_logged(
 
 def test_going_back_after_voting_opened_is_refused_and_logged(client, db, lambeth, reviewable):
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    move(client, "voting", "review")
+    open_voting(client)
     response = move(client, "review", "voting")
     assert "cannot go back" in client.get(response.headers["Location"]).get_data(as_text=True)
     db.session.refresh(reviewable)
@@ -580,6 +758,9 @@ def test_going_back_after_voting_opened_is_refused_and_logged(client, db, lambet
 
 
 def test_scheduled_phases_advance_by_date(db, runner, lambeth, reviewable):
+    # The scheduler cannot confirm leaving a proposal off the ballot: review it first.
+    skate = next(p for p in reviewable.proposals if p.title == "Skate park")
+    skate.status = ProposalStatus.NOT_FEASIBLE
     rounds.set_schedule(
         db.session,
         reviewable,
@@ -622,7 +803,7 @@ def test_hiding_after_voting_opened_keeps_the_proposal_on_the_fixed_ballot(
     client, db, lambeth, reviewable
 ):
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    move(client, "voting", "review")
+    open_voting(client)
     db.session.refresh(reviewable)
     club = next(p for p in reviewable.proposals if p.title == "Youth club")
     frozen = reviewable.manifest_hash
