@@ -7,12 +7,13 @@ withheld for too few ballots, and results decided by the tie-break.
 Ties come from the count itself: the pot is counted again from its sealed ballots (counting is
 deterministic, so this is the stored result) and each explanation's ``details`` say where a
 tie-break decided something (``tie_break``, with the projects ``tied``). A rule that does not
-record its ties is still caught when counting with the other tie-break funds other projects.
+record its ties is still caught when breaking ties another way (the other tie-break, or the
+project numbers reversed) funds other projects.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from app.voting_methods import TIE_BREAK_LABELS
 from ballots import box
 from ballots.paper import ballot_paper
 from votes.ballot import format_money
-from votes.model import TieBreak
+from votes.model import Election, TieBreak
 from votes.rules import tally
 
 UNSPENT_WARNING = Fraction(1, 4)  # more than this share of a pot left unspent is worth a look
@@ -97,17 +98,39 @@ def _tie_warnings(session, paper, row: PotResult, view: results.PotView) -> list
         )
     if out:
         return out
-    other = next(t for t in TieBreak if t != tie_break)
-    again = set(tally(election, row.rule, other).selected)
-    if again != set(outcome.selected):
-        funded = [names[p] for p in outcome.selected if p not in again]
-        instead = [names[p.id] for p in election.projects if p.id in again - set(outcome.selected)]
-        out.append(
-            f"{view.name}: the tie-break decided the result. Breaking ties the other way "
-            f"({TIE_BREAK_LABELS[other].lower()}) would fund "
-            f"{_and(instead) or 'nothing else'} instead of {_and(funded) or 'nothing'}."
-        )
-    return out
+    # The rule did not record its ties: count again with ties broken the other ways (the other
+    # tie-break, and both with the project numbers reversed). Any other selection means a tie
+    # decided this one.
+    chosen = set(outcome.selected)
+    flipped, back = _reversed_ids(election)
+    for other, counted, names_back in (
+        (t, e, m) for t in TieBreak for e, m in ((election, None), (flipped, back))
+    ):
+        if other == tie_break and names_back is None:
+            continue
+        selected = tally(counted, row.rule, other).selected
+        again = {names_back[p] for p in selected} if names_back else set(selected)
+        if again != chosen:
+            funded = [names[p] for p in outcome.selected if p not in again]
+            instead = [names[p.id] for p in election.projects if p.id in again - chosen]
+            return [
+                f"{view.name}: a tie-break decided the result. Had the tie been broken the "
+                f"other way, {_and(instead) or 'nothing else'} would have been funded instead "
+                f"of {_and(funded) or 'nothing'}."
+            ]
+    return []
+
+
+def _reversed_ids(election: Election) -> tuple[Election, dict[str, str]]:
+    """The same election with project ids renumbered so that they sort the other way."""
+    n = len(election.projects)
+    new = {p.id: f"{n - 1 - i:06d}" for i, p in enumerate(election.projects)}
+    back = {v: k for k, v in new.items()}
+    projects = tuple(replace(p, id=new[p.id]) for p in election.projects)
+    ballots = tuple(
+        replace(b, choices=tuple(new.get(c, c) for c in b.choices)) for b in election.ballots
+    )
+    return replace(election, projects=projects, ballots=ballots), back
 
 
 def _ballots(n: int) -> str:
