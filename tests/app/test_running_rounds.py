@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import rounds
 from app.forms.fields import MoneyField
 from app.models import AuditEvent, FundingRound, Phase, ProposalStatus, SplitMethod
-from app.problems import Conflict
+from app.problems import Conflict, DomainError, Frozen, WrongPhase
 from tests.app.pages import error_messages, get_page, sign_in, soup, submit, summary_errors
 from tests.factories import PASSWORD, create_proposal, create_round
 
@@ -838,3 +838,144 @@ def test_officer_changes_the_split_before_voting(client, db, lambeth):
     assert r.total_budget_pence == 1000_00
     [changed] = events(db, "round.pots_changed")
     assert changed.before["total_budget_pence"] == 900_00
+
+
+# --- The schedule once voting has opened ------------------------------------------------------
+
+
+@pytest.fixture
+def scheduled_voting(client, db, lambeth, reviewable):
+    """``reviewable`` scheduled (voting 1 to 14 January 2027, results 18 to 20 January) and
+    opened for voting by the officer, who stays signed in."""
+    rounds.set_schedule(
+        db.session,
+        reviewable,
+        actor=lambeth.officer,
+        days={
+            Phase.VOTING: (datetime(2027, 1, 1).date(), datetime(2027, 1, 14).date()),
+            Phase.CLOSED: (datetime(2027, 1, 15).date(), datetime(2027, 1, 17).date()),
+            Phase.PUBLISHED: (datetime(2027, 1, 18).date(), datetime(2027, 1, 20).date()),
+        },
+    )
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    assert open_voting(client).status_code == 302
+    db.session.refresh(reviewable)
+    return reviewable
+
+
+def test_the_schedule_is_frozen_once_voting_opens(client, db, lambeth, scheduled_voting):
+    r = scheduled_voting
+    before = rounds.schedule_snapshot(r)
+    with pytest.raises(Frozen, match="the schedule is fixed"):
+        rounds.set_schedule(
+            db.session,
+            r,
+            actor=lambeth.officer,
+            days={Phase.PUBLISHED: (datetime(2027, 2, 1).date(), datetime(2027, 2, 2).date())},
+        )
+    db.session.rollback()
+    db.session.expire_all()
+    assert rounds.schedule_snapshot(r) == before
+    # The page offers only the extension: the old form's earlier close is refused.
+    page = get_page(client, "/manage/lambeth/rounds/r/schedule")
+    assert "the schedule is fixed" in page.select_one("#schedule-frozen").get_text()
+    assert page.select_one("[name=proposals_start]") is None
+    response = submit(
+        client,
+        "/manage/lambeth/rounds/r/schedule",
+        schedule(voting=("1/1/2027", "10/1/2027"), published=("1/2/2027", "2/2/2027")),
+    )
+    assert (
+        "Voting can only be extended, never shortened"
+        in (error_messages(soup(response))["voting_end"])
+    )
+    db.session.expire_all()
+    assert rounds.schedule_snapshot(r) == before
+    assert events(db, "round.voting_extended") == []
+
+
+@pytest.mark.parametrize(
+    "day, message",
+    [
+        ("10/1/2027", "Voting can only be extended, never shortened: choose a day after 14 "),
+        ("14/1/2027", "choose a day after 14 January 2027, its last day now"),
+        ("31/2/2027", "must be a real date"),
+        ("", "Enter the new last day of voting"),
+    ],
+)
+def test_voting_cannot_close_earlier(client, db, scheduled_voting, day, message):
+    before = rounds.schedule_snapshot(scheduled_voting)
+    data = {"voting_end": day.split("/")} if day else {}
+    response = submit(client, "/manage/lambeth/rounds/r/schedule", data)
+    assert message in error_messages(soup(response))["voting_end"]
+    db.session.expire_all()
+    assert rounds.schedule_snapshot(scheduled_voting) == before
+    assert events(db, "round.voting_extended") == []
+
+
+def test_an_officer_extends_voting_and_the_public_page_says_so(client, db, scheduled_voting):
+    from zoneinfo import ZoneInfo
+
+    response = submit(
+        client, "/manage/lambeth/rounds/r/schedule", {"voting_end": ["21", "1", "2027"]}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    r = scheduled_voting
+    # Voting closes at the end of 21 January (London); the later phases move a week on.
+    assert r.dates_for(Phase.VOTING).ends_at == datetime(2027, 1, 22, tzinfo=UTC)
+    assert rounds.schedule_snapshot(r)["closed"] == ["2027-01-22", "2027-01-24"]
+    assert rounds.schedule_snapshot(r)["published"] == ["2027-01-25", "2027-01-27"]
+    [event] = events(db, "round.voting_extended")
+    assert event.before["voting"] == ["2027-01-01", "2027-01-14"]
+    assert event.after["voting"] == ["2027-01-01", "2027-01-21"]
+    assert event.actor.email == "officer@lambeth.example"
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    text = " ".join(get_page(client, "/councils/lambeth/rounds/r").get_text().split())
+    assert (
+        f"Voting was due to close on 14 January 2027; on {today.day} {today:%B %Y} the council "
+        "extended it to 21 January 2027." in text
+    )
+    # The manifest, and so the ballot, is unchanged.
+    assert rounds.manifest_hash(r.manifest_json) == r.manifest_hash
+
+
+def test_voting_cannot_be_extended_once_closed(client, db, lambeth, scheduled_voting):
+    r = scheduled_voting
+    rounds.change_phase(
+        db.session,
+        r,
+        target=Phase.CLOSED,
+        expected=Phase.VOTING,
+        actor=lambeth.officer,
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    with pytest.raises(WrongPhase, match="Voting has closed"):
+        rounds.extend_voting(
+            db.session,
+            r,
+            actor=lambeth.officer,
+            now=datetime.now(UTC),
+            new_last_day=datetime(2027, 2, 1).date(),
+        )
+    db.session.rollback()
+    page = get_page(client, "/manage/lambeth/rounds/r/schedule")
+    assert "can no longer change" in page.select_one("#no-close").get_text()
+
+
+def test_unscheduled_voting_has_no_close_to_extend(client, db, lambeth, reviewable):
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    open_voting(client)
+    db.session.refresh(reviewable)
+    with pytest.raises(DomainError, match="no scheduled close"):
+        rounds.extend_voting(
+            db.session,
+            reviewable,
+            actor=lambeth.officer,
+            now=datetime.now(UTC),
+            new_last_day=datetime(2027, 2, 1).date(),
+        )
+    page = get_page(client, "/manage/lambeth/rounds/r/schedule")
+    assert "no scheduled close" in page.select_one("#no-close").get_text()
