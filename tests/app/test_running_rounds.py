@@ -979,3 +979,60 @@ def test_unscheduled_voting_has_no_close_to_extend(client, db, lambeth, reviewab
         )
     page = get_page(client, "/manage/lambeth/rounds/r/schedule")
     assert "no scheduled close" in page.select_one("#no-close").get_text()
+
+
+# --- How ranks become points ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "k, sentence",
+    [
+        (1, "With 1 rank, a 1st choice gets 1 point"),
+        (2, "With 2 ranks, a 1st choice gets 2 points and a 2nd 1"),
+        (3, "With 3 ranks, a 1st choice gets 3 points, a 2nd 2 and a 3rd 1"),
+        (7, "With 7 ranks, a 1st choice gets 7 points, a 2nd 6, and so on down to 1 for a 7th"),
+    ],
+)
+def test_rank_points_in_plain_english(k, sentence):
+    from app.voting_methods import rank_points_sentence
+
+    assert rank_points_sentence(k) == sentence
+
+
+def test_officers_and_residents_are_told_how_ranks_become_points(client, db, lambeth):
+    create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    url = "/manage/lambeth/rounds/r/voting"
+    assert "ranks become points" in get_page(client, url).select_one("#ranked-scoring").get_text()
+    data = {"ballot_kind": "ranked", "rule": "mes", "tie_break": "cost-votes", "max_choices": "3"}
+    assert submit(client, url, data).status_code == 302
+    said = (
+        "With 3 ranks, a 1st choice gets 3 points, a 2nd 2 and a 3rd 1; every counting method "
+        "counts these points."
+    )
+    assert said in get_page(client, url).select_one("#this-round-scoring").get_text()
+    assert said in get_page(client, "/manage/lambeth/rounds/r").get_text()
+    assert (
+        said
+        in get_page(client, "/councils/lambeth/rounds/r").select_one("#ranked-scoring").get_text()
+    )
+
+
+def test_a_round_frozen_before_rank_points_says_it_is_counted_with_borda(client, db, lambeth):
+    from tests.ballots.helpers import voting_round
+
+    r, _ = voting_round(lambeth.council, kind="ranked", max_choices=3)
+    r.rule = "mes"
+    manifest = json.loads(r.manifest_json)
+    del manifest["ranked_scoring"]  # as manifests were frozen before rank points
+    r.manifest_json = rounds.canonical_json(manifest)
+    r.manifest_hash = rounds.manifest_hash(r.manifest_json)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    text = get_page(client, f"/manage/lambeth/rounds/{r.slug}").get_text()
+    assert "counted with Borda scoring: a ballot ranking L projects gives its 1st choice L−1" in (
+        text
+    )
+    page = get_page(client, f"/manage/lambeth/rounds/{r.slug}/voting")
+    assert "Borda scoring" in page.select_one("#this-round-scoring").get_text()
