@@ -612,11 +612,6 @@ def _long(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _window(funding_round: FundingRound, phase: Phase) -> tuple[datetime, datetime] | None:
-    d = funding_round.dates_for(phase)
-    return (d.starts_at, d.ends_at) if d else None
-
-
 def schedule_snapshot(funding_round: FundingRound) -> dict[str, Any]:
     out = {}
     for d in sorted(funding_round.phase_dates, key=lambda d: d.phase.index):
