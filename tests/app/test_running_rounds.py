@@ -1036,3 +1036,20 @@ def test_a_round_frozen_before_rank_points_says_it_is_counted_with_borda(client,
     )
     page = get_page(client, f"/manage/lambeth/rounds/{r.slug}/voting")
     assert "Borda scoring" in page.select_one("#this-round-scoring").get_text()
+
+
+def test_the_scheduler_does_not_open_voting_while_proposals_wait_for_review(
+    db, lambeth, reviewable
+):
+    rounds.set_schedule(
+        db.session,
+        reviewable,
+        actor=lambeth.officer,
+        days={Phase.VOTING: (datetime(2026, 3, 11).date(), datetime(2026, 3, 20).date())},
+    )
+    db.session.commit()
+    [stuck] = rounds.advance_due_rounds(db.session, datetime(2026, 3, 11, 1, tzinfo=UTC))
+    assert stuck.moved_to == []
+    assert "1 proposal not yet reviewed (“Skate park”) would not be on the ballot" in stuck.problem
+    db.session.refresh(reviewable)
+    assert reviewable.phase == Phase.REVIEW and reviewable.manifest_json is None
