@@ -145,6 +145,8 @@ def test_the_check_page_shows_the_results_as_published_with_warnings(client, peo
     assert "more than a quarter of the pot" in published.after["warnings"][0]
     assert published.after["pots"]["Council-wide"]["allocated_pence"] == 30_000_00
     assert events("round.phase_changed")[-1].after["phase"] == "published"
+    audit_page = get_page(client, f"/audit/{r.council.slug}/rounds/{r.slug}").get_text()
+    assert "Results published after an officer checked them" in audit_page
     base = u["public"] + "/results"
     assert client.get(base + "/figures").status_code == 200
     assert client.get(f"/api/v1/rounds/{r.id}/results").status_code == 200

@@ -937,6 +937,7 @@ def test_an_officer_extends_voting_and_the_public_page_says_so(client, db, sched
         f"Voting was due to close on 14 January 2027; on {today.day} {today:%B %Y} the council "
         "extended it to 21 January 2027." in text
     )
+    assert "Voting extended" in get_page(client, "/audit/lambeth/rounds/r").get_text()
     # The manifest, and so the ballot, is unchanged.
     assert rounds.manifest_hash(r.manifest_json) == r.manifest_hash
 
