@@ -877,6 +877,15 @@ def test_the_schedule_is_frozen_once_voting_opens(client, db, lambeth, scheduled
     db.session.rollback()
     db.session.expire_all()
     assert rounds.schedule_snapshot(r) == before
+    # Saving the schedule as it is changes nothing, so it is not refused.
+    same = {
+        Phase(k): (datetime.fromisoformat(a).date(), datetime.fromisoformat(b).date())
+        for k, (a, b) in before.items()
+    }
+    rounds.set_schedule(db.session, r, actor=lambeth.officer, days=same)
+    db.session.commit()
+    assert rounds.schedule_snapshot(r) == before
+    assert len(events(db, "round.schedule_changed")) == 1  # only the one before voting
     # The page offers only the extension: the old form's earlier close is refused.
     page = get_page(client, "/manage/lambeth/rounds/r/schedule")
     assert "the schedule is fixed" in page.select_one("#schedule-frozen").get_text()
