@@ -27,6 +27,8 @@ ACTIONS = {
     "round.schedule_changed": "Schedule changed",
     "round.voting_configured": "Voting configuration changed",
     "round.phase_changed": "Phase changed",
+    "round.voting_extended": "Voting extended: closes later",
+    "results.published": "Results published after an officer checked them",
     "proposal.submitted": "Proposal submitted",
     "proposal.edited": "Proposal edited by its author",
     "proposal.withdrawn": "Proposal withdrawn by its author",

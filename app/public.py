@@ -99,6 +99,8 @@ def funding_round(slug: str, round_slug: str):
         ballot_text=voting_methods.describe_ballot(funding_round),
         rule_label=voting_methods.RULE_LABELS.get(funding_round.rule, funding_round.rule),
         rule_text=voting_methods.describe_rule(funding_round.rule),
+        scoring_text=voting_methods.describe_ranked_scoring(funding_round),
+        extensions=rounds.voting_extensions(db.session, funding_round),
         tie_text=voting_methods.describe_tie_break(funding_round.tie_break),
         eligibility_text=voting_methods.describe_eligibility(funding_round),
         is_resident=current_user.is_authenticated and current_user.has_role(council, Role.RESIDENT),

@@ -51,6 +51,11 @@ def pot(slug: str, round_slug: str, pot_id: int):
     )
     if view is None:
         abort(404)
+    return pot_page(council, funding_round, view)
+
+
+def pot_page(council, funding_round, view: results.PotView):
+    """A pot's results page; also the officers' preview before publishing."""
     return render_template(
         "results/pot.html",
         council=council,

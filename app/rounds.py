@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -436,8 +436,9 @@ def set_schedule(
     """Set each phase's first and last day (London). A phase with neither is unscheduled.
 
     A phase runs from the start of its first day to the end of its last; each scheduled phase
-    must start after the one before it ends. The voting phase's dates are frozen once voting
-    opens, like everything else a ballot depends on.
+    must start after the one before it ends. Once voting opens the whole schedule is frozen,
+    like everything else a ballot depends on: any change is refused (and the refusal logged);
+    the one change allowed then is a later close of voting, ``extend_voting``.
     """
     previous: tuple[Phase, date] | None = None
     for phase in SCHEDULED_PHASES:
@@ -467,15 +468,17 @@ def set_schedule(
         for phase, (s, e) in days.items()
         if s is not None and e is not None
     }
-    if funding_round.is_frozen and wanted.get(Phase.VOTING) != _window(funding_round, Phase.VOTING):
-        ensure_not_frozen(
-            session,
-            funding_round,
-            actor=actor,
+    lock_round(session, funding_round)
+    current = {d.phase: (d.starts_at, d.ends_at) for d in funding_round.phase_dates}
+    if funding_round.is_frozen and wanted != current:
+        raise Frozen(
+            "Voting has opened, so the schedule is fixed with the rest of the round. Only the "
+            "close of voting can move, and only later: extend voting instead.",
+            round=funding_round,
             action="round.schedule_changed",
+            actor=actor,
             subject=funding_round,
-            what="The voting dates",
-            field="voting_start",
+            field="voting_end",
         )
     for existing in list(funding_round.phase_dates):
         if existing.phase not in wanted:
@@ -500,9 +503,113 @@ def set_schedule(
     )
 
 
-def _window(funding_round: FundingRound, phase: Phase) -> tuple[datetime, datetime] | None:
-    d = funding_round.dates_for(phase)
-    return (d.starts_at, d.ends_at) if d else None
+def extend_voting(
+    session: Session,
+    funding_round: FundingRound,
+    *,
+    actor: User,
+    now: datetime,
+    new_last_day: date | None,
+) -> None:
+    """Move the close of voting later, to the end of ``new_last_day`` (London), while voting
+    is open: the one change to a frozen round's schedule. Scheduled phases after voting move
+    later by the same number of days, so they still follow it. Audited as
+    ``round.voting_extended``; the public round page says what changed.
+
+    Refused (field ``voting_end``, nothing changed): no date; voting not open (before it
+    opens, the schedule itself can change; after it closes, nothing can); voting with no
+    scheduled close; a day not after the current last day; a close already in the past.
+    """
+    field = "voting_end"
+    lock_round(session, funding_round)
+    if new_last_day is None:
+        raise DomainError("Enter the new last day of voting", field)
+    if funding_round.phase != Phase.VOTING:
+        if not funding_round.is_frozen:
+            raise WrongPhase(
+                "Voting has not opened yet: change its dates with the rest of the schedule",
+                field,
+            )
+        raise WrongPhase("Voting has closed, so it can no longer be extended", field)
+    dates = funding_round.dates_for(Phase.VOTING)
+    if dates is None:
+        raise DomainError(
+            "Voting in this round has no scheduled close: it closes when an officer moves "
+            "the round on from its page",
+            field,
+        )
+    old_last = last_day(dates)
+    if new_last_day <= old_last:
+        raise DomainError(
+            f"Voting can only be extended, never shortened: choose a day after "
+            f"{_long(old_last)}, its last day now",
+            field,
+        )
+    new_end = london_midnight(new_last_day + timedelta(days=1))
+    if new_end <= now:
+        raise DomainError("The new last day of voting must not be in the past", field)
+    before = schedule_snapshot(funding_round)
+    shift = (new_last_day - old_last).days
+    dates.ends_at = new_end
+    for later in funding_round.phase_dates:
+        if later.phase.index > Phase.VOTING.index:
+            start, end = first_day(later), last_day(later)
+            later.starts_at = london_midnight(start + timedelta(days=shift))
+            later.ends_at = london_midnight(end + timedelta(days=shift + 1))
+    session.flush()
+    b, a = audit.changes(before, schedule_snapshot(funding_round))
+    audit.record(
+        session,
+        action="round.voting_extended",
+        actor=actor,
+        round=funding_round,
+        subject=funding_round,
+        before=b,
+        after=a,
+    )
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A change of the close of voting after it opened, for the public round page."""
+
+    was_due: date  # the last day of voting before the change
+    on: date  # when the council made the change (London)
+    now_due: date  # the new last day
+
+
+def voting_extensions(session: Session, funding_round: FundingRound) -> list[Extension]:
+    """Every extension of voting in this round, oldest first, from the audit trail."""
+    from app.models import AuditEvent
+
+    events = session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.round_id == funding_round.id,
+            AuditEvent.action == "round.voting_extended",
+        )
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    )
+    out = []
+    for e in events:
+        was, now_due = (e.before or {}).get("voting"), (e.after or {}).get("voting")
+        if not was or not now_due:
+            continue
+        on = e.created_at
+        if on.tzinfo is None:
+            on = on.replace(tzinfo=UTC)
+        out.append(
+            Extension(
+                date.fromisoformat(was[1]),
+                on.astimezone(LONDON).date(),
+                date.fromisoformat(now_due[1]),
+            )
+        )
+    return out
+
+
+def _long(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def schedule_snapshot(funding_round: FundingRound) -> dict[str, Any]:
@@ -864,22 +971,120 @@ def phase_change_problems(
                 "final cost" + (" and enough supports" if funding_round.supports_enabled else "")
             )
         pots = {p.id: p for p in funding_round.pots}
-        per_pot: dict[int, int] = {}
         for p in on_ballot:
-            per_pot[p.pot_id] = per_pot.get(p.pot_id, 0) + 1
             if p.cost_to_pot_pence > pots[p.pot_id].budget_pence:
                 problems.append(
                     f"“{p.title}” would cost its pot {money(p.cost_to_pot_pence)}, more than "
                     f"the pot's budget of {money(pots[p.pot_id].budget_pence)}"
                 )
-        lowest = funding_round.min_choices or 0
-        for pot_id, n in per_pot.items():
-            if lowest > n:
-                problems.append(
-                    f"The {pots[pot_id].name} pot has {n} proposals on the ballot, fewer than "
-                    f"the {lowest} choices every voter must make"
-                )
+        by_pot: dict[int, list[Proposal]] = {}
+        for p in on_ballot:
+            by_pot.setdefault(p.pot_id, []).append(p)
+        # Only once the configuration is valid and something reaches the ballot: otherwise
+        # every pot would repeat the problem already listed.
+        if on_ballot and not voting_config_problems(voting_config(funding_round)):
+            for pot in sorted(funding_round.pots, key=lambda p: (p.position, p.id)):
+                problem = impossible_ballot(funding_round, pot, by_pot.get(pot.id, []))
+                if problem:
+                    problems.append(problem)
     return problems
+
+
+def impossible_ballot(
+    funding_round: FundingRound, pot: Pot, on_ballot: Sequence[Proposal]
+) -> str | None:
+    """Why no voter could fill in a valid ballot for ``pot``, or None if one could.
+
+    A pot with nothing on its ballot is refused outright (it would only take blank ballots).
+    Otherwise, by ballot kind: approval and ranked ballots need at least ``min_choices``
+    projects (at least one when blank ballots are not allowed); budget ballots need that many
+    whose costs together fit the pot; points ballots must use every point, so the projects
+    must be able to take them all under the per-project limit. Single-choice ballots need one
+    project, which the first check gives.
+    """
+    n = len(on_ballot)
+    if n == 0:
+        return (
+            f"The {pot.name} pot has no project on the ballot, so its voters could only cast "
+            "a blank ballot. Review its proposals, or remove the pot (or merge it into "
+            "another) by changing the budget and pots, before voting opens"
+        )
+    kind = BallotKind(funding_round.ballot_kind)
+    if kind == BallotKind.CUMULATIVE:
+        points, cap = funding_round.points or 0, funding_round.max_points_per_project
+        if cap is not None and n * cap < points:
+            return (
+                f"In the {pot.name} pot no ballot could be valid: every voter must use all "
+                f"{points} points, at most {cap} on one project, but only {_projects(n)} "
+                f"can take points ({n * cap} at most)"
+            )
+        return None
+    if kind == BallotKind.SINGLE:
+        return None
+    need = funding_round.min_choices or 0
+    if not funding_round.allow_blank_ballots:
+        need = max(need, 1)
+    verb = "rank" if kind == BallotKind.RANKED else "choose"
+    if need > n:
+        return (
+            f"In the {pot.name} pot no ballot could be valid: every voter must {verb} at "
+            f"least {_projects(need)}, but only {_projects(n)} "
+            f"{'is' if n == 1 else 'are'} on the ballot"
+        )
+    if kind == BallotKind.KNAPSACK and need:
+        cheapest = sorted(p.cost_to_pot_pence for p in on_ballot)[:need]
+        if sum(cheapest) > pot.budget_pence:
+            which = "the cheapest project costs" if need == 1 else f"the {need} cheapest cost"
+            return (
+                f"In the {pot.name} pot no ballot could be valid: every voter must choose at "
+                f"least {_projects(need)} that fit the pot's {money(pot.budget_pence)}, but "
+                f"{which} {money(sum(cheapest))}"
+            )
+    return None
+
+
+def _projects(n: int) -> str:
+    return f"{n} project" if n == 1 else f"{n} projects"
+
+
+def unreviewed_proposals(session: Session, funding_round: FundingRound) -> list[Proposal]:
+    """Proposals still waiting for an officer's review: they cannot be on the ballot."""
+    return list(
+        session.scalars(
+            select(Proposal)
+            .where(
+                Proposal.round_id == funding_round.id,
+                Proposal.status == ProposalStatus.SUBMITTED,
+            )
+            .order_by(Proposal.pot_id, Proposal.id)
+        )
+    )
+
+
+def left_off_ballot(session: Session, funding_round: FundingRound) -> list[tuple[Proposal, str]]:
+    """Reviewed proposals that will not be on the ballot and why (not feasible, merged, too
+    few supports, hidden), for the officer confirming that voting opens."""
+    counts = support_counts(session, funding_round)
+    rows = session.scalars(
+        select(Proposal)
+        .where(
+            Proposal.round_id == funding_round.id,
+            Proposal.status.not_in([ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN]),
+        )
+        .order_by(Proposal.pot_id, Proposal.id)
+    )
+    out = []
+    for p in rows:
+        why = ballot_problem(p, funding_round, counts.get(p.id, 0))
+        if why:
+            out.append((p, why))
+    return out
+
+
+PUBLISH_ELSEWHERE = (
+    "Results are published from the page “Check the results before publishing”, once an "
+    "officer has seen them there"
+)
 
 
 def change_phase(
@@ -890,14 +1095,49 @@ def change_phase(
     expected: Phase,
     actor: User | None,
     now: datetime,
+    leave_off: Collection[int] = (),
 ) -> None:
     """Move the round from ``expected`` to ``target``: one step forward, or one step back
     before voting opens. Opening voting freezes the round and stores its manifest and hash.
 
+    Publishing is not a phase change like the others: it is ``publish_results``, from the
+    page where an officer checks the count, so it is refused here. Opening voting is refused
+    while any proposal not yet reviewed is missing from ``leave_off`` (the ids of the ones the
+    officer agreed to leave off the ballot).
+
     Raises ``Conflict`` if the round is no longer in ``expected`` (someone moved it first),
-    ``Frozen`` for a step back once voting has opened, ``WrongPhase`` for any other jump, and
-    ``DomainError`` listing what must be done first.
+    ``Frozen`` for a step back once voting has opened, ``WrongPhase`` for any other jump or
+    for publishing, and ``DomainError`` listing what must be done first.
     """
+    _check_move(session, funding_round, target=target, expected=expected, actor=actor)
+    if target == Phase.PUBLISHED:
+        raise WrongPhase(PUBLISH_ELSEWHERE)
+    _check_problems(session, funding_round, target)
+    if target == Phase.VOTING:
+        waiting = [p for p in unreviewed_proposals(session, funding_round) if p.id not in leave_off]
+        if waiting:
+            titles = _and_list([f"“{p.title}”" for p in waiting])
+            raise DomainError(
+                f"Cannot move to voting: {_proposals(len(waiting))} not yet reviewed "
+                f"({titles}) would not be on the ballot. Review "
+                f"{'it' if len(waiting) == 1 else 'them'} first, or confirm that voting "
+                "opens without them"
+            )
+    _move(session, funding_round, target=target, expected=expected, actor=actor, now=now)
+
+
+def _proposals(n: int) -> str:
+    return f"{n} proposal" if n == 1 else f"{n} proposals"
+
+
+def _check_move(
+    session: Session,
+    funding_round: FundingRound,
+    *,
+    target: Phase,
+    expected: Phase,
+    actor: User | None,
+) -> None:
     lock_round(session, funding_round)
     if funding_round.phase != expected:
         raise Conflict(
@@ -917,9 +1157,24 @@ def change_phase(
             f"A round in {funding_round.phase.label.lower()} cannot move to "
             f"{target.label.lower()}: phases go one step at a time"
         )
+
+
+def _check_problems(session: Session, funding_round: FundingRound, target: Phase) -> None:
     problems = phase_change_problems(session, funding_round, target)
     if problems:
         raise DomainError(f"Cannot move to {target.label.lower()}: " + "; ".join(problems))
+
+
+def _move(
+    session: Session,
+    funding_round: FundingRound,
+    *,
+    target: Phase,
+    expected: Phase,
+    actor: User | None,
+    now: datetime,
+) -> None:
+    """The move itself, once every check has passed: a compare-and-set on the phase."""
     values: dict[str, Any] = {"phase": target}
     after: dict[str, Any] = {"phase": target}
     if target == Phase.VOTING:
@@ -960,6 +1215,85 @@ def change_phase(
     )
 
 
+def open_voting(
+    session: Session,
+    funding_round: FundingRound,
+    *,
+    actor: User,
+    now: datetime,
+    expected: Phase,
+    leave_off: Collection[int],
+    confirmed: bool,
+) -> None:
+    """Open voting once the officer has seen and confirmed which proposals not yet reviewed
+    will be left off the ballot (``leave_off``: their ids, as listed to the officer).
+
+    Refuses, changing nothing, for everything ``change_phase`` refuses; when proposals wait
+    for review and the officer has not ticked the confirmation (field ``confirm``); and when a
+    proposal has been submitted since the list was shown.
+    """
+    _check_move(session, funding_round, target=Phase.VOTING, expected=expected, actor=actor)
+    _check_problems(session, funding_round, Phase.VOTING)
+    waiting = unreviewed_proposals(session, funding_round)
+    if waiting and not confirmed:
+        raise DomainError(
+            f"Confirm that the {_proposals(len(waiting))} not yet reviewed will not be on "
+            "the ballot",
+            "confirm",
+        )
+    if any(p.id not in leave_off for p in waiting):
+        raise Conflict(
+            "More proposals are waiting for review than when the page was loaded. Check the "
+            "list again before opening voting."
+        )
+    _move(session, funding_round, target=Phase.VOTING, expected=expected, actor=actor, now=now)
+
+
+def publish_results(
+    session: Session, funding_round: FundingRound, *, actor: User, now: datetime, confirmed: bool
+) -> None:
+    """Publish a closed round's results: the separate, audited step an officer takes after
+    checking them (``app.publication``). With warnings, the officer must have confirmed them
+    (field ``confirm``); the warnings they confirmed are kept in the audit event."""
+    from app import publication
+
+    _check_move(session, funding_round, target=Phase.PUBLISHED, expected=Phase.CLOSED, actor=actor)
+    _check_problems(session, funding_round, Phase.PUBLISHED)
+    checks = publication.check_round(session, funding_round)
+    warnings = [w for c in checks for w in c.warnings]
+    if warnings and not confirmed:
+        raise DomainError(
+            "Confirm that you have read the warnings and the results are ready to publish",
+            "confirm",
+        )
+    _move(
+        session,
+        funding_round,
+        target=Phase.PUBLISHED,
+        expected=Phase.CLOSED,
+        actor=actor,
+        now=now,
+    )
+    audit.record(
+        session,
+        action="results.published",
+        actor=actor,
+        round=funding_round,
+        subject=funding_round,
+        after={
+            "pots": {
+                c.view.name: {
+                    "ballots": c.view.ballots,
+                    "withheld": c.view.withheld,
+                    "allocated_pence": c.view.allocated_pence,
+                }
+                for c in checks
+            },
+            "warnings": warnings,
+        },
+    )
+
+
 def is_due(funding_round: FundingRound, now: datetime) -> bool:
     """The schedule says the round should have moved on: its phase has ended, or the next
     phase has started."""
@@ -984,7 +1318,10 @@ def advance_due_rounds(session: Session, now: datetime) -> list[ScheduledMove]:
     """Move every round whose schedule says so, one phase at a time, until it is on time.
 
     Uses the same compare-and-set and preconditions as an officer; a round that cannot move
-    (e.g. no proposal can reach the ballot) stays where it is and the reason is reported.
+    (e.g. no proposal can reach the ballot, or proposals still wait for review when voting is
+    due to open) stays where it is and the reason is reported. It never publishes results: a
+    closed round whose results are due stays closed, reported as waiting for an officer to
+    check and publish them.
     Each step commits on its own, so one round's problem does not hold back another's.
     """
     moves = []
@@ -1003,6 +1340,13 @@ def advance_due_rounds(session: Session, now: datetime) -> list[ScheduledMove]:
             if not is_due(funding_round, now):
                 break
             target = next_phase(funding_round)
+            if target == Phase.PUBLISHED:
+                # Nothing is published unseen: the scheduler stops at closed and says so.
+                problem = (
+                    "the results are due to be published, but an officer must check them and "
+                    "publish them from the page “Check the results before publishing”"
+                )
+                break
             try:
                 change_phase(
                     session,

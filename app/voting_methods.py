@@ -5,7 +5,10 @@ Names come from ``votes``: ``BallotKind`` values, ``RULES`` names and ``TieBreak
 
 from __future__ import annotations
 
-from votes.model import BallotKind, TieBreak
+import json
+
+from votes.model import BallotKind, RankedScoring, TieBreak
+from votes.rules.explain import ordinal
 
 KIND_LABELS = {
     BallotKind.APPROVAL: "Approval: tick the projects you support",
@@ -161,3 +164,59 @@ def describe_eligibility(funding_round) -> str:
     if funding_round.home_pot_only:
         return ages + " You vote only in your own neighbourhood's pot (and any council-wide pot)."
     return ages + " You can vote in every pot."
+
+
+SINGLE_WINNER_RULES = ("plurality", "irv")
+
+
+def rank_points_sentence(k: int) -> str:
+    """How k ranks become points: "With 3 ranks, a 1st choice gets 3 points, a 2nd 2 and a
+    3rd 1"."""
+    if k == 1:
+        return "With 1 rank, a 1st choice gets 1 point"
+    first = f"With {k} ranks, a 1st choice gets {k} points"
+    if k > 5:
+        return f"{first}, a 2nd {k - 1}, and so on down to 1 for a {ordinal(k)}"
+    rest = [f"a {ordinal(i)} {k + 1 - i}" for i in range(2, k + 1)]
+    if len(rest) == 1:
+        return f"{first} and {rest[0]}"
+    return f"{first}, " + ", ".join(rest[:-1]) + f" and {rest[-1]}"
+
+
+BORDA_SENTENCE = (
+    "This round's ballot was fixed before rank points were introduced, so it is counted with "
+    "Borda scoring: a ballot ranking L projects gives its 1st choice L−1 points, its 2nd L−2, "
+    "and so on down to 0 for its last."
+)
+# Before rank points, "most votes first" counted ranks positionally, from L down to 1.
+BORDA_GREEDY_SENTENCE = (
+    "This round's ballot was fixed before rank points were introduced, so it is counted as "
+    "it was then: a ballot ranking L projects gives its 1st choice L points, its 2nd L−1, "
+    "and so on down to 1 for its last."
+)
+
+
+def describe_ranked_scoring(funding_round) -> str | None:
+    """For a ranked round, how its ranks are counted; None for other ballots.
+
+    A frozen round says what its manifest says: rank points (k for a 1st choice ... 1 for a
+    kth) or, for a manifest fixed before rank points existed, Borda scoring. Single-winner
+    rules count the order of the choices, not points.
+    """
+    if funding_round.ballot_kind != BallotKind.RANKED:
+        return None
+    if funding_round.rule in SINGLE_WINNER_RULES:
+        return "Ranks are counted as preferences in order, not as points."
+    scoring, k = RankedScoring.RANKS.value, funding_round.max_choices
+    if funding_round.manifest_json:
+        manifest = json.loads(funding_round.manifest_json)
+        scoring = manifest.get("ranked_scoring") or RankedScoring.BORDA.value
+        k = manifest.get("max_choices")
+    if scoring == RankedScoring.BORDA.value:
+        return BORDA_GREEDY_SENTENCE if funding_round.rule == "greedy" else BORDA_SENTENCE
+    if not k:
+        return (
+            "Ranks become points: with k ranks, a 1st choice gets k points, a 2nd k−1, and so "
+            "on down to 1 for a kth; every counting method counts these points."
+        )
+    return rank_points_sentence(k) + "; every counting method counts these points."

@@ -406,12 +406,16 @@ def home_slug(session: Session, entry: RollEntry) -> str | None:
 def eligible_pots(
     session: Session, paper: BallotPaper, entry: RollEntry, today: date
 ) -> list[PotPaper]:
-    """The pots this roll entry may vote in (checks age; raises ``NotEligible``)."""
+    """The pots this roll entry may vote in (checks age; raises ``NotEligible``).
+
+    A pot with no project on its ballot is never offered: there is nothing to vote for (a
+    round frozen before voting refused empty pots may still have one)."""
     check_age(paper, entry, today)
+    pots = [p for p in paper.pots if p.projects]
     if not paper.home_pot_only:
-        return list(paper.pots)
+        return pots
     slug = home_slug(session, entry)
-    return [p for p in paper.pots if p.neighbourhood is None or p.neighbourhood == slug]
+    return [p for p in pots if p.neighbourhood is None or p.neighbourhood == slug]
 
 
 def check_pot(
@@ -420,6 +424,10 @@ def check_pot(
     pot = paper.pot(pot_id)
     if pot is None:
         raise NotEligible("That pot is not part of this round.")
+    if not pot.projects:
+        raise NotEligible(
+            f"There is nothing to vote for in {pot.name}: no project is on its ballot."
+        )
     if pot not in eligible_pots(session, paper, entry, today):
         raise NotEligible(
             f"You can vote only in your own neighbourhood's pot; {pot.name} is not yours."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import rounds as domain
@@ -10,8 +10,11 @@ from app.councillors import bp, officer_council_or_403, officer_round_or_404
 from app.extensions import db
 from app.forms.rounds import (
     DetailsForm,
+    ExtendVotingForm,
+    OpenVotingForm,
     PhaseForm,
     PotsForm,
+    PublishForm,
     RoundForm,
     VotingForm,
     schedule_form_class,
@@ -22,6 +25,7 @@ from app.problems import DomainError
 from app.voting_methods import (
     describe_ballot,
     describe_eligibility,
+    describe_ranked_scoring,
     describe_rule,
     describe_tie_break,
 )
@@ -87,6 +91,7 @@ def round_overview(slug: str, round_slug: str):
         last_day=domain.last_day,
         ballot_text=describe_ballot(funding_round),
         rule_text=describe_rule(funding_round.rule),
+        scoring_text=describe_ranked_scoring(funding_round),
         tie_text=describe_tie_break(funding_round.tie_break),
         eligibility_text=describe_eligibility(funding_round),
         phase_form=PhaseForm(),
@@ -180,6 +185,8 @@ def edit_pots(slug: str, round_slug: str):
 @login_required
 def edit_schedule(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
+    if funding_round.is_frozen:
+        return _extend_voting(council, funding_round)
     form_class = schedule_form_class()
     if request.method == "GET":
         data = {}
@@ -209,6 +216,35 @@ def edit_schedule(slug: str, round_slug: str):
     )
 
 
+def _extend_voting(council, funding_round):
+    """Once voting has opened the schedule is fixed: the page offers only a later close."""
+    form = ExtendVotingForm()
+    if form.validate_on_submit():
+        try:
+            attempt(
+                domain.extend_voting,
+                funding_round,
+                actor=current_user,
+                now=utcnow(),
+                new_last_day=form.voting_end.data,
+            )
+            flash("Voting is extended. The round's public page says so.", "success")
+            return redirect(
+                url_for(".round_overview", slug=council.slug, round_slug=funding_round.slug)
+            )
+        except DomainError as error:
+            show_error(form, error, "voting_end")
+    return render_template(
+        "councillors/extend_voting.html",
+        council=council,
+        round=funding_round,
+        form=form,
+        phases=[p for p in domain.phases_of(funding_round) if p != Phase.DRAFT],
+        first_day=domain.first_day,
+        last_day=domain.last_day,
+    )
+
+
 @bp.route("/<slug>/rounds/<round_slug>/voting", methods=["GET", "POST"])
 @login_required
 def edit_voting(slug: str, round_slug: str):
@@ -233,4 +269,161 @@ def edit_voting(slug: str, round_slug: str):
         round=funding_round,
         form=form,
         Phase=Phase,
+        scoring_text=describe_ranked_scoring(funding_round),
     )
+
+
+# --- Opening voting -----------------------------------------------------------------------
+
+
+@bp.route("/<slug>/rounds/<round_slug>/open-voting", methods=["GET", "POST"])
+@login_required
+def open_voting(slug: str, round_slug: str):
+    """Before voting opens: what will be on the ballot, what will not (proposals not yet
+    reviewed first, to confirm), and anything that stops it opening."""
+    council, funding_round = officer_round_or_404(slug, round_slug)
+    if domain.next_phase(funding_round) != Phase.VOTING:
+        return _not_now(
+            "Voting cannot be opened now",
+            f"This round is in {funding_round.phase.label.lower()}: voting opens after "
+            + ("supports" if funding_round.supports_enabled else "review")
+            + ".",
+        )
+    form = OpenVotingForm()
+    if form.validate_on_submit():
+        expected = form.expected_phase()
+        try:
+            if expected is None:
+                raise DomainError("Open voting with the button on this page", "confirm")
+            attempt(
+                domain.open_voting,
+                funding_round,
+                actor=current_user,
+                now=utcnow(),
+                expected=expected,
+                leave_off=form.leave_off_ids(),
+                confirmed=bool(form.confirm.data),
+            )
+            flash("Voting is open. The ballot is fixed.", "success")
+            return redirect(url_for(".round_overview", slug=slug, round_slug=round_slug))
+        except DomainError as error:
+            show_error(form, error, "confirm")
+    unreviewed = domain.unreviewed_proposals(db.session, funding_round)
+    on_ballot = domain.ballot_proposals(db.session, funding_round)
+    pots = {p.id: p for p in funding_round.pots}
+    by_pot = {p.id: [] for p in funding_round.pots}
+    for p in on_ballot:
+        by_pot[p.pot_id].append(p)
+    form.expected.data = funding_round.phase.value
+    form.leave_off.data = ",".join(str(p.id) for p in unreviewed)
+    return render_template(
+        "councillors/open_voting.html",
+        council=council,
+        round=funding_round,
+        form=form,
+        problems=domain.phase_change_problems(db.session, funding_round, Phase.VOTING),
+        unreviewed=unreviewed,
+        left_off=domain.left_off_ballot(db.session, funding_round),
+        ballot=[(pot, by_pot[pot.id]) for pot in funding_round.pots],
+        pots=pots,
+    )
+
+
+def _not_now(title: str, body: str):
+    return render_template("errors/error.html", title=title, body=body), 409
+
+
+# --- Checking and publishing the results ---------------------------------------------------
+
+
+def _closed_round_or_409(slug: str, round_slug: str):
+    council, funding_round = officer_round_or_404(slug, round_slug)
+    if funding_round.phase != Phase.CLOSED:
+        published = funding_round.phase.index > Phase.CLOSED.index
+        return (
+            council,
+            funding_round,
+            _not_now(
+                "The results are already published" if published else "Voting has not closed",
+                "They are on the round's public page."
+                if published
+                else "The results can be checked once voting has closed and the votes are counted.",
+            ),
+        )
+    return council, funding_round, None
+
+
+@bp.route("/<slug>/rounds/<round_slug>/results/check")
+@login_required
+def check_results(slug: str, round_slug: str):
+    council, funding_round, refusal = _closed_round_or_409(slug, round_slug)
+    if refusal:
+        return refusal
+    return _check_page(council, funding_round, PublishForm(formdata=None))
+
+
+def _check_page(council, funding_round, form):
+    from app import publication
+
+    checks = publication.check_round(db.session, funding_round)
+    return render_template(
+        "councillors/check_results.html",
+        council=council,
+        round=funding_round,
+        form=form,
+        checks=checks,
+        warnings=[w for c in checks for w in c.warnings],
+        problems=domain.phase_change_problems(db.session, funding_round, Phase.PUBLISHED),
+        pots=[c.view for c in checks],
+    )
+
+
+@bp.route("/<slug>/rounds/<round_slug>/results/publish", methods=["POST"])
+@login_required
+def publish_results(slug: str, round_slug: str):
+    council, funding_round, refusal = _closed_round_or_409(slug, round_slug)
+    if refusal:
+        return refusal
+    form = PublishForm()
+    if form.validate_on_submit():
+        try:
+            attempt(
+                domain.publish_results,
+                funding_round,
+                actor=current_user,
+                now=utcnow(),
+                confirmed=bool(form.confirm.data),
+            )
+            flash("The results are published", "success")
+            return redirect(url_for(".round_overview", slug=slug, round_slug=round_slug))
+        except DomainError as error:
+            show_error(form, error, "confirm")
+    return _check_page(council, funding_round, form)
+
+
+@bp.route("/<slug>/rounds/<round_slug>/results/check/<int:pot_id>")
+@login_required
+def preview_pot(slug: str, round_slug: str, pot_id: int):
+    """A pot's results page exactly as the public will see it once published."""
+    from app import results
+    from app.results_pages import pot_page
+
+    council, funding_round, refusal = _closed_round_or_409(slug, round_slug)
+    if refusal:
+        return refusal
+    view = next(
+        (
+            results.pot_view(r)
+            for r in results.results_for(db.session, funding_round)
+            if r.pot_id == pot_id
+        ),
+        None,
+    )
+    if view is None:
+        abort(404)
+    flash(
+        "Preview: this is how the page will look once the results are published. Nobody "
+        "outside the council's officers can see it yet.",
+        "important",
+    )
+    return pot_page(council, funding_round, view)

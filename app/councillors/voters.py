@@ -247,10 +247,13 @@ def paper_ballot(slug: str, round_slug: str, pot_id: int):
             body="Paper ballots can be entered only while voting is open.",
         ), 409
     pot = paper.pot(pot_id)
-    if pot is None:
-        return render_template(
-            "errors/error.html", title="Page not found", body="That pot is not in this round."
-        ), 404
+    if pot is None or not pot.projects:
+        body = (
+            "That pot is not in this round."
+            if pot is None
+            else f"There is nothing to vote for in {pot.name}: no project is on its ballot."
+        )
+        return render_template("errors/error.html", title="Page not found", body=body), 404
     form = ballot_form(paper, pot, with_reference=True)
     if form.validate_on_submit():
         reference = form.reference.data.strip()

@@ -237,6 +237,46 @@ class PhaseForm(FlaskForm):
             return None
 
 
+class OpenVotingForm(FlaskForm):
+    """Open voting: the phase the officer saw and the proposals not yet reviewed they were
+    shown (ids, comma-separated), which they confirm will not be on the ballot."""
+
+    expected = HiddenField()
+    leave_off = HiddenField()
+    confirm = BooleanField(
+        "I understand that the proposals listed as not yet reviewed will not be on the ballot",
+        widget=GovCheckboxInput(),
+    )
+    submit = SubmitField("Open voting", widget=GovSubmitInput())
+
+    def expected_phase(self) -> Phase | None:
+        try:
+            return Phase(self.expected.data)
+        except ValueError:
+            return None
+
+    def leave_off_ids(self) -> set[int]:
+        return {int(x) for x in (self.leave_off.data or "").split(",") if x.strip().isdigit()}
+
+
+class PublishForm(FlaskForm):
+    confirm = BooleanField(
+        "I have read the warnings and the results are ready to publish",
+        widget=GovCheckboxInput(),
+    )
+    submit = SubmitField("Publish the results", widget=GovSubmitInput())
+
+
+class ExtendVotingForm(FlaskForm):
+    """Once voting has opened, the schedule's one change: a later close of voting."""
+
+    voting_end = DayMonthYearField(
+        "New last day of voting",
+        description="Voting closes at the end of this day, UK time. For example, 31 7 2026",
+    )
+    submit = SubmitField("Extend voting", widget=GovSubmitInput())
+
+
 class ReviewForm(FlaskForm):
     decision = RadioChoiceField(
         "Is this proposal feasible?",

@@ -125,6 +125,15 @@ def _pot(paper: BallotPaper, pots, pot_id: int):
             return pot
     if paper.pot(pot_id) is None:
         raise _Stop(refuse(404, "Page not found", "That pot is not part of this round."))
+    if not paper.pot(pot_id).projects:
+        raise _Stop(
+            refuse(
+                404,
+                "Page not found",
+                f"There is nothing to vote for in {paper.pot(pot_id).name}: no project is on "
+                "its ballot.",
+            )
+        )
     raise _Stop(
         refuse(
             403,

@@ -41,6 +41,14 @@ def ballots_for(kind: str, ids: list[str], n: int) -> list[Ballot]:
     return out
 
 
+def officer(council: Council):
+    """An officer of ``council`` (publishing is an officer's act, never the scheduler's)."""
+    from app.models import Role
+    from tests.factories import create_user
+
+    return create_user(roles={council: Role.OFFICER})
+
+
 def closed_round(
     council: Council | None = None,
     *,
@@ -76,6 +84,12 @@ def closed_round(
     for target in (Phase.CLOSED, Phase.PUBLISHED, Phase.DELIVERY):
         if target.index > phase.index:
             break
+        if target == Phase.PUBLISHED:
+            rounds.publish_results(
+                db.session, funding_round, actor=officer(council), now=NOW, confirmed=True
+            )
+            db.session.commit()
+            continue
         rounds.change_phase(
             db.session,
             funding_round,

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Phase, PotResult
 from app.problems import DomainError
 from ballots import box
-from tests.app.closed_round import CONFIG, NOW, closed_round
+from tests.app.closed_round import CONFIG, NOW, closed_round, officer
 from tests.ballots.helpers import voting_round
 
 
@@ -75,13 +75,8 @@ def test_publishing_needs_a_stored_count(app):
     db.session.execute(PotResult.__table__.delete())
     db.session.commit()
     with pytest.raises(DomainError, match="votes have not been counted"):
-        rounds.change_phase(
-            db.session,
-            funding_round,
-            target=Phase.PUBLISHED,
-            expected=Phase.CLOSED,
-            actor=None,
-            now=NOW,
+        rounds.publish_results(
+            db.session, funding_round, actor=officer(funding_round.council), now=NOW, confirmed=True
         )
     db.session.rollback()
     assert db.session.get(type(funding_round), funding_round.id).phase == Phase.CLOSED

@@ -61,6 +61,10 @@ ROUTES = {
     (M + "/pots", "GET,POST", "councillors.edit_pots"),
     (M + "/schedule", "GET,POST", "councillors.edit_schedule"),
     (M + "/voting", "GET,POST", "councillors.edit_voting"),
+    (M + "/open-voting", "GET,POST", "councillors.open_voting"),
+    (M + "/results/check", "GET", "councillors.check_results"),
+    (M + "/results/check/<int:pot_id>", "GET", "councillors.preview_pot"),
+    (M + "/results/publish", "POST", "councillors.publish_results"),
     (M + "/proposals", "GET", "councillors.review_queue"),
     (MP, "GET,POST", "councillors.review_proposal"),
     (MP + "/merge", "GET,POST", "councillors.merge_proposal"),
@@ -151,6 +155,10 @@ ACCESS = {
     "/manage/home/rounds/open/pots": OFFICERS,
     "/manage/home/rounds/open/schedule": OFFICERS,
     "/manage/home/rounds/open/voting": OFFICERS,
+    # "open" takes proposals: voting opens after review, results are checked after closing.
+    "/manage/home/rounds/open/open-voting": (302, 403, 409, 403, 403),
+    "/manage/home/rounds/open/results/check": (302, 403, 409, 403, 403),
+    "/manage/home/rounds/open/results/check/{pot}": (302, 403, 409, 403, 403),
     "/manage/home/rounds/open/proposals": OFFICERS,
     "/manage/home/rounds/open/proposals/{p}": OFFICERS,
     "/manage/home/rounds/open/proposals/{p}/merge": OFFICERS,
@@ -237,6 +245,11 @@ POSTS = {
         {"target": "review", "expected": "proposals"},
         (302, 403, None, 403, 403),
     ),
+    "/manage/home/rounds/open/open-voting": (
+        {"expected": "proposals", "leave_off": "", "confirm": "y"},
+        (302, 403, 409, 403, 403),
+    ),
+    "/manage/home/rounds/open/results/publish": ({"confirm": "y"}, (302, 403, 409, 403, 403)),
     "/manage/home/rounds/open/details": (
         {"title": "Renamed", "description": "d"},
         (302, 403, None, 403, 403),

@@ -1,6 +1,7 @@
 """Officers open a round, split its budget, schedule it, configure voting and move it through
 its phases; once voting opens everything a ballot depends on is frozen and refusals logged."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -9,8 +10,8 @@ from sqlalchemy import select
 from app import rounds
 from app.forms.fields import MoneyField
 from app.models import AuditEvent, FundingRound, Phase, ProposalStatus, SplitMethod
-from app.problems import Conflict
-from tests.app.pages import error_messages, get_page, sign_in, submit, summary_errors
+from app.problems import Conflict, DomainError, Frozen, WrongPhase
+from tests.app.pages import error_messages, get_page, sign_in, soup, submit, summary_errors
 from tests.factories import PASSWORD, create_proposal, create_round
 
 NEW = "/manage/lambeth/rounds/new"
@@ -410,6 +411,19 @@ def move(client, target, expected, slug="r"):
     )
 
 
+def open_voting(client, slug="r", confirm=True):
+    """Open voting through the confirmation page, ticking that proposals not yet reviewed
+    will be left off the ballot."""
+    url = f"/manage/lambeth/rounds/{slug}/open-voting"
+    page = get_page(client, url)
+    form = page.select_one(f"form[action='{url}']")
+    assert form is not None, "no form to open voting"
+    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    if confirm:
+        data["confirm"] = "y"
+    return client.post(url, data=data)
+
+
 @pytest.fixture
 def reviewable(db, lambeth):
     r = create_round(lambeth.council, slug="r", phase=Phase.REVIEW, total_budget_pence=100_000_00)
@@ -490,17 +504,181 @@ def test_voting_cannot_open_without_a_proposal_that_reaches_the_ballot(client, d
     sign_in(client, "officer@lambeth.example", PASSWORD)
     page = get_page(client, "/manage/lambeth/rounds/r")
     assert "No proposal can reach the ballot" in page.select_one("#phase-problems").get_text()
+    # The confirmation page says why and offers no button; a forced POST is refused too.
+    page = get_page(client, "/manage/lambeth/rounds/r/open-voting")
+    assert "No proposal can reach the ballot" in page.select_one("#voting-problems").get_text()
+    assert page.select_one("form[action$='/open-voting']") is None
     response = move(client, "voting", "review")
     assert "No proposal can reach the ballot" in client.get(response.headers["Location"]).get_data(
         as_text=True
     )
     db.session.refresh(r)
     assert r.phase == Phase.REVIEW and r.manifest_hash is None
+    assert events(db, "round.phase_changed") == []
+
+
+def test_opening_voting_lists_unreviewed_proposals_and_needs_confirmation(
+    client, db, lambeth, reviewable
+):
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    page = get_page(client, "/manage/lambeth/rounds/r")
+    # The round page links to the check instead of moving straight to voting.
+    assert page.select_one("#open-voting")["href"] == "/manage/lambeth/rounds/r/open-voting"
+    page = get_page(client, "/manage/lambeth/rounds/r/open-voting")
+    assert "Skate park" in page.select_one("#unreviewed").get_text()
+    assert "Youth club" in page.get_text()
+    assert "1 proposal has not been reviewed" in page.get_text()
+    # Without the tick: refused beside the checkbox, nothing changes.
+    response = open_voting(client, confirm=False)
+    assert response.status_code == 200
+    assert (
+        "Confirm that the 1 proposal not yet reviewed will not be on the ballot"
+        in (error_messages(soup(response))["confirm"])
+    )
+    db.session.refresh(reviewable)
+    assert reviewable.phase == Phase.REVIEW and reviewable.manifest_json is None
+    # The generic phase change cannot skip the confirmation either.
+    response = move(client, "voting", "review")
+    assert "not yet reviewed" in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.refresh(reviewable)
+    assert reviewable.phase == Phase.REVIEW
+    assert events(db, "round.phase_changed") == []
+    # Confirmed: voting opens without the unreviewed proposal.
+    assert open_voting(client).status_code == 302
+    db.session.refresh(reviewable)
+    assert reviewable.phase == Phase.VOTING
+    titles = [p["title"] for p in json.loads(reviewable.manifest_json)["pots"][0]["proposals"]]
+    assert titles == ["Youth club"]
+    [opened] = events(db, "round.phase_changed")
+    assert opened.actor_id == lambeth.officer.id and opened.after["phase"] == "voting"
+
+
+def test_a_proposal_submitted_after_the_list_was_shown_stops_voting_opening(
+    client, db, lambeth, reviewable
+):
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    url = "/manage/lambeth/rounds/r/open-voting"
+    page = get_page(client, url)
+    data = {i["name"]: i.get("value", "") for i in page.select("form input[type=hidden]")}
+    create_proposal(reviewable.pots[0], title="Late idea", status=ProposalStatus.SUBMITTED)
+    db.session.commit()
+    response = client.post(url, data={**data, "confirm": "y"})
+    assert response.status_code == 200
+    assert "More proposals are waiting for review" in error_messages(soup(response))["confirm"]
+    db.session.refresh(reviewable)
+    assert reviewable.phase == Phase.REVIEW and events(db, "round.phase_changed") == []
+
+
+def _ballot_round(db, lambeth, kind="approval", costs=(10_000_00,), budget=100_000_00, **config):
+    r = create_round(lambeth.council, slug="r", phase=Phase.REVIEW, total_budget_pence=budget)
+    r.ballot_kind = kind
+    r.rule = "greedy"
+    for name, value in config.items():
+        setattr(r, name, value)
+    for i, cost in enumerate(costs):
+        create_proposal(
+            r.pots[0], title=f"Project {i}", cost_pence=cost, status=ProposalStatus.FEASIBLE
+        )
+    db.session.commit()
+    return r
+
+
+@pytest.mark.parametrize(
+    "kind, costs, budget, config, message",
+    [
+        (
+            "cumulative",
+            (10_00,),
+            100_00,
+            {"points": 10, "max_points_per_project": 5},
+            "every voter must use all 10 points, at most 5 on one project, but only 1 project "
+            "can take points (5 at most)",
+        ),
+        (
+            "approval",
+            (10_00, 20_00),
+            100_00,
+            {"min_choices": 3},
+            "every voter must choose at least 3 projects, but only 2 projects are on the ballot",
+        ),
+        (
+            "ranked",
+            (10_00, 20_00),
+            100_00,
+            {"min_choices": 3, "max_choices": 3},
+            "every voter must rank at least 3 projects, but only 2 projects are on the ballot",
+        ),
+        (
+            "knapsack",
+            (60_00, 70_00),
+            100_00,
+            {"min_choices": 2},
+            "every voter must choose at least 2 projects that fit the pot's £100, but the 2 "
+            "cheapest cost £130",
+        ),
+    ],
+)
+def test_voting_cannot_open_on_ballot_rules_no_ballot_could_satisfy(
+    client, db, lambeth, kind, costs, budget, config, message
+):
+    r = _ballot_round(db, lambeth, kind, costs, budget, **config)
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    page = get_page(client, "/manage/lambeth/rounds/r/open-voting")
+    assert message in page.select_one("#voting-problems").get_text()
+    assert page.select_one("form[action$='/open-voting']") is None
+    response = submit(
+        client,
+        "/manage/lambeth/rounds/r",
+        {"expected": "review", "leave_off": "", "confirm": "y"},
+        post_to="/manage/lambeth/rounds/r/open-voting",
+        form_selector="form[action='/manage/lambeth/rounds/r/phase']",
+    )
+    assert response.status_code == 200
+    assert any(message in e for e in summary_errors(soup(response)))
+    db.session.refresh(r)
+    assert r.phase == Phase.REVIEW and r.manifest_json is None
+    assert events(db) == []
+
+
+def test_satisfiable_rules_of_each_kind_open(client, db, lambeth):
+    r = _ballot_round(
+        db, lambeth, "cumulative", (10_00, 20_00), 100_00, points=10, max_points_per_project=5
+    )
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    assert open_voting(client).status_code == 302
+    db.session.refresh(r)
+    assert r.phase == Phase.VOTING
+
+
+def test_a_pot_with_no_project_on_the_ballot_stops_voting_opening(client, db, lambeth):
+    brixton, clapham = lambeth.hoods[:2]
+    r = create_round(
+        lambeth.council,
+        slug="r",
+        phase=Phase.REVIEW,
+        total_budget_pence=200_000_00,
+        pots=[(brixton, 100_000_00), (clapham, 100_000_00)],
+    )
+    create_proposal(r.pots[0], title="Youth club", status=ProposalStatus.FEASIBLE)
+    create_proposal(r.pots[1], title="Too dear", status=ProposalStatus.NOT_FEASIBLE)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    page = get_page(client, "/manage/lambeth/rounds/r/open-voting")
+    problems = page.select_one("#voting-problems").get_text()
+    assert "The Clapham pot has no project on the ballot" in problems
+    assert "remove the pot (or merge it into another)" in problems
+    assert "Too dear (Clapham): it is not feasible" in page.select_one("#left-off").get_text()
+    response = move(client, "voting", "review")
+    assert "Clapham pot has no project" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    db.session.refresh(r)
+    assert r.phase == Phase.REVIEW and r.manifest_json is None
 
 
 def test_opening_voting_freezes_a_manifest_whose_hash_is_shown(client, db, lambeth, reviewable):
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    assert move(client, "voting", "review").status_code == 302
+    assert open_voting(client).status_code == 302
     db.session.refresh(reviewable)
     assert reviewable.phase == Phase.VOTING and reviewable.voting_opened_at is not None
     manifest = __import__("json").loads(reviewable.manifest_json)
@@ -540,7 +718,7 @@ def test_changing_anything_frozen_after_voting_opened_is_refused_and_logged(
     client, db, lambeth, reviewable, url, data, field
 ):
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    move(client, "voting", "review")
+    open_voting(client)
     p, q = reviewable.proposals
     url = url.format(p=p.id)
     data = {k: v.format(q=q.id) for k, v in data.items()}
@@ -571,7 +749,7 @@ def test_changing_anything_frozen_after_voting_opened_is_refused_and_logged(
 
 def test_going_back_after_voting_opened_is_refused_and_logged(client, db, lambeth, reviewable):
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    move(client, "voting", "review")
+    open_voting(client)
     response = move(client, "review", "voting")
     assert "cannot go back" in client.get(response.headers["Location"]).get_data(as_text=True)
     db.session.refresh(reviewable)
@@ -580,6 +758,9 @@ def test_going_back_after_voting_opened_is_refused_and_logged(client, db, lambet
 
 
 def test_scheduled_phases_advance_by_date(db, runner, lambeth, reviewable):
+    # The scheduler cannot confirm leaving a proposal off the ballot: review it first.
+    skate = next(p for p in reviewable.proposals if p.title == "Skate park")
+    skate.status = ProposalStatus.NOT_FEASIBLE
     rounds.set_schedule(
         db.session,
         reviewable,
@@ -622,7 +803,7 @@ def test_hiding_after_voting_opened_keeps_the_proposal_on_the_fixed_ballot(
     client, db, lambeth, reviewable
 ):
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    move(client, "voting", "review")
+    open_voting(client)
     db.session.refresh(reviewable)
     club = next(p for p in reviewable.proposals if p.title == "Youth club")
     frozen = reviewable.manifest_hash
@@ -657,3 +838,228 @@ def test_officer_changes_the_split_before_voting(client, db, lambeth):
     assert r.total_budget_pence == 1000_00
     [changed] = events(db, "round.pots_changed")
     assert changed.before["total_budget_pence"] == 900_00
+
+
+# --- The schedule once voting has opened ------------------------------------------------------
+
+
+@pytest.fixture
+def scheduled_voting(client, db, lambeth, reviewable):
+    """``reviewable`` scheduled (voting 1 to 14 January 2027, results 18 to 20 January) and
+    opened for voting by the officer, who stays signed in."""
+    rounds.set_schedule(
+        db.session,
+        reviewable,
+        actor=lambeth.officer,
+        days={
+            Phase.VOTING: (datetime(2027, 1, 1).date(), datetime(2027, 1, 14).date()),
+            Phase.CLOSED: (datetime(2027, 1, 15).date(), datetime(2027, 1, 17).date()),
+            Phase.PUBLISHED: (datetime(2027, 1, 18).date(), datetime(2027, 1, 20).date()),
+        },
+    )
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    assert open_voting(client).status_code == 302
+    db.session.refresh(reviewable)
+    return reviewable
+
+
+def test_the_schedule_is_frozen_once_voting_opens(client, db, lambeth, scheduled_voting):
+    r = scheduled_voting
+    before = rounds.schedule_snapshot(r)
+    with pytest.raises(Frozen, match="the schedule is fixed"):
+        rounds.set_schedule(
+            db.session,
+            r,
+            actor=lambeth.officer,
+            days={Phase.PUBLISHED: (datetime(2027, 2, 1).date(), datetime(2027, 2, 2).date())},
+        )
+    db.session.rollback()
+    db.session.expire_all()
+    assert rounds.schedule_snapshot(r) == before
+    # Saving the schedule as it is changes nothing, so it is not refused.
+    same = {
+        Phase(k): (datetime.fromisoformat(a).date(), datetime.fromisoformat(b).date())
+        for k, (a, b) in before.items()
+    }
+    rounds.set_schedule(db.session, r, actor=lambeth.officer, days=same)
+    db.session.commit()
+    assert rounds.schedule_snapshot(r) == before
+    assert len(events(db, "round.schedule_changed")) == 1  # only the one before voting
+    # The page offers only the extension: the old form's earlier close is refused.
+    page = get_page(client, "/manage/lambeth/rounds/r/schedule")
+    assert "the schedule is fixed" in page.select_one("#schedule-frozen").get_text()
+    assert page.select_one("[name=proposals_start]") is None
+    response = submit(
+        client,
+        "/manage/lambeth/rounds/r/schedule",
+        schedule(voting=("1/1/2027", "10/1/2027"), published=("1/2/2027", "2/2/2027")),
+    )
+    assert (
+        "Voting can only be extended, never shortened"
+        in (error_messages(soup(response))["voting_end"])
+    )
+    db.session.expire_all()
+    assert rounds.schedule_snapshot(r) == before
+    assert events(db, "round.voting_extended") == []
+
+
+@pytest.mark.parametrize(
+    "day, message",
+    [
+        ("10/1/2027", "Voting can only be extended, never shortened: choose a day after 14 "),
+        ("14/1/2027", "choose a day after 14 January 2027, its last day now"),
+        ("31/2/2027", "must be a real date"),
+        ("", "Enter the new last day of voting"),
+    ],
+)
+def test_voting_cannot_close_earlier(client, db, scheduled_voting, day, message):
+    before = rounds.schedule_snapshot(scheduled_voting)
+    data = {"voting_end": day.split("/")} if day else {}
+    response = submit(client, "/manage/lambeth/rounds/r/schedule", data)
+    assert message in error_messages(soup(response))["voting_end"]
+    db.session.expire_all()
+    assert rounds.schedule_snapshot(scheduled_voting) == before
+    assert events(db, "round.voting_extended") == []
+
+
+def test_an_officer_extends_voting_and_the_public_page_says_so(client, db, scheduled_voting):
+    from zoneinfo import ZoneInfo
+
+    response = submit(
+        client, "/manage/lambeth/rounds/r/schedule", {"voting_end": ["21", "1", "2027"]}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    r = scheduled_voting
+    # Voting closes at the end of 21 January (London); the later phases move a week on.
+    assert r.dates_for(Phase.VOTING).ends_at == datetime(2027, 1, 22, tzinfo=UTC)
+    assert rounds.schedule_snapshot(r)["closed"] == ["2027-01-22", "2027-01-24"]
+    assert rounds.schedule_snapshot(r)["published"] == ["2027-01-25", "2027-01-27"]
+    [event] = events(db, "round.voting_extended")
+    assert event.before["voting"] == ["2027-01-01", "2027-01-14"]
+    assert event.after["voting"] == ["2027-01-01", "2027-01-21"]
+    assert event.actor.email == "officer@lambeth.example"
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    text = " ".join(get_page(client, "/councils/lambeth/rounds/r").get_text().split())
+    assert (
+        f"Voting was due to close on 14 January 2027; on {today.day} {today:%B %Y} the council "
+        "extended it to 21 January 2027." in text
+    )
+    assert "Voting extended" in get_page(client, "/audit/lambeth/rounds/r").get_text()
+    # The manifest, and so the ballot, is unchanged.
+    assert rounds.manifest_hash(r.manifest_json) == r.manifest_hash
+
+
+def test_voting_cannot_be_extended_once_closed(client, db, lambeth, scheduled_voting):
+    r = scheduled_voting
+    rounds.change_phase(
+        db.session,
+        r,
+        target=Phase.CLOSED,
+        expected=Phase.VOTING,
+        actor=lambeth.officer,
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    with pytest.raises(WrongPhase, match="Voting has closed"):
+        rounds.extend_voting(
+            db.session,
+            r,
+            actor=lambeth.officer,
+            now=datetime.now(UTC),
+            new_last_day=datetime(2027, 2, 1).date(),
+        )
+    db.session.rollback()
+    page = get_page(client, "/manage/lambeth/rounds/r/schedule")
+    assert "can no longer change" in page.select_one("#no-close").get_text()
+
+
+def test_unscheduled_voting_has_no_close_to_extend(client, db, lambeth, reviewable):
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    open_voting(client)
+    db.session.refresh(reviewable)
+    with pytest.raises(DomainError, match="no scheduled close"):
+        rounds.extend_voting(
+            db.session,
+            reviewable,
+            actor=lambeth.officer,
+            now=datetime.now(UTC),
+            new_last_day=datetime(2027, 2, 1).date(),
+        )
+    page = get_page(client, "/manage/lambeth/rounds/r/schedule")
+    assert "no scheduled close" in page.select_one("#no-close").get_text()
+
+
+# --- How ranks become points ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "k, sentence",
+    [
+        (1, "With 1 rank, a 1st choice gets 1 point"),
+        (2, "With 2 ranks, a 1st choice gets 2 points and a 2nd 1"),
+        (3, "With 3 ranks, a 1st choice gets 3 points, a 2nd 2 and a 3rd 1"),
+        (7, "With 7 ranks, a 1st choice gets 7 points, a 2nd 6, and so on down to 1 for a 7th"),
+    ],
+)
+def test_rank_points_in_plain_english(k, sentence):
+    from app.voting_methods import rank_points_sentence
+
+    assert rank_points_sentence(k) == sentence
+
+
+def test_officers_and_residents_are_told_how_ranks_become_points(client, db, lambeth):
+    create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    url = "/manage/lambeth/rounds/r/voting"
+    assert "ranks become points" in get_page(client, url).select_one("#ranked-scoring").get_text()
+    data = {"ballot_kind": "ranked", "rule": "mes", "tie_break": "cost-votes", "max_choices": "3"}
+    assert submit(client, url, data).status_code == 302
+    said = (
+        "With 3 ranks, a 1st choice gets 3 points, a 2nd 2 and a 3rd 1; every counting method "
+        "counts these points."
+    )
+    assert said in get_page(client, url).select_one("#this-round-scoring").get_text()
+    assert said in get_page(client, "/manage/lambeth/rounds/r").get_text()
+    assert (
+        said
+        in get_page(client, "/councils/lambeth/rounds/r").select_one("#ranked-scoring").get_text()
+    )
+
+
+def test_a_round_frozen_before_rank_points_says_it_is_counted_with_borda(client, db, lambeth):
+    from tests.ballots.helpers import voting_round
+
+    r, _ = voting_round(lambeth.council, kind="ranked", max_choices=3)
+    r.rule = "mes"
+    manifest = json.loads(r.manifest_json)
+    del manifest["ranked_scoring"]  # as manifests were frozen before rank points
+    r.manifest_json = rounds.canonical_json(manifest)
+    r.manifest_hash = rounds.manifest_hash(r.manifest_json)
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    text = get_page(client, f"/manage/lambeth/rounds/{r.slug}").get_text()
+    assert "counted with Borda scoring: a ballot ranking L projects gives its 1st choice L−1" in (
+        text
+    )
+    page = get_page(client, f"/manage/lambeth/rounds/{r.slug}/voting")
+    assert "Borda scoring" in page.select_one("#this-round-scoring").get_text()
+
+
+def test_the_scheduler_does_not_open_voting_while_proposals_wait_for_review(
+    db, lambeth, reviewable
+):
+    rounds.set_schedule(
+        db.session,
+        reviewable,
+        actor=lambeth.officer,
+        days={Phase.VOTING: (datetime(2026, 3, 11).date(), datetime(2026, 3, 20).date())},
+    )
+    db.session.commit()
+    [stuck] = rounds.advance_due_rounds(db.session, datetime(2026, 3, 11, 1, tzinfo=UTC))
+    assert stuck.moved_to == []
+    assert "1 proposal not yet reviewed (“Skate park”) would not be on the ballot" in stuck.problem
+    db.session.refresh(reviewable)
+    assert reviewable.phase == Phase.REVIEW and reviewable.manifest_json is None

@@ -313,13 +313,12 @@ def test_results_are_published_per_project_only_above_the_minimum(app, client, d
     )
     db.session.commit()
     assert get_page(client, BASE + "/results").select_one("#not-published")  # counted, not out
-    rounds.change_phase(
+    rounds.publish_results(
         db.session,
         funding_round,
-        target=Phase.PUBLISHED,
-        expected=Phase.CLOSED,
-        actor=None,
+        actor=create_user(roles={council: Role.OFFICER}),
         now=closing,
+        confirmed=True,
     )
     db.session.commit()
     page = get_page(client, BASE + "/results")

@@ -8,7 +8,7 @@ support comes first (its score per cost is infinite).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from votes.model import ProjectExplanation, TieBreak
@@ -118,7 +118,39 @@ def greedy(
     profile: Profile, measure: str, per_cost: bool, tie_break: TieBreak, fmt: MoneyFormat
 ) -> tuple[list[int], dict[int, ProjectExplanation]]:
     """The greedy rule: the selection in order, and an explanation per project."""
-    steps = run(profile, profile.totals(measure), per_cost, tie_break)
+    totals = profile.totals(measure)
+    steps = run(profile, totals, per_cost, tie_break)
     selected = [s.project for s in steps if s.funded]
     explanations = {s.project: explain_step(profile, measure, per_cost, s, fmt) for s in steps}
+    for p, record in decided_ties(profile, totals, per_cost, tie_break, steps).items():
+        e = explanations[p]
+        explanations[p] = replace(e, details={**e.details, "tie_break": record})
     return selected, explanations
+
+
+def decided_ties(
+    profile: Profile,
+    totals: list[int],
+    per_cost: bool,
+    tie_break: TieBreak,
+    steps: list[GreedyStep],
+) -> dict[int, dict[str, object]]:
+    """The ties the tie-break decided: projects level on score (per cost) of which some were
+    funded and one that was not would have fitted had it come first in the group. (Otherwise
+    the order within the group changes nothing.) Each project of such a group gets a record
+    of the projects tied, in tie-break order."""
+    key = density_key(profile, totals, per_cost, tie_break)
+    groups: dict[tuple, list[GreedyStep]] = {}
+    for s in steps:
+        groups.setdefault(key(s.project)[:2], []).append(s)
+    out: dict[int, dict[str, object]] = {}
+    for group in groups.values():
+        start = group[0].money_left
+        if not any(s.funded for s in group) or not any(
+            not s.funded and profile.costs[s.project] <= start for s in group
+        ):
+            continue
+        record = {"tied": [profile.ids[s.project] for s in group], "rule": str(tie_break)}
+        for s in group:
+            out[s.project] = record
+    return out
