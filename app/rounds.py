@@ -408,6 +408,67 @@ def replace_pots(
     )
 
 
+def merge_pot(
+    session: Session, funding_round: FundingRound, *, source_id: int, into_id: int, actor: User
+) -> Pot:
+    """Merge one pot into another before voting opens: the budget of ``source_id`` is added to
+    ``into_id``'s, its proposals move there, and the pot goes. This is how an officer keeps a
+    pot with nothing to vote on off the ballot without losing its money or its proposals.
+
+    Refuses (changing nothing) once voting has opened, for a pot that is not in this round,
+    and for a pot merged into itself. Returns the pot that remains.
+    """
+    ensure_not_frozen(
+        session,
+        funding_round,
+        actor=actor,
+        action="round.pots_merged",
+        subject=funding_round,
+        what="The budget and its pots",
+        field="source",
+    )
+    pots = {p.id: p for p in funding_round.pots}
+    source, into = pots.get(source_id), pots.get(into_id)
+    if source is None:
+        raise DomainError("Select a pot of this round to merge", "source")
+    if into is None:
+        raise DomainError("Select a pot of this round to merge it into", "into")
+    if source is into:
+        raise DomainError("A pot cannot be merged into itself: select another pot", "into")
+    before = _pots_snapshot(funding_round)
+    moved = session.scalars(select(Proposal.id).where(Proposal.pot_id == source.id)).all()
+    session.flush()
+    session.execute(
+        update(Proposal)
+        .where(Proposal.pot_id == source.id)
+        .values(pot_id=into.id)
+        .execution_options(synchronize_session=False)
+    )
+    # Loaded proposals still say the old pot: reload them, so that removing the pot below
+    # cascades to nothing.
+    session.expire_all()
+    into.budget_pence += source.budget_pence
+    funding_round.pots.remove(source)
+    session.flush()
+    for i, pot in enumerate(sorted(funding_round.pots, key=lambda p: (p.position, p.id))):
+        pot.position = i
+    session.flush()
+    session.refresh(funding_round, ["pots", "proposals"])
+    audit.record(
+        session,
+        action="round.pots_merged",
+        actor=actor,
+        round=funding_round,
+        subject=funding_round,
+        before=before,
+        after={
+            **_pots_snapshot(funding_round),
+            "merged": {"pot": source.name, "into": into.name, "proposals": list(moved)},
+        },
+    )
+    return into
+
+
 # --- Schedule ---------------------------------------------------------------------------------
 
 SCHEDULED_PHASES = [p for p in Phase if p != Phase.DRAFT]
@@ -1006,8 +1067,8 @@ def impossible_ballot(
     if n == 0:
         return (
             f"The {pot.name} pot has no project on the ballot, so its voters could only cast "
-            "a blank ballot. Review its proposals, or remove the pot (or merge it into "
-            "another) by changing the budget and pots, before voting opens"
+            "a blank ballot. Review its proposals, or merge the pot into another (Budget and "
+            "pots, then Merge a pot into another), before voting opens"
         )
     kind = BallotKind(funding_round.ballot_kind)
     if kind == BallotKind.CUMULATIVE:

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.forms.rounds import (
     DetailsForm,
     ExtendVotingForm,
+    MergePotForm,
     OpenVotingForm,
     PhaseForm,
     PotsForm,
@@ -178,6 +179,37 @@ def edit_pots(slug: str, round_slug: str):
             plan = None
     return render_template(
         "councillors/edit_pots.html", council=council, round=funding_round, form=form, plan=plan
+    )
+
+
+@bp.route("/<slug>/rounds/<round_slug>/pots/merge", methods=["GET", "POST"])
+@login_required
+def merge_pots(slug: str, round_slug: str):
+    council, funding_round = officer_round_or_404(slug, round_slug)
+    pots = sorted(funding_round.pots, key=lambda p: (p.position, p.id))
+    choices = [(str(p.id), p.name) for p in pots]
+    form = MergePotForm(choices=choices)
+    if form.validate_on_submit():
+        try:
+            into = attempt(
+                domain.merge_pot,
+                funding_round,
+                source_id=int(form.source.data),
+                into_id=int(form.into.data),
+                actor=current_user,
+            )
+            flash(f"The pots are merged: {into.name} now has the budget and proposals", "success")
+            return redirect(url_for(".edit_pots", slug=slug, round_slug=round_slug))
+        except DomainError as error:
+            show_error(form, error, "source")
+    counts = {p.id: len([x for x in funding_round.proposals if x.pot_id == p.id]) for p in pots}
+    return render_template(
+        "councillors/merge_pots.html",
+        council=council,
+        round=funding_round,
+        form=form,
+        pots=pots,
+        counts=counts,
     )
 
 

@@ -314,6 +314,37 @@ class MergeForm(FlaskForm):
             raise ValidationError("Select a proposal to merge into")
 
 
+class MergePotForm(FlaskForm):
+    source = ChoiceField(
+        "Pot to merge",
+        widget=GovSelect(),
+        invalid_choice_message="Select a pot of this round to merge",
+    )
+    into = ChoiceField(
+        "Merge it into",
+        widget=GovSelect(),
+        invalid_choice_message="Select a pot of this round to merge it into",
+    )
+    submit = SubmitField("Merge pots", widget=GovSubmitInput())
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.source.choices = options([("", "Select a pot"), *choices])
+        self.into.choices = options([("", "Select a pot"), *choices])
+
+    def validate_source(self, field):
+        from wtforms.validators import ValidationError
+
+        if not field.data:
+            raise ValidationError("Select the pot to merge")
+
+    def validate_into(self, field):
+        from wtforms.validators import ValidationError
+
+        if not field.data:
+            raise ValidationError("Select the pot to merge it into")
+
+
 class ModerationForm(FlaskForm):
     reason = _reason("The proposal's author is told this reason", "Enter the reason")
     submit = SubmitField("Hide proposal", widget=GovSubmitInput())

@@ -59,6 +59,7 @@ ROUTES = {
     (M + "/phase", "POST", "councillors.change_phase"),
     (M + "/details", "GET,POST", "councillors.edit_details"),
     (M + "/pots", "GET,POST", "councillors.edit_pots"),
+    (M + "/pots/merge", "GET,POST", "councillors.merge_pots"),
     (M + "/schedule", "GET,POST", "councillors.edit_schedule"),
     (M + "/voting", "GET,POST", "councillors.edit_voting"),
     (M + "/open-voting", "GET,POST", "councillors.open_voting"),
@@ -153,6 +154,7 @@ ACCESS = {
     "/manage/home/rounds/draft": OFFICERS,
     "/manage/home/rounds/open/details": OFFICERS,
     "/manage/home/rounds/open/pots": OFFICERS,
+    "/manage/home/rounds/open/pots/merge": OFFICERS,
     "/manage/home/rounds/open/schedule": OFFICERS,
     "/manage/home/rounds/open/voting": OFFICERS,
     # "open" takes proposals: voting opens after review, results are checked after closing.
@@ -256,6 +258,10 @@ POSTS = {
     ),
     "/manage/home/rounds/open/pots": (
         {"total_budget": "5", "method": "council"},
+        (302, 403, None, 403, 403),
+    ),
+    "/manage/home/rounds/open/pots/merge": (
+        {"source": "999", "into": "998"},
         (302, 403, None, 403, 403),
     ),
     "/manage/home/rounds/open/schedule": (

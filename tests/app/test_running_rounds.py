@@ -666,7 +666,7 @@ def test_a_pot_with_no_project_on_the_ballot_stops_voting_opening(client, db, la
     page = get_page(client, "/manage/lambeth/rounds/r/open-voting")
     problems = page.select_one("#voting-problems").get_text()
     assert "The Clapham pot has no project on the ballot" in problems
-    assert "remove the pot (or merge it into another)" in problems
+    assert "merge the pot into another" in problems
     assert "Too dear (Clapham): it is not feasible" in page.select_one("#left-off").get_text()
     response = move(client, "voting", "review")
     assert "Clapham pot has no project" in client.get(response.headers["Location"]).get_data(
@@ -674,6 +674,60 @@ def test_a_pot_with_no_project_on_the_ballot_stops_voting_opening(client, db, la
     )
     db.session.refresh(r)
     assert r.phase == Phase.REVIEW and r.manifest_json is None
+
+
+def test_merging_an_empty_pot_keeps_its_money_and_proposals_and_lets_voting_open(
+    client, db, lambeth
+):
+    brixton, clapham = lambeth.hoods[:2]
+    r = create_round(
+        lambeth.council,
+        slug="r",
+        phase=Phase.REVIEW,
+        total_budget_pence=200_000_00,
+        pots=[(brixton, 120_000_00), (clapham, 80_000_00)],
+    )
+    kept = create_proposal(r.pots[0], title="Youth club", status=ProposalStatus.FEASIBLE)
+    dear = create_proposal(r.pots[1], title="Too dear", status=ProposalStatus.NOT_FEASIBLE)
+    db.session.commit()
+    brixton_pot, clapham_pot = r.pots[0].id, r.pots[1].id
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    page = get_page(client, "/manage/lambeth/rounds/r/pots")
+    assert page.select_one("#merge-pots")["href"] == "/manage/lambeth/rounds/r/pots/merge"
+    url = "/manage/lambeth/rounds/r/pots/merge"
+    # Refusals, each changing nothing.
+    for data, field, message in [
+        ({"source": str(clapham_pot), "into": str(clapham_pot)}, "into", "into itself"),
+        ({"source": "", "into": str(brixton_pot)}, "source", "Select the pot to merge"),
+        ({"source": "99999", "into": str(brixton_pot)}, "source", "Select a pot"),
+    ]:
+        response = submit(client, url, data)
+        assert response.status_code == 200
+        assert message in error_messages(soup(response))[field]
+        db.session.expire_all()
+        assert sorted(p.budget_pence for p in r.pots) == [80_000_00, 120_000_00]
+    assert events(db, "round.pots_merged") == []
+    response = submit(client, url, {"source": str(clapham_pot), "into": str(brixton_pot)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [(p.id, p.budget_pence) for p in r.pots] == [(brixton_pot, 200_000_00)]
+    assert r.total_budget_pence == 200_000_00
+    assert {kept.id, dear.id} == {p.id for p in r.pots[0].proposals}
+    [event] = events(db, "round.pots_merged")
+    assert event.after["merged"] == {"pot": "Clapham", "into": "Brixton", "proposals": [dear.id]}
+    assert open_voting(client).status_code == 302
+    db.session.refresh(r)
+    assert r.phase == Phase.VOTING
+    # Once voting has opened the pots are fixed: the page says so and the merge is refused.
+    page = get_page(client, url)
+    assert "Voting has opened: the pots are fixed." in page.get_text()
+    assert page.select_one("main form[method=post]") is None
+    with pytest.raises(Frozen):
+        rounds.merge_pot(
+            db.session, r, source_id=brixton_pot, into_id=brixton_pot, actor=lambeth.officer
+        )
+    db.session.rollback()
+    assert [(p.id, p.budget_pence) for p in r.pots] == [(brixton_pot, 200_000_00)]
 
 
 def test_opening_voting_freezes_a_manifest_whose_hash_is_shown(client, db, lambeth, reviewable):
