@@ -47,7 +47,7 @@ def test_equal_shares_is_proportional():
     c = explanation(outcome, "c")
     assert c.details["price_per_supporter"] == "1"
     assert c.details["paid_full"] == 40
-    assert "Each of its 40 supporters paid 1." in c.reason
+    assert "The 40 voters who chose it paid 1 each." in c.reason
     b = explanation(outcome, "b")
     assert not b.funded
     assert b.details["unaffordable_after_round"] == 1
@@ -68,9 +68,12 @@ def test_equal_shares_partial_payment():
     assert (pay["paid_full"], pay["paid_all_they_had"]) == (2, 1)
     assert pay["paid_all_they_had_total"] == "5/2"
     assert (
-        "2 supporters paid 9.25 each; 1 other paid all they had left"
+        "Of the 3 voters who chose it, 2 paid 9.25 each and 1 paid all they had left (2.50)."
         in explanation(outcome, "e").reason
     )
+    # Effective support: 10 + 10 + 2.50 held when e was chosen, for a cost of 21.
+    assert pay["supporters_money"] == "45/2" and pay["effective_support"] == "15/14"
+    assert "Effective support 107%" in explanation(outcome, "e").reason
 
 
 def test_equal_shares_leaves_money_and_the_completion_spends_it():

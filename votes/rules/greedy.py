@@ -20,6 +20,7 @@ UNITS = {
     "points": ("point", "points"),
     "positional": ("point", "points"),
     "borda": ("point", "points"),
+    "ranks": ("point", "points"),
 }
 
 
@@ -109,6 +110,9 @@ def explain_step(
         "money_left": frac(left),
         "fits": step.funded,
     }
+    if measure != "approval":
+        # The points the rule counted, for the results table beside this sentence.
+        details["points"] = step.score
     if per_cost and profile.costs[step.project]:
         details["score_per_cost"] = frac(Fraction(step.score) / cost)
     return ProjectExplanation(profile.ids[step.project], step.funded, reason, details)
