@@ -23,6 +23,26 @@ def published_round(slug: str, round_slug: str):
     return council, funding_round
 
 
+# What the points in a pot's table are, by ballot kind.
+POINTS_MEANING = {
+    "cumulative": "points voters gave the project",
+    "ranked": "points the count gave for each voter's ranking of the project (a higher rank "
+    "scores more)",
+}
+
+
+def rule_label(view: results.PotView) -> str:
+    """The counting rule's name; greedy rules that counted points say points, not votes."""
+    rule = view.result.rule
+    label = voting_methods.RULE_LABELS.get(rule, rule)
+    if view.counts_points and rule in ("greedy", "greedy-per-cost"):
+        label = label.replace("votes", "points")
+    if view.counts_points and rule == "mes-greedy":
+        # On points the completion goes by points per pound (see votes.rules).
+        label = label.replace("most votes first", "most points per pound first")
+    return label
+
+
 @bp.route("/figures")
 def figures(slug: str, round_slug: str):
     council, funding_round = published_round(slug, round_slug)
@@ -57,6 +77,7 @@ def pot(slug: str, round_slug: str, pot_id: int):
         round=funding_round,
         view=view,
         chart=None if view.withheld else results.bar_chart(view),
-        rule_label=voting_methods.RULE_LABELS.get(view.result.rule, view.result.rule),
+        rule_label=rule_label(view),
+        points_meaning=POINTS_MEANING.get(funding_round.ballot_kind, "points the count gave"),
         tie_break_label=voting_methods.TIE_BREAK_LABELS[TieBreak(view.result.tie_break)],
     )

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.filters import money
+from app.filters import money, plural
 from app.models import (
     Council,
     FundingRound,
@@ -701,7 +701,8 @@ def ballot_problem(proposal: Proposal, funding_round: FundingRound, supports: in
     if proposal.hidden_at is not None and not funding_round.is_frozen:
         return "it is hidden by moderators"
     if funding_round.supports_enabled and supports < funding_round.support_threshold:
-        return f"it has {supports} of the {funding_round.support_threshold} supports needed"
+        needed = funding_round.support_threshold
+        return f"it has {supports:,} of the {plural(needed, 'support')} needed"
     return None
 
 
@@ -876,8 +877,8 @@ def phase_change_problems(
         for pot_id, n in per_pot.items():
             if lowest > n:
                 problems.append(
-                    f"The {pots[pot_id].name} pot has {n} proposals on the ballot, fewer than "
-                    f"the {lowest} choices every voter must make"
+                    f"The {pots[pot_id].name} pot has {plural(n, 'proposal')} on the ballot, "
+                    f"fewer than the {plural(lowest, 'choice')} every voter must make"
                 )
     return problems
 

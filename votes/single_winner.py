@@ -247,7 +247,7 @@ def irv(election: Election, tie_break: TieBreak = TieBreak.COST_VOTES) -> Outcom
             explanations[winner] = ProjectExplanation(
                 winner,
                 True,
-                f"Won in round {number} with {top:,} of {total:,} continuing votes"
+                f"Won in round {number} with {_of(top, total, 'continuing votes')}"
                 + ("." if how == "a majority" else f", {how}."),
                 {"round": number, "votes": top, "of": total},
             )
@@ -340,7 +340,13 @@ def _votes(n: int) -> str:
 
 
 def _of(n: int, total: int, what: str = "votes") -> str:
-    return f"no votes (of {total:,})" if n == 0 else f"{n:,} of {total:,} {what}"
+    if total == 0:
+        return f"no {what}"
+    if n == 0:
+        return f"no votes (of {total:,})"
+    if total == 1:
+        return f"the only {what.removesuffix('s')}"
+    return f"{n:,} of {total:,} {what}"
 
 
 def _ordinal(n: int) -> str:

@@ -147,7 +147,9 @@ def test_greedy_explains_skips():
     assert not b.funded
     assert b.details["rank"] == 2
     assert b.details["money_left"] == "30"
-    assert b.reason == "Ranked 2nd by votes (2 votes). It did not fit: 30 was left and it costs 40."
+    assert b.reason == (
+        "Not funded. Ranked 2nd by votes (2 votes). It did not fit: 30 was left and it costs 40."
+    )
     a = explanation(outcome, "a")
     assert a.details["cost"] == "70"
     assert "100 was left when it was reached" in a.reason

@@ -876,9 +876,10 @@ def equal_shares(
             mes = explanations[s.project]
             if not s.funded:
                 left = fmt(profile.money(s.money_left))
+                cost = fmt(profile.money(profile.costs[s.project]))
                 reason = (
                     f"{mes.reason} The completion step, which spends what Equal Shares left, "
-                    f"could not fund it either: {left} was left then."
+                    f"could not fund it either: {left} was left then, and it costs {cost}."
                 )
                 explanations[s.project] = ProjectExplanation("", False, reason, mes.details)
                 continue
@@ -948,7 +949,9 @@ def _not_by_mes(mes: ProjectExplanation, cost: Fraction, fmt) -> str:
     """The Equal Shares half of a completion project's explanation."""
     left = mes.details.get("supporters_money_left")
     support = mes.details.get("effective_support")
-    if left is None or support is None:
+    if not mes.details.get("supporters"):
+        return "Equal Shares could not fund it, as nobody gave it their share. "
+    if left is None or support is None:  # pragma: no cover - noted for every unfunded one
         return "Equal Shares alone could not fund it. "
     return (
         f"Equal Shares alone could not fund it ({percent(Fraction(support))} effective "
@@ -972,7 +975,8 @@ def explain_funded(profile, words: _Words, p: int, pay: Payment, money, fmt, com
         }
     )
     if pay.round == 0:
-        return ProjectExplanation("", True, "Funded first: it costs nothing.", details)
+        reason = f"Funded first: it costs nothing.{words.others(p)}"
+        return ProjectExplanation("", True, reason, details)
     cost = profile.money(profile.costs[p])
     before = money(pay.money_before)
     details["supporters_money"] = frac(before)
