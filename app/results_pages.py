@@ -54,6 +54,7 @@ def figures(slug: str, round_slug: str):
         views=views,
         turnout=results.turnout_by_neighbourhood(db.session, funding_round),
         allocated=sum(v.allocated_pence for v in views if not v.withheld),
+        rule_label=voting_methods.RULE_LABELS.get(funding_round.rule, funding_round.rule),
         available=sum(v.budget_pence for v in views),
     )
 

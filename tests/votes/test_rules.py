@@ -54,6 +54,43 @@ def test_equal_shares_is_proportional():
     assert b.details["supporters_money_left"] == "10"  # 60 x (1 - 5/6)
 
 
+def test_equal_shares_follows_the_money_of_an_unfunded_project():
+    """b's 60 voters start with 1 each; a takes 50/60 from each of them; 10 is left of b's 50."""
+    b = explanation(tally(MAJORITY, "mes", TieBreak.LEXICOGRAPHIC), "b")
+    assert b.reason == (
+        "Not funded. The 60 voters who chose it started with 60 between them (1 each). "
+        "By the end of round 1 they had paid 50 towards project a; the 10 left was 40 short "
+        "of its cost of 50: 20% effective support."
+    )
+    assert b.details["paid_towards"] == [{"project": "a", "round": 1, "amount": "50"}]
+    assert (b.details["shortfall"], b.details["effective_support"]) == ("40", "1/5")
+
+
+def test_money_that_ran_out_is_followed_exactly():
+    """Voters A, B, C, D with 10 each. Round 1: p (27) from B, C, D at 9 each. Round 2: y (3)
+    from A and C: C has 1 left and pays it all, A pays 2. z (9.50) from A and C then has
+    8 + 0: its voters paid 9 towards p (C) and 3 towards y (A 2, C 1), 8 is left, 1.50 short.
+    """
+    e = election(40, {"p": 27, "x": 11, "y": 3, "z": "19/2"}, ["xyz", "px", "pyz", "p"])
+    outcome = tally(e, "mes", TieBreak.LEXICOGRAPHIC)
+    assert outcome.selected == ("p", "y")
+    y = explanation(outcome, "y").details
+    assert (y["paid_full"], y["paid_all_they_had"], y["paid_all_they_had_total"]) == (1, 1, "1")
+    z = explanation(outcome, "z")
+    assert z.details["paid_towards"] == [
+        {"project": "p", "round": 1, "amount": "9"},
+        {"project": "y", "round": 2, "amount": "3"},
+    ]
+    assert (z.details["supporters_money_left"], z.details["shortfall"]) == ("8", "3/2")
+    assert z.reason == (
+        "Not funded. The 2 voters who chose it started with 20 between them (10 each). By the "
+        "end of round 2 they had paid 9 towards project p and 3 towards project y; the 8 left "
+        "was 1.50 short of its cost of 9.50: 84% effective support."
+    )
+    x = explanation(outcome, "x").details
+    assert [t["amount"] for t in x["paid_towards"]] == ["9", "2"]  # B to p, A to y
+
+
 def test_equal_shares_partial_payment():
     """6 voters with 10 each. d (cost 30, 4 supporters) first at 7.50 each; then e (cost 21)
     has supporters 1, 2 with 10 and 3 with 2.50: 3 pays all, 1 and 2 pay 9.25 each."""
