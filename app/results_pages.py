@@ -31,13 +31,12 @@ POINTS_MEANING = {
 }
 
 
-def rule_label(view: results.PotView) -> str:
+def rule_label(rule: str, counts_points: bool) -> str:
     """The counting rule's name; greedy rules that counted points say points, not votes."""
-    rule = view.result.rule
     label = voting_methods.RULE_LABELS.get(rule, rule)
-    if view.counts_points and rule in ("greedy", "greedy-per-cost"):
+    if counts_points and rule in ("greedy", "greedy-per-cost"):
         label = label.replace("votes", "points")
-    if view.counts_points and rule == "mes-greedy":
+    if counts_points and rule == "mes-greedy":
         # On points the completion goes by points per pound (see votes.rules).
         label = label.replace("most votes first", "most points per pound first")
     return label
@@ -54,7 +53,7 @@ def figures(slug: str, round_slug: str):
         views=views,
         turnout=results.turnout_by_neighbourhood(db.session, funding_round),
         allocated=sum(v.allocated_pence for v in views if not v.withheld),
-        rule_label=voting_methods.RULE_LABELS.get(funding_round.rule, funding_round.rule),
+        rule_label=rule_label(funding_round.rule, any(v.counts_points for v in views)),
         available=sum(v.budget_pence for v in views),
     )
 
@@ -78,7 +77,7 @@ def pot(slug: str, round_slug: str, pot_id: int):
         round=funding_round,
         view=view,
         chart=None if view.withheld else results.bar_chart(view),
-        rule_label=rule_label(view),
+        rule_label=rule_label(view.result.rule, view.counts_points),
         points_meaning=POINTS_MEANING.get(funding_round.ballot_kind, "points the count gave"),
         tie_break_label=voting_methods.TIE_BREAK_LABELS[TieBreak(view.result.tie_break)],
     )

@@ -332,7 +332,8 @@ def verify_zip(source: str | bytes, *, tally: Callable[..., Outcome] | None = No
     else:
         report.checked.append(
             f"recount with {results['rule']} reproduces the published result: "
-            f"{len(outcome.selected)} funded from {len(election.ballots)} ballots"
+            f"{len(outcome.selected)} funded from {len(election.ballots):,} "
+            f"{'ballot' if len(election.ballots) == 1 else 'ballots'}"
         )
     return report
 

@@ -117,3 +117,5 @@ def test_cumulative_greedy_counts_points_and_says_so(client, db):
         assert rows[p["name"]]["Points"] == f"{p['points']:,}"
         assert f"by points ({p['points']:,} point" in said[p["name"]]
     assert "Most points first" in text(page.select_one("#pot-summary"))
+    figures = get_page(client, page.select("nav.govuk-breadcrumbs a")[-1]["href"])
+    assert text(figures.select_one("#rule")).startswith("Counted with: Most points first.")
