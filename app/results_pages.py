@@ -79,5 +79,8 @@ def pot(slug: str, round_slug: str, pot_id: int):
         chart=None if view.withheld else results.bar_chart(view),
         rule_label=rule_label(view.result.rule, view.counts_points),
         points_meaning=POINTS_MEANING.get(funding_round.ballot_kind, "points the count gave"),
+        votes_meaning="ballots that ranked the project, at any rank"
+        if funding_round.ballot_kind == "ranked"
+        else "ballots that chose the project",
         tie_break_label=voting_methods.TIE_BREAK_LABELS[TieBreak(view.result.tie_break)],
     )

@@ -182,6 +182,28 @@ def check_equal_shares(election, outcome, doc) -> None:
             assert "effective support" not in reason
 
 
+def check_plurality(election, outcome, doc) -> None:
+    """The votes a plurality sentence counts: first choices on ranked ballots, otherwise the
+    ballots naming that one project only (the table's votes when no ballot names several)."""
+    ranked = election.kind is BallotKind.RANKED
+    several = 0 if ranked else sum(len(set(b.choices) - {""}) > 1 for b in election.ballots)
+    for e in outcome.explanations:
+        pid = e.project_id
+        if election.kind is BallotKind.RANKED:
+            counted = sum(bool(b.choices) and b.choices[0] == pid for b in election.ballots)
+        else:
+            counted = sum(set(b.choices) - {""} == {pid} for b in election.ballots)
+        assert e.details["votes"] == counted
+        if not several and not ranked:
+            assert counted == next(p["votes"] for p in doc["projects"] if p["id"] == pid)
+        said = re.search(r"with ([\d,]+) of [\d,]+ (first choices|votes)", e.reason)
+        if said:
+            assert int(said.group(1).replace(",", "")) == counted
+            assert (said.group(2) == "first choices") == (election.kind is BallotKind.RANKED)
+        if e.funded and several:
+            assert f"{several:,} ballot" in e.reason
+
+
 CASES = [(kind, rule) for kind in KINDS for rule in RULES[kind]]
 
 
@@ -199,6 +221,8 @@ def test_explanations_agree_with_the_figures(kind, rule):
         check_common(election, outcome, doc)
         if rule in ("greedy", "greedy-per-cost", "mes-greedy"):
             check_greedy(election, outcome, doc)
+        if rule == "plurality":
+            check_plurality(election, outcome, doc)
         if rule.startswith("mes"):
             check_equal_shares(election, outcome, doc)
         else:

@@ -39,9 +39,9 @@ def test_plurality_and_irv_disagree_on_the_classic_case() -> None:
     assert p.rule == "plurality" and p.selected == ("A",)
     assert p.total_cost == 50 and p.budget == 100
     assert reasons(p) == {
-        "A": "Won with 4 of 9 votes.",
-        "B": "Came 2nd with 3 of 9 votes; Arts centre won with 4 votes.",
-        "C": "Came 3rd with 2 of 9 votes; Arts centre won with 4 votes.",
+        "A": "Won with 4 of 9 first choices.",
+        "B": "Came 2nd with 3 of 9 first choices; Arts centre won with 4 first choices.",
+        "C": "Came 3rd with 2 of 9 first choices; Arts centre won with 4 first choices.",
     }
     assert [x.funded for x in p.explanations] == [True, False, False]
 
