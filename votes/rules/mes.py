@@ -465,18 +465,21 @@ class Engine:
         gone = self.gone_round[g]
         live = gone[:, None] > np.arange(1, rounds + 1)[None, :]
         full = (w @ (sat * live)).tolist()
+        # Prices over one common denominator: the sums below are then of Python integers,
+        # many times faster than of Fractions (explanations for a large pot stay quick).
+        den = math.lcm(*(q.denominator for q in self.prices[:rounds]))
+        nums = [q.numerator * (den // q.denominator) for q in self.prices[:rounds]]
         out = []
         for t in range(1, rounds + 1):
-            amount = self.prices[t - 1] * full[t - 1]
+            total = nums[t - 1] * full[t - 1]
             last = gone == t
+            extra = _ZERO
             if last.any():
                 wl = w[last]
                 earlier = (wl @ sat[last, : t - 1]).tolist()
-                amount += self.b0 * int(wl.sum())
-                for price, c in zip(self.prices, earlier, strict=False):
-                    if c:
-                        amount -= price * c
-            out.append(amount)
+                total -= sum(n * c for n, c in zip(nums, earlier, strict=False))
+                extra = self.b0 * int(wl.sum())
+            out.append(Fraction(total, den) + extra)
         return out
 
     # -- floats with a certificate (fast mode) ---------------------------------------------
