@@ -228,3 +228,30 @@ def test_explanations_agree_with_the_figures(kind, rule):
         else:
             assert doc["equal_shares"] is None
             assert all(p["effective_support"] is None for p in doc["projects"])
+
+
+REAL = [
+    "Netherlands_Assen_2024.pb",
+    "Worldwide_Mechanical_Turk_Knapsack_8.pb",
+    "Worldwide_Mechanical_Turk_Utilities_8.pb",
+    "Worldwide_Mechanical_Turk_Ranking_value_8.pb",
+    "Poland_Swiecie_2023.pb",
+]
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_explanations_agree_with_the_figures_on_real_elections(pabulib, name):
+    """The same checks on real ballots (larger groups, capped payers over many rounds)."""
+    from votes.pabulib import read
+
+    election = read(pabulib / name)
+    for rule in RULES[election.kind]:
+        if rule in BUDGETING:
+            continue
+        outcome = tally(election, rule, money=format_money)
+        doc = result_document(election, outcome)
+        check_common(election, outcome, doc)
+        if rule in ("greedy", "greedy-per-cost", "mes-greedy"):
+            check_greedy(election, outcome, doc)
+        if rule.startswith("mes"):
+            check_equal_shares(election, outcome, doc)
