@@ -6,6 +6,7 @@ import click
 from flask import Flask
 
 from app.extensions import db
+from app.filters import plural
 
 
 def register_cli(app: Flask) -> None:
@@ -55,7 +56,7 @@ def register_cli(app: Flask) -> None:
         for row in rows:
             state = " (withheld: too few ballots to publish figures)" if row.withheld else ""
             click.echo(
-                f"{row.pot.name}: {row.ballot_count} ballots, {row.rule}, "
+                f"{row.pot.name}: {plural(row.ballot_count, 'ballot')}, {row.rule}, "
                 f"log head {row.log_head_hash}{state}"
             )
 

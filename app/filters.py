@@ -1,4 +1,4 @@
-"""Template filters: money in pounds, times in Europe/London."""
+"""Template filters: money in pounds, times in Europe/London, counted nouns."""
 
 from __future__ import annotations
 
@@ -17,6 +17,16 @@ def money(pence: int | None, *, always_pence: bool = False) -> str:
     if rest == 0 and not always_pence:
         return f"{sign}£{pounds:,}"
     return f"{sign}£{pounds:,}.{rest:02d}"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """ "1 ballot", "2 ballots", "1,204 ballots" (``words`` for irregular plurals)."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def times(n: int) -> str:
+    """ "once", "twice", "3 times"."""
+    return {1: "once", 2: "twice"}.get(n, f"{n:,} times")
 
 
 def london_time(value: datetime | None, tz: str = "Europe/London") -> str:
@@ -41,5 +51,7 @@ def long_date(value: date | datetime | None, tz: str = "Europe/London") -> str:
 def register(app: Flask) -> None:
     tz = app.config["DISPLAY_TIMEZONE"]
     app.add_template_filter(money, "money")
+    app.add_template_filter(plural, "plural")
+    app.add_template_filter(times, "times")
     app.add_template_filter(lambda v: london_time(v, tz), "london_time")
     app.add_template_filter(lambda v: long_date(v, tz), "long_date")

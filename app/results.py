@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from ballots.paper import ballot_paper
 from votes.ballot import format_money
 from votes.model import TieBreak
 from votes.rules import tally
+from votes.rules.explain import percent
 from votes.verify import canonical_json, result_document
 
 COUNTABLE = (Phase.CLOSED, Phase.PUBLISHED, Phase.DELIVERY)
@@ -108,9 +110,38 @@ class ProjectRow:
     name: str
     cost_pence: int
     funded: bool
-    votes: int
-    points: int | None
+    votes: int  # ballots that chose it
+    points: int | None  # what the rule counted, when it counted points
     explanation: str
+    # Equal Shares only: its supporters' money over its cost when the count decided it.
+    effective_support: Fraction | None = None
+
+    @property
+    def effective_support_text(self) -> str:
+        return "–" if self.effective_support is None else percent(self.effective_support)
+
+
+@dataclass(frozen=True)
+class EqualSharesView:
+    """How an Equal Shares count shared out the money: what each voter started with and,
+    after the budget search, the share the count used; what the completion step spent."""
+
+    ballots: int
+    share_pence: Fraction  # the share each voter held in the count
+    first_share_pence: Fraction | None  # mes-add1: B/n, where the search started
+    completion_pence: Fraction | None  # mes-greedy: spent after Equal Shares stopped
+
+    @property
+    def started(self) -> str:
+        return format_money(self.first_share_pence or self.share_pence)
+
+    @property
+    def share(self) -> str:
+        return format_money(self.share_pence)
+
+    @property
+    def rose(self) -> bool:
+        return self.first_share_pence is not None and self.share_pence > self.first_share_pence
 
 
 @dataclass(frozen=True)
@@ -124,6 +155,12 @@ class PotView:
     withheld: bool
     allocated_pence: int
     projects: tuple[ProjectRow, ...]  # empty when withheld
+    equal_shares: EqualSharesView | None = None  # Equal Shares rules, when not withheld
+
+    @property
+    def counts_points(self) -> bool:
+        """The rule counted points (cumulative, or ranks turned into points)."""
+        return any(p.points is not None for p in self.projects)
 
     @property
     def funded(self) -> list[ProjectRow]:
@@ -147,10 +184,11 @@ def pot_view(result: PotResult) -> PotView:
                     votes=p["votes"],
                     points=p["points"],
                     explanation=p["explanation"],
+                    effective_support=_fraction(p.get("effective_support")),
                 )
                 for p in document["projects"]
             ),
-            key=lambda p: (not p.funded, -(p.points or p.votes), p.id),
+            key=lambda p: (not p.funded, -(p.points if p.points is not None else p.votes), p.id),
         )
     )
     return PotView(
@@ -161,6 +199,24 @@ def pot_view(result: PotResult) -> PotView:
         withheld=result.withheld,
         allocated_pence=int(document["total_cost_pence"]),
         projects=() if result.withheld else projects,
+        equal_shares=None if result.withheld else _equal_shares(document.get("equal_shares")),
+    )
+
+
+def _fraction(value: int | str | None) -> Fraction | None:
+    return None if value is None else Fraction(value)
+
+
+def _equal_shares(facts: dict[str, Any] | None) -> EqualSharesView | None:
+    # Results stored before Equal Shares facts were recorded have none: the page then says
+    # only what the explanations say.
+    if not facts:
+        return None
+    return EqualSharesView(
+        ballots=facts["ballots"],
+        share_pence=Fraction(facts["share_pence"]),
+        first_share_pence=_fraction(facts.get("first_share_pence")),
+        completion_pence=_fraction(facts.get("completion_pence")),
     )
 
 

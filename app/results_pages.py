@@ -23,6 +23,25 @@ def published_round(slug: str, round_slug: str):
     return council, funding_round
 
 
+# What the points in a pot's table are, by ballot kind.
+POINTS_MEANING = {
+    "cumulative": "points voters gave the project",
+    "ranked": "points the count gave for each voter's ranking of the project (a higher rank "
+    "scores more)",
+}
+
+
+def rule_label(rule: str, counts_points: bool) -> str:
+    """The counting rule's name; greedy rules that counted points say points, not votes."""
+    label = voting_methods.RULE_LABELS.get(rule, rule)
+    if counts_points and rule in ("greedy", "greedy-per-cost"):
+        label = label.replace("votes", "points")
+    if counts_points and rule == "mes-greedy":
+        # On points the completion goes by points per pound (see votes.rules).
+        label = label.replace("most votes first", "most points per pound first")
+    return label
+
+
 @bp.route("/figures")
 def figures(slug: str, round_slug: str):
     council, funding_round = published_round(slug, round_slug)
@@ -34,6 +53,7 @@ def figures(slug: str, round_slug: str):
         views=views,
         turnout=results.turnout_by_neighbourhood(db.session, funding_round),
         allocated=sum(v.allocated_pence for v in views if not v.withheld),
+        rule_label=rule_label(funding_round.rule, any(v.counts_points for v in views)),
         available=sum(v.budget_pence for v in views),
     )
 
@@ -62,6 +82,10 @@ def pot_page(council, funding_round, view: results.PotView):
         round=funding_round,
         view=view,
         chart=None if view.withheld else results.bar_chart(view),
-        rule_label=voting_methods.RULE_LABELS.get(view.result.rule, view.result.rule),
+        rule_label=rule_label(view.result.rule, view.counts_points),
+        points_meaning=POINTS_MEANING.get(funding_round.ballot_kind, "points the count gave"),
+        votes_meaning="ballots that ranked the project, at any rank"
+        if funding_round.ballot_kind == "ranked"
+        else "ballots that chose the project",
         tie_break_label=voting_methods.TIE_BREAK_LABELS[TieBreak(view.result.tie_break)],
     )

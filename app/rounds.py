@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.filters import money
+from app.filters import money, plural
 from app.models import (
     Council,
     FundingRound,
@@ -869,7 +869,8 @@ def ballot_problem(proposal: Proposal, funding_round: FundingRound, supports: in
     if proposal.hidden_at is not None and not funding_round.is_frozen:
         return "it is hidden by moderators"
     if funding_round.supports_enabled and supports < funding_round.support_threshold:
-        return f"it has {supports} of the {funding_round.support_threshold} supports needed"
+        needed = funding_round.support_threshold
+        return f"it has {supports:,} of the {plural(needed, 'support')} needed"
     return None
 
 
@@ -1105,7 +1106,7 @@ def impossible_ballot(
 
 
 def _projects(n: int) -> str:
-    return f"{n} project" if n == 1 else f"{n} projects"
+    return plural(n, "project")
 
 
 def unreviewed_proposals(session: Session, funding_round: FundingRound) -> list[Proposal]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from app.filters import plural
 from votes.model import BallotKind, RankedScoring, TieBreak
 from votes.rules.explain import ordinal
 
@@ -132,11 +133,13 @@ def describe_ballot(funding_round) -> str:
 
 def _choice_limits(lo: int | None, hi: int | None) -> str:
     if lo and hi:
-        return f" (between {lo} and {hi} projects)"
+        if lo == hi:
+            return f" ({plural(lo, 'project')})"
+        return f" (between {lo:,} and {plural(hi, 'project')})"
     if hi:
-        return f" (at most {hi} projects)"
+        return f" (at most {plural(hi, 'project')})"
     if lo:
-        return f" (at least {lo} projects)"
+        return f" (at least {plural(lo, 'project')})"
     return ""
 
 

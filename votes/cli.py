@@ -185,7 +185,11 @@ def _check(file: str) -> int:
             for p in problems:
                 print(f"{file}: {who}: {p.code}: {p.message}")
     total = len(election.ballots)
-    print(f"{file}: {invalid:,} of {total:,} ballots have problems ({election.kind} ballots).")
+    have = "has" if invalid == 1 else "have"
+    print(
+        f"{file}: {invalid:,} of {total:,} {'ballot' if total == 1 else 'ballots'} {have} problems "
+        f"({election.kind} ballots)."
+    )
     return 1 if invalid else 0
 
 

@@ -128,8 +128,8 @@ class ProjectExplanation:
     """Why one project was or was not funded, for residents and auditors.
 
     ``funded``: whether it is in the outcome.
-    ``reason``: one plain-English sentence (e.g. "Ranked 3rd with 412 votes; £12,000 was left
-    when it was reached, enough for its cost of £8,000.").
+    ``reason``: plain English for residents, outcome first (e.g. "Funded. Ranked 3rd by votes
+    (412 votes). £12,000 was left when it was reached, enough for its cost of £8,000.").
     ``details``: machine-readable facts behind the sentence (rank, score, money left, price per
     supporter, payers, the MES round it became unaffordable in, ...). Values are JSON-friendly
     (str, int, bool, list, dict); exact fractions are given as strings "p/q".

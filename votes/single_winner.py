@@ -154,18 +154,29 @@ def plurality(election: Election, tie_break: TieBreak = TieBreak.COST_VOTES) -> 
     for prefs, n in c.groups.items():
         votes[prefs[0]] += n
     total = sum(votes.values())
+    # On ranked ballots a plurality vote is a first choice; a results table beside this counts
+    # every ballot naming a project, so the sentence names what it counts.
+    what = "first choices" if election.kind is BallotKind.RANKED else "votes"
     order = sorted(c.ids, key=lambda pid: (-votes[pid], c.key(pid, tie_break)))
     winner = order[0] if order else None
     tie = None
     explanations: dict[str, ProjectExplanation] = {}
     if winner is not None:
         tied = [pid for pid in order if votes[pid] == votes[winner]]
-        reason = f"Won with {_of(votes[winner], total)}."
+        reason = f"Won with {_of(votes[winner], total, what)}."
         if len(tied) > 1:
             tie = c.tie(winner, tied, tie_break, winning=True)
             reason += (
-                f" It tied with {c.others(tied, winner)} on {_votes(votes[winner])}; "
+                f" It tied with {c.others(tied, winner)} on {_votes(votes[winner], what)}; "
                 f"the tie-break ({tie_break}) chose it because {tie['reason']}."
+            )
+        if c.not_counted:
+            # Said, so that "of N votes" agrees with the ballots a results table counts.
+            n = c.not_counted
+            reason += (
+                f" {n:,} {'ballot' if n == 1 else 'ballots'} naming more than one project "
+                f"could not be counted, as {'it does' if n == 1 else 'they do'} not say which "
+                "one comes first."
             )
         details: dict[str, object] = {"votes": votes[winner], "of": total, "place": 1}
         if tie:
@@ -175,8 +186,8 @@ def plurality(election: Election, tie_break: TieBreak = TieBreak.COST_VOTES) -> 
         explanations[pid] = ProjectExplanation(
             pid,
             False,
-            f"Came {_ordinal(place)} with {_of(votes[pid], total)}; "
-            f"{c.names[winner]} won with {_votes(votes[winner])}.",
+            f"Came {_ordinal(place)} with {_of(votes[pid], total, what)}; "
+            f"{c.names[winner]} won with {_votes(votes[winner], what)}.",
             {"votes": votes[pid], "of": total, "place": place},
         )
     rounds = [
@@ -247,7 +258,7 @@ def irv(election: Election, tie_break: TieBreak = TieBreak.COST_VOTES) -> Outcom
             explanations[winner] = ProjectExplanation(
                 winner,
                 True,
-                f"Won in round {number} with {top:,} of {total:,} continuing votes"
+                f"Won in round {number} with {_of(top, total, 'continuing votes')}"
                 + ("." if how == "a majority" else f", {how}."),
                 {"round": number, "votes": top, "of": total},
             )
@@ -335,12 +346,19 @@ def _eliminated(
     return ProjectExplanation(pid, False, reason, details)
 
 
-def _votes(n: int) -> str:
-    return "no votes" if n == 0 else "1 vote" if n == 1 else f"{n:,} votes"
+def _votes(n: int, what: str = "votes") -> str:
+    one = what.removesuffix("s")
+    return f"no {what}" if n == 0 else f"1 {one}" if n == 1 else f"{n:,} {what}"
 
 
 def _of(n: int, total: int, what: str = "votes") -> str:
-    return f"no votes (of {total:,})" if n == 0 else f"{n:,} of {total:,} {what}"
+    if total == 0:
+        return f"no {what}"
+    if n == 0:
+        return f"no {what} (of {total:,})"
+    if total == 1:
+        return f"the only {_votes(1, what).removeprefix('1 ')}"
+    return f"{n:,} of {total:,} {what}"
 
 
 def _ordinal(n: int) -> str:

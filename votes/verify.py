@@ -74,8 +74,21 @@ def _pence(value: Fraction) -> int | str:
 
 def result_document(election: Election, outcome: Outcome) -> dict[str, Any]:
     """A pot's result as plain JSON: the rule, the selection (in order), and per project its
-    cost in pence, whether funded, its votes (ballots naming it), its points (cumulative
-    ballots only) and the plain-English explanation."""
+    cost in pence, whether funded, its votes (ballots naming it), its points and the
+    plain-English explanation.
+
+    ``points`` are what the rule counted, when it counted points: on cumulative ballots the
+    points given; on ranked ballots the points the rule scored from the ranks (its
+    explanation's ``details["points"]``); ``None`` otherwise (approval ballots, and ranked
+    ballots counted by one-winner rules, which count votes).
+
+    Method of Equal Shares rules add ``equal_shares``: the share each voter held in the
+    count (``share_pence``), the equal share B/n the budget search started from
+    (``first_share_pence``, ``mes-add1`` only), the number of ballots, and what the
+    completion step spent (``completion_pence``, ``mes-greedy`` only); and per project its
+    ``effective_support`` (supporters' money over cost, exact, see
+    ``votes.rules.mes.equal_shares``). Other rules have ``equal_shares`` ``None`` and
+    ``effective_support`` ``None``."""
     votes: dict[str, int] = {p.id: 0 for p in election.projects}
     points: dict[str, int] = {p.id: 0 for p in election.projects}
     for ballot in election.ballots:
@@ -86,6 +99,17 @@ def result_document(election: Election, outcome: Outcome) -> dict[str, Any]:
                     points[choice] += ballot.points[i]
     cumulative = election.kind is BallotKind.CUMULATIVE
     reasons = {e.project_id: e for e in outcome.explanations}
+
+    def counted_points(pid: str) -> int | None:
+        if cumulative:
+            return points[pid]
+        details = reasons[pid].details if pid in reasons else {}
+        return details.get("points") if election.kind is BallotKind.RANKED else None
+
+    def effective_support(pid: str) -> str | None:
+        value = reasons[pid].details.get("effective_support") if pid in reasons else None
+        return None if value is None else str(value)
+
     return {
         "rule": outcome.rule,
         "tie_break": TieBreak(outcome.tie_break).value,
@@ -100,11 +124,34 @@ def result_document(election: Election, outcome: Outcome) -> dict[str, Any]:
                 "cost_pence": _pence(p.cost),
                 "funded": p.id in outcome.selected,
                 "votes": votes[p.id],
-                "points": points[p.id] if cumulative else None,
+                "points": counted_points(p.id),
+                "effective_support": effective_support(p.id),
                 "explanation": reasons[p.id].reason if p.id in reasons else "",
             }
             for p in election.projects
         ],
+        "equal_shares": _equal_shares(election, outcome),
+    }
+
+
+def _equal_shares(election: Election, outcome: Outcome) -> dict[str, Any] | None:
+    """The pot-wide facts of an Equal Shares count, from its explanations' details."""
+    common = next((e.details for e in outcome.explanations if "share_per_voter" in e.details), None)
+    if common is None:
+        return None
+    first = common.get("first_share_per_voter")
+    completion = [
+        Fraction(election.project(e.project_id).cost)
+        for e in outcome.explanations
+        if e.funded and e.details.get("phase") == "completion"
+    ]
+    return {
+        "ballots": len(election.ballots),
+        "share_pence": _pence(Fraction(str(common["share_per_voter"]))),
+        "first_share_pence": None if first is None else _pence(Fraction(str(first))),
+        "completion_pence": _pence(sum(completion, Fraction(0)))
+        if outcome.rule == "mes-greedy"
+        else None,
     }
 
 
@@ -285,7 +332,8 @@ def verify_zip(source: str | bytes, *, tally: Callable[..., Outcome] | None = No
     else:
         report.checked.append(
             f"recount with {results['rule']} reproduces the published result: "
-            f"{len(outcome.selected)} funded from {len(election.ballots)} ballots"
+            f"{len(outcome.selected)} funded from {len(election.ballots):,} "
+            f"{'ballot' if len(election.ballots) == 1 else 'ballots'}"
         )
     return report
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from app import audit
 from app.councillors import bp, officer_round_or_404
 from app.extensions import db
+from app.filters import plural
 from app.forms.ballots import IssueCodesForm, RollForm, ballot_form
 from app.models import Neighbourhood, Phase
 from app.residents.voting import code_key, paper_for, today
@@ -131,7 +132,7 @@ def voters(slug: str, round_slug: str):
                         after={"scope": form.scope.data, "added": added},
                     )
                     db.session.commit()
-                    flash(f"{added:,} people added to the roll", "success")
+                    flash(f"{plural(added, 'person', 'people')} added to the roll", "success")
                     return redirect(url_for("councillors.voters", slug=slug, round_slug=round_slug))
                 except RollInvalid as error:
                     db.session.rollback()

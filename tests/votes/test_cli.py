@@ -154,7 +154,7 @@ def test_check_reports_every_invalid_ballot_and_exits_1() -> None:
     assert done.returncode == 1
     assert done.stdout.splitlines() == [
         f"{path}: voter 3: points_total: You have used 3 of your 5 points; please use all 5.",
-        f"{path}: 1 of 4 ballots have problems (cumulative ballots).",
+        f"{path}: 1 of 4 ballots has problems (cumulative ballots).",
     ]
 
 

@@ -47,11 +47,48 @@ def test_equal_shares_is_proportional():
     c = explanation(outcome, "c")
     assert c.details["price_per_supporter"] == "1"
     assert c.details["paid_full"] == 40
-    assert "Each of its 40 supporters paid 1." in c.reason
+    assert "The 40 voters who chose it paid 1 each." in c.reason
     b = explanation(outcome, "b")
     assert not b.funded
     assert b.details["unaffordable_after_round"] == 1
     assert b.details["supporters_money_left"] == "10"  # 60 x (1 - 5/6)
+
+
+def test_equal_shares_follows_the_money_of_an_unfunded_project():
+    """b's 60 voters start with 1 each; a takes 50/60 from each of them; 10 is left of b's 50."""
+    b = explanation(tally(MAJORITY, "mes", TieBreak.LEXICOGRAPHIC), "b")
+    assert b.reason == (
+        "Not funded. The 60 voters who chose it started with 60 between them (1 each). "
+        "By the end of round 1 they had paid 50 towards project a; the 10 left was 40 short "
+        "of its cost of 50: 20% effective support."
+    )
+    assert b.details["paid_towards"] == [{"project": "a", "round": 1, "amount": "50"}]
+    assert (b.details["shortfall"], b.details["effective_support"]) == ("40", "1/5")
+
+
+def test_money_that_ran_out_is_followed_exactly():
+    """Voters A, B, C, D with 10 each. Round 1: p (27) from B, C, D at 9 each. Round 2: y (3)
+    from A and C: C has 1 left and pays it all, A pays 2. z (9.50) from A and C then has
+    8 + 0: its voters paid 9 towards p (C) and 3 towards y (A 2, C 1), 8 is left, 1.50 short.
+    """
+    e = election(40, {"p": 27, "x": 11, "y": 3, "z": "19/2"}, ["xyz", "px", "pyz", "p"])
+    outcome = tally(e, "mes", TieBreak.LEXICOGRAPHIC)
+    assert outcome.selected == ("p", "y")
+    y = explanation(outcome, "y").details
+    assert (y["paid_full"], y["paid_all_they_had"], y["paid_all_they_had_total"]) == (1, 1, "1")
+    z = explanation(outcome, "z")
+    assert z.details["paid_towards"] == [
+        {"project": "p", "round": 1, "amount": "9"},
+        {"project": "y", "round": 2, "amount": "3"},
+    ]
+    assert (z.details["supporters_money_left"], z.details["shortfall"]) == ("8", "3/2")
+    assert z.reason == (
+        "Not funded. The 2 voters who chose it started with 20 between them (10 each). By the "
+        "end of round 2 they had paid 9 towards project p and 3 towards project y; the 8 left "
+        "was 1.50 short of its cost of 9.50: 84% effective support."
+    )
+    x = explanation(outcome, "x").details
+    assert [t["amount"] for t in x["paid_towards"]] == ["9", "2"]  # B to p, A to y
 
 
 def test_equal_shares_partial_payment():
@@ -68,9 +105,12 @@ def test_equal_shares_partial_payment():
     assert (pay["paid_full"], pay["paid_all_they_had"]) == (2, 1)
     assert pay["paid_all_they_had_total"] == "5/2"
     assert (
-        "2 supporters paid 9.25 each; 1 other paid all they had left"
+        "Of the 3 voters who chose it, 2 paid 9.25 each and 1 paid all they had left (2.50)."
         in explanation(outcome, "e").reason
     )
+    # Effective support: 10 + 10 + 2.50 held when e was chosen, for a cost of 21.
+    assert pay["supporters_money"] == "45/2" and pay["effective_support"] == "15/14"
+    assert "Effective support 107%" in explanation(outcome, "e").reason
 
 
 def test_equal_shares_leaves_money_and_the_completion_spends_it():
@@ -144,7 +184,9 @@ def test_greedy_explains_skips():
     assert not b.funded
     assert b.details["rank"] == 2
     assert b.details["money_left"] == "30"
-    assert b.reason == "Ranked 2nd by votes (2 votes). It did not fit: 30 was left and it costs 40."
+    assert b.reason == (
+        "Not funded. Ranked 2nd by votes (2 votes). It did not fit: 30 was left and it costs 40."
+    )
     a = explanation(outcome, "a")
     assert a.details["cost"] == "70"
     assert "100 was left when it was reached" in a.reason

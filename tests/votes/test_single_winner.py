@@ -39,9 +39,9 @@ def test_plurality_and_irv_disagree_on_the_classic_case() -> None:
     assert p.rule == "plurality" and p.selected == ("A",)
     assert p.total_cost == 50 and p.budget == 100
     assert reasons(p) == {
-        "A": "Won with 4 of 9 votes.",
-        "B": "Came 2nd with 3 of 9 votes; Arts centre won with 4 votes.",
-        "C": "Came 3rd with 2 of 9 votes; Arts centre won with 4 votes.",
+        "A": "Won with 4 of 9 first choices.",
+        "B": "Came 2nd with 3 of 9 first choices; Arts centre won with 4 first choices.",
+        "C": "Came 3rd with 2 of 9 first choices; Arts centre won with 4 first choices.",
     }
     assert [x.funded for x in p.explanations] == [True, False, False]
 
@@ -160,7 +160,7 @@ def test_ties_for_the_lead_under_each_tie_break() -> None:
     # IRV on a two-way tie: the tie-break eliminates one, the other wins as the last left.
     o = irv(e, CV)
     assert o.selected == ("9",)
-    assert reasons(o)["9"] == "Won in round 2 with 1 of 1 continuing votes."
+    assert reasons(o)["9"] == "Won in round 2 with the only continuing vote."
     assert "its id" in reasons(irv(e, LEX))["9"]
 
 
@@ -220,14 +220,11 @@ def test_majority_in_round_one_and_the_only_project() -> None:
     empty = irv(poll(BallotKind.SINGLE, [], {"a": 7, "b": 5}))
     assert empty.selected == ("b",)  # nobody voted: the tie-break decides
     assert reasons(empty)["b"] == (
-        "Won in round 2 with 0 of 0 continuing votes, as the last project left."
+        "Won in round 2 with no continuing votes, as the last project left."
     )
     one = poll(BallotKind.SINGLE, [], {"a": 7})
     assert irv(one).selected == plurality(one).selected == ("a",)
-    assert (
-        reasons(irv(one))["a"]
-        == "Won in round 1 with 0 of 0 continuing votes, as the only project."
-    )
+    assert reasons(irv(one))["a"] == "Won in round 1 with no continuing votes, as the only project."
 
 
 def test_no_projects_no_winner() -> None:

@@ -97,6 +97,7 @@ def tally(
     gc.disable()
     try:
         profile = build_profile(election)
+        profile.names = [p.name or f"project {p.id}" for p in election.projects]
         selected, explanations = _count(profile, kind, rule, tie_break, fmt)
         return _outcome(election, profile, rule, tie_break, selected, explanations)
     finally:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 MoneyFormat = Callable[[Fraction], str]
@@ -34,8 +35,27 @@ def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
-def each_of(supporters: int) -> str:
-    """ "each of its 412 supporters", or "its only supporter"."""
-    if supporters == 1:
-        return "its only supporter"
-    return f"each of its {plural(supporters, 'supporter')}"
+def and_list(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter in capitals (the rest untouched, unlike ``capitalize``)."""
+    return text[:1].upper() + text[1:]
+
+
+def percent(x: Fraction) -> str:
+    """A share as a whole percentage, rounded down: "38%". Rounding down keeps anything short
+    of the whole below "100%" and anything that reaches it at "100%" or more."""
+    return f"{math.floor(Fraction(x) * 100):,}%"
+
+
+def each_of(voters: int) -> str:
+    """ "each of the 412 voters who chose it", or "the one voter who chose it"."""
+    if voters == 1:
+        return "the one voter who chose it"
+    return f"each of the {voters:,} voters who chose it"

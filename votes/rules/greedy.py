@@ -20,6 +20,7 @@ UNITS = {
     "points": ("point", "points"),
     "positional": ("point", "points"),
     "borda": ("point", "points"),
+    "ranks": ("point", "points"),
 }
 
 
@@ -92,13 +93,19 @@ def explain_step(
     cost = profile.money(profile.costs[step.project])
     left = profile.money(step.money_left)
     head = score_phrase(profile, measure, per_cost, step, fmt)
+    # Said first, so a resident reads the outcome before the reason (a completion step's
+    # ``prefix`` says it already).
+    status = "" if prefix else ("Funded. " if step.funded else "Not funded. ")
     if step.funded:
         reason = (
-            f"{prefix}{head}. {fmt(left)} was left when it was reached, "
+            f"{prefix}{status}{head}. {fmt(left)} was left when it was reached, "
             f"enough for its cost of {fmt(cost)}."
         )
     else:
-        reason = f"{prefix}{head}. It did not fit: {fmt(left)} was left and it costs {fmt(cost)}."
+        reason = (
+            f"{prefix}{status}{head}. It did not fit: {fmt(left)} was left and it costs "
+            f"{fmt(cost)}."
+        )
     details: dict[str, object] = {
         "phase": phase,
         "rank": step.rank,
@@ -109,6 +116,9 @@ def explain_step(
         "money_left": frac(left),
         "fits": step.funded,
     }
+    if measure != "approval":
+        # The points the rule counted, for the results table beside this sentence.
+        details["points"] = step.score
     if per_cost and profile.costs[step.project]:
         details["score_per_cost"] = frac(Fraction(step.score) / cost)
     return ProjectExplanation(profile.ids[step.project], step.funded, reason, details)

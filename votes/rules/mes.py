@@ -30,7 +30,7 @@ from fractions import Fraction
 import numpy as np
 
 from votes.model import ProjectExplanation, TieBreak
-from votes.rules.explain import MoneyFormat, each_of, frac, plural
+from votes.rules.explain import MoneyFormat, and_list, frac, percent, plural, sentence
 from votes.rules.greedy import explain_step
 from votes.rules.greedy import run as greedy_run
 from votes.rules.profile import Profile, ProjectSat
@@ -40,6 +40,7 @@ from votes.rules.profile import Profile, ProjectSat
 MARGIN = 1e-9
 EPS = 2.0**-52
 _ZERO = Fraction(0)
+_NEVER = np.iinfo(np.int64).max  # a ballot group that never ran out of money
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,10 @@ class Payment:
     partial: int  # voters who could not and paid all they had left
     partial_paid: Fraction  # what those paid together, engine money
     max_paid: Fraction  # the largest single payment, engine money
+    # Tracked runs only: what its supporters held between them just before it was funded
+    # (engine money), and how many of the ``partial`` payers had nothing left at all.
+    money_before: Fraction = _ZERO
+    empty: int = 0
 
 
 @dataclass
@@ -168,6 +173,10 @@ class Engine:
 
     def _run(self, per_voter, track: bool, param: bool, param_above, exact: bool) -> MESResult:
         self.exact = exact
+        # Tracked runs only (explanations): the round in which each ballot group ran out of
+        # money, so that what it paid each round can be worked out afterwards (``paid_by``).
+        self.tracking = track
+        self.gone_round = np.full(len(self.w), _NEVER, dtype=np.int64) if track else None
         # Bound on the float error of each group's money (fast mode).
         self.errs = np.full(len(self.w), 4 * EPS * float(per_voter))
         self.err_max = 4 * EPS * float(per_voter)
@@ -391,6 +400,7 @@ class Engine:
         if not self.exact:
             return self._pay_float(p, q, rnd, par)
         s = self.sats[p]
+        money_before = self._money_exact(p) if self.tracking else _ZERO
         qf = float(q)
         band = MARGIN * (qf + self.b0f)
         below, near, above = self._split(p, qf, band)
@@ -427,11 +437,50 @@ class Engine:
         self.prices.append(q)
         self.prices_f[r] = qf
         gone = s.groups[capped | exhausted]
+        empty = 0
+        if self.tracking:
+            empty = int(w[capped & self.zero[s.groups]].sum())
+            fresh = gone[~self.zero[gone]]
+            self.gone_round[fresh] = rnd
         self.zero[gone] = True
         g = s.groups
         self.bud[g] = self.b0f - self.smat[g, : r + 1] @ self.prices_f[: r + 1]
         self.bud[gone] = 0.0
-        return Payment(rnd, q, full, partial, partial_paid, max_paid)
+        return Payment(rnd, q, full, partial, partial_paid, max_paid, money_before, empty)
+
+    def paid_by(self, p: int, rounds: int) -> list[Fraction]:
+        """After a tracked run: what the supporters of ``p`` paid together in each of the
+        first ``rounds`` rounds (engine money, exact), one entry per round.
+
+        A ballot group still holding money after round t paid ``price[t] * sat``; the group
+        that ran out in round t paid all it held before it (``b0`` less its earlier
+        payments); one that had run out earlier paid nothing.
+        """
+        rounds = min(rounds, len(self.prices))
+        if rounds == 0:
+            return []
+        g = self.sats[p].groups
+        w = self.sup_w[p].astype(np.int64)
+        sat = self.smat[g, :rounds].astype(np.int64)
+        gone = self.gone_round[g]
+        live = gone[:, None] > np.arange(1, rounds + 1)[None, :]
+        full = (w @ (sat * live)).tolist()
+        # Prices over one common denominator: the sums below are then of Python integers,
+        # many times faster than of Fractions (explanations for a large pot stay quick).
+        den = math.lcm(*(q.denominator for q in self.prices[:rounds]))
+        nums = [q.numerator * (den // q.denominator) for q in self.prices[:rounds]]
+        out = []
+        for t in range(1, rounds + 1):
+            total = nums[t - 1] * full[t - 1]
+            last = gone == t
+            extra = _ZERO
+            if last.any():
+                wl = w[last]
+                earlier = (wl @ sat[last, : t - 1]).tolist()
+                total -= sum(n * c for n, c in zip(nums, earlier, strict=False))
+                extra = self.b0 * int(wl.sum())
+            out.append(Fraction(total, den) + extra)
+        return out
 
     # -- floats with a certificate (fast mode) ---------------------------------------------
 
@@ -772,107 +821,292 @@ def equal_shares(
     satisfaction is the project's cost (approval "mes") rather than ``measure``'s value.
     ``completion``: ``(measure, per_cost)`` of a greedy pass that spends what MES left.
     ``add1``: search the per-voter budget upwards first (see ``add_one``).
+
+    Explanations follow the money of the final (tracked) run. Every project's ``details``
+    give ``share_per_voter``, the share each voter held in that run (with ``add1`` also
+    ``first_share_per_voter``, B/n, where the search started). A project's *supporters* are
+    the voters its measure gives positive satisfaction: for approval ballots those who chose
+    it; for points (cumulative points, rank points, Borda scores) those who gave it points,
+    so under Borda scoring a ballot that ranks it last is not one.
+
+    *Effective support*, as in the explanations equalshares.net publishes for Method of
+    Equal Shares deployments ("the supporters could cover X% of the cost"): the money its
+    supporters held between them, divided by its cost, at the moment the count decided it.
+    For a funded project, the moment it was chosen (``supporters_money``): 100% or more.
+    For an unfunded one, the end of the round after which its supporters no longer had
+    enough (``supporters_money_left``, ``unaffordable_after_round``; round 0 is the start):
+    below 100%. Not defined for a project that costs nothing or that nobody supports.
+    Unfunded projects also get ``paid_towards`` (what their supporters had paid to each
+    funded project by then, exact), ``supporters_start_money`` and ``shortfall``, so that
+    start money = the amounts paid + money left, and cost = money left + shortfall.
     """
     sats = profile.sats(measure)
     engine = Engine(profile, sats, cost_sat, profile.tie_key(tie_break))
     runs = 1
-    per_voter = first_budget(engine)
+    first = first_budget(engine)
+    per_voter = first
     if add1:
         per_voter, runs = add_one(engine)
     result = engine.run(per_voter, track=True)
     unit = engine.unit
     money = lambda x: Fraction(x) / unit  # noqa: E731 - engine money to election money
-    explanations: dict[int, ProjectExplanation] = {}
+    words = _Words(profile, sats, engine.wm, measure)
     share = money(per_voter)
-    common: dict[str, object] = {"phase": "mes", "share_per_voter": frac(share)}
+    common: dict[str, object] = {
+        "phase": "mes",
+        "share_per_voter": frac(share),
+        "counted": "points" if words.points else "votes",
+    }
     if add1:
+        common["first_share_per_voter"] = frac(money(first))
         common["budget_search_runs"] = runs
+    explanations: dict[int, ProjectExplanation] = {}
     for p in result.selected:
-        explanations[p] = explain_funded(profile, sats[p], result.payments[p], money, fmt, common)
+        explanations[p] = explain_funded(profile, words, p, result.payments[p], money, fmt, common)
+    winners = result.selected[len(engine.free) :]  # round r's project is winners[r - 1]
     chosen = set(result.selected)
     for p in range(len(profile.ids)):
         if p in chosen:
             continue
-        cost = profile.money(profile.costs[p])
         explanations[p] = explain_unfunded(
-            profile, sats[p], result.unaffordable.get(p), money, fmt, common, cost
+            profile, engine, words, p, result.unaffordable.get(p), winners, share, fmt, common
         )
     selected = list(result.selected)
     if completion is not None:
         measure2, per_cost = completion
         steps = greedy_run(profile, profile.totals(measure2), per_cost, tie_break, selected)
         for s in steps:
+            mes = explanations[s.project]
             if not s.funded:
+                left = fmt(profile.money(s.money_left))
+                cost = fmt(profile.money(profile.costs[s.project]))
+                reason = (
+                    f"{mes.reason} The completion step, which spends what Equal Shares left, "
+                    f"could not fund it either: {left} was left then, and it costs {cost}."
+                )
+                explanations[s.project] = ProjectExplanation("", False, reason, mes.details)
                 continue
             selected.append(s.project)
-            explanations[s.project] = explain_step(
+            step = explain_step(
                 profile,
                 measure2,
                 per_cost,
                 s,
                 fmt,
                 phase="completion",
-                prefix="Funded in the completion step, with money equal shares left unspent. ",
+                prefix=_not_by_mes(mes, profile.money(profile.costs[s.project]), fmt)
+                + "Funded in the completion step, from money Equal Shares left unspent. ",
             )
+            details = {**mes.details, **step.details}
+            explanations[s.project] = ProjectExplanation("", True, step.reason, details)
     return selected, explanations
 
 
-def explain_funded(profile, sat: ProjectSat, pay: Payment, money, fmt, common):
+class _Words:
+    """Who a project's supporters are, in words, and the counts the sentences need."""
+
+    def __init__(self, profile: Profile, sats: list[ProjectSat], totals: list[int], measure):
+        # Points whenever the rule counts more than "chose it or not" (cumulative points,
+        # rank points, Borda scores); approval ballots are counted in votes.
+        self.points = measure != "approval"
+        self.measure = measure
+        self.totals = totals
+        w = profile.weights
+        self.supporters = [int(w[s.groups].sum()) for s in sats]
+        named = np.bincount(
+            profile.flat_project, weights=w[profile.flat_group], minlength=len(profile.ids)
+        )
+        self.named = [int(x) for x in named.tolist()]  # ballots naming it: its votes
+        self.sats = sats
+
+    def values(self, p: int) -> list[int]:
+        """The points each of ``p``'s supporters gave it (one entry per ballot group)."""
+        return [int(v) for v in self.sats[p].values.tolist()]
+
+    def who(self, n: int) -> str:
+        """ "the 12 voters who chose it", "the one voter who gave it points"."""
+        did = "gave it points" if self.points else "chose it"
+        return f"the one voter who {did}" if n == 1 else f"the {n:,} voters who {did}"
+
+    def no_points(self) -> str:
+        if self.measure == "borda":
+            return "ranked it last, which scores no points"
+        return "gave it no points"
+
+    def others(self, p: int) -> str:
+        """Ballots that chose ``p`` without giving it points, so its votes and supporters
+        differ: said, so that the sentence agrees with the votes beside it."""
+        extra = self.named[p] - self.supporters[p]
+        if extra <= 0:
+            return ""
+        return f" {plural(extra, 'other ballot')} {self.no_points()}."
+
+    def facts(self, p: int) -> dict[str, object]:
+        out: dict[str, object] = {"supporters": self.supporters[p]}
+        if self.points:
+            out["points"] = self.totals[p]
+        return out
+
+
+def _not_by_mes(mes: ProjectExplanation, cost: Fraction, fmt) -> str:
+    """The Equal Shares half of a completion project's explanation."""
+    left = mes.details.get("supporters_money_left")
+    support = mes.details.get("effective_support")
+    if not mes.details.get("supporters"):
+        return "Equal Shares could not fund it, as nobody gave it their share. "
+    if left is None or support is None:  # pragma: no cover - noted for every unfunded one
+        return "Equal Shares alone could not fund it. "
+    return (
+        f"Equal Shares alone could not fund it ({percent(Fraction(support))} effective "
+        f"support: {fmt(Fraction(left))} left for a cost of {fmt(cost)}). "
+    )
+
+
+def explain_funded(profile, words: _Words, p: int, pay: Payment, money, fmt, common):
     supporters = pay.full + pay.partial
     price = money(pay.price)
     details = dict(common)
+    details.update(words.facts(p))
     details.update(
         {
             "round": pay.round,
-            "supporters": supporters,
             "paid_full": pay.full,
             "paid_all_they_had": pay.partial,
             "paid_all_they_had_total": frac(money(pay.partial_paid)),
+            "had_nothing_left": pay.empty,
             "max_payment": frac(money(pay.max_paid)),
         }
     )
     if pay.round == 0:
-        reason = "Funded first: it costs nothing."
-    elif sat.binary:
+        reason = f"Funded first: it costs nothing.{words.others(p)}"
+        return ProjectExplanation("", True, reason, details)
+    cost = profile.money(profile.costs[p])
+    before = money(pay.money_before)
+    details["supporters_money"] = frac(before)
+    details["effective_support"] = frac(before / cost)
+    who = words.who(supporters)
+    some = pay.partial - pay.empty  # paid all they had, which was something
+    rest = []
+    if some:
+        between = " between them" if some > 1 else ""
+        rest.append(f"{some:,} paid all they had left ({fmt(money(pay.partial_paid))}{between})")
+    if pay.empty:
+        rest.append(f"{pay.empty:,} had nothing left")
+    each = " each" if pay.full > 1 else ""
+    if not words.points:
         details["price_per_supporter"] = frac(price)
-        if pay.partial == 0:
-            reason = (
-                f"Funded in round {pay.round}. "
-                f"{each_of(supporters).capitalize()} paid {fmt(price)}."
-            )
+        if supporters == 1:
+            body = f"{sentence(who)} paid its whole cost, {fmt(price)}."
+        elif not rest:
+            body = f"{sentence(who)} paid {fmt(price)} each."
         else:
-            reason = (
-                f"Funded in round {pay.round}. "
-                f"{plural(pay.full, 'supporter')} paid {fmt(price)} each; "
-                f"{plural(pay.partial, 'other')} paid all they had left, "
-                f"{fmt(money(pay.partial_paid))} in total."
-            )
+            body = f"Of {who}, {and_list([f'{pay.full:,} paid {fmt(price)}{each}', *rest])}."
     else:
         details["price_per_point"] = frac(price)
-        reason = (
-            f"Funded in round {pay.round}. Its {plural(supporters, 'supporter')} paid "
-            f"{fmt(price)} for each point they gave it, at most {fmt(money(pay.max_paid))} each"
-        )
-        if pay.partial:
-            reason += f"; {plural(pay.partial, 'supporter')} paid all they had left"
-        reason += "."
+        if supporters == 1:
+            points = plural(words.totals[p], "point")
+            body = (
+                f"{sentence(who)} paid its whole cost, {fmt(cost)}: {fmt(price)} for each of "
+                f"the {points} they gave it."
+            )
+        elif not rest:
+            # Everyone paid in full: price x their points, so the spread of points given
+            # is the spread of payments.
+            values = words.values(p)
+            low, high = min(values), max(values)
+            if low == high:
+                body = (
+                    f"{sentence(who)} paid {fmt(price * low)} each: {fmt(price)} a point, "
+                    f"and each gave it {plural(low, 'point')}."
+                )
+            else:
+                body = (
+                    f"{sentence(who)} paid {fmt(price)} a point: from {fmt(price * low)} to "
+                    f"{fmt(price * high)} each, as they gave it from {low:,} to "
+                    f"{plural(high, 'point')}."
+                )
+        else:
+            full = f"{pay.full:,} paid {fmt(price)} for each point they gave it"
+            if pay.full == 1:
+                full = f"1 paid {fmt(price)} for each point they gave it"
+            body = f"Of {who}, {and_list([full, *rest])}."
+    they = "they" if supporters > 1 else "this voter"
+    reason = (
+        f"Funded in round {pay.round}. {body}{words.others(p)} Effective support "
+        f"{percent(before / cost)}: {they} had {fmt(before)}"
+        f"{' between them' if supporters > 1 else ''} when it was chosen, for a cost of "
+        f"{fmt(cost)}."
+    )
     return ProjectExplanation("", True, reason, details)
 
 
-def explain_unfunded(profile, sat: ProjectSat, unaffordable, money, fmt, common, cost):
+# Payments to at most this many funded projects are named; the rest are summed.
+NAMED_PAYMENTS = 3
+
+
+def explain_unfunded(
+    profile, engine: Engine, words: _Words, p, unaffordable, winners, share, fmt, common
+):
+    """Why ``p`` was not funded, following its supporters' money (see ``equal_shares``)."""
     details = dict(common)
-    supporters = int(profile.weights[sat.groups].sum()) if sat.groups.size else 0
-    details["supporters"] = supporters
+    details.update(words.facts(p))
+    supporters = words.supporters[p]
+    cost = profile.money(profile.costs[p])
     if supporters == 0:
-        return ProjectExplanation("", False, "Not funded: nobody supported it.", details)
-    who = f"its {plural(supporters, 'supporter')}"
+        named = words.named[p]
+        if named == 0:
+            reason = "Not funded: no ballot chose it."
+        elif named == 1:
+            reason = f"Not funded: the one ballot that chose it {words.no_points()}."
+        else:
+            reason = f"Not funded: the {named:,} ballots that chose it all {words.no_points()}."
+        return ProjectExplanation("", False, reason, details)
+    who = words.who(supporters)
     if unaffordable is None:  # pragma: no cover - every unfunded supported project is noted
         return ProjectExplanation("", False, f"Not funded: {who} had too little left.", details)
-    rnd, left = unaffordable
-    details.update({"unaffordable_after_round": rnd, "supporters_money_left": frac(money(left))})
-    when = "From the start" if rnd == 0 else f"After round {rnd}"
-    reason = (
-        f"Not funded. {when}, {who} had {fmt(money(left))} between them, "
-        f"less than its cost of {fmt(cost)}."
+    rnd, left_engine = unaffordable
+    money = lambda x: Fraction(x) / engine.unit  # noqa: E731
+    left = money(left_engine)
+    start = share * supporters
+    short = cost - left
+    paid = engine.paid_by(p, rnd)
+    towards = [(winners[t - 1], t, money(a)) for t, a in enumerate(paid, start=1) if a]
+    details.update(
+        {
+            "unaffordable_after_round": rnd,
+            "supporters_start_money": frac(start),
+            "supporters_money_left": frac(left),
+            "shortfall": frac(short),
+            "paid_towards": [
+                {"project": profile.ids[q], "round": t, "amount": frac(a)} for q, t, a in towards
+            ],
+        }
     )
+    support = ""
+    if cost:
+        details["effective_support"] = frac(left / cost)
+        support = f": {percent(left / cost)} effective support"
+    between = f"{fmt(start)} between them ({fmt(share)} each)" if supporters > 1 else fmt(share)
+    if not towards:
+        when = "from the start" if rnd == 0 else f"after round {rnd}"
+        reason = (
+            f"Not funded. {sentence(who)} had {between} {when}, {fmt(short)} short of its "
+            f"cost of {fmt(cost)}{support}."
+        )
+    else:
+        biggest = sorted(towards, key=lambda x: (-x[2], x[1]))
+        named = biggest[:NAMED_PAYMENTS]
+        named.sort(key=lambda x: x[1])  # in the order they were funded
+        parts = [f"{fmt(a)} towards {profile.name(q)}" for q, _, a in named]
+        others = biggest[NAMED_PAYMENTS:]
+        if others:
+            total = sum((a for _, _, a in others), Fraction(0))
+            parts.append(f"{fmt(total)} towards {plural(len(others), 'other funded project')}")
+        they = "they" if supporters > 1 else "this voter"
+        reason = (
+            f"Not funded. {sentence(who)} started with {between}. By the end of round {rnd} "
+            f"{they} had paid {and_list(parts)}; the {fmt(left)} left was {fmt(short)} "
+            f"short of its cost of {fmt(cost)}{support}."
+        )
+    reason += words.others(p)
     return ProjectExplanation("", False, reason, details)

@@ -84,7 +84,7 @@ def phragmen(
             rnd, load = funded_load[p]
             details["round"] = rnd
             if load is None:
-                reason = f"Funded in round {rnd}: nobody supported it, but it still fitted."
+                reason = f"Funded in round {rnd}: no ballot chose it, but it still fitted."
             else:
                 details["load_per_supporter"] = frac(money(load))
                 reason = (
@@ -107,7 +107,7 @@ def phragmen(
                     f"{fmt(money(profile.costs[p]))}. The count stopped there."
                 )
             elif approvals[p] == 0:
-                reason = "Not funded: nobody supported it."
+                reason = "Not funded: no ballot chose it."
             else:
                 reason = (
                     f"Not funded. The count stopped after round {rnd}, when the next project "

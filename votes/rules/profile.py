@@ -53,6 +53,11 @@ class Profile:
     votes: list[int]  # per project: voters who name it with a positive value
     kind: BallotKind
     _sats: dict[str, list[ProjectSat]] = field(default_factory=dict)
+    # Per project: the name explanations use for it ("project 7" when it has none).
+    names: list[str] = field(default_factory=list)
+
+    def name(self, p: int) -> str:
+        return self.names[p] if p < len(self.names) else f"project {self.ids[p]}"
 
     def money(self, scaled: int | Fraction) -> Fraction:
         """Scaled money back into the election's own units."""

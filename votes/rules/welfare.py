@@ -94,17 +94,21 @@ def max_welfare(
         if p in funded:
             reason = (
                 "Funded. It is in the set of projects that fits the budget with the most "
-                f"support (supporters times cost). It has {plural(approvals[p], 'supporter')}."
+                f"support (votes times cost). {_chose(approvals[p])}."
             )
         elif approvals[p] == 0:
-            reason = "Not funded: nobody supported it."
+            reason = "Not funded: no ballot chose it."
         elif profile.costs[p] > profile.budget:
             reason = "Not funded: it costs more than the whole budget."
         else:
             reason = (
-                f"Not funded. It has {plural(approvals[p], 'supporter')} but is not in the best "
-                f"set that fits. {fmt(profile.money(profile.budget - spent))} is left and it "
-                f"costs {fmt(profile.money(profile.costs[p]))}."
+                f"Not funded. {_chose(approvals[p])}, but it is not in the best set that "
+                f"fits. {fmt(profile.money(profile.budget - spent))} is left and it costs "
+                f"{fmt(profile.money(profile.costs[p]))}."
             )
         explanations[p] = ProjectExplanation(profile.ids[p], p in funded, reason, details)
     return selected, explanations
+
+
+def _chose(votes: int) -> str:
+    return f"{plural(votes, 'voter')} chose it"
