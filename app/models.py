@@ -295,6 +295,9 @@ class FundingRound(Base):
     # SHA-256 (64 hex digits), shown on the round page.
     manifest_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     manifest_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The ballot log's head once voting closed (its close entry): published then, and, like
+    # the manifest hash, fixed from then on by a trigger in the database.
+    log_head_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     voting_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True

@@ -15,12 +15,13 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import FundingRound, Phase, PotResult
 from app.problems import DomainError, WrongPhase
 from ballots import box
+from ballots.models import LogKind
 from ballots.paper import ballot_paper
 from votes.ballot import format_money
 from votes.model import TieBreak
@@ -71,6 +72,23 @@ def tally_round(session: Session, funding_round: FundingRound, now: datetime) ->
     head = box.log_head(session, funding_round.id)
     if head is None:
         raise DomainError("This round has no ballot log, so there is nothing to count.")
+    if head.kind is not LogKind.CLOSE:
+        raise DomainError("The ballot log is not sealed yet, so there is nothing to count.")
+    if funding_round.log_head_hash is None:
+        # Published from now on: the round page, the results, the API and every export show
+        # it, and the database refuses to change it.
+        session.execute(
+            update(FundingRound)
+            .where(FundingRound.id == funding_round.id, FundingRound.log_head_hash.is_(None))
+            .values(log_head_hash=head.entry_hash)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(funding_round, ["log_head_hash"])
+    if funding_round.log_head_hash != head.entry_hash:
+        raise DomainError(
+            "The ballot log's head is not the one published when voting closed: the log has "
+            "changed since."
+        )
     stored = {r.pot_id: r for r in results_for(session, funding_round)}
     out = []
     paper_pots = [p.id for p in ballot_paper(funding_round.manifest_json).pots]

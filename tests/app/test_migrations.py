@@ -80,3 +80,49 @@ def test_0006_takes_existing_accounts_as_confirmed(tmp_path):
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 1
         upgrade()
+
+
+def test_0008_takes_a_closed_rounds_sealed_head_from_its_log_and_fixes_it(tmp_path):
+    with database_at(tmp_path, "0001"):
+        with db.engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO councils VALUES (1, 'x', 'X', '#000000', '', '2026-01-01')")
+            )
+            for round_id in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO rounds VALUES (:id, 1, :slug, 'R', '', 100, 'closed', "
+                        "'approval', 'greedy', 'cost-votes', NULL, '2026-01-01')"
+                    ),
+                    {"id": round_id, "slug": f"r{round_id}"},
+                )
+        upgrade(revision="0007")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE rounds SET manifest_hash = :h, manifest_json = '{}'"), {"h": "a" * 64}
+            )
+            for sequence, kind, entry in ((0, "genesis", "g" * 64), (1, "close", "c" * 64)):
+                conn.execute(
+                    text("INSERT INTO ballot_log VALUES (1, :s, :k, NULL, 'p', 'q', :e)"),
+                    {"s": sequence, "k": kind, "e": entry},
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            heads = conn.execute(text("SELECT id, log_head_hash FROM rounds ORDER BY id")).all()
+            assert [tuple(h) for h in heads] == [(1, "c" * 64), (2, None)]
+        for change in (
+            "UPDATE rounds SET log_head_hash = 'x' WHERE id = 1",
+            "UPDATE rounds SET manifest_hash = upper(manifest_hash) WHERE id = 1",
+            "UPDATE rounds SET manifest_json = 'x' WHERE id = 1",
+        ):
+            try:
+                with db.engine.begin() as conn:
+                    conn.execute(text(change))
+            except Exception as error:  # noqa: BLE001 - the driver's error for a trigger
+                assert "cannot change" in str(error)
+            else:
+                raise AssertionError(f"{change} was allowed")
+        downgrade(revision="0007")
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT log_head_hash FROM rounds WHERE id = 1")).scalar()

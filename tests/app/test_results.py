@@ -4,7 +4,8 @@ count and gets the same result; publishing needs a count; results pages once pub
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DatabaseError
 
 from app import rounds
 from app.extensions import db
@@ -60,14 +61,50 @@ def test_the_cli_refuses_while_voting_is_open_and_for_unknown_rounds(app, runner
     assert "No round has the id 999" in runner.invoke(args=["tally", "999"]).output
 
 
-def test_a_re_run_that_differs_is_refused(app, runner):
-    funding_round = closed_round()
+def test_the_database_refuses_to_change_a_stored_result(app):
+    closed_round()
     row = db.session.scalar(select(PotResult))
     row.outcome_json = row.outcome_json.replace('"funded":true', '"funded":false', 1)
-    db.session.commit()
+    with pytest.raises(DatabaseError, match="a stored pot result cannot change"):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_a_re_run_that_differs_is_refused(app, runner):
+    """Someone able to switch the database's trigger off gets past it, not past the count."""
+    funding_round = closed_round()
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        db.session.execute(text("ALTER TABLE pot_results DISABLE TRIGGER pot_results_fixed"))
+    else:
+        db.session.execute(text("DROP TRIGGER pot_results_fixed"))
+    try:
+        row = db.session.scalar(select(PotResult))
+        row.outcome_json = row.outcome_json.replace('"funded":true', '"funded":false', 1)
+        db.session.commit()
+    finally:
+        if postgres:
+            db.session.execute(text("ALTER TABLE pot_results ENABLE TRIGGER pot_results_fixed"))
+            db.session.commit()
     result = runner.invoke(args=["tally", str(funding_round.id)])
     assert result.exit_code == 1
     assert "different result" in result.output
+
+
+def test_the_published_fingerprints_cannot_move(app):
+    funding_round = closed_round()
+    assert funding_round.log_head_hash == box.log_head(db.session, funding_round.id).entry_hash
+    for column, message in (
+        ("manifest_hash", "manifest of a round cannot change"),
+        ("manifest_json", "manifest of a round cannot change"),
+        ("log_head_hash", "sealed ballot log head of a round cannot change"),
+    ):
+        setattr(funding_round, column, "0" * 64)
+        with pytest.raises(DatabaseError, match=message):
+            db.session.commit()
+        db.session.rollback()
+    db.session.refresh(funding_round)
+    assert funding_round.manifest_hash == rounds.manifest_hash(funding_round.manifest_json)
 
 
 def test_publishing_needs_a_stored_count(app):

@@ -1086,13 +1086,14 @@ def test_officers_and_residents_are_told_how_ranks_become_points(client, db, lam
 def test_a_round_frozen_before_rank_points_says_it_is_counted_with_borda(client, db, lambeth):
     from tests.ballots.helpers import voting_round
 
-    r, _ = voting_round(lambeth.council, kind="ranked", max_choices=3)
-    r.rule = "mes"
-    manifest = json.loads(r.manifest_json)
-    del manifest["ranked_scoring"]  # as manifests were frozen before rank points
-    r.manifest_json = rounds.canonical_json(manifest)
-    r.manifest_hash = rounds.manifest_hash(r.manifest_json)
-    db.session.commit()
+    # As manifests were frozen before rank points: no ranked_scoring key.
+    r, _ = voting_round(
+        lambeth.council,
+        kind="ranked",
+        max_choices=3,
+        rule="mes",
+        manifest_without=("ranked_scoring",),
+    )
     sign_in(client, "officer@lambeth.example", PASSWORD)
     text = get_page(client, f"/manage/lambeth/rounds/{r.slug}").get_text()
     assert "counted with Borda scoring: a ballot ranking L projects gives its 1st choice L−1" in (

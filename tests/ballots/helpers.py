@@ -20,11 +20,13 @@ def voting_round(
     budgets: tuple[int, ...] = (50_000_00,),
     neighbourhoods: tuple[Neighbourhood | None, ...] | None = None,
     phase: Phase = Phase.VOTING,
+    manifest_without: tuple[str, ...] = (),
     **config,
 ) -> tuple[FundingRound, BallotPaper]:
     """A round with one pot per budget (the first council-wide unless ``neighbourhoods`` says
     otherwise), feasible proposals costing ``costs`` in each, configured by ``config`` and
-    frozen with its manifest."""
+    frozen with its manifest (less the keys in ``manifest_without``, as manifests frozen by
+    earlier versions lack them)."""
     council = council or create_council()
     hoods = neighbourhoods if neighbourhoods is not None else (None,) * len(budgets)
     funding_round = create_round(
@@ -42,7 +44,10 @@ def voting_round(
             create_proposal(pot, cost_pence=cost, status=ProposalStatus.FEASIBLE)
     db.session.flush()
     db.session.refresh(funding_round)
-    text = rounds.canonical_json(rounds.build_manifest(db.session, funding_round))
+    manifest = rounds.build_manifest(db.session, funding_round)
+    for key in manifest_without:
+        del manifest[key]
+    text = rounds.canonical_json(manifest)
     funding_round.manifest_json = text
     funding_round.manifest_hash = rounds.manifest_hash(text)
     funding_round.phase = phase
