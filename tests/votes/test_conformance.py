@@ -4,6 +4,10 @@ Ordered comparisons where pabutools' order means something (greedy, MES and its
 completions); sets for Phragmén (pabutools sorts its result); the welfare value for
 max-welfare (pabutools picks any of several optimal sets). Pairs whose reference timed out
 have nothing to compare with and are left out.
+
+reference.json holds pabutools' Borda rules for ranked (ordinal) files, so ranked elections are
+counted here with ``RankedScoring.BORDA``; rank points are checked against pabutools' cardinal
+rules in ``test_rank_points.py``.
 """
 
 from fractions import Fraction
@@ -14,7 +18,7 @@ import pytest
 from bench.reference_keys import KEYS
 from tests.conftest import pabulib_dir
 from tests.votes.conftest import pabulib_files
-from votes.model import BallotKind, Election, TieBreak
+from votes.model import BallotKind, Election, RankedScoring, TieBreak
 from votes.pabulib import read
 from votes.rules import RULES, tally
 
@@ -47,7 +51,7 @@ def _cases() -> list:
 
 @cache
 def _election(name: str) -> Election:
-    return read(pabulib_dir() / name)
+    return read(pabulib_dir() / name).with_ranked_scoring(RankedScoring.BORDA)
 
 
 def _approval_welfare(election: Election, selected) -> Fraction:

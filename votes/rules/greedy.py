@@ -20,6 +20,7 @@ UNITS = {
     "points": ("point", "points"),
     "positional": ("point", "points"),
     "borda": ("point", "points"),
+    "ranks": ("point", "points"),
 }
 
 
