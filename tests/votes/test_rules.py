@@ -408,3 +408,21 @@ def test_lockstep_breaks_exact_ties_as_single_runs(cost_sat, tie_break):
     expected = exact_outcomes(engine, budgets)
     assert Lockstep(engine).run(budgets) == expected
     assert len(expected) > 3
+
+
+def test_a_price_that_takes_a_supporters_last_penny():
+    """Found by the property test against ``votes.reference``. Borda MES, 3 per voter: after
+    "10" is funded, "2" costs 15/26 a point, exactly what one of its supporters has left per
+    point. In floats the engine's price came out a hair above that, so every supporter looked
+    capped, "2" was priced at infinity and passed over for "1" (8/13 a point). pabutools
+    selects "10", "2" as well."""
+    ballots = [
+        "a 2 1 10 3 b", "10 2 1 3 a", "", "a 2 1 10 3 b", "1 2", "1", "a 10 2 1 3 b",
+        "a 10 1 2 3 b", "2 10 1 3 a", "", "a 10 1 2 3 b", "1 10", "1", "a 2 10 1 3 b",
+    ]  # fmt: skip
+    costs = {"1": 12, "2": 12, "3": 12, "10": 12, "a": 24, "b": 12}
+    e = election(42, costs, [(b.split(), 1) for b in ballots], BallotKind.RANKED)
+    e = e.with_ranked_scoring(RankedScoring.BORDA)
+    lex = TieBreak.LEXICOGRAPHIC
+    assert list(tally(e, "mes", lex).selected) == ["10", "2"]
+    assert list(tally(e, "mes-greedy", lex).selected) == ["10", "2", "1"]
