@@ -5,9 +5,9 @@
 
 prints one JSON object keyed by rule name (see :func:`outcome_to_json` for each value). Exact
 numbers are JSON integers when whole and ``"p/q"`` strings otherwise. ``--ranked-scoring``
-says how a ranked (ordinal) file's choices become points: ``ranks`` (the default: k for the
-1st choice, ..., 1 for the kth) or ``borda`` (pabutools' Borda scores); see
-``votes.rules``.
+says how a ranked (ordinal) file's choices become points: ``ranks`` (k for the 1st choice,
+..., 1 for the kth) or ``borda`` (pabutools' Borda scores); without it, the file's META
+``ranked_scoring``, else ``ranks``. See ``votes.rules``.
 
     python -m votes check FILE.pb
 
@@ -120,9 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     tally.add_argument(
         "--ranked-scoring",
         choices=[s.value for s in RankedScoring],
-        default=RankedScoring.RANKS.value,
+        default=None,
         help="ranked files only: rank points (1st of k ranks gets k points, ..., kth gets 1) "
-        "or pabutools' Borda scores (default: %(default)s)",
+        "or pabutools' Borda scores (default: the file's META ranked_scoring, else ranks)",
     )
     tally.add_argument(
         "--compact", action="store_true", help="print the JSON on one line instead of indented"
@@ -147,11 +147,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _tally(
-    file: str, rules: Sequence[str], tie_break: TieBreak, scoring: RankedScoring
+    file: str, rules: Sequence[str], tie_break: TieBreak, scoring: RankedScoring | None
 ) -> dict[str, object]:
     from votes.rules import RULES, tally
 
-    election = _read(file).with_ranked_scoring(scoring)
+    election = _read(file)
+    if scoring is not None:
+        election = election.with_ranked_scoring(scoring)
     valid = RULES.get(election.kind, ())
     names = list(dict.fromkeys(rules))  # once each, in the order given
     for name in names:
@@ -214,7 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return verify.main(args.file)
         results = _tally(
-            args.file, args.rules, TieBreak(args.tie_break), RankedScoring(args.ranked_scoring)
+            args.file,
+            args.rules,
+            TieBreak(args.tie_break),
+            RankedScoring(args.ranked_scoring) if args.ranked_scoring else None,
         )
     except _Failure as e:
         print(f"{e}", file=sys.stderr)

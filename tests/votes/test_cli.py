@@ -11,8 +11,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.votes.conftest import FIXTURES
 from votes.cli import _jsonable, exact
-from votes.model import Ballot, BallotKind, BallotRules, Election, Project
-from votes.pabulib import write
+from votes.model import Ballot, BallotKind, BallotRules, Election, Project, RankedScoring
+from votes.pabulib import read, write
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess:
@@ -102,6 +102,14 @@ def test_ranked_scoring_option() -> None:
     )["greedy"]
     scores = {x["project"]: x["details"]["score"] for x in greedy["explanation"]}
     assert scores == {"A": 8, "B": 8, "C": 11}  # positional: a ballot of length 2 gives 2, 1
+
+
+def test_ranked_scoring_defaults_to_the_files_meta(tmp_path: Path) -> None:
+    path = tmp_path / "borda.pb"
+    write(read(FIXTURES / "ordinal.pb").with_ranked_scoring(RankedScoring.BORDA), path)
+    assert json.loads(run("tally", path, "--rule", "mes").stdout)["mes"]["selected"] == []
+    ranks = run("tally", path, "--rule", "mes", "--ranked-scoring", "ranks")
+    assert json.loads(ranks.stdout)["mes"]["selected"] == ["C"]
 
 
 def test_a_rule_given_twice_is_counted_once() -> None:
