@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.models import FundingRound, PotResult
 from app.problems import DomainError
-from app.results import results_for
+from app.results import PUBLISHED, results_for
 from ballots.models import LogEntry, Receipt, StoredBallot
 from ballots.paper import ballot_paper
 from votes.model import BallotKind, BallotRules, RankedScoring
@@ -99,6 +99,9 @@ def results_json(funding_round: FundingRound, result: PotResult) -> dict:
         "log_head_hash": result.log_head_hash,
         "ballot_count": result.ballot_count,
         "withheld": result.withheld,
+        # Exports exist from the count on; this says whether the result is public yet, so
+        # that `votes verify` does not call a count checked before publication "published".
+        "published": funding_round.phase in PUBLISHED,
         "computed_at": result.computed_at.isoformat().replace("+00:00", "Z"),
         "outcome": json.loads(result.outcome_json),
     }

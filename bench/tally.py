@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.reference_keys import KEYS  # noqa: E402
-from votes.model import TieBreak  # noqa: E402
+from votes.model import RankedScoring, TieBreak  # noqa: E402
 from votes.pabulib import read  # noqa: E402
 from votes.rules import tally  # noqa: E402
 
@@ -187,6 +187,8 @@ def main(argv=None) -> int:
         if not rules and not parse:
             continue
         ours, election = timed(lambda: read(folder / name))  # noqa: B023
+        # reference.json holds pabutools' Borda rules for ranked files: count them that way.
+        election = election.with_ranked_scoring(RankedScoring.BORDA)
         worst_parse = max(worst_parse, ours)
         pb = None
         if parse:

@@ -1,9 +1,13 @@
 """``python -m votes``: count or check a pabulib election from the command line.
 
     python -m votes tally FILE.pb --rule greedy [--rule mes ...] [--tie-break cost-votes]
+                             [--ranked-scoring ranks|borda]
 
 prints one JSON object keyed by rule name (see :func:`outcome_to_json` for each value). Exact
-numbers are JSON integers when whole and ``"p/q"`` strings otherwise.
+numbers are JSON integers when whole and ``"p/q"`` strings otherwise. ``--ranked-scoring``
+says how a ranked (ordinal) file's choices become points: ``ranks`` (k for the 1st choice,
+..., 1 for the kth) or ``borda`` (pabutools' Borda scores); without it, the file's META
+``ranked_scoring``, else ``ranks``. See ``votes.rules``.
 
     python -m votes check FILE.pb
 
@@ -30,7 +34,7 @@ from enum import Enum
 from fractions import Fraction
 
 from votes.ballot import validate_ballot
-from votes.model import Election, Outcome, TieBreak
+from votes.model import Election, Outcome, RankedScoring, TieBreak
 from votes.pabulib import PabulibError, read
 
 __all__ = ["exact", "main", "outcome_to_json"]
@@ -114,6 +118,13 @@ def _parser() -> argparse.ArgumentParser:
         help="how exact ties are broken (default: %(default)s)",
     )
     tally.add_argument(
+        "--ranked-scoring",
+        choices=[s.value for s in RankedScoring],
+        default=None,
+        help="ranked files only: rank points (1st of k ranks gets k points, ..., kth gets 1) "
+        "or pabutools' Borda scores (default: the file's META ranked_scoring, else ranks)",
+    )
+    tally.add_argument(
         "--compact", action="store_true", help="print the JSON on one line instead of indented"
     )
     check = commands.add_parser(
@@ -135,10 +146,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _tally(file: str, rules: Sequence[str], tie_break: TieBreak) -> dict[str, object]:
+def _tally(
+    file: str, rules: Sequence[str], tie_break: TieBreak, scoring: RankedScoring | None
+) -> dict[str, object]:
     from votes.rules import RULES, tally
 
     election = _read(file)
+    if scoring is not None:
+        election = election.with_ranked_scoring(scoring)
     valid = RULES.get(election.kind, ())
     names = list(dict.fromkeys(rules))  # once each, in the order given
     for name in names:
@@ -204,7 +219,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from votes import verify
 
             return verify.main(args.file)
-        results = _tally(args.file, args.rules, TieBreak(args.tie_break))
+        results = _tally(
+            args.file,
+            args.rules,
+            TieBreak(args.tie_break),
+            RankedScoring(args.ranked_scoring) if args.ranked_scoring else None,
+        )
     except _Failure as e:
         print(f"{e}", file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ as pabutools does.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from fractions import Fraction
 
@@ -115,6 +115,12 @@ class Election:
     @property
     def kind(self) -> BallotKind:
         return self.rules.kind
+
+    def with_ranked_scoring(self, scoring: RankedScoring | str) -> Election:
+        """The same election with ranked ballots counted by ``scoring`` (for a ``.pb`` file,
+        which cannot say: ``votes.pabulib.read`` gives ``RANKS``). Other kinds ignore it."""
+        rules = replace(self.rules, ranked_scoring=RankedScoring(scoring))
+        return replace(self, rules=rules)
 
     def project(self, project_id: str) -> Project:
         for p in self.projects:

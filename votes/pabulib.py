@@ -47,7 +47,7 @@ from fractions import Fraction
 from operator import itemgetter
 from typing import IO
 
-from votes.model import Ballot, BallotKind, BallotRules, Election, Project
+from votes.model import Ballot, BallotKind, BallotRules, Election, Project, RankedScoring
 
 __all__ = ["PabulibError", "dumps", "format_number", "parse_number", "read", "write"]
 
@@ -70,6 +70,9 @@ _KIND_TO_VOTE_TYPE = {
 # knapsack votes as approval; without the marker the ballot kind would not survive a round trip).
 KNAPSACK_KEY = "ballot_kind"
 KNAPSACK_VALUE = "knapsack"
+# Not a pabulib key: how ranked ballots are counted (votes.model.RankedScoring), written only
+# for Borda, so that a Devolve export of a round frozen with Borda recounts as it was counted.
+SCORING_KEY = "ranked_scoring"
 
 # Digits with an optional decimal part, the separator being "." or ",". No signs, no thousands
 # separators, no exponents: anything fancier is more likely a mistake than a cost.
@@ -335,6 +338,20 @@ class _Parser:
                 max_points_per_project=integer("max_points"),
                 require_all_points=points is not None and min_points == points,
             )
+        elif kind is BallotKind.RANKED and SCORING_KEY in values:
+            scoring = values[SCORING_KEY].strip().lower()
+            if scoring not in {s.value for s in RankedScoring}:
+                raise self.error(
+                    f"{SCORING_KEY} {values[SCORING_KEY]!r} is not one of "
+                    f"{', '.join(s.value for s in RankedScoring)}",
+                    lines[SCORING_KEY],
+                )
+            rules = BallotRules(
+                kind,
+                min_choices=min_choices,
+                max_choices=max_choices,
+                ranked_scoring=RankedScoring(scoring),
+            )
         else:
             rules = BallotRules(kind, min_choices=min_choices, max_choices=max_choices)
         return rules, budget
@@ -595,6 +612,11 @@ def _union(extras: object) -> list[str]:
     return list(names)
 
 
+def _scoring(meta: dict[str, str]) -> RankedScoring | None:
+    value = meta.get(SCORING_KEY, RankedScoring.RANKS.value).strip().lower()
+    return RankedScoring(value) if value in {s.value for s in RankedScoring} else None
+
+
 def _meta_for(election: Election) -> list[tuple[str, str]]:
     rules = election.rules
     kind = rules.kind
@@ -611,6 +633,10 @@ def _meta_for(election: Election) -> list[tuple[str, str]]:
         # Any other value means nothing to read(); only "knapsack" would now be wrong.
         marked = current[KNAPSACK_KEY].strip().lower() == KNAPSACK_VALUE
         wanted[KNAPSACK_KEY] = None if marked else current[KNAPSACK_KEY]
+    if kind is BallotKind.RANKED:
+        borda = rules.ranked_scoring is RankedScoring.BORDA
+        kept = current.get(SCORING_KEY) if _scoring(current) is rules.ranked_scoring else None
+        wanted[SCORING_KEY] = kept or (RankedScoring.BORDA.value if borda else None)
     if kind is BallotKind.CUMULATIVE:
         wanted["max_sum_points"] = _opt(rules.points)
         wanted["max_points"] = _opt(rules.max_points_per_project)

@@ -18,6 +18,7 @@ import io
 import json
 import sys
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -227,10 +228,16 @@ def election_from_export(
 
 @dataclass
 class Report:
-    """What verification found: ``problems`` empty means everything checked out."""
+    """What verification found: ``problems`` empty means everything checked out.
+
+    ``notes``: what a reader must know about what was reproduced (a pot withheld, results
+    not yet published). ``published``: results.json says the result is published in full.
+    """
 
     checked: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    published: bool = False
 
     @property
     def ok(self) -> bool:
@@ -260,50 +267,126 @@ def check_chain(round_id: int, manifest_hash: str, log: list[Mapping[str, Any]])
     return None
 
 
-def _load(z: zipfile.ZipFile, name: str, report: Report) -> Any:
+class _Malformed(Exception):
+    """The export is not in the documented format; the message says where."""
+
+
+# The keys the checks read, per file (the format is documented in votes/README.md).
+_LOG_KEYS = ("sequence", "kind", "ballot_id", "payload_hash", "previous_hash", "entry_hash")
+_BALLOT_KEYS = ("id", "pot_id", "content")
+_RESULT_KEYS = (
+    "pot_id",
+    "rule",
+    "tie_break",
+    "manifest_hash",
+    "log_head_hash",
+    "ballot_count",
+    "outcome",
+)
+
+
+def _require(value: Any, keys: tuple[str, ...], where: str) -> None:
+    if not isinstance(value, dict):
+        raise _Malformed(f"{where} is not a JSON object")
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise _Malformed(f"{where} has no {', '.join(repr(k) for k in missing)}")
+
+
+def _require_list(value: Any, keys: tuple[str, ...], where: str) -> None:
+    if not isinstance(value, list):
+        raise _Malformed(f"{where} is not a JSON list")
+    for i, item in enumerate(value):
+        _require(item, keys, f"{where} item {i}")
+
+
+def _check_shape(manifest: Any, ballots: Any, log: Any, results: Any) -> None:
+    """Raises ``_Malformed`` naming the first thing the checks need and cannot find."""
+    _require(manifest, ("round", "pots", "ballot_kind"), "manifest.json")
+    _require(manifest["round"], ("id",), "manifest.json round")
+    _require_list(manifest["pots"], ("id", "budget_pence", "proposals"), "manifest.json pots")
+    for pot in manifest["pots"]:
+        _require_list(pot["proposals"], ("id", "title"), f"manifest.json pot {pot['id']}")
+    _require_list(ballots, _BALLOT_KEYS, "ballots.json")
+    _require_list(log, _LOG_KEYS, "log.json")
+    _require(results, _RESULT_KEYS, "results.json")
+
+
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, ValueError)
+
+
+def _read(z: zipfile.ZipFile, name: str, report: Report) -> str | None:
+    """A member's text, or None with the reason noted (missing, damaged, not UTF-8)."""
     try:
-        return json.loads(z.read(name).decode("utf-8"))
+        return z.read(name).decode("utf-8")
     except KeyError:
         report.problems.append(f"{name} is missing from the export")
+    except _UNREADABLE as e:
+        report.problems.append(f"{name} cannot be read from the ZIP: {e}")
+    return None
+
+
+def _load(text: str | None, name: str, report: Report) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
     except ValueError as e:
         report.problems.append(f"{name} is not valid JSON: {e}")
-    return None
+        return None
 
 
 def verify_zip(source: str | bytes, *, tally: Callable[..., Outcome] | None = None) -> Report:
     """Check an export (a path or the ZIP's bytes): checksums, the hash chain, the ballots
-    against the log, the close entry, the log head, and a recount with the recorded rule."""
-    if tally is None:
-        from votes.rules import tally
-    from votes.ballot import format_money
+    against the log, the close entry, the log head, and a recount with the recorded rule.
 
+    An export that is not a ZIP, is damaged or truncated, lacks a file, holds a file that is
+    not JSON or lacks a key the checks need is reported as a problem, never raised; only a
+    path that cannot be read raises (``OSError``)."""
     report = Report()
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        report.problems.append("not a ZIP file")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as e:
+        if data[:2] == b"PK":
+            report.problems.append(f"a damaged or truncated ZIP file: {e}")
+        else:
+            report.problems.append("not a ZIP file")
         return report
     with z:
         _checksums(z, report)
-        manifest_text = _raw(z, "manifest.json", report)
-        ballots = _load(z, "ballots.json", report)
-        log = _load(z, "log.json", report)
-        results = _load(z, "results.json", report)
-        if manifest_text is None or ballots is None or log is None or results is None:
-            return report
-    manifest = json.loads(manifest_text)
+        names = ("manifest.json", "ballots.json", "log.json", "results.json")
+        texts = {n: _read(z, n, report) for n in names}
+    manifest, ballots, log, results = (_load(t, n, report) for n, t in texts.items())
+    if None in (manifest, ballots, log, results):
+        return report
+    try:
+        _check_shape(manifest, ballots, log, results)
+        _check(texts["manifest.json"], manifest, ballots, log, results, report, tally)
+    except _Malformed as e:
+        report.problems.append(f"the export is not in the documented format: {e}")
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        # A value of the wrong type somewhere the shape check does not look (a list where
+        # an id belongs, say): still a malformed export, reported rather than raised.
+        report.problems.append(f"the export is not in the documented format: {e!r}")
+    return report
+
+
+def _check(manifest_text: str, manifest, ballots, log, results, report: Report, tally) -> None:
+    if tally is None:
+        from votes.rules import tally
+    from votes.ballot import format_money
+
     manifest_hash = sha256(manifest_text)
-    round_id = manifest["round"]["id"]
-    if results.get("manifest_hash") != manifest_hash:
+    if results["manifest_hash"] != manifest_hash:
         report.problems.append("results.json names a different manifest hash")
-    broken = check_chain(round_id, manifest_hash, log)
+    broken = check_chain(manifest["round"]["id"], manifest_hash, log)
     if broken:
         report.problems.append(f"hash chain broken at {broken}")
     else:
         report.checked.append(f"hash chain intact: {len(log)} entries")
     _check_ballots(ballots, log, report)
-    if log and log[-1]["entry_hash"] != results.get("log_head_hash"):
+    if log and log[-1]["entry_hash"] != results["log_head_hash"]:
         report.problems.append("the log's head is not the head the result was counted from")
     counted = counted_ballot_ids(log)
     if not log or log[-1]["kind"] != "close":
@@ -312,52 +395,69 @@ def verify_zip(source: str | bytes, *, tally: Callable[..., Outcome] | None = No
         report.problems.append(
             f"the close entry does not commit to the {len(counted)} counted ballots"
         )
-    pot_id = results.get("pot_id")
     try:
-        election = election_from_export(manifest, ballots, pot_id, counted)
+        election = election_from_export(manifest, ballots, results["pot_id"], counted)
         outcome = tally(
             election, results["rule"], TieBreak(results["tie_break"]), money=format_money
         )
-    except (KeyError, ValueError) as e:
+    except KeyError as e:
+        report.problems.append(f"cannot recount: the export has no {e}")
+        return
+    except (TypeError, ValueError) as e:
         report.problems.append(f"cannot recount: {e}")
-        return report
+        return
     recount = result_document(election, outcome)
-    if results.get("ballot_count") != len(election.ballots):
+    if results["ballot_count"] != len(election.ballots):
         report.problems.append(
-            f"results.json says {results.get('ballot_count')} ballots; the export has "
+            f"results.json says {results['ballot_count']} ballots; the export has "
             f"{len(election.ballots)} counted ballots for this pot"
         )
-    if canonical_json(recount) != canonical_json(results.get("outcome")):
-        report.problems.append(_difference(recount, results.get("outcome") or {}))
-    else:
-        report.checked.append(
-            f"recount with {results['rule']} reproduces the published result: "
-            f"{len(outcome.selected)} funded from {len(election.ballots):,} "
-            f"{'ballot' if len(election.ballots) == 1 else 'ballots'}"
+    stored = results["outcome"]
+    if canonical_json(recount) != canonical_json(stored):
+        report.problems.append(_difference(recount, stored if isinstance(stored, dict) else {}))
+        return
+    report.checked.append(
+        f"recount with {results['rule']} reproduces the result in results.json: "
+        f"{len(outcome.selected)} funded from {len(election.ballots):,} "
+        f"{'ballot' if len(election.ballots) == 1 else 'ballots'}"
+    )
+    _publication(results, report)
+
+
+def _publication(results: Mapping[str, Any], report: Report) -> None:
+    """Say what the reproduced result is: published, withheld, or not (yet) published."""
+    withheld = results.get("withheld") is True
+    if withheld:
+        report.notes.append(
+            "this pot's result is withheld (fewer ballots than the round's minimum for "
+            "publishing): its per-project figures are not published"
         )
-    return report
-
-
-def _raw(z: zipfile.ZipFile, name: str, report: Report) -> str | None:
-    try:
-        return z.read(name).decode("utf-8")
-    except KeyError:
-        report.problems.append(f"{name} is missing from the export")
-        return None
+    published = results.get("published")
+    if published is False:
+        report.notes.append(
+            "results.json says the round's results are not published: this is the count as "
+            "stored, not a published result"
+        )
+    elif published is None:
+        report.notes.append("results.json does not say whether the result is published")
+    report.published = published is True and not withheld
 
 
 def _checksums(z: zipfile.ZipFile, report: Report) -> None:
-    try:
-        lines = z.read("SHA256SUMS").decode("utf-8").splitlines()
-    except KeyError:
-        report.problems.append("SHA256SUMS is missing from the export")
+    text = _read(z, "SHA256SUMS", report)
+    if text is None:
         return
     listed = {}
-    for line in lines:
+    for line in text.splitlines():
         digest, _, name = line.partition("  ")
         listed[name] = digest
     for name in sorted(set(z.namelist()) - {"SHA256SUMS"}):
-        if listed.get(name) != sha256(z.read(name)):
+        try:
+            data = z.read(name)
+        except _UNREADABLE as e:
+            report.problems.append(f"{name} cannot be read from the ZIP: {e}")
+            continue
+        if listed.get(name) != sha256(data):
             report.problems.append(f"{name} does not match its SHA256SUMS line")
 
 
@@ -393,7 +493,9 @@ def _difference(recount: Mapping[str, Any], published: Mapping[str, Any]) -> str
 
 
 def main(path: str) -> int:
-    """Print what was checked and every problem; 0 when reproduced, 1 when not."""
+    """Print what was checked and every problem; 0 when reproduced, 1 when not (including an
+    export that is damaged or not in the documented format), 2 when the file cannot be
+    opened."""
     try:
         report = verify_zip(path)
     except OSError as e:
@@ -401,10 +503,18 @@ def main(path: str) -> int:
         return 2
     for line in report.checked:
         print(f"OK: {line}")
+    for line in report.notes:
+        print(f"NOTE: {line}")
     for line in report.problems:
         print(f"PROBLEM: {line}")
-    if report.ok:
+    if not report.ok:
+        print(f"{path}: NOT verified: {len(report.problems)} problem(s).")
+        return 1
+    if report.published:
         print(f"{path}: verified: the published result is reproduced.")
-        return 0
-    print(f"{path}: NOT verified: {len(report.problems)} problem(s).")
-    return 1
+    else:
+        print(
+            f"{path}: verified: the count in results.json is reproduced, "
+            "but it is not a published result (see NOTE)."
+        )
+    return 0

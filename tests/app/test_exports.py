@@ -78,6 +78,30 @@ def test_every_ballot_kind_exports_and_verifies_through_the_clis(
     assert "the published result is reproduced" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("phase", "min_ballots", "note"),
+    [
+        (Phase.CLOSED, 10, "results.json says the round's results are not published"),
+        (Phase.PUBLISHED, 20, "this pot's result is withheld"),
+    ],
+    ids=["closed-not-published", "published-but-withheld"],
+)
+def test_an_export_of_an_unpublished_result_is_not_called_published(
+    runner, db, tmp_path, capsys, phase, min_ballots, note
+):
+    funding_round = closed_round(kind="ranked", phase=phase, min_ballots=min_ballots)
+    out = tmp_path / "out"
+    result = runner.invoke(args=["export", str(funding_round.id), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    [written] = list(out.iterdir())
+    results = json.loads(zipfile.ZipFile(written).read("results.json"))
+    assert results["published"] is (phase == Phase.PUBLISHED)
+    assert votes_main(["verify", str(written)]) == 0
+    printed = capsys.readouterr().out
+    assert f"NOTE: {note}" in printed
+    assert "the published result is reproduced" not in printed
+
+
 def test_exporting_twice_gives_identical_bytes_and_the_cli_writes_the_same(
     client, runner, world, tmp_path
 ):

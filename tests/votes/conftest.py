@@ -16,6 +16,18 @@ def pabulib_files() -> list[str]:
     return sorted(p.name for p in d.glob("*.pb")) if d.is_dir() else []
 
 
+def vote_type(name: str) -> str | None:
+    """A shared file's vote_type from its META section, without parsing the whole file."""
+    with (pabulib_dir() / name).open(encoding="utf-8-sig") as f:
+        for line in f:
+            key, _, value = line.strip().partition(";")
+            if key == "vote_type":
+                return value.strip()
+            if line.strip() == "PROJECTS":
+                return None
+    return None
+
+
 @pytest.fixture(scope="session")
 def pabulib() -> Path:
     """The pabulib folder; skips (or fails under REQUIRE_PABULIB=1) when it is absent."""

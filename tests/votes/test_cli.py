@@ -11,8 +11,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.votes.conftest import FIXTURES
 from votes.cli import _jsonable, exact
-from votes.model import Ballot, BallotKind, BallotRules, Election, Project
-from votes.pabulib import write
+from votes.model import Ballot, BallotKind, BallotRules, Election, Project, RankedScoring
+from votes.pabulib import read, write
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess:
@@ -82,6 +82,36 @@ def test_tie_break_option(tmp_path: Path) -> None:
     assert default["plurality"]["tie_break"] == "cost-votes"
 
 
+def test_ranked_scoring_option() -> None:
+    """ordinal.pb, k = 3: rank points give A 12, B 13, C 20, and C (70 from 20 points, 3.50 a
+    point) is affordable for its 9 supporters. Borda gives each ballot's last choice 0: A's
+    4 supporters, B's 3 and C's 2 have too little, so Borda MES funds nothing."""
+    ranks = json.loads(run("tally", FIXTURES / "ordinal.pb", "--rule", "mes").stdout)["mes"]
+    assert ranks["selected"] == ["C"]
+    c = next(x for x in ranks["explanation"] if x["project"] == "C")
+    assert c["details"]["price_per_point"] == "7/2"
+    explicit = run("tally", FIXTURES / "ordinal.pb", "--rule", "mes", "--ranked-scoring", "ranks")
+    assert json.loads(explicit.stdout)["mes"] == ranks
+    done = run("tally", FIXTURES / "ordinal.pb", "--rule", "mes", "--ranked-scoring", "borda")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["mes"]["selected"] == []
+    greedy = json.loads(
+        run(
+            "tally", FIXTURES / "ordinal.pb", "--rule", "greedy", "--ranked-scoring", "borda"
+        ).stdout
+    )["greedy"]
+    scores = {x["project"]: x["details"]["score"] for x in greedy["explanation"]}
+    assert scores == {"A": 8, "B": 8, "C": 11}  # positional: a ballot of length 2 gives 2, 1
+
+
+def test_ranked_scoring_defaults_to_the_files_meta(tmp_path: Path) -> None:
+    path = tmp_path / "borda.pb"
+    write(read(FIXTURES / "ordinal.pb").with_ranked_scoring(RankedScoring.BORDA), path)
+    assert json.loads(run("tally", path, "--rule", "mes").stdout)["mes"]["selected"] == []
+    ranks = run("tally", path, "--rule", "mes", "--ranked-scoring", "ranks")
+    assert json.loads(ranks.stdout)["mes"]["selected"] == ["C"]
+
+
 def test_a_rule_given_twice_is_counted_once() -> None:
     done = run("tally", FIXTURES / "ordinal.pb", "--rule", "irv", "--rule", "irv")
     assert list(json.loads(done.stdout)) == ["irv"]
@@ -120,6 +150,7 @@ def test_missing_file() -> None:
     [
         ["tally", "x.pb"],  # no --rule
         ["tally", "x.pb", "--rule", "greedy", "--tie-break", "coin"],
+        ["tally", "x.pb", "--rule", "greedy", "--ranked-scoring", "dowdall"],
         ["count", "x.pb"],
         [],
     ],

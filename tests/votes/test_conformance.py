@@ -4,6 +4,10 @@ Ordered comparisons where pabutools' order means something (greedy, MES and its
 completions); sets for Phragmén (pabutools sorts its result); the welfare value for
 max-welfare (pabutools picks any of several optimal sets). Pairs whose reference timed out
 have nothing to compare with and are left out.
+
+reference.json holds pabutools' Borda rules for ranked (ordinal) files, so ranked elections are
+counted here with ``RankedScoring.BORDA``; rank points are checked against pabutools' cardinal
+rules in ``test_rank_points.py``.
 """
 
 from fractions import Fraction
@@ -14,7 +18,8 @@ import pytest
 from bench.reference_keys import KEYS
 from tests.conftest import pabulib_dir
 from tests.votes.conftest import pabulib_files
-from votes.model import BallotKind, Election, TieBreak
+from tests.votes.conftest import vote_type as file_vote_type
+from votes.model import BallotKind, Election, RankedScoring, TieBreak
 from votes.pabulib import read
 from votes.rules import RULES, tally
 
@@ -23,22 +28,10 @@ pytestmark = pytest.mark.pabulib
 VOTE_TYPES = {"approval", "choose-1", "cumulative", "ordinal"}
 
 
-def _vote_type(name: str) -> str | None:
-    """The file's vote_type from its META section, without parsing the whole file."""
-    with (pabulib_dir() / name).open(encoding="utf-8-sig") as f:
-        for line in f:
-            key, _, value = line.strip().partition(";")
-            if key == "vote_type":
-                return value.strip()
-            if line.strip() == "PROJECTS":
-                return None
-    return None
-
-
 def _cases() -> list:
     cases = []
     for name in pabulib_files():
-        vote_type = _vote_type(name)
+        vote_type = file_vote_type(name)
         for rule in KEYS.get(vote_type, {}):
             marks = [pytest.mark.slow] if rule == "mes-add1" else []
             cases.append(pytest.param(name, rule, id=f"{name}-{rule}", marks=marks))
@@ -47,7 +40,7 @@ def _cases() -> list:
 
 @cache
 def _election(name: str) -> Election:
-    return read(pabulib_dir() / name)
+    return read(pabulib_dir() / name).with_ranked_scoring(RankedScoring.BORDA)
 
 
 def _approval_welfare(election: Election, selected) -> Fraction:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pabutools.election.pabulib import parse_pabulib
 
 from tests.votes.conftest import FIXTURES, pabulib_files
-from votes.model import Ballot, BallotKind, BallotRules, Election, Project
+from votes.model import Ballot, BallotKind, BallotRules, Election, Project, RankedScoring
 from votes.pabulib import PabulibError, dumps, format_number, parse_number, read, write
 
 SHARED = pabulib_files()
@@ -238,6 +238,28 @@ def test_ordinal_fixture_keeps_rank_order() -> None:
     assert e.kind is BallotKind.RANKED
     assert e.rules.max_choices == 3
     assert e.ballots[-1].choices == ("C", "B")
+
+
+def test_ranked_scoring_is_rank_points_unless_meta_says_borda(tmp_path: Path) -> None:
+    """Borda is written to META (``ranked_scoring;borda``, not a pabulib key) so that a file
+    written from an election counted with it reads back counted with it; rank points, the
+    default, need no key. pabutools reads such a file as it reads any other."""
+    e = read(FIXTURES / "ordinal.pb")
+    assert e.rules.ranked_scoring is RankedScoring.RANKS
+    assert "ranked_scoring" not in dumps(e)
+    borda = e.with_ranked_scoring(RankedScoring.BORDA)
+    text = dumps(borda)
+    assert "\nranked_scoring;borda\n" in text.replace("\r\n", "\n")
+    again = read(text)
+    assert again.rules == borda.rules
+    assert (again.projects, again.ballots) == (e.projects, e.ballots)
+    assert read(dumps(again)) == again
+    assert read(dumps(again.with_ranked_scoring("ranks"))) == e
+    path = tmp_path / "borda.pb"
+    path.write_text(text, encoding="utf-8")
+    assert len(parse_pabulib(str(path))[1]) == len(e.ballots)
+    with pytest.raises(PabulibError, match="ranked_scoring 'dowdall' is not one of ranks, borda"):
+        read(text.replace("ranked_scoring;borda", "ranked_scoring;dowdall"))
 
 
 @pytest.mark.parametrize("name", ["quirks.pb", "cumulative.pb", "ordinal.pb"])

@@ -5,7 +5,15 @@ from fractions import Fraction
 import pytest
 
 from tests.votes.mes_search import exact_outcomes, search_engine
-from votes.model import Ballot, BallotKind, BallotRules, Election, Project, TieBreak
+from votes.model import (
+    Ballot,
+    BallotKind,
+    BallotRules,
+    Election,
+    Project,
+    RankedScoring,
+    TieBreak,
+)
 from votes.rules import RULES, tally
 
 
@@ -221,9 +229,71 @@ def test_cumulative_rules():
 def test_ranked_positional_and_borda():
     # Ballots of length 3 score 3, 2, 1 (positional) and 2, 1, 0 (Borda).
     e = election(50, {"a": 30, "b": 20, "c": 20}, [("abc", 2), ("cba", 1)], BallotKind.RANKED)
+    e = e.with_ranked_scoring(RankedScoring.BORDA)
     assert tally(e, "greedy").selected == ("a", "b")  # a 7, b 6, c 5
     assert tally(e, "greedy-per-cost").selected == ("b", "a")  # Borda/cost: a 4/30, b 3/20
     assert tally(e, "mes").total_cost <= 50
+
+
+def ranked(budget, costs, ballots, k=None) -> Election:
+    e = election(budget, costs, ballots, BallotKind.RANKED)
+    return Election(e.budget, e.projects, e.ballots, BallotRules(BallotKind.RANKED, max_choices=k))
+
+
+def test_rank_points_count_every_choice_the_last_included():
+    """Three voters rank only C: C gets 3 points from each. Borda gives it 0, so Borda MES
+    funds nothing; rank points fund it in every rule."""
+    e = ranked(9000, {"A": 5000, "B": 4000, "C": 3000}, [("C", 3)], k=3)
+    for rule in ("greedy", "greedy-per-cost", "mes", "mes-greedy"):
+        outcome = tally(e, rule, TieBreak.LEXICOGRAPHIC)
+        assert outcome.selected[0] == "C", rule
+    assert tally(e, "mes").selected == ("C",)
+    c = explanation(tally(e, "mes"), "C")
+    assert c.details["price_per_point"] == "1000/3"  # 3,000 over 3 voters x 3 points
+    assert c.details["supporters"] == 3
+    assert tally(e, "greedy").explanations[2].details["score"] == 9
+    assert tally(e.with_ranked_scoring(RankedScoring.BORDA), "mes").selected == ()
+
+
+def test_rank_points_worked_example():
+    """k = 3. Ballots: 2 x (a, b, c), 1 x (c,), 1 x (b, c).
+    Points: a 3+3 = 6; b 2+2+3 = 7; c 1+1+3+2 = 7.
+    greedy: b and c tie at 7; lexicographic takes b (20), then c (20); a (30) does not fit in
+    the 20 left. greedy-per-cost: b 7/20, c 7/20, a 6/30 -> b, c.
+    MES: budget 60, 15 each. a costs 30 and its supporters (voters 1, 2) have 30: rho 30/6 = 5;
+    b costs 20 from 7 points: rho 20/7; c costs 20 from 7 points: rho 20/7, a tie: b first
+    (lexicographic). b: voters 1, 2 pay 40/7 each, voter 4 pays 60/7. Then c: 20 from points
+    1 (voter 1), 1 (voter 2), 3 (voter 3), 2 (voter 4); voter 4 has 15 - 60/7 = 45/7 for
+    2 points, plenty; at rho 20/7 voter 3 pays 60/7, voter 4 40/7: c is funded. a could be
+    afforded at the start (its supporters had 30), but after round 1 they have
+    15 - 40/7 = 65/7 each, 130/7 < 30: not funded."""
+    e = ranked(60, {"a": 30, "b": 20, "c": 20}, [("abc", 2), ("c", 1), ("bc", 1)], k=3)
+    lex = TieBreak.LEXICOGRAPHIC
+    assert tally(e, "greedy", lex).selected == ("b", "c")
+    assert tally(e, "greedy-per-cost", lex).selected == ("b", "c")
+    mes = tally(e, "mes", lex)
+    assert mes.selected == ("b", "c")
+    assert explanation(mes, "b").details["price_per_point"] == "20/7"
+    assert explanation(mes, "c").details["price_per_point"] == "20/7"
+    a = explanation(mes, "a").details
+    assert (a["unaffordable_after_round"], a["supporters_money_left"]) == (1, "130/7")
+    # The completion spends the 20 left: a costs 30 and does not fit.
+    assert tally(e, "mes-greedy", lex).selected == ("b", "c")
+
+
+def test_rank_points_k_is_the_number_of_ranks_else_the_longest_ballot():
+    # One voter ranks (a, b), another (b,). With k = 3: a 3, b 2 + 3 = 5.
+    e = ranked(10, {"a": 10, "b": 10}, ["ab", "b"], k=3)
+    steps = {x.project_id: x.details["score"] for x in tally(e, "greedy").explanations}
+    assert steps == {"a": 3, "b": 5}
+    # No limit: k is the longest ballot, 2: a 2, b 1 + 2 = 3.
+    e = ranked(10, {"a": 10, "b": 10}, ["ab", "b"])
+    steps = {x.project_id: x.details["score"] for x in tally(e, "greedy").explanations}
+    assert steps == {"a": 2, "b": 3}
+    # A ballot longer than the limit: k is its length, so its last choice still gets 1.
+    e = ranked(10, {"a": 10, "b": 10, "c": 10}, ["abc"], k=2)
+    steps = {x.project_id: x.details["score"] for x in tally(e, "greedy").explanations}
+    assert steps == {"a": 3, "b": 2, "c": 1}
 
 
 def test_phragmen_and_max_welfare():
@@ -380,3 +450,21 @@ def test_lockstep_breaks_exact_ties_as_single_runs(cost_sat, tie_break):
     expected = exact_outcomes(engine, budgets)
     assert Lockstep(engine).run(budgets) == expected
     assert len(expected) > 3
+
+
+def test_a_price_that_takes_a_supporters_last_penny():
+    """Found by the property test against ``votes.reference``. Borda MES, 3 per voter: after
+    "10" is funded, "2" costs 15/26 a point, exactly what one of its supporters has left per
+    point. In floats the engine's price came out a hair above that, so every supporter looked
+    capped, "2" was priced at infinity and passed over for "1" (8/13 a point). pabutools
+    selects "10", "2" as well."""
+    ballots = [
+        "a 2 1 10 3 b", "10 2 1 3 a", "", "a 2 1 10 3 b", "1 2", "1", "a 10 2 1 3 b",
+        "a 10 1 2 3 b", "2 10 1 3 a", "", "a 10 1 2 3 b", "1 10", "1", "a 2 10 1 3 b",
+    ]  # fmt: skip
+    costs = {"1": 12, "2": 12, "3": 12, "10": 12, "a": 24, "b": 12}
+    e = election(42, costs, [(b.split(), 1) for b in ballots], BallotKind.RANKED)
+    e = e.with_ranked_scoring(RankedScoring.BORDA)
+    lex = TieBreak.LEXICOGRAPHIC
+    assert list(tally(e, "mes", lex).selected) == ["10", "2"]
+    assert list(tally(e, "mes-greedy", lex).selected) == ["10", "2", "1"]

@@ -7,6 +7,7 @@ import zipfile
 import pytest
 
 from votes.ballot import format_money
+from votes.cli import main as votes_main
 from votes.model import TieBreak
 from votes.rules import tally
 from votes.verify import (
@@ -168,3 +169,131 @@ def test_check_chain_on_an_intact_log():
     log = json.loads(build()["log.json"])
     assert check_chain(7, log[0]["payload_hash"], log) is None
     assert "genesis" in check_chain(7, "b" * 64, log)
+
+
+# --- Through the command line: damaged exports and what a reproduced result is ---------------
+
+
+def cli(capsys, tmp_path, data: bytes) -> tuple[int, str]:
+    path = tmp_path / "export.zip"
+    path.write_bytes(data)
+    status = votes_main(["verify", str(path)])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err
+    return status, out.out
+
+
+def without(files: dict[str, bytes], name: str) -> dict[str, bytes]:
+    return {n: b for n, b in files.items() if n != name}
+
+
+def edit_json(files: dict[str, bytes], name: str, change) -> dict[str, bytes]:
+    value = json.loads(files[name])
+    change(value)
+    return {**files, name: canonical_json(value).encode()}
+
+
+def damaged_member() -> bytes:
+    """A ZIP whose central directory is intact but one member's compressed bytes are not."""
+    data = bytearray(zipped(build()))
+    z = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    info = z.getinfo("log.json")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for i in range(start, start + 8):
+        data[i] ^= 0xFF
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda: b"\x00garbage, not a zip" * 10, "not a ZIP file"),
+        (lambda: zipped(build())[:700], "a damaged or truncated ZIP file"),
+        (damaged_member, "log.json cannot be read from the ZIP"),
+        (lambda: zipped(without(build(), "log.json")), "log.json is missing from the export"),
+        (
+            lambda: zipped({**build(), "results.json": b'{"pot_id": 3,'}),
+            "results.json is not valid JSON",
+        ),
+        (
+            lambda: zipped({**build(), "manifest.json": b"[1, 2"}),
+            "manifest.json is not valid JSON",
+        ),
+        (
+            lambda: zipped(edit_json(build(), "manifest.json", lambda m: m.pop("round"))),
+            "manifest.json has no 'round'",
+        ),
+        (
+            lambda: zipped(edit_json(build(), "manifest.json", lambda m: m["pots"][0].pop("id"))),
+            "manifest.json pots item 0 has no 'id'",
+        ),
+        (
+            lambda: zipped(edit_json(build(), "results.json", lambda r: r.pop("rule"))),
+            "results.json has no 'rule'",
+        ),
+        (
+            lambda: zipped(edit_json(build(), "log.json", lambda log: log[1].pop("kind"))),
+            "log.json item 1 has no 'kind'",
+        ),
+        (
+            lambda: zipped(
+                edit_json(build(), "ballots.json", lambda b: b[0].update(id=["not", "an id"]))
+            ),
+            "the export is not in the documented format",
+        ),
+    ],
+    ids=[
+        "corrupt",
+        "truncated",
+        "damaged-member",
+        "missing-member",
+        "results-not-json",
+        "manifest-not-json",
+        "manifest-no-round",
+        "manifest-pot-no-id",
+        "results-no-rule",
+        "log-entry-no-kind",
+        "ballot-id-a-list",
+    ],
+)
+def test_a_damaged_export_is_not_verified_and_says_why(capsys, tmp_path, make, reason):
+    status, out = cli(capsys, tmp_path, make())
+    assert status == 1
+    assert "NOT verified" in out
+    assert reason in out
+
+
+def test_an_unreadable_path_exits_2(capsys, tmp_path):
+    assert votes_main(["verify", str(tmp_path / "absent.zip")]) == 2
+    assert "cannot open" in capsys.readouterr().err
+
+
+def with_results(**changes) -> bytes:
+    return zipped(edit_json(build(), "results.json", lambda r: r.update(changes)))
+
+
+def test_a_published_result_is_called_published(capsys, tmp_path):
+    status, out = cli(capsys, tmp_path, with_results(published=True, withheld=False))
+    assert status == 0
+    assert out.splitlines()[-1].endswith("verified: the published result is reproduced.")
+    assert "NOTE" not in out
+
+
+@pytest.mark.parametrize(
+    ("changes", "note"),
+    [
+        ({"published": False, "withheld": False}, "results.json says the round's results are not"),
+        ({"published": True, "withheld": True}, "this pot's result is withheld"),
+        ({}, "results.json does not say whether the result is published"),
+    ],
+    ids=["not-yet-published", "withheld", "not-said"],
+)
+def test_an_unpublished_result_is_reproduced_without_calling_it_published(
+    capsys, tmp_path, changes, note
+):
+    status, out = cli(capsys, tmp_path, with_results(**changes))
+    assert status == 0
+    assert "published result is reproduced" not in out
+    assert f"NOTE: {note}" in out
+    assert "OK: recount with greedy reproduces the result in results.json" in out
+    assert "but it is not a published result" in out.splitlines()[-1]

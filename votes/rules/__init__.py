@@ -20,10 +20,22 @@ cumulative
     ``greedy`` (most points), ``greedy-per-cost`` (points per cost), ``mes`` (satisfaction =
     points), ``mes-greedy`` (completed by ``greedy-per-cost``)
 ranked
-    ``greedy`` (positional score: a ballot of length k gives k, k-1, ..., 1),
-    ``greedy-per-cost`` (Borda score per cost: k-1, ..., 0), ``mes`` (Borda satisfaction),
-    ``mes-greedy`` (completed by ``greedy-per-cost``), ``plurality`` and ``irv`` (one winner,
-    ``votes.single_winner``)
+    ``greedy``, ``greedy-per-cost``, ``mes``, ``mes-greedy``, counting each ballot's choices
+    as points in one of two ways (``BallotRules.ranked_scoring``):
+
+    ``RankedScoring.RANKS`` (the default, Devolve's ballot paper): rank points. With k ranks
+    the 1st choice gets k points, the 2nd k-1, ..., the kth 1, whatever the ballot's length,
+    and the rules count them exactly as the cumulative rules count points (pabutools'
+    cardinal rules on those points). k is ``rules.max_choices``, or the most projects any
+    ballot ranks when that is larger or there is no limit, so no ranked choice gets 0.
+    ``RankedScoring.BORDA`` (pabutools' Borda satisfaction, for rounds frozen with it and
+    pabulib conformance): ``greedy`` by positional score (a ballot of length L gives
+    L, L-1, ..., 1), ``greedy-per-cost`` by Borda score per cost (L-1, ..., 0), ``mes`` with
+    Borda satisfaction, ``mes-greedy`` completed by ``greedy-per-cost``; a ballot's last
+    choice carries no weight except in ``greedy``.
+
+    Also ``plurality`` and ``irv`` (one winner, ``votes.single_winner``), which use only the
+    order of the choices.
 
 Every outcome explains every project in plain English, with the facts behind each sentence in
 ``details``. Money in sentences is formatted by ``money`` (default: plain numbers in the
@@ -36,7 +48,14 @@ import gc
 from collections.abc import Mapping
 from fractions import Fraction
 
-from votes.model import BallotKind, Election, Outcome, ProjectExplanation, TieBreak
+from votes.model import (
+    BallotKind,
+    Election,
+    Outcome,
+    ProjectExplanation,
+    RankedScoring,
+    TieBreak,
+)
 from votes.rules.explain import MoneyFormat, frac, plain_money
 from votes.rules.profile import Profile, build_profile
 
@@ -98,28 +117,36 @@ def tally(
     try:
         profile = build_profile(election)
         profile.names = [p.name or f"project {p.id}" for p in election.projects]
-        selected, explanations = _count(profile, kind, rule, tie_break, fmt)
+        selected, explanations = _count(profile, election, rule, tie_break, fmt)
         return _outcome(election, profile, rule, tie_break, selected, explanations)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _count(profile: Profile, kind: BallotKind, rule: str, tie_break: TieBreak, fmt: MoneyFormat):
+def _count(profile: Profile, election: Election, rule: str, tie_break: TieBreak, fmt: MoneyFormat):
     from votes.rules import greedy, mes, phragmen, welfare
 
+    kind = election.kind
     approval = kind in _APPROVAL_KINDS
-    base = "approval" if approval else ("points" if kind == BallotKind.CUMULATIVE else "borda")
+    borda = kind == BallotKind.RANKED and election.rules.ranked_scoring == RankedScoring.BORDA
+    if approval:
+        base = "approval"
+    elif kind == BallotKind.CUMULATIVE:
+        base = "points"
+    else:
+        # Rank points are counted exactly as cumulative points are; Borda keeps pabutools'
+        # scores (positional for greedy, Borda for the others) for rounds frozen with it.
+        base = "borda" if borda else "ranks"
     if rule == "greedy":
-        measure = "approval" if approval else ("points" if base == "points" else "positional")
-        return greedy.greedy(profile, measure, False, tie_break, fmt)
+        return greedy.greedy(profile, "positional" if borda else base, False, tie_break, fmt)
     if rule == "greedy-per-cost":
         return greedy.greedy(profile, base, True, tie_break, fmt)
     if rule in ("mes", "mes-greedy", "mes-add1"):
         completion = None
         if rule == "mes-greedy":
             # The completion uses the same satisfaction as MES: approvals for cost
-            # satisfaction, points (or Borda score) per cost otherwise.
+            # satisfaction, points (rank points, or Borda score) per cost otherwise.
             completion = ("approval", False) if approval else (base, True)
         return mes.equal_shares(
             profile, base, approval, tie_break, fmt, completion, add1=rule == "mes-add1"

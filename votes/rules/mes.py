@@ -320,7 +320,12 @@ class Engine:
             capped_weight = weight
             uncapped = total - weight
             if uncapped <= 0:
-                return float("inf"), 0.0
+                # Everyone capped: the supporters hold the cost (checked before), so the price
+                # is where the last of them pays exactly all they have, and float rounding
+                # put it a hair above that. Their largest money per unit is the price to
+                # within rounding (an exact tie with it is settled exactly by the caller);
+                # no full payer is left to narrow the margin.
+                return float(ratio.max()), 0.0
             q = (cost - float(np.dot(wb, capped))) / uncapped
 
     # -- exact ---------------------------------------------------------------------------

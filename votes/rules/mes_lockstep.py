@@ -142,6 +142,10 @@ class Lockstep:
                 left = total - weight
                 paid = w @ (capped * bp)
                 qp = np.where(left > 0, (cost - paid) / np.maximum(left, 0.5), INF)
+            # Everyone capped (the loop then stops: all stay capped): float rounding put the
+            # price a hair above the largest money, which is the price to within rounding
+            # (``Engine._solve_float``).
+            qp = np.where(qp < INF, qp, bp.max(0))
             q[sub] = qp
             uncapped[sub] = total - weight
             s.qlast[rows[sub], j] = qp

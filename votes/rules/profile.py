@@ -25,7 +25,8 @@ class ProjectSat:
     """For one project: the ballot groups that give it a positive satisfaction, and how much.
 
     ``groups``: indices into ``Profile.weights``; ``values``: the satisfaction of each group
-    (an integer: 1 for an approval, points for cumulative, a positional score for ranked).
+    (an integer: 1 for an approval, points for cumulative, rank points or a Borda or
+    positional score for ranked).
     """
 
     groups: np.ndarray
@@ -52,6 +53,8 @@ class Profile:
     flat_length: np.ndarray  # length of that ballot
     votes: list[int]  # per project: voters who name it with a positive value
     kind: BallotKind
+    # Ranked: k, the number of ranks (1st choice gets k rank points); 0 for other kinds.
+    ranks: int = 0
     _sats: dict[str, list[ProjectSat]] = field(default_factory=dict)
     # Per project: the name explanations use for it ("project 7" when it has none).
     names: list[str] = field(default_factory=list)
@@ -74,6 +77,8 @@ class Profile:
 
         ``approval``: 1 for every project named on the ballot (points > 0 for cumulative).
         ``points``: the points given (cumulative).
+        ``ranks``: ranked, rank points: ``ranks`` (k) minus position (0-based), so the 1st
+        choice gives k and the kth gives 1, whatever the length of the ballot.
         ``borda``: ranked, length of the ballot minus position minus one (0-based), so the
         last-ranked project gives 0 and its voter is not a supporter.
         ``positional``: ranked, length of the ballot minus position (last-ranked gives 1).
@@ -84,6 +89,8 @@ class Profile:
             values = (self.flat_value > 0).astype(np.int64)
         elif measure == "points":
             values = self.flat_value
+        elif measure == "ranks":
+            values = self.ranks - self.flat_position
         elif measure == "borda":
             values = self.flat_length - self.flat_position - 1
         elif measure == "positional":
@@ -105,6 +112,13 @@ class Profile:
     def totals(self, measure: str) -> list[int]:
         """Per-project total satisfaction (weighted by how many voters cast each ballot)."""
         return [int(np.dot(self.weights[s.groups], s.values)) for s in self.sats(measure)]
+
+
+def rank_count(election: Election, longest: int) -> int:
+    """k for rank points: the round's number of ranks (``rules.max_choices``), or ``longest``
+    (the most projects any ballot ranks) when there is no limit or a ballot ranks more, so
+    that every ranked choice gets at least 1 point."""
+    return max(election.rules.max_choices or 0, longest)
 
 
 def build_profile(election: Election) -> Profile:
@@ -194,4 +208,5 @@ def build_profile(election: Election) -> Profile:
         flat_length=flat_length,
         votes=[int(v) for v in votes.tolist()],
         kind=kind,
+        ranks=rank_count(election, max(lengths, default=0)) if kind == BallotKind.RANKED else 0,
     )
