@@ -27,7 +27,7 @@ from votes.ballot import format_money
 from votes.model import TieBreak
 from votes.rules import tally
 from votes.rules.explain import percent
-from votes.verify import canonical_json, result_document
+from votes.verify import canonical_json, result_document, same_count
 
 COUNTABLE = (Phase.CLOSED, Phase.PUBLISHED, Phase.DELIVERY)
 PUBLISHED = (Phase.PUBLISHED, Phase.DELIVERY)
@@ -97,7 +97,10 @@ def tally_round(session: Session, funding_round: FundingRound, now: datetime) ->
         text = canonical_json(document)
         existing = stored.get(pot_id)
         if existing is not None:
-            if existing.outcome_json != text or existing.log_head_hash != head.entry_hash:
+            if (
+                not same_count(document, json.loads(existing.outcome_json))
+                or existing.log_head_hash != head.entry_hash
+            ):
                 raise DomainError(
                     f"Counting pot {pot_id} again gave a different result from the one stored "
                     "on closing: the ballots or the ballot log have changed."

@@ -37,18 +37,24 @@ from votes.model import (
 )
 
 __all__ = [
+    "RESULT_FORMAT",
     "ZERO_HASH",
     "Report",
     "ballot_hash",
     "canonical_json",
+    "count_facts",
     "election_from_export",
     "entry_hash",
     "result_document",
+    "same_count",
     "sha256",
     "verify_zip",
 ]
 
 ZERO_HASH = "0" * 64
+# The version of ``result_document``: 2 since explanations agree with the figures and Equal
+# Shares results carry their shares and effective support (earlier documents have no key).
+RESULT_FORMAT = 2
 
 
 def sha256(data: str | bytes) -> str:
@@ -112,6 +118,7 @@ def result_document(election: Election, outcome: Outcome) -> dict[str, Any]:
         return None if value is None else str(value)
 
     return {
+        "format": RESULT_FORMAT,
         "rule": outcome.rule,
         "tie_break": TieBreak(outcome.tie_break).value,
         "budget_pence": _pence(outcome.budget),
@@ -133,6 +140,36 @@ def result_document(election: Election, outcome: Outcome) -> dict[str, Any]:
         ],
         "equal_shares": _equal_shares(election, outcome),
     }
+
+
+def count_facts(document: Mapping[str, Any]) -> dict[str, Any]:
+    """What a result document says was counted, without the words around it: the rule, the
+    tie-break, the budget, the ballots, the selection in order, the total cost, and per
+    project its cost, whether funded and its votes. Results stored before ``format`` 2 (whose
+    explanations were worded differently) are compared with a recount on these alone."""
+    return {
+        "rule": document.get("rule"),
+        "tie_break": document.get("tie_break"),
+        "budget_pence": document.get("budget_pence"),
+        "ballots": document.get("ballots"),
+        "selected": document.get("selected"),
+        "total_cost_pence": document.get("total_cost_pence"),
+        "projects": [
+            [p.get("id"), p.get("cost_pence"), p.get("funded"), p.get("votes")]
+            for p in document.get("projects") or []
+            if isinstance(p, Mapping)
+        ],
+    }
+
+
+def same_count(recount: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
+    """A recount reproduces a stored result: every key of a current one, or the counted facts
+    of one stored before ``format`` 2."""
+    if stored.get("format") == RESULT_FORMAT:
+        return canonical_json(recount) == canonical_json(stored)
+    if "format" in stored:
+        return False
+    return canonical_json(count_facts(recount)) == canonical_json(count_facts(stored))
 
 
 def _equal_shares(election: Election, outcome: Outcome) -> dict[str, Any] | None:
@@ -413,9 +450,14 @@ def _check(manifest_text: str, manifest, ballots, log, results, report: Report, 
             f"{len(election.ballots)} counted ballots for this pot"
         )
     stored = results["outcome"]
-    if canonical_json(recount) != canonical_json(stored):
+    if not isinstance(stored, dict) or not same_count(recount, stored):
         report.problems.append(_difference(recount, stored if isinstance(stored, dict) else {}))
         return
+    if stored.get("format") != RESULT_FORMAT:
+        report.notes.append(
+            "results.json was stored by an earlier version, whose explanations were worded "
+            "differently: the count (selection, costs and votes) is compared, not the wording"
+        )
     report.checked.append(
         f"recount with {results['rule']} reproduces the result in results.json: "
         f"{len(outcome.selected)} funded from {len(election.ballots):,} "

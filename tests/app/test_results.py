@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from app import rounds
+from app import results, rounds
 from app.extensions import db
 from app.models import Phase, PotResult
 from app.problems import DomainError
@@ -197,3 +197,74 @@ def test_what_if_compares_rules_for_officers_and_auditors_only(client, db):
         "Sequential Phragmén",
     ]
     assert len(page.select("table.what-if tbody tr")) == 3
+
+
+def _voted_round():
+    from datetime import date
+
+    from tests.app.closed_round import ballots_for
+    from tests.ballots.helpers import enrol, place
+
+    funding_round, paper = voting_round(kind="approval", rule="greedy")
+    hood = place(funding_round.council, name="Ward")
+    pot = paper.pots[0]
+    box.open_log(db.session, funding_round.id, funding_round.manifest_hash)
+    for i, ballot in enumerate(ballots_for("approval", [p.id for p in pot.projects], 12)):
+        entry = enrol(funding_round.council, hood, reference=f"legacy-{i}")
+        box.cast(db.session, paper, entry, pot.id, ballot, today=date(2026, 5, 1))
+    db.session.commit()
+    return funding_round, pot
+
+
+def _store_legacy(funding_round, pot, change=lambda document: None):
+    """A result as an earlier version stored it: no format, other wording."""
+    from ballots.paper import ballot_paper
+    from votes.ballot import format_money
+    from votes.rules import tally
+    from votes.verify import canonical_json, result_document
+
+    box.close_log(db.session, funding_round.id, funding_round.manifest_hash)
+    funding_round.phase = Phase.CLOSED
+    db.session.commit()
+    election = box.stored_election(db.session, ballot_paper(funding_round.manifest_json), pot.id)
+    document = result_document(election, tally(election, "greedy", money=format_money))
+    del document["format"]
+    for p in document["projects"]:
+        p["explanation"] = "Worded as an earlier version worded it."
+    change(document)
+    db.session.add(
+        PotResult(
+            round_id=funding_round.id,
+            pot_id=pot.id,
+            rule="greedy",
+            tie_break="cost-votes",
+            manifest_hash=funding_round.manifest_hash,
+            log_head_hash=box.log_head(db.session, funding_round.id).entry_hash,
+            ballot_count=document["ballots"],
+            withheld=False,
+            outcome_json=canonical_json(document),
+            computed_at=NOW,
+        )
+    )
+    db.session.commit()
+
+
+def test_a_result_stored_by_an_earlier_version_still_counts_the_same(app, runner):
+    """``flask tally`` compares the count, not the wording, of a result stored before
+    results had a format; the stored result is kept as it was."""
+    funding_round, pot = _voted_round()
+    _store_legacy(funding_round, pot)
+    results.tally_round(db.session, funding_round, NOW)
+    db.session.commit()
+    result = runner.invoke(args=["tally", str(funding_round.id)])
+    assert result.exit_code == 0, result.output
+    stored = json.loads(db.session.scalar(select(PotResult)).outcome_json)
+    assert "format" not in stored
+
+
+def test_an_earlier_versions_result_with_another_count_is_refused(app):
+    funding_round, pot = _voted_round()
+    _store_legacy(funding_round, pot, lambda d: d.update(selected=d["selected"][::-1]))
+    with pytest.raises(DomainError, match="different result"):
+        results.tally_round(db.session, funding_round, NOW)
+    db.session.rollback()

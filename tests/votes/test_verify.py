@@ -297,3 +297,50 @@ def test_an_unpublished_result_is_reproduced_without_calling_it_published(
     assert f"NOTE: {note}" in out
     assert "OK: recount with greedy reproduces the result in results.json" in out
     assert "but it is not a published result" in out.splitlines()[-1]
+
+
+def legacy(change_outcome) -> bytes:
+    """An export whose result was stored before result documents had a ``format``."""
+
+    def edit(results):
+        results.update(published=True, withheld=False)
+        del results["outcome"]["format"]
+        change_outcome(results["outcome"])
+
+    return zipped(edit_json(build(), "results.json", edit))
+
+
+def test_a_result_stored_by_an_earlier_version_is_checked_on_its_count(capsys, tmp_path):
+    def reworded(outcome):
+        for p in outcome["projects"]:
+            p["explanation"] = "Worded as an earlier version worded it."
+            p.pop("effective_support")
+        outcome.pop("equal_shares")
+
+    status, out = cli(capsys, tmp_path, legacy(reworded))
+    assert status == 0, out
+    assert "NOTE: results.json was stored by an earlier version" in out
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda o: o.update(selected=o["selected"][:1]),
+        lambda o: o["projects"][0].update(votes=o["projects"][0]["votes"] + 1),
+        lambda o: o["projects"][2].update(funded=True),
+        lambda o: o.update(rule="mes"),
+    ],
+    ids=["selection", "votes", "funded", "rule"],
+)
+def test_an_earlier_versions_result_with_another_count_is_not_verified(capsys, tmp_path, change):
+    status, out = cli(capsys, tmp_path, legacy(change))
+    assert status == 1
+    assert "NOT verified" in out
+
+
+def test_a_result_of_an_unknown_format_is_not_verified(capsys, tmp_path):
+    status, out = cli(capsys, tmp_path, with_results(published=True, withheld=False))
+    assert status == 0
+    data = zipped(edit_json(build(), "results.json", lambda r: r["outcome"].update(format=99)))
+    status, out = cli(capsys, tmp_path, data)
+    assert status == 1
