@@ -130,6 +130,7 @@ def funding_round(round_id: int):
                 for d in sorted(r.phase_dates, key=lambda d: d.phase.index)
             ],
             "manifest_hash": r.manifest_hash,
+            "log_head_hash": r.log_head_hash,
             "voting_opened_at": iso(r.voting_opened_at),
             "pots": [_pot(p) for p in r.pots],
             "proposals_url": url_for("api.proposals", round_id=r.id),

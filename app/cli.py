@@ -24,6 +24,8 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("advance-phases")
     def advance_phases_command() -> None:
         """Move rounds on whose schedule says so (run it from cron, e.g. every 10 minutes)."""
+        from app.models import Phase
+        from app.notices import send_fingerprints
         from app.rounds import advance_due_rounds
         from ballots.db import utcnow
 
@@ -31,6 +33,12 @@ def register_cli(app: Flask) -> None:
             council = move.round.council.slug
             for phase in move.moved_to:
                 click.echo(f"{council}/{move.round.slug}: now in {phase.label.lower()}")
+            if Phase.CLOSED in move.moved_to:
+                sent = send_fingerprints(move.round)
+                click.echo(
+                    f"{council}/{move.round.slug}: fingerprints emailed to "
+                    f"{plural(len(sent), 'auditor')}"
+                )
             if move.problem:
                 click.echo(f"{council}/{move.round.slug}: not moved: {move.problem}", err=True)
 

@@ -47,12 +47,20 @@ def missing_results(session: Session, funding_round: FundingRound) -> list[str]:
 
 
 def _count(session: Session, funding_round: FundingRound, pot_id: int) -> dict[str, Any]:
+    # The frozen manifest's rule and tie-break, never the round's live settings: what voters
+    # were told when voting opened is how their ballots are counted.
     paper = ballot_paper(funding_round.manifest_json)
     election = box.stored_election(session, paper, pot_id)
-    outcome = tally(
-        election, funding_round.rule, TieBreak(funding_round.tie_break), money=format_money
-    )
+    outcome = tally(election, paper.rule, TieBreak(paper.tie_break), money=format_money)
     return result_document(election, outcome)
+
+
+def publishing_minimum(funding_round: FundingRound) -> int:
+    """The fewest ballots for a pot's figures to be published: as frozen in the manifest
+    (manifests frozen before it was recorded: the round's setting, fixed since voting
+    opened)."""
+    frozen = json.loads(funding_round.manifest_json).get("min_ballots_to_publish")
+    return funding_round.min_ballots_to_publish if frozen is None else int(frozen)
 
 
 def tally_round(session: Session, funding_round: FundingRound, now: datetime) -> list[PotResult]:
@@ -110,12 +118,12 @@ def tally_round(session: Session, funding_round: FundingRound, now: datetime) ->
         row = PotResult(
             round_id=funding_round.id,
             pot_id=pot_id,
-            rule=funding_round.rule,
-            tie_break=funding_round.tie_break,
+            rule=document["rule"],
+            tie_break=document["tie_break"],
             manifest_hash=funding_round.manifest_hash,
             log_head_hash=head.entry_hash,
             ballot_count=document["ballots"],
-            withheld=document["ballots"] < funding_round.min_ballots_to_publish,
+            withheld=document["ballots"] < publishing_minimum(funding_round),
             outcome_json=text,
             computed_at=now,
         )

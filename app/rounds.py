@@ -922,6 +922,9 @@ def build_manifest(session: Session, funding_round: FundingRound) -> dict[str, A
         "home_pot_only": funding_round.home_pot_only,
         "allow_vote_change": funding_round.allow_vote_change,
         "allow_blank_ballots": funding_round.allow_blank_ballots,
+        # Below this many ballots a pot's per-project figures are withheld: frozen, so anyone
+        # can check from the manifest alone whether a pot was rightly withheld.
+        "min_ballots_to_publish": funding_round.min_ballots_to_publish,
         # Ranked rounds score rank points (k for a 1st choice ... 1 for a kth); frozen here so
         # the round is always counted the way it was when voting opened.
         "ranked_scoring": (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app import notices
 from app import rounds as domain
 from app.councillors import bp, officer_council_or_403, officer_round_or_404
 from app.extensions import db
@@ -118,6 +119,8 @@ def change_phase(slug: str, round_slug: str):
                 actor=current_user,
                 now=utcnow(),
             )
+            if target == Phase.CLOSED:
+                notices.send_fingerprints(funding_round)
             flash(f"The round is now in {target.label.lower()}", "success")
         except DomainError as error:
             flash(error.message, "error")

@@ -70,9 +70,9 @@ def closed_round(
         rule=rule,
         costs=((10_000 * scale, 20_000 * scale, 30_000 * scale),),
         budgets=(50_000 * scale,),
+        min_ballots_to_publish=min_ballots,
         **CONFIG[kind],
     )
-    funding_round.min_ballots_to_publish = min_ballots
     db.session.commit()
     pot = paper.pots[0]
     ids = [p.id for p in pot.projects]

@@ -167,8 +167,13 @@ def test_a_withheld_pot_is_a_warning(client, people):
 def _tied_round(council, rule="greedy"):
     """Two £30,000 projects in a £50,000 pot, each chosen by every ballot: only one fits."""
     hood = place(council, "Ward")
-    r, paper = voting_round(council, costs=((30_000_00, 30_000_00),), budgets=(50_000_00,))
-    r.rule, r.min_ballots_to_publish = rule, 1
+    r, paper = voting_round(
+        council,
+        costs=((30_000_00, 30_000_00),),
+        budgets=(50_000_00,),
+        rule=rule,
+        min_ballots_to_publish=1,
+    )
     db.session.commit()
     pot = paper.pots[0]
     box.open_log(db.session, r.id, r.manifest_hash)
