@@ -383,9 +383,16 @@ def unhide_proposal(
 
 
 def flag_proposal(session: Session, proposal: Proposal, *, user: User, reason: str) -> ProposalFlag:
-    """Report a proposal for moderation: one report per resident per proposal."""
+    """Report a proposal for moderation: one report per resident per proposal, and never by
+    its own author (who can change or withdraw it instead)."""
     funding_round = proposal.round
     _require_resident(user, funding_round)
+    if proposal.author_id is not None and proposal.author_id == user.id:
+        raise DomainError(
+            "You cannot report your own proposal. While proposals are open you can change or "
+            "withdraw it from its page.",
+            "reason",
+        )
     if not reason.strip():
         raise DomainError("Enter why this proposal needs a moderator", "reason")
     if session.scalar(
