@@ -418,6 +418,18 @@ def flag_proposal(session: Session, proposal: Proposal, *, user: User, reason: s
     return flag
 
 
+def ballot_summaries(
+    session: Session, funding_round: FundingRound, project_ids: list[str]
+) -> dict[str, str | None]:
+    """What residents read beside each project on the ballot: proposal id -> its summary, or
+    None where moderators have hidden its text (it stays on the fixed ballot by its title)."""
+    ids = [int(i) for i in project_ids]
+    rows = session.scalars(
+        select(Proposal).where(Proposal.round_id == funding_round.id, Proposal.id.in_(ids))
+    ).all()
+    return {str(p.id): None if p.is_hidden else p.summary for p in rows}
+
+
 def _supports_open(session: Session, proposal: Proposal, user: User) -> None:
     funding_round = proposal.round
     _require_resident(user, funding_round)
