@@ -27,7 +27,15 @@ ITEM_ARGS = {"pot_id", "proposal_id", "contribution_id"}
 START = ["/", "/councils/lambeth", "/councils/oldham", "/no-such-page"]
 # (who is signed in, where their walk starts besides START)
 WALKERS = {
-    "anyone": (None, ["/auth/sign-in", "/auth/register", "/auth/reset-password"]),
+    "anyone": (
+        None,
+        [
+            "/auth/sign-in",
+            "/auth/register",
+            "/auth/reset-password",
+            "/councils/oldham/rounds/community-dividend-2025/results/compare",
+        ],
+    ),
     "resident": (RESIDENT, ["/account/", "/councils/lambeth/rounds/youth-services-2026/vote"]),
     "officer": (LAMBETH_OFFICER, ["/manage/lambeth"]),
     "oldham officer": ("sam.officer@devolve.example", ["/manage/oldham"]),
