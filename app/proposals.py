@@ -383,9 +383,16 @@ def unhide_proposal(
 
 
 def flag_proposal(session: Session, proposal: Proposal, *, user: User, reason: str) -> ProposalFlag:
-    """Report a proposal for moderation: one report per resident per proposal."""
+    """Report a proposal for moderation: one report per resident per proposal, and never by
+    its own author (who can change or withdraw it instead)."""
     funding_round = proposal.round
     _require_resident(user, funding_round)
+    if proposal.author_id is not None and proposal.author_id == user.id:
+        raise DomainError(
+            "You cannot report your own proposal. While proposals are open you can change or "
+            "withdraw it from its page.",
+            "reason",
+        )
     if not reason.strip():
         raise DomainError("Enter why this proposal needs a moderator", "reason")
     if session.scalar(
@@ -409,6 +416,18 @@ def flag_proposal(session: Session, proposal: Proposal, *, user: User, reason: s
         after={"reason": flag.reason},
     )
     return flag
+
+
+def ballot_summaries(
+    session: Session, funding_round: FundingRound, project_ids: list[str]
+) -> dict[str, str | None]:
+    """What residents read beside each project on the ballot: proposal id -> its summary, or
+    None where moderators have hidden its text (it stays on the fixed ballot by its title)."""
+    ids = [int(i) for i in project_ids]
+    rows = session.scalars(
+        select(Proposal).where(Proposal.round_id == funding_round.id, Proposal.id.in_(ids))
+    ).all()
+    return {str(p.id): None if p.is_hidden else p.summary for p in rows}
 
 
 def _supports_open(session: Session, proposal: Proposal, user: User) -> None:

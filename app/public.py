@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -128,8 +128,17 @@ def proposal(slug: str, round_slug: str, proposal_id: int):
             Support.proposal_id == proposal.id, Support.user_id == current_user.id
         )
     )
+    # Reached from the ballot's "read more": the way back keeps the choices made so far.
+    back_to_ballot = (
+        url_for("residents.ballot", slug=slug, round_slug=round_slug, pot_id=proposal.pot_id)
+        if is_resident
+        and funding_round.phase == Phase.VOTING
+        and request.args.get("ballot", type=int) == proposal.pot_id
+        else None
+    )
     return render_template(
         "public/proposal.html",
+        back_to_ballot=back_to_ballot,
         council=council,
         round=funding_round,
         proposal=proposal,

@@ -10,6 +10,7 @@ overwritten.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -22,10 +23,10 @@ from app.models import FundingRound, Phase, PotResult
 from app.problems import DomainError, WrongPhase
 from ballots import box
 from ballots.models import LogKind
-from ballots.paper import ballot_paper
+from ballots.paper import PotPaper, ballot_paper
 from votes.ballot import format_money
-from votes.model import TieBreak
-from votes.rules import tally
+from votes.model import BallotKind, Election, TieBreak
+from votes.rules import RULES, tally
 from votes.rules.explain import percent
 from votes.verify import canonical_json, result_document, same_count
 
@@ -353,6 +354,225 @@ def what_if(session: Session, funding_round: FundingRound) -> list[WhatIfPot]:
                 ),
             )
         )
+    return out
+
+
+# --- The public comparison of rules ----------------------------------------------------------
+
+# Beside the round's own rule: most votes first and Equal Shares for every ballot kind, and
+# Phragmén where the ballot is a list of approved projects (it has no meaning for points or
+# ranks).
+COMPARED_RULES = ("greedy", "mes", "phragmen")
+UNKNOWN_NEIGHBOURHOOD = "Neighbourhood not known"
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """What one rule funds in a pot, and how the voters fare under it."""
+
+    rule: str
+    funded: frozenset[str]  # project ids
+    spent_pence: int
+    voters: int  # ballots that chose at least one project
+    none_funded: int  # of those, ballots none of whose choices is funded
+    choices_funded: int  # funded choices, summed over those ballots
+
+    @property
+    def none_funded_share(self) -> Fraction | None:
+        return Fraction(self.none_funded, self.voters) if self.voters else None
+
+    @property
+    def average_funded(self) -> Fraction | None:
+        return Fraction(self.choices_funded, self.voters) if self.voters else None
+
+
+@dataclass(frozen=True)
+class ComparedProject:
+    id: str
+    name: str
+    cost_pence: int
+    neighbourhood: str | None  # council-wide pots only: where the project is
+    funded: tuple[bool, ...]  # under each rule, the round's own first
+
+    def differs(self, column: int) -> bool:
+        """Whether the rule in ``column`` decides this project differently from the round's."""
+        return self.funded[column] != self.funded[0]
+
+
+@dataclass(frozen=True)
+class NeighbourhoodSpending:
+    neighbourhood: str
+    spent_pence: tuple[int, ...]  # under each rule, the round's own first
+
+    def differs(self, column: int) -> bool:
+        return self.spent_pence[column] != self.spent_pence[0]
+
+
+@dataclass(frozen=True)
+class PotComparison:
+    """One pot counted with the round's rule and the others of ``COMPARED_RULES`` its ballot
+    kind has. A withheld pot (too few ballots to publish) has no outcomes and no projects."""
+
+    pot_id: int
+    name: str
+    ballots: int
+    budget_pence: int
+    withheld: bool
+    council_wide: bool
+    rules: tuple[str, ...] = ()  # the round's own rule first
+    outcomes: tuple[RuleOutcome, ...] = ()
+    projects: tuple[ComparedProject, ...] = ()
+    spending: tuple[NeighbourhoodSpending, ...] = ()  # council-wide pots only
+
+    @property
+    def agree(self) -> bool:
+        """Every rule funds exactly what the round's rule funds."""
+        return all(o.funded == self.outcomes[0].funded for o in self.outcomes)
+
+
+def compared_rules(rule: str, kind: BallotKind) -> tuple[str, ...]:
+    """The round's rule, then each of ``COMPARED_RULES`` the ballot kind has, without repeats."""
+    valid = RULES.get(kind, ())
+    return (rule,) + tuple(r for r in COMPARED_RULES if r in valid and r != rule)
+
+
+def compare_pot(
+    election: Election,
+    pot: PotPaper,
+    rule: str,
+    tie_break: TieBreak,
+    neighbourhoods: Mapping[str, str | None] | None = None,
+) -> PotComparison:
+    """Count one pot with the round's ``rule`` and the rules beside it, from the same ballots.
+
+    ``neighbourhoods`` (project id -> neighbourhood name, None when not known) is given for a
+    council-wide pot, whose spending is then summed by neighbourhood; None for a
+    neighbourhood's own pot. A voter's choices are the projects their ballot names (ticked,
+    ranked or given points); blank ballots are left out of the voters' figures.
+    """
+    rules = compared_rules(rule, election.kind)
+    cost = {p.id: int(p.cost) for p in pot.projects}
+    choices = [frozenset(c for c in b.choices if c) for b in election.ballots]
+    choices = [c for c in choices if c]
+    outcomes = []
+    for name in rules:
+        funded = frozenset(tally(election, name, tie_break).selected)
+        hits = [len(c & funded) for c in choices]
+        outcomes.append(
+            RuleOutcome(
+                rule=name,
+                funded=funded,
+                spent_pence=sum(cost[pid] for pid in funded),
+                voters=len(choices),
+                none_funded=sum(1 for h in hits if h == 0),
+                choices_funded=sum(hits),
+            )
+        )
+    council_wide = neighbourhoods is not None
+    where = dict(neighbourhoods or {})
+    projects = tuple(
+        ComparedProject(
+            id=p.id,
+            name=p.name,
+            cost_pence=cost[p.id],
+            neighbourhood=where.get(p.id) if council_wide else None,
+            funded=tuple(p.id in o.funded for o in outcomes),
+        )
+        for p in pot.projects
+    )
+    spending: list[NeighbourhoodSpending] = []
+    if council_wide:
+        names = sorted({where.get(p.id) or UNKNOWN_NEIGHBOURHOOD for p in pot.projects})
+        # "not known" comes last, after the neighbourhoods in alphabetical order
+        names.sort(key=lambda n: n == UNKNOWN_NEIGHBOURHOOD)
+        for hood in names:
+            ids = [p.id for p in pot.projects if (where.get(p.id) or UNKNOWN_NEIGHBOURHOOD) == hood]
+            spending.append(
+                NeighbourhoodSpending(
+                    hood,
+                    tuple(sum(cost[i] for i in ids if i in o.funded) for o in outcomes),
+                )
+            )
+    return PotComparison(
+        pot_id=pot.id,
+        name=pot.name,
+        ballots=len(election.ballots),
+        budget_pence=pot.budget_pence,
+        withheld=False,
+        council_wide=council_wide,
+        rules=rules,
+        outcomes=tuple(outcomes),
+        projects=projects,
+        spending=tuple(spending),
+    )
+
+
+def project_neighbourhoods(
+    session: Session, funding_round: FundingRound, project_ids: list[str]
+) -> dict[str, str | None]:
+    """Where each project of a council-wide pot is, by neighbourhood name (None: not known).
+
+    Proposals record no neighbourhood of their own: a project is placed in the neighbourhood
+    its location names (one of the council's, as a whole word), else in the home
+    neighbourhood of the resident who proposed it.
+    """
+    import re
+
+    from app.models import Neighbourhood, Proposal
+
+    hoods = session.scalars(
+        select(Neighbourhood).where(Neighbourhood.council_id == funding_round.council_id)
+    ).all()
+    ids = [int(i) for i in project_ids]
+    proposals = session.scalars(select(Proposal).where(Proposal.id.in_(ids))).all()
+    out: dict[str, str | None] = {str(i): None for i in ids}
+    for proposal in proposals:
+        named = [
+            h.name
+            for h in hoods
+            if re.search(rf"\b{re.escape(h.name)}\b", proposal.location or "", re.IGNORECASE)
+        ]
+        home = proposal.author.home_neighbourhood if proposal.author else None
+        if len(named) == 1:
+            out[str(proposal.id)] = named[0]
+        elif home is not None and home.council_id == funding_round.council_id:
+            out[str(proposal.id)] = home.name
+    return out
+
+
+def compare_rules(session: Session, funding_round: FundingRound) -> list[PotComparison]:
+    """Per pot, what the round's rule and the rules beside it fund from the stored ballots and
+    the frozen manifest, with the rule and tie-break each pot's published result was counted
+    with. Published rounds only (``WrongPhase`` before); a pot withheld for too few ballots is
+    not counted again, and a pot with no stored result is left out."""
+    if funding_round.phase not in PUBLISHED:
+        raise WrongPhase("The comparison is available once the results are published.")
+    paper = ballot_paper(funding_round.manifest_json)
+    published = {r.pot_id: r for r in results_for(session, funding_round)}
+    out = []
+    for pot in paper.pots:
+        result = published.get(pot.id)
+        if result is None:
+            continue
+        if result.withheld:
+            out.append(
+                PotComparison(
+                    pot_id=pot.id,
+                    name=pot.name,
+                    ballots=result.ballot_count,
+                    budget_pence=pot.budget_pence,
+                    withheld=True,
+                    council_wide=pot.neighbourhood is None,
+                )
+            )
+            continue
+        election = box.stored_election(session, paper, pot.id)
+        where = (
+            project_neighbourhoods(session, funding_round, [p.id for p in pot.projects])
+            if pot.neighbourhood is None
+            else None
+        )
+        out.append(compare_pot(election, pot, result.rule, TieBreak(result.tie_break), where))
     return out
 
 

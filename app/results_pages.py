@@ -1,8 +1,11 @@
 """Public results pages once a round's results are published: per pot a chart of support with
 the funding line, the same figures in a table and each project's explanation; for the round,
-turnout per neighbourhood and money allocated against available."""
+turnout per neighbourhood and money allocated against available, and what other rules would
+have funded from the same ballots."""
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 from flask import Blueprint, abort, render_template
 
@@ -88,4 +91,37 @@ def pot_page(council, funding_round, view: results.PotView):
         if funding_round.ballot_kind == "ranked"
         else "ballots that chose the project",
         tie_break_label=voting_methods.TIE_BREAK_LABELS[TieBreak(view.result.tie_break)],
+    )
+
+
+def percent(share: Fraction | None) -> str:
+    """A share as a whole percentage ("25%"); a dash when there is nothing to share."""
+    if share is None:
+        return "–"
+    whole = round(100 * share)
+    if whole == 0 and share > 0:
+        return "less than 1%"
+    if whole == 100 and share < 1:
+        return "more than 99%"
+    return f"{whole}%"
+
+
+def one_decimal(value: Fraction | None) -> str:
+    return "–" if value is None else f"{float(value):.1f}"
+
+
+@bp.route("/compare")
+def compare(slug: str, round_slug: str):
+    """Each pot counted with the round's rule, greedy, Equal Shares and (for approval-type
+    ballots) Phragmén, side by side. Nothing before publication: the page does not exist."""
+    council, funding_round = published_round(slug, round_slug)
+    return render_template(
+        "results/compare.html",
+        council=council,
+        round=funding_round,
+        pots=results.compare_rules(db.session, funding_round),
+        labels=voting_methods.RULE_LABELS,
+        descriptions=voting_methods.RULE_DESCRIPTIONS,
+        percent=percent,
+        one_decimal=one_decimal,
     )

@@ -125,6 +125,15 @@ class BallotForm(FlaskForm):
             (f"points_{p.id}", str(self[f"points_{p.id}"].data or 0)) for p in self.pot.projects
         ]
 
+    def choice_names(self) -> list[str]:
+        """The names of the fields that hold the resident's choices."""
+        kind = self.paper.kind
+        if kind in (BallotKind.APPROVAL, BallotKind.KNAPSACK, BallotKind.SINGLE):
+            return ["choices"]
+        if kind is BallotKind.RANKED:
+            return [f"rank_{i}" for i in range(1, self.ranks + 1)]
+        return [f"points_{p.id}" for p in self.pot.projects]
+
     def field_for(self, problem: Problem) -> str:
         kind = self.paper.kind
         pid = problem.project_id
@@ -170,9 +179,15 @@ def _project_label(project, kind: BallotKind) -> str:
 
 
 def ballot_form(
-    paper: BallotPaper, pot: PotPaper, *, with_reference: bool = False, with_receipt: bool = False
+    paper: BallotPaper,
+    pot: PotPaper,
+    *,
+    with_reference: bool = False,
+    with_receipt: bool = False,
+    formdata=None,
 ) -> BallotForm:
-    """A form for ``pot``'s ballot, read from the request (or empty on GET)."""
+    """A form for ``pot``'s ballot, read from ``formdata`` when given (choices kept while the
+    resident read a project's page), else from the request (or empty on GET)."""
     kind = paper.kind
     attrs: dict[str, object] = {"paper": paper, "pot": pot}
     pairs = [(p.id, _project_label(p, kind)) for p in pot.projects]
@@ -221,4 +236,6 @@ def ballot_form(
             )
         attrs["main_field"] = f"points_{pot.projects[0].id}" if pot.projects else "csrf_token"
     cls = type("PotBallotForm", (BallotForm,), attrs)
-    return cls(formdata=request.form if request.method == "POST" else None)
+    if formdata is None and request.method == "POST":
+        formdata = request.form
+    return cls(formdata=formdata)

@@ -160,12 +160,17 @@ def flag_proposal(slug: str, round_slug: str, proposal_id: int):
     if proposal.is_hidden:
         abort(404)
     form = FlagForm()
-    if form.validate_on_submit():
+    own = proposal.author_id == current_user.id
+    # An author's report is refused whatever its reason says, and they go back to their page.
+    if form.validate_on_submit() or (own and form.is_submitted()):
         try:
             attempt(domain.flag_proposal, proposal, user=current_user, reason=form.reason.data)
             flash("Thank you. A moderator will look at this proposal.", "success")
             return _proposal_page(slug, round_slug, proposal.id)
         except DomainError as error:
+            if own:
+                flash(error.message, "important")
+                return _proposal_page(slug, round_slug, proposal.id)
             show_error(form, error, "reason")
     return render_template(
         "residents/flag_proposal.html",
@@ -173,4 +178,5 @@ def flag_proposal(slug: str, round_slug: str, proposal_id: int):
         round=funding_round,
         proposal=proposal,
         form=form,
+        own=own,
     )

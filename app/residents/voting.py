@@ -4,6 +4,11 @@ casting, and the confirmation with your receipt (shown once). Also the public re
 Everything works without JavaScript: running totals are worked out here and shown whenever the
 page is sent ("Update totals"). Every rule is checked again when the ballot is cast, by
 ``votes`` through ``ballots``; a refused ballot changes nothing.
+
+Beside each project the ballot has a "read more" button that sends the ballot as it stands:
+its choices are kept in the resident's session (their own cookie, never the database) while
+they read the project's page, which links back to the ballot, and the ballot shows them again
+until it is cast. A plain link would lose them whenever the browser does not keep the form.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.datastructures import MultiDict
 
+from app import proposals
 from app.extensions import db, limiter
 from app.forms.ballots import ConfirmForm, ReceiptForm, VerifyForm, ballot_form
 from app.models import FundingRound, Phase, Role
@@ -216,9 +223,41 @@ def _ballot_page(council, funding_round, paper, pot, form, *, changing: bool, st
             totals=form.totals(),
             changing=changing,
             kinds=BallotKind,
+            summaries=proposals.ballot_summaries(
+                db.session, funding_round, [p.id for p in pot.projects]
+            ),
         ),
         status,
     )
+
+
+# --- Choices kept while a resident reads a project's page --------------------------------------
+
+DRAFTS = "ballot_drafts"
+
+
+def _draft_key(funding_round: FundingRound, pot_id: int) -> str:
+    return f"{current_user.id}:{funding_round.id}:{pot_id}"
+
+
+def keep_draft(funding_round: FundingRound, pot_id: int, form) -> None:
+    """The ballot's choices as sent, kept until the ballot is cast (a receipt code is not)."""
+    names = set(form.choice_names())
+    pairs = [[k, v] for k, v in request.form.items(multi=True) if k in names]
+    drafts = dict(session.get(DRAFTS) or {})
+    drafts[_draft_key(funding_round, pot_id)] = pairs
+    session[DRAFTS] = drafts
+
+
+def kept_draft(funding_round: FundingRound, pot_id: int) -> MultiDict | None:
+    pairs = (session.get(DRAFTS) or {}).get(_draft_key(funding_round, pot_id))
+    return MultiDict([tuple(p) for p in pairs]) if pairs is not None else None
+
+
+def forget_draft(funding_round: FundingRound, pot_id: int) -> None:
+    drafts = dict(session.get(DRAFTS) or {})
+    if drafts.pop(_draft_key(funding_round, pot_id), None) is not None:
+        session[DRAFTS] = drafts
 
 
 def _changing(paper, entry, pot) -> bool | None:
@@ -241,7 +280,22 @@ def ballot(slug: str, round_slug: str, pot_id: int):
     if changing is None:
         flash(f"You have already voted in {pot.name}.", "important")
         return redirect(url_for("residents.vote", slug=slug, round_slug=round_slug))
-    form = ballot_form(paper, pot, with_receipt=changing)
+    draft = kept_draft(funding_round, pot.id) if request.method == "GET" else None
+    form = ballot_form(paper, pot, with_receipt=changing, formdata=draft)
+    read = request.form.get("read") if request.method == "POST" else None
+    # Kept as typed, even a typo: the resident comes back to exactly what they had sent.
+    if read is not None and pot.project(read) is not None:
+        keep_draft(funding_round, pot.id, form)
+        return redirect(
+            url_for(
+                "public.proposal",
+                slug=slug,
+                round_slug=round_slug,
+                proposal_id=int(read),
+                ballot=pot.id,
+            ),
+            303,
+        )
     action = request.form.get("action", "continue")
     if request.method == "POST" and action == "continue" and form.validate_on_submit():
         problems = validate_ballot(
@@ -316,6 +370,7 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
         return refuse(
             409, "Your ballot was not cast", "Many ballots arrived at once. Please try again."
         )
+    forget_draft(funding_round, pot.id)
     session["ballot_receipt"] = {
         "pot": pot.id,
         "code": result.receipt,

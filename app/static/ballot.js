@@ -49,4 +49,6 @@ if (total) {
   };
   form.addEventListener("input", update);
   form.addEventListener("change", update);
+  // The totals now follow every change: the button that asks the server for them is not needed.
+  for (const button of form.querySelectorAll(".devolve-update-totals")) button.hidden = true;
 }

@@ -309,6 +309,56 @@ def support(client, p, action="support"):
     )
 
 
+def test_a_proposal_shows_its_proposers_name_as_registration_promises(
+    client, db, lambeth, open_round, in_review
+):
+    from app.forms.auth import RegisterForm
+
+    a, b = in_review
+    # The registration form says the name is "Shown beside proposals you make".
+    assert "beside proposals you make" in RegisterForm.display_name.kwargs["description"]
+    page = get_page(client, f"{ROUND}/proposals/{a.id}")
+    assert page.select_one("#proposer").get_text(strip=True) == "Proposed by Jordan"
+    # A proposal whose author has closed their account says so instead of a name.
+    page = get_page(client, f"{ROUND}/proposals/{b.id}")
+    assert "has since closed their account" in page.select_one("#proposer").get_text()
+
+
+def test_an_author_is_not_offered_to_report_their_own_proposal(
+    client, db, lambeth, open_round, in_review
+):
+    a, b = in_review
+    sign_in(client, "resident@lambeth.example", PASSWORD)
+    own = get_page(client, f"{ROUND}/proposals/{a.id}")
+    assert own.select_one(f"a[href$='/proposals/{a.id}/report']") is None
+    other = get_page(client, f"{ROUND}/proposals/{b.id}")
+    assert other.select_one(f"a[href$='/proposals/{b.id}/report']")
+    report = get_page(client, f"{ROUND}/proposals/{a.id}/report")
+    assert report.select_one("#own-proposal") and report.select_one("main form") is None
+
+
+def test_reporting_your_own_proposal_is_refused_and_changes_nothing(
+    client, db, lambeth, open_round, in_review
+):
+    a, _ = in_review
+    sign_in(client, "resident@lambeth.example", PASSWORD)
+    before = actions(db)
+    for reason in ("It is rude", ""):
+        response = submit(
+            client,
+            f"{ROUND}/proposals/{a.id}/report",
+            {"reason": reason},
+            form_selector="form[method=post]",
+            follow=True,
+        )
+        banner = soup(response).select_one(".govuk-notification-banner").get_text()
+        assert "You cannot report your own proposal" in banner
+    assert db.session.scalar(select(func.count()).select_from(ProposalFlag)) == 0
+    assert actions(db) == before
+    with pytest.raises(domain.DomainError, match="your own proposal"):
+        domain.flag_proposal(db.session, a, user=lambeth.resident, reason="rude")
+
+
 def test_residents_support_once_each_and_the_threshold_decides_the_ballot(
     client, db, lambeth, open_round, supporting
 ):

@@ -81,6 +81,7 @@ ROUTES = {
     ("/audit/<slug>/rounds/<round_slug>/export/<int:pot_id>", "GET", "auditors.export_pot"),
     ("/audit/<slug>/rounds/<round_slug>/what-if", "GET", "auditors.what_if"),
     (R + "/results/figures", "GET", "results.figures"),
+    (R + "/results/compare", "GET", "results.compare"),
     (R + "/results/<int:pot_id>", "GET", "results.pot"),
     (M + "/delivery/<int:proposal_id>", "GET,POST", "councillors.delivery"),
     ("/static/<path:filename>", "GET", "static"),
@@ -140,6 +141,7 @@ ACCESS = {
     "/councils/home/rounds/open/receipt": (200,) * 5,
     # Results pages exist once results are published ("open" is not): tested in test_results.
     "/councils/home/rounds/open/results/figures": (404,) * 5,
+    "/councils/home/rounds/open/results/compare": (404,) * 5,
     "/councils/home/rounds/open/results/{pot}": (404,) * 5,
     "/councils/home/rounds/open/results": (200,) * 5,
     "/councils/home/rounds/draft": (404, 404, 200, 404, 404),

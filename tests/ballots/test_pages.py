@@ -416,3 +416,133 @@ def test_a_used_code_and_too_many_guesses_on_the_page(app, client, db):
 def _csrf(client):
     page = BeautifulSoup(client.get("/auth/sign-in").get_data(as_text=True), "html.parser")
     return page.select_one("input[name=csrf_token]")["value"]
+
+
+# --- Reading a project's page from the ballot, the choices kept ------------------------------
+
+KEPT = {
+    "approval": ({}, lambda a, b, c: {"choices": [a, c]}),
+    "single-choice": ({}, lambda a, b, c: {"choices": b}),
+    "ranked": ({"max_choices": 3}, lambda a, b, c: {"rank_1": c, "rank_2": a}),
+    "cumulative": (
+        {"points": 10, "max_points_per_project": 6},
+        lambda a, b, c: {f"points_{a}": "6", f"points_{b}": "x"},  # a typo is kept as typed
+    ),
+}
+
+
+def chosen(page, kind) -> dict:
+    if kind in ("approval", "single-choice"):
+        return {"choices": [i["value"] for i in page.select("input[name=choices][checked]")]}
+    if kind == "ranked":
+        return {
+            s["name"]: s.select_one("option[selected]")["value"]
+            for s in page.select("select[name^=rank_]")
+            if s.select_one("option[selected]") and s.select_one("option[selected]")["value"]
+        }
+    return {i["name"]: i["value"] for i in page.select("input[name^=points_]") if i.get("value")}
+
+
+@pytest.mark.parametrize("kind", sorted(KEPT))
+def test_every_project_shows_its_summary_and_reading_it_keeps_the_choices(app, client, db, kind):
+    config, data = KEPT[kind]
+    _, funding_round, paper, _ = setup(db, kind=kind, **config)
+    sign_in(client, "voter@example.org", PASSWORD)
+    a, b, c = [p.id for p in paper.pots[0].projects]
+    page = get_page(client, ballot_url(paper))
+    for pid in (a, b, c):
+        assert page.select_one(f"#summary-{pid}").get_text(strip=True) == "A summary."
+        assert page.select_one(f"main form button[name=read][value='{pid}']")
+    # Enter in a field still continues: the form's first button is continue, not a project.
+    first = page.select_one("main form button")
+    assert (first["name"], first["value"]) == ("action", "continue")
+    sent = data(a, b, c)
+    response = submit(client, ballot_url(paper), {"read": b, **sent})
+    assert response.status_code == 303
+    target = response.headers["Location"]
+    assert target == f"{BASE}/proposals/{b}?ballot={paper.pots[0].id}"
+    proposal = get_page(client, target)
+    assert proposal.select_one("#back-to-ballot")["href"] == ballot_url(paper)
+    back = get_page(client, ballot_url(paper))
+    expected = {"choices": [sent["choices"]]} if kind == "single-choice" else sent
+    assert chosen(back, kind) == expected
+    # Nothing is cast by reading.
+    assert stored(db) == {"VoterMark": 0, "StoredBallot": 0, "Receipt": 0, "LogEntry": 0}
+    del funding_round
+
+
+def test_the_kept_choices_are_forgotten_once_the_ballot_is_cast(app, client, db):
+    _, _, paper, _ = setup(db, allow_vote_change=True)
+    sign_in(client, "voter@example.org", PASSWORD)
+    a, b, _ = [p.id for p in paper.pots[0].projects]
+    submit(client, ballot_url(paper), {"read": a, "choices": [a, b]})
+    with client.session_transaction() as session:
+        assert list(session["ballot_drafts"].values()) == [[["choices", a], ["choices", b]]]
+    assert vote_through_pages(client, paper, {"choices": [a, b]}).status_code == 302
+    with client.session_transaction() as session:
+        assert session["ballot_drafts"] == {}
+    # Changing the vote starts from an empty ballot again.
+    page = get_page(client, ballot_url(paper))
+    assert chosen(page, "approval") == {"choices": []}
+
+
+def test_another_person_on_the_same_browser_does_not_see_kept_choices(app, client, db):
+    council, _, paper, _ = setup(db)
+    sign_in(client, "voter@example.org", PASSWORD)
+    a = paper.pots[0].projects[0].id
+    submit(client, ballot_url(paper), {"read": a, "choices": [a]})
+    client.post("/auth/sign-out", data={"csrf_token": csrf(client)})
+    other = create_user(email="other@example.org", roles={council: Role.RESIDENT})
+    enrol(council, place(council, name="Elsewhere"), user=other, reference="R2")
+    sign_in(client, "other@example.org", PASSWORD)
+    assert chosen(get_page(client, ballot_url(paper)), "approval") == {"choices": []}
+
+
+def csrf(client) -> str:
+    page = BeautifulSoup(client.get("/auth/sign-in").get_data(as_text=True), "html.parser")
+    return page.select_one("input[name=csrf_token]")["value"]
+
+
+def test_a_hidden_proposal_is_on_the_ballot_without_its_text_or_link(app, client, db):
+    from app.models import Proposal
+
+    _, _, paper, _ = setup(db)
+    a = paper.pots[0].projects[0].id
+    db.session.get(Proposal, int(a)).hidden_at = datetime(2026, 5, 1, tzinfo=UTC)
+    db.session.commit()
+    sign_in(client, "voter@example.org", PASSWORD)
+    page = get_page(client, ballot_url(paper))
+    assert "hidden by moderators" in page.select_one(f"#summary-{a}").get_text()
+    assert page.select_one(f"button[name=read][value='{a}']") is None
+
+
+def test_reading_a_project_from_another_pot_is_not_a_way_out(app, client, db):
+    _, _, paper, _ = setup(db)
+    sign_in(client, "voter@example.org", PASSWORD)
+    response = submit(client, ballot_url(paper), {"read": "99999", "action": "update"})
+    assert response.status_code == 200
+    with client.session_transaction() as session:
+        assert not session.get("ballot_drafts")
+
+
+def test_the_back_link_is_only_for_a_ballot_being_filled_in(app, client, db):
+    _, funding_round, paper, _ = setup(db)
+    a = paper.pots[0].projects[0].id
+    url = f"{BASE}/proposals/{a}?ballot={paper.pots[0].id}"
+    assert get_page(client, url).select_one("#back-to-ballot") is None  # not signed in
+    sign_in(client, "voter@example.org", PASSWORD)
+    assert get_page(client, url).select_one("#back-to-ballot")
+    assert (
+        get_page(client, f"{BASE}/proposals/{a}?ballot=999").select_one("#back-to-ballot") is None
+    )
+    funding_round.phase = Phase.CLOSED
+    db.session.commit()
+    assert get_page(client, url).select_one("#back-to-ballot") is None
+
+
+def test_the_update_totals_button_is_marked_for_the_script_to_hide(app, client, db):
+    _, _, paper, _ = setup(db, kind="knapsack")
+    sign_in(client, "voter@example.org", PASSWORD)
+    page = get_page(client, ballot_url(paper))
+    button = page.select_one("button.devolve-update-totals")
+    assert button.get_text(strip=True) == "Update totals" and not button.has_attr("hidden")

@@ -26,6 +26,12 @@ PAGES = [
         for slug, name, *_ in COUNCILS
         if slug != "lambeth"
     ],
+    (
+        "results compared",
+        "/councils/oldham/rounds/community-dividend-2025/results/compare",
+        None,
+        "Other ways of counting: Community dividend fund 2025",
+    ),
     ("sign in", "/auth/sign-in", None, "Sign in"),
     ("register", "/auth/register", None, "Create an account"),
     ("reset password", "/auth/reset-password", None, "Reset your password"),
