@@ -28,6 +28,7 @@ from app.models import (
     ProposalFlag,
     ProposalStatus,
     Role,
+    SplitMethod,
     Support,
     User,
 )
@@ -806,6 +807,7 @@ def seed_demo(session: Session) -> list[DemoLogin]:
             phase=phase,
             ballot_kind=kind,
             rule=rule,
+            split_method=SplitMethod(split),
             created_by_id=users["admin@devolve.example"].id,
         )
         session.add(funding_round)

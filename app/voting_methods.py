@@ -62,7 +62,7 @@ RULE_DESCRIPTIONS = {
     "mes-add1": (
         "Method of Equal Shares with completion: the budget is shared equally among voters, "
         "and each project is funded only if its supporters can pay for it from their shares. "
-        "Then everyone's share is raised a pound at a time, as long as the projects chosen "
+        "Then everyone's share is raised a penny at a time, as long as the projects chosen "
         "still fit the budget, so that little money is left unspent. This is how real Equal "
         "Shares votes (such as Świecie, Assen and Wieliczka) are counted."
     ),
