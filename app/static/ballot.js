@@ -37,7 +37,7 @@ if (total) {
         const n = Number.parseInt(input.value, 10);
         if (!Number.isNaN(n)) used += n;
       }
-      show(`You have used ${used} of ${points} points: `, `${points - used} left`, ".");
+      show(`You have used ${used} of ${points} ${points === 1 ? "point" : "points"}: `, `${points - used} left`, ".");
     } else {
       const chosen = new Set();
       for (const box of form.querySelectorAll("input[name=choices]:checked")) chosen.add(box.value);
