@@ -1,5 +1,6 @@
 """votes.verify on an export built here from the documented format alone (no Devolve)."""
 
+import csv
 import io
 import json
 import zipfile
@@ -9,6 +10,7 @@ import pytest
 from votes.ballot import format_money
 from votes.cli import main as votes_main
 from votes.model import TieBreak
+from votes.pabulib import dumps
 from votes.rules import tally
 from votes.verify import (
     ZERO_HASH,
@@ -27,6 +29,7 @@ MANIFEST = {
     "ballot_kind": "approval",
     "rule": "greedy",
     "tie_break": "cost-votes",
+    "min_ballots_to_publish": 3,
     "pots": [
         {
             "id": 3,
@@ -40,10 +43,25 @@ MANIFEST = {
     ],
 }
 CHOICES = [["1"], ["1", "2"], ["2"], ["1", "4"], ["4"]]
+# Three of the five ballots were cast online (a receipt each), two on paper.
+RECEIPTS = sorted(sha256(code) for code in ("AAAAA", "BBBBB", "CCCCC"))
 
 
-def build(choices=CHOICES) -> dict[str, bytes]:
-    manifest = canonical_json(MANIFEST)
+def results_csv(outcome) -> bytes:
+    """results.csv as the format describes it (no cell here needs the formula escape)."""
+    out = io.StringIO(newline="")
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(["project_id", "title", "cost_pence", "funded", "votes", "points", "reason"])
+    for p in outcome["projects"]:
+        points = "" if p["points"] is None else p["points"]
+        funded = "yes" if p["funded"] else "no"
+        row = [p["id"], p["name"], p["cost_pence"], funded, p["votes"], points]
+        w.writerow([*row, p["explanation"]])
+    return out.getvalue().encode()
+
+
+def build(choices=CHOICES, manifest_value=MANIFEST, receipts=RECEIPTS) -> dict[str, bytes]:
+    manifest = canonical_json(manifest_value)
     ballots = sorted(
         (
             {
@@ -76,8 +94,8 @@ def build(choices=CHOICES) -> dict[str, bytes]:
     add("genesis", sha256(manifest))
     for b in ballots:
         add("ballot", ballot_hash(b["id"], 3, b["content"]), b["id"])
-    add("close", sha256(f"close|ballots={len(ballots)}"))
-    election = election_from_export(MANIFEST, ballots, 3)
+    add("close", sha256(f"close|ballots={len(ballots)}|receipts={len(receipts)}"))
+    election = election_from_export(manifest_value, ballots, 3)
     outcome = tally(election, "greedy", TieBreak.COST_VOTES, money=format_money)
     results = {
         "pot_id": 3,
@@ -86,13 +104,17 @@ def build(choices=CHOICES) -> dict[str, bytes]:
         "manifest_hash": sha256(manifest),
         "log_head_hash": previous,
         "ballot_count": len(ballots),
+        "withheld": len(ballots) < manifest_value.get("min_ballots_to_publish", 0),
         "outcome": result_document(election, outcome),
     }
     return {
         "manifest.json": manifest.encode(),
         "ballots.json": canonical_json(ballots).encode(),
         "log.json": canonical_json(log).encode(),
+        "receipts.json": canonical_json(receipts).encode(),
         "results.json": canonical_json(results).encode(),
+        "results.csv": results_csv(results["outcome"]),
+        "election.pb": dumps(election).encode(),
     }
 
 
@@ -272,30 +294,42 @@ def with_results(**changes) -> bytes:
     return zipped(edit_json(build(), "results.json", lambda r: r.update(changes)))
 
 
-def test_a_published_result_is_called_published(capsys, tmp_path):
+def test_a_published_result_is_called_published_only_with_the_fingerprints_caveat(capsys, tmp_path):
     status, out = cli(capsys, tmp_path, with_results(published=True, withheld=False))
     assert status == 0
-    assert out.splitlines()[-1].endswith("verified: the published result is reproduced.")
+    assert out.splitlines()[-1].endswith(
+        "verified against itself only: the published result is reproduced; these are the "
+        "council's files only if the FINGERPRINTS above are the ones it published."
+    )
     assert "NOTE" not in out
+    assert "FINGERPRINTS" in out and "Compare both with the values the council published" in out
+
+
+WITHHELD = {**MANIFEST, "min_ballots_to_publish": 6}
 
 
 @pytest.mark.parametrize(
-    ("changes", "note"),
+    ("manifest", "changes", "note"),
     [
-        ({"published": False, "withheld": False}, "results.json says the round's results are not"),
-        ({"published": True, "withheld": True}, "this pot's result is withheld"),
-        ({}, "results.json does not say whether the result is published"),
+        (
+            MANIFEST,
+            {"published": False, "withheld": False},
+            "results.json says the round's results are not",
+        ),
+        (WITHHELD, {"published": True, "withheld": True}, "this pot's result is withheld"),
+        (MANIFEST, {"withheld": False}, "results.json does not say whether the result is"),
     ],
     ids=["not-yet-published", "withheld", "not-said"],
 )
 def test_an_unpublished_result_is_reproduced_without_calling_it_published(
-    capsys, tmp_path, changes, note
+    capsys, tmp_path, manifest, changes, note
 ):
-    status, out = cli(capsys, tmp_path, with_results(**changes))
-    assert status == 0
+    files = edit_json(build(manifest_value=manifest), "results.json", lambda r: r.update(changes))
+    status, out = cli(capsys, tmp_path, zipped(files))
+    assert status == 0, out
     assert "published result is reproduced" not in out
     assert f"NOTE: {note}" in out
-    assert "OK: recount with greedy reproduces the result in results.json" in out
+    assert "OK: recount with greedy (ties: cost-votes), the rule frozen in manifest.json" in out
     assert "but it is not a published result" in out.splitlines()[-1]
 
 
@@ -307,7 +341,9 @@ def legacy(change_outcome) -> bytes:
         del results["outcome"]["format"]
         change_outcome(results["outcome"])
 
-    return zipped(edit_json(build(), "results.json", edit))
+    files = edit_json(build(), "results.json", edit)
+    outcome = json.loads(files["results.json"])["outcome"]
+    return zipped({**files, "results.csv": results_csv(outcome)})
 
 
 def test_a_result_stored_by_an_earlier_version_is_checked_on_its_count(capsys, tmp_path):
