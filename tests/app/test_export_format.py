@@ -9,18 +9,23 @@ import io
 import json
 import re
 import zipfile
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
+from app import rounds
 from app.exports import export_pot
 from app.models import Phase
 from ballots import box
+from ballots.models import Channel
 from tests.app import stranger
-from tests.app.closed_round import CONFIG, closed_round
+from tests.app.closed_round import CONFIG, NOW, closed_round
+from tests.ballots.helpers import enrol, place, voting_round
+from tests.factories import create_council
 from votes.ballot import format_money
-from votes.model import TieBreak
+from votes.model import Ballot, TieBreak
 from votes.rules import tally
 from votes.verify import election_from_export, result_document, verify_zip
 
@@ -178,3 +183,54 @@ def test_the_worked_example_steps_are_what_the_reference_computes():
     assert sum(cost[p] for p in dear["selected"]) == dear["cost_pence"] > e.budget
     for share in range(x["mes_add1"]["first_share_pence"] + 1, dear["share_pence"]):
         assert reference.run(e, sat, Fraction(share), order) == x["mes_add1"]["selected"]
+
+
+def test_paper_ballots_and_a_changed_vote_are_counted_in_the_log_without_saying_which(db):
+    """Three ballots online (one of them then changed online), two on paper: the close entry
+    commits to 5 counted ballots and 4 receipts, so 2 of the 6 ballots logged were on paper,
+    and nothing in the export says which."""
+    council = create_council()
+    hood = place(council, name="Ward")
+    funding_round, paper = voting_round(council, allow_vote_change=True)
+    pot = paper.pots[0]
+    ids = [p.id for p in pot.projects]
+    box.open_log(db.session, funding_round.id, funding_round.manifest_hash)
+    today = date(2026, 5, 1)
+    codes = []
+    entries = [enrol(council, hood) for _ in range(5)]
+    for i, entry in enumerate(entries):
+        channel = Channel.PAPER if i >= 3 else Channel.ONLINE
+        cast = box.cast(
+            db.session, paper, entry, pot.id, Ballot((ids[i % 3],)), today=today, channel=channel
+        )
+        codes.append(cast.receipt)
+        db.session.commit()
+    box.replace(db.session, paper, entries[0], pot.id, codes[0], Ballot((ids[2],)), today=today)
+    db.session.commit()
+    rounds.change_phase(
+        db.session, funding_round, target=Phase.CLOSED, expected=Phase.VOTING, actor=None, now=NOW
+    )
+    db.session.commit()
+    data = export_pot(db.session, funding_round, pot.id)
+    published = {
+        "manifest_hash": funding_round.manifest_hash,
+        "log_head": box.log_head(db.session, funding_round.id).entry_hash,
+    }
+    report = verify_zip(data, **published)
+    assert report.ok, report.problems
+    assert any(
+        "the close entry commits to the 5 counted ballots and the 4 receipts in receipts.json "
+        "(2 of 6 ballots logged were on paper)" in line
+        for line in report.checked
+    )
+    assert stranger.check(data, **published) == []
+    z = zipfile.ZipFile(io.BytesIO(data))
+    log = json.loads(z.read("log.json"))
+    assert log[-1]["payload_hash"] == stranger.sha256("close|ballots=5|receipts=4")
+    assert [e["kind"] for e in log].count("supersede") == 1
+    receipts = json.loads(z.read("receipts.json"))
+    assert receipts == sorted(receipts) and len(receipts) == 4
+    # The ballots do not say how they were cast: the same three keys for paper and online.
+    assert {tuple(sorted(b)) for b in json.loads(z.read("ballots.json"))} == {
+        ("content", "id", "pot_id")
+    }
