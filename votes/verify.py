@@ -841,6 +841,8 @@ def _checksums(z: zipfile.ZipFile, report: Report) -> None:
             continue
         if listed.get(name) != sha256(data):
             report.problems.append(f"{name} does not match its SHA256SUMS line")
+    for name in sorted(set(listed) - set(z.namelist())):
+        report.problems.append(f"SHA256SUMS lists {name}, which is not in the export")
 
 
 def _check_ballots(ballots: list[Mapping[str, Any]], log, report: Report) -> None:

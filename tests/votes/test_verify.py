@@ -542,3 +542,15 @@ def test_the_fingerprints_given_are_compared_and_named(capsys, tmp_path):
     with pytest.raises(SystemExit) as exit:
         votes_main(["verify", str(path), "--manifest-hash", "xyz"])
     assert exit.value.code == 2
+
+
+def test_a_file_listed_in_sha256sums_but_left_out_of_the_zip_is_caught():
+    data = zipped({**build(), "README.txt": b"fingerprints"})
+    z = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as new:
+        for n in z.namelist():
+            if n != "README.txt":
+                new.writestr(n, z.read(n))
+    problems = verify_zip(out.getvalue()).problems
+    assert "SHA256SUMS lists README.txt, which is not in the export" in problems
