@@ -381,14 +381,18 @@ def _read(z: zipfile.ZipFile, name: str, report: Report) -> str | None:
     return None
 
 
+# What _load gives for a file that is missing or not JSON (a file may hold JSON ``null``).
+_UNLOADED = object()
+
+
 def _load(text: str | None, name: str, report: Report) -> Any:
     if text is None:
-        return None
+        return _UNLOADED
     try:
         return json.loads(text)
     except ValueError as e:
         report.problems.append(f"{name} is not valid JSON: {e}")
-        return None
+        return _UNLOADED
 
 
 def verify_zip(
@@ -439,7 +443,7 @@ def verify_zip(
         head = log[-1].get("entry_hash")
         report.log_head = head if isinstance(head, str) else None
     _fingerprints(report, manifest_hash, log_head)
-    if None in loaded.values() or None in texts.values():
+    if any(v is _UNLOADED for v in loaded.values()) or None in texts.values():
         return report
     try:
         _check_shape(loaded["manifest.json"], loaded["ballots.json"], log, loaded["results.json"])

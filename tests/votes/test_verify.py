@@ -244,6 +244,14 @@ def damaged_member() -> bytes:
             "manifest.json is not valid JSON",
         ),
         (
+            lambda: zipped({**build(), "receipts.json": b"null"}),
+            "receipts.json is not a JSON list",
+        ),
+        (
+            lambda: zipped({**build(), "manifest.json": b"null"}),
+            "manifest.json is not a JSON object",
+        ),
+        (
             lambda: zipped(edit_json(build(), "manifest.json", lambda m: m.pop("round"))),
             "manifest.json has no 'round'",
         ),
@@ -273,6 +281,8 @@ def damaged_member() -> bytes:
         "missing-member",
         "results-not-json",
         "manifest-not-json",
+        "receipts-null",
+        "manifest-null",
         "manifest-no-round",
         "manifest-pot-no-id",
         "results-no-rule",
