@@ -57,6 +57,13 @@ def test_the_document_states_the_rules_the_stranger_follows():
     ):
         assert rule in text, rule
     assert "docs/export-format.md" in (DOC.parents[1] / "votes" / "README.md").read_text()
+    from votes.rules import RULES
+
+    counting = text.split("## Counting", 1)[1].split("## A worked example", 1)[0]
+    # Each rule is defined in a paragraph whose bold lead names it.
+    leads = " ".join(re.findall(r"^\*\*(.+?)\*\*", counting, re.M))
+    for rule in sorted({r for rules in RULES.values() for r in rules}):
+        assert f"`{rule}`" in leads, f"the document does not define {rule}"
 
 
 @pytest.mark.parametrize("kind", sorted(CONFIG))
