@@ -142,6 +142,14 @@ def test_the_worked_example_hashes_recompute_by_the_document():
     )
 
 
+def test_the_ballot_hash_example_in_the_text_is_exact():
+    count, text = re.search(r"hashes the (\d+) bytes\n`([^`]+)`", doc()).groups()
+    assert len(text.encode()) == int(count)
+    first = example()["ballots"][0]
+    assert text == f"{first['id']}|{example()['pot_id']}|{first['content']}"
+    assert stranger.sha256(text) == first["ballot_hash"]
+
+
 def election():
     x = example()
     manifest = json.loads(x["manifest_json"])
