@@ -4,8 +4,10 @@ An export is a ZIP holding ``manifest.json`` (the round as frozen when voting op
 ``ballots.json`` (every ballot of the round, sorted by its random id, no voter data),
 ``log.json`` (the round's hash-chained ballot log), ``receipts.json``, ``results.json`` and
 ``results.csv`` (the pot's published result), ``election.pb`` (the pot in pabulib format) and
-``SHA256SUMS``. The chain format is documented in ``votes/README.md``; it is re-implemented here
-from that description alone.
+``SHA256SUMS``. The format, every hash input and every counting rule are specified in
+``docs/export-format.md`` (summarised in ``votes/README.md``); each file is checked against the
+others, the recount uses the rules frozen in the manifest, and only the fingerprints the
+council published (``manifest_hash``, ``log_head``) show the files are the council's.
 
 :func:`result_document` is also what Devolve stores as a pot's result, so "the published
 result is reproduced" means the recount gives the same document, key for key.
