@@ -91,6 +91,16 @@ def entry_hash(round_id: int, sequence: int, kind: str, payload_hash: str, previ
 # --- Receipts ---------------------------------------------------------------------------------
 
 
+_RECEIPT_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def close_payload(ballots: int, receipts: int) -> str:
+    """The close entry's payload: the round's counted ballots and the receipts given out (one
+    per online ballot logged, superseded ones included), so the log commits to how many
+    logged ballots were on paper without saying which."""
+    return sha256(f"close|ballots={ballots}|receipts={receipts}")
+
+
 def new_receipt_code() -> str:
     """128 random bits as 26 base32 letters and digits, in groups for copying."""
     raw = base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=")
@@ -98,7 +108,13 @@ def new_receipt_code() -> str:
 
 
 def normalise_receipt(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())
+    """What is hashed: the code's ASCII letters a-z/A-Z (upper-cased) and digits 0-9, nothing
+    else.
+
+    Codes are base32 (A-Z, 2-7), so spaces, hyphens and anything else a resident types around
+    them drop out; only ASCII counts, so the rule is reproducible without Unicode tables."""
+    # Filter before upper-casing: str.upper() maps some non-ASCII letters to ASCII ("ß" -> "SS").
+    return "".join(ch for ch in code if ch in _RECEIPT_CHARS).upper()
 
 
 def receipt_hash(code: str) -> str:
@@ -182,18 +198,25 @@ def open_log(session: Session, round_id: int, manifest_hash: str) -> LogEntry:
 
 def close_log(session: Session, round_id: int, manifest_hash: str | None) -> LogEntry | None:
     """Append the close entry when voting closes (idempotent; nothing for a round that never
-    had a manifest). Its payload commits to the number of counted ballots."""
+    had a manifest). Its payload commits to the number of counted ballots and of receipts
+    given out (see :func:`close_payload`)."""
     head = log_head(session, round_id)
     if head is not None and head.kind is LogKind.CLOSE:
         return head
     if head is None and manifest_hash is None:
         return None
     counted = len(_current_ballot_ids(session, round_id))
+    receipts = session.scalar(
+        select(func.count())
+        .select_from(Receipt)
+        .join(StoredBallot, StoredBallot.id == Receipt.ballot_id)
+        .where(StoredBallot.round_id == round_id)
+    )
     return _append(
         session,
         round_id,
         LogKind.CLOSE,
-        sha256(f"close|ballots={counted}"),
+        close_payload(counted, receipts or 0),
         manifest_hash=manifest_hash,
     )
 

@@ -11,10 +11,10 @@ says how a ranked (ordinal) file's choices become points: ``ranks`` (k for the 1
 
     python -m votes check FILE.pb
 
-    python -m votes verify EXPORT.zip
+    python -m votes verify EXPORT.zip [--manifest-hash H --log-head H]
 
 re-checks a Devolve auditor export (see ``votes.verify``) and exits 1 unless it reproduces the
-published result.
+published result (and, when given, has the published fingerprints).
 
 checks every ballot against the file's ballot rules with the same messages residents see,
 one line per problem, and exits 1 if any ballot is invalid.
@@ -91,6 +91,14 @@ class _Failure(Exception):
     """A one-line error for stderr; exit status 2."""
 
 
+def _fingerprint(text: str) -> str:
+    """A published fingerprint: 64 hex digits (compared in lower case)."""
+    value = text.strip().lower()
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a SHA-256 hash (64 hex digits)")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m votes", description="Count participatory budgeting elections."
@@ -139,10 +147,25 @@ def _parser() -> argparse.ArgumentParser:
         "verify",
         help="re-check a Devolve auditor export: hash chain, ballots, recount",
         description="Re-check a Devolve auditor export: its SHA256SUMS, the ballot log's hash "
-        "chain (naming the first broken link), the ballots against the log, and a recount with "
-        "the recorded rule. Exits 0 when the published result is reproduced, 1 when not.",
+        "chain (naming the first broken link), the ballots and receipts against the log, a "
+        "recount with the rules frozen in the manifest, results.csv and election.pb against "
+        "the rest, and the fingerprints the council published (--manifest-hash, --log-head; "
+        "without them both are printed to compare by eye). Exits 0 when the result is "
+        "reproduced, 1 when not.",
     )
     verify.add_argument("file", metavar="EXPORT.zip", help="a pot's export from Devolve")
+    verify.add_argument(
+        "--manifest-hash",
+        type=_fingerprint,
+        metavar="H",
+        help="the manifest hash the council published when voting opened",
+    )
+    verify.add_argument(
+        "--log-head",
+        type=_fingerprint,
+        metavar="H",
+        help="the ballot log head the council published when voting closed",
+    )
     return parser
 
 
@@ -218,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "verify":
             from votes import verify
 
-            return verify.main(args.file)
+            return verify.main(args.file, manifest_hash=args.manifest_hash, log_head=args.log_head)
         results = _tally(
             args.file,
             args.rules,

@@ -4,8 +4,10 @@ An export is a ZIP holding ``manifest.json`` (the round as frozen when voting op
 ``ballots.json`` (every ballot of the round, sorted by its random id, no voter data),
 ``log.json`` (the round's hash-chained ballot log), ``receipts.json``, ``results.json`` and
 ``results.csv`` (the pot's published result), ``election.pb`` (the pot in pabulib format) and
-``SHA256SUMS``. The chain format is documented in ``votes/README.md``; it is re-implemented here
-from that description alone.
+``SHA256SUMS``. The format, every hash input and every counting rule are specified in
+``docs/export-format.md`` (summarised in ``votes/README.md``); each file is checked against the
+others, the recount uses the rules frozen in the manifest, and only the fingerprints the
+council published (``manifest_hash``, ``log_head``) show the files are the council's.
 
 :func:`result_document` is also what Devolve stores as a pot's result, so "the published
 result is reproduced" means the recount gives the same document, key for key.
@@ -13,6 +15,7 @@ result is reproduced" means the recount gives the same document, key for key.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -42,6 +45,7 @@ __all__ = [
     "Report",
     "ballot_hash",
     "canonical_json",
+    "close_payload",
     "count_facts",
     "election_from_export",
     "entry_hash",
@@ -72,6 +76,15 @@ def entry_hash(round_id: int, sequence: int, kind: str, payload_hash: str, previ
 
 def ballot_hash(ballot_id: str, pot_id: int, content: str) -> str:
     return sha256(f"{ballot_id}|{pot_id}|{content}")
+
+
+def close_payload(ballots: int, receipts: int | None = None) -> str:
+    """The close entry's payload hash: ``close|ballots={N}|receipts={R}``, N the round's
+    counted ballots, R the receipts given out; logs sealed before receipts were committed to
+    have ``close|ballots={N}`` (``receipts`` None)."""
+    if receipts is None:
+        return sha256(f"close|ballots={ballots}")
+    return sha256(f"close|ballots={ballots}|receipts={receipts}")
 
 
 def _pence(value: Fraction) -> int | str:
@@ -269,12 +282,19 @@ class Report:
 
     ``notes``: what a reader must know about what was reproduced (a pot withheld, results
     not yet published). ``published``: results.json says the result is published in full.
+    ``manifest_hash`` and ``log_head``: the export's fingerprints, which prove nothing until
+    compared with the ones the council published (``fingerprints_checked``).
     """
 
     checked: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     published: bool = False
+    # The export's own fingerprints (None when they could not be computed), and whether both
+    # were compared with values given from outside the export.
+    manifest_hash: str | None = None
+    log_head: str | None = None
+    fingerprints_checked: bool = False
 
     @property
     def ok(self) -> bool:
@@ -363,19 +383,33 @@ def _read(z: zipfile.ZipFile, name: str, report: Report) -> str | None:
     return None
 
 
+# What _load gives for a file that is missing or not JSON (a file may hold JSON ``null``).
+_UNLOADED = object()
+
+
 def _load(text: str | None, name: str, report: Report) -> Any:
     if text is None:
-        return None
+        return _UNLOADED
     try:
         return json.loads(text)
     except ValueError as e:
         report.problems.append(f"{name} is not valid JSON: {e}")
-        return None
+        return _UNLOADED
 
 
-def verify_zip(source: str | bytes, *, tally: Callable[..., Outcome] | None = None) -> Report:
+def verify_zip(
+    source: str | bytes,
+    *,
+    tally: Callable[..., Outcome] | None = None,
+    manifest_hash: str | None = None,
+    log_head: str | None = None,
+) -> Report:
     """Check an export (a path or the ZIP's bytes): checksums, the hash chain, the ballots
-    against the log, the close entry, the log head, and a recount with the recorded rule.
+    against the log, the receipts and the close entry, a recount with the rules frozen in the
+    manifest, ``results.csv`` and ``election.pb`` against what they restate, and, when given,
+    the fingerprints the council published (``manifest_hash`` when voting opened, ``log_head``
+    when it closed). Without them the export is only checked against itself: anyone holding
+    the data can rewrite it consistently, so ``Report.fingerprints_checked`` stays False.
 
     An export that is not a ZIP, is damaged or truncated, lacks a file, holds a file that is
     not JSON or lacks a key the checks need is reported as a problem, never raised; only a
@@ -392,14 +426,32 @@ def verify_zip(source: str | bytes, *, tally: Callable[..., Outcome] | None = No
         return report
     with z:
         _checksums(z, report)
-        names = ("manifest.json", "ballots.json", "log.json", "results.json")
+        names = (
+            "manifest.json",
+            "ballots.json",
+            "log.json",
+            "receipts.json",
+            "results.json",
+            "results.csv",
+            "election.pb",
+        )
         texts = {n: _read(z, n, report) for n in names}
-    manifest, ballots, log, results = (_load(t, n, report) for n, t in texts.items())
-    if None in (manifest, ballots, log, results):
+        readme = _read_optional(z, "README.txt")
+    loaded = {n: _load(texts[n], n, report) for n in names if n.endswith(".json")}
+    if texts["manifest.json"] is not None:
+        report.manifest_hash = sha256(texts["manifest.json"])
+    log = loaded["log.json"]
+    if isinstance(log, list) and log and isinstance(log[-1], dict):
+        head = log[-1].get("entry_hash")
+        report.log_head = head if isinstance(head, str) else None
+    _fingerprints(report, manifest_hash, log_head)
+    if any(v is _UNLOADED for v in loaded.values()) or None in texts.values():
         return report
     try:
-        _check_shape(manifest, ballots, log, results)
-        _check(texts["manifest.json"], manifest, ballots, log, results, report, tally)
+        _check_shape(loaded["manifest.json"], loaded["ballots.json"], log, loaded["results.json"])
+        _check(texts, loaded, report, tally)
+        if readme is not None:
+            _check_readme(readme, report)
     except _Malformed as e:
         report.problems.append(f"the export is not in the documented format: {e}")
     except (KeyError, TypeError, ValueError, AttributeError) as e:
@@ -409,12 +461,46 @@ def verify_zip(source: str | bytes, *, tally: Callable[..., Outcome] | None = No
     return report
 
 
-def _check(manifest_text: str, manifest, ballots, log, results, report: Report, tally) -> None:
+def _read_optional(z: zipfile.ZipFile, name: str) -> str | None:
+    try:
+        return z.read(name).decode("utf-8")
+    except (KeyError, *_UNREADABLE):
+        return None
+
+
+def _fingerprints(report: Report, manifest_hash: str | None, log_head: str | None) -> None:
+    """Compare the export's fingerprints with the published ones given on the command line."""
+    matched = 0
+    for what, given, found in (
+        ("manifest hash", manifest_hash, report.manifest_hash),
+        ("log head", log_head, report.log_head),
+    ):
+        if given is None:
+            continue
+        given = given.strip().lower()
+        if given != found:
+            report.problems.append(
+                f"the {what} of this export is {found or '(none)'}, not the published "
+                f"{given}: these are not the files the council sealed"
+            )
+        else:
+            matched += 1
+            report.checked.append(f"the {what} is the published one: {given}")
+    report.fingerprints_checked = matched == 2
+
+
+def _check(texts: Mapping[str, str], loaded: Mapping[str, Any], report: Report, tally) -> None:
     if tally is None:
         from votes.rules import tally
     from votes.ballot import format_money
 
-    manifest_hash = sha256(manifest_text)
+    manifest, ballots, log, results = (
+        loaded["manifest.json"],
+        loaded["ballots.json"],
+        loaded["log.json"],
+        loaded["results.json"],
+    )
+    manifest_hash = sha256(texts["manifest.json"])
     if results["manifest_hash"] != manifest_hash:
         report.problems.append("results.json names a different manifest hash")
     broken = check_chain(manifest["round"]["id"], manifest_hash, log)
@@ -426,17 +512,13 @@ def _check(manifest_text: str, manifest, ballots, log, results, report: Report, 
     if log and log[-1]["entry_hash"] != results["log_head_hash"]:
         report.problems.append("the log's head is not the head the result was counted from")
     counted = counted_ballot_ids(log)
-    if not log or log[-1]["kind"] != "close":
-        report.problems.append("the log has no close entry: voting was not sealed")
-    elif log[-1]["payload_hash"] != sha256(f"close|ballots={len(counted)}"):
-        report.problems.append(
-            f"the close entry does not commit to the {len(counted)} counted ballots"
-        )
+    _check_receipts_and_close(loaded["receipts.json"], log, counted, report)
+    rule, tie_break = _frozen_rules(manifest, results, report)
+    pot_id = results["pot_id"]
     try:
-        election = election_from_export(manifest, ballots, results["pot_id"], counted)
-        outcome = tally(
-            election, results["rule"], TieBreak(results["tie_break"]), money=format_money
-        )
+        election = election_from_export(manifest, ballots, pot_id, counted)
+        _check_valid(election, report)
+        outcome = tally(election, rule, TieBreak(tie_break), money=format_money)
     except KeyError as e:
         report.problems.append(f"cannot recount: the export has no {e}")
         return
@@ -449,7 +531,11 @@ def _check(manifest_text: str, manifest, ballots, log, results, report: Report, 
             f"results.json says {results['ballot_count']} ballots; the export has "
             f"{len(election.ballots)} counted ballots for this pot"
         )
+    _check_withheld(manifest, results, len(election.ballots), report)
+    _check_pb(texts["election.pb"], election, report)
     stored = results["outcome"]
+    if isinstance(stored, dict):
+        _check_csv(texts["results.csv"], stored, report)
     if not isinstance(stored, dict) or not same_count(recount, stored):
         report.problems.append(_difference(recount, stored if isinstance(stored, dict) else {}))
         return
@@ -459,11 +545,271 @@ def _check(manifest_text: str, manifest, ballots, log, results, report: Report, 
             "differently: the count (selection, costs and votes) is compared, not the wording"
         )
     report.checked.append(
-        f"recount with {results['rule']} reproduces the result in results.json: "
-        f"{len(outcome.selected)} funded from {len(election.ballots):,} "
-        f"{'ballot' if len(election.ballots) == 1 else 'ballots'}"
+        f"recount with {rule} (ties: {tie_break}), the rule frozen in manifest.json, "
+        f"reproduces the result in results.json: {len(outcome.selected)} funded from "
+        f"{len(election.ballots):,} {'ballot' if len(election.ballots) == 1 else 'ballots'}"
     )
     _publication(results, report)
+
+
+def _frozen_rules(
+    manifest: Mapping[str, Any], results: Mapping[str, Any], report: Report
+) -> tuple[str, str]:
+    """The rule and tie-break frozen in the manifest (the only ones a recount uses), with a
+    problem for each that results.json names differently."""
+    if "rule" not in manifest or "tie_break" not in manifest:
+        raise _Malformed("manifest.json has no 'rule' or 'tie_break'")
+    rule, tie_break = manifest["rule"], manifest["tie_break"]
+    for what, frozen, named in (
+        ("rule", rule, results["rule"]),
+        ("tie-break", tie_break, results["tie_break"]),
+    ):
+        if named != frozen:
+            report.problems.append(
+                f"results.json names the {what} {named!r}, but the manifest frozen when voting "
+                f"opened says {frozen!r}: the pot was not counted with its frozen rules"
+            )
+    return rule, tie_break
+
+
+def _check_withheld(
+    manifest: Mapping[str, Any], results: Mapping[str, Any], ballots: int, report: Report
+) -> None:
+    least = manifest.get("min_ballots_to_publish")
+    withheld = results.get("withheld")
+    if least is None:
+        report.notes.append(
+            "manifest.json has no min_ballots_to_publish (frozen before it was recorded): "
+            f"whether the pot should be withheld could not be checked (results.json says "
+            f"withheld={json.dumps(withheld)})"
+        )
+        return
+    if not isinstance(least, int) or isinstance(least, bool):
+        raise _Malformed("manifest.json min_ballots_to_publish is not a whole number")
+    expected = ballots < least
+    if withheld is not expected:
+        report.problems.append(
+            f"results.json says withheld={json.dumps(withheld)}, but {ballots} counted "
+            f"ballots against the frozen minimum of {least} means withheld="
+            f"{json.dumps(expected)}"
+        )
+    else:
+        report.checked.append(
+            f"withheld={json.dumps(expected)}: {ballots} counted ballots, the frozen minimum "
+            f"for publishing is {least}"
+        )
+
+
+def _check_valid(election: Election, report: Report) -> None:
+    """Every counted ballot is valid under the frozen rules (a forged one need not be)."""
+    from votes.ballot import validate_ballot
+
+    projects = {p.id: p for p in election.projects}
+    bad = 0
+    for i, ballot in enumerate(election.ballots, 1):
+        problems = validate_ballot(ballot, election.rules, projects, election.budget)
+        if problems:
+            bad += 1
+            if bad <= 5:
+                report.problems.append(
+                    f"counted ballot {i} of the pot breaks the frozen ballot rules: "
+                    f"{problems[0].message}"
+                )
+    if bad > 5:
+        report.problems.append(f"... {bad} counted ballots break the frozen ballot rules")
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_hash(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX
+
+
+def _check_receipts_and_close(
+    receipts: Any, log: list[Mapping[str, Any]], counted: set[str], report: Report
+) -> None:
+    """receipts.json against the log, and the close entry against the ballots counted.
+
+    Each online ballot logged (superseded ones included) got one receipt; paper ballots
+    none. The close entry commits to N, the round's counted ballots, and R, the receipts
+    given out, so the number of paper ballots (logged less R) is fixed when voting closes
+    without saying which they are."""
+    if not isinstance(receipts, list):
+        raise _Malformed("receipts.json is not a JSON list")
+    bad = [r for r in receipts if not _is_hash(r)]
+    if bad:
+        report.problems.append(
+            f"receipts.json: {len(bad)} entries are not 64 lower-case hex digits"
+        )
+    duplicates = len(receipts) - len({r for r in receipts if isinstance(r, str)})
+    if duplicates:
+        report.problems.append(f"receipts.json: {duplicates} receipt hashes are listed twice")
+    if receipts != sorted(receipts, key=str):
+        report.problems.append("receipts.json is not sorted (the order could say who voted when)")
+    logged = [e for e in log if e["kind"] == "ballot"]
+    online = _known_online(log)
+    r = len(receipts)
+    if r > len(logged):
+        report.problems.append(
+            f"receipts.json lists {r} receipts, more than the {len(logged)} ballots logged"
+        )
+    if r < len(online):
+        report.problems.append(
+            f"receipts.json lists {r} receipts, but the log shows at least {len(online)} "
+            "online ballots (every replaced ballot and its replacement were cast online)"
+        )
+    if not log or log[-1]["kind"] != "close":
+        report.problems.append("the log has no close entry: voting was not sealed")
+        return
+    closes = [e["sequence"] for e in log if e["kind"] == "close"]
+    if len(closes) > 1:
+        report.problems.append(f"the log has {len(closes)} close entries; only the last may be")
+    payload = log[-1]["payload_hash"]
+    n = len(counted)
+    if payload == close_payload(n, r):
+        report.checked.append(
+            f"the close entry commits to the {n} counted ballots and the {r} receipts in "
+            f"receipts.json ({len(logged) - r} of {len(logged)} ballots logged were on paper)"
+        )
+    elif payload == close_payload(n):
+        report.notes.append(
+            f"the close entry commits to the {n} counted ballots but was sealed before it "
+            "committed to the number of receipts: receipts.json could not be matched to the log"
+        )
+    else:
+        report.problems.append(
+            f"the close entry does not commit to the {n} counted ballots and the {r} receipts "
+            "in receipts.json (a ballot or a receipt was added or removed)"
+        )
+
+
+def _known_online(log: list[Mapping[str, Any]]) -> set[str]:
+    """Ballots the log shows were cast online: each superseded ballot, and the ballot logged
+    right after its supersede entry (a replacement is logged in the same transaction)."""
+    online = set()
+    for i, e in enumerate(log):
+        if e["kind"] == "supersede":
+            online.add(e["ballot_id"])
+            if i + 1 < len(log) and log[i + 1]["kind"] == "ballot":
+                online.add(log[i + 1]["ballot_id"])
+    return online
+
+
+CSV_HEADER = ["project_id", "title", "cost_pence", "funded", "votes", "points", "reason"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_value(cell: str) -> str:
+    """What a spreadsheet shows for a results.csv cell: a leading apostrophe put before text
+    that could run as a formula is dropped."""
+    if cell.startswith("'") and cell[1:].startswith(_FORMULA_START):
+        return cell[1:]
+    return cell
+
+
+def _check_csv(text: str, outcome: Mapping[str, Any], report: Report) -> None:
+    """results.csv against results.json: every row, every column, as a spreadsheet reads it."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows or rows[0] != CSV_HEADER:
+        report.problems.append(f"results.csv does not start with the header {','.join(CSV_HEADER)}")
+        return
+    projects = [p for p in outcome.get("projects") or [] if isinstance(p, Mapping)]
+    body = rows[1:]
+    if len(body) != len(projects):
+        report.problems.append(
+            f"results.csv has {len(body)} project rows; results.json has {len(projects)}"
+        )
+    wrong = 0
+    for number, (row, p) in enumerate(zip(body, projects, strict=False), start=2):
+        want = [
+            str(p.get("id")),
+            str(p.get("name")),
+            str(p.get("cost_pence")),
+            "yes" if p.get("funded") else "no",
+            str(p.get("votes")),
+            "" if p.get("points") is None else str(p.get("points")),
+            str(p.get("explanation")),
+        ]
+        got = [csv_value(c) for c in row]
+        if len(got) != len(want):
+            report.problems.append(f"results.csv line {number} has {len(got)} columns, not 7")
+            wrong += 1
+            continue
+        for column, g, w in zip(CSV_HEADER, got, want, strict=True):
+            if g != w:
+                wrong += 1
+                report.problems.append(
+                    f"results.csv line {number} (project {want[0]}) {column} is {g!r}; "
+                    f"results.json says {w!r}"
+                )
+    if not wrong and len(body) == len(projects):
+        report.checked.append(f"results.csv agrees with results.json: {len(body)} rows")
+
+
+def _check_pb(text: str, election: Election, report: Report) -> None:
+    """election.pb against the manifest and the ballots: projects and costs, budget, ballot
+    kind and rules, and the counted ballots in the same order with the same choices."""
+    from votes.pabulib import PabulibError, read
+
+    try:
+        pb = read(text.encode("utf-8"), name="election.pb")
+    except PabulibError as e:
+        report.problems.append(f"election.pb cannot be read: {e}")
+        return
+    found = []
+    if pb.budget != election.budget:
+        found.append(f"its budget is {pb.budget}, the manifest's {election.budget}")
+    want = [(p.id, p.cost) for p in election.projects]
+    got = [(p.id, p.cost) for p in pb.projects]
+    if got != want:
+        found.append(f"its projects and costs {_pairs(got)} are not the manifest's {_pairs(want)}")
+    if pb.kind is not election.kind:
+        found.append(f"its ballot kind is {pb.kind}, the manifest's {election.kind}")
+    elif election.kind is BallotKind.RANKED:
+        if pb.rules.max_choices != election.rules.max_choices:
+            found.append(
+                f"it allows {pb.rules.max_choices} ranks, the manifest {election.rules.max_choices}"
+            )
+        if pb.rules.ranked_scoring is not election.rules.ranked_scoring:
+            found.append(
+                f"it scores ranks {pb.rules.ranked_scoring}, the manifest "
+                f"{election.rules.ranked_scoring}"
+            )
+    elif election.kind is BallotKind.CUMULATIVE and (
+        (pb.rules.points, pb.rules.max_points_per_project)
+        != (election.rules.points, election.rules.max_points_per_project)
+    ):
+        found.append("its points rules are not the manifest's")
+    if len(pb.ballots) != len(election.ballots):
+        found.append(f"it has {len(pb.ballots)} ballots; the export counts {len(election.ballots)}")
+    differ = [
+        i
+        for i, (a, b) in enumerate(zip(pb.ballots, election.ballots, strict=False), 1)
+        if (a.choices, tuple(a.points)) != (b.choices, tuple(b.points))
+    ]
+    if differ:
+        found.append(
+            f"{len(differ)} of its ballots differ from the counted ballots in id order "
+            f"(the first is ballot {differ[0]})"
+        )
+    for f in found:
+        report.problems.append(f"election.pb does not match the export: {f}")
+    if not found:
+        report.checked.append(
+            f"election.pb matches the manifest and the {len(pb.ballots)} counted ballots"
+        )
+
+
+def _pairs(pairs: list[tuple[str, Fraction]]) -> str:
+    return ", ".join(f"{i}={_pence(c)}" for i, c in pairs) or "(none)"
+
+
+def _check_readme(text: str, report: Report) -> None:
+    """README.txt restates the fingerprints: it must restate these ones."""
+    for what, value in (("manifest hash", report.manifest_hash), ("log head", report.log_head)):
+        if value and value not in text:
+            report.problems.append(f"README.txt does not give this export's {what} {value}")
 
 
 def _publication(results: Mapping[str, Any], report: Report) -> None:
@@ -501,26 +847,52 @@ def _checksums(z: zipfile.ZipFile, report: Report) -> None:
             continue
         if listed.get(name) != sha256(data):
             report.problems.append(f"{name} does not match its SHA256SUMS line")
+    for name in sorted(set(listed) - set(z.namelist())):
+        report.problems.append(f"SHA256SUMS lists {name}, which is not in the export")
 
 
 def _check_ballots(ballots: list[Mapping[str, Any]], log, report: Report) -> None:
+    """Every ballot entry has its ballot, unchanged; every ballot is logged once; every
+    supersede entry names an earlier, not yet superseded ballot with its payload hash."""
     by_id = {b["id"]: b for b in ballots}
-    logged = {e["ballot_id"]: e for e in log if e["kind"] == "ballot"}
+    if len(by_id) != len(ballots):
+        report.problems.append(
+            f"ballots.json lists {len(ballots) - len(by_id)} ballot ids more than once"
+        )
+    seen: dict[str, Mapping[str, Any]] = {}
+    replaced: set[str] = set()
     for e in log:
-        if e["kind"] != "ballot":
-            continue
-        b = by_id.get(e["ballot_id"])
-        if b is None:
-            report.problems.append(
-                f"log entry {e['sequence']}: its ballot is missing from ballots.json"
-            )
-        elif ballot_hash(b["id"], b["pot_id"], b["content"]) != e["payload_hash"]:
-            report.problems.append(
-                f"log entry {e['sequence']}: ballot {b['id']} does not match the log "
-                "(the ballot was changed)"
-            )
+        if e["kind"] == "ballot":
+            if e["ballot_id"] in seen:
+                report.problems.append(
+                    f"log entry {e['sequence']}: ballot {e['ballot_id']} is logged twice"
+                )
+            seen[e["ballot_id"]] = e
+            b = by_id.get(e["ballot_id"])
+            if b is None:
+                report.problems.append(
+                    f"log entry {e['sequence']}: its ballot is missing from ballots.json"
+                )
+            elif ballot_hash(b["id"], b["pot_id"], b["content"]) != e["payload_hash"]:
+                report.problems.append(
+                    f"log entry {e['sequence']}: ballot {b['id']} does not match the log "
+                    "(the ballot was changed)"
+                )
+        elif e["kind"] == "supersede":
+            earlier = seen.get(e["ballot_id"])
+            if earlier is None or e["ballot_id"] in replaced:
+                report.problems.append(
+                    f"log entry {e['sequence']}: supersedes a ballot not logged before it "
+                    "or already replaced"
+                )
+            elif earlier["payload_hash"] != e["payload_hash"]:
+                report.problems.append(
+                    f"log entry {e['sequence']}: supersedes ballot {e['ballot_id']} with "
+                    "another payload hash"
+                )
+            replaced.add(e["ballot_id"])
     for b in ballots:
-        if b["id"] not in logged:
+        if b["id"] not in seen:
             report.problems.append(f"ballot {b['id']} is not in the log (it was added)")
 
 
@@ -534,12 +906,17 @@ def _difference(recount: Mapping[str, Any], published: Mapping[str, Any]) -> str
     return "the recount funds the same projects, but the published figures or explanations differ"
 
 
-def main(path: str) -> int:
-    """Print what was checked and every problem; 0 when reproduced, 1 when not (including an
-    export that is damaged or not in the documented format), 2 when the file cannot be
-    opened."""
+def main(path: str, *, manifest_hash: str | None = None, log_head: str | None = None) -> int:
+    """Print what was checked, every problem and the export's fingerprints; 0 when
+    reproduced, 1 when not (including an export that is damaged or not in the documented
+    format, or whose fingerprints are not the published ones given), 2 when the file cannot
+    be opened.
+
+    Without both published fingerprints the verdict says the files agree with each other
+    only: whoever holds the data can rewrite ballots, re-chain the log and recount, and only
+    the fingerprints published when voting opened and closed tell the real files apart."""
     try:
-        report = verify_zip(path)
+        report = verify_zip(path, manifest_hash=manifest_hash, log_head=log_head)
     except OSError as e:
         print(f"{path}: cannot open: {e.strerror or e}", file=sys.stderr)
         return 2
@@ -549,14 +926,33 @@ def main(path: str) -> int:
         print(f"NOTE: {line}")
     for line in report.problems:
         print(f"PROBLEM: {line}")
+    print()
+    print("FINGERPRINTS")
+    print(f"  manifest hash    {report.manifest_hash or '(cannot be computed)'}")
+    print(f"  ballot log head  {report.log_head or '(cannot be computed)'}")
+    if report.fingerprints_checked:
+        print("Both are the published values given with --manifest-hash and --log-head.")
+    else:
+        print(
+            "Compare both with the values the council published on the round page when voting\n"
+            "opened (manifest hash) and closed (ballot log head), or re-run with\n"
+            "--manifest-hash H --log-head H. Anyone holding the data can rewrite it, re-chain\n"
+            "the log and recount: only the published fingerprints show these are the real files."
+        )
+    print()
     if not report.ok:
         print(f"{path}: NOT verified: {len(report.problems)} problem(s).")
         return 1
-    if report.published:
-        print(f"{path}: verified: the published result is reproduced.")
+    what = (
+        "the published result is reproduced"
+        if report.published
+        else "the count in results.json is reproduced, but it is not a published result (see NOTE)"
+    )
+    if report.fingerprints_checked:
+        print(f"{path}: verified: {what}, from the files the council sealed.")
     else:
         print(
-            f"{path}: verified: the count in results.json is reproduced, "
-            "but it is not a published result (see NOTE)."
+            f"{path}: verified against itself only: {what}; these are the council's files "
+            "only if the FINGERPRINTS above are the ones it published."
         )
     return 0

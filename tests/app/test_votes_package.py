@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from app.models import Phase
+from ballots import box
 from tests.app.closed_round import closed_round
 from tests.conftest import ROOT, require_or_skip
 
@@ -95,9 +96,13 @@ def test_the_installed_package_verifies_an_export_from_anywhere(wheel, runner, d
     where = python("-c", "import votes; print(votes.__file__)")
     assert Path(where.stdout.strip()).is_relative_to(site), where.stderr
     assert python("-c", "import app").returncode != 0  # the web app is not there
-    done = python("-m", "votes", "verify", str(export))
+    head = box.log_head(db.session, funding_round.id).entry_hash
+    fingerprints = ("--manifest-hash", funding_round.manifest_hash, "--log-head", head)
+    done = python("-m", "votes", "verify", str(export), *fingerprints)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.splitlines()[-1].endswith("verified: the published result is reproduced.")
+    assert done.stdout.splitlines()[-1].endswith(
+        "verified: the published result is reproduced, from the files the council sealed."
+    )
     # And it still refuses a tampered export from there.
     data = bytearray(export.read_bytes())
     data[len(data) // 2] ^= 0xFF

@@ -427,5 +427,5 @@ def test_opening_voting_starts_the_log_and_closing_seals_it(db):
     db.session.commit()
     head = box.log_head(db.session, funding_round.id)
     assert (head.sequence, head.kind) == (2, LogKind.CLOSE)
-    assert head.payload_hash == box.sha256("close|ballots=1")
+    assert head.payload_hash == box.sha256("close|ballots=1|receipts=1")
     assert box.verify_log(db.session, funding_round.id) == []
