@@ -211,8 +211,10 @@ class LogEntry(Base):
     ``entry_hash`` = SHA-256 of ``round_id|sequence|kind|payload_hash|previous_hash``. The
     genesis entry's payload is the manifest hash; a ballot's is the SHA-256 of its random id,
     pot and content (the random id keeps a small ballot from being guessed from its hash); a
-    supersede entry's is the superseded ballot's; the close entry's is the count of ballots
-    entries. Entries are never changed (triggers refuse UPDATE and DELETE).
+    supersede entry's is the superseded ballot's; the close entry's is the SHA-256 of
+    ``close|ballots={N}|receipts={R}``, the ballots counted and the receipts given out (so the
+    log fixes how many ballots were on paper without saying which; logs sealed earlier have
+    ``close|ballots={N}``). Entries are never changed (triggers refuse UPDATE and DELETE).
     """
 
     __tablename__ = "ballot_log"
