@@ -268,3 +268,38 @@ def test_an_earlier_versions_result_with_another_count_is_refused(app):
     with pytest.raises(DomainError, match="different result"):
         results.tally_round(db.session, funding_round, NOW)
     db.session.rollback()
+
+
+def _three_voters_rank_only_the_third_project(**frozen):
+
+    from tests.ballots.helpers import enrol, place
+    from votes.model import Ballot
+
+    funding_round, paper = voting_round(kind="ranked", max_choices=3, rule="mes", **frozen)
+    hood = place(funding_round.council, name="Ward")
+    pot = paper.pots[0]
+    box.open_log(db.session, funding_round.id, funding_round.manifest_hash)
+    for i in range(3):
+        entry = enrol(funding_round.council, hood, reference=f"only-c-{i}")
+        box.cast(db.session, paper, entry, pot.id, Ballot((pot.projects[2].id,)), today=NOW.date())
+    db.session.commit()
+    rounds.change_phase(
+        db.session, funding_round, target=Phase.CLOSED, expected=Phase.VOTING, actor=None, now=NOW
+    )
+    db.session.commit()
+    row = db.session.scalar(select(PotResult).where(PotResult.round_id == funding_round.id))
+    return pot, json.loads(row.outcome_json)
+
+
+def test_a_new_ranked_round_counts_every_ranked_choice(app):
+    """Three voters who all rank only the third project fund it: rank points give a lone 1st
+    choice 3 points, where pabutools' Borda scoring gave it none."""
+    pot, document = _three_voters_rank_only_the_third_project()
+    assert document["selected"] == [pot.projects[2].id]
+    assert [p["points"] for p in document["projects"]] == [0, 0, 9]
+
+
+def test_a_ranked_round_frozen_before_rank_points_keeps_its_borda_count(app):
+    pot, document = _three_voters_rank_only_the_third_project(manifest_without=("ranked_scoring",))
+    assert document["selected"] == []
+    assert "ranked it last, which scores no points" in document["projects"][2]["explanation"]
