@@ -62,12 +62,6 @@ def _link_lasts() -> str:
     return accounts.lifetime(current_app.config["PASSWORD_RESET_MAX_AGE"])
 
 
-def _site_url(path: str) -> str:
-    """``path`` on this site, for an email: under ``PUBLIC_URL`` when it is set (always in
-    production), never under the Host header alone, which whoever asks for the email chooses."""
-    return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/") + path
-
-
 def _send_link(user: User, subject: str, template: str, path: str, max_age: str) -> None:
     """Email ``user`` a link to ``path``, saying how long it works (``max_age`` names the
     setting)."""
@@ -76,7 +70,7 @@ def _send_link(user: User, subject: str, template: str, path: str, max_age: str)
         subject,
         template,
         user=user,
-        link=_site_url(path),
+        link=emails.site_url(path),
         lasts=accounts.lifetime(current_app.config[max_age]),
     )
 
@@ -147,8 +141,8 @@ def register():
                 accounts.normalise_email(form.email.data),
                 "You already have a Devolve account",
                 "account_exists.txt",
-                sign_in=_site_url(url_for("auth.sign_in")),
-                reset=_site_url(url_for("auth.request_password_reset")),
+                sign_in=emails.site_url(url_for("auth.sign_in")),
+                reset=emails.site_url(url_for("auth.request_password_reset")),
             )
         else:
             _send_confirmation(user)

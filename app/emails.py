@@ -15,10 +15,27 @@ from __future__ import annotations
 
 import smtplib
 
-from flask import Flask, after_this_request, current_app, has_request_context, render_template
+from flask import (
+    Flask,
+    after_this_request,
+    current_app,
+    has_request_context,
+    render_template,
+    request,
+)
 from flask_mail import Message
 
 from app.extensions import mail
+
+
+def site_url(path: str) -> str:
+    """``path`` on this site, for an email: under ``PUBLIC_URL`` when it is set (always in
+    production), never under the Host header alone, which whoever asks for the email chooses;
+    only the path when neither is known (a command run without ``PUBLIC_URL``)."""
+    base = current_app.config.get("PUBLIC_URL") or ""
+    if not base and has_request_context():
+        base = request.host_url
+    return base.rstrip("/") + path
 
 
 def send(to: str, subject: str, template: str, **context) -> Message:

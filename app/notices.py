@@ -8,22 +8,11 @@ auditors were sent. Each sending is recorded in the audit trail, with whom it we
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
 from app import audit, emails
 from app.extensions import db
 from app.models import FundingRound, Membership, Role, User
-
-
-def _round_page(funding_round: FundingRound) -> str:
-    """The round's public page, under ``PUBLIC_URL`` (the request's address in development;
-    only the path when neither is known, as from the command line without one)."""
-    base = current_app.config.get("PUBLIC_URL") or ""
-    if not base and has_request_context():
-        base = request.host_url
-    path = f"/councils/{funding_round.council.slug}/rounds/{funding_round.slug}"
-    return base.rstrip("/") + path
 
 
 def send_fingerprints(funding_round: FundingRound) -> list[str]:
@@ -37,7 +26,7 @@ def send_fingerprints(funding_round: FundingRound) -> list[str]:
         .where(Membership.council_id == funding_round.council_id, Membership.role == Role.AUDITOR)
         .order_by(User.email)
     ).all()
-    page = _round_page(funding_round)
+    page = emails.site_url(f"/councils/{funding_round.council.slug}/rounds/{funding_round.slug}")
     for user in auditors:
         emails.send(
             user.email,
