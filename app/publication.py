@@ -49,7 +49,7 @@ def check_round(session: Session, funding_round: FundingRound) -> list[PotCheck]
 def _warnings(session, funding_round, paper, row: PotResult, view: results.PotView) -> list[str]:
     name, budget = view.name, view.budget_pence
     if view.withheld:
-        least = funding_round.min_ballots_to_publish
+        least = results.publishing_minimum(funding_round)
         return [
             f"{name}: only {_ballots(view.ballots)} {'was' if view.ballots == 1 else 'were'} "
             f"cast, fewer than the {least} needed to publish figures for each project. Its "
