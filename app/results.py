@@ -338,12 +338,8 @@ def what_if(session: Session, funding_round: FundingRound) -> list[WhatIfPot]:
     for pot in paper.pots:
         election = box.stored_election(session, paper, pot.id)
         valid = RULES.get(election.kind, ())
-        names = (funding_round.rule,) + tuple(
-            r for r in WHAT_IF_RULES if r in valid and r != funding_round.rule
-        )
-        chosen = [
-            set(tally(election, r, TieBreak(funding_round.tie_break)).selected) for r in names
-        ]
+        names = (paper.rule,) + tuple(r for r in WHAT_IF_RULES if r in valid and r != paper.rule)
+        chosen = [set(tally(election, r, TieBreak(paper.tie_break)).selected) for r in names]
         out.append(
             WhatIfPot(
                 name=pot.name,
