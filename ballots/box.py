@@ -4,8 +4,11 @@ turning a closed pot's ballots into ``votes`` input.
 Casting is one transaction that writes the voter mark (who: this roll entry voted in this pot)
 and the ballot (what: the choices, under a random key) with its receipt and log entry. The
 unique constraint on the marks is what makes a second ballot impossible, whatever the number
-of workers; the round's row lock (``SELECT ... FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE``
-on SQLite) queues casts of one round so each log entry commits to the one before.
+of workers; the round's row lock (``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL, ``BEGIN
+IMMEDIATE`` on SQLite) queues casts of one round so each log entry commits to the one before.
+The lock is taken last, after the mark, ballot and receipt are written, and the head is read
+by the log's primary key: casts of one round wait for each other only for the phase check, the
+log entry and the commit, and a cast costs the same at any round size.
 
 The ballot log is a hash chain per round: a genesis entry committing to the manifest hash, one
 entry per ballot, a supersede entry when a ballot is replaced, and a close entry. Each entry's
@@ -36,7 +39,16 @@ from ballots.errors import (
     VoteChangeNotAllowed,
     VotingOpen,
 )
-from ballots.models import Channel, LogEntry, LogKind, Receipt, RollEntry, StoredBallot, VoterMark
+from ballots.models import (
+    Channel,
+    LogEntry,
+    LogKind,
+    Receipt,
+    RollEntry,
+    StoredBallot,
+    VoterMark,
+    random_key,
+)
 from ballots.paper import BallotPaper, PotPaper
 from ballots.roll import check_pot
 from votes.ballot import validate_ballot
@@ -124,18 +136,24 @@ def receipt_hash(code: str) -> str:
 # --- Locking and the log ----------------------------------------------------------------------
 
 
-def lock_round(session: Session, round_id: int) -> str:
-    """Take the round's write lock until the transaction ends; return its phase as stored.
-
-    PostgreSQL: a row lock on the round (phase changes take the same lock). SQLite: the
-    database's write lock, taken at once with ``BEGIN IMMEDIATE`` so two casts never both read
-    the log head and then fight over who writes (which SQLite answers with "database is locked").
-    """
+def begin_write(session: Session) -> None:
+    """SQLite: take the database's write lock now, with ``BEGIN IMMEDIATE``, so two casts
+    never both read the log head and then fight over who writes (which SQLite answers with
+    "database is locked"). Nothing on PostgreSQL, whose writers lock only what they touch."""
     conn = session.connection()
     if conn.dialect.name == "sqlite":
         raw = conn.connection.driver_connection
         if not raw.in_transaction:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def lock_round(session: Session, round_id: int) -> str:
+    """Take the round's write lock until the transaction ends; return its phase as stored.
+
+    PostgreSQL: a row lock on the round (phase changes take the same lock). SQLite: the
+    database's write lock (:func:`begin_write`).
+    """
+    begin_write(session)
     # FOR NO KEY UPDATE: casts queue behind each other and behind phase changes (FOR UPDATE),
     # but rows that merely refer to the round (audit events, marks) are not held up.
     return session.execute(
@@ -144,8 +162,12 @@ def lock_round(session: Session, round_id: int) -> str:
 
 
 def log_head(session: Session, round_id: int) -> LogEntry | None:
+    """The round's newest log entry: one row by the log's primary key, at any size."""
     return session.scalar(
-        select(LogEntry).where(LogEntry.round_id == round_id).order_by(LogEntry.sequence.desc())
+        select(LogEntry)
+        .where(LogEntry.round_id == round_id)
+        .order_by(LogEntry.sequence.desc())
+        .limit(1)
     )
 
 
@@ -157,8 +179,11 @@ def _append(
     ballot_id: str | None = None,
     *,
     manifest_hash: str | None = None,
+    head: LogEntry | None = None,
 ) -> LogEntry:
-    head = log_head(session, round_id)
+    """Append an entry after the round's head (read now unless ``head``, just appended under
+    the same lock, is given). Call under the round's lock."""
+    head = head or log_head(session, round_id)
     if head is None:
         if manifest_hash is None:
             raise RoundClosed("Voting has not opened for this round.")
@@ -263,9 +288,8 @@ def _check(
     ballot: Ballot,
     today: date,
 ) -> tuple[PotPaper, str]:
-    phase = lock_round(session, paper.round_id)
-    if phase != VOTING:
-        raise RoundClosed("Voting is not open in this round.")
+    """Who may vote where and what the ballot may say: nothing here needs the round's lock
+    (the phase is read under it, last, by :func:`_log_ballot`)."""
     if entry.council_id != paper.council_id:
         raise NotEligible("You are not on this council's roll.")
     pot = check_pot(session, paper, entry, pot_id, today)
@@ -275,23 +299,63 @@ def _check(
     return pot, encode_ballot(ballot, paper.kind)
 
 
-def _store(session, paper, pot, content, *, receipt: bool) -> Cast:
-    stored = StoredBallot(round_id=paper.round_id, pot_id=pot.id, content=content)
+def _log_ballot(
+    session: Session,
+    paper: BallotPaper,
+    stored: StoredBallot,
+    code: str | None,
+    *,
+    replacing: tuple[str, str] | None = None,
+) -> Cast:
+    """The last step of a cast: take the round's lock, check voting is still open, and
+    append the ballot's log entry (after a supersede entry for ``replacing``, the replaced
+    ballot's id and hash). Everything else (mark, ballot, receipt) is written before the lock
+    is taken, so casts of one round queue only for these few statements and the commit,
+    whatever the round's size."""
+    if lock_round(session, paper.round_id) != VOTING:
+        raise RoundClosed("Voting is not open in this round.")
+    previous = None
+    if replacing is not None:
+        old_id, old_hash = replacing
+        try:
+            previous = _append(
+                session,
+                paper.round_id,
+                LogKind.SUPERSEDE,
+                old_hash,
+                old_id,
+                manifest_hash=paper.manifest_hash,
+            )
+        except IntegrityError:
+            # Replaced by another request since it was checked: (ballot, kind) is unique.
+            raise ReceiptNotFound(
+                "The ballot with that receipt has already been replaced; use your newest receipt."
+            ) from None
+    logged = _append(
+        session,
+        paper.round_id,
+        LogKind.BALLOT,
+        ballot_hash(stored.id, stored.pot_id, stored.content),
+        stored.id,
+        manifest_hash=paper.manifest_hash,
+        head=previous,
+    )
+    return Cast(code, logged.sequence, logged.entry_hash)
+
+
+def _new_ballot(
+    session: Session, paper: BallotPaper, pot: PotPaper, content: str, *, receipt: bool
+) -> tuple[StoredBallot, str | None]:
+    """The ballot and, for an online one, its receipt (flushed with whatever else is pending,
+    such as the voter's mark)."""
+    stored = StoredBallot(id=random_key(), round_id=paper.round_id, pot_id=pot.id, content=content)
     session.add(stored)
     session.flush()
     code = None
     if receipt:
         code = new_receipt_code()
         session.add(Receipt(receipt_hash=receipt_hash(code), ballot_id=stored.id))
-    logged = _append(
-        session,
-        paper.round_id,
-        LogKind.BALLOT,
-        ballot_hash(stored.id, pot.id, content),
-        stored.id,
-        manifest_hash=paper.manifest_hash,
-    )
-    return Cast(code, logged.sequence, logged.entry_hash)
+    return stored, code
 
 
 def cast(
@@ -311,26 +375,29 @@ def cast(
     another council), ``InvalidBallot`` with every problem, ``AlreadyVoted`` (online or on
     paper). On any error the caller rolls back; nothing is kept. Online ballots get a receipt
     code, returned once; paper ballots none.
+
+    The voter mark's unique constraint decides "once": a second cast by the same voter waits
+    at its insert until the first commits, then fails there. Only then is the round locked.
     """
+    begin_write(session)
     pot, content = _check(session, paper, entry, pot_id, ballot, today)
-    if session.scalar(
-        select(VoterMark.id).where(VoterMark.roll_entry_id == entry.id, VoterMark.pot_id == pot.id)
-    ):
-        raise AlreadyVoted()
-    try:
-        session.add(
-            VoterMark(
-                roll_entry_id=entry.id,
-                round_id=paper.round_id,
-                pot_id=pot.id,
-                channel=channel,
-                recorded_by_id=recorded_by_id,
-            )
+    session.add(
+        VoterMark(
+            roll_entry_id=entry.id,
+            round_id=paper.round_id,
+            pot_id=pot.id,
+            channel=channel,
+            recorded_by_id=recorded_by_id,
         )
-        session.flush()
-    except IntegrityError:
-        raise AlreadyVoted() from None
-    return _store(session, paper, pot, content, receipt=channel is Channel.ONLINE)
+    )
+    try:
+        stored, code = _new_ballot(session, paper, pot, content, receipt=channel is Channel.ONLINE)
+    except IntegrityError as error:
+        # The mark's unique key (roll entry, pot) is the only one a real cast can break.
+        if "voter_marks" in str(error.orig):
+            raise AlreadyVoted() from None
+        raise
+    return _log_ballot(session, paper, stored, code)
 
 
 def has_voted(session: Session, entry: RollEntry, pot_id: int) -> Channel | None:
@@ -358,36 +425,44 @@ def replace(
     """
     if not paper.allow_vote_change:
         raise VoteChangeNotAllowed("This round does not allow changing your vote.")
+    begin_write(session)
     pot, content = _check(session, paper, entry, pot_id, ballot, today)
     if has_voted(session, entry, pot.id) != Channel.ONLINE:
         raise VoteChangeNotAllowed(
             "You have not voted online in this pot, so there is nothing to change."
         )
-    old = session.scalar(
-        select(StoredBallot)
+    old = session.execute(
+        select(StoredBallot.id, StoredBallot.round_id, StoredBallot.pot_id, StoredBallot.content)
         .join(Receipt, Receipt.ballot_id == StoredBallot.id)
         .where(Receipt.receipt_hash == receipt_hash(receipt_code))
-    )
+    ).one_or_none()
     if old is None or old.round_id != paper.round_id or old.pot_id != pot.id:
         raise ReceiptNotFound(
             "That receipt code is not for a ballot in this pot. Check it and try again."
         )
-    if old.id not in _current_ballot_ids(session, paper.round_id):
-        raise ReceiptNotFound(
-            "The ballot with that receipt has already been replaced; use your newest receipt."
+    replaced = "The ballot with that receipt has already been replaced; use your newest receipt."
+    if _superseded(session, old.id):
+        raise ReceiptNotFound(replaced)
+    stored, code = _new_ballot(session, paper, pot, content, receipt=True)
+    return _log_ballot(
+        session,
+        paper,
+        stored,
+        code,
+        replacing=(old.id, ballot_hash(old.id, old.pot_id, old.content)),
+    )
+
+
+def _superseded(session: Session, ballot_id: str) -> bool:
+    """Whether a supersede entry names this ballot: one lookup by (ballot, kind)."""
+    return (
+        session.scalar(
+            select(LogEntry.sequence).where(
+                LogEntry.ballot_id == ballot_id, LogEntry.kind == LogKind.SUPERSEDE
+            )
         )
-    try:
-        _append(
-            session,
-            paper.round_id,
-            LogKind.SUPERSEDE,
-            ballot_hash(old.id, old.pot_id, old.content),
-            old.id,
-            manifest_hash=paper.manifest_hash,
-        )
-    except IntegrityError:
-        raise ReceiptNotFound("The ballot with that receipt has already been replaced.") from None
-    return _store(session, paper, pot, content, receipt=True)
+        is not None
+    )
 
 
 # --- Checking a receipt -----------------------------------------------------------------------

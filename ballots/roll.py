@@ -47,6 +47,7 @@ CODE_LIFETIME = timedelta(days=42)
 MAX_REFERENCE_LENGTH = 64
 
 _neighbourhoods = table("neighbourhoods", column("id"), column("slug"), column("name"))
+_rounds = table("rounds", column("id"), column("council_id"))
 
 
 # --- Importing a roll -------------------------------------------------------------------------
@@ -137,7 +138,18 @@ def import_roll(
 
 
 def has_round_roll(session: Session, round_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(RollEntry.scope == round_scope(round_id)))))
+    # By council and scope, so the roll's unique index (council, scope, reference) answers it
+    # without reading any other council's entries.
+    council = select(_rounds.c.council_id).where(_rounds.c.id == round_id).scalar_subquery()
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    RollEntry.council_id == council, RollEntry.scope == round_scope(round_id)
+                )
+            )
+        )
+    )
 
 
 def roll_scope_for(session: Session, round_id: int) -> str:
@@ -363,7 +375,10 @@ def roll_entry_for(session: Session, *, user_id: int, council_id: int, round_id:
         select(RollEntry)
         .join(Verification, Verification.roll_entry_id == RollEntry.id)
         .where(
+            # The verification's own unique key (account, council, roll): one row, by index.
             Verification.user_id == user_id,
+            Verification.council_id == council_id,
+            Verification.scope == scope,
             RollEntry.council_id == council_id,
             RollEntry.scope == scope,
         )
