@@ -424,10 +424,15 @@ def ballot_summaries(
     """What residents read beside each project on the ballot: proposal id -> its summary, or
     None where moderators have hidden its text (it stays on the fixed ballot by its title)."""
     ids = [int(i) for i in project_ids]
-    rows = session.scalars(
-        select(Proposal).where(Proposal.round_id == funding_round.id, Proposal.id.in_(ids))
-    ).all()
-    return {str(p.id): None if p.is_hidden else p.summary for p in rows}
+    rows = session.execute(
+        select(Proposal.id, Proposal.summary, Proposal.hidden_at, Proposal.status).where(
+            Proposal.round_id == funding_round.id, Proposal.id.in_(ids)
+        )
+    )
+    return {
+        str(pid): None if hidden_at is not None or status == ProposalStatus.HIDDEN else summary
+        for pid, summary, hidden_at, status in rows
+    }
 
 
 def _supports_open(session: Session, proposal: Proposal, user: User) -> None:

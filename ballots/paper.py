@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from votes.model import BallotKind, BallotRules, Project
 from votes.verify import manifest_projects, manifest_rules
@@ -54,8 +55,13 @@ class BallotPaper:
         return None
 
 
+@lru_cache(maxsize=64)
 def ballot_paper(manifest_json: str) -> BallotPaper:
-    """The ballot paper described by a round's manifest. The hash is of the exact text."""
+    """The ballot paper described by a round's manifest. The hash is of the exact text.
+
+    A manifest never changes once frozen and the paper is immutable, so each process builds a
+    round's paper once rather than on every ballot page and cast (the text is the key: an
+    edited manifest is another paper)."""
     m = json.loads(manifest_json)
     rules = manifest_rules(m)
     pots = tuple(

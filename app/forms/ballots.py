@@ -188,6 +188,33 @@ def ballot_form(
 ) -> BallotForm:
     """A form for ``pot``'s ballot, read from ``formdata`` when given (choices kept while the
     resident read a project's page), else from the request (or empty on GET)."""
+    cls = _ballot_form_class(paper, pot, with_reference, with_receipt)
+    if formdata is None and request.method == "POST":
+        formdata = request.form
+    return cls(formdata=formdata)
+
+
+# A pot's form class depends only on the frozen paper (never edited once voting opens), so
+# each process builds it once per pot and kind of form rather than on every ballot page.
+_FORM_CLASSES: dict[tuple, type[BallotForm]] = {}
+_FORM_CLASSES_MAX = 256
+
+
+def _ballot_form_class(
+    paper: BallotPaper, pot: PotPaper, with_reference: bool, with_receipt: bool
+) -> type[BallotForm]:
+    key = (paper.manifest_hash, pot.id, with_reference, with_receipt)
+    cls = _FORM_CLASSES.get(key)
+    if cls is None:  # the manifest hash names the paper exactly
+        if len(_FORM_CLASSES) >= _FORM_CLASSES_MAX:
+            _FORM_CLASSES.clear()
+        cls = _FORM_CLASSES[key] = _build_form_class(paper, pot, with_reference, with_receipt)
+    return cls
+
+
+def _build_form_class(
+    paper: BallotPaper, pot: PotPaper, with_reference: bool, with_receipt: bool
+) -> type[BallotForm]:
     kind = paper.kind
     attrs: dict[str, object] = {"paper": paper, "pot": pot}
     pairs = [(p.id, _project_label(p, kind)) for p in pot.projects]
@@ -235,7 +262,4 @@ def ballot_form(
                 message=f"Enter the points for {p.name} as a whole number, like 2",
             )
         attrs["main_field"] = f"points_{pot.projects[0].id}" if pot.projects else "csrf_token"
-    cls = type("PotBallotForm", (BallotForm,), attrs)
-    if formdata is None and request.method == "POST":
-        formdata = request.form
-    return cls(formdata=formdata)
+    return type("PotBallotForm", (BallotForm,), attrs)

@@ -30,6 +30,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.datastructures import MultiDict
 
@@ -211,24 +212,58 @@ def vote(slug: str, round_slug: str):
     )
 
 
-def _ballot_page(council, funding_round, paper, pot, form, *, changing: bool, status: int = 200):
+def _ballot_page(
+    council,
+    funding_round,
+    paper,
+    pot,
+    form,
+    *,
+    changing: bool,
+    status: int = 200,
+    fresh: bool = False,
+):
+    """The ballot; ``fresh`` when nothing has been chosen or sent yet (the usual first view)."""
+    summaries = proposals.ballot_summaries(db.session, funding_round, [p.id for p in pot.projects])
+    context = {
+        "form": form,
+        "paper": paper,
+        "pot": pot,
+        "totals": form.totals(),
+        "kinds": BallotKind,
+        "summaries": summaries,
+    }
     return (
         render_template(
             "residents/ballot.html",
             council=council,
             round=funding_round,
-            paper=paper,
-            pot=pot,
-            form=form,
-            totals=form.totals(),
             changing=changing,
-            kinds=BallotKind,
-            summaries=proposals.ballot_summaries(
-                db.session, funding_round, [p.id for p in pot.projects]
-            ),
+            fields_html=_fresh_fields(context) if fresh else None,
+            **context,
         ),
         status,
     )
+
+
+# An empty ballot's fields are the same for every resident: they depend only on the frozen
+# paper and on the summaries beside each project (read from the database on every request, so
+# a summary hidden by moderators changes the key). Each process renders them once.
+_FRESH_FIELDS: dict[tuple, Markup] = {}
+_FRESH_FIELDS_MAX = 256
+
+
+def _fresh_fields(context: dict) -> Markup:
+    paper, pot, summaries = context["paper"], context["pot"], context["summaries"]
+    key = (paper.manifest_hash, pot.id, tuple(sorted(summaries.items())))
+    html = _FRESH_FIELDS.get(key)
+    if html is None:
+        if len(_FRESH_FIELDS) >= _FRESH_FIELDS_MAX:
+            _FRESH_FIELDS.clear()
+        # Rendered by an autoescaping template, so already safe HTML.
+        rendered = render_template("residents/_ballot_fields.html", **context)
+        html = _FRESH_FIELDS[key] = Markup(rendered)  # noqa: S704
+    return html
 
 
 # --- Choices kept while a resident reads a project's page --------------------------------------
@@ -254,9 +289,10 @@ def kept_draft(funding_round: FundingRound, pot_id: int) -> MultiDict | None:
     return MultiDict([tuple(p) for p in pairs]) if pairs is not None else None
 
 
-def forget_draft(funding_round: FundingRound, pot_id: int) -> None:
+def forget_draft(key: str) -> None:
+    """Forget the choices kept under ``key`` (from :func:`_draft_key`)."""
     drafts = dict(session.get(DRAFTS) or {})
-    if drafts.pop(_draft_key(funding_round, pot_id), None) is not None:
+    if drafts.pop(key, None) is not None:
         session[DRAFTS] = drafts
 
 
@@ -318,7 +354,8 @@ def ballot(slug: str, round_slug: str, pot_id: int):
         form.show_problems(problems)
     elif request.method == "POST" and action != "continue":
         form.validate_on_submit()  # number-of-points typos still show; rules wait for continue
-    return _ballot_page(council, funding_round, paper, pot, form, changing=changing)
+    fresh = request.method == "GET" and draft is None
+    return _ballot_page(council, funding_round, paper, pot, form, changing=changing, fresh=fresh)
 
 
 @bp.route(ROUND + "/vote/<int:pot_id>/confirm", methods=["POST"])
@@ -334,6 +371,7 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
     form = ballot_form(paper, pot, with_receipt=changing)
     if not form.validate_on_submit():
         return _ballot_page(council, funding_round, paper, pot, form, changing=changing)
+    draft = _draft_key(funding_round, pot.id)  # now: a commit expires what it names
     try:
         if changing:
             result = box.replace(
@@ -370,7 +408,7 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
         return refuse(
             409, "Your ballot was not cast", "Many ballots arrived at once. Please try again."
         )
-    forget_draft(funding_round, pot.id)
+    forget_draft(draft)
     session["ballot_receipt"] = {
         "pot": pot.id,
         "code": result.receipt,
