@@ -37,6 +37,10 @@ class Config:
     # In-process counting by default; several workers or hosts want a shared store (redis://...).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Client addresses (or networks) the rate limits do not count, such as a load generator's:
+    # none by default. Only for addresses the operator controls; behind a proxy every request
+    # comes from the proxy's address, so never list that.
+    RATE_LIMIT_EXEMPT_ADDRESSES = os.environ.get("RATE_LIMIT_EXEMPT_ADDRESSES", "")
     # Voter verification codes are kept as HMACs under this key (else one derived from SECRET_KEY).
     VERIFICATION_CODE_KEY: str | None = os.environ.get("VERIFICATION_CODE_KEY")
     SIGN_IN_RATE_LIMIT = "10 per minute"

@@ -3,7 +3,9 @@
 import pytest
 from sqlalchemy import func, select
 
+from app import create_app, security
 from app.models import Role, User
+from tests.app.conftest import make_config
 from tests.app.pages import error_messages, get_page, sign_in, submit, summary_errors
 from tests.factories import PASSWORD, create_council, create_neighbourhood, create_user
 
@@ -224,6 +226,27 @@ def test_sign_in_is_rate_limited(app, client, resident):
     limited = sign_in(client, "sam@example.org", PASSWORD)
     assert limited.status_code == 429
     assert "Too many attempts" in limited.get_data(as_text=True)
+
+
+def test_addresses_set_as_exempt_are_not_counted_by_the_rate_limits(app, client, resident):
+    app.config["SIGN_IN_RATE_LIMIT"] = "3 per minute"
+    # As create_app reads RATE_LIMIT_EXEMPT_ADDRESSES; the test client comes from 127.0.0.1.
+    app.extensions[security.EXEMPT] = security.exempt_networks("10.0.0.5, 127.0.0.0/8")
+    for _ in range(5):
+        assert sign_in(client, "sam@example.org", "wrong password!").status_code == 200
+    assert sign_in(client, "sam@example.org", PASSWORD).status_code == 302
+    # Another address is still limited.
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    statuses = [sign_in(client, "sam@example.org", "wrong password!").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_an_exempt_address_that_is_not_one_stops_the_app_starting():
+    config = type(
+        "BadExempt", (make_config("sqlite://"),), {"RATE_LIMIT_EXEMPT_ADDRESSES": "10.0.0.5 pc-3"}
+    )
+    with pytest.raises(RuntimeError, match="'pc-3' is not an IP address or network"):
+        create_app(config)
 
 
 def test_session_cookie_flags(client, resident):
