@@ -41,6 +41,9 @@ class Config:
     # none by default. Only for addresses the operator controls; behind a proxy every request
     # comes from the proxy's address, so never list that.
     RATE_LIMIT_EXEMPT_ADDRESSES = os.environ.get("RATE_LIMIT_EXEMPT_ADDRESSES", "")
+    # How many proxies (a load balancer, a TLS terminator) stand in front of the app and add to
+    # X-Forwarded-For: the client's address is taken from there. 0: the connection's address.
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "0")
     # Voter verification codes are kept as HMACs under this key (else one derived from SECRET_KEY).
     VERIFICATION_CODE_KEY: str | None = os.environ.get("VERIFICATION_CODE_KEY")
     SIGN_IN_RATE_LIMIT = "10 per minute"

@@ -1,11 +1,12 @@
-"""Response headers every page carries, what templates need on every page, and the client
-addresses the rate limits do not apply to."""
+"""Response headers every page carries, what templates need on every page, whose address a
+request is (behind trusted proxies), and the client addresses the rate limits do not apply to."""
 
 from __future__ import annotations
 
 import ipaddress
 
 from flask import Flask, current_app, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import limiter
 
@@ -42,8 +43,24 @@ def _exempt_from_limits() -> bool:
     return any(address in network for network in networks)
 
 
+def trusted_proxies(setting: str | int) -> int:
+    """The number in TRUSTED_PROXIES; ``RuntimeError`` unless it is a whole number, 0 or more."""
+    text = str(setting).strip()
+    if not text.isdigit():
+        raise RuntimeError(
+            f"TRUSTED_PROXIES: {text!r} is not 0 or the number of proxies in front of the app"
+        )
+    return int(text)
+
+
 def register(app: Flask) -> None:
     app.extensions[EXEMPT] = exempt_networks(app.config.get("RATE_LIMIT_EXEMPT_ADDRESSES", ""))
+    proxies = trusted_proxies(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind a proxy every request comes from the proxy's address, so the rate limits would
+        # count the whole city as one client; trust only as many X-Forwarded-For hops as there
+        # are proxies, so a client cannot name another address to escape its limit.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     @app.after_request
     def headers(response):

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app, security
+from app.extensions import limiter
 from app.models import Role, User
 from tests.app.conftest import make_config
 from tests.app.pages import error_messages, get_page, sign_in, submit, summary_errors
@@ -246,6 +247,43 @@ def test_an_exempt_address_that_is_not_one_stops_the_app_starting():
         "BadExempt", (make_config("sqlite://"),), {"RATE_LIMIT_EXEMPT_ADDRESSES": "10.0.0.5 pc-3"}
     )
     with pytest.raises(RuntimeError, match="'pc-3' is not an IP address or network"):
+        create_app(config)
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_trusted_proxies_each_client_is_limited_by_its_own_address(
+    database, tmp_path, proxies
+):
+    config = type(
+        "BehindProxy",
+        (make_config(database.fresh(tmp_path)),),
+        {"SIGN_IN_RATE_LIMIT": "2 per minute", "TRUSTED_PROXIES": str(proxies)},
+    )
+    app = create_app(config)
+    with app.app_context():
+        limiter.reset()
+    client = app.test_client()  # every request comes from the proxy, 127.0.0.1
+
+    def attempts(forwarded_for: str) -> list[int]:
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded_for
+        return [sign_in(client, "sam@example.org", "wrong password!").status_code for _ in "abc"]
+
+    first = attempts("198.51.100.1")
+    second = attempts("198.51.100.2")
+    # Spoofed hops before the one the proxy added are not trusted.
+    spoofed = attempts("203.0.113.9, 198.51.100.1")
+    assert first == [200, 200, 429]
+    if proxies:
+        assert second == [200, 200, 429]
+        assert spoofed == [429, 429, 429]
+    else:
+        # Without the setting the header is ignored: everyone is the proxy.
+        assert second == spoofed == [429, 429, 429]
+
+
+def test_trusted_proxies_that_is_not_a_number_stops_the_app_starting():
+    config = type("BadProxies", (make_config("sqlite://"),), {"TRUSTED_PROXIES": "yes"})
+    with pytest.raises(RuntimeError, match="TRUSTED_PROXIES: 'yes' is not 0 or the number"):
         create_app(config)
 
 
