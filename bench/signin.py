@@ -4,8 +4,9 @@ ones (RFC 9106's low-memory profile: 64 MiB, 3 passes, 4 lanes), side by side.
 1. ``accounts.authenticate`` (find the account, verify its hash), alternating the two settings
    call by call on one SQLite database, for a known email and an unknown one (the dummy hash);
    the median and the ratio.
-2. The sign-in form through the test client (GET the page, POST it with its CSRF token) at
-   production's parameters: what the view adds to the hash.
+2. The sign-in and verify forms through the test client (GET each page, POST it with its
+   CSRF token) at production's parameters: what the views add to the hash, and what checking
+   a posted code costs.
 3. Peak resident memory of a process in which 16 sign-ins verify their hash at the same time
    (16 threads; Argon2 runs outside the GIL), in a fresh process for each setting.
 
@@ -122,9 +123,83 @@ def authenticate_side_by_side(repeats: int) -> None:
         posts.append(time.perf_counter() - start)
         assert response.status_code == 302, response.status_code
         client.delete_cookie("session")
-    print(f"\n2. the sign-in form through the test client, {describe(NEW)}, median of {repeats}")
-    print(f"   GET /auth/sign-in   {statistics.median(pages) * 1000:6.1f} ms")
-    print(f"   POST /auth/sign-in  {statistics.median(posts) * 1000:6.1f} ms (signed in, 302)")
+    verify_pages, verifies = verify_steps(app, repeats, csrf)
+    print(f"\n2. sign in and verify through the test client, {describe(NEW)}, median of {repeats}")
+    print(f"   GET /auth/sign-in          {statistics.median(pages) * 1000:6.1f} ms")
+    print(f"   POST /auth/sign-in         {statistics.median(posts) * 1000:6.1f} ms (signed in)")
+    print(f"   GET /councils/…/verify     {statistics.median(verify_pages) * 1000:6.1f} ms")
+    print(f"   POST /councils/…/verify    {statistics.median(verifies) * 1000:6.1f} ms (verified)")
+
+
+def verify_steps(app, repeats: int, csrf: re.Pattern) -> tuple[list[float], list[float]]:
+    """Residents on a council's roll with posted codes (made by ``ballots.roll``), each signed
+    in and then verifying with their code: the times of the verify page and of the POST."""
+    from datetime import date
+
+    from app import accounts
+    from app.extensions import db
+    from app.models import Council, Neighbourhood, Role, User
+    from app.residents.voting import code_key
+    from ballots import roll
+    from ballots.db import utcnow
+    from ballots.models import COUNCIL_SCOPE
+
+    with app.app_context():
+        council = Council(slug="bench", name="Bench Council")
+        hood = Neighbourhood(council=council, name="Centre", slug="centre", population=100)
+        db.session.add_all([council, hood])
+        db.session.flush()
+        password_hash = accounts.hash_password(PASSWORD)
+        for i in range(repeats):
+            user = User(
+                email=f"voter{i}@example.org",
+                password_hash=password_hash,
+                display_name=f"Voter {i}",
+                home_neighbourhood=hood,
+            )
+            db.session.add(user)
+            db.session.flush()
+            accounts.grant_role(db.session, user, council, Role.RESIDENT)
+        text = "reference,neighbourhood\n" + "".join(f"R{i},centre\n" for i in range(repeats))
+        roll.import_roll(
+            db.session,
+            council_id=council.id,
+            round_id=None,
+            text=text,
+            neighbourhoods={"centre": hood.id},
+            today=date.today(),
+        )
+        issued = roll.issue_codes(
+            db.session, council_id=council.id, scope=COUNCIL_SCOPE, key=code_key(), now=utcnow()
+        )
+        db.session.commit()
+    pages, posts = [], []
+    for i, code in enumerate(sorted(issued, key=lambda c: int(c.reference[1:]))):
+        client = app.test_client()
+        page = client.get("/auth/sign-in").get_data(as_text=True)
+        client.post(
+            "/auth/sign-in",
+            data={
+                "csrf_token": csrf.search(page).group(1),
+                "email": f"voter{i}@example.org",
+                "password": PASSWORD,
+            },
+        )
+        start = time.perf_counter()
+        page = client.get("/councils/bench/verify").get_data(as_text=True)
+        pages.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        response = client.post(
+            "/councils/bench/verify",
+            data={
+                "csrf_token": csrf.search(page).group(1),
+                "reference": code.reference,
+                "code": code.code,
+            },
+        )
+        posts.append(time.perf_counter() - start)
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return pages, posts
 
 
 def peak_rss_child(name: str, concurrent: int) -> None:
