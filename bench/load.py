@@ -654,6 +654,7 @@ def main() -> None:
     try:
         for scenario in scenarios:
             tps = pgbench_hot_row(args.database_url, args.clients, args.pgbench_seconds)
+            before = os.getloadavg()[0]
             if scenario == "cast":
                 run = drive(args.port, args.clients, args.seconds, seeded.cast, cast_item, seeded)
                 report("cast (ballot page, confirm, receipt)", "ballots", run, args.seconds, tps)
@@ -668,6 +669,8 @@ def main() -> None:
                     args.seconds,
                     tps,
                 )
+            # Other work on the machine takes cores from the server: say how much there was.
+            print(f"  load average (1 min): {before:.1f} before, {os.getloadavg()[0]:.1f} after")
     finally:
         stop(server)
         if not args.keep:
