@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app, security
+from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import Role, User
 from tests.app.conftest import make_config
@@ -268,10 +269,14 @@ def test_behind_trusted_proxies_each_client_is_limited_by_its_own_address(
         client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded_for
         return [sign_in(client, "sam@example.org", "wrong password!").status_code for _ in "abc"]
 
-    first = attempts("198.51.100.1")
-    second = attempts("198.51.100.2")
-    # Spoofed hops before the one the proxy added are not trusted.
-    spoofed = attempts("203.0.113.9, 198.51.100.1")
+    try:
+        first = attempts("198.51.100.1")
+        second = attempts("198.51.100.2")
+        # Spoofed hops before the one the proxy added are not trusted.
+        spoofed = attempts("203.0.113.9, 198.51.100.1")
+    finally:
+        with app.app_context():
+            _db.engine.dispose()
     assert first == [200, 200, 429]
     if proxies:
         assert second == [200, 200, 429]
