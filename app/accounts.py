@@ -1,7 +1,10 @@
 """People and their accounts: registration, password checks and resets, roles.
 
-Passwords are hashed with Argon2id. Unknown emails are checked against a dummy hash so a wrong
-email and a wrong password take the same time and get the same answer.
+Passwords are hashed with Argon2id at the parameters in ``PASSWORD_HASH_PARAMETERS``. Unknown
+emails are checked against a dummy hash made with the same parameters, so a wrong email and a
+wrong password take the same time and get the same answer. A stored hash made with other
+parameters (an older, dearer setting) is replaced at the account's next successful sign-in;
+as with any new hash, a link to choose a new password sent before then stops working.
 
 Links sent by email carry a token signed with the app's secret key (itsdangerous). A link to
 choose a new password names the account and a fingerprint of its current password hash, so it
@@ -17,7 +20,7 @@ import hmac
 import secrets
 from datetime import date, datetime
 
-from argon2 import PasswordHasher, profiles
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import Flask, current_app
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
@@ -33,12 +36,10 @@ CONFIRM_SALT = "devolve-confirm-email"
 
 
 def init_app(app: Flask) -> None:
-    """Choose the Argon2 parameters from PASSWORD_HASH_PROFILE (an ``argon2.profiles`` name).
-
-    Production uses RFC 9106's low-memory profile; the test suite asks for the cheapest, since
-    it hashes hundreds of passwords and is not what an attacker would be cracking.
-    """
-    hasher = PasswordHasher.from_parameters(getattr(profiles, app.config["PASSWORD_HASH_PROFILE"]))
+    """Build the Argon2id hasher from PASSWORD_HASH_PARAMETERS (``memory_cost`` in KiB,
+    ``time_cost``, ``parallelism``, ``hash_len``, ``salt_len``) and the dummy hash for unknown
+    emails with it."""
+    hasher = PasswordHasher(type=Type.ID, **app.config["PASSWORD_HASH_PARAMETERS"])
     app.extensions["password_hasher"] = hasher
     app.extensions["password_dummy_hash"] = hasher.hash("devolve-dummy-password-for-timing")
 
@@ -56,7 +57,10 @@ def hash_password(password: str) -> str:
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The user with this email and password, or None; the same work is done either way."""
+    """The user with this email and password, or None; the same work is done either way.
+
+    A hash made with other parameters than the configured ones is replaced by a new one (the
+    caller commits it with the sign-in); a wrong password changes nothing."""
     user = find_by_email(session, email)
     hasher = _hasher()
     try:

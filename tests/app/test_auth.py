@@ -3,7 +3,11 @@
 import pytest
 from sqlalchemy import func, select
 
+from app import create_app, security
+from app.extensions import db as _db
+from app.extensions import limiter
 from app.models import Role, User
+from tests.app.conftest import make_config
 from tests.app.pages import error_messages, get_page, sign_in, submit, summary_errors
 from tests.factories import PASSWORD, create_council, create_neighbourhood, create_user
 
@@ -224,6 +228,68 @@ def test_sign_in_is_rate_limited(app, client, resident):
     limited = sign_in(client, "sam@example.org", PASSWORD)
     assert limited.status_code == 429
     assert "Too many attempts" in limited.get_data(as_text=True)
+
+
+def test_addresses_set_as_exempt_are_not_counted_by_the_rate_limits(app, client, resident):
+    app.config["SIGN_IN_RATE_LIMIT"] = "3 per minute"
+    # As create_app reads RATE_LIMIT_EXEMPT_ADDRESSES; the test client comes from 127.0.0.1.
+    app.extensions[security.EXEMPT] = security.exempt_networks("10.0.0.5, 127.0.0.0/8")
+    for _ in range(5):
+        assert sign_in(client, "sam@example.org", "wrong password!").status_code == 200
+    assert sign_in(client, "sam@example.org", PASSWORD).status_code == 302
+    # Another address is still limited.
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    statuses = [sign_in(client, "sam@example.org", "wrong password!").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_an_exempt_address_that_is_not_one_stops_the_app_starting():
+    config = type(
+        "BadExempt", (make_config("sqlite://"),), {"RATE_LIMIT_EXEMPT_ADDRESSES": "10.0.0.5 pc-3"}
+    )
+    with pytest.raises(RuntimeError, match="'pc-3' is not an IP address or network"):
+        create_app(config)
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_trusted_proxies_each_client_is_limited_by_its_own_address(
+    database, tmp_path, proxies
+):
+    config = type(
+        "BehindProxy",
+        (make_config(database.fresh(tmp_path)),),
+        {"SIGN_IN_RATE_LIMIT": "2 per minute", "TRUSTED_PROXIES": str(proxies)},
+    )
+    app = create_app(config)
+    with app.app_context():
+        limiter.reset()
+    client = app.test_client()  # every request comes from the proxy, 127.0.0.1
+
+    def attempts(forwarded_for: str) -> list[int]:
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded_for
+        return [sign_in(client, "sam@example.org", "wrong password!").status_code for _ in "abc"]
+
+    try:
+        first = attempts("198.51.100.1")
+        second = attempts("198.51.100.2")
+        # Spoofed hops before the one the proxy added are not trusted.
+        spoofed = attempts("203.0.113.9, 198.51.100.1")
+    finally:
+        with app.app_context():
+            _db.engine.dispose()
+    assert first == [200, 200, 429]
+    if proxies:
+        assert second == [200, 200, 429]
+        assert spoofed == [429, 429, 429]
+    else:
+        # Without the setting the header is ignored: everyone is the proxy.
+        assert second == spoofed == [429, 429, 429]
+
+
+def test_trusted_proxies_that_is_not_a_number_stops_the_app_starting():
+    config = type("BadProxies", (make_config("sqlite://"),), {"TRUSTED_PROXIES": "yes"})
+    with pytest.raises(RuntimeError, match="TRUSTED_PROXIES: 'yes' is not 0 or the number"):
+        create_app(config)
 
 
 def test_session_cookie_flags(client, resident):
