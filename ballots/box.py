@@ -145,7 +145,10 @@ def lock_round(session: Session, round_id: int) -> str:
 
 def log_head(session: Session, round_id: int) -> LogEntry | None:
     return session.scalar(
-        select(LogEntry).where(LogEntry.round_id == round_id).order_by(LogEntry.sequence.desc())
+        select(LogEntry)
+        .where(LogEntry.round_id == round_id)
+        .order_by(LogEntry.sequence.desc())
+        .limit(1)
     )
 
 
