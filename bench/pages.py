@@ -94,13 +94,15 @@ def build_round(
     proposals: int,
     supports: int = 0,
     contributions: int = 0,
+    residents: int = 0,
     pots: int = POTS,
     on_ballot: int = ON_BALLOT,
     phase: Phase = Phase.PUBLISHED,
 ) -> Built:
     """A council with ``pots`` neighbourhoods and one round of ``proposals`` proposals
     (``on_ballot`` per pot on the ballot, the rest not feasible), ``supports`` supports and
-    ``contributions`` partners' pledges, ``ballots`` approval ballots with receipts and their
+    ``contributions`` partners' pledges, ``residents`` more accounts verified on the roll
+    (enough for the supports), ``ballots`` approval ballots with receipts and their
     log, then moved to ``phase`` (voting, closed or published) as an officer would. Commits."""
     from app import rounds
     from app.accounts import hash_password
@@ -193,14 +195,38 @@ def build_round(
             for i in range(contributions)
         ],
     )
-    if supports:
-        supporter = resident.id
+    supporters = []
+    residents = max(residents, -(-supports // len(ids)))
+    if residents:
+        # Residents who support proposals (each at most once) and are verified on the roll.
+        _bulk(
+            session,
+            User,
+            [
+                {
+                    "email": f"supporter{k}@{name}.example",
+                    "password_hash": officer.password_hash,
+                    "display_name": f"Supporter {k}",
+                    "session_token": random_key(),
+                    "created_at": NOW,
+                    "email_confirmed_at": NOW,
+                }
+                for k in range(residents)
+            ],
+        )
+        supporters = session.scalars(
+            select(User.id).where(User.email.like(f"supporter%@{name}.example")).order_by(User.id)
+        ).all()
         _bulk(
             session,
             Support,
             [
-                {"proposal_id": ids[i % len(ids)], "user_id": supporter, "created_at": NOW}
-                for i in range(min(supports, len(ids)))
+                {
+                    "proposal_id": ids[i % len(ids)],
+                    "user_id": supporters[i // len(ids)],
+                    "created_at": NOW,
+                }
+                for i in range(supports)
             ],
         )
     session.commit()
@@ -216,7 +242,7 @@ def build_round(
     from ballots.paper import ballot_paper
 
     paper = ballot_paper(funding_round.manifest_json)
-    _cast_in_bulk(session, funding_round, paper, hoods, resident, ballots)
+    _cast_in_bulk(session, funding_round, paper, hoods, [resident.id, *supporters], ballots)
     receipt = f"BENCH-{name}-0"
     if phase.index >= Phase.CLOSED.index:
         rounds.change_phase(
@@ -241,10 +267,11 @@ def build_round(
     )
 
 
-def _cast_in_bulk(session, funding_round, paper, hoods, resident, ballots: int) -> None:
-    """``ballots`` roll entries who voted once each, in turn in each pot, and the ballot box
-    rows casting would have written: marks, ballots, receipts (ballot i's code is
-    ``BENCH-<council>-i``) and the log entries chained from the genesis entry."""
+def _cast_in_bulk(session, funding_round, paper, hoods, verified, ballots: int) -> None:
+    """``ballots`` roll entries who voted once each, in turn in each pot, the first ones
+    verified as the accounts ``verified``, and the ballot box rows casting would have
+    written: marks, ballots, receipts (ballot i's code is ``BENCH-<council>-i``) and the log
+    entries chained from the genesis entry."""
     council_id = funding_round.council_id
     name = funding_round.council.slug
     _bulk(
@@ -265,13 +292,19 @@ def _cast_in_bulk(session, funding_round, paper, hoods, resident, ballots: int) 
     entries = session.scalars(
         select(RollEntry.id).where(RollEntry.council_id == council_id).order_by(RollEntry.id)
     ).all()
-    session.add(
-        Verification(
-            user_id=resident.id,
-            roll_entry_id=entries[0],
-            council_id=council_id,
-            scope=COUNCIL_SCOPE,
-        )
+    _bulk(
+        session,
+        Verification,
+        [
+            {
+                "user_id": user_id,
+                "roll_entry_id": entry_id,
+                "council_id": council_id,
+                "scope": COUNCIL_SCOPE,
+                "created_at": NOW,
+            }
+            for user_id, entry_id in zip(verified, entries, strict=False)
+        ],
     )
     head = box.log_head(session, funding_round.id)
     previous, sequence = head.entry_hash, head.sequence
