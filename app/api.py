@@ -15,10 +15,10 @@ from flask import Blueprint, abort, jsonify, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import results
+from app import results, rounds
 from app.extensions import csrf, db
 from app.models import Council, FundingRound, Pot, Proposal
-from app.public import PUBLIC_STATUSES, page_support_counts
+from app.public import PUBLIC_STATUSES
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # GETs only: nothing here changes anything
@@ -161,8 +161,7 @@ def proposals(round_id: int):
         )
         .order_by(Proposal.id)
     ).all()
-    # Counted for the rows listed, through the supports' index, not by joining every support.
-    supports = page_support_counts(rows)
+    supports = rounds.support_counts(db.session, r)
     return jsonify(
         {
             "round_id": r.id,

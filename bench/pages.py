@@ -20,6 +20,7 @@ publishing then go through the app (sealing the log and counting every pot).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -468,7 +469,9 @@ def main() -> None:
     )
     app = create_app(config)
     with app.app_context():
+        logging.disable(logging.INFO)  # the migrations' progress
         upgrade()
+        logging.disable(logging.NOTSET)
         start = time.perf_counter()
         small = build_round(db.session, name="small", ballots=100, proposals=100)
         large = build_round(

@@ -66,7 +66,7 @@ def fill(session) -> None:
             name=f"other-{i}",
             ballots=3_000,
             proposals=500,
-            supports=10_000,
+            supports=50_000,
             contributions=3_000,
             residents=2_000,
             phase=Phase.PUBLISHED,
