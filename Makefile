@@ -17,7 +17,7 @@ GOVUK_FRONTEND_INTEGRITY := sha512-cXIQxm5PHCsbic47GXZrVBZhAeeshTLRL6ZBKilLsR6rM
 STATIC := app/static/govuk
 
 .PHONY: help run test install install-dev assets db demo lint format bench bench-tally bench-signin \
-	bench-load clean
+	bench-load bench-pages bench-cast clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -74,7 +74,7 @@ format: $(VENV)/.dev ## Format the code with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-tally bench-signin bench-load ## Run every benchmark
+bench: bench-tally bench-signin bench-load bench-pages bench-cast ## Run every benchmark
 
 bench-tally: $(VENV)/.dev ## Time votes against pabutools on the pabulib elections
 	$(BIN)/python bench/tally.py
@@ -84,6 +84,12 @@ bench-signin: $(VENV)/.dev ## Time sign-in's password hashing, new parameters ag
 
 bench-load: $(VENV)/.dev ## Load-test gunicorn on PostgreSQL through HTTP (needs Redis, pgbench)
 	$(BIN)/python bench/load.py
+
+bench-pages: $(VENV)/.dev ## Time the public pages at 100 and at 100,000 ballots (DATABASE_URL: PostgreSQL)
+	$(BIN)/python bench/pages.py
+
+bench-cast: $(VENV)/.dev ## Time the confirm step in an empty round and one of 250,000 ballots (DATABASE_URL: PostgreSQL)
+	$(BIN)/python bench/cast.py
 
 clean: ## Remove the virtualenv, built assets and the local database
 	rm -rf $(VENV) $(STATIC) instance .pytest_cache

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import results, rounds
 from app.extensions import csrf, db
@@ -66,8 +67,12 @@ def _pot(p: Pot) -> dict[str, Any]:
     }
 
 
-def public_round_or_404(round_id: int) -> FundingRound:
-    funding_round = db.session.get(FundingRound, round_id)
+def public_round_or_404(round_id: int, *options) -> FundingRound:
+    """The round if the public may see it; ``options`` eager-load what the answer needs, so
+    the number of queries does not grow with pots."""
+    funding_round = db.session.scalar(
+        select(FundingRound).where(FundingRound.id == round_id).options(*options)
+    )
     if funding_round is None or not funding_round.is_public:
         abort(404)
     return funding_round
@@ -101,7 +106,12 @@ def council_rounds(slug: str):
 
 @bp.get("/rounds/<int:round_id>")
 def funding_round(round_id: int):
-    r = public_round_or_404(round_id)
+    r = public_round_or_404(
+        round_id,
+        joinedload(FundingRound.council),
+        selectinload(FundingRound.phase_dates),
+        selectinload(FundingRound.pots).joinedload(Pot.neighbourhood),
+    )
     published = r.phase in results.PUBLISHED
     return jsonify(
         {

@@ -611,6 +611,8 @@ class Contribution(Base):
         CheckConstraint("amount_pence IS NULL OR amount_pence >= 0", name="amount_not_negative"),
         CheckConstraint("kind <> 'money' OR amount_pence IS NOT NULL", name="money_has_amount"),
         CheckConstraint("length(partner_name) > 0", name="partner_name_not_empty"),
+        # The round page loads the contributions of the proposals it lists.
+        Index("ix_contributions_proposal", "proposal_id"),
     )
 
 
@@ -643,6 +645,27 @@ class PotResult(Base):
         UniqueConstraint("round_id", "pot_id"),
         CheckConstraint("ballot_count >= 0", name="ballot_count_not_negative"),
     )
+
+
+class RoundTurnout(Base):
+    """Per neighbourhood, how many people on a closed round's roll voted (in at least one
+    pot) and how many were on it, counted once when voting closed, when the marks stopped
+    changing: the results page shows them without counting every mark again."""
+
+    __tablename__ = "round_turnout"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), primary_key=True
+    )
+    voted: Mapped[int] = mapped_column(Integer)
+    roll: Mapped[int] = mapped_column(Integer)
+
+    neighbourhood: Mapped[Neighbourhood] = relationship()
+
+    __table_args__ = (CheckConstraint("voted >= 0 AND roll >= 0", name="counts_not_negative"),)
 
 
 class DeliveryStatus(enum.StrEnum):

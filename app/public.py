@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app import rounds, voting_methods
 from app.extensions import db
-from app.models import Council, FundingRound, Phase, Proposal, ProposalStatus, Role, Support
+from app.models import (
+    Council,
+    FundingRound,
+    Phase,
+    Pot,
+    Proposal,
+    ProposalStatus,
+    Role,
+    Support,
+)
 
 bp = Blueprint("public", __name__)
 
@@ -69,29 +81,125 @@ def council(slug: str):
     return render_template("public/council.html", council=council, phases=phases)
 
 
+# Proposals listed on each page of a round page: a round can have thousands.
+PROPOSALS_PER_PAGE = 50
+
+
+def _listed(funding_round: FundingRound):
+    """The conditions for the proposals a round page lists."""
+    conditions = [Proposal.round_id == funding_round.id, Proposal.status.in_(PUBLIC_STATUSES)]
+    # Hidden proposals leave the public pages; once voting has opened they stay on the fixed
+    # ballot, listed by title with their text hidden.
+    if not funding_round.is_frozen:
+        conditions.append(Proposal.hidden_at.is_(None))
+    return conditions
+
+
+@dataclass(frozen=True)
+class PotListing:
+    """A pot on the round page: how many proposals it has, the page its list starts on, and
+    the proposals of the page being shown."""
+
+    pot: Pot
+    count: int
+    first_page: int
+    proposals: list[Proposal]
+
+
+def pagination_items(page: int, last: int, href) -> list[dict]:
+    """GOV.UK pagination items: the first and last pages, the current one and its neighbours,
+    with ellipses between."""
+    wanted = sorted({1, last, page - 1, page, page + 1} & set(range(1, last + 1)))
+    items: list[dict] = []
+    previous = 0
+    for number in wanted:
+        if number > previous + 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": href(number), "current": number == page})
+        previous = number
+    return items
+
+
+def round_listing(funding_round: FundingRound, page: int) -> tuple[list[PotListing], int, int]:
+    """The pots with their proposal counts and the proposals on ``page`` (pots in order, then
+    titles), the number of pages and of proposals. Three queries, whatever the number of
+    proposals: the counts per pot, the page's proposals and their partners' contributions.
+    Aborts with 404 for a page that does not exist."""
+    counts = dict(
+        db.session.execute(
+            select(Proposal.pot_id, func.count())
+            .where(*_listed(funding_round))
+            .group_by(Proposal.pot_id)
+        ).all()
+    )
+    total = sum(counts.values())
+    pages = max(1, -(-total // PROPOSALS_PER_PAGE))
+    if page < 1 or page > pages:
+        abort(404)
+    on_page = db.session.scalars(
+        select(Proposal)
+        .join(Pot, Pot.id == Proposal.pot_id)
+        .where(*_listed(funding_round))
+        .order_by(Pot.position, Pot.id, Proposal.title, Proposal.id)
+        .offset((page - 1) * PROPOSALS_PER_PAGE)
+        .limit(PROPOSALS_PER_PAGE)
+        .options(selectinload(Proposal.contributions))
+    ).all()
+    by_pot: dict[int, list[Proposal]] = {}
+    for p in on_page:
+        by_pot.setdefault(p.pot_id, []).append(p)
+    listing, before = [], 0
+    for pot in sorted(funding_round.pots, key=lambda p: (p.position, p.id)):
+        n = counts.get(pot.id, 0)
+        listing.append(PotListing(pot, n, before // PROPOSALS_PER_PAGE + 1, by_pot.get(pot.id, [])))
+        before += n
+    return listing, pages, total
+
+
+def page_support_counts(proposals: list[Proposal]) -> dict[int, int]:
+    """Supports for these proposals only (one query), not for the whole round."""
+    if not proposals:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Support.proposal_id, func.count())
+            .where(Support.proposal_id.in_([p.id for p in proposals]))
+            .group_by(Support.proposal_id)
+        ).all()
+    )
+
+
 @bp.route("/councils/<slug>/rounds/<round_slug>")
 def funding_round(slug: str, round_slug: str):
     council = council_or_404(slug)
     funding_round = round_or_404(council, round_slug)
-    proposals = db.session.scalars(
-        select(Proposal)
-        .where(Proposal.round_id == funding_round.id, Proposal.status.in_(PUBLIC_STATUSES))
-        .order_by(Proposal.pot_id, Proposal.title)
-    ).all()
-    # Hidden proposals leave the public pages; once voting has opened they stay on the fixed
-    # ballot, listed by title with their text hidden.
-    proposals = [p for p in proposals if p.hidden_at is None or funding_round.is_frozen]
-    by_pot: dict[int, list[Proposal]] = {}
-    for p in proposals:
-        by_pot.setdefault(p.pot_id, []).append(p)
-    supports = rounds.support_counts(db.session, funding_round)
+    page = request.args.get("page", 1, type=int)
+    listing, pages, total = round_listing(funding_round, page)
+    shown = [p for item in listing for p in item.proposals]
+
+    def href(number: int, anchor: str = "proposals") -> str:
+        page_arg = number if number > 1 else None
+        url = url_for("public.funding_round", slug=slug, round_slug=round_slug, page=page_arg)
+        return f"{url}#{anchor}"
+
     return render_template(
         "public/round.html",
         council=council,
         round=funding_round,
-        pots=[(pot, by_pot.get(pot.id, [])) for pot in funding_round.pots],
+        listing=listing,
+        page=page,
+        pages=pages,
+        total=total,
+        first_shown=(page - 1) * PROPOSALS_PER_PAGE + 1,
+        last_shown=(page - 1) * PROPOSALS_PER_PAGE + len(shown),
+        pagination={
+            "items": pagination_items(page, pages, href),
+            "previous": {"href": href(page - 1)} if page > 1 else None,
+            "next": {"href": href(page + 1)} if page < pages else None,
+        },
+        page_href=href,
         phases=rounds.phases_of(funding_round),
-        supports=supports,
+        supports=page_support_counts(shown),
         next_text=rounds.what_happens_next(funding_round),
         descriptions=rounds.PHASE_DESCRIPTIONS,
         first_day=rounds.first_day,
@@ -142,7 +250,7 @@ def proposal(slug: str, round_slug: str, proposal_id: int):
         council=council,
         round=funding_round,
         proposal=proposal,
-        supports=rounds.support_counts(db.session, funding_round).get(proposal.id, 0),
+        supports=page_support_counts([proposal]).get(proposal.id, 0),
         is_author=is_author,
         is_officer=is_officer,
         is_resident=is_resident,

@@ -131,6 +131,7 @@ def tally_round(session: Session, funding_round: FundingRound, now: datetime) ->
         session.add(row)
         out.append(row)
     session.flush()
+    record_turnout(session, funding_round)
     return out
 
 
@@ -271,17 +272,13 @@ class Turnout:
         return f"{100 * self.voted / self.roll:.1f}%" if self.roll else "–"
 
 
-def turnout_by_neighbourhood(session: Session, funding_round: FundingRound) -> list[Turnout]:
-    """How many people on the round's roll voted, per neighbourhood: counts only, from the
-    voter marks (which say who voted, never how). Empty before results are published."""
+def _count_turnout(session: Session, funding_round: FundingRound) -> dict[int, tuple[int, int]]:
+    """Neighbourhood id -> (voted, on the roll), counted from the marks and the roll."""
     from sqlalchemy import func
 
-    from app.models import Neighbourhood
     from ballots.models import RollEntry, VoterMark
     from ballots.roll import roll_scope_for
 
-    if funding_round.phase not in PUBLISHED:
-        return []
     scope = roll_scope_for(session, funding_round.id)
     roll = dict(
         session.execute(
@@ -298,16 +295,53 @@ def turnout_by_neighbourhood(session: Session, funding_round: FundingRound) -> l
             .group_by(RollEntry.neighbourhood_id)
         ).all()
     )
+    return {
+        h: (voted.get(h, 0), roll.get(h, 0))
+        for h in set(roll) | set(voted)
+        if roll.get(h) or voted.get(h)
+    }
+
+
+def record_turnout(session: Session, funding_round: FundingRound) -> None:
+    """Store the round's turnout by neighbourhood once voting has closed (kept if stored)."""
+    from app.models import RoundTurnout
+
+    if session.scalar(
+        select(RoundTurnout.round_id).where(RoundTurnout.round_id == funding_round.id).limit(1)
+    ):
+        return
+    for hood_id, (voted, roll) in sorted(_count_turnout(session, funding_round).items()):
+        session.add(
+            RoundTurnout(
+                round_id=funding_round.id, neighbourhood_id=hood_id, voted=voted, roll=roll
+            )
+        )
+    session.flush()
+
+
+def turnout_by_neighbourhood(session: Session, funding_round: FundingRound) -> list[Turnout]:
+    """How many people on the round's roll voted, per neighbourhood: counts only, from the
+    voter marks (which say who voted, never how), as stored when voting closed (rounds closed
+    before they were stored: counted now). Empty before results are published."""
+    from app.models import Neighbourhood, RoundTurnout
+
+    if funding_round.phase not in PUBLISHED:
+        return []
+    stored = session.execute(
+        select(Neighbourhood.name, RoundTurnout.voted, RoundTurnout.roll)
+        .join(Neighbourhood, Neighbourhood.id == RoundTurnout.neighbourhood_id)
+        .where(RoundTurnout.round_id == funding_round.id)
+        .order_by(Neighbourhood.name)
+    ).all()
+    if stored:
+        return [Turnout(name, voted, roll) for name, voted, roll in stored]
+    counted = _count_turnout(session, funding_round)
     hoods = session.scalars(
         select(Neighbourhood)
-        .where(Neighbourhood.council_id == funding_round.council_id)
+        .where(Neighbourhood.id.in_(list(counted)))
         .order_by(Neighbourhood.name)
     )
-    return [
-        Turnout(h.name, voted.get(h.id, 0), roll.get(h.id, 0))
-        for h in hoods
-        if roll.get(h.id) or voted.get(h.id)
-    ]
+    return [Turnout(h.name, *counted[h.id]) for h in hoods]
 
 
 # --- What if another rule had counted? --------------------------------------------------------

@@ -100,6 +100,9 @@ class RollEntry(Base):
 
     __table_args__ = (
         UniqueConstraint("council_id", "scope", "reference"),
+        # Whether a round has its own roll looks for any entry in its scope, on every voting
+        # page and results page: the unique constraint above cannot answer that by scope.
+        Index("ix_roll_entries_scope", "scope"),
         CheckConstraint("length(reference) > 0", name="reference_not_empty"),
         CheckConstraint(
             "(round_id IS NULL AND scope = 'council') "
@@ -189,7 +192,13 @@ class StoredBallot(Base):
     # No channel either: a pot with one paper voter would give their ballot away.
     content: Mapped[str] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_ballots_pot", "pot_id"), {"sqlite_with_rowid": False})
+    __table_args__ = (
+        Index("ix_ballots_pot", "pot_id"),
+        # A round's ballots (counting, closing, the comparison of rules) without reading
+        # every round's.
+        Index("ix_ballots_round_pot", "round_id", "pot_id"),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class Receipt(Base):
@@ -234,6 +243,8 @@ class LogEntry(Base):
     __table_args__ = (
         # A ballot is logged once and superseded at most once.
         UniqueConstraint("ballot_id", "kind"),
+        # A round's supersede and close entries without reading its whole log.
+        Index("ix_ballot_log_round_kind", "round_id", "kind"),
         CheckConstraint("sequence >= 0", name="sequence_not_negative"),
         CheckConstraint(
             "(kind IN ('genesis', 'close')) = (ballot_id IS NULL)", name="ballot_entries_name_one"
