@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app import accounts, emails
 from app.extensions import db, limiter
@@ -33,7 +34,16 @@ def init_login(manager: LoginManager) -> None:
 
     @manager.user_loader
     def load_user(token: str) -> User | None:
-        return db.session.scalar(select(User).where(User.session_token == token))
+        # With the account's roles: nearly every page asks for one (a join, not a second query).
+        return (
+            db.session.execute(
+                select(User)
+                .options(joinedload(User.memberships))
+                .where(User.session_token == token)
+            )
+            .unique()
+            .scalar_one_or_none()
+        )
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -57,6 +57,23 @@ def round_or_404(council: Council, round_slug: str) -> FundingRound:
     return funding_round
 
 
+def council_and_round_or_404(slug: str, round_slug: str) -> tuple[Council, FundingRound]:
+    """The council and its round in one query (404 when either is missing, or the round is a
+    draft the visitor may not see), for the pages residents use most."""
+    row = db.session.execute(
+        select(Council, FundingRound)
+        .join(FundingRound, FundingRound.council_id == Council.id)
+        .where(Council.slug == slug, FundingRound.slug == round_slug)
+    ).one_or_none()
+    if row is None:
+        abort(404)
+    council, funding_round = row
+    g.council = council
+    if not funding_round.is_public and not can_see_drafts(council):
+        abort(404)
+    return council, funding_round
+
+
 @bp.route("/")
 def home():
     councils = db.session.scalars(select(Council).order_by(Council.name)).all()

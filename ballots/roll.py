@@ -369,25 +369,30 @@ def verify(
 
 
 def roll_entry_for(session: Session, *, user_id: int, council_id: int, round_id: int) -> RollEntry:
-    """The roll entry this account votes as in this round; ``NotVerified`` if none."""
-    scope = roll_scope_for(session, round_id)
-    entry = session.scalar(
-        select(RollEntry)
+    """The roll entry this account votes as in this round; ``NotVerified`` if none.
+
+    One query: the account's verifications on the council's roll and on the round's own (by
+    the verification's unique key), and whether the round has its own roll, which then
+    replaces the council's."""
+    own = round_scope(round_id)
+    round_roll = exists().where(RollEntry.council_id == council_id, RollEntry.scope == own)
+    rows = session.execute(
+        select(RollEntry, round_roll.label("round_roll"))
         .join(Verification, Verification.roll_entry_id == RollEntry.id)
         .where(
-            # The verification's own unique key (account, council, roll): one row, by index.
             Verification.user_id == user_id,
             Verification.council_id == council_id,
-            Verification.scope == scope,
+            Verification.scope.in_((own, COUNCIL_SCOPE)),
             RollEntry.council_id == council_id,
-            RollEntry.scope == scope,
         )
+    ).all()
+    scope = own if rows and rows[0].round_roll else COUNCIL_SCOPE
+    for entry, _ in rows:
+        if entry.scope == scope:
+            return entry
+    raise NotVerified(
+        "You need to verify your account with the code posted to you before you can vote."
     )
-    if entry is None:
-        raise NotVerified(
-            "You need to verify your account with the code posted to you before you can vote."
-        )
-    return entry
 
 
 # --- Who may vote where -----------------------------------------------------------------------

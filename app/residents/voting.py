@@ -39,7 +39,7 @@ from app.extensions import db, limiter
 from app.forms.ballots import ConfirmForm, ReceiptForm, VerifyForm, ballot_form
 from app.models import FundingRound, Phase, Role
 from app.public import bp as public_bp
-from app.public import council_or_404, round_or_404
+from app.public import council_and_round_or_404, council_or_404, round_or_404
 from app.residents import bp
 from app.results import PUBLISHED, published_views
 from ballots import box, roll
@@ -98,8 +98,7 @@ class _Stop(Exception):
 
 def _voter(slug: str, round_slug: str):
     """The council, round, ballot paper and the resident's roll entry, or a page saying why not."""
-    council = council_or_404(slug)
-    funding_round = round_or_404(council, round_slug)
+    council, funding_round = council_and_round_or_404(slug, round_slug)
     if not current_user.has_role(council, Role.RESIDENT):
         raise _Stop(
             refuse(
@@ -424,8 +423,7 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
 @bp.route(ROUND + "/vote/<int:pot_id>/cast")
 @login_required
 def ballot_cast(slug: str, round_slug: str, pot_id: int):
-    council = council_or_404(slug)
-    funding_round = round_or_404(council, round_slug)
+    council, funding_round = council_and_round_or_404(slug, round_slug)
     receipt = session.pop("ballot_receipt", None)
     if receipt is None or receipt.get("pot") != pot_id:
         # Shown once: afterwards the list of pots says the ballot is cast.
