@@ -273,7 +273,8 @@ def _group_approvals(counts: np.ndarray, flat: np.ndarray, sizes: np.ndarray):
         if ordered.all():
             return counts, group, flat, sizes
     group, flat = group[named], flat[named]
-    order = np.lexsort((flat, group))
+    # Sorted by ballot, then project: one sort of a combined key (projects < 2**31).
+    order = np.argsort(group * (1 << 31) + flat)
     group, flat = group[order], flat[order]
     keep = np.ones(flat.size, dtype=bool)
     keep[1:] = (group[1:] != group[:-1]) | (flat[1:] != flat[:-1])
