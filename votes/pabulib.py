@@ -24,6 +24,14 @@ by a header row and then ``;``-separated rows with CSV quoting::
 Anything else that is wrong raises :class:`PabulibError`, which names the file, the line (the
 first line of the offending record) and the problem.
 
+A VOTES section of the plain shape nearly every file has (no quotes, every row as many fields
+as the header, no blank line inside) is read with bulk operations: its distinct votes are
+found with numpy and parsed once each, and ``read`` returns a
+:class:`~votes.model.LazyElection`, which knows how many voters cast each distinct ballot
+(all a count needs) and builds its per-voter ballots only when asked for them, giving exactly
+what reading row by row gives. Any other section is read row by row, as is everything before
+it.
+
 vote_type mapping: ``approval`` -> APPROVAL (KNAPSACK when META also has ``ballot_kind;knapsack``,
 which ``write`` adds for knapsack elections), ``choose-1`` -> SINGLE, ``cumulative`` ->
 CUMULATIVE (``vote`` and ``points`` columns), ``ordinal`` -> RANKED (``vote`` is best first).

@@ -100,7 +100,10 @@ class Profile:
             raise ValueError(measure)
         keep = values > 0
         groups, projects, values = self.flat_group[keep], self.flat_project[keep], values[keep]
-        order = np.lexsort((groups, projects))
+        # By project, then group: the flat arrays are in group order already, so a stable
+        # sort by project alone gives it (a radix sort when project numbers fit 16 bits).
+        small = projects.astype(np.int16) if len(self.ids) < 1 << 15 else projects
+        order = np.argsort(small, kind="stable")
         groups, projects, values = groups[order], projects[order], values[order]
         bounds = np.searchsorted(projects, np.arange(len(self.ids) + 1))
         result = [
