@@ -177,10 +177,11 @@ def read(source: str | os.PathLike[str] | bytes | IO[str], *, name: str | None =
         file = name or str(path)
         with open(path, "rb") as fh:
             data = fh.read()
-        return _parse(_decode(data, file), file)
+        return _parse(_decode(data, file), file, data)
     file = name or str(getattr(source, "name", "") or "<text>")
     if isinstance(source, bytes | bytearray):
-        return _parse(_decode(bytes(source), file), file)
+        data = bytes(source)
+        return _parse(_decode(data, file), file, data)
     if isinstance(source, str):
         return _parse(source, file)
     if hasattr(source, "read"):
@@ -191,14 +192,14 @@ def read(source: str | os.PathLike[str] | bytes | IO[str], *, name: str | None =
     raise TypeError(f"cannot read a pabulib election from {type(source).__name__}")
 
 
-def _parse(text: str, file: str) -> Election:
+def _parse(text: str, file: str, data: bytes | None = None) -> Election:
     # A big file read the slow way makes hundreds of thousands of small tuples that hold no
     # cycles; the cyclic garbage collector would walk them over and over while they are made.
     # Pause it, restoring whatever state it was in.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Parser(io.StringIO(text, newline=""), file, text).parse()
+        return _Parser(io.StringIO(text, newline=""), file, text, data).parse()
     finally:
         if was_enabled:
             gc.enable()
@@ -213,10 +214,13 @@ def _decode(data: bytes, file: str) -> str:
 
 
 class _Parser:
-    def __init__(self, stream: io.StringIO, file: str, text: str | None = None) -> None:
+    def __init__(
+        self, stream: io.StringIO, file: str, text: str | None = None, data: bytes | None = None
+    ) -> None:
         self.file = file
         self.stream = stream
         self.text = text  # the whole of ``stream``, for the VOTES fast path (None: no fast path)
+        self.data = data  # ``text`` as UTF-8 bytes (a byte order mark allowed), when at hand
         self.reader = csv.reader(stream, delimiter=";", strict=False)
         self.line = 0  # line number where the last record read ended
         self.start = 0  # first line of the current record
@@ -462,8 +466,13 @@ class _Parser:
         ballots that are sets of projects (``sets``: approval, knapsack, single choice) whose
         votes are plain lists of project ids, the same as arrays (``LazyElection.vote_arrays``).
         """
-        body = self.text[self.stream.tell() :]
-        data = body.encode("utf-8")
+        text, at = self.text, self.stream.tell()
+        if self.data is not None:
+            # The same section in the file's own bytes: no copy of the text to encode again.
+            skip = len(self.data) - len(self.data.removeprefix(b"\xef\xbb\xbf"))
+            data = self.data[skip + len(text[:at].encode("utf-8")) :]
+        else:
+            data = text[at:].encode("utf-8")
         if b'"' in data or b"\0" in data:
             return None
         data = data.rstrip(b"\r\n")
@@ -477,9 +486,10 @@ class _Parser:
 
             buf = np.frombuffer(data, dtype=np.uint8)
             newlines = np.flatnonzero(buf == 10)
-            returns = np.flatnonzero(buf == 13)
-            if returns.size and not (buf[returns + 1] == 10).all():
-                return None  # data ends in neither, so returns + 1 is in range
+            if b"\r" in data:
+                returns = np.flatnonzero(buf == 13)
+                if not (buf[returns + 1] == 10).all():
+                    return None  # data ends in neither, so returns + 1 is in range
             starts = np.concatenate(([0], newlines + 1))
             ends = np.concatenate((newlines - (buf[newlines - 1] == 13), [buf.size]))
             if int((ends - starts).max()) > csv.field_size_limit():
@@ -515,7 +525,7 @@ class _Parser:
             if sets:
                 arrays = _vote_arrays(np, texts, numbers, ids)
                 if arrays is not None:
-                    return self.loader(body, layout, ids, None), None, arrays
+                    return self.loader(text, at, layout, ids, None), None, arrays
             get = ids.__getitem__
             no_points: tuple[int, ...] = ()
             try:
@@ -542,20 +552,21 @@ class _Parser:
                     counts[grouped] = counts.get(grouped, 0) + number
             except PabulibError:
                 return None
-        return self.loader(body, layout, ids, choice_cache), counts, None
+        return self.loader(text, at, layout, ids, choice_cache), counts, None
 
     def loader(
         self,
-        body: str,
+        text: str,
+        at: int,
         layout: _Layout,
         ids: dict[str, str],
         choice_cache: dict[object, tuple[tuple[str, ...], tuple[int, ...]]] | None,
     ) -> Callable[[], tuple[Ballot, ...]]:
-        """A function that reads ``body`` (a VOTES section checked already) row by row."""
+        """A function that reads ``text[at:]`` (a VOTES section checked already) row by row."""
         file, line = self.file, self.line
 
         def load() -> tuple[Ballot, ...]:
-            again = _Parser(io.StringIO(body, newline=""), file)
+            again = _Parser(io.StringIO(text[at:], newline=""), file)
             again.line = line
             return again.read_votes(layout, ids, choice_cache)
 
