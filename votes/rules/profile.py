@@ -241,7 +241,7 @@ def _approval_arrays(raw: Mapping[tuple[str, ...], int], index: dict[str, int]):
         return None
     # "" (an unfilled choice) is skipped, as in the loop: it maps to -1 and is dropped.
     lookup = dict(index)
-    lookup.setdefault("", -1)
+    lookup[""] = -1
     try:
         flat = np.fromiter(
             map(lookup.__getitem__, chain.from_iterable(keys)), dtype=np.int64, count=total
