@@ -16,8 +16,8 @@ GOVUK_FRONTEND_VERSION := 6.3.0
 GOVUK_FRONTEND_INTEGRITY := sha512-cXIQxm5PHCsbic47GXZrVBZhAeeshTLRL6ZBKilLsR6rMCjJuWb7Fruq0VUNMBJFlJk/srsRj/q8d5bM9cgKoA==
 STATIC := app/static/govuk
 
-.PHONY: help run test install install-dev assets db demo lint format bench bench-tally bench-signin \
-	bench-load bench-pages bench-cast clean
+.PHONY: help run test install install-dev assets db demo lint format bench bench-tally bench-process \
+	bench-signin bench-load bench-pages bench-cast clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -74,10 +74,13 @@ format: $(VENV)/.dev ## Format the code with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-tally bench-signin bench-load bench-pages bench-cast ## Run every benchmark
+bench: bench-tally bench-process bench-signin bench-load bench-pages bench-cast ## Run every benchmark
 
 bench-tally: $(VENV)/.dev ## Time votes against pabutools on the pabulib elections
 	$(BIN)/python bench/tally.py
+
+bench-process: $(VENV)/.dev ## Time python -m votes tally against pabutools, whole processes
+	$(BIN)/python bench/process.py
 
 bench-signin: $(VENV)/.dev ## Time sign-in's password hashing, new parameters against old
 	$(BIN)/python bench/signin.py

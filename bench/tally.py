@@ -11,6 +11,12 @@ the peak resident memory of the process.
     .venv/bin/python bench/tally.py --no-reference          # ours only (reference times shown)
     .venv/bin/python bench/tally.py --files Lodz,Assen --rules mes,mes-add1
     .venv/bin/python bench/tally.py --memory                # also tracemalloc peak per count
+    .venv/bin/python bench/tally.py --markdown              # rows of bench/README.md's table
+
+Our rule modules are imported before anything is timed, as pabutools' are, so that no row
+carries a one-off import. Our "(parse)" time is ``read``, which for a plain VOTES section
+builds the per-voter ballots only on first use (``votes.model.LazyElection``); the counts
+start from the grouped ballots it knows, where pabutools' start from its multiprofile.
 
 PABULIB_DIR points at the elections (default: ../shared/pabulib next to the repository).
 """
@@ -165,16 +171,39 @@ def main(argv=None) -> int:
         "--pabutools-timeout", type=float, default=120.0, help="seconds (default 120)"
     )
     parser.add_argument("--memory", action="store_true", help="tracemalloc peak of each count")
+    parser.add_argument(
+        "--markdown", action="store_true", help="print Markdown table rows, names whole"
+    )
     args = parser.parse_args(argv)
+    import votes.rules.greedy
+    import votes.rules.mes
+    import votes.rules.mes_lockstep
+    import votes.rules.phragmen
+    import votes.rules.welfare  # noqa: F401
 
     folder = Path(os.environ.get("PABULIB_DIR") or ROOT.parent / "shared" / "pabulib")
     reference = json.loads((folder / "reference.json").read_text(encoding="utf-8"))
     wanted_files = args.files.split(",") if args.files else None
     wanted_rules = args.rules.split(",") if args.rules else None
     print(f"pabulib folder: {folder}")
-    header = f"{'file':44} {'rule':16} {'pabutools s':>14} {'votes s':>9} {'ratio':>8}"
-    print(header + ("  peak MB" if args.memory else ""))
-    print("-" * len(header))
+    width = max(len(inst["file"]) for inst in reference["instances"])
+    if args.markdown:
+        cells = ["file", "rule", "pabutools s", "votes s", "ratio"]
+        cells += ["votes peak MB (tracemalloc)"] if args.memory else []
+        print("| " + " | ".join(cells) + " |")
+        print("|---|---|" + "---:|" * (len(cells) - 2))
+    else:
+        header = f"{'file':{width}} {'rule':16} {'pabutools s':>16} {'votes s':>9} {'ratio':>8}"
+        print(header + ("  peak MB" if args.memory else ""))
+        print("-" * len(header))
+
+    def row(name: str, rule: str, shown: str, ours: float, ratio: str, peak: str = "") -> str:
+        if args.markdown:
+            cells = [name, rule, shown, f"{ours:.3f}", ratio] + ([peak] if args.memory else [])
+            return "| " + " | ".join(cells) + " |"
+        line = f"{name:{width}} {rule:16} {shown:>16} {ours:9.3f} {ratio:>8}"
+        return line + (f"  {peak:>7}" if args.memory else "")
+
     worst_add1 = worst_parse = 0.0
     for inst in reference["instances"]:
         name = inst["file"]
@@ -200,7 +229,7 @@ def main(argv=None) -> int:
                 pb = (instance, profile.as_multiprofile())
                 shown = f"{theirs:.3f}"
             ratio = ratio_text(theirs, ours)
-            print(f"{name[:44]:44} {'(parse)':16} {shown:>14} {ours:9.3f} {ratio:>8}")
+            print(row(name, "(parse)", shown, ours, ratio, "-"), flush=True)
         for rule in rules:
             key = keys[rule]
             record = inst["results"][key]
@@ -236,14 +265,13 @@ def main(argv=None) -> int:
                 ratio = f">{120 / ours:.0f}x"
             else:
                 ratio = "-"
-            line = f"{name[:44]:44} {rule:16} {shown:>14} {ours:9.3f} {ratio:>8}"
+            peak = ""
             if args.memory:
                 tracemalloc.start()
                 tally(election, rule, tie_break)
-                peak = tracemalloc.get_traced_memory()[1] / 2**20
+                peak = f"{tracemalloc.get_traced_memory()[1] / 2**20:.1f}"
                 tracemalloc.stop()
-                line += f"  {peak:7.1f}"
-            print(line, flush=True)
+            print(row(name, rule, shown, ours, ratio, peak), flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak resident memory of this process: {peak:.0f} MB")
     print(f"slowest parse: {worst_parse:.2f} s")

@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from enum import Enum
 from fractions import Fraction
 
-from votes.ballot import validate_ballot
 from votes.model import Election, Outcome, RankedScoring, TieBreak
 from votes.pabulib import PabulibError, read
 
@@ -99,13 +99,31 @@ def _fingerprint(text: str) -> str:
     return value
 
 
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's own help layout, sized to the terminal as argparse would size it, but
+    without importing shutil (and with it bz2 and lzma) on every run to ask."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return argparse.HelpFormatter(prog, width=max(columns, 1) - 2)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m votes", description="Count participatory budgeting elections."
+        prog="python -m votes",
+        description="Count participatory budgeting elections.",
+        formatter_class=_formatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     tally = commands.add_parser(
         "tally",
+        formatter_class=_formatter,
         help="count a pabulib .pb file with one or more rules; print JSON",
         description="Count a pabulib .pb file with one or more rules and print one JSON object "
         "keyed by rule name.",
@@ -137,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = commands.add_parser(
         "check",
+        formatter_class=_formatter,
         help="check every ballot of a pabulib .pb file against the file's ballot rules",
         description="Check every ballot of a pabulib .pb file against the ballot rules in its "
         "META (min_length, max_length, max_sum_points, ...). Prints one line per problem, then "
@@ -145,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", metavar="FILE.pb", help="the election, in pabulib format")
     verify = commands.add_parser(
         "verify",
+        formatter_class=_formatter,
         help="re-check a Devolve auditor export: hash chain, ballots, recount",
         description="Re-check a Devolve auditor export: its SHA256SUMS, the ballot log's hash "
         "chain (naming the first broken link), the ballots and receipts against the log, a "
@@ -205,6 +225,8 @@ def _read(file: str) -> Election:
 
 
 def _check(file: str) -> int:
+    from votes.ballot import validate_ballot
+
     election = _read(file)
     currency = dict(election.meta).get("currency", "").strip()
 

@@ -11,7 +11,7 @@ as pabutools does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from fractions import Fraction
@@ -127,6 +127,106 @@ class Election:
             if p.id == project_id:
                 return p
         raise KeyError(project_id)
+
+
+_BALLOTS = Election.ballots  # the slot behind Election.ballots
+
+
+class LazyElection(Election):
+    """An :class:`Election` whose ballots are built on first use, with their counts known now.
+
+    ``votes.pabulib.read`` returns one for a big file: it has checked every row already, and
+    counting needs only ``ballot_counts`` (how many voters cast each distinct ballot), so the
+    one-object-per-voter tuple is made only if something asks for ``ballots``. It compares
+    equal to (and hashes as) the plain ``Election`` with the same values.
+
+    ``ballot_counts``: distinct ballot -> number of voters who cast it, the ballot being its
+    ``choices`` tuple, or ``(choices, points)`` for cumulative ballots, in the order each
+    first occurs, exactly as counting ``election.ballots`` would give. Or, for ballots that
+    are sets of projects (approval, knapsack, single choice), ``vote_arrays`` instead:
+    ``(counts, flat, sizes)``, int64 arrays holding, per distinct vote in the same order, its
+    number of voters and its number of entries, and every entry's project as an index into
+    ``projects`` (-1 for an empty entry). The other of the two is None. An instance made any
+    other way (``dataclasses.replace``, unpickling) has neither and behaves as a plain
+    ``Election``.
+    """
+
+    __slots__ = ("_load", "ballot_counts", "vote_arrays")
+
+    @classmethod
+    def deferred(
+        cls,
+        *,
+        budget: Fraction,
+        projects: tuple[Project, ...],
+        load: Callable[[], tuple[Ballot, ...]],
+        ballot_counts: Mapping[object, int] | None,
+        vote_arrays: tuple[object, object, object] | None = None,
+        rules: BallotRules,
+        meta: tuple[tuple[str, str], ...] = (),
+    ) -> LazyElection:
+        obj = object.__new__(cls)
+        for name, value in (("budget", budget), ("projects", projects), ("rules", rules)):
+            object.__setattr__(obj, name, value)
+        object.__setattr__(obj, "meta", meta)
+        object.__setattr__(obj, "_load", load)
+        object.__setattr__(obj, "ballot_counts", ballot_counts)
+        object.__setattr__(obj, "vote_arrays", vote_arrays)
+        return obj
+
+    @property
+    def ballots(self) -> tuple[Ballot, ...]:  # type: ignore[override]
+        try:
+            return _BALLOTS.__get__(self, Election)
+        except AttributeError:
+            pass
+        ballots = self._load()
+        _BALLOTS.__set__(self, ballots)
+        object.__setattr__(self, "_load", None)  # the source text can go
+        return ballots
+
+    @ballots.setter
+    def ballots(self, value: tuple[Ballot, ...]) -> None:
+        # Election's own __init__ (dataclasses.replace) and __setstate__ (pickle) come here.
+        _BALLOTS.__set__(self, value)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Election):
+            return NotImplemented
+        return (self.budget, self.projects, self.rules, self.meta, self.ballots) == (
+            other.budget,
+            other.projects,
+            other.rules,
+            other.meta,
+            other.ballots,
+        )
+
+    __hash__ = Election.__hash__
+
+    def with_ranked_scoring(self, scoring: RankedScoring | str) -> Election:
+        rules = replace(self.rules, ranked_scoring=RankedScoring(scoring))
+        counts = getattr(self, "ballot_counts", None)
+        arrays = getattr(self, "vote_arrays", None)
+        if counts is None and arrays is None:
+            return replace(self, rules=rules)
+        try:
+            ballots = _BALLOTS.__get__(self, Election)
+        except AttributeError:
+            load = self._load
+        else:
+
+            def load() -> tuple[Ballot, ...]:
+                return ballots
+
+        return LazyElection.deferred(
+            budget=self.budget,
+            projects=self.projects,
+            load=load,
+            ballot_counts=counts,
+            vote_arrays=arrays,
+            rules=rules,
+            meta=self.meta,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,14 @@ by a header row and then ``;``-separated rows with CSV quoting::
 Anything else that is wrong raises :class:`PabulibError`, which names the file, the line (the
 first line of the offending record) and the problem.
 
+A VOTES section of the plain shape nearly every file has (no quotes, every row as many fields
+as the header, no blank line inside) is read with bulk operations: its distinct votes are
+found with numpy and parsed once each, and ``read`` returns a
+:class:`~votes.model.LazyElection`, which knows how many voters cast each distinct ballot
+(all a count needs) and builds its per-voter ballots only when asked for them, giving exactly
+what reading row by row gives. Any other section is read row by row, as is everything before
+it.
+
 vote_type mapping: ``approval`` -> APPROVAL (KNAPSACK when META also has ``ballot_kind;knapsack``,
 which ``write`` adds for knapsack elections), ``choose-1`` -> SINGLE, ``cumulative`` ->
 CUMULATIVE (``vote`` and ``points`` columns), ``ordinal`` -> RANKED (``vote`` is best first).
@@ -42,12 +50,21 @@ import gc
 import io
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
+from itertools import repeat
 from operator import itemgetter
-from typing import IO
+from typing import IO, Any, NamedTuple
 
-from votes.model import Ballot, BallotKind, BallotRules, Election, Project, RankedScoring
+from votes.model import (
+    Ballot,
+    BallotKind,
+    BallotRules,
+    Election,
+    LazyElection,
+    Project,
+    RankedScoring,
+)
 
 __all__ = ["PabulibError", "dumps", "format_number", "parse_number", "read", "write"]
 
@@ -158,33 +175,31 @@ def read(source: str | os.PathLike[str] | bytes | IO[str], *, name: str | None =
     ):
         path = os.fspath(source)
         file = name or str(path)
-        # Streamed from the file rather than read whole: the text of a big file, decoded and
-        # then copied into a StringIO, would be most of the parse's peak memory.
-        try:
-            with open(path, encoding="utf-8-sig", newline="") as fh:
-                return _parse(fh, file)
-        except UnicodeDecodeError:
-            with open(path, "rb") as fh:
-                _decode(fh.read(), file)  # raises with the line of the first bad byte
-            raise
+        with open(path, "rb") as fh:
+            data = fh.read()
+        return _parse(_decode(data, file), file, data)
     file = name or str(getattr(source, "name", "") or "<text>")
     if isinstance(source, bytes | bytearray):
-        return _parse(io.StringIO(_decode(bytes(source), file), newline=""), file)
+        data = bytes(source)
+        return _parse(_decode(data, file), file, data)
     if isinstance(source, str):
-        return _parse(io.StringIO(source, newline=""), file)
-    if hasattr(source, "read"):
         return _parse(source, file)
+    if hasattr(source, "read"):
+        text = source.read()
+        if isinstance(text, bytes | bytearray):
+            text = _decode(bytes(text), file)
+        return _parse(text, file)
     raise TypeError(f"cannot read a pabulib election from {type(source).__name__}")
 
 
-def _parse(lines: Iterable[str], file: str) -> Election:
-    # A big file makes hundreds of thousands of small tuples that hold no cycles; the cyclic
-    # garbage collector would walk them over and over while they are made (a quarter of the
-    # parse time of a 130,000-voter file). Pause it, restoring whatever state it was in.
+def _parse(text: str, file: str, data: bytes | None = None) -> Election:
+    # A big file read the slow way makes hundreds of thousands of small tuples that hold no
+    # cycles; the cyclic garbage collector would walk them over and over while they are made.
+    # Pause it, restoring whatever state it was in.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Parser(lines, file).parse()
+        return _Parser(io.StringIO(text, newline=""), file, text, data).parse()
     finally:
         if was_enabled:
             gc.enable()
@@ -199,9 +214,14 @@ def _decode(data: bytes, file: str) -> str:
 
 
 class _Parser:
-    def __init__(self, lines: Iterable[str], file: str) -> None:
+    def __init__(
+        self, stream: io.StringIO, file: str, text: str | None = None, data: bytes | None = None
+    ) -> None:
         self.file = file
-        self.reader = csv.reader(lines, delimiter=";", strict=False)
+        self.stream = stream
+        self.text = text  # the whole of ``stream``, for the VOTES fast path (None: no fast path)
+        self.data = data  # ``text`` as UTF-8 bytes (a byte order mark allowed), when at hand
+        self.reader = csv.reader(stream, delimiter=";", strict=False)
         self.line = 0  # line number where the last record read ended
         self.start = 0  # first line of the current record
         self.meta_line = 1
@@ -262,7 +282,23 @@ class _Parser:
                 self.start if marker else self.line,
             )
         rules, budget = self.interpret_meta(meta, meta_lines)
-        ballots = self.read_votes(projects, rules.kind)
+        layout = self.votes_layout(rules.kind)
+        ids = {pid: p.id for pid, p in projects.items()}
+        if self.text is not None:
+            sets = rules.kind in (BallotKind.APPROVAL, BallotKind.KNAPSACK, BallotKind.SINGLE)
+            fast = self.fast_votes(layout, ids, sets)
+            if fast is not None:
+                load, counts, arrays = fast
+                return LazyElection.deferred(
+                    budget=budget,
+                    projects=tuple(projects.values()),
+                    load=load,
+                    ballot_counts=counts,
+                    vote_arrays=arrays,
+                    rules=rules,
+                    meta=tuple(meta),
+                )
+        ballots = self.read_votes(layout, ids)
         return Election(
             budget=budget,
             projects=tuple(projects.values()),
@@ -399,7 +435,7 @@ class _Parser:
             raise self.error(f"{section} row has {len(row)} fields but the header has {n}")
         return row[:n]
 
-    def read_votes(self, projects: dict[str, Project], kind: BallotKind) -> tuple[Ballot, ...]:
+    def votes_layout(self, kind: BallotKind) -> _Layout:
         header = self.header("VOTES")
         if "vote" not in header:
             raise self.error("VOTES header has no vote column")
@@ -412,15 +448,151 @@ class _Parser:
         points_at = header.index("points") if cumulative else None
         skip = (vote_at, voter_at, points_at)
         extra_at = [i for i in range(n) if i not in skip]
-        extra_names = [header[i] for i in extra_at]
+        return _Layout(
+            n, vote_at, voter_at, points_at, extra_at, [header[i] for i in extra_at], cumulative
+        )
+
+    def fast_votes(self, layout: _Layout, ids: dict[str, str], sets: bool) -> _Fast | None:
+        """The VOTES section counted with bulk operations, or None to read it row by row.
+
+        Taken only when the section has the plain shape nearly every file has: no quotes, no
+        NUL, no blank line before its end, CR only before LF, every row exactly as many fields
+        as the header and none longer than csv's field limit. Then splitting on ``;`` and line
+        ends is what csv does. The distinct raw votes (and points) are found with numpy and
+        parsed once each; anything they get wrong (an unknown project, bad points) also goes
+        the slow way, which reports it with its line. What comes back: a function that builds
+        the ballots exactly as the slow way does (run only if someone wants them), and what
+        counting needs: the counts of distinct ballots (``LazyElection.ballot_counts``) or, for
+        ballots that are sets of projects (``sets``: approval, knapsack, single choice) whose
+        votes are plain lists of project ids, the same as arrays (``LazyElection.vote_arrays``).
+        """
+        text, at = self.text, self.stream.tell()
+        if self.data is not None:
+            # The same section in the file's own bytes: no copy of the text to encode again.
+            skip = len(self.data) - len(self.data.removeprefix(b"\xef\xbb\xbf"))
+            data = self.data[skip + len(text[:at].encode("utf-8")) :]
+        else:
+            data = text[at:].encode("utf-8")
+        if b'"' in data or b"\0" in data:
+            return None
+        data = data.rstrip(b"\r\n")
+        if data[:1] in (b"\r", b"\n") or b"\n\n" in data or b"\n\r" in data:
+            return None
+        n, cumulative = layout.n, layout.cumulative
+        choice_cache: dict[object, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        counts: dict[object, int] = {}
+        if data:
+            import numpy as np
+
+            buf = np.frombuffer(data, dtype=np.uint8)
+            newlines = np.flatnonzero(buf == 10)
+            if b"\r" in data:
+                returns = np.flatnonzero(buf == 13)
+                if not (buf[returns + 1] == 10).all():
+                    return None  # data ends in neither, so returns + 1 is in range
+            starts = np.concatenate(([0], newlines + 1))
+            ends = np.concatenate((newlines - (buf[newlines - 1] == 13), [buf.size]))
+            if int((ends - starts).max()) > csv.field_size_limit():
+                return None
+            semis = np.flatnonzero(buf == 59)
+            rows = starts.size
+            if semis.size != rows * (n - 1):
+                return None
+            if n > 1:
+                per_row = np.diff(np.searchsorted(semis, ends), prepend=0)
+                if not (per_row == n - 1).all():
+                    return None
+            cuts = semis.reshape(rows, n - 1)
+
+            def field_start(j: int) -> np.ndarray:
+                return starts if j == 0 else cuts[:, j - 1] + 1
+
+            def field_end(j: int) -> np.ndarray:
+                return ends if j == n - 1 else cuts[:, j]
+
+            first, last = layout.vote_at, layout.vote_at
+            if cumulative:
+                first, last = sorted((layout.vote_at, layout.points_at))
+                if last != first + 1:
+                    return None
+            distinct = _distinct(np, buf, field_start(first), field_end(last))
+            if distinct is None:
+                return None
+            values, numbers = distinct
+            swap = cumulative and layout.points_at < layout.vote_at
+            # One decode for all of them (no field holds a line break).
+            texts = b"\n".join(values).decode("utf-8").split("\n")
+            if sets:
+                arrays = _vote_arrays(np, texts, numbers, ids)
+                if arrays is not None:
+                    return self.loader(text, at, layout, ids, None), None, arrays
+            get = ids.__getitem__
+            no_points: tuple[int, ...] = ()
+            try:
+                for key, number in zip(texts, numbers.tolist(), strict=True):
+                    if cumulative:
+                        a, b = key.split(";")
+                        key = (b, a) if swap else (a, b)
+                    # The usual vote, "id,id,id" with nothing to strip or skip, looked up
+                    # directly; anything else (a space, an empty entry, an unknown id, points
+                    # that are not plain) goes through parse_vote, which handles or reports it.
+                    try:
+                        if cumulative:
+                            choices = tuple(map(get, key[0].split(",")))
+                            points = tuple(map(int, key[1].split(",")))
+                            if len(points) != len(choices):
+                                raise ValueError
+                            parsed = (choices, points)
+                        else:
+                            parsed = (tuple(map(get, key.split(","))), no_points)
+                    except (KeyError, ValueError):
+                        parsed = self.parse_vote(key, ids, cumulative)
+                    choice_cache[key] = parsed
+                    grouped = parsed if cumulative else parsed[0]
+                    counts[grouped] = counts.get(grouped, 0) + number
+            except PabulibError:
+                return None
+        return self.loader(text, at, layout, ids, choice_cache), counts, None
+
+    def loader(
+        self,
+        text: str,
+        at: int,
+        layout: _Layout,
+        ids: dict[str, str],
+        choice_cache: dict[object, tuple[tuple[str, ...], tuple[int, ...]]] | None,
+    ) -> Callable[[], tuple[Ballot, ...]]:
+        """A function that reads ``text[at:]`` (a VOTES section checked already) row by row."""
+        file, line = self.file, self.line
+
+        def load() -> tuple[Ballot, ...]:
+            again = _Parser(io.StringIO(text[at:], newline=""), file)
+            again.line = line
+            return again.read_votes(layout, ids, choice_cache)
+
+        return load
+
+    def read_votes(
+        self,
+        layout: _Layout,
+        ids: dict[str, str],
+        choice_cache: dict[object, tuple[tuple[str, ...], tuple[int, ...]]] | None = None,
+    ) -> tuple[Ballot, ...]:
+        n, vote_at, voter_at, points_at = (
+            layout.n,
+            layout.vote_at,
+            layout.voter_at,
+            layout.points_at,
+        )
+        extra_at, extra_names, cumulative = layout.extra_at, layout.extra_names, layout.cumulative
         get_extra = itemgetter(*extra_at) if extra_at else None
         single_extra = len(extra_at) == 1
 
         # Caches keyed by the raw field: identical votes and identical voter columns (same age,
         # sex, district...) share one tuple, which is most of the speed and memory of a big file.
-        choice_cache: dict[object, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        if choice_cache is None:
+            choice_cache = {}
         extra_cache: dict[object, tuple[tuple[str, str], ...]] = {}
-        ids = {pid: p.id for pid, p in projects.items()}
         ballots: list[Ballot] = []
         append = ballots.append
         empty: tuple[tuple[str, str], ...] = ()
@@ -505,6 +677,70 @@ class _Parser:
                 f"{_plural(len(points), 'value')}"
             )
         return tuple(choices), tuple(points)
+
+
+class _Layout(NamedTuple):
+    """The columns of a VOTES section."""
+
+    n: int
+    vote_at: int
+    voter_at: int | None
+    points_at: int | None
+    extra_at: list[int]
+    extra_names: list[str]
+    cumulative: bool
+
+
+_Fast = tuple[
+    Callable[[], tuple[Ballot, ...]], dict[object, int] | None, tuple[Any, Any, Any] | None
+]
+
+
+def _vote_arrays(
+    np: Any, texts: list[str], counts: Any, ids: dict[str, str]
+) -> tuple[Any, Any, Any] | None:
+    """Distinct votes as arrays: how many voters cast each, the index (in project order) of
+    every entry of every one, -1 for an empty entry (skipped, as ``parse_vote`` does), and
+    each one's number of entries. None when some entry is not exactly a project id (a space
+    to strip, an unknown id), for ``parse_vote`` to deal with one vote at a time."""
+    index = {pid: i for i, pid in enumerate(ids)}
+    index[""] = -1
+    sizes = np.fromiter(map(str.count, texts, repeat(",")), dtype=np.int64, count=len(texts)) + 1
+    tokens = ",".join(texts).split(",")
+    flat = np.fromiter(map(index.get, tokens, repeat(-2)), dtype=np.int64, count=len(tokens))
+    if (flat == -2).any():
+        return None
+    return counts, flat, sizes
+
+
+# Above this many bytes the padded table of votes that _distinct sorts is not worth building.
+_DISTINCT_LIMIT = 1 << 26
+
+
+def _distinct(np: Any, buf: Any, start: Any, end: Any) -> tuple[list[bytes], Any] | None:
+    """The distinct byte strings ``buf[start[i]:end[i]]`` and how often each occurs, in the
+    order each first occurs (the order counting the rows one by one would give).
+
+    Each one is copied into a row of a zero-padded table, and the rows are sorted as fixed
+    width byte strings (no field holds a NUL, so the padding cannot merge two of them).
+    """
+    lengths = end - start
+    width = int(lengths.max())
+    rows = lengths.size
+    if width == 0:
+        return [b""], np.array([rows], dtype=np.int64)
+    if rows * width > _DISTINCT_LIMIT:
+        return None
+    total = int(lengths.sum())
+    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    column = np.arange(total) - offsets
+    table = np.zeros((rows, width), dtype=np.uint8)
+    table[np.repeat(np.arange(rows), lengths), column] = buf[np.repeat(start, lengths) + column]
+    values, first, counts = np.unique(
+        table.view(f"S{width}").ravel(), return_index=True, return_counts=True
+    )
+    order = np.argsort(first, kind="stable")
+    return values[order].tolist(), counts[order].astype(np.int64)
 
 
 def _plural(n: int, noun: str) -> str:

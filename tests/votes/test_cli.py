@@ -220,3 +220,35 @@ def test_check_clean_file_exits_0_and_bad_file_2(tmp_path: Path) -> None:
     done = run("check", bad)
     assert done.returncode == 2
     assert done.stderr == f"{bad}:3: expected a PROJECTS section after META, found the end\n"
+
+
+def test_tally_imports_only_what_its_rule_uses() -> None:
+    """Start-up is most of a command's time on a small file: counting with mes does not load
+    the ballot checks, the other rules, the export verifier or argparse's shutil."""
+    code = (
+        "import sys;"
+        "import votes.cli;"
+        "status = votes.cli.main(['tally', sys.argv[1], '--rule', 'mes']);"
+        "print('MODULES', ' '.join(sorted(sys.modules)), file=sys.stderr); sys.exit(status)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(FIXTURES / "cumulative.pb")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["mes"]["rule"] == "mes"
+    loaded = set(done.stderr.split("MODULES ", 1)[1].split())
+    assert {"votes.pabulib", "votes.rules.mes"} <= loaded
+    unused = {
+        "votes.ballot",
+        "votes.single_winner",
+        "votes.verify",
+        "votes.rules.phragmen",
+        "votes.rules.welfare",
+        "votes.rules.mes_lockstep",
+        "shutil",
+    }
+    assert not unused & loaded

@@ -125,8 +125,7 @@ def tally(
 
 
 def _count(profile: Profile, election: Election, rule: str, tie_break: TieBreak, fmt: MoneyFormat):
-    from votes.rules import greedy, mes, phragmen, welfare
-
+    # Each rule's module is imported when it is used, so one count loads only its own rule.
     kind = election.kind
     approval = kind in _APPROVAL_KINDS
     borda = kind == BallotKind.RANKED and election.rules.ranked_scoring == RankedScoring.BORDA
@@ -138,10 +137,14 @@ def _count(profile: Profile, election: Election, rule: str, tie_break: TieBreak,
         # Rank points are counted exactly as cumulative points are; Borda keeps pabutools'
         # scores (positional for greedy, Borda for the others) for rounds frozen with it.
         base = "borda" if borda else "ranks"
+    if rule in ("greedy", "greedy-per-cost"):
+        from votes.rules import greedy
     if rule == "greedy":
         return greedy.greedy(profile, "positional" if borda else base, False, tie_break, fmt)
     if rule == "greedy-per-cost":
         return greedy.greedy(profile, base, True, tie_break, fmt)
+    if rule.startswith("mes"):
+        from votes.rules import mes
     if rule in ("mes", "mes-greedy", "mes-add1"):
         completion = None
         if rule == "mes-greedy":
@@ -154,8 +157,12 @@ def _count(profile: Profile, election: Election, rule: str, tie_break: TieBreak,
     if rule == "mes-cardinality":
         return mes.equal_shares(profile, "approval", False, tie_break, fmt)
     if rule == "phragmen":
+        from votes.rules import phragmen
+
         return phragmen.phragmen(profile, tie_break, fmt)
     if rule == "max-welfare":
+        from votes.rules import welfare
+
         return welfare.max_welfare(profile, tie_break, fmt)
     raise AssertionError(rule)  # pragma: no cover - RULES and this function agree
 

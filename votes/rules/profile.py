@@ -9,6 +9,7 @@ is what makes the large elections fast.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import chain
@@ -99,7 +100,10 @@ class Profile:
             raise ValueError(measure)
         keep = values > 0
         groups, projects, values = self.flat_group[keep], self.flat_project[keep], values[keep]
-        order = np.lexsort((groups, projects))
+        # By project, then group: the flat arrays are in group order already, so a stable
+        # sort by project alone gives it (a radix sort when project numbers fit 16 bits).
+        small = projects.astype(np.int16) if len(self.ids) < 1 << 15 else projects
+        order = np.argsort(small, kind="stable")
         groups, projects, values = groups[order], projects[order], values[order]
         bounds = np.searchsorted(projects, np.arange(len(self.ids) + 1))
         result = [
@@ -138,8 +142,24 @@ def build_profile(election: Election) -> Profile:
     scaled = [int(a * scale) for a in amounts]
     kind = election.kind
     # Count identical ballots first (C-level hashing of the raw tuples), then translate only
-    # the distinct ones; ballots that differ only in order are merged afterwards.
-    if kind == BallotKind.CUMULATIVE:
+    # the distinct ones; ballots that differ only in order are merged afterwards. An election
+    # read from a file may know these counts already (model.LazyElection), and then its
+    # ballots need not be built at all.
+    arrays = getattr(election, "vote_arrays", None)
+    if arrays is not None and kind in _APPROVAL_KINDS:
+        counts, flat, sizes = arrays
+        grouped = _group_approvals(counts, flat, sizes)
+        if grouped is not None:
+            weights, flat_group, flat_project, lengths = grouped
+            voters = int(counts.sum())
+            return _profile(
+                election, ids, scaled, scale, voters, weights, flat_group, flat_project, lengths
+            )
+    raw = getattr(election, "ballot_counts", None)
+    if raw is not None:
+        voters = sum(raw.values())
+    elif kind == BallotKind.CUMULATIVE:
+        voters = len(election.ballots)
         for b in election.ballots:
             if len(b.points) != len(b.choices):
                 raise ValueError("a cumulative ballot needs one points value per choice")
@@ -151,10 +171,18 @@ def build_profile(election: Election) -> Profile:
             )
         )
     else:
+        voters = len(election.ballots)
         raw = Counter(map(attrgetter("choices"), election.ballots))
     # Distinct ballots: a tuple of project indices (approval: sorted, ranked: best first) and,
     # for cumulative ballots, a tuple of points alongside. An empty choice ("", an unfilled
     # rank) is skipped.
+    if kind in _APPROVAL_KINDS and raw:
+        grouped = _approval_arrays(raw, index)
+        if grouped is not None:
+            weights, flat_group, flat_project, lengths = grouped
+            return _profile(
+                election, ids, scaled, scale, voters, weights, flat_group, flat_project, lengths
+            )
     counts: Counter = Counter()
     get = index.__getitem__
     try:
@@ -177,18 +205,128 @@ def build_profile(election: Election) -> Profile:
     keys = list(counts)
     weights = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
     projects_of = [k[0] for k in keys] if kind == BallotKind.CUMULATIVE else keys
-    lengths = [len(b) for b in projects_of]
-    total = sum(lengths)
+    lengths = np.fromiter(map(len, projects_of), dtype=np.int64, count=len(keys))
+    total = int(lengths.sum())
     flat_group = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
-    flat_length = np.repeat(np.asarray(lengths, dtype=np.int64), lengths)
-    starts = np.repeat(np.cumsum([0, *lengths[:-1]]).astype(np.int64), lengths) if lengths else 0
-    flat_position = np.arange(total, dtype=np.int64) - starts
     flat_project = np.fromiter(chain.from_iterable(projects_of), dtype=np.int64, count=total)
+    flat_value = None
     if kind == BallotKind.CUMULATIVE:
         flat_value = np.fromiter(
             chain.from_iterable(k[1] for k in keys), dtype=np.int64, count=total
         )
-    else:
+    return _profile(
+        election,
+        ids,
+        scaled,
+        scale,
+        voters,
+        weights,
+        flat_group,
+        flat_project,
+        lengths,
+        flat_value,
+    )
+
+
+_APPROVAL_KINDS = (BallotKind.APPROVAL, BallotKind.KNAPSACK, BallotKind.SINGLE)
+
+
+def _approval_arrays(raw: Mapping[tuple[str, ...], int], index: dict[str, int]):
+    """``_group_approvals`` of ballots counted by their ``choices``."""
+    keys = list(raw)
+    n = len(keys)
+    sizes = np.fromiter(map(len, keys), dtype=np.int64, count=n)
+    total = int(sizes.sum())
+    if total == 0:
+        return None
+    # "" (an unfilled choice) is skipped, as in the loop: it maps to -1 and is dropped.
+    lookup = dict(index)
+    lookup[""] = -1
+    try:
+        flat = np.fromiter(
+            map(lookup.__getitem__, chain.from_iterable(keys)), dtype=np.int64, count=total
+        )
+    except KeyError as missing:
+        raise ValueError(
+            f"a ballot names project {missing.args[0]!r}, not in the election"
+        ) from None
+    counts = np.fromiter(raw.values(), dtype=np.int64, count=n)
+    return _group_approvals(counts, flat, sizes)
+
+
+def _group_approvals(counts: np.ndarray, flat: np.ndarray, sizes: np.ndarray):
+    """Approval ballots grouped with array operations: exactly what the loop in
+    ``build_profile`` gives (each group its projects' indices, sorted, once each; groups in
+    the order each first occurs), without a Python step per distinct ballot.
+
+    ``counts``, ``flat``, ``sizes``: per distinct ballot its number of voters and number of
+    entries, and every entry's project index (-1 for an empty entry, which is skipped).
+    Returns ``(weights, flat_group, flat_project, lengths)``, or None when no ballot names a
+    project (the loop handles that).
+    """
+    n = sizes.size
+    if flat.size == 0:
+        return None
+    group = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    named = flat >= 0
+    if named.all():
+        # Already in order, each project once (files list a vote's projects in order): the
+        # distinct ballots stay as they are, nothing can merge, and nothing need be sorted.
+        ordered = (flat[1:] > flat[:-1]) | (group[1:] != group[:-1])
+        if ordered.all():
+            return counts, group, flat, sizes
+    group, flat = group[named], flat[named]
+    # Sorted by ballot, then project: one sort of a combined key (projects < 2**31).
+    order = np.argsort(group * (1 << 31) + flat)
+    group, flat = group[order], flat[order]
+    keep = np.ones(flat.size, dtype=bool)
+    keep[1:] = (group[1:] != group[:-1]) | (flat[1:] != flat[:-1])
+    group, flat = group[keep], flat[keep]
+    if flat.size == 0:
+        return None
+    # One row per distinct ballot, its sorted indices padded with -1; equal rows are the same
+    # set of projects (ballots that differ only in order or repeats), merged in first order.
+    # Rows are compared as fixed-width byte strings, which sort far faster than rows.
+    lengths = np.bincount(group, minlength=n)
+    width = int(lengths.max())
+    starts = np.cumsum(lengths) - lengths
+    column = np.arange(flat.size, dtype=np.int64) - np.repeat(starts, lengths)
+    table = np.full((n, width), -1, dtype=np.int32)
+    table[group, column] = flat
+    _, first, inverse = np.unique(
+        table.view(f"S{4 * width}").ravel(), return_index=True, return_inverse=True
+    )
+    rank = np.empty(first.size, dtype=np.int64)
+    by_first = np.argsort(first, kind="stable")
+    rank[by_first] = np.arange(first.size, dtype=np.int64)
+    weights = np.zeros(first.size, dtype=np.int64)
+    np.add.at(weights, rank[inverse.ravel()], counts)
+    rows = table[first[by_first]]
+    out_lengths = lengths[first[by_first]]
+    flat_project = rows[rows >= 0].astype(np.int64)
+    flat_group = np.repeat(np.arange(first.size, dtype=np.int64), out_lengths)
+    return weights, flat_group, flat_project, out_lengths
+
+
+def _profile(
+    election: Election,
+    ids: list[str],
+    scaled: list[int],
+    scale: int,
+    voters: int,
+    weights: np.ndarray,
+    flat_group: np.ndarray,
+    flat_project: np.ndarray,
+    lengths: np.ndarray,
+    flat_value: np.ndarray | None = None,
+) -> Profile:
+    kind = election.kind
+    total = flat_project.size
+    flat_length = np.repeat(lengths, lengths)
+    flat_position = np.arange(total, dtype=np.int64) - np.repeat(
+        np.cumsum(lengths) - lengths, lengths
+    )
+    if flat_value is None:
         flat_value = np.ones(total, dtype=np.int64)
     positive = flat_value > 0
     votes = np.bincount(
@@ -199,7 +337,7 @@ def build_profile(election: Election) -> Profile:
         costs=scaled[:-1],
         budget=scaled[-1],
         scale=scale,
-        voters=len(election.ballots),
+        voters=voters,
         weights=weights,
         flat_group=flat_group,
         flat_project=flat_project,
@@ -208,5 +346,5 @@ def build_profile(election: Election) -> Profile:
         flat_length=flat_length,
         votes=[int(v) for v in votes.tolist()],
         kind=kind,
-        ranks=rank_count(election, max(lengths, default=0)) if kind == BallotKind.RANKED else 0,
+        ranks=rank_count(election, int(lengths.max(initial=0))) if kind == BallotKind.RANKED else 0,
     )
