@@ -485,11 +485,18 @@ def stored_election(session: Session, paper: BallotPaper, pot_id: int) -> Electi
     pot = paper.pot(pot_id)
     if pot is None:
         raise NotEligible("That pot is not part of this round.")
-    contents = session.scalars(
-        select(StoredBallot.content)
-        .where(_counted(paper.round_id, pot_id))
-        .order_by(StoredBallot.id)
-        .execution_options(yield_per=_STREAM)
+    # A Core query on the session's connection, streamed (a server-side cursor on
+    # PostgreSQL): no ORM rows to build per ballot. The options go on the statement: on the
+    # connection they would stay for every later statement of the transaction.
+    contents = (
+        session.connection()
+        .execute(
+            select(StoredBallot.content)
+            .where(_counted(paper.round_id, pot_id))
+            .order_by(StoredBallot.id)
+            .execution_options(stream_results=True, max_row_buffer=_STREAM)
+        )
+        .scalars()
     )
     # Many voters fill in the same ballot: each distinct content is decoded once and its
     # (immutable) ballot shared.
