@@ -96,19 +96,19 @@ def register_cli(app: Flask) -> None:
         """Write the auditor export of each pot of a closed round (ROUND is its id) to DIR."""
         from pathlib import Path
 
-        from app.exports import export_round
+        from app.exports import export_files
         from app.models import FundingRound
         from app.problems import DomainError
 
         funding_round = db.session.get(FundingRound, round_id)
         if funding_round is None:
             raise click.ClickException(f"No round has the id {round_id}.")
+        out = Path(out_dir)
         try:
-            files = export_round(db.session, funding_round)
+            # Each pot's ZIP is written as soon as it is made, not all held until the end.
+            for name, data in export_files(db.session, funding_round):
+                out.mkdir(parents=True, exist_ok=True)
+                (out / name).write_bytes(data)
+                click.echo(str(out / name))
         except DomainError as e:
             raise click.ClickException(e.message) from None
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            (out / name).write_bytes(data)
-            click.echo(str(out / name))

@@ -494,7 +494,7 @@ def stored_election(session: Session, paper: BallotPaper, pot_id: int) -> Electi
             select(StoredBallot.content)
             .where(_counted(paper.round_id, pot_id))
             .order_by(StoredBallot.id)
-            .execution_options(stream_results=True, max_row_buffer=_STREAM)
+            .execution_options(yield_per=_STREAM)
         )
         .scalars()
     )
