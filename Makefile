@@ -16,7 +16,7 @@ GOVUK_FRONTEND_VERSION := 6.3.0
 GOVUK_FRONTEND_INTEGRITY := sha512-cXIQxm5PHCsbic47GXZrVBZhAeeshTLRL6ZBKilLsR6rMCjJuWb7Fruq0VUNMBJFlJk/srsRj/q8d5bM9cgKoA==
 STATIC := app/static/govuk
 
-.PHONY: help run test install install-dev assets db demo lint format bench bench-tally clean
+.PHONY: help run test install install-dev assets db demo lint format bench bench-tally bench-close clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -73,10 +73,13 @@ format: $(VENV)/.dev ## Format the code with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-tally ## Run every benchmark
+bench: bench-tally bench-close ## Run every benchmark
 
 bench-tally: $(VENV)/.dev ## Time votes against pabutools on the pabulib elections
 	$(BIN)/python bench/tally.py
+
+bench-close: $(VENV)/.dev ## Time closing, exporting and verifying a pot of 250,000 ballots
+	$(BIN)/python bench/close.py
 
 clean: ## Remove the virtualenv, built assets and the local database
 	rm -rf $(VENV) $(STATIC) instance .pytest_cache
