@@ -17,7 +17,7 @@ GOVUK_FRONTEND_INTEGRITY := sha512-cXIQxm5PHCsbic47GXZrVBZhAeeshTLRL6ZBKilLsR6rM
 STATIC := app/static/govuk
 
 .PHONY: help run test install install-dev assets db demo lint format bench bench-tally bench-process \
-	bench-signin bench-load bench-pages bench-cast clean
+	bench-signin bench-load bench-pages bench-cast bench-close clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -74,7 +74,7 @@ format: $(VENV)/.dev ## Format the code with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-tally bench-process bench-signin bench-load bench-pages bench-cast ## Run every benchmark
+bench: bench-tally bench-process bench-signin bench-load bench-pages bench-cast bench-close ## Run every benchmark
 
 bench-tally: $(VENV)/.dev ## Time votes against pabutools on the pabulib elections
 	$(BIN)/python bench/tally.py
@@ -93,6 +93,9 @@ bench-pages: $(VENV)/.dev ## Time the public pages at 100 and at 100,000 ballots
 
 bench-cast: $(VENV)/.dev ## Time the confirm step in an empty round and one of 250,000 ballots (DATABASE_URL: PostgreSQL)
 	$(BIN)/python bench/cast.py
+
+bench-close: $(VENV)/.dev ## Time closing, exporting and verifying a pot of 250,000 ballots
+	$(BIN)/python bench/close.py
 
 clean: ## Remove the virtualenv, built assets and the local database
 	rm -rf $(VENV) $(STATIC) instance .pytest_cache

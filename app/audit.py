@@ -27,6 +27,7 @@ ACTIONS = {
     "round.schedule_changed": "Schedule changed",
     "round.voting_configured": "Voting configuration changed",
     "round.phase_changed": "Phase changed",
+    "round.scheduled_move_failed": "Scheduled phase change failed",
     "round.pots_merged": "Pot merged into another",
     "round.voting_extended": "Voting extended: closes later",
     "round.fingerprints_sent": "Fingerprints emailed to the council's auditors",

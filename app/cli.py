@@ -23,24 +23,45 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("advance-phases")
     def advance_phases_command() -> None:
-        """Move rounds on whose schedule says so (run it from cron, e.g. every 10 minutes)."""
+        """Move rounds on whose schedule says so (run it from cron, e.g. every 10 minutes).
+
+        Exits 1 when a round's move failed with an error (logged with its traceback and shown
+        on the round's officer page); the other rounds are moved all the same."""
+        import logging
+
         from app.models import Phase
         from app.notices import send_fingerprints
         from app.rounds import advance_due_rounds
         from ballots.db import utcnow
 
+        failed = 0
         for move in advance_due_rounds(db.session, utcnow()):
-            council = move.round.council.slug
+            name = (
+                f"{move.round.council.slug}/{move.round.slug}"
+                if move.round is not None
+                else f"round {move.round_id}"
+            )
             for phase in move.moved_to:
-                click.echo(f"{council}/{move.round.slug}: now in {phase.label.lower()}")
+                click.echo(f"{name}: now in {phase.label.lower()}")
             if Phase.CLOSED in move.moved_to:
-                sent = send_fingerprints(move.round)
-                click.echo(
-                    f"{council}/{move.round.slug}: fingerprints emailed to "
-                    f"{plural(len(sent), 'auditor')}"
-                )
+                try:
+                    sent = send_fingerprints(move.round)
+                except Exception:
+                    # The round is closed and counted; the email is what failed.
+                    db.session.rollback()
+                    logging.getLogger(__name__).exception(
+                        "round %s closed, but emailing its fingerprints failed", move.round.id
+                    )
+                    click.echo(f"{name}: closed, but emailing the fingerprints failed", err=True)
+                    failed += 1
+                else:
+                    click.echo(f"{name}: fingerprints emailed to {plural(len(sent), 'auditor')}")
             if move.problem:
-                click.echo(f"{council}/{move.round.slug}: not moved: {move.problem}", err=True)
+                click.echo(f"{name}: not moved: {move.problem}", err=True)
+            failed += move.failed
+        if failed:
+            click.echo(f"{plural(failed, 'round')} failed: see the log", err=True)
+            raise SystemExit(1)
 
     @app.cli.command("tally")
     @click.argument("round_id", metavar="ROUND", type=int)
@@ -75,19 +96,19 @@ def register_cli(app: Flask) -> None:
         """Write the auditor export of each pot of a closed round (ROUND is its id) to DIR."""
         from pathlib import Path
 
-        from app.exports import export_round
+        from app.exports import export_files
         from app.models import FundingRound
         from app.problems import DomainError
 
         funding_round = db.session.get(FundingRound, round_id)
         if funding_round is None:
             raise click.ClickException(f"No round has the id {round_id}.")
+        out = Path(out_dir)
         try:
-            files = export_round(db.session, funding_round)
+            # Each pot's ZIP is written as soon as it is made, not all held until the end.
+            for name, data in export_files(db.session, funding_round):
+                out.mkdir(parents=True, exist_ok=True)
+                (out / name).write_bytes(data)
+                click.echo(str(out / name))
         except DomainError as e:
             raise click.ClickException(e.message) from None
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            (out / name).write_bytes(data)
-            click.echo(str(out / name))

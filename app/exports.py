@@ -16,6 +16,7 @@ import dataclasses
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,15 +24,14 @@ from sqlalchemy.orm import Session
 from app.models import FundingRound, PotResult
 from app.problems import DomainError
 from app.results import PUBLISHED, results_for
-from ballots.models import LogEntry, Receipt, StoredBallot
+from ballots.models import LogEntry, LogKind, Receipt, StoredBallot
 from ballots.paper import ballot_paper
-from votes.model import BallotKind, BallotRules, RankedScoring
+from votes.model import Ballot, BallotKind, BallotRules, RankedScoring
 from votes.pabulib import dumps
 from votes.recipes import PABUTOOLS_VERSION, pabutools_script
 from votes.verify import (
     canonical_json,
-    counted_ballot_ids,
-    election_from_export,
+    election_from_rows,
     manifest_rules,
     sha256,
 )
@@ -51,39 +51,98 @@ def filename(funding_round: FundingRound, pot_id: int) -> str:
     return f"{funding_round.council.slug}-{funding_round.slug}-pot-{pot_id}.zip"
 
 
-def _log(session: Session, round_id: int) -> list[dict]:
-    entries = session.scalars(
-        select(LogEntry).where(LogEntry.round_id == round_id).order_by(LogEntry.sequence)
-    )
-    return [
-        {
-            "sequence": e.sequence,
-            "kind": e.kind.value,
-            "ballot_id": e.ballot_id,
-            "payload_hash": e.payload_hash,
-            "previous_hash": e.previous_hash,
-            "entry_hash": e.entry_hash,
-        }
-        for e in entries
+# Rows fetched, and JSON items encoded, at a time: a round can hold hundreds of thousands of
+# ballots and log entries.
+_CHUNK = 5000
+
+
+def _stream(session: Session, statement):
+    """A Core query's rows, streamed (a server-side cursor on PostgreSQL)."""
+    return session.connection().execute(statement.execution_options(yield_per=_CHUNK))
+
+
+def _json_array(items) -> bytes:
+    """``canonical_json(list(items))`` as UTF-8, encoded a chunk at a time so that only the
+    text, not every item's dict, is held at once."""
+    parts, chunk = [], []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == _CHUNK:
+            parts.append(canonical_json(chunk)[1:-1])
+            chunk = []
+    if chunk:
+        parts.append(canonical_json(chunk)[1:-1])
+    return ("[" + ",".join(parts) + "]").encode("utf-8")
+
+
+@dataclasses.dataclass(frozen=True)
+class _RoundData:
+    """What every pot's export of a round holds in common, read once per export."""
+
+    ballots_json: bytes
+    log_json: bytes
+    receipts_json: bytes
+    ballots: list[tuple[str, int, str]]  # (id, pot_id, content), in id order
+    counted: set[str]  # logged and not superseded (``votes.verify.counted_ballot_ids``)
+
+
+def _round_data(session: Session, round_id: int) -> _RoundData:
+    ballots = [
+        tuple(row)
+        for row in _stream(
+            session,
+            select(StoredBallot.id, StoredBallot.pot_id, StoredBallot.content)
+            .where(StoredBallot.round_id == round_id)
+            .order_by(StoredBallot.id),
+        )
     ]
+    logged: set[str] = set()
+    replaced: set[str] = set()
 
+    def log_items():
+        rows = _stream(
+            session,
+            select(
+                LogEntry.sequence,
+                LogEntry.kind,
+                LogEntry.ballot_id,
+                LogEntry.payload_hash,
+                LogEntry.previous_hash,
+                LogEntry.entry_hash,
+            )
+            .where(LogEntry.round_id == round_id)
+            .order_by(LogEntry.sequence),
+        )
+        for sequence, kind, ballot_id, payload, previous, digest in rows:
+            if kind is LogKind.BALLOT:
+                logged.add(ballot_id)
+            elif kind is LogKind.SUPERSEDE:
+                replaced.add(ballot_id)
+            yield {
+                "sequence": sequence,
+                "kind": kind.value,
+                "ballot_id": ballot_id,
+                "payload_hash": payload,
+                "previous_hash": previous,
+                "entry_hash": digest,
+            }
 
-def _ballots(session: Session, round_id: int) -> list[dict]:
-    rows = session.execute(
-        select(StoredBallot.id, StoredBallot.pot_id, StoredBallot.content)
-        .where(StoredBallot.round_id == round_id)
-        .order_by(StoredBallot.id)
-    )
-    return [{"id": i, "pot_id": pot, "content": content} for i, pot, content in rows]
-
-
-def _receipts(session: Session, round_id: int) -> list[str]:
-    return sorted(
-        session.scalars(
+    log_json = _json_array(log_items())
+    ballots_json = _json_array({"id": i, "pot_id": pot, "content": c} for i, pot, c in ballots)
+    receipts = sorted(
+        _stream(
+            session,
             select(Receipt.receipt_hash)
             .join(StoredBallot, StoredBallot.id == Receipt.ballot_id)
-            .where(StoredBallot.round_id == round_id)
-        )
+            .where(StoredBallot.round_id == round_id),
+        ).scalars()
+    )
+    return _RoundData(
+        ballots_json=ballots_json,
+        log_json=log_json,
+        receipts_json=canonical_json(receipts).encode("utf-8"),
+        ballots=ballots,
+        counted=logged - replaced,
     )
 
 
@@ -255,22 +314,27 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def export_pot(session: Session, funding_round: FundingRound, pot_id: int) -> bytes:
+def export_pot(
+    session: Session,
+    funding_round: FundingRound,
+    pot_id: int,
+    data: _RoundData | None = None,
+) -> bytes:
     """The ZIP for one pot of a counted round. Raises ``DomainError`` before the count."""
     result = next((r for r in results_for(session, funding_round) if r.pot_id == pot_id), None)
     if result is None:
         raise DomainError("This pot has not been counted yet: exports follow the count.")
     manifest_text = funding_round.manifest_json
-    ballots = _ballots(session, funding_round.id)
-    log = _log(session, funding_round.id)
+    data = data or _round_data(session, funding_round.id)
     document = results_json(funding_round, result)
     manifest = json.loads(manifest_text)
-    election = election_from_export(manifest, ballots, pot_id, counted_ballot_ids(log))
+    election = election_from_rows(manifest, data.ballots, pot_id, data.counted)
     pot_name = ballot_paper(manifest_text).pot(pot_id).name
     election = dataclasses.replace(
         election,
+        # Numbered voters for election.pb; each needs a ballot of its own for its number.
         ballots=tuple(
-            dataclasses.replace(b, voter=str(i)) for i, b in enumerate(election.ballots, 1)
+            Ballot(b.choices, b.points, str(i), b.extra) for i, b in enumerate(election.ballots, 1)
         ),
         meta=(
             ("description", f"{funding_round.title}: {pot_name}"),
@@ -281,9 +345,9 @@ def export_pot(session: Session, funding_round: FundingRound, pot_id: int) -> by
     )
     files = {
         "manifest.json": manifest_text.encode("utf-8"),
-        "ballots.json": canonical_json(ballots).encode("utf-8"),
-        "log.json": canonical_json(log).encode("utf-8"),
-        "receipts.json": canonical_json(_receipts(session, funding_round.id)).encode("utf-8"),
+        "ballots.json": data.ballots_json,
+        "log.json": data.log_json,
+        "receipts.json": data.receipts_json,
         "results.json": canonical_json(document).encode("utf-8"),
         "results.csv": results_csv(document["outcome"]),
         "election.pb": dumps(election).encode("utf-8"),
@@ -292,17 +356,22 @@ def export_pot(session: Session, funding_round: FundingRound, pot_id: int) -> by
     return _zip(files)
 
 
-def export_round(session: Session, funding_round: FundingRound) -> dict[str, bytes]:
-    """Every pot's ZIP, by file name. Raises ``DomainError`` for a round not yet counted."""
+def export_files(session: Session, funding_round: FundingRound) -> Iterator[tuple[str, bytes]]:
+    """Every pot's ZIP with its file name, one at a time, the round's ballots and log read
+    once for all of them. Raises ``DomainError`` for a round not yet counted."""
     rows = results_for(session, funding_round)
     if not rows:
         raise DomainError(
             "This round has not been counted: exports are available once voting has closed."
         )
-    return {
-        filename(funding_round, r.pot_id): export_pot(session, funding_round, r.pot_id)
-        for r in rows
-    }
+    data = _round_data(session, funding_round.id)
+    for r in rows:
+        yield filename(funding_round, r.pot_id), export_pot(session, funding_round, r.pot_id, data)
+
+
+def export_round(session: Session, funding_round: FundingRound) -> dict[str, bytes]:
+    """Every pot's ZIP, by file name. Raises ``DomainError`` for a round not yet counted."""
+    return dict(export_files(session, funding_round))
 
 
 def download(session: Session, funding_round: FundingRound, pot_id: int, *, actor) -> bytes:

@@ -710,3 +710,18 @@ class DeliveryUpdate(Base):
         CheckConstraint("length(note) > 0", name="note_not_empty"),
         Index("ix_delivery_updates_proposal", "proposal_id", "happened_on"),
     )
+
+
+class ScheduledMoveFailure(Base):
+    """The last time the scheduler (``flask advance-phases``) failed to move a round: when,
+    to which phase and why. One per round, shown on the round's officer page until the round
+    next moves; the audit trail keeps every failure."""
+
+    __tablename__ = "scheduled_move_failures"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    target: Mapped[Phase] = mapped_column(_enum(Phase, "phase"))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(Text)

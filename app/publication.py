@@ -24,7 +24,7 @@ from app.voting_methods import TIE_BREAK_LABELS
 from ballots import box
 from ballots.paper import ballot_paper
 from votes.ballot import format_money
-from votes.model import Election, TieBreak
+from votes.model import Ballot, Election, TieBreak
 from votes.rules import tally
 
 UNSPENT_WARNING = Fraction(1, 4)  # more than this share of a pot left unspent is worth a look
@@ -127,9 +127,16 @@ def _reversed_ids(election: Election) -> tuple[Election, dict[str, str]]:
     new = {p.id: f"{n - 1 - i:06d}" for i, p in enumerate(election.projects)}
     back = {v: k for k, v in new.items()}
     projects = tuple(replace(p, id=new[p.id]) for p in election.projects)
-    ballots = tuple(
-        replace(b, choices=tuple(new.get(c, c) for c in b.choices)) for b in election.ballots
-    )
+    # Ballots filled in alike are one object (see ``stored_election``): renumber each once.
+    renumbered: dict[Ballot, Ballot] = {}
+
+    def renumber(b: Ballot) -> Ballot:
+        done = renumbered.get(b)
+        if done is None:
+            done = renumbered[b] = replace(b, choices=tuple(new.get(c, c) for c in b.choices))
+        return done
+
+    ballots = tuple(renumber(b) for b in election.ballots)
     return replace(election, projects=projects, ballots=ballots), back
 
 

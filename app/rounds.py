@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -34,6 +35,7 @@ from app.models import (
     Pot,
     Proposal,
     ProposalStatus,
+    ScheduledMoveFailure,
     SplitMethod,
     Support,
     User,
@@ -45,6 +47,8 @@ from votes.rules import RULES
 
 LONDON = ZoneInfo("Europe/London")
 MANIFEST_VERSION = 1
+
+log = logging.getLogger(__name__)
 
 
 def split_budget(total_pence: int, weights: Sequence[int | Decimal | Fraction]) -> list[int]:
@@ -1259,6 +1263,10 @@ def _move(
     if result.rowcount != 1:
         raise Conflict("The round's phase was changed by someone else. Check it and try again.")
     session.refresh(funding_round)
+    # A failed scheduled move stops being news once the round has moved on.
+    session.execute(
+        delete(ScheduledMoveFailure).where(ScheduledMoveFailure.round_id == funding_round.id)
+    )
     # The ballot log starts from the manifest's hash when voting opens and is sealed at close.
     if target == Phase.VOTING:
         ballot_box.open_log(session, funding_round.id, funding_round.manifest_hash)
@@ -1374,9 +1382,67 @@ def is_due(funding_round: FundingRound, now: datetime) -> bool:
 
 @dataclass(frozen=True)
 class ScheduledMove:
-    round: FundingRound
+    round: FundingRound | None  # None only when it could not even be read again after a failure
     moved_to: list[Phase]
     problem: str | None
+    # The move failed with an error (not a precondition): logged, recorded and shown to the
+    # round's officers; ``problem`` says what failed.
+    failed: bool = False
+    round_id: int | None = None
+
+
+# An error's text as officers see it: one line, bounded.
+ERROR_TEXT_LIMIT = 500
+
+
+def error_text(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or "(no message)"
+    if len(text) > ERROR_TEXT_LIMIT:
+        text = text[: ERROR_TEXT_LIMIT - 1] + "…"
+    return f"{type(error).__name__}: {text}"
+
+
+def scheduled_move_failure(
+    session: Session, funding_round: FundingRound
+) -> ScheduledMoveFailure | None:
+    """The scheduler's last failed move of this round, until the round next moves."""
+    return session.get(ScheduledMoveFailure, funding_round.id)
+
+
+def _record_failure(
+    session: Session, round_id: int, target: Phase | None, error: BaseException, now: datetime
+) -> None:
+    """After the failed move was rolled back: keep the failure for the officer page and the
+    audit trail, in a transaction of its own. If even that fails, the log has it."""
+    try:
+        funding_round = session.get(FundingRound, round_id)
+        target = target or next_phase(funding_round) or funding_round.phase
+        text = error_text(error)
+        session.merge(
+            ScheduledMoveFailure(round_id=round_id, target=target, failed_at=now, error=text)
+        )
+        audit.record(
+            session,
+            action="round.scheduled_move_failed",
+            actor=None,
+            round=funding_round,
+            subject=funding_round,
+            before={"phase": funding_round.phase},
+            after={"target": target, "error": text},
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("could not record the failed scheduled move of round %s", round_id)
+
+
+def _reload(session: Session, round_id: int) -> FundingRound | None:
+    try:
+        return session.get(FundingRound, round_id)
+    except Exception:
+        session.rollback()
+        log.exception("could not read round %s again after its failed scheduled move", round_id)
+        return None
 
 
 def advance_due_rounds(session: Session, now: datetime) -> list[ScheduledMove]:
@@ -1387,7 +1453,10 @@ def advance_due_rounds(session: Session, now: datetime) -> list[ScheduledMove]:
     due to open) stays where it is and the reason is reported. It never publishes results: a
     closed round whose results are due stays closed, reported as waiting for an officer to
     check and publish them.
-    Each step commits on its own, so one round's problem does not hold back another's.
+    Each step commits on its own, so one round's problem does not hold back another's. A
+    move that fails with any other error (a bug, the database) is rolled back, logged with
+    its traceback, recorded for the round's officers (``scheduled_move_failure``, an audit
+    event) and reported with ``failed``; the other rounds still move.
     """
     moves = []
     ids = session.scalars(
@@ -1398,37 +1467,52 @@ def advance_due_rounds(session: Session, now: datetime) -> list[ScheduledMove]:
         .order_by(FundingRound.id)
     ).all()
     for round_id in ids:
-        funding_round = session.get(FundingRound, round_id)
         moved: list[Phase] = []
         problem = None
-        for _ in range(len(Phase)):
-            if not is_due(funding_round, now):
-                break
-            target = next_phase(funding_round)
-            if target == Phase.PUBLISHED:
-                # Nothing is published unseen: the scheduler stops at closed and says so.
-                problem = (
-                    "the results are due to be published, but an officer must check them and "
-                    "publish them from the page “Check the results before publishing”"
-                )
-                break
-            try:
-                change_phase(
-                    session,
-                    funding_round,
-                    target=target,
-                    expected=funding_round.phase,
-                    actor=None,
-                    now=now,
-                )
-                session.commit()
-            except DomainError as e:
-                session.rollback()
-                problem = e.message
-                break
-            moved.append(target)
+        failed = False
+        target = None
+        try:
+            funding_round = session.get(FundingRound, round_id)
+            for _ in range(len(Phase)):
+                if not is_due(funding_round, now):
+                    break
+                target = next_phase(funding_round)
+                if target == Phase.PUBLISHED:
+                    # Nothing is published unseen: the scheduler stops at closed and says so.
+                    problem = (
+                        "the results are due to be published, but an officer must check them "
+                        "and publish them from the page “Check the results before publishing”"
+                    )
+                    break
+                try:
+                    change_phase(
+                        session,
+                        funding_round,
+                        target=target,
+                        expected=funding_round.phase,
+                        actor=None,
+                        now=now,
+                    )
+                    session.commit()
+                except DomainError as e:
+                    session.rollback()
+                    problem = e.message
+                    break
+                moved.append(target)
+        except Exception as e:  # noqa: BLE001 - one round's failure must not stop the others
+            session.rollback()
+            log.exception(
+                "scheduled move of round %s to %s failed",
+                round_id,
+                target.value if target else "its next phase",
+            )
+            _record_failure(session, round_id, target, e, now)
+            failed = True
+            what = f"the move to {target.label.lower()}" if target else "the scheduled move"
+            problem = f"{what} failed: {error_text(e)}"
+            funding_round = _reload(session, round_id)
         if moved or problem:
-            moves.append(ScheduledMove(funding_round, moved, problem))
+            moves.append(ScheduledMove(funding_round, moved, problem, failed, round_id))
     return moves
 
 

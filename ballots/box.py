@@ -230,7 +230,9 @@ def close_log(session: Session, round_id: int, manifest_hash: str | None) -> Log
         return head
     if head is None and manifest_hash is None:
         return None
-    counted = len(_current_ballot_ids(session, round_id))
+    counted = session.scalar(
+        select(func.count()).select_from(StoredBallot).where(_counted(round_id))
+    )
     receipts = session.scalar(
         select(func.count())
         .select_from(Receipt)
@@ -241,32 +243,48 @@ def close_log(session: Session, round_id: int, manifest_hash: str | None) -> Log
         session,
         round_id,
         LogKind.CLOSE,
-        close_payload(counted, receipts or 0),
+        close_payload(counted or 0, receipts or 0),
         manifest_hash=manifest_hash,
     )
 
 
 def verify_log(session: Session, round_id: int) -> list[str]:
-    """Every break in the round's chain (empty when it is intact): recomputes each hash."""
+    """Every break in the round's chain (empty when it is intact): recomputes each hash.
+
+    One query in log order with each entry's ballot joined, streamed: a round's log can
+    hold hundreds of thousands of entries."""
     problems = []
     previous = ZERO_HASH
-    entries = session.scalars(
-        select(LogEntry).where(LogEntry.round_id == round_id).order_by(LogEntry.sequence)
-    ).all()
-    for i, e in enumerate(entries):
-        if e.sequence != i:
+    rows = session.execute(
+        select(
+            LogEntry.sequence,
+            LogEntry.kind,
+            LogEntry.payload_hash,
+            LogEntry.previous_hash,
+            LogEntry.entry_hash,
+            StoredBallot.id,
+            StoredBallot.pot_id,
+            StoredBallot.content,
+        )
+        .outerjoin(StoredBallot, StoredBallot.id == LogEntry.ballot_id)
+        .where(LogEntry.round_id == round_id)
+        .order_by(LogEntry.sequence)
+        .execution_options(yield_per=_STREAM)
+    )
+    for i, (sequence, kind, payload, previous_hash, digest, b_id, pot_id, content) in enumerate(
+        rows
+    ):
+        if sequence != i:
             problems.append(f"entry {i} is missing")
-        if e.previous_hash != previous:
-            problems.append(f"entry {e.sequence} does not follow entry {e.sequence - 1}")
-        if e.entry_hash != entry_hash(
-            round_id, e.sequence, e.kind.value, e.payload_hash, e.previous_hash
+        if previous_hash != previous:
+            problems.append(f"entry {sequence} does not follow entry {sequence - 1}")
+        if digest != entry_hash(round_id, sequence, kind.value, payload, previous_hash):
+            problems.append(f"entry {sequence} has the wrong hash")
+        if kind is LogKind.BALLOT and (
+            b_id is None or ballot_hash(b_id, pot_id, content) != payload
         ):
-            problems.append(f"entry {e.sequence} has the wrong hash")
-        if e.kind is LogKind.BALLOT:
-            b = session.get(StoredBallot, e.ballot_id)
-            if b is None or ballot_hash(b.id, b.pot_id, b.content) != e.payload_hash:
-                problems.append(f"entry {e.sequence} does not match its ballot")
-        previous = e.entry_hash
+            problems.append(f"entry {sequence} does not match its ballot")
+        previous = digest
     return problems
 
 
@@ -502,16 +520,29 @@ def check_receipt(session: Session, round_id: int, code: str) -> ReceiptCheck:
 # --- Counting ---------------------------------------------------------------------------------
 
 
-def _current_ballot_ids(session: Session, round_id: int, pot_id: int | None = None) -> set[str]:
-    replaced = select(LogEntry.ballot_id).where(
-        LogEntry.round_id == round_id, LogEntry.kind == LogKind.SUPERSEDE
+# Rows fetched at a time when a round's ballots or log are streamed.
+_STREAM = 2000
+
+
+def _counted(round_id: int, pot_id: int | None = None):
+    """The WHERE clause of a round's (or pot's) counted ballots: not superseded.
+
+    An anti-join (NOT EXISTS against the supersede entries, on the log's unique index on
+    ballot and kind) rather than a list of ids, so its size never grows with the pot: a list
+    bound as parameters stops at 65,535 on PostgreSQL."""
+    superseded = (
+        select(LogEntry.ballot_id)
+        .where(LogEntry.ballot_id == StoredBallot.id, LogEntry.kind == LogKind.SUPERSEDE)
+        .exists()
     )
-    q = select(StoredBallot.id).where(
-        StoredBallot.round_id == round_id, StoredBallot.id.not_in(replaced)
-    )
+    clause = (StoredBallot.round_id == round_id) & ~superseded
     if pot_id is not None:
-        q = q.where(StoredBallot.pot_id == pot_id)
-    return set(session.scalars(q))
+        clause &= StoredBallot.pot_id == pot_id
+    return clause
+
+
+def _current_ballot_ids(session: Session, round_id: int, pot_id: int | None = None) -> set[str]:
+    return set(session.scalars(select(StoredBallot.id).where(_counted(round_id, pot_id))))
 
 
 def _require_closed(session: Session, round_id: int) -> None:
@@ -526,14 +557,32 @@ def stored_election(session: Session, paper: BallotPaper, pot_id: int) -> Electi
     pot = paper.pot(pot_id)
     if pot is None:
         raise NotEligible("That pot is not part of this round.")
-    ids = _current_ballot_ids(session, paper.round_id, pot_id)
-    contents = session.scalars(
-        select(StoredBallot.content).where(StoredBallot.id.in_(ids)).order_by(StoredBallot.id)
-    ).all()
+    # A Core query on the session's connection, streamed (a server-side cursor on
+    # PostgreSQL): no ORM rows to build per ballot. The options go on the statement: on the
+    # connection they would stay for every later statement of the transaction.
+    contents = (
+        session.connection()
+        .execute(
+            select(StoredBallot.content)
+            .where(_counted(paper.round_id, pot_id))
+            .order_by(StoredBallot.id)
+            .execution_options(yield_per=_STREAM)
+        )
+        .scalars()
+    )
+    # Many voters fill in the same ballot: each distinct content is decoded once and its
+    # (immutable) ballot shared.
+    decoded: dict[str, Ballot] = {}
+    ballots = []
+    for content in contents:
+        ballot = decoded.get(content)
+        if ballot is None:
+            ballot = decoded[content] = decode_ballot(content)
+        ballots.append(ballot)
     return Election(
         budget=Fraction(pot.budget_pence),
         projects=pot.projects,
-        ballots=tuple(decode_ballot(c) for c in contents),
+        ballots=tuple(ballots),
         rules=paper.rules,
     )
 
@@ -541,4 +590,9 @@ def stored_election(session: Session, paper: BallotPaper, pot_id: int) -> Electi
 def turnout(session: Session, round_id: int) -> int:
     """How many ballots were cast (marks), for after voting closes."""
     _require_closed(session, round_id)
-    return session.scalar(select(func.count()).where(VoterMark.round_id == round_id)) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(VoterMark).where(VoterMark.round_id == round_id)
+        )
+        or 0
+    )

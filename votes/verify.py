@@ -22,7 +22,7 @@ import json
 import sys
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -48,6 +48,7 @@ __all__ = [
     "close_payload",
     "count_facts",
     "election_from_export",
+    "election_from_rows",
     "entry_hash",
     "result_document",
     "same_count",
@@ -258,16 +259,36 @@ def election_from_export(
 ) -> Election:
     """The pot's election: its projects from the manifest (cost = what the pot pays), its
     counted ballots in id order."""
+    return election_from_rows(
+        manifest, ((b["id"], b["pot_id"], b["content"]) for b in ballots), pot_id, counted
+    )
+
+
+def election_from_rows(
+    manifest: Mapping[str, Any],
+    rows: Iterable[tuple[str, int, str]],
+    pot_id: int,
+    counted: set[str] | None = None,
+) -> Election:
+    """:func:`election_from_export` from ``(id, pot_id, content)`` rows, as a database or
+    ballots.json gives them. Ballots with the same content are one (immutable) object:
+    a pot of 250,000 ballots has far fewer distinct ones, each decoded once."""
     pot = next((p for p in manifest["pots"] if p["id"] == pot_id), None)
     if pot is None:
         raise ValueError(f"pot {pot_id} is not in the manifest")
     projects = manifest_projects(pot)
+    mine = sorted(
+        (r for r in rows if r[1] == pot_id and (counted is None or r[0] in counted)),
+        key=lambda r: r[0],
+    )
+    decoded: dict[str, Ballot] = {}
     chosen = []
-    for b in sorted(ballots, key=lambda b: b["id"]):
-        if b["pot_id"] != pot_id or (counted is not None and b["id"] not in counted):
-            continue
-        content = json.loads(b["content"])
-        chosen.append(Ballot(tuple(content["choices"]), tuple(content["points"])))
+    for _, _, text in mine:
+        ballot = decoded.get(text)
+        if ballot is None:
+            content = json.loads(text)
+            ballot = decoded[text] = Ballot(tuple(content["choices"]), tuple(content["points"]))
+        chosen.append(ballot)
     return Election(
         budget=Fraction(pot["budget_pence"]),
         projects=projects,
@@ -372,14 +393,40 @@ def _check_shape(manifest: Any, ballots: Any, log: Any, results: Any) -> None:
 _UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, ValueError)
 
 
-def _read(z: zipfile.ZipFile, name: str, report: Report) -> str | None:
+class _Members:
+    """Every member of an export read (decompressed) once: its SHA-256 for SHA256SUMS, and
+    its text, which the checks read next (reading each member twice cost a second pass over
+    hundreds of MB on a large pot)."""
+
+    def __init__(self, z: zipfile.ZipFile) -> None:
+        self.names = list(dict.fromkeys(z.namelist()))
+        self.digests: dict[str, str] = {}
+        self.texts: dict[str, str] = {}
+        self.errors: dict[str, Exception] = {}  # could not be read from the ZIP
+        self.undecodable: dict[str, Exception] = {}  # read, but not UTF-8
+        for name in self.names:
+            try:
+                data = z.read(name)
+            except _UNREADABLE as e:
+                self.errors[name] = e
+                continue
+            self.digests[name] = sha256(data)
+            try:
+                self.texts[name] = data.decode("utf-8")
+            except UnicodeDecodeError as e:
+                self.undecodable[name] = e
+            del data
+
+
+def _read(members: _Members, name: str, report: Report) -> str | None:
     """A member's text, or None with the reason noted (missing, damaged, not UTF-8)."""
-    try:
-        return z.read(name).decode("utf-8")
-    except KeyError:
+    if name in members.texts:
+        return members.texts[name]
+    error = members.errors.get(name) or members.undecodable.get(name)
+    if error is not None:
+        report.problems.append(f"{name} cannot be read from the ZIP: {error}")
+    else:
         report.problems.append(f"{name} is missing from the export")
-    except _UNREADABLE as e:
-        report.problems.append(f"{name} cannot be read from the ZIP: {e}")
     return None
 
 
@@ -415,17 +462,29 @@ def verify_zip(
     not JSON or lacks a key the checks need is reported as a problem, never raised; only a
     path that cannot be read raises (``OSError``)."""
     report = Report()
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    try:
-        z = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as e:
-        if data[:2] == b"PK":
-            report.problems.append(f"a damaged or truncated ZIP file: {e}")
-        else:
-            report.problems.append("not a ZIP file")
-        return report
+    if isinstance(source, bytes):
+        file, start = io.BytesIO(source), source[:2]
+    else:
+        # Read from the file as needed, not all into memory first.
+        file = Path(source).open("rb")  # noqa: SIM115 - closed below, whatever happens
+        start = file.read(2)
+        file.seek(0)
+    with file:
+        try:
+            z = zipfile.ZipFile(file)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as e:
+            if start == b"PK":
+                report.problems.append(f"a damaged or truncated ZIP file: {e}")
+            else:
+                report.problems.append("not a ZIP file")
+            return report
+        return _verify_open_zip(z, report, tally, manifest_hash, log_head)
+
+
+def _verify_open_zip(z: zipfile.ZipFile, report: Report, tally, manifest_hash, log_head) -> Report:
     with z:
-        _checksums(z, report)
+        members = _Members(z)
+        _checksums(members, report)
         names = (
             "manifest.json",
             "ballots.json",
@@ -435,8 +494,9 @@ def verify_zip(
             "results.csv",
             "election.pb",
         )
-        texts = {n: _read(z, n, report) for n in names}
-        readme = _read_optional(z, "README.txt")
+        texts = {n: _read(members, n, report) for n in names}
+        readme = _read_optional(members, "README.txt")
+        del members  # the texts are all the checks need
     loaded = {n: _load(texts[n], n, report) for n in names if n.endswith(".json")}
     if texts["manifest.json"] is not None:
         report.manifest_hash = sha256(texts["manifest.json"])
@@ -447,6 +507,8 @@ def verify_zip(
     _fingerprints(report, manifest_hash, log_head)
     if any(v is _UNLOADED for v in loaded.values()) or None in texts.values():
         return report
+    # Parsed: the checks read the lists, not the text (hundreds of MB on a large pot).
+    texts["ballots.json"] = texts["log.json"] = ""
     try:
         _check_shape(loaded["manifest.json"], loaded["ballots.json"], log, loaded["results.json"])
         _check(texts, loaded, report, tally)
@@ -461,11 +523,8 @@ def verify_zip(
     return report
 
 
-def _read_optional(z: zipfile.ZipFile, name: str) -> str | None:
-    try:
-        return z.read(name).decode("utf-8")
-    except (KeyError, *_UNREADABLE):
-        return None
+def _read_optional(members: _Members, name: str) -> str | None:
+    return members.texts.get(name)
 
 
 def _fingerprints(report: Report, manifest_hash: str | None, log_head: str | None) -> None:
@@ -606,8 +665,15 @@ def _check_valid(election: Election, report: Report) -> None:
 
     projects = {p.id: p for p in election.projects}
     bad = 0
+    # Ballots filled in alike are one object (``election_from_rows``), checked once: most of
+    # a large pot repeats. By identity, so a malformed choice cannot fail the lookup.
+    seen: dict[int, list] = {}
     for i, ballot in enumerate(election.ballots, 1):
-        problems = validate_ballot(ballot, election.rules, projects, election.budget)
+        problems = seen.get(id(ballot))
+        if problems is None:
+            problems = seen[id(ballot)] = validate_ballot(
+                ballot, election.rules, projects, election.budget
+            )
         if problems:
             bad += 1
             if bad <= 5:
@@ -831,23 +897,20 @@ def _publication(results: Mapping[str, Any], report: Report) -> None:
     report.published = published is True and not withheld
 
 
-def _checksums(z: zipfile.ZipFile, report: Report) -> None:
-    text = _read(z, "SHA256SUMS", report)
+def _checksums(members: _Members, report: Report) -> None:
+    text = _read(members, "SHA256SUMS", report)
     if text is None:
         return
     listed = {}
     for line in text.splitlines():
         digest, _, name = line.partition("  ")
         listed[name] = digest
-    for name in sorted(set(z.namelist()) - {"SHA256SUMS"}):
-        try:
-            data = z.read(name)
-        except _UNREADABLE as e:
-            report.problems.append(f"{name} cannot be read from the ZIP: {e}")
-            continue
-        if listed.get(name) != sha256(data):
+    for name in sorted(set(members.names) - {"SHA256SUMS"}):
+        if name in members.errors:
+            report.problems.append(f"{name} cannot be read from the ZIP: {members.errors[name]}")
+        elif listed.get(name) != members.digests[name]:
             report.problems.append(f"{name} does not match its SHA256SUMS line")
-    for name in sorted(set(listed) - set(z.namelist())):
+    for name in sorted(set(listed) - set(members.names)):
         report.problems.append(f"SHA256SUMS lists {name}, which is not in the export")
 
 

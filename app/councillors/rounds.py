@@ -87,6 +87,7 @@ def round_overview(slug: str, round_slug: str):
         previous_phase=back,
         problems=domain.phase_change_problems(db.session, funding_round, target) if target else [],
         next_text=domain.what_happens_next(funding_round),
+        move_failure=domain.scheduled_move_failure(db.session, funding_round),
         descriptions=domain.PHASE_DESCRIPTIONS,
         phases=domain.phases_of(funding_round),
         first_day=domain.first_day,
