@@ -27,9 +27,10 @@ a load test; the limits stay on.
     .venv/bin/python bench/load.py --scenario cast --seconds 30
     .venv/bin/python bench/load.py --workers 4 --clients 16 --pgbench-seconds 15
 
-The database (default ``postgresql://postgres@127.0.0.1:5432/devolve_bench_load``, or
-``--database-url``) is dropped and created again on every run. Needs PostgreSQL, Redis
-(``--redis``, default ``redis://127.0.0.1:6379``) and ``pgbench`` on the PATH.
+The database (default ``postgresql://postgres@127.0.0.1:5432/devolve_bench_load_<pid>``, or
+``--database-url``) is dropped and created at the start and dropped at the end. Needs
+PostgreSQL, Redis (``--redis``, default ``redis://127.0.0.1:6379``) and ``pgbench`` on the
+PATH.
 """
 
 from __future__ import annotations
@@ -619,8 +620,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8787)
     parser.add_argument(
         "--database-url",
-        default="postgresql://postgres@127.0.0.1:5432/devolve_bench_load",
-        help="dropped and created again on every run",
+        default=f"postgresql://postgres@127.0.0.1:5432/devolve_bench_load_{os.getpid()}",
+        help="dropped and created again on every run (default: named after this process, so "
+        "two runs on one server do not drop each other's)",
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379")
     parser.add_argument("--pgbench-seconds", type=int, default=15)
