@@ -137,8 +137,31 @@ class Engine:
         # Satisfaction of each ballot group from each round's project; grown as rounds come.
         self.smat = np.zeros((len(self.w), min(max(len(self.candidates), 1), 16)), dtype=np.int32)
         self.smat_used = 0
-        # overlap[p, o]: some ballot supports both p and o (paying for p can change o's price).
-        self.overlap = overlaps(profile, len(sats))
+        # Where each ballot group's entries start in the profile's flat arrays (sorted by
+        # group): the projects a round's payers name are the ones whose price can change.
+        ngroups = len(self.w)
+        self.group_starts = np.zeros(ngroups + 1, dtype=np.int64)
+        np.cumsum(np.bincount(profile.flat_group, minlength=ngroups), out=self.group_starts[1:])
+        self._overlap = None
+
+    @property
+    def overlap(self) -> np.ndarray:
+        """``overlap[p, o]``: some ballot supports both p and o (see ``overlaps``); built on
+        first use (the budget search's lockstep runs need it, a single count does not)."""
+        if self._overlap is None:
+            self._overlap = overlaps(self.profile, len(self.sats))
+        return self._overlap
+
+    def named_with(self, p: int) -> np.ndarray:
+        """The projects named on the ballots of ``p``'s supporters (``p`` among them): the
+        only ones whose price can change when ``p``'s supporters pay."""
+        g = self.sats[p].groups
+        starts = self.group_starts[g]
+        lengths = self.group_starts[g + 1] - starts
+        ends = np.cumsum(lengths)
+        index = np.arange(int(ends[-1]) if ends.size else 0, dtype=np.int64)
+        index += np.repeat(starts - (ends - lengths), lengths)
+        return self.profile.flat_project[index]
 
     # -- one run -------------------------------------------------------------------------
 
@@ -183,6 +206,13 @@ class Engine:
         self.q_last = [0.0] * len(self.sats)
         self.b0 = Fraction(per_voter)
         self.b0f = float(per_voter)
+        # Exact money as integers over one common denominator ``den`` (the prices' and the
+        # share's): ``b0n / den`` is the share, ``pnum[t] / den`` round t's price. Sums of
+        # money are then sums of Python integers, not of ``Fraction``s (each of which costs
+        # a gcd); ``den`` grows (and every numerator with it) when a price brings a new factor.
+        self.den = self.b0.denominator
+        self.b0n = self.b0.numerator
+        self.pnum: list[int] = []
         self.bud = np.full(len(self.w), self.b0f)
         self.zero = np.zeros(len(self.w), dtype=bool)
         self.prices: list[Fraction] = []
@@ -253,7 +283,8 @@ class Engine:
             rnd += 1
             result.selected.append(winner)
             result.payments[winner] = self._pay(winner, price, rnd, par)
-            dirty |= self.overlap[winner]
+            touched = self.named_with(winner)
+            dirty[touched] = True
             if par:
                 par.won(winner, price / self.sigma[winner], options)
                 if par.until() <= param_above:
@@ -263,7 +294,7 @@ class Engine:
                     par = None
                     result.stable_until = self.b0f
             if track:
-                self._track(result, rnd)
+                self._track(result, rnd, touched)
         if par:
             result.stable_until = par.until()
         return result
@@ -282,7 +313,7 @@ class Engine:
         if money <= cost * (1 + MARGIN):
             if not self.exact:
                 raise _Uncertain
-            if self._money_exact(p) < cost:
+            if self._money_num(self.sats[p].groups, self.sup_w[p]) < cost * self.den:
                 return None
         q, uncapped = self._solve_float(p, b)
         sigma = self.sigma[p]
@@ -330,25 +361,34 @@ class Engine:
 
     # -- exact ---------------------------------------------------------------------------
 
-    def _money_of(self, groups: np.ndarray, weights: np.ndarray) -> Fraction:
-        """Exact money held by ``weights[i]`` voters of each of ``groups`` (not run out)."""
+    def _money_num(self, groups: np.ndarray, weights: np.ndarray) -> int:
+        """Exact money held by ``weights[i]`` voters of each of ``groups`` (not run out), as
+        a numerator over ``den``."""
         live = ~self.zero[groups]
-        groups, weights = groups[live], weights[live]
+        if not live.all():
+            groups, weights = groups[live], weights[live]
         if groups.size == 0:
-            return Fraction(0)
-        total = self.b0 * int(weights.sum())
-        r = len(self.prices)
+            return 0
+        total = self.b0n * int(weights.sum())
+        r = len(self.pnum)
         if r:
             cols = weights.astype(np.int64) @ self.smat[groups, :r].astype(np.int64)
-            for price, c in zip(self.prices, cols.tolist(), strict=True):
-                if c:
-                    total -= price * c
+            total -= sum(n * c for n, c in zip(self.pnum, cols.tolist(), strict=True) if c)
         return total
 
-    def _value(self, g: int) -> Fraction:
+    def _money_of(self, groups: np.ndarray, weights: np.ndarray) -> Fraction:
+        """Exact money held by ``weights[i]`` voters of each of ``groups`` (not run out)."""
+        return Fraction(self._money_num(groups, weights), self.den)
+
+    def _value_num(self, g: int) -> int:
+        """One voter of group ``g``'s money, as a numerator over ``den``."""
         if self.zero[g]:
-            return Fraction(0)
-        return self._money_of(np.array([g]), np.array([1]))
+            return 0
+        row = self.smat[g, : len(self.pnum)].tolist()
+        return self.b0n - sum(n * c for n, c in zip(self.pnum, row, strict=True) if c)
+
+    def _value(self, g: int) -> Fraction:
+        return Fraction(self._value_num(g), self.den)
 
     def _money_exact(self, p: int) -> Fraction:
         return self._money_of(self.sats[p].groups, self.sup_w[p])
@@ -371,7 +411,7 @@ class Engine:
         """
         s = self.sats[p]
         cost = self.costs[p]
-        if self._money_exact(p) < cost:
+        if self._money_num(s.groups, self.sup_w[p]) < cost * self.den:
             return None
         q_f, uncapped = self._solve_float(p, self.bud[s.groups])
         band = MARGIN * (q_f + cost / max(uncapped, 1.0) + self.b0f)
@@ -383,37 +423,42 @@ class Engine:
         return q
 
     def _sequential(self, p: int, below, near: np.ndarray, above) -> Fraction:
+        # Money in numerators over ``den``: a supporter's money per unit is v / m (over den),
+        # compared by cross-multiplication; one Fraction at the end.
         s = self.sats[p]
-        paid = self._money_of(s.groups[below], self.sup_w[p][below])
+        paid = self._money_num(s.groups[below], self.sup_w[p][below])
         weight = int(self.sup_w[p][above] @ s.values[above])
         entries = []
         for i in near.tolist():
             g, m, w = int(s.groups[i]), int(s.values[i]), int(self.sup_w[p][i])
-            entries.append((self._value(g) / m, g, m, w))
+            v = self._value_num(g)
+            entries.append((Fraction(v, m) if m != 1 else v, v, m, w))
             weight += m * w
         entries.sort()
-        cost = self.costs[p]
-        for per_unit, _g, m, w in entries:
-            q = (cost - paid) / weight
-            if q <= per_unit:
-                return q
-            paid += per_unit * m * w
+        due = self.costs[p] * self.den
+        for _, v, m, w in entries:
+            # q = (due - paid) / (weight * den) is at most v / (m * den)
+            if (due - paid) * m <= v * weight:
+                break
+            paid += v * w
             weight -= m * w
-        return (cost - paid) / weight
+        return Fraction(due - paid, weight * self.den)
 
     def _pay(self, p: int, q: Fraction, rnd: int, par=None) -> Payment:
         if not self.exact:
             return self._pay_float(p, q, rnd, par)
         s = self.sats[p]
+        den = self.den
         money_before = self._money_exact(p) if self.tracking else _ZERO
         qf = float(q)
         band = MARGIN * (qf + self.b0f)
         below, near, above = self._split(p, qf, band)
         capped = below.copy()
         exhausted = np.zeros_like(below)  # paid exactly all they had, at the full price
+        qn, qd = q.numerator, q.denominator
         for i in near.tolist():
-            v = self._value(int(s.groups[i]))
-            due = q * int(s.values[i])
+            v = self._value_num(int(s.groups[i])) * qd  # money x qd x den
+            due = qn * int(s.values[i]) * den
             if v < due:
                 capped[i] = True
             elif v == due:
@@ -440,6 +485,13 @@ class Engine:
         self.smat_used = r + 1
         self.smat[s.groups, r] = s.values
         self.prices.append(q)
+        if den % qd:
+            grown_den = math.lcm(den, qd)
+            k = grown_den // den
+            self.pnum = [n * k for n in self.pnum]
+            self.b0n *= k
+            self.den = den = grown_den
+        self.pnum.append(qn * (den // qd))
         self.prices_f[r] = qf
         gone = s.groups[capped | exhausted]
         empty = 0
@@ -470,21 +522,19 @@ class Engine:
         gone = self.gone_round[g]
         live = gone[:, None] > np.arange(1, rounds + 1)[None, :]
         full = (w @ (sat * live)).tolist()
-        # Prices over one common denominator: the sums below are then of Python integers,
+        # Prices over their common denominator: the sums below are then of Python integers,
         # many times faster than of Fractions (explanations for a large pot stay quick).
-        den = math.lcm(*(q.denominator for q in self.prices[:rounds]))
-        nums = [q.numerator * (den // q.denominator) for q in self.prices[:rounds]]
+        den, nums = self.den, self.pnum[:rounds]
         out = []
         for t in range(1, rounds + 1):
             total = nums[t - 1] * full[t - 1]
             last = gone == t
-            extra = _ZERO
             if last.any():
                 wl = w[last]
                 earlier = (wl @ sat[last, : t - 1]).tolist()
                 total -= sum(n * c for n, c in zip(nums, earlier, strict=False))
-                extra = self.b0 * int(wl.sum())
-            out.append(Fraction(total, den) + extra)
+                total += self.b0n * int(wl.sum())
+            out.append(Fraction(total, den))
         return out
 
     # -- floats with a certificate (fast mode) ---------------------------------------------
@@ -553,19 +603,28 @@ class Engine:
         self.err_max = max(self.err_max, float(errs.max()))
         return _NOT_KEPT
 
-    def _track(self, result: MESResult, rnd: int) -> None:
-        """Note the projects that became unaffordable in this round, with their money then."""
-        chosen = set(result.selected)
-        for p in self.candidates:
+    def _track(self, result: MESResult, rnd: int, touched: np.ndarray | None = None) -> None:
+        """Note the projects that became unaffordable in this round, with their money then.
+
+        ``touched``: the projects named by this round's payers; no other project's supporters
+        paid, so none other can have become unaffordable (None: every candidate, at the start).
+        """
+        candidates = self.candidates
+        if touched is not None:
+            seen = np.zeros(len(self.sats), dtype=bool)
+            seen[touched] = True
+            candidates = [p for p in candidates if seen[p]]
+        chosen = result.payments
+        for p in candidates:
             if p in chosen or p in result.unaffordable:
                 continue
             money = float(np.dot(self.bud[self.sats[p].groups], self.sup_wf[p]))
             cost = self.costs[p]
             if money > cost * (1 + MARGIN):
                 continue
-            exact = self._money_exact(p)
-            if exact < cost:
-                result.unaffordable[p] = (rnd, exact)
+            exact = self._money_num(self.sats[p].groups, self.sup_w[p])
+            if exact < cost * self.den:
+                result.unaffordable[p] = (rnd, Fraction(exact, self.den))
 
 
 # Fast mode keeps no payments (only the selection is used): one shared placeholder.
