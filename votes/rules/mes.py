@@ -79,6 +79,18 @@ def overlaps(profile: Profile, n: int) -> np.ndarray:
     groups, projects = profile.flat_group, profile.flat_project  # sorted by group
     if groups.size == 0:
         return overlap
+    longest = int(profile.flat_length.max())
+    if longest <= 8:
+        # Short ballots: every pair of entries of one ballot, as offsets within the flat
+        # arrays (a ballot's entries are consecutive): a few array operations per offset.
+        flat = overlap.ravel()
+        flat[projects * (n + 1)] = True
+        for d in range(1, longest):
+            same = groups[d:] == groups[:-d]
+            a, b = projects[:-d][same], projects[d:][same]
+            flat[a * n + b] = True
+            flat[b * n + a] = True
+        return overlap
     words = (n + 63) // 64
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
     ballot_of_entry = np.cumsum(np.r_[0, (groups[1:] != groups[:-1]).astype(np.int64)])
@@ -137,31 +149,8 @@ class Engine:
         # Satisfaction of each ballot group from each round's project; grown as rounds come.
         self.smat = np.zeros((len(self.w), min(max(len(self.candidates), 1), 16)), dtype=np.int32)
         self.smat_used = 0
-        # Where each ballot group's entries start in the profile's flat arrays (sorted by
-        # group): the projects a round's payers name are the ones whose price can change.
-        ngroups = len(self.w)
-        self.group_starts = np.zeros(ngroups + 1, dtype=np.int64)
-        np.cumsum(np.bincount(profile.flat_group, minlength=ngroups), out=self.group_starts[1:])
-        self._overlap = None
-
-    @property
-    def overlap(self) -> np.ndarray:
-        """``overlap[p, o]``: some ballot supports both p and o (see ``overlaps``); built on
-        first use (the budget search's lockstep runs need it, a single count does not)."""
-        if self._overlap is None:
-            self._overlap = overlaps(self.profile, len(self.sats))
-        return self._overlap
-
-    def named_with(self, p: int) -> np.ndarray:
-        """The projects named on the ballots of ``p``'s supporters (``p`` among them): the
-        only ones whose price can change when ``p``'s supporters pay."""
-        g = self.sats[p].groups
-        starts = self.group_starts[g]
-        lengths = self.group_starts[g + 1] - starts
-        ends = np.cumsum(lengths)
-        index = np.arange(int(ends[-1]) if ends.size else 0, dtype=np.int64)
-        index += np.repeat(starts - (ends - lengths), lengths)
-        return self.profile.flat_project[index]
+        # overlap[p, o]: some ballot supports both p and o (paying for p can change o's price).
+        self.overlap = overlaps(profile, len(sats))
 
     # -- one run -------------------------------------------------------------------------
 
@@ -213,6 +202,9 @@ class Engine:
         self.den = self.b0.denominator
         self.b0n = self.b0.numerator
         self.pnum: list[int] = []
+        # Exact money found while pricing projects in the current round (see ``_pay``).
+        self._priced: dict[int, int] = {}
+        self._priced_below: dict[int, tuple[np.ndarray, int]] = {}
         self.bud = np.full(len(self.w), self.b0f)
         self.zero = np.zeros(len(self.w), dtype=bool)
         self.prices: list[Fraction] = []
@@ -283,8 +275,8 @@ class Engine:
             rnd += 1
             result.selected.append(winner)
             result.payments[winner] = self._pay(winner, price, rnd, par)
-            touched = self.named_with(winner)
-            dirty[touched] = True
+            touched = self.overlap[winner]
+            dirty |= touched
             if par:
                 par.won(winner, price / self.sigma[winner], options)
                 if par.until() <= param_above:
@@ -411,8 +403,10 @@ class Engine:
         """
         s = self.sats[p]
         cost = self.costs[p]
-        if self._money_num(s.groups, self.sup_w[p]) < cost * self.den:
+        money = self._money_num(s.groups, self.sup_w[p])
+        if money < cost * self.den:
             return None
+        self._priced[p] = money
         q_f, uncapped = self._solve_float(p, self.bud[s.groups])
         band = MARGIN * (q_f + cost / max(uncapped, 1.0) + self.b0f)
         below, near, above = self._split(p, q_f, band)
@@ -427,6 +421,7 @@ class Engine:
         # compared by cross-multiplication; one Fraction at the end.
         s = self.sats[p]
         paid = self._money_num(s.groups[below], self.sup_w[p][below])
+        self._priced_below[p] = (below, paid)
         weight = int(self.sup_w[p][above] @ s.values[above])
         entries = []
         for i in near.tolist():
@@ -449,7 +444,14 @@ class Engine:
             return self._pay_float(p, q, rnd, par)
         s = self.sats[p]
         den = self.den
-        money_before = self._money_exact(p) if self.tracking else _ZERO
+        # The winner was priced in this round, with the money of the same state: what that
+        # found (its supporters' money, and that of those below the float price) is reused.
+        money_before = _ZERO
+        if self.tracking:
+            num = self._priced.get(p)
+            if num is None:
+                num = self._money_num(s.groups, self.sup_w[p])
+            money_before = Fraction(num, den)
         qf = float(q)
         band = MARGIN * (qf + self.b0f)
         below, near, above = self._split(p, qf, band)
@@ -464,7 +466,12 @@ class Engine:
             elif v == due:
                 exhausted[i] = True
         w = self.sup_w[p]
-        partial_paid = self._money_of(s.groups[capped], w[capped])
+        below_then, num = self._priced_below.get(p, (None, None))
+        if below_then is None or not np.array_equal(below_then, capped):
+            num = self._money_num(s.groups[capped], w[capped])
+        partial_paid = Fraction(num, den)
+        self._priced.clear()
+        self._priced_below.clear()
         partial = int(w[capped].sum())
         full = int(w.sum()) - partial
         paying = ~capped
@@ -606,17 +613,16 @@ class Engine:
     def _track(self, result: MESResult, rnd: int, touched: np.ndarray | None = None) -> None:
         """Note the projects that became unaffordable in this round, with their money then.
 
-        ``touched``: the projects named by this round's payers; no other project's supporters
-        paid, so none other can have become unaffordable (None: every candidate, at the start).
+        ``touched``: a mask of the projects named with this round's winner; no other
+        project's supporters paid, so none other can have become unaffordable (None: every
+        candidate, at the start).
         """
         candidates = self.candidates
         if touched is not None:
-            seen = np.zeros(len(self.sats), dtype=bool)
-            seen[touched] = True
-            candidates = [p for p in candidates if seen[p]]
+            candidates = np.flatnonzero(touched).tolist()
         chosen = result.payments
         for p in candidates:
-            if p in chosen or p in result.unaffordable:
+            if p in chosen or p in result.unaffordable or not self.wm[p] or not self.costs[p]:
                 continue
             money = float(np.dot(self.bud[self.sats[p].groups], self.sup_wf[p]))
             cost = self.costs[p]
