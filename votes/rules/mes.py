@@ -30,7 +30,7 @@ from fractions import Fraction
 import numpy as np
 
 from votes.model import ProjectExplanation, TieBreak
-from votes.rules.explain import MoneyFormat, and_list, frac, percent, plural, sentence
+from votes.rules.explain import MoneyFormat, and_list, divide, frac, percent, plural, sentence
 from votes.rules.greedy import explain_step
 from votes.rules.greedy import run as greedy_run
 from votes.rules.profile import Profile, ProjectSat
@@ -541,7 +541,7 @@ class Engine:
                 earlier = (wl @ sat[last, : t - 1]).tolist()
                 total -= sum(n * c for n, c in zip(nums, earlier, strict=False))
                 total += self.b0n * int(wl.sum())
-            out.append(Fraction(total, den))
+            out.append(Fraction(total, den) if total else _ZERO)
         return out
 
     # -- floats with a certificate (fast mode) ---------------------------------------------
@@ -919,7 +919,7 @@ def equal_shares(
         per_voter, runs = add_one(engine)
     result = engine.run(per_voter, track=True)
     unit = engine.unit
-    money = lambda x: Fraction(x) / unit  # noqa: E731 - engine money to election money
+    money = lambda x: divide(x, unit)  # noqa: E731 - engine money to election money
     words = _Words(profile, sats, engine.wm, measure)
     share = money(per_voter)
     common: dict[str, object] = {
@@ -1135,7 +1135,7 @@ def explain_unfunded(
     if unaffordable is None:  # pragma: no cover - every unfunded supported project is noted
         return ProjectExplanation("", False, f"Not funded: {who} had too little left.", details)
     rnd, left_engine = unaffordable
-    money = lambda x: Fraction(x) / engine.unit  # noqa: E731
+    money = lambda x: divide(x, engine.unit)  # noqa: E731
     left = money(left_engine)
     start = share * supporters
     short = cost - left

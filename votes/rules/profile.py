@@ -19,6 +19,7 @@ from operator import attrgetter
 import numpy as np
 
 from votes.model import BallotKind, Election, TieBreak
+from votes.rules.explain import divide
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Profile:
 
     def money(self, scaled: int | Fraction) -> Fraction:
         """Scaled money back into the election's own units."""
-        return Fraction(scaled) / self.scale
+        return divide(scaled, self.scale)
 
     def tie_key(self, tie_break: TieBreak):
         """A sort key on project indices: smaller is preferred when scores are exactly equal."""
