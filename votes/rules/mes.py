@@ -189,6 +189,7 @@ class Engine:
         # money, so that what it paid each round can be worked out afterwards (``paid_by``).
         self.tracking = track
         self.gone_round = np.full(len(self.w), _NEVER, dtype=np.int64) if track else None
+        self._paid: dict[int, tuple[int, list[int]]] = {}  # see ``_paid_nums``
         # Bound on the float error of each group's money (fast mode).
         self.errs = np.full(len(self.w), 4 * EPS * float(per_voter))
         self.err_max = 4 * EPS * float(per_voter)
@@ -289,6 +290,8 @@ class Engine:
                 self._track(result, rnd, touched)
         if par:
             result.stable_until = par.until()
+        if track:
+            self._settle(result)
         return result
 
     # -- float filter --------------------------------------------------------------------
@@ -520,9 +523,17 @@ class Engine:
         that ran out in round t paid all it held before it (``b0`` less its earlier
         payments); one that had run out earlier paid nothing.
         """
+        den = self.den
+        return [Fraction(n, den) if n else _ZERO for n in self._paid_nums(p, rounds)]
+
+    def _paid_nums(self, p: int, rounds: int) -> list[int]:
+        """``paid_by`` as numerators over ``den``."""
         rounds = min(rounds, len(self.prices))
         if rounds == 0:
             return []
+        kept = self._paid.get(p)
+        if kept is not None and kept[0] == rounds:
+            return kept[1]
         g = self.sats[p].groups
         w = self.sup_w[p].astype(np.int64)
         sat = self.smat[g, :rounds].astype(np.int64)
@@ -531,17 +542,17 @@ class Engine:
         full = (w @ (sat * live)).tolist()
         # Prices over their common denominator: the sums below are then of Python integers,
         # many times faster than of Fractions (explanations for a large pot stay quick).
-        den, nums = self.den, self.pnum[:rounds]
-        out = []
-        for t in range(1, rounds + 1):
-            total = nums[t - 1] * full[t - 1]
+        nums = self.pnum[:rounds]
+        out = [n * c for n, c in zip(nums, full, strict=True)]
+        ran_out = gone <= rounds
+        for t in np.unique(gone[ran_out]).tolist():
             last = gone == t
-            if last.any():
-                wl = w[last]
-                earlier = (wl @ sat[last, : t - 1]).tolist()
-                total -= sum(n * c for n, c in zip(nums, earlier, strict=False))
-                total += self.b0n * int(wl.sum())
-            out.append(Fraction(total, den) if total else _ZERO)
+            wl = w[last]
+            earlier = (wl @ sat[last, : t - 1]).tolist()
+            out[t - 1] += self.b0n * int(wl.sum()) - sum(
+                n * c for n, c in zip(nums, earlier, strict=False)
+            )
+        self._paid[p] = (rounds, out)
         return out
 
     # -- floats with a certificate (fast mode) ---------------------------------------------
@@ -624,13 +635,32 @@ class Engine:
         for p in candidates:
             if p in chosen or p in result.unaffordable or not self.wm[p] or not self.costs[p]:
                 continue
-            money = float(np.dot(self.bud[self.sats[p].groups], self.sup_wf[p]))
+            g = self.sats[p].groups
+            money = float(np.dot(self.bud[g], self.sup_wf[p]))
             cost = self.costs[p]
             if money > cost * (1 + MARGIN):
                 continue
-            exact = self._money_num(self.sats[p].groups, self.sup_w[p])
+            # A bound on the float error of ``money``: each group's money has one rounding
+            # per round and the dot product one per term, each at most EPS of the share.
+            slack = (4 * (len(self.pnum) + 2) + g.size) * EPS * self.b0f * self.wm[p]
+            if money + slack < cost:
+                # Certainly short: the exact money is worked out afterwards, with what its
+                # supporters paid (``_settle``), rather than summed now.
+                result.unaffordable[p] = (rnd, None)
+                continue
+            exact = self._money_num(g, self.sup_w[p])
             if exact < cost * self.den:
                 result.unaffordable[p] = (rnd, Fraction(exact, self.den))
+
+    def _settle(self, result: MESResult) -> None:
+        """After a tracked run: the exact money of the supporters of each project noted as
+        certainly short (``_track``), at the end of its round: their start money less what
+        they had paid (a group that ran out had paid exactly its start money)."""
+        for p, (rnd, money) in result.unaffordable.items():
+            if money is None:
+                paid = sum(self._paid_nums(p, rnd))
+                left = self.b0n * int(self.sup_w[p].sum()) - paid
+                result.unaffordable[p] = (rnd, Fraction(left, self.den))
 
 
 # Fast mode keeps no payments (only the selection is used): one shared placeholder.
