@@ -2,8 +2,10 @@
 with pabutools on them."""
 
 import random
+from dataclasses import replace
 from fractions import Fraction
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pabutools.election import ApprovalBallot, ApprovalProfile, Cardinality_Sat, Cost_Sat
@@ -20,7 +22,7 @@ from pabutools.rules import (
 from tests.votes.mes_search import exact_outcomes
 from votes.model import Ballot, BallotKind, BallotRules, Election, Project, TieBreak
 from votes.rules import RULES, tally
-from votes.rules.mes import Engine, add_one, first_budget
+from votes.rules.mes import Engine, add_one, first_budget, overlaps
 from votes.rules.mes_lockstep import Lockstep
 from votes.rules.profile import build_profile
 
@@ -169,3 +171,21 @@ def test_lockstep_runs_select_as_exact_runs_one_at_a_time(e, tie_break, offset, 
     first = start.numerator // start.denominator // engine.unit + offset
     budgets = [(first + i) * engine.unit for i in range(1, size + 1)]
     assert Lockstep(engine).run(budgets) == exact_outcomes(engine, budgets)
+
+
+@SETTINGS
+@given(data=st.data(), kind=KINDS)
+def test_overlap_of_short_ballots_is_that_of_the_bitmasks(data, kind):
+    """Which projects share a ballot: pair by pair where no ballot names more than 8 projects,
+    from per-ballot bitmasks otherwise; both must give the same matrix."""
+    e = data.draw(elections(kind, max_voters=20))
+    profile = build_profile(e)
+    n = len(profile.ids)
+    pairs = overlaps(profile, n)
+    masks = overlaps(replace(profile, flat_length=profile.flat_length * 0 + 9), n)
+    assert (pairs == masks).all()
+    expected = np.zeros((n, n), dtype=bool)
+    for g in np.unique(profile.flat_group).tolist():
+        named = profile.flat_project[profile.flat_group == g]
+        expected[np.ix_(named, named)] = True
+    assert (pairs == expected).all()

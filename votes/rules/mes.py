@@ -30,7 +30,7 @@ from fractions import Fraction
 import numpy as np
 
 from votes.model import ProjectExplanation, TieBreak
-from votes.rules.explain import MoneyFormat, and_list, frac, percent, plural, sentence
+from votes.rules.explain import MoneyFormat, and_list, divide, frac, percent, plural, sentence
 from votes.rules.greedy import explain_step
 from votes.rules.greedy import run as greedy_run
 from votes.rules.profile import Profile, ProjectSat
@@ -78,6 +78,18 @@ def overlaps(profile: Profile, n: int) -> np.ndarray:
     overlap = np.zeros((n, n), dtype=bool)
     groups, projects = profile.flat_group, profile.flat_project  # sorted by group
     if groups.size == 0:
+        return overlap
+    longest = int(profile.flat_length.max())
+    if longest <= 8:
+        # Short ballots: every pair of entries of one ballot, as offsets within the flat
+        # arrays (a ballot's entries are consecutive): a few array operations per offset.
+        flat = overlap.ravel()
+        flat[projects * (n + 1)] = True
+        for d in range(1, longest):
+            same = groups[d:] == groups[:-d]
+            a, b = projects[:-d][same], projects[d:][same]
+            flat[a * n + b] = True
+            flat[b * n + a] = True
         return overlap
     words = (n + 63) // 64
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
@@ -177,12 +189,23 @@ class Engine:
         # money, so that what it paid each round can be worked out afterwards (``paid_by``).
         self.tracking = track
         self.gone_round = np.full(len(self.w), _NEVER, dtype=np.int64) if track else None
+        self._paid: dict[int, tuple[int, list[int]]] = {}  # see ``_paid_nums``
         # Bound on the float error of each group's money (fast mode).
         self.errs = np.full(len(self.w), 4 * EPS * float(per_voter))
         self.err_max = 4 * EPS * float(per_voter)
         self.q_last = [0.0] * len(self.sats)
         self.b0 = Fraction(per_voter)
         self.b0f = float(per_voter)
+        # Exact money as integers over one common denominator ``den`` (the prices' and the
+        # share's): ``b0n / den`` is the share, ``pnum[t] / den`` round t's price. Sums of
+        # money are then sums of Python integers, not of ``Fraction``s (each of which costs
+        # a gcd); ``den`` grows (and every numerator with it) when a price brings a new factor.
+        self.den = self.b0.denominator
+        self.b0n = self.b0.numerator
+        self.pnum: list[int] = []
+        # Exact money found while pricing projects in the current round (see ``_pay``).
+        self._priced: dict[int, int] = {}
+        self._priced_below: dict[int, tuple[np.ndarray, int]] = {}
         self.bud = np.full(len(self.w), self.b0f)
         self.zero = np.zeros(len(self.w), dtype=bool)
         self.prices: list[Fraction] = []
@@ -253,7 +276,8 @@ class Engine:
             rnd += 1
             result.selected.append(winner)
             result.payments[winner] = self._pay(winner, price, rnd, par)
-            dirty |= self.overlap[winner]
+            touched = self.overlap[winner]
+            dirty |= touched
             if par:
                 par.won(winner, price / self.sigma[winner], options)
                 if par.until() <= param_above:
@@ -263,9 +287,11 @@ class Engine:
                     par = None
                     result.stable_until = self.b0f
             if track:
-                self._track(result, rnd)
+                self._track(result, rnd, touched)
         if par:
             result.stable_until = par.until()
+        if track:
+            self._settle(result)
         return result
 
     # -- float filter --------------------------------------------------------------------
@@ -282,7 +308,7 @@ class Engine:
         if money <= cost * (1 + MARGIN):
             if not self.exact:
                 raise _Uncertain
-            if self._money_exact(p) < cost:
+            if self._money_num(self.sats[p].groups, self.sup_w[p]) < cost * self.den:
                 return None
         q, uncapped = self._solve_float(p, b)
         sigma = self.sigma[p]
@@ -330,25 +356,34 @@ class Engine:
 
     # -- exact ---------------------------------------------------------------------------
 
-    def _money_of(self, groups: np.ndarray, weights: np.ndarray) -> Fraction:
-        """Exact money held by ``weights[i]`` voters of each of ``groups`` (not run out)."""
+    def _money_num(self, groups: np.ndarray, weights: np.ndarray) -> int:
+        """Exact money held by ``weights[i]`` voters of each of ``groups`` (not run out), as
+        a numerator over ``den``."""
         live = ~self.zero[groups]
-        groups, weights = groups[live], weights[live]
+        if not live.all():
+            groups, weights = groups[live], weights[live]
         if groups.size == 0:
-            return Fraction(0)
-        total = self.b0 * int(weights.sum())
-        r = len(self.prices)
+            return 0
+        total = self.b0n * int(weights.sum())
+        r = len(self.pnum)
         if r:
             cols = weights.astype(np.int64) @ self.smat[groups, :r].astype(np.int64)
-            for price, c in zip(self.prices, cols.tolist(), strict=True):
-                if c:
-                    total -= price * c
+            total -= sum(n * c for n, c in zip(self.pnum, cols.tolist(), strict=True) if c)
         return total
 
-    def _value(self, g: int) -> Fraction:
+    def _money_of(self, groups: np.ndarray, weights: np.ndarray) -> Fraction:
+        """Exact money held by ``weights[i]`` voters of each of ``groups`` (not run out)."""
+        return Fraction(self._money_num(groups, weights), self.den)
+
+    def _value_num(self, g: int) -> int:
+        """One voter of group ``g``'s money, as a numerator over ``den``."""
         if self.zero[g]:
-            return Fraction(0)
-        return self._money_of(np.array([g]), np.array([1]))
+            return 0
+        row = self.smat[g, : len(self.pnum)].tolist()
+        return self.b0n - sum(n * c for n, c in zip(self.pnum, row, strict=True) if c)
+
+    def _value(self, g: int) -> Fraction:
+        return Fraction(self._value_num(g), self.den)
 
     def _money_exact(self, p: int) -> Fraction:
         return self._money_of(self.sats[p].groups, self.sup_w[p])
@@ -371,8 +406,10 @@ class Engine:
         """
         s = self.sats[p]
         cost = self.costs[p]
-        if self._money_exact(p) < cost:
+        money = self._money_num(s.groups, self.sup_w[p])
+        if money < cost * self.den:
             return None
+        self._priced[p] = money
         q_f, uncapped = self._solve_float(p, self.bud[s.groups])
         band = MARGIN * (q_f + cost / max(uncapped, 1.0) + self.b0f)
         below, near, above = self._split(p, q_f, band)
@@ -383,43 +420,61 @@ class Engine:
         return q
 
     def _sequential(self, p: int, below, near: np.ndarray, above) -> Fraction:
+        # Money in numerators over ``den``: a supporter's money per unit is v / m (over den),
+        # compared by cross-multiplication; one Fraction at the end.
         s = self.sats[p]
-        paid = self._money_of(s.groups[below], self.sup_w[p][below])
+        paid = self._money_num(s.groups[below], self.sup_w[p][below])
+        self._priced_below[p] = (below, paid)
         weight = int(self.sup_w[p][above] @ s.values[above])
         entries = []
         for i in near.tolist():
             g, m, w = int(s.groups[i]), int(s.values[i]), int(self.sup_w[p][i])
-            entries.append((self._value(g) / m, g, m, w))
+            v = self._value_num(g)
+            entries.append((Fraction(v, m) if m != 1 else v, v, m, w))
             weight += m * w
         entries.sort()
-        cost = self.costs[p]
-        for per_unit, _g, m, w in entries:
-            q = (cost - paid) / weight
-            if q <= per_unit:
-                return q
-            paid += per_unit * m * w
+        due = self.costs[p] * self.den
+        for _, v, m, w in entries:
+            # q = (due - paid) / (weight * den) is at most v / (m * den)
+            if (due - paid) * m <= v * weight:
+                break
+            paid += v * w
             weight -= m * w
-        return (cost - paid) / weight
+        return Fraction(due - paid, weight * self.den)
 
     def _pay(self, p: int, q: Fraction, rnd: int, par=None) -> Payment:
         if not self.exact:
             return self._pay_float(p, q, rnd, par)
         s = self.sats[p]
-        money_before = self._money_exact(p) if self.tracking else _ZERO
+        den = self.den
+        # The winner was priced in this round, with the money of the same state: what that
+        # found (its supporters' money, and that of those below the float price) is reused.
+        money_before = _ZERO
+        if self.tracking:
+            num = self._priced.get(p)
+            if num is None:
+                num = self._money_num(s.groups, self.sup_w[p])
+            money_before = Fraction(num, den)
         qf = float(q)
         band = MARGIN * (qf + self.b0f)
         below, near, above = self._split(p, qf, band)
         capped = below.copy()
         exhausted = np.zeros_like(below)  # paid exactly all they had, at the full price
+        qn, qd = q.numerator, q.denominator
         for i in near.tolist():
-            v = self._value(int(s.groups[i]))
-            due = q * int(s.values[i])
+            v = self._value_num(int(s.groups[i])) * qd  # money x qd x den
+            due = qn * int(s.values[i]) * den
             if v < due:
                 capped[i] = True
             elif v == due:
                 exhausted[i] = True
         w = self.sup_w[p]
-        partial_paid = self._money_of(s.groups[capped], w[capped])
+        below_then, num = self._priced_below.get(p, (None, None))
+        if below_then is None or not np.array_equal(below_then, capped):
+            num = self._money_num(s.groups[capped], w[capped])
+        partial_paid = Fraction(num, den)
+        self._priced.clear()
+        self._priced_below.clear()
         partial = int(w[capped].sum())
         full = int(w.sum()) - partial
         paying = ~capped
@@ -440,6 +495,13 @@ class Engine:
         self.smat_used = r + 1
         self.smat[s.groups, r] = s.values
         self.prices.append(q)
+        if den % qd:
+            grown_den = math.lcm(den, qd)
+            k = grown_den // den
+            self.pnum = [n * k for n in self.pnum]
+            self.b0n *= k
+            self.den = den = grown_den
+        self.pnum.append(qn * (den // qd))
         self.prices_f[r] = qf
         gone = s.groups[capped | exhausted]
         empty = 0
@@ -461,30 +523,36 @@ class Engine:
         that ran out in round t paid all it held before it (``b0`` less its earlier
         payments); one that had run out earlier paid nothing.
         """
+        den = self.den
+        return [Fraction(n, den) if n else _ZERO for n in self._paid_nums(p, rounds)]
+
+    def _paid_nums(self, p: int, rounds: int) -> list[int]:
+        """``paid_by`` as numerators over ``den``."""
         rounds = min(rounds, len(self.prices))
         if rounds == 0:
             return []
+        kept = self._paid.get(p)
+        if kept is not None and kept[0] == rounds:
+            return kept[1]
         g = self.sats[p].groups
         w = self.sup_w[p].astype(np.int64)
         sat = self.smat[g, :rounds].astype(np.int64)
         gone = self.gone_round[g]
         live = gone[:, None] > np.arange(1, rounds + 1)[None, :]
         full = (w @ (sat * live)).tolist()
-        # Prices over one common denominator: the sums below are then of Python integers,
+        # Prices over their common denominator: the sums below are then of Python integers,
         # many times faster than of Fractions (explanations for a large pot stay quick).
-        den = math.lcm(*(q.denominator for q in self.prices[:rounds]))
-        nums = [q.numerator * (den // q.denominator) for q in self.prices[:rounds]]
-        out = []
-        for t in range(1, rounds + 1):
-            total = nums[t - 1] * full[t - 1]
+        nums = self.pnum[:rounds]
+        out = [n * c for n, c in zip(nums, full, strict=True)]
+        ran_out = gone <= rounds
+        for t in np.unique(gone[ran_out]).tolist():
             last = gone == t
-            extra = _ZERO
-            if last.any():
-                wl = w[last]
-                earlier = (wl @ sat[last, : t - 1]).tolist()
-                total -= sum(n * c for n, c in zip(nums, earlier, strict=False))
-                extra = self.b0 * int(wl.sum())
-            out.append(Fraction(total, den) + extra)
+            wl = w[last]
+            earlier = (wl @ sat[last, : t - 1]).tolist()
+            out[t - 1] += self.b0n * int(wl.sum()) - sum(
+                n * c for n, c in zip(nums, earlier, strict=False)
+            )
+        self._paid[p] = (rounds, out)
         return out
 
     # -- floats with a certificate (fast mode) ---------------------------------------------
@@ -553,19 +621,46 @@ class Engine:
         self.err_max = max(self.err_max, float(errs.max()))
         return _NOT_KEPT
 
-    def _track(self, result: MESResult, rnd: int) -> None:
-        """Note the projects that became unaffordable in this round, with their money then."""
-        chosen = set(result.selected)
-        for p in self.candidates:
-            if p in chosen or p in result.unaffordable:
+    def _track(self, result: MESResult, rnd: int, touched: np.ndarray | None = None) -> None:
+        """Note the projects that became unaffordable in this round, with their money then.
+
+        ``touched``: a mask of the projects named with this round's winner; no other
+        project's supporters paid, so none other can have become unaffordable (None: every
+        candidate, at the start).
+        """
+        candidates = self.candidates
+        if touched is not None:
+            candidates = np.flatnonzero(touched).tolist()
+        chosen = result.payments
+        for p in candidates:
+            if p in chosen or p in result.unaffordable or not self.wm[p] or not self.costs[p]:
                 continue
-            money = float(np.dot(self.bud[self.sats[p].groups], self.sup_wf[p]))
+            g = self.sats[p].groups
+            money = float(np.dot(self.bud[g], self.sup_wf[p]))
             cost = self.costs[p]
             if money > cost * (1 + MARGIN):
                 continue
-            exact = self._money_exact(p)
-            if exact < cost:
-                result.unaffordable[p] = (rnd, exact)
+            # A bound on the float error of ``money``: each group's money has one rounding
+            # per round and the dot product one per term, each at most EPS of the share.
+            slack = (4 * (len(self.pnum) + 2) + g.size) * EPS * self.b0f * self.wm[p]
+            if money + slack < cost:
+                # Certainly short: the exact money is worked out afterwards, with what its
+                # supporters paid (``_settle``), rather than summed now.
+                result.unaffordable[p] = (rnd, None)
+                continue
+            exact = self._money_num(g, self.sup_w[p])
+            if exact < cost * self.den:
+                result.unaffordable[p] = (rnd, Fraction(exact, self.den))
+
+    def _settle(self, result: MESResult) -> None:
+        """After a tracked run: the exact money of the supporters of each project noted as
+        certainly short (``_track``), at the end of its round: their start money less what
+        they had paid (a group that ran out had paid exactly its start money)."""
+        for p, (rnd, money) in result.unaffordable.items():
+            if money is None:
+                paid = sum(self._paid_nums(p, rnd))
+                left = self.b0n * int(self.sup_w[p].sum()) - paid
+                result.unaffordable[p] = (rnd, Fraction(left, self.den))
 
 
 # Fast mode keeps no payments (only the selection is used): one shared placeholder.
@@ -854,7 +949,7 @@ def equal_shares(
         per_voter, runs = add_one(engine)
     result = engine.run(per_voter, track=True)
     unit = engine.unit
-    money = lambda x: Fraction(x) / unit  # noqa: E731 - engine money to election money
+    money = lambda x: divide(x, unit)  # noqa: E731 - engine money to election money
     words = _Words(profile, sats, engine.wm, measure)
     share = money(per_voter)
     common: dict[str, object] = {
@@ -1070,7 +1165,7 @@ def explain_unfunded(
     if unaffordable is None:  # pragma: no cover - every unfunded supported project is noted
         return ProjectExplanation("", False, f"Not funded: {who} had too little left.", details)
     rnd, left_engine = unaffordable
-    money = lambda x: Fraction(x) / engine.unit  # noqa: E731
+    money = lambda x: divide(x, engine.unit)  # noqa: E731
     left = money(left_engine)
     start = share * supporters
     short = cost - left

@@ -19,6 +19,7 @@ from operator import attrgetter
 import numpy as np
 
 from votes.model import BallotKind, Election, TieBreak
+from votes.rules.explain import divide
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Profile:
 
     def money(self, scaled: int | Fraction) -> Fraction:
         """Scaled money back into the election's own units."""
-        return Fraction(scaled) / self.scale
+        return divide(scaled, self.scale)
 
     def tie_key(self, tie_break: TieBreak):
         """A sort key on project indices: smaller is preferred when scores are exactly equal."""
@@ -135,11 +136,13 @@ def build_profile(election: Election) -> Profile:
     if len(set(ids)) != len(ids):
         raise ValueError("project ids must be unique")
     index = {pid: i for i, pid in enumerate(ids)}
-    amounts = [Fraction(p.cost) for p in election.projects] + [Fraction(election.budget)]
+    # Whole amounts (the usual case) are taken as they are: no Fraction arithmetic.
+    amounts = [p.cost for p in election.projects] + [election.budget]
+    amounts = [a if _whole(a) else Fraction(a) for a in amounts]
     if any(a < 0 for a in amounts):
         raise ValueError("costs and the budget must not be negative")
     scale = lcm(*(a.denominator for a in amounts))
-    scaled = [int(a * scale) for a in amounts]
+    scaled = [int(a * scale) for a in amounts] if scale > 1 else [int(a) for a in amounts]
     kind = election.kind
     # Count identical ballots first (C-level hashing of the raw tuples), then translate only
     # the distinct ones; ballots that differ only in order are merged afterwards. An election
@@ -231,6 +234,13 @@ def build_profile(election: Election) -> Profile:
 _APPROVAL_KINDS = (BallotKind.APPROVAL, BallotKind.KNAPSACK, BallotKind.SINGLE)
 
 
+def _whole(amount) -> bool:
+    """An int, or a Fraction with denominator 1 (anything else is taken as a Fraction)."""
+    if isinstance(amount, int):
+        return True
+    return isinstance(amount, Fraction) and amount.denominator == 1
+
+
 def _approval_arrays(raw: Mapping[tuple[str, ...], int], index: dict[str, int]):
     """``_group_approvals`` of ballots counted by their ``choices``."""
     keys = list(raw)
@@ -275,27 +285,43 @@ def _group_approvals(counts: np.ndarray, flat: np.ndarray, sizes: np.ndarray):
         ordered = (flat[1:] > flat[:-1]) | (group[1:] != group[:-1])
         if ordered.all():
             return counts, group, flat, sizes
-    group, flat = group[named], flat[named]
-    # Sorted by ballot, then project: one sort of a combined key (projects < 2**31).
-    order = np.argsort(group * (1 << 31) + flat)
-    group, flat = group[order], flat[order]
-    keep = np.ones(flat.size, dtype=bool)
-    keep[1:] = (group[1:] != group[:-1]) | (flat[1:] != flat[:-1])
-    group, flat = group[keep], flat[keep]
-    if flat.size == 0:
+    # One row per distinct ballot, its project indices sorted and padded at the end with
+    # -1; equal rows are the same set of projects (ballots that differ only in order or
+    # repeats), merged in first order. The rows are sorted each on its own (short rows:
+    # far faster than one sort of every entry), with empty entries and repeats as a
+    # sentinel above every index, which sorts last.
+    width = int(sizes.max())
+    top = int(flat.max()) + 1  # the sentinel
+    starts = np.cumsum(sizes) - sizes
+    column = np.arange(flat.size, dtype=np.int64) - np.repeat(starts, sizes)
+    table = np.full((n, width), top, dtype=np.int32)
+    table[group, column] = np.where(named, flat, top)
+    table.sort(axis=1)
+    repeat = table[:, 1:] == table[:, :-1]
+    if repeat.any():
+        table[:, 1:][repeat] = top
+        table.sort(axis=1)
+    lengths = np.count_nonzero(table != top, axis=1)
+    if not lengths.any():
         return None
-    # One row per distinct ballot, its sorted indices padded with -1; equal rows are the same
-    # set of projects (ballots that differ only in order or repeats), merged in first order.
-    # Rows are compared as fixed-width byte strings, which sort far faster than rows.
-    lengths = np.bincount(group, minlength=n)
-    width = int(lengths.max())
-    starts = np.cumsum(lengths) - lengths
-    column = np.arange(flat.size, dtype=np.int64) - np.repeat(starts, lengths)
-    table = np.full((n, width), -1, dtype=np.int32)
-    table[group, column] = flat
-    _, first, inverse = np.unique(
-        table.view(f"S{4 * width}").ravel(), return_index=True, return_inverse=True
-    )
+    table[table == top] = -1
+    bits = top.bit_length()
+    if bits * width <= 63:
+        # Each row packed into one integer (index + 1, so -1 packs as 0): a sort of
+        # integers rather than of byte strings.
+        keys = np.zeros(n, dtype=np.int64)
+        for j in range(width):
+            keys |= (table[:, j].astype(np.int64) + 1) << (bits * j)
+        ordered = np.sort(keys)
+        if not (ordered[1:] == ordered[:-1]).any():
+            # No two rows alike (the usual case: the reader found the distinct votes
+            # already): every ballot is its own group, in its own order.
+            flat_project = table[table >= 0].astype(np.int64)
+            flat_group = np.repeat(np.arange(n, dtype=np.int64), lengths)
+            return counts.copy(), flat_group, flat_project, lengths.astype(np.int64)
+    else:
+        keys = table.view(f"S{4 * width}").ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     rank = np.empty(first.size, dtype=np.int64)
     by_first = np.argsort(first, kind="stable")
     rank[by_first] = np.arange(first.size, dtype=np.int64)
