@@ -55,6 +55,9 @@ from votes.ballot import validate_ballot
 from votes.model import Ballot, BallotKind, Election
 
 ZERO_HASH = "0" * 64
+ALREADY_REPLACED = (
+    "The ballot with that receipt has already been replaced; use your newest receipt."
+)
 VOTING = "voting"
 # Phases after voting: ballots may be counted.
 COUNTABLE = ("closed", "published", "delivery")
@@ -346,9 +349,7 @@ def _log_ballot(
             )
         except IntegrityError:
             # Replaced by another request since it was checked: (ballot, kind) is unique.
-            raise ReceiptNotFound(
-                "The ballot with that receipt has already been replaced; use your newest receipt."
-            ) from None
+            raise ReceiptNotFound(ALREADY_REPLACED) from None
     logged = _append(
         session,
         paper.round_id,
@@ -458,9 +459,8 @@ def replace(
         raise ReceiptNotFound(
             "That receipt code is not for a ballot in this pot. Check it and try again."
         )
-    replaced = "The ballot with that receipt has already been replaced; use your newest receipt."
-    if _superseded(session, old.id):
-        raise ReceiptNotFound(replaced)
+    if superseded_at(session, old.id) is not None:
+        raise ReceiptNotFound(ALREADY_REPLACED)
     stored, code = _new_ballot(session, paper, pot, content, receipt=True)
     return _log_ballot(
         session,
@@ -471,15 +471,12 @@ def replace(
     )
 
 
-def _superseded(session: Session, ballot_id: str) -> bool:
-    """Whether a supersede entry names this ballot: one lookup by (ballot, kind)."""
-    return (
-        session.scalar(
-            select(LogEntry.sequence).where(
-                LogEntry.ballot_id == ballot_id, LogEntry.kind == LogKind.SUPERSEDE
-            )
+def superseded_at(session: Session, ballot_id: str) -> int | None:
+    """The log entry that replaced this ballot, if any: one lookup by (ballot, kind)."""
+    return session.scalar(
+        select(LogEntry.sequence).where(
+            LogEntry.ballot_id == ballot_id, LogEntry.kind == LogKind.SUPERSEDE
         )
-        is not None
     )
 
 
@@ -509,12 +506,9 @@ def check_receipt(session: Session, round_id: int, code: str) -> ReceiptCheck:
     ).scalar_one_or_none()
     if row is None:
         raise ReceiptNotFound("No ballot in this round has that receipt code.")
-    superseded = session.scalar(
-        select(LogEntry.sequence).where(
-            LogEntry.ballot_id == row.ballot_id, LogEntry.kind == LogKind.SUPERSEDE
-        )
+    return ReceiptCheck(
+        row.sequence, row.payload_hash, row.entry_hash, superseded_at(session, row.ballot_id)
     )
-    return ReceiptCheck(row.sequence, row.payload_hash, row.entry_hash, superseded)
 
 
 # --- Counting ---------------------------------------------------------------------------------

@@ -137,19 +137,18 @@ def import_roll(
     return len(entries)
 
 
-def has_round_roll(session: Session, round_id: int) -> bool:
-    # By council and scope, so the roll's unique index (council, scope, reference) answers it
-    # without reading any other council's entries.
-    council = select(_rounds.c.council_id).where(_rounds.c.id == round_id).scalar_subquery()
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    RollEntry.council_id == council, RollEntry.scope == round_scope(round_id)
-                )
-            )
-        )
+def _round_roll_exists(council_id, round_id: int):
+    """Whether the round has its own roll, as a SQL expression: by council and scope, so the
+    roll's unique index (council, scope, reference) answers it without reading any other
+    council's entries. ``council_id`` is the council's id or an expression giving it."""
+    return exists().where(
+        RollEntry.council_id == council_id, RollEntry.scope == round_scope(round_id)
     )
+
+
+def has_round_roll(session: Session, round_id: int) -> bool:
+    council = select(_rounds.c.council_id).where(_rounds.c.id == round_id).scalar_subquery()
+    return bool(session.scalar(select(_round_roll_exists(council, round_id))))
 
 
 def roll_scope_for(session: Session, round_id: int) -> str:
@@ -375,9 +374,8 @@ def roll_entry_for(session: Session, *, user_id: int, council_id: int, round_id:
     the verification's unique key), and whether the round has its own roll, which then
     replaces the council's."""
     own = round_scope(round_id)
-    round_roll = exists().where(RollEntry.council_id == council_id, RollEntry.scope == own)
     rows = session.execute(
-        select(RollEntry, round_roll.label("round_roll"))
+        select(RollEntry, _round_roll_exists(council_id, round_id).label("round_roll"))
         .join(Verification, Verification.roll_entry_id == RollEntry.id)
         .where(
             Verification.user_id == user_id,
