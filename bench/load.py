@@ -15,6 +15,13 @@ Scenarios (each voter is used once: one ballot in the round's only pot):
 ``journey``  the whole resident journey: GET and POST sign in (Argon2id at production's
              parameters), GET and POST verify with the code posted to the voter, then the
              three steps of ``cast``.
+``floor``    three GETs of ``/_status`` (the whole app and one ``SELECT 1``, no page, no
+             session) per item, through the same server and clients: the most items of three
+             requests a second this machine can serve, whatever a page costs. A cast's three
+             requests each do more than that, so ``cast`` cannot exceed it.
+
+For each scenario it also prints the CPU time spent per item by the gunicorn workers, by
+PostgreSQL's processes and by the load generator itself (all on the same cores).
 
 Just before each scenario ``pgbench`` runs on the same server with 16 clients, each
 transaction locking and updating one hot row; the scenario's rate is printed as a ratio to it.
@@ -37,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import os
 import re
 import secrets
@@ -515,6 +523,11 @@ def vote(browser: Browser, run: Run, seeded: Seeded) -> None:
     run.timed("receipt", lambda: browser.page(base + "/cast", b'id="receipt-code"'))
 
 
+def floor_item(browser: Browser, run: Run, seeded: Seeded, item: int) -> None:  # noqa: ARG001
+    for _ in range(3):
+        run.timed("status", lambda: browser.page("/_status", b'"ok"'))
+
+
 def cast_item(browser: Browser, run: Run, seeded: Seeded, cookie: str) -> None:
     browser.cookies = {"session": cookie}
     vote(browser, run, seeded)
@@ -576,6 +589,31 @@ def drive(port: int, clients: int, seconds: float, items: list, step, seeded: Se
     return run
 
 
+def cpu_seconds(command: list[str]) -> float:
+    """CPU seconds (user and system, so far) of the processes ``ps`` lists for ``command``."""
+    out = subprocess.run(
+        ["ps", "-o", "cputimes=", *command], capture_output=True, text=True, check=False
+    ).stdout
+    return float(sum(int(x) for x in out.split()))
+
+
+def cpu_now(server: subprocess.Popen) -> dict[str, float]:
+    """CPU used so far by the gunicorn workers, the PostgreSQL server and this process."""
+    return {
+        "gunicorn workers": cpu_seconds(["--ppid", str(server.pid)]),
+        "PostgreSQL": cpu_seconds(["-C", "postgres"]),
+        "load generator": time.process_time(),
+    }
+
+
+def report_cpu(before: dict[str, float], after: dict[str, float], items: int, unit: str) -> None:
+    # ps counts whole seconds: over a run of a minute or more the rounding is a few percent.
+    if not items:
+        return
+    parts = [f"{name} {1000 * (after[name] - before[name]) / items:.1f} ms" for name in before]
+    print(f"  CPU per {unit.rstrip('s')}: " + ", ".join(parts))
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
@@ -613,7 +651,12 @@ def report(name: str, unit: str, run: Run, seconds: float, pgbench_tps: float) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenario", choices=["cast", "journey", "both"], default="both")
+    parser.add_argument(
+        "--scenario",
+        choices=["cast", "journey", "floor", "both", "all"],
+        default="both",
+        help="both: cast and journey; all: floor, cast and journey",
+    )
     parser.add_argument("--seconds", type=float, default=180)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (README: 4)")
@@ -636,7 +679,9 @@ def main() -> None:
     if shutil.which("pgbench") is None:
         sys.exit("pgbench is not on the PATH (it comes with PostgreSQL's client tools)")
 
-    scenarios = ["cast", "journey"] if args.scenario == "both" else [args.scenario]
+    scenarios = {"both": ["cast", "journey"], "all": ["floor", "cast", "journey"]}.get(
+        args.scenario, [args.scenario]
+    )
     cast_n = (args.voters or int(250 * args.seconds)) if "cast" in scenarios else 0
     journey_n = (args.voters or int(80 * args.seconds)) if "journey" in scenarios else 0
     env = server_env(args.database_url, args.redis)
@@ -657,20 +702,20 @@ def main() -> None:
         for scenario in scenarios:
             tps = pgbench_hot_row(args.database_url, args.clients, args.pgbench_seconds)
             before = os.getloadavg()[0]
-            if scenario == "cast":
-                run = drive(args.port, args.clients, args.seconds, seeded.cast, cast_item, seeded)
-                report("cast (ballot page, confirm, receipt)", "ballots", run, args.seconds, tps)
+            cpu_before = cpu_now(server)
+            if scenario == "floor":
+                items = itertools.count()
+                name, unit, step = "floor (three GETs of /_status)", "items", floor_item
+            elif scenario == "cast":
+                items = seeded.cast
+                name, unit, step = "cast (ballot page, confirm, receipt)", "ballots", cast_item
             else:
-                run = drive(
-                    args.port, args.clients, args.seconds, seeded.journey, journey_item, seeded
-                )
-                report(
-                    "journey (sign in, verify, ballot page, confirm, receipt)",
-                    "journeys",
-                    run,
-                    args.seconds,
-                    tps,
-                )
+                items = seeded.journey
+                name = "journey (sign in, verify, ballot page, confirm, receipt)"
+                unit, step = "journeys", journey_item
+            run = drive(args.port, args.clients, args.seconds, items, step, seeded)
+            report(name, unit, run, args.seconds, tps)
+            report_cpu(cpu_before, cpu_now(server), len(run.done), unit)
             # Other work on the machine takes cores from the server: say how much there was.
             print(f"  load average (1 min): {before:.1f} before, {os.getloadavg()[0]:.1f} after")
     finally:
