@@ -13,10 +13,10 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import audit
 from app.councillors import bp, officer_round_or_404
@@ -303,9 +303,20 @@ def paper_ballot(slug: str, round_slug: str, pot_id: int):
         except RoundClosed as error:
             db.session.rollback()
             form.reference.errors = [error.message]
-        except (IntegrityError, OperationalError):
+        except SQLAlchemyError:
+            # Not "already voted" (the cast turns that constraint's violation into
+            # AlreadyVoted): a lock timeout, a dropped connection. Rolled back whole; the
+            # officer enters the same ballot again, as the form still holds it.
             db.session.rollback()
-            form.reference.errors = [f"{reference} has already voted in {pot.name}"]
+            current_app.logger.exception(
+                "Entering a paper ballot in pot %s of round %s failed; nothing was saved",
+                pot.id,
+                funding_round.id,
+            )
+            form.reference.errors = [
+                f"Nothing was saved for {reference}: the database did not complete the entry. "
+                "Please enter this ballot again."
+            ]
     return render_template(
         "councillors/paper_ballot.html",
         council=council,

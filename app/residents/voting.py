@@ -31,7 +31,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 from app import proposals
@@ -371,6 +371,7 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
     if not form.validate_on_submit():
         return _ballot_page(council, funding_round, paper, pot, form, changing=changing)
     draft = _draft_key(funding_round, pot.id)  # now: a commit expires what it names
+    committing = False
     try:
         if changing:
             result = box.replace(
@@ -378,6 +379,7 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
             )
         else:
             result = box.cast(db.session, paper, entry, pot.id, form.to_ballot(), today=today())
+        committing = True
         db.session.commit()
     except InvalidBallot as error:
         db.session.rollback()
@@ -398,14 +400,35 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
     except NotEligible as error:
         db.session.rollback()
         return refuse(403, "You cannot vote in this pot", error.message)
-    except (IntegrityError, OperationalError):
-        # Another request for the same ballot won a race the checks could not see.
+    except SQLAlchemyError:
+        # Not "already voted" (the cast turns that constraint's violation into AlreadyVoted):
+        # a lock timeout, a dropped connection. The transaction is rolled back whole.
         db.session.rollback()
-        if box.has_voted(db.session, entry, pot.id) and not changing:
-            flash(f"You have already voted in {pot.name}. Your first ballot counts.", "important")
+        current_app.logger.exception(
+            "Casting a ballot in pot %s of round %s failed; nothing was saved",
+            pot.id,
+            funding_round.id,
+        )
+        if committing and not changing and _saved_after_all(entry, pot.id):
+            flash(
+                f"Your ballot in {pot.name} was recorded, but its receipt could not be shown.",
+                "important",
+            )
             return redirect(url_for("residents.vote", slug=slug, round_slug=round_slug))
-        return refuse(
-            409, "Your ballot was not cast", "Many ballots arrived at once. Please try again."
+        confirm = ConfirmForm(formdata=None)
+        confirm.submit.errors = [NOT_SAVED]
+        return render_template(
+            "residents/check_ballot.html",
+            council=council,
+            round=funding_round,
+            paper=paper,
+            pot=pot,
+            ballot_form=form,
+            form=confirm,
+            ballot=form.to_ballot(),
+            totals=form.totals(),
+            changing=changing,
+            kinds=BallotKind,
         )
     forget_draft(draft)
     session["ballot_receipt"] = {
@@ -418,6 +441,23 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
     return redirect(
         url_for("residents.ballot_cast", slug=slug, round_slug=round_slug, pot_id=pot.id)
     )
+
+
+NOT_SAVED = (
+    "Your ballot was not cast: nothing was saved, because the database did not complete it. "
+    "Please try again."
+)
+
+
+def _saved_after_all(entry, pot_id: int) -> bool:
+    """After a failed commit, whether it took effect all the same (a connection lost while
+    committing leaves that unknown): the voter's mark is read again, and if even that fails
+    the answer is no, as the page then asks them to try again, which says if they have voted."""
+    try:
+        return box.has_voted(db.session, entry, pot_id) is not None
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
 
 
 @bp.route(ROUND + "/vote/<int:pot_id>/cast")
