@@ -8,7 +8,6 @@ numbers; that is a property of a public log, not a tally.)
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -44,6 +43,7 @@ from ballots.models import (
     VoterMark,
     round_scope,
 )
+from votes import csv_cells
 from votes.model import BallotKind
 
 M = "/<slug>/rounds/<round_slug>"
@@ -195,7 +195,7 @@ def issue_codes(slug: str, round_slug: str):
     db.session.commit()
     names = {v: k for k, v in _neighbourhood_names(council).items()}
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_cells.writer(out)
     writer.writerow(["reference", "neighbourhood", "code", "expires"])
     london = ZoneInfo("Europe/London")
     for c in issued:
