@@ -30,6 +30,7 @@ from sqlalchemy import column, func, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ballots.db import begin_write
 from ballots.errors import (
     AlreadyVoted,
     InvalidBallot,
@@ -137,17 +138,6 @@ def receipt_hash(code: str) -> str:
 
 
 # --- Locking and the log ----------------------------------------------------------------------
-
-
-def begin_write(session: Session) -> None:
-    """SQLite: take the database's write lock now, with ``BEGIN IMMEDIATE``, so two casts
-    never both read the log head and then fight over who writes (which SQLite answers with
-    "database is locked"). Nothing on PostgreSQL, whose writers lock only what they touch."""
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        raw = conn.connection.driver_connection
-        if not raw.in_transaction:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def lock_round(session: Session, round_id: int) -> str:

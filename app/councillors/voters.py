@@ -41,6 +41,7 @@ from ballots.models import (
     Verification,
     VerificationCode,
     VoterMark,
+    reference_key,
     round_scope,
 )
 from votes import csv_cells
@@ -63,7 +64,6 @@ def _figures(council, funding_round) -> dict:
                 codes.where(
                     VerificationCode.used_at.is_(None),
                     VerificationCode.expires_at > now,
-                    VerificationCode.wrong_tries < roll.MAX_WRONG_TRIES,
                 )
             ),
             "verified": db.session.scalar(
@@ -75,6 +75,13 @@ def _figures(council, funding_round) -> dict:
         "round": roll_figures(round_scope(funding_round.id)),
         "council": roll_figures(COUNCIL_SCOPE),
         "uses": roll.roll_scope_for(db.session, funding_round.id),
+        # References someone may be guessing codes for: wrong tries slow them down, and
+        # officers can tell their owners, or the police, before anyone is kept waiting.
+        "under_attack": roll.references_under_attack(
+            db.session,
+            council_id=council.id,
+            scopes=(round_scope(funding_round.id), COUNCIL_SCOPE),
+        ),
     }
     if funding_round.phase.index > Phase.VOTING.index:
         figures["turnout"] = dict(
@@ -262,7 +269,7 @@ def paper_ballot(slug: str, round_slug: str, pot_id: int):
             select(RollEntry).where(
                 RollEntry.council_id == council.id,
                 RollEntry.scope == roll.roll_scope_for(db.session, funding_round.id),
-                RollEntry.reference == reference,
+                RollEntry.reference_key == reference_key(reference),
             )
         )
         try:
@@ -289,7 +296,7 @@ def paper_ballot(slug: str, round_slug: str, pot_id: int):
                 after={"pot": pot.name},
             )
             db.session.commit()
-            flash(f"Paper ballot entered in {pot.name} for {reference}", "success")
+            flash(f"Paper ballot entered in {pot.name} for {entry.reference}", "success")
             return redirect(request.path)
         except InvalidBallot as error:
             db.session.rollback()

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from fractions import Fraction
 from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import (
+    Response,
     current_app,
     flash,
     redirect,
@@ -55,8 +57,9 @@ from ballots.errors import (
     RoundClosed,
     TooManyTries,
     VoteChangeNotAllowed,
+    wait_words,
 )
-from ballots.models import Channel
+from ballots.models import COUNCIL_SCOPE, Channel
 from ballots.paper import BallotPaper, ballot_paper
 from votes.ballot import validate_ballot
 from votes.model import BallotKind
@@ -163,18 +166,62 @@ def stops(view):
     return wrapped
 
 
+# Wrong tries at verifying, counted in the limiter's storage (Redis in production, so across
+# workers and hosts), per account and per address: beside the reference's own slowing down
+# (ballots.roll), these stop one person trying many references.
+WRONG_TRIES_PER_ACCOUNT = "10 per hour"
+WRONG_TRIES_PER_ADDRESS = "30 per hour"
+
+
+def _account_key() -> str:
+    return f"account:{current_user.get_id()}"
+
+
+def _wrong_try(response) -> bool:
+    """A verify form sent back with an error (a wrong reference or code) is a wrong try."""
+    return response.status_code == 200
+
+
+def _too_many_wrong_tries(limit):
+    wait = timedelta(seconds=max(1, limit.reset_at - time.time()))
+    who = "this account" if "account:" in limit.key else "this address"
+    return Response(
+        render_template(
+            "errors/error.html",
+            title="Too many wrong tries",
+            body=f"There have been too many wrong references or codes from {who}. Try again "
+            f"in {wait_words(wait)}. Nothing was checked or changed.",
+        ),
+        429,
+    )
+
+
 @bp.route("/councils/<slug>/verify", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(
+    WRONG_TRIES_PER_ACCOUNT,
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_wrong_try,
+    on_breach=_too_many_wrong_tries,
+)
+@limiter.limit(
+    WRONG_TRIES_PER_ADDRESS,
+    methods=["POST"],
+    deduct_when=_wrong_try,
+    on_breach=_too_many_wrong_tries,
+)
 def verify(slug: str):
     council = council_or_404(slug)
     form = VerifyForm()
     target = request.args.get("next") or ""
     if not target.startswith("/") or target.startswith("//"):
         target = ""
+    status = 200
     if form.validate_on_submit():
         try:
-            roll.verify(
+            entry = roll.verify(
                 db.session,
                 council_id=council.id,
                 user_id=current_user.id,
@@ -184,15 +231,61 @@ def verify(slug: str):
                 now=utcnow(),
             )
             db.session.commit()
-            flash(f"Your account is verified: you can vote in {council.name}'s rounds.", "success")
+            flash(_verified_for(council, entry), "success")
             return redirect(target or url_for("public.council", slug=slug))
-        except (CodeInvalid, TooManyTries) as error:
+        except CodeInvalid as error:
             db.session.commit()  # the wrong try counts
             form.code.errors.append(error.message)
+        except TooManyTries as error:
+            db.session.rollback()  # nothing was checked: not a try
+            form.code.errors.append(error.message)
+            status = 429
         except CodeError as error:
             db.session.rollback()
             form.code.errors.append(error.message)
-    return render_template("residents/verify.html", council=council, form=form, next=target)
+        except SQLAlchemyError:
+            db.session.rollback()
+            current_app.logger.exception("Verifying an account failed; nothing was saved")
+            form.code.errors.append(
+                "Nothing was checked or saved: the database did not answer. Please try again."
+            )
+            status = 409
+    page = render_template("residents/verify.html", council=council, form=form, next=target)
+    return page, status
+
+
+def _verified_for(council, entry) -> str:
+    """What the verification covers, exactly: one round for a round's own roll; for the
+    council's roll, its rounds without a roll of their own (named while they are not yet past
+    voting), and not those with one."""
+    if entry.scope != COUNCIL_SCOPE:
+        only = db.session.get(FundingRound, entry.round_id)
+        return (
+            f"Your account is verified on the roll of {only.title}: you can vote in that round "
+            f"only. {council.name}'s other rounds each use their own roll or the council's."
+        )
+    current = [
+        r
+        for r in council.rounds
+        if r.phase not in (Phase.DRAFT, Phase.CLOSED, Phase.PUBLISHED, Phase.DELIVERY)
+    ]
+    own = [r.title for r in current if roll.has_round_roll(db.session, r.id)]
+    covered = [r.title for r in current if r.title not in own]
+    text = (
+        f"Your account is verified on {council.name}'s roll: you can vote in its rounds "
+        "that use the council's roll"
+    )
+    text += f" ({_and(covered)})." if covered else "."
+    if own:
+        text += (
+            f" It does not cover {_and(own)}, which "
+            f"{'has its' if len(own) == 1 else 'have their'} own roll."
+        )
+    return text
+
+
+def _and(titles: list[str]) -> str:
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
 @bp.route(ROUND + "/vote")
