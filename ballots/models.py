@@ -74,7 +74,8 @@ COUNCIL_SCOPE = "council"
 
 def reference_key(reference: str) -> str:
     """A roll reference as it is matched: upper-cased, with everything but letters and digits
-    left out, so ``wlk-002``, ``WLK 002`` and ``WLK-002`` are the same reference."""
+    left out, so ``wlk-7qk2-94xd``, ``WLK 7QK2 94XD`` and ``WLK-7QK2-94XD`` are the same
+    reference."""
     return "".join(ch for ch in unicodedata.normalize("NFKC", reference).upper() if ch.isalnum())
 
 

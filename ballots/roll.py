@@ -13,7 +13,7 @@ after ``FREE_TRIES`` wrong ones each next try waits, 30 seconds doubling up to
 reference typed, on the roll or not, so the waits do not tell which references are.
 
 References are matched as ``reference_key`` gives them: without regard to case, spaces or
-punctuation (``wlk 002`` is ``WLK-002``).
+punctuation (``wlk 7qk2 94xd`` is ``WLK-7QK2-94XD``).
 """
 
 from __future__ import annotations
@@ -435,19 +435,20 @@ def claim_try(session: Session, *, council_id: int, reference: str, now: datetim
         "next_try_at": now + wait if wait else None,
     }
     if tries is None:
-        claimed = session.execute(
+        statement = (
             _insert_new(session)
             .values(council_id=council_id, reference_key=reference, first_wrong_at=now, **values)
             .on_conflict_do_nothing(index_elements=["council_id", "reference_key"])
         )
     else:
-        claimed = session.execute(
+        statement = (
             update(CodeTries)
             .where(CodeTries.id == tries.id, CodeTries.wrong_tries == wrong)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-    if claimed.rowcount != 1:
+    # RETURNING rather than the row count, which an ORM insert does not report everywhere.
+    if session.execute(statement.returning(CodeTries.id)).first() is None:
         raise TooManyTries(wait or timedelta(seconds=1))
     return wrong
 
