@@ -174,7 +174,8 @@ WRONG_TRIES_PER_ADDRESS = "30 per hour"
 
 
 def _account_key() -> str:
-    return f"account:{current_user.get_id()}"
+    # The account's id, not its session token: signing out everywhere must not reset it.
+    return f"account:{getattr(current_user, 'id', None)}"
 
 
 def _wrong_try(response) -> bool:
