@@ -270,8 +270,9 @@ def _verified_for(council, entry) -> str:
         for r in council.rounds
         if r.phase not in (Phase.DRAFT, Phase.CLOSED, Phase.PUBLISHED, Phase.DELIVERY)
     ]
-    own = [r.title for r in current if roll.has_round_roll(db.session, r.id)]
-    covered = [r.title for r in current if r.title not in own]
+    own_roll = {r.id for r in current if roll.has_round_roll(db.session, r.id)}
+    own = [r.title for r in current if r.id in own_roll]
+    covered = [r.title for r in current if r.id not in own_roll]
     text = (
         f"Your account is verified on {council.name}'s roll: you can vote in its rounds "
         "that use the council's roll"
@@ -499,9 +500,10 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
         # a lock timeout, a dropped connection. The transaction is rolled back whole.
         db.session.rollback()
         current_app.logger.exception(
-            "Casting a ballot in pot %s of round %s failed; nothing was saved",
+            "Casting a ballot in pot %s of round %s failed %s; rolled back",
             pot.id,
             funding_round.id,
+            "while committing" if committing else "before committing: nothing was saved",
         )
         if committing and not changing and _saved_after_all(entry, pot.id):
             flash(

@@ -142,3 +142,26 @@ def test_only_the_voter_marks_constraint_means_already_voted(app, db):
         db.session.execute(insert(VoterMark).values(id="c" * 32, roll_entry_id=other_id, **mark))
     assert not box.violates(same_key.value, box.ONE_BALLOT_PER_POT)
     db.session.rollback()
+
+
+def test_a_commit_that_took_effect_before_its_connection_failed_says_so(
+    app, client, db, monkeypatch
+):
+    """A connection lost while committing leaves the outcome unknown: the mark is read again,
+    and a ballot that was saved after all is not called "nothing was saved"."""
+    _, paper, _ = setup(db)
+    sign_in(client, "voter@example.org", PASSWORD)
+    a = paper.pots[0].projects[0].id
+    real = flask_db.session.commit
+
+    def commit_then_fail():
+        real()
+        lock_timeout()
+
+    monkeypatch.setattr(flask_db.session, "commit", commit_then_fail)
+    response = vote_through_pages(client, paper, {"choices": [a]})
+    monkeypatch.undo()
+    assert response.status_code == 302 and response.headers["Location"].endswith("/vote")
+    page = soup(client.get(response.headers["Location"]))
+    assert "was recorded, but its receipt could not be shown" in page.get_text()
+    assert stored(db)["VoterMark"] == 1 and stored(db)["StoredBallot"] == 1
