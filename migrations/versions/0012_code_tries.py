@@ -62,11 +62,12 @@ def upgrade():
         "roll_entries",
         sa.Column("reference_key", sa.String(length=64), nullable=False, server_default=""),
     )
-    for row in rows:
+    if rows:  # one executemany: a council's roll can hold hundreds of thousands of people
         bind.execute(
             entries.update()
-            .where(entries.c.id == row.id)
-            .values(reference_key=reference_key(row.reference))
+            .where(entries.c.id == sa.bindparam("entry_id"))
+            .values(reference_key=sa.bindparam("key")),
+            [{"entry_id": row.id, "key": reference_key(row.reference)} for row in rows],
         )
     if bind.dialect.name != "sqlite":
         op.alter_column("roll_entries", "reference_key", server_default=None)
