@@ -11,7 +11,6 @@ receipt can never be used to show someone how you voted.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 import json
@@ -26,6 +25,7 @@ from app.problems import DomainError
 from app.results import PUBLISHED, results_for
 from ballots.models import LogEntry, LogKind, Receipt, StoredBallot
 from ballots.paper import ballot_paper
+from votes import csv_cells
 from votes.model import Ballot, BallotKind, BallotRules, RankedScoring
 from votes.pabulib import dumps
 from votes.recipes import PABUTOOLS_VERSION, pabutools_script
@@ -37,14 +37,6 @@ from votes.verify import (
 )
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula: text starting with = + - @ (or a tab
-    or carriage return) gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_DANGEROUS) else text
 
 
 def filename(funding_round: FundingRound, pot_id: int) -> str:
@@ -168,18 +160,19 @@ def results_json(funding_round: FundingRound, result: PotResult) -> dict:
 
 def results_csv(outcome: dict) -> bytes:
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+    # Every cell escaped, numbers too: the reader undoes it for every cell alike.
+    writer = csv_cells.writer(out, lineterminator="\r\n")
     writer.writerow(["project_id", "title", "cost_pence", "funded", "votes", "points", "reason"])
     for p in outcome["projects"]:
         writer.writerow(
             [
-                csv_cell(p["id"]),
-                csv_cell(p["name"]),
+                p["id"],
+                p["name"],
                 p["cost_pence"],
                 "yes" if p["funded"] else "no",
                 p["votes"],
-                "" if p["points"] is None else p["points"],
-                csv_cell(p["explanation"]),
+                p["points"],
+                p["explanation"],
             ]
         )
     return out.getvalue().encode("utf-8")

@@ -20,21 +20,23 @@ from ballots.models import COUNCIL_SCOPE, RollEntry, Verification
 from ballots.paper import ballot_paper
 from votes.model import Ballot, BallotKind
 
-# (council, reference, neighbourhood, date of birth, demo account verified as this entry)
+# (council, reference prefix, neighbourhood, date of birth, demo account verified as this
+# entry). Each reference gets random parts when the demo is seeded (``roll.new_reference``):
+# a roll of sequential references would let anyone guess the next person's.
 ROLL = [
-    ("lambeth", "LAM-0001", "Brixton", date(2008, 5, 14), "resident@devolve.example"),
-    ("lambeth", "LAM-0002", "Clapham", date(1984, 2, 2), "resident.clapham@devolve.example"),
+    ("lambeth", "LAM", "Brixton", date(2008, 5, 14), "resident@devolve.example"),
+    ("lambeth", "LAM", "Clapham", date(1984, 2, 2), "resident.clapham@devolve.example"),
     # Twelve young people (born 2003 to 2012: 14 to 23 years old) in each neighbourhood, so
     # every pot of the youth rounds has enough ballots for its results to be published.
     *[
-        ("lambeth", f"LAM-{n:04d}", hood, date(2003 + n % 10, 1 + n % 12, 1 + n % 27), None)
+        ("lambeth", "LAM", hood, date(2003 + n % 10, 1 + n % 12, 1 + n % 27), None)
         for n, hood in enumerate(
             ["Brixton", "Clapham", "Norwood", "Stockwell", "Streatham", "Vauxhall"] * 12, start=3
         )
     ],
-    ("oldham", "OLD-0001", "Shaw", date(1975, 11, 11), "resident.oldham@devolve.example"),
+    ("oldham", "OLD", "Shaw", date(1975, 11, 11), "resident.oldham@devolve.example"),
     *[
-        ("oldham", f"OLD-{n:04d}", hood, None, None)
+        ("oldham", "OLD", hood, None, None)
         for n, hood in enumerate(
             ["Chadderton", "Failsworth", "Royton", "Saddleworth", "Shaw"] * 10, start=2
         )
@@ -64,7 +66,7 @@ def seed(session: Session) -> None:
         session.scalars(select(RollEntry.council_id).where(RollEntry.scope == COUNCIL_SCOPE))
     )
     added: dict[str, list[RollEntry]] = {}
-    for council_slug, reference, hood_name, born, email in ROLL:
+    for council_slug, prefix, hood_name, born, email in ROLL:
         council = councils.get(council_slug)
         if council is None or council.id in done:
             continue
@@ -76,7 +78,7 @@ def seed(session: Session) -> None:
         entry = RollEntry(
             council_id=council.id,
             scope=COUNCIL_SCOPE,
-            reference=reference,
+            reference=roll.new_reference(prefix),
             neighbourhood_id=hood.id,
             date_of_birth=born,
         )

@@ -30,6 +30,7 @@ from sqlalchemy import column, func, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ballots.db import begin_write
 from ballots.errors import (
     AlreadyVoted,
     InvalidBallot,
@@ -137,17 +138,6 @@ def receipt_hash(code: str) -> str:
 
 
 # --- Locking and the log ----------------------------------------------------------------------
-
-
-def begin_write(session: Session) -> None:
-    """SQLite: take the database's write lock now, with ``BEGIN IMMEDIATE``, so two casts
-    never both read the log head and then fight over who writes (which SQLite answers with
-    "database is locked"). Nothing on PostgreSQL, whose writers lock only what they touch."""
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        raw = conn.connection.driver_connection
-        if not raw.in_transaction:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def lock_round(session: Session, round_id: int) -> str:
@@ -412,11 +402,32 @@ def cast(
     try:
         stored, code = _new_ballot(session, paper, pot, content, receipt=channel is Channel.ONLINE)
     except IntegrityError as error:
-        # The mark's unique key (roll entry, pot) is the only one a real cast can break.
-        if "voter_marks" in str(error.orig):
+        # The mark's unique key (roll entry, pot) is the only one a real cast can break; any
+        # other failure is the database's, and is passed on as it is (nothing was saved).
+        if violates(error, ONE_BALLOT_PER_POT):
             raise AlreadyVoted() from None
         raise
     return _log_ballot(session, paper, stored, code)
+
+
+# The constraint that means "this roll entry has already voted in this pot".
+ONE_BALLOT_PER_POT = "uq_voter_marks_roll_entry_id_pot_id"
+
+
+def violates(error: IntegrityError, constraint: str) -> bool:
+    """Whether ``error`` is a violation of the unique constraint named ``constraint``, and not
+    of any other: PostgreSQL names the constraint; SQLite names only its table and columns
+    ("UNIQUE constraint failed: voter_marks.roll_entry_id, voter_marks.pot_id")."""
+    diag = getattr(error.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name is not None:
+        return name == constraint
+    for declared in VoterMark.metadata.tables.values():
+        for unique in declared.constraints:
+            if unique.name == constraint:
+                columns = ", ".join(f"{declared.name}.{c.name}" for c in unique.columns)
+                return str(error.orig) == f"UNIQUE constraint failed: {columns}"
+    return False
 
 
 def has_voted(session: Session, entry: RollEntry, pot_id: int) -> Channel | None:

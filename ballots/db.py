@@ -53,3 +53,14 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def begin_write(session) -> None:
+    """SQLite: take the database's write lock now, with ``BEGIN IMMEDIATE``, so two writers
+    never both read and then fight over who writes (which SQLite answers with "database is
+    locked"). Nothing on PostgreSQL, whose writers lock only what they touch."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        if not raw.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -5,6 +5,9 @@ Nothing here knows about HTTP: the web app chooses the page and the status.
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
+
 from votes.ballot import Problem
 
 
@@ -88,10 +91,23 @@ class CodeUsed(CodeError):
         super().__init__(message)
 
 
+def wait_words(wait: timedelta) -> str:
+    """``30 seconds``, ``1 minute``, ``15 minutes``: a wait rounded up."""
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 class TooManyTries(CodeError):
-    def __init__(
-        self,
-        message: str = "This code was entered wrongly too many times and no longer works. "
-        "Ask the council for a new one.",
-    ) -> None:
-        super().__init__(message)
+    """Too many wrong tries for this reference lately: the next one is checked only after
+    ``wait``. The code itself still works."""
+
+    def __init__(self, wait: timedelta) -> None:
+        super().__init__(
+            "There have been too many wrong tries with this reference, so it is slowed down. "
+            f"Wait {wait_words(wait)}, then enter your reference and code again: your code "
+            "still works."
+        )
+        self.wait = wait

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 import secrets
+import unicodedata
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -71,6 +72,17 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
 COUNCIL_SCOPE = "council"
 
 
+def reference_key(reference: str) -> str:
+    """A roll reference as it is matched: upper-cased, with everything but letters and digits
+    left out, so ``wlk-7qk2-94xd``, ``WLK 7QK2 94XD`` and ``WLK-7QK2-94XD`` are the same
+    reference."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", reference).upper() if ch.isalnum())
+
+
+def _reference_key_default(context) -> str:
+    return reference_key(context.get_current_parameters()["reference"])
+
+
 def round_scope(round_id: int) -> str:
     return f"round:{round_id}"
 
@@ -80,7 +92,7 @@ class RollEntry(Base):
 
     ``scope`` is ``"council"`` for the council's standing roll, or ``"round:<id>"`` for a roll
     imported for one round (which then replaces the council roll for that round). References
-    are unique per council and scope.
+    are unique per council and scope, as written and as matched (``reference_key``).
     """
 
     __tablename__ = "roll_entries"
@@ -92,6 +104,8 @@ class RollEntry(Base):
     )
     scope: Mapped[str] = mapped_column(String(32))
     reference: Mapped[str] = mapped_column(String(64))
+    # What references are matched by (see ``reference_key``), filled in from ``reference``.
+    reference_key: Mapped[str] = mapped_column(String(64), default=_reference_key_default)
     neighbourhood_id: Mapped[int] = mapped_column(
         ForeignKey("neighbourhoods.id", ondelete="RESTRICT")
     )
@@ -100,6 +114,15 @@ class RollEntry(Base):
 
     __table_args__ = (
         UniqueConstraint("council_id", "scope", "reference"),
+        # References are unique per roll as they are matched, not only as they are written;
+        # verifying looks a reference up in every roll of the council (the index's prefix).
+        Index(
+            "uq_roll_entries_council_reference_key_scope",
+            "council_id",
+            "reference_key",
+            "scope",
+            unique=True,
+        ),
         # Whether a round has its own roll looks for any entry in its scope, on every voting
         # page and results page: the unique constraint above cannot answer that by scope.
         Index("ix_roll_entries_scope", "scope"),
@@ -113,7 +136,8 @@ class RollEntry(Base):
 
 
 class VerificationCode(Base):
-    """A one-time code posted to a person on the roll. Only its HMAC-SHA256 is kept."""
+    """A one-time code posted to a person on the roll. Only its HMAC-SHA256 is kept. Wrong
+    tries never stop it working: they slow its reference down (``CodeTries``)."""
 
     __tablename__ = "verification_codes"
 
@@ -121,7 +145,6 @@ class VerificationCode(Base):
     roll_entry_id: Mapped[int] = mapped_column(ForeignKey("roll_entries.id", ondelete="CASCADE"))
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The account it verified (a code is used once: ``used_at`` is set by compare-and-set).
     used_by_id: Mapped[int | None] = mapped_column(
@@ -129,9 +152,32 @@ class VerificationCode(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    __table_args__ = (Index("ix_verification_codes_roll_entry", "roll_entry_id"),)
+
+
+class CodeTries(Base):
+    """Wrong tries at verifying with one reference in one council, whether or not the
+    reference is on a roll (so the waits do not tell which references are).
+
+    Each try is claimed before its code is checked, by compare-and-set on ``wrong_tries``, so
+    concurrent tries for one reference are checked one at a time; after a few, each waits
+    until ``next_try_at``. A try with the right code removes the row."""
+
+    __tablename__ = "code_tries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    reference_key: Mapped[str] = mapped_column(String(64))
+    wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
+    first_wrong_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_wrong_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
     __table_args__ = (
+        UniqueConstraint("council_id", "reference_key"),
         CheckConstraint("wrong_tries >= 0", name="wrong_tries_not_negative"),
-        Index("ix_verification_codes_roll_entry", "roll_entry_id"),
+        # The officers' warning: a council's references with the most wrong tries.
+        Index("ix_code_tries_council_tries", "council_id", "wrong_tries"),
     )
 
 

@@ -2,9 +2,18 @@
 and who may vote in which pot.
 
 Codes come from ``secrets``: 10 characters from a 32-letter alphabet (50 bits), shown once to
-the officer who issues them and stored only as HMAC-SHA256 under a server key. A code expires,
-stops working after ``MAX_WRONG_TRIES`` wrong entries for its reference, and verifies one
-account. A roll entry verifies one account, and an account one entry per roll.
+the officer who issues them and stored only as HMAC-SHA256 under a server key. A code expires
+and verifies one account. A roll entry verifies one account, and an account one entry per roll.
+
+Wrong tries never stop a code working, so nobody who knows a reference can lock its owner
+out: they slow the reference down. Each try is claimed in the database before its code is
+checked (compare-and-set, so concurrent tries for one reference are checked one at a time);
+after ``FREE_TRIES`` wrong ones each next try waits, 30 seconds doubling up to
+``MAX_WAIT``, and the right code entered after the wait works. Tries are counted for any
+reference typed, on the roll or not, so the waits do not tell which references are.
+
+References are matched as ``reference_key`` gives them: without regard to case, spaces or
+punctuation (``wlk 7qk2 94xd`` is ``WLK-7QK2-94XD``).
 """
 
 from __future__ import annotations
@@ -18,10 +27,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import column, exists, select, table, update
+from sqlalchemy import column, delete, exists, select, table, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ballots.db import begin_write
 from ballots.errors import (
     CodeExpired,
     CodeInvalid,
@@ -30,24 +41,45 @@ from ballots.errors import (
     NotVerified,
     RollInvalid,
     TooManyTries,
+    wait_words,
 )
 from ballots.models import (
     COUNCIL_SCOPE,
+    CodeTries,
     RollEntry,
     Verification,
     VerificationCode,
+    reference_key,
     round_scope,
 )
 from ballots.paper import BallotPaper, PotPaper
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to type from a letter
 CODE_LENGTH = 10  # 10 * 5 = 50 bits
-MAX_WRONG_TRIES = 5
+# Wrong tries for one reference that are checked at once; after them each waits, doubling.
+FREE_TRIES = 3
+FIRST_WAIT = timedelta(seconds=30)
+MAX_WAIT = timedelta(minutes=15)
+# Wrong tries after which the officers' voters page warns about a reference.
+WARN_AT = 10
 CODE_LIFETIME = timedelta(days=42)
 MAX_REFERENCE_LENGTH = 64
 
 _neighbourhoods = table("neighbourhoods", column("id"), column("slug"), column("name"))
 _rounds = table("rounds", column("id"), column("council_id"))
+
+
+def wait_after(wrong_tries: int) -> timedelta:
+    """How long the next try for a reference waits after ``wrong_tries`` wrong ones."""
+    if wrong_tries < FREE_TRIES:
+        return timedelta(0)
+    return min(FIRST_WAIT * 2 ** min(wrong_tries - FREE_TRIES, 16), MAX_WAIT)
+
+
+def new_reference(prefix: str) -> str:
+    """A reference nobody can guess from another: ``PREFIX-XXXX-XXXX``, 40 random bits."""
+    part = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    return f"{prefix}-{part[:4]}-{part[4:]}"
 
 
 # --- Importing a roll -------------------------------------------------------------------------
@@ -78,14 +110,15 @@ def import_roll(
         )
     header = [h.strip().lower() for h in rows[0]]
     has_dob = len(header) > 2 and header[2] == "date_of_birth"
-    existing = set(
-        session.scalars(
-            select(RollEntry.reference).where(
+    existing = {
+        key: reference
+        for key, reference in session.execute(
+            select(RollEntry.reference_key, RollEntry.reference).where(
                 RollEntry.council_id == council_id, RollEntry.scope == scope
             )
         )
-    )
-    seen: dict[str, int] = {}
+    }
+    seen: dict[str, tuple[int, str]] = {}
     entries = []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
@@ -95,17 +128,21 @@ def import_roll(
             continue
         row = [cell.strip() for cell in row] + [""] * (len(header) - len(row))
         reference, hood = row[0], row[1]
+        key = reference_key(reference)
         dob_text = row[2] if has_dob else ""
         if not reference:
             problems.append((number, "has no reference"))
         elif len(reference) > MAX_REFERENCE_LENGTH:
             problems.append((number, f"has a reference longer than {MAX_REFERENCE_LENGTH}"))
-        elif reference in seen:
-            problems.append((number, f"repeats reference {reference!r} from row {seen[reference]}"))
-        elif reference in existing:
-            problems.append((number, f"reference {reference!r} is already on this roll"))
+        elif not key:
+            problems.append((number, f"has a reference {reference!r} with no letter or digit"))
+        elif key in seen:
+            row_before, written = seen[key]
+            problems.append((number, _repeats(reference, written, f"from row {row_before}")))
+        elif key in existing:
+            problems.append((number, _repeats(reference, existing[key], "already on this roll")))
         else:
-            seen[reference] = number
+            seen[key] = (number, reference)
         hood_id = neighbourhoods.get(hood.lower())
         if hood_id is None:
             problems.append((number, f"neighbourhood {hood!r} is not one of the council's"))
@@ -124,6 +161,7 @@ def import_roll(
                 round_id=round_id,
                 scope=scope,
                 reference=reference,
+                reference_key=key,
                 neighbourhood_id=hood_id,
                 date_of_birth=dob,
             )
@@ -135,6 +173,15 @@ def import_roll(
     session.add_all(entries)
     session.flush()
     return len(entries)
+
+
+def _repeats(reference: str, other: str, where: str) -> str:
+    if reference == other:
+        return f"repeats reference {reference!r} {where}"
+    return (
+        f"has reference {reference!r}, the same as {other!r} {where} (references are matched "
+        "without regard to case, spaces or punctuation)"
+    )
 
 
 def _round_roll_exists(council_id, round_id: int):
@@ -200,7 +247,6 @@ def issue_codes(
             VerificationCode.roll_entry_id == RollEntry.id,
             VerificationCode.used_at.is_(None),
             VerificationCode.expires_at > now,
-            VerificationCode.wrong_tries < MAX_WRONG_TRIES,
         )
         .exists()
     )
@@ -238,14 +284,14 @@ def reissue_code(
     now: datetime,
     lifetime: timedelta = CODE_LIFETIME,
 ) -> IssuedCode:
-    """A new code for one person (a lost letter, a code locked by wrong tries): any code of
-    theirs that still works stops working. Refused (``CodeUsed``) once they are verified;
-    ``CodeInvalid`` for a reference not on the roll."""
+    """A new code for one person (a lost letter): any code of theirs that still works stops
+    working. Refused (``CodeUsed``) once they are verified; ``CodeInvalid`` for a reference not
+    on the roll (matched as ``reference_key`` gives it)."""
     entry = session.scalar(
         select(RollEntry).where(
             RollEntry.council_id == council_id,
             RollEntry.scope == scope,
-            RollEntry.reference == reference.strip(),
+            RollEntry.reference_key == reference_key(reference),
         )
     )
     if entry is None:
@@ -287,38 +333,36 @@ def verify(
 ) -> RollEntry:
     """Verify the account as the roll entry with ``reference`` using its posted code.
 
-    Raises ``CodeInvalid`` (having counted a wrong try against that reference's codes: the
-    caller commits it, and rolls back on every other error), ``TooManyTries``,
-    ``CodeExpired`` and ``CodeUsed`` (also when the entry or the account is already verified
-    on that roll). An unknown reference looks the same as a wrong code, so the roll cannot be
-    probed.
+    The try is claimed first (:func:`claim_try`: ``TooManyTries`` while the reference must
+    wait). Raises ``CodeInvalid`` (the try stays counted: the caller commits it, and rolls back
+    on every other error), ``CodeExpired`` and ``CodeUsed`` (also when the entry or the
+    account is already verified on that roll). An unknown reference looks the same as a wrong
+    code, waits included, so the roll cannot be probed. The right code clears the reference's
+    wrong tries.
     """
-    reference = reference.strip()
+    matched = reference_key(reference)
+    begin_write(session)  # SQLite: the try's claim must not wait on a read-only snapshot
+    wrong_before = claim_try(session, council_id=council_id, reference=matched, now=now)
     codes = session.execute(
         select(VerificationCode, RollEntry)
         .join(RollEntry, RollEntry.id == VerificationCode.roll_entry_id)
-        .where(RollEntry.council_id == council_id, RollEntry.reference == reference)
+        .where(RollEntry.council_id == council_id, RollEntry.reference_key == matched)
         .order_by(VerificationCode.id.desc())
     ).all()
     wanted = code_hash(code, key)
     match = next(((c, e) for c, e in codes if hmac.compare_digest(c.code_hash, wanted)), None)
     if match is None:
-        live = [c.id for c, _ in codes if c.used_at is None and c.wrong_tries < MAX_WRONG_TRIES]
-        if live:
-            # Atomic, so parallel guesses cannot share one try.
-            session.execute(
-                update(VerificationCode)
-                .where(
-                    VerificationCode.id.in_(live),
-                    VerificationCode.wrong_tries < MAX_WRONG_TRIES,
-                )
-                .values(wrong_tries=VerificationCode.wrong_tries + 1)
-                .execution_options(synchronize_session=False)
+        wait = wait_after(wrong_before + 1)
+        raise CodeInvalid(
+            CodeInvalid().message
+            + (
+                f" After this many wrong tries with this reference, the next try must wait "
+                f"{wait_words(wait)}."
+                if wait
+                else ""
             )
-        raise CodeInvalid()
+        )
     found, entry = match
-    if found.wrong_tries >= MAX_WRONG_TRIES:
-        raise TooManyTries()
     if found.used_at is not None:
         raise CodeUsed()
     if found.expires_at <= now:
@@ -338,11 +382,7 @@ def verify(
     # Compare-and-set: of two requests with one code, only one uses it.
     used = session.execute(
         update(VerificationCode)
-        .where(
-            VerificationCode.id == found.id,
-            VerificationCode.used_at.is_(None),
-            VerificationCode.wrong_tries < MAX_WRONG_TRIES,
-        )
+        .where(VerificationCode.id == found.id, VerificationCode.used_at.is_(None))
         .values(used_at=now, used_by_id=user_id)
         .execution_options(synchronize_session=False)
     )
@@ -363,8 +403,101 @@ def verify(
         raise CodeUsed(
             "You, or someone with this reference, are already verified on this roll."
         ) from None
+    session.execute(
+        delete(CodeTries)
+        .where(CodeTries.council_id == council_id, CodeTries.reference_key == matched)
+        .execution_options(synchronize_session=False)
+    )
     session.expire(found)
     return entry
+
+
+def claim_try(session: Session, *, council_id: int, reference: str, now: datetime) -> int:
+    """Count a try for ``reference`` (a ``reference_key``) before its code is checked, and
+    return how many wrong tries it had before. ``TooManyTries`` (nothing counted) while the
+    reference must wait, or while another try for it is being checked.
+
+    Compare-and-set on the count, so of concurrent tries only one is counted and checked; its
+    transaction holds the row until it ends. The caller keeps the count by committing (a wrong
+    code) or clears it (the right one, :func:`verify`)."""
+    tries = session.execute(
+        select(CodeTries.id, CodeTries.wrong_tries, CodeTries.next_try_at).where(
+            CodeTries.council_id == council_id, CodeTries.reference_key == reference
+        )
+    ).one_or_none()
+    if tries is not None and tries.next_try_at is not None and tries.next_try_at > now:
+        raise TooManyTries(tries.next_try_at - now)
+    wrong = 0 if tries is None else tries.wrong_tries
+    wait = wait_after(wrong + 1)
+    values = {
+        "wrong_tries": wrong + 1,
+        "last_wrong_at": now,
+        "next_try_at": now + wait if wait else None,
+    }
+    if tries is None:
+        statement = (
+            _insert_new(session)
+            .values(council_id=council_id, reference_key=reference, first_wrong_at=now, **values)
+            .on_conflict_do_nothing(index_elements=["council_id", "reference_key"])
+        )
+    else:
+        statement = (
+            update(CodeTries)
+            .where(CodeTries.id == tries.id, CodeTries.wrong_tries == wrong)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    # RETURNING rather than the row count, which an ORM insert does not report everywhere.
+    if session.execute(statement.returning(CodeTries.id)).first() is None:
+        raise TooManyTries(wait or timedelta(seconds=1))
+    return wrong
+
+
+def _insert_new(session: Session):
+    """An INSERT that can skip a row another transaction has just written (ON CONFLICT DO
+    NOTHING), on PostgreSQL or SQLite."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(CodeTries)
+
+
+@dataclass(frozen=True)
+class TriedReference:
+    reference: str
+    scope: str
+    wrong_tries: int
+    first_wrong_at: datetime
+    last_wrong_at: datetime
+    next_try_at: datetime | None
+
+
+def references_under_attack(
+    session: Session, *, council_id: int, scopes: tuple[str, ...], at_least: int = WARN_AT
+) -> list[TriedReference]:
+    """The references on these rolls of the council with ``at_least`` wrong tries since
+    they were last verified or tried rightly, most tried first."""
+    rows = session.execute(
+        select(
+            RollEntry.reference,
+            RollEntry.scope,
+            CodeTries.wrong_tries,
+            CodeTries.first_wrong_at,
+            CodeTries.last_wrong_at,
+            CodeTries.next_try_at,
+        )
+        .join(
+            RollEntry,
+            (RollEntry.council_id == CodeTries.council_id)
+            & (RollEntry.reference_key == CodeTries.reference_key),
+        )
+        .where(
+            CodeTries.council_id == council_id,
+            CodeTries.wrong_tries >= at_least,
+            RollEntry.scope.in_(scopes),
+        )
+        .order_by(CodeTries.wrong_tries.desc(), RollEntry.reference)
+        .limit(100)
+    ).all()
+    return [TriedReference(*row) for row in rows]
 
 
 def roll_entry_for(session: Session, *, user_id: int, council_id: int, round_id: int) -> RollEntry:

@@ -337,7 +337,6 @@ def seed(env: dict[str, str], cast_voters: int, journey_voters: int) -> Seeded:
                         "roll_entry_id": entry_ids[cast_voters + j],
                         "code_hash": roll.code_hash(code, key),
                         "expires_at": now + timedelta(days=1),
-                        "wrong_tries": 0,
                         "created_at": now,
                     }
                     for j, code in enumerate(codes)

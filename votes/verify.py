@@ -28,6 +28,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from votes.csv_cells import unescape
 from votes.model import (
     Ballot,
     BallotKind,
@@ -763,15 +764,6 @@ def _known_online(log: list[Mapping[str, Any]]) -> set[str]:
 
 
 CSV_HEADER = ["project_id", "title", "cost_pence", "funded", "votes", "points", "reason"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_value(cell: str) -> str:
-    """What a spreadsheet shows for a results.csv cell: a leading apostrophe put before text
-    that could run as a formula is dropped."""
-    if cell.startswith("'") and cell[1:].startswith(_FORMULA_START):
-        return cell[1:]
-    return cell
 
 
 def _check_csv(text: str, outcome: Mapping[str, Any], report: Report) -> None:
@@ -797,7 +789,7 @@ def _check_csv(text: str, outcome: Mapping[str, Any], report: Report) -> None:
             "" if p.get("points") is None else str(p.get("points")),
             str(p.get("explanation")),
         ]
-        got = [csv_value(c) for c in row]
+        got = [unescape(c) for c in row]
         if len(got) != len(want):
             report.problems.append(f"results.csv line {number} has {len(got)} columns, not 7")
             wrong += 1

@@ -8,15 +8,14 @@ numbers; that is a property of a public log, not a tally.)
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import audit
 from app.councillors import bp, officer_round_or_404
@@ -42,8 +41,10 @@ from ballots.models import (
     Verification,
     VerificationCode,
     VoterMark,
+    reference_key,
     round_scope,
 )
+from votes import csv_cells
 from votes.model import BallotKind
 
 M = "/<slug>/rounds/<round_slug>"
@@ -63,7 +64,6 @@ def _figures(council, funding_round) -> dict:
                 codes.where(
                     VerificationCode.used_at.is_(None),
                     VerificationCode.expires_at > now,
-                    VerificationCode.wrong_tries < roll.MAX_WRONG_TRIES,
                 )
             ),
             "verified": db.session.scalar(
@@ -75,6 +75,13 @@ def _figures(council, funding_round) -> dict:
         "round": roll_figures(round_scope(funding_round.id)),
         "council": roll_figures(COUNCIL_SCOPE),
         "uses": roll.roll_scope_for(db.session, funding_round.id),
+        # References someone may be guessing codes for: wrong tries slow them down, and
+        # officers can tell their owners, or the police, before anyone is kept waiting.
+        "under_attack": roll.references_under_attack(
+            db.session,
+            council_id=council.id,
+            scopes=(round_scope(funding_round.id), COUNCIL_SCOPE),
+        ),
     }
     if funding_round.phase.index > Phase.VOTING.index:
         figures["turnout"] = dict(
@@ -195,7 +202,7 @@ def issue_codes(slug: str, round_slug: str):
     db.session.commit()
     names = {v: k for k, v in _neighbourhood_names(council).items()}
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_cells.writer(out)
     writer.writerow(["reference", "neighbourhood", "code", "expires"])
     london = ZoneInfo("Europe/London")
     for c in issued:
@@ -262,7 +269,7 @@ def paper_ballot(slug: str, round_slug: str, pot_id: int):
             select(RollEntry).where(
                 RollEntry.council_id == council.id,
                 RollEntry.scope == roll.roll_scope_for(db.session, funding_round.id),
-                RollEntry.reference == reference,
+                RollEntry.reference_key == reference_key(reference),
             )
         )
         try:
@@ -289,7 +296,7 @@ def paper_ballot(slug: str, round_slug: str, pot_id: int):
                 after={"pot": pot.name},
             )
             db.session.commit()
-            flash(f"Paper ballot entered in {pot.name} for {reference}", "success")
+            flash(f"Paper ballot entered in {pot.name} for {entry.reference}", "success")
             return redirect(request.path)
         except InvalidBallot as error:
             db.session.rollback()
@@ -303,9 +310,20 @@ def paper_ballot(slug: str, round_slug: str, pot_id: int):
         except RoundClosed as error:
             db.session.rollback()
             form.reference.errors = [error.message]
-        except (IntegrityError, OperationalError):
+        except SQLAlchemyError:
+            # Not "already voted" (the cast turns that constraint's violation into
+            # AlreadyVoted): a lock timeout, a dropped connection. Rolled back whole; the
+            # officer enters the same ballot again, as the form still holds it.
             db.session.rollback()
-            form.reference.errors = [f"{reference} has already voted in {pot.name}"]
+            current_app.logger.exception(
+                "Entering a paper ballot in pot %s of round %s failed; nothing was saved",
+                pot.id,
+                funding_round.id,
+            )
+            form.reference.errors = [
+                f"Nothing was saved for {reference}: the database did not complete the entry. "
+                "Please enter this ballot again."
+            ]
     return render_template(
         "councillors/paper_ballot.html",
         council=council,

@@ -81,7 +81,7 @@ class IssueCodesForm(FlaskForm):
     )
     reference = StringField(
         "Only for this reference (optional)",
-        description="To replace one person's lost or locked code: their old code stops working",
+        description="To replace one person's lost code: their old code stops working",
         widget=GovTextInput(),
         validators=[Length(max=64, message="A roll reference is 64 characters or fewer")],
     )

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from fractions import Fraction
 from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import (
+    Response,
     current_app,
     flash,
     redirect,
@@ -31,7 +33,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 from app import proposals
@@ -55,8 +57,9 @@ from ballots.errors import (
     RoundClosed,
     TooManyTries,
     VoteChangeNotAllowed,
+    wait_words,
 )
-from ballots.models import Channel
+from ballots.models import COUNCIL_SCOPE, Channel
 from ballots.paper import BallotPaper, ballot_paper
 from votes.ballot import validate_ballot
 from votes.model import BallotKind
@@ -163,18 +166,63 @@ def stops(view):
     return wrapped
 
 
+# Wrong tries at verifying, counted in the limiter's storage (Redis in production, so across
+# workers and hosts), per account and per address: beside the reference's own slowing down
+# (ballots.roll), these stop one person trying many references.
+WRONG_TRIES_PER_ACCOUNT = "10 per hour"
+WRONG_TRIES_PER_ADDRESS = "30 per hour"
+
+
+def _account_key() -> str:
+    # The account's id, not its session token: signing out everywhere must not reset it.
+    return f"account:{getattr(current_user, 'id', None)}"
+
+
+def _wrong_try(response) -> bool:
+    """A verify form sent back with an error (a wrong reference or code) is a wrong try."""
+    return response.status_code == 200
+
+
+def _too_many_wrong_tries(limit):
+    wait = timedelta(seconds=max(1, limit.reset_at - time.time()))
+    who = "this account" if "account:" in limit.key else "this address"
+    return Response(
+        render_template(
+            "errors/error.html",
+            title="Too many wrong tries",
+            body=f"There have been too many wrong references or codes from {who}. Try again "
+            f"in {wait_words(wait)}. Nothing was checked or changed.",
+        ),
+        429,
+    )
+
+
 @bp.route("/councils/<slug>/verify", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(
+    WRONG_TRIES_PER_ACCOUNT,
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_wrong_try,
+    on_breach=_too_many_wrong_tries,
+)
+@limiter.limit(
+    WRONG_TRIES_PER_ADDRESS,
+    methods=["POST"],
+    deduct_when=_wrong_try,
+    on_breach=_too_many_wrong_tries,
+)
 def verify(slug: str):
     council = council_or_404(slug)
     form = VerifyForm()
     target = request.args.get("next") or ""
     if not target.startswith("/") or target.startswith("//"):
         target = ""
+    status = 200
     if form.validate_on_submit():
         try:
-            roll.verify(
+            entry = roll.verify(
                 db.session,
                 council_id=council.id,
                 user_id=current_user.id,
@@ -184,15 +232,62 @@ def verify(slug: str):
                 now=utcnow(),
             )
             db.session.commit()
-            flash(f"Your account is verified: you can vote in {council.name}'s rounds.", "success")
+            flash(_verified_for(council, entry), "success")
             return redirect(target or url_for("public.council", slug=slug))
-        except (CodeInvalid, TooManyTries) as error:
+        except CodeInvalid as error:
             db.session.commit()  # the wrong try counts
             form.code.errors.append(error.message)
+        except TooManyTries as error:
+            db.session.rollback()  # nothing was checked: not a try
+            form.code.errors.append(error.message)
+            status = 429
         except CodeError as error:
             db.session.rollback()
             form.code.errors.append(error.message)
-    return render_template("residents/verify.html", council=council, form=form, next=target)
+        except SQLAlchemyError:
+            db.session.rollback()
+            current_app.logger.exception("Verifying an account failed; nothing was saved")
+            form.code.errors.append(
+                "Nothing was checked or saved: the database did not answer. Please try again."
+            )
+            status = 409
+    page = render_template("residents/verify.html", council=council, form=form, next=target)
+    return page, status
+
+
+def _verified_for(council, entry) -> str:
+    """What the verification covers, exactly: one round for a round's own roll; for the
+    council's roll, its rounds without a roll of their own (named while they are not yet past
+    voting), and not those with one."""
+    if entry.scope != COUNCIL_SCOPE:
+        only = db.session.get(FundingRound, entry.round_id)
+        return (
+            f"Your account is verified on the roll of {only.title}: you can vote in that round "
+            f"only. {council.name}'s other rounds each use their own roll or the council's."
+        )
+    current = [
+        r
+        for r in council.rounds
+        if r.phase not in (Phase.DRAFT, Phase.CLOSED, Phase.PUBLISHED, Phase.DELIVERY)
+    ]
+    own_roll = {r.id for r in current if roll.has_round_roll(db.session, r.id)}
+    own = [r.title for r in current if r.id in own_roll]
+    covered = [r.title for r in current if r.id not in own_roll]
+    text = (
+        f"Your account is verified on {council.name}'s roll: you can vote in its rounds "
+        "that use the council's roll"
+    )
+    text += f" ({_and(covered)})." if covered else "."
+    if own:
+        text += (
+            f" It does not cover {_and(own)}, which "
+            f"{'has its' if len(own) == 1 else 'have their'} own roll."
+        )
+    return text
+
+
+def _and(titles: list[str]) -> str:
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
 @bp.route(ROUND + "/vote")
@@ -371,6 +466,7 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
     if not form.validate_on_submit():
         return _ballot_page(council, funding_round, paper, pot, form, changing=changing)
     draft = _draft_key(funding_round, pot.id)  # now: a commit expires what it names
+    committing = False
     try:
         if changing:
             result = box.replace(
@@ -378,6 +474,7 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
             )
         else:
             result = box.cast(db.session, paper, entry, pot.id, form.to_ballot(), today=today())
+        committing = True
         db.session.commit()
     except InvalidBallot as error:
         db.session.rollback()
@@ -398,14 +495,36 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
     except NotEligible as error:
         db.session.rollback()
         return refuse(403, "You cannot vote in this pot", error.message)
-    except (IntegrityError, OperationalError):
-        # Another request for the same ballot won a race the checks could not see.
+    except SQLAlchemyError:
+        # Not "already voted" (the cast turns that constraint's violation into AlreadyVoted):
+        # a lock timeout, a dropped connection. The transaction is rolled back whole.
         db.session.rollback()
-        if box.has_voted(db.session, entry, pot.id) and not changing:
-            flash(f"You have already voted in {pot.name}. Your first ballot counts.", "important")
+        current_app.logger.exception(
+            "Casting a ballot in pot %s of round %s failed %s; rolled back",
+            pot.id,
+            funding_round.id,
+            "while committing" if committing else "before committing: nothing was saved",
+        )
+        if committing and not changing and _saved_after_all(entry, pot.id):
+            flash(
+                f"Your ballot in {pot.name} was recorded, but its receipt could not be shown.",
+                "important",
+            )
             return redirect(url_for("residents.vote", slug=slug, round_slug=round_slug))
-        return refuse(
-            409, "Your ballot was not cast", "Many ballots arrived at once. Please try again."
+        confirm = ConfirmForm(formdata=None)
+        confirm.submit.errors = [NOT_SAVED]
+        return render_template(
+            "residents/check_ballot.html",
+            council=council,
+            round=funding_round,
+            paper=paper,
+            pot=pot,
+            ballot_form=form,
+            form=confirm,
+            ballot=form.to_ballot(),
+            totals=form.totals(),
+            changing=changing,
+            kinds=BallotKind,
         )
     forget_draft(draft)
     session["ballot_receipt"] = {
@@ -418,6 +537,23 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
     return redirect(
         url_for("residents.ballot_cast", slug=slug, round_slug=round_slug, pot_id=pot.id)
     )
+
+
+NOT_SAVED = (
+    "Your ballot was not cast: nothing was saved, because the database did not complete it. "
+    "Please try again."
+)
+
+
+def _saved_after_all(entry, pot_id: int) -> bool:
+    """After a failed commit, whether it took effect all the same (a connection lost while
+    committing leaves that unknown): the voter's mark is read again, and if even that fails
+    the answer is no, as the page then asks them to try again, which says if they have voted."""
+    try:
+        return box.has_voted(db.session, entry, pot_id) is not None
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
 
 
 @bp.route(ROUND + "/vote/<int:pot_id>/cast")

@@ -47,7 +47,7 @@ def receipt_hash(code: str) -> str:
 
 
 def spreadsheet(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA) else cell
+    return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA) else cell
 
 
 def check(data: bytes, manifest_hash: str | None = None, log_head: str | None = None) -> list[str]:

@@ -53,7 +53,8 @@ def test_the_document_states_the_rules_the_stranger_follows():
         "keep only the characters\n`A`–`Z`, `a`–`z` and `0`–`9`",
         "then upper-case `a`–`z`",
         "the file's SHA-256, two spaces, the name, LF",
-        "a reader undoes it by dropping a leading `'` that is followed by one of those characters",
+        "a reader\nundoes it by dropping the first `'` of a cell that starts with one or more `'` "
+        "and then one of\nthose characters",
     ):
         assert rule in text, rule
     assert "docs/export-format.md" in (DOC.parents[1] / "votes" / "README.md").read_text()

@@ -8,7 +8,6 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from app.exports import csv_cell
 from app.extensions import db
 from app.models import AuditEvent, Phase, Role
 from tests.app.closed_round import CONFIG, closed_round
@@ -142,14 +141,6 @@ def test_the_cli_refuses_a_round_not_yet_counted(runner, db):
     result = runner.invoke(args=["export", str(funding_round.id), "--out", "unused"])
     assert result.exit_code == 1
     assert "not been counted" in result.output
-
-
-@pytest.mark.parametrize(
-    "value, cell",
-    [("=1+1", "'=1+1"), ("+44", "'+44"), ("-2", "'-2"), ("@SUM", "'@SUM"), ("Park", "Park")],
-)
-def test_csv_cells_that_could_be_formulas_are_escaped(value, cell):
-    assert csv_cell(value) == cell
 
 
 # --- Tampering --------------------------------------------------------------------------------

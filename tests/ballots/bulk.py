@@ -69,7 +69,8 @@ def fill_pot(
             start + i + 1,
             council_id,
             COUNCIL_SCOPE,
-            f"BULK-{round_id}-{i}",
+            f"BULK{round_id}X{i}",
+            f"BULK{round_id}X{i}",  # its reference_key
             neighbourhood_id,
             created,
         )
@@ -113,7 +114,15 @@ def fill_pot(
     tables = (
         (
             "roll_entries",
-            ("id", "council_id", "scope", "reference", "neighbourhood_id", "created_at"),
+            (
+                "id",
+                "council_id",
+                "scope",
+                "reference",
+                "reference_key",
+                "neighbourhood_id",
+                "created_at",
+            ),
             roll,
         ),
         ("voter_marks", ("id", "roll_entry_id", "round_id", "pot_id", "channel"), marks),

@@ -12,7 +12,6 @@ from ballots.errors import (
     CodeUsed,
     NotVerified,
     RollInvalid,
-    TooManyTries,
 )
 from ballots.models import RollEntry, Verification, VerificationCode
 from tests.ballots.helpers import place, voting_round
@@ -165,20 +164,6 @@ def test_an_expired_code_is_refused(db, council):
     code = issue(db, council)["A1"]
     with pytest.raises(CodeExpired):
         verify(db, council, create_user(), "A1", code, now=NOW + timedelta(days=43))
-
-
-def test_five_wrong_tries_and_the_code_is_dead(db, council):
-    import_text(db, council, "reference,neighbourhood\nA1,Centre\n")
-    code = issue(db, council)["A1"]
-    user = create_user()
-    for _ in range(roll.MAX_WRONG_TRIES):
-        with pytest.raises(CodeInvalid):
-            verify(db, council, user, "A1", "WRONG-CODE1")
-    with pytest.raises(TooManyTries):
-        verify(db, council, user, "A1", code)
-    # The officer can post a new one.
-    fresh = issue(db, council)["A1"]
-    assert verify(db, council, user, "A1", fresh).reference == "A1"
 
 
 def test_an_unknown_reference_looks_like_a_wrong_code(db, council):
