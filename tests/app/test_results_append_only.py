@@ -1,6 +1,7 @@
 """A stored pot result is append-only in the database itself (migration
 0014_append_only_results): UPDATE and DELETE are refused by the same trigger as the ballot box
-and the audit trail, on SQLite and on PostgreSQL, and so is a cascade from deleting its round."""
+and the audit trail, on SQLite and on PostgreSQL, even to the tables' owner, and so is a
+cascade from deleting its pot."""
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -11,6 +12,7 @@ from app.extensions import db
 from app.models import Pot, PotResult
 from tests.app.closed_round import closed_round
 from tests.app.test_migrations import database_at
+from tests.conftest import owner_connection
 
 
 def stored_results() -> list[tuple]:
@@ -31,8 +33,13 @@ def test_a_stored_result_can_be_neither_changed_nor_deleted(app, statement, refu
     closed_round()
     before = stored_results()
     assert len(before) == 1
-    with pytest.raises(DatabaseError, match=f"pot_results is append-only: {refused} refused"):
-        db.session.execute(statement())
+    # As the tables' owner: the app's own role is refused before the trigger, by its grants
+    # (tests/app/test_app_role.py); the trigger stops even a console that could switch it off.
+    with (
+        pytest.raises(DatabaseError, match=f"pot_results is append-only: {refused} refused"),
+        owner_connection() as conn,
+    ):
+        conn.execute(statement())
     db.session.rollback()
     assert stored_results() == before
 
@@ -43,8 +50,11 @@ def test_deleting_the_pot_does_not_cascade_past_the_trigger(app):
     before = stored_results()
     assert len(before) == 1
     pot_id = funding_round.pots[0].id
-    with pytest.raises(DatabaseError, match="pot_results is append-only: DELETE refused"):
-        db.session.execute(delete(Pot).where(Pot.id == pot_id))
+    with (
+        pytest.raises(DatabaseError, match="pot_results is append-only: DELETE refused"),
+        owner_connection() as conn,
+    ):
+        conn.execute(delete(Pot).where(Pot.id == pot_id))
     db.session.rollback()
     assert stored_results() == before
     assert db.session.get(Pot, pot_id) is not None
