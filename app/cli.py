@@ -124,10 +124,16 @@ def register_cli(app: Flask) -> None:
         The role may read and insert into the ballot box, the ballot log, the results and the
         audit trail, never update, delete or truncate them; run this again after each
         `flask db upgrade`."""
-        from sqlalchemy import create_engine, make_url
+        from sqlalchemy import create_engine, make_url, text
         from sqlalchemy.pool import NullPool
 
-        from app.roles import RoleError, create_app_role, grant_statements, tables_owner
+        from app.roles import (
+            RoleError,
+            check_role_name,
+            create_app_role,
+            grant_statements,
+            tables_owner,
+        )
 
         app_url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
         owner_url = app.config.get("MIGRATION_DATABASE_URL") or app_url
@@ -143,8 +149,13 @@ def register_cli(app: Flask) -> None:
         if engine.dialect.name != "postgresql":
             raise click.ClickException("create-app-role is for PostgreSQL: SQLite has no roles.")
         try:
+            check_role_name(name)
             with engine.begin() as conn:
                 if print_sql:
+                    if not conn.execute(
+                        text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}
+                    ).scalar():
+                        click.echo(f"CREATE ROLE {name} LOGIN PASSWORD '...';")
                     for statement in grant_statements(conn, name, tables_owner(conn)):
                         click.echo(statement + ";")
                     return

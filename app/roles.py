@@ -81,10 +81,20 @@ def grant_statements(conn: Connection, name: str, owner: str) -> list[str]:
     role = _quote(conn, name)
     owner_q = _quote(conn, owner)
     database = _quote(conn, conn.execute(text("SELECT current_database()")).scalar_one())
-    statements = [
-        f"GRANT CONNECT ON DATABASE {database} TO {role}",
-        f"GRANT USAGE ON SCHEMA public TO {role}",
-        f"REVOKE CREATE ON SCHEMA public FROM {role}",
+    statements = []
+    # Usually there through PUBLIC; granted only if not (which needs the database's owner).
+    can_connect, can_use = conn.execute(
+        text(
+            "SELECT has_database_privilege(:n, current_database(), 'CONNECT'), "
+            "has_schema_privilege(:n, 'public', 'USAGE') FROM pg_roles WHERE rolname = :n"
+        ),
+        {"n": name},
+    ).one_or_none() or (False, False)
+    if not can_connect:
+        statements.append(f"GRANT CONNECT ON DATABASE {database} TO {role}")
+    if not can_use:
+        statements.append(f"GRANT USAGE ON SCHEMA public TO {role}")
+    statements += [
         f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
         f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}",
     ]
@@ -110,12 +120,13 @@ def check_role_name(name: str) -> None:
 
 def create_app_role(conn: Connection, name: str, password: str | None = None) -> list[str]:
     """Create (if missing) the login role ``name`` and give it the app's rights, on the
-    connection's database, which must be connected as the tables' owner or a superuser.
+    connection's database, which must be connected as the tables' owner or a superuser
+    (creating the role needs CREATEROLE; an existing role, made by a DBA, needs nothing more).
 
-    Sets the role's password when one is given (sent to the server already SCRAM-hashed, so
-    it appears in no statement or log). Refuses a role that owns the tables, belongs to
-    their owner or is a superuser: such a role could still rewrite them. Returns the
-    statements run. The caller commits.
+    A role it creates gets ``password`` (sent to the server already SCRAM-hashed, so it
+    appears in no statement or log); an existing role's password is left alone. Refuses a
+    role that owns the tables, belongs to their owner, is a superuser or may create tables:
+    such a role could still rewrite them. Returns the statements run. The caller commits.
     """
     check_role_name(name)
     if conn.dialect.name != "postgresql":
@@ -130,8 +141,15 @@ def create_app_role(conn: Connection, name: str, password: str | None = None) ->
     ran = []
     exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).scalar()
     if not exists:
-        ran.append(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
-        conn.execute(text(ran[-1]))
+        create = f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
+        if password:
+            raw = conn.connection.driver_connection
+            hashed = raw.pgconn.encrypt_password(password.encode(), name.encode()).decode()
+            conn.exec_driver_sql(f"{create} PASSWORD '{hashed}'")
+            ran.append(f"{create} PASSWORD '(the SCRAM hash of DATABASE_URL's password)'")
+        else:
+            conn.execute(text(create))
+            ran.append(create)
     superuser, member = conn.execute(
         text("SELECT rolsuper, pg_has_role(:n, :owner, 'MEMBER') FROM pg_roles WHERE rolname = :n"),
         {"n": name, "owner": owner},
@@ -141,11 +159,13 @@ def create_app_role(conn: Connection, name: str, password: str | None = None) ->
             f"{name} is {'a superuser' if superuser else f'a member of {owner}'}: it could "
             "alter the tables and switch their triggers off. Use a role of its own."
         )
-    if password:
-        raw = conn.connection.driver_connection
-        hashed = raw.pgconn.encrypt_password(password.encode(), name.encode()).decode()
-        conn.exec_driver_sql(f"ALTER ROLE {role} LOGIN PASSWORD '{hashed}'")
-        ran.append(f"ALTER ROLE {role} LOGIN PASSWORD '(SCRAM hash of DATABASE_URL's)'")
+    if conn.execute(
+        text("SELECT has_schema_privilege(:n, 'public', 'CREATE')"), {"n": name}
+    ).scalar():
+        raise RoleError(
+            f"{name} may create tables in the schema public (PostgreSQL before 15 lets every "
+            "role): run REVOKE CREATE ON SCHEMA public FROM PUBLIC as the database's owner."
+        )
     for statement in grant_statements(conn, name, owner):
         conn.execute(text(statement))
         ran.append(statement)

@@ -216,22 +216,36 @@ def test_a_table_a_later_migration_adds_works_at_once_and_cannot_be_truncated(po
             conn.execute(text("DROP TABLE later_table"))
 
 
-def test_the_role_gets_the_password_in_database_url_as_a_scram_hash(postgres, runner):
-    """(The test server trusts local connections, so signing in with it proves nothing here:
-    the stored verifier is what is checked.)"""
-    role = app_role()
-    with owner_connection() as conn:
-        conn.execute(text(f'ALTER ROLE "{role}" PASSWORD NULL'))
-    password_url = db.engine.url.set(password="app role password 1")
-    postgres.config["SQLALCHEMY_DATABASE_URI"] = password_url.render_as_string(hide_password=False)
-    result = runner.invoke(args=["create-app-role"])
-    assert result.exit_code == 0, result.output
-    assert "app role password 1" not in result.output
-    with owner_connection() as conn:
-        stored = conn.execute(
-            text("SELECT rolpassword FROM pg_authid WHERE rolname = :r"), {"r": role}
-        ).scalar()
-    assert stored.startswith("SCRAM-SHA-256$")
+def test_a_new_role_gets_the_password_in_database_url_as_a_scram_hash(postgres, runner):
+    """(The test server trusts local connections, so signing in with it would prove nothing
+    here: the stored verifier is what is checked.) An existing role's is left alone."""
+    role = f"{app_role()}_new"
+    postgres.config["SQLALCHEMY_DATABASE_URI"] = db.engine.url.set(
+        username=role, password="app role password 1"
+    ).render_as_string(hide_password=False)
+    try:
+        result = runner.invoke(args=["create-app-role"])
+        assert result.exit_code == 0, result.output
+        assert f"CREATE ROLE {role} LOGIN" in result.output
+        assert "app role password 1" not in result.output
+
+        def verifier() -> str:
+            with owner_connection() as conn:
+                return conn.execute(
+                    text("SELECT rolpassword FROM pg_authid WHERE rolname = :r"), {"r": role}
+                ).scalar()
+
+        first = verifier()
+        assert first.startswith("SCRAM-SHA-256$")
+        assert rights(role) == rights(app_role())
+        result = runner.invoke(args=["create-app-role"])
+        assert result.exit_code == 0, result.output
+        assert "CREATE ROLE" not in result.output
+        assert verifier() == first
+    finally:
+        with owner_connection() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
 
 
 def test_create_app_role_refuses_sqlite(app, runner):
