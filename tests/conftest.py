@@ -7,12 +7,13 @@ test gets a fresh copy. PostgreSQL (DATABASE_URL set): each worker gets its own 
 by the migrations once as DATABASE_URL's user (the tables' owner); every test starts from empty
 tables. The app under test connects as a role of its own made by `flask create-app-role`'s
 code, as in production, so the suite proves the app works with only those rights; a test that
-must do what only the owner can (switch a trigger off) uses ``database.owner_url``.
+must do what only the owner can (switch a trigger off) uses ``owner_connection()``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -148,7 +149,7 @@ def database(tmp_path_factory):
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     owner_url = base.set(database=name).render_as_string(hide_password=False)
     migrate(owner_url)
-    role = name.lower()[:50] + "_app"
+    role = re.sub(r"[^a-z0-9_]", "_", name.lower())[:50] + "_app"
     owner = create_engine(owner_url)
     with owner.begin() as conn:
         conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
