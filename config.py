@@ -25,6 +25,14 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str | None = (
         database_url(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else None
     )
+    # The tables' owner, for `flask db upgrade` and `flask create-app-role` only; the app itself
+    # connects as DATABASE_URL's role, which cannot rewrite the append-only tables (app/roles.py).
+    # Unset: the migrations run as DATABASE_URL's role.
+    MIGRATION_DATABASE_URL: str | None = (
+        database_url(os.environ["MIGRATION_DATABASE_URL"])
+        if os.environ.get("MIGRATION_DATABASE_URL")
+        else None
+    )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -91,6 +99,8 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
+    # The tests say which database they migrate, whatever the shell has set.
+    MIGRATION_DATABASE_URL = None
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = True

@@ -112,3 +112,61 @@ def register_cli(app: Flask) -> None:
                 click.echo(str(out / name))
         except DomainError as e:
             raise click.ClickException(e.message) from None
+
+    @app.cli.command("create-app-role")
+    @click.argument("name", required=False)
+    @click.option("--print-sql", is_flag=True, help="Print the statements instead of running them.")
+    def create_app_role_command(name: str | None, print_sql: bool) -> None:
+        """Create the app's PostgreSQL role NAME, or bring its rights up to date (idempotent).
+
+        Connects as the tables' owner (MIGRATION_DATABASE_URL, else DATABASE_URL). NAME
+        defaults to DATABASE_URL's user, whose password (if the URL has one) the role gets.
+        The role may read and insert into the ballot box, the ballot log, the results and the
+        audit trail, never update, delete or truncate them; run this again after each
+        `flask db upgrade`."""
+        from sqlalchemy import create_engine, make_url, text
+        from sqlalchemy.pool import NullPool
+
+        from app.roles import (
+            RoleError,
+            check_role_name,
+            create_app_role,
+            grant_statements,
+            tables_owner,
+        )
+
+        app_url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+        owner_url = app.config.get("MIGRATION_DATABASE_URL") or app_url
+        if name is None:
+            if not app.config.get("MIGRATION_DATABASE_URL") or not app_url.username:
+                raise click.ClickException(
+                    "Give the role's NAME, or set MIGRATION_DATABASE_URL to the tables' owner "
+                    "and DATABASE_URL to the app's role (whose user is then the NAME)."
+                )
+            name = app_url.username
+        password = app_url.password if app_url.username == name else None
+        engine = create_engine(owner_url, poolclass=NullPool)
+        if engine.dialect.name != "postgresql":
+            raise click.ClickException("create-app-role is for PostgreSQL: SQLite has no roles.")
+        try:
+            check_role_name(name)
+            with engine.begin() as conn:
+                if print_sql:
+                    if not conn.execute(
+                        text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}
+                    ).scalar():
+                        click.echo(f"CREATE ROLE {name} LOGIN PASSWORD '...';")
+                    for statement in grant_statements(conn, name, tables_owner(conn)):
+                        click.echo(statement + ";")
+                    return
+                ran = create_app_role(conn, name, password)
+        except RoleError as e:
+            raise click.ClickException(str(e)) from None
+        finally:
+            engine.dispose()
+        for statement in ran:
+            click.echo(statement + ";")
+        click.echo(
+            f"{name} can read and insert into the append-only tables and nothing more; "
+            "run this again after each `flask db upgrade`."
+        )

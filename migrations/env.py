@@ -5,6 +5,8 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 config = context.config
 # Keep the app's own loggers: alembic's logging setup must not silence them.
@@ -12,8 +14,12 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db
+# The tables' owner runs the migrations when MIGRATION_DATABASE_URL is set (production: the
+# app's own role may not alter tables); otherwise the app's database URL.
+migration_url = current_app.config.get("MIGRATION_DATABASE_URL")
+engine = create_engine(migration_url, poolclass=NullPool) if migration_url else target_db.engine
 config.set_main_option(
-    "sqlalchemy.url", target_db.engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
 )
 
 
@@ -53,7 +59,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("process_revision_directives", process_revision_directives)
 
-    with target_db.engine.connect() as connection:
+    with engine.connect() as connection:
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

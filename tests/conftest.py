@@ -4,23 +4,33 @@ The app under test (tests/app, tests/ballots), on a database built by the migrat
 
 SQLite (the default): the migrations run once into a template file per test worker, and every
 test gets a fresh copy. PostgreSQL (DATABASE_URL set): each worker gets its own database, built
-by the migrations once; every test starts from empty tables.
+by the migrations once as DATABASE_URL's user (the tables' owner); every test starts from empty
+tables. The app under test connects as a role of its own made by `flask create-app-role`'s
+code, as in production, so the suite proves the app works with only those rights; a test that
+must do what only the owner can (switch a trigger off) uses ``owner_connection()``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from flask_migrate import upgrade
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.extensions import db as _db
 from app.extensions import limiter
+from app.roles import create_app_role
 from config import TestingConfig, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +54,37 @@ def require_or_skip(available: bool, what: str, env: str) -> None:
     pytest.skip(f"{what} is missing; set {env}=1 to make this a failure")
 
 
-def make_config(url: str) -> type[TestingConfig]:
-    return type("TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+def make_config(url: str, owner_url: str | None = None) -> type[TestingConfig]:
+    """A test config on ``url``; ``owner_url``: the tables' owner, when the app connects as
+    a role of its own (PostgreSQL)."""
+    return type(
+        "TestConfig",
+        (TestingConfig,),
+        {"SQLALCHEMY_DATABASE_URI": url, "MIGRATION_DATABASE_URL": owner_url},
+    )
+
+
+@contextmanager
+def owner_connection() -> Iterator[Connection]:
+    """A connection with the tables' owner's rights, committed at the end: for what the app's
+    role may not do (ANALYZE, switching a trigger off, creating a table), or to show that a
+    trigger stops even the owner. SQLite has no roles: the app's session's own connection,
+    committed with it (rolled back on an error)."""
+    url = current_app.config.get("MIGRATION_DATABASE_URL")
+    if url is None:
+        try:
+            yield _db.session.connection()
+        except BaseException:
+            _db.session.rollback()
+            raise
+        _db.session.commit()
+        return
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        engine.dispose()
 
 
 def migrate(url: str) -> None:
@@ -70,9 +109,10 @@ class SqliteDatabase:
 class PostgresDatabase:
     dialect = "postgresql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, owner_url: str) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.owner_url = owner_url
+        self.engine = create_engine(owner_url)
         with self.engine.connect() as conn:
             self.tables = [
                 r[0]
@@ -107,13 +147,23 @@ def database(tmp_path_factory):
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    migrate(url)
-    pg = PostgresDatabase(url)
+    owner_url = base.set(database=name).render_as_string(hide_password=False)
+    migrate(owner_url)
+    role = re.sub(r"[^a-z0-9_]", "_", name.lower())[:50] + "_app"
+    owner = create_engine(owner_url)
+    with owner.begin() as conn:
+        conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        create_app_role(conn, role, password=base.password)
+    owner.dispose()
+    url = base.set(database=name, username=role, password=base.password).render_as_string(
+        hide_password=False
+    )
+    pg = PostgresDatabase(url, owner_url)
     yield pg
     pg.engine.dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
     admin.dispose()
 
 
@@ -137,7 +187,7 @@ TEMPLATE_CACHE = MemoryBytecodeCache()
 
 @pytest.fixture
 def app(database, tmp_path):
-    app = create_app(make_config(database.fresh(tmp_path)))
+    app = create_app(make_config(database.fresh(tmp_path), getattr(database, "owner_url", None)))
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with app.app_context():
         limiter.reset()

@@ -5,6 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.models import AuditEvent, Membership, Pot, Proposal, Role, Support, User
+from tests.conftest import owner_connection
 from tests.factories import (
     create_council,
     create_neighbourhood,
@@ -101,9 +102,10 @@ def test_audit_events_are_append_only_in_the_database(db, statement):
     council = create_council()
     db.session.add(AuditEvent(council_id=council.id, action="round.created", after={"title": "x"}))
     db.session.commit()
-    with pytest.raises(DBAPIError, match="append-only"):
-        db.session.execute(text(statement))
-        db.session.flush()
+    # As the tables' owner: the trigger stops even a console that could switch it off (the
+    # app's own role is stopped before it, by its grants: tests/app/test_app_role.py).
+    with pytest.raises(DBAPIError, match="append-only"), owner_connection() as conn:
+        conn.execute(text(statement))
     db.session.rollback()
     assert db.session.scalar(text("SELECT action FROM audit_events")) == "round.created"
 

@@ -14,6 +14,7 @@ from app.problems import DomainError
 from ballots import box
 from tests.app.closed_round import CONFIG, NOW, closed_round, officer
 from tests.ballots.helpers import voting_round
+from tests.conftest import owner_connection
 
 
 @pytest.mark.parametrize("kind", sorted(CONFIG))
@@ -62,30 +63,38 @@ def test_the_cli_refuses_while_voting_is_open_and_for_unknown_rounds(app, runner
 
 
 def test_the_database_refuses_to_change_a_stored_result(app):
+    """The app's own role may not UPDATE the table at all; its trigger stops even the owner."""
     closed_round()
-    row = db.session.scalar(select(PotResult))
-    row.outcome_json = row.outcome_json.replace('"funded":true', '"funded":false', 1)
-    with pytest.raises(DatabaseError, match="a stored pot result cannot change"):
-        db.session.commit()
+    with (
+        pytest.raises(DatabaseError, match="pot_results is append-only: UPDATE refused"),
+        owner_connection() as conn,
+    ):
+        conn.execute(text("UPDATE pot_results SET outcome_json = replace(outcome_json, 'a', 'b')"))
     db.session.rollback()
+
+
+def without_result_triggers(sql: str, **params: str) -> None:
+    """Run ``sql`` as the tables' owner with pot_results' append-only trigger off (SQLite:
+    dropped, in this test's own database file)."""
+    with owner_connection() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE pot_results DISABLE TRIGGER pot_results_append_only"))
+            conn.execute(text(sql), params)
+            conn.execute(text("ALTER TABLE pot_results ENABLE TRIGGER pot_results_append_only"))
+        else:
+            conn.execute(text("DROP TRIGGER pot_results_no_update"))
+            conn.execute(text("DROP TRIGGER pot_results_no_delete"))
+            conn.execute(text(sql), params)
 
 
 def test_a_re_run_that_differs_is_refused(app, runner):
     """Someone able to switch the database's trigger off gets past it, not past the count."""
     funding_round = closed_round()
-    postgres = db.engine.dialect.name == "postgresql"
-    if postgres:
-        db.session.execute(text("ALTER TABLE pot_results DISABLE TRIGGER pot_results_fixed"))
-    else:
-        db.session.execute(text("DROP TRIGGER pot_results_fixed"))
-    try:
-        row = db.session.scalar(select(PotResult))
-        row.outcome_json = row.outcome_json.replace('"funded":true', '"funded":false', 1)
-        db.session.commit()
-    finally:
-        if postgres:
-            db.session.execute(text("ALTER TABLE pot_results ENABLE TRIGGER pot_results_fixed"))
-            db.session.commit()
+    without_result_triggers(
+        "UPDATE pot_results SET outcome_json = replace(outcome_json, :was, :now)",
+        was='"funded":true',
+        now='"funded":false',
+    )
     result = runner.invoke(args=["tally", str(funding_round.id)])
     assert result.exit_code == 1
     assert "different result" in result.output
@@ -109,8 +118,8 @@ def test_the_published_fingerprints_cannot_move(app):
 
 def test_publishing_needs_a_stored_count(app):
     funding_round = closed_round()
-    db.session.execute(PotResult.__table__.delete())
-    db.session.commit()
+    # Only past the append-only trigger: as if the count had never been stored.
+    without_result_triggers("DELETE FROM pot_results")
     with pytest.raises(DomainError, match="votes have not been counted"):
         rounds.publish_results(
             db.session, funding_round, actor=officer(funding_round.council), now=NOW, confirmed=True

@@ -17,6 +17,7 @@ import random
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
+from flask import current_app, has_app_context
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -146,10 +147,17 @@ def fill_pot(
         _insert(conn, table, columns, rows)
     if conn.dialect.name == "postgresql":
         # The ids were given here, not by the sequence: move it past them.
-        conn.exec_driver_sql(
-            "SELECT setval(pg_get_serial_sequence('roll_entries', 'id'), "
-            "(SELECT MAX(id) FROM roll_entries))"
-        )
+        top = conn.exec_driver_sql("SELECT MAX(id) FROM roll_entries").scalar_one()
+        setval = f"SELECT setval(pg_get_serial_sequence('roll_entries', 'id'), {int(top)})"
+        if has_app_context() and current_app.config.get("MIGRATION_DATABASE_URL"):
+            # The app's role may use the sequence, not move it: the owner does (setval is not
+            # transactional, so the other connection's change holds at once).
+            from tests.conftest import owner_connection
+
+            with owner_connection() as owner:
+                owner.exec_driver_sql(setval)
+        else:
+            conn.exec_driver_sql(setval)
         conn.exec_driver_sql("ANALYZE roll_entries, voter_marks, ballots, receipts, ballot_log")
     return counted
 
