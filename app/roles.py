@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 # Rows the app writes once and then only reads. The first six have triggers refusing UPDATE and
-# DELETE (migrations 0001, 0003, 0014); round_turnout is counted once, when voting closes.
+# DELETE (migrations 0001, 0003, 0013); round_turnout is counted once, when voting closes.
 READ_AND_INSERT = (
     "audit_events",
     "ballots",

@@ -1,5 +1,5 @@
 """A stored pot result is append-only in the database itself (migration
-0014_append_only_results): UPDATE and DELETE are refused by the same trigger as the ballot box
+0013_append_only_results): UPDATE and DELETE are refused by the same trigger as the ballot box
 and the audit trail, on SQLite and on PostgreSQL, even to the tables' owner, and so is a
 cascade from deleting its pot."""
 
@@ -70,7 +70,7 @@ def sqlite_triggers(table: str) -> set[str]:
         )
 
 
-def test_0014_replaces_the_update_only_trigger_and_downgrades_back(tmp_path):
+def test_0013_replaces_the_update_only_trigger_and_downgrades_back(tmp_path):
     with database_at(tmp_path, "0010"):
         assert sqlite_triggers("pot_results") == {"pot_results_fixed"}
         upgrade()

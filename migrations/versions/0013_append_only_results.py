@@ -1,7 +1,7 @@
 """append-only results: a stored pot result can be neither changed nor deleted
 
-Revision ID: 0014_append_only_results
-Revises: 0010
+Revision ID: 0013_append_only_results
+Revises: 0012_code_tries
 Create Date: 2026-12-01 16:00:00.000000
 
 pot_results had a trigger refusing UPDATE (0008) but none refusing DELETE, so a result could
@@ -15,8 +15,8 @@ replaced by it.
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0014_append_only_results"
-down_revision = "0010"
+revision = "0013_append_only_results"
+down_revision = "0012_code_tries"
 branch_labels = None
 depends_on = None
 
