@@ -78,6 +78,8 @@ class Config:
         "salt_len": 16,
     }
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # Sent on every response when set: production only, where the site is served over HTTPS.
+    STRICT_TRANSPORT_SECURITY: str | None = None
 
 
 class DevelopmentConfig(Config):
@@ -111,6 +113,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # A year, subdomains included: browsers then never ask for the site over plain http.
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 CONFIGS = {
