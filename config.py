@@ -47,6 +47,8 @@ class Config:
     # Voter verification codes are kept as HMACs under this key (else one derived from SECRET_KEY).
     VERIFICATION_CODE_KEY: str | None = os.environ.get("VERIFICATION_CODE_KEY")
     SIGN_IN_RATE_LIMIT = "10 per minute"
+    # Refused requests for the audit pages and exports (no access, nothing there), per account.
+    REFUSAL_RATE_LIMIT = "10 per minute;100 per day"
     REGISTER_RATE_LIMIT = "20 per hour"
     # Asking for a link by email (to choose a new password, to confirm an address).
     EMAIL_LINK_RATE_LIMIT = "10 per hour"
