@@ -8,7 +8,7 @@ import ipaddress
 import re
 import secrets
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -64,11 +64,18 @@ def _refuse_control_characters() -> None:
         raise refusal
 
 
+NONCE = "devolve.csp_nonce"
+
+
 def csp_nonce() -> str:
-    """This response's nonce for its inline script and style (made on first use)."""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(18)
-    return g.csp_nonce
+    """This response's nonce for its inline script and style (made on first use). Kept with
+    the request, not in ``g``: an application context can outlive one request. Empty outside a
+    request (an email rendered by a command)."""
+    if not has_request_context():
+        return ""
+    if NONCE not in request.environ:
+        request.environ[NONCE] = secrets.token_urlsafe(18)
+    return request.environ[NONCE]
 
 
 def content_security_policy(nonce: str | None) -> str:
@@ -165,7 +172,8 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def headers(response):
-        response.headers["Content-Security-Policy"] = content_security_policy(g.get("csp_nonce"))
+        nonce = request.environ.get(NONCE)
+        response.headers["Content-Security-Policy"] = content_security_policy(nonce)
         if hsts:
             response.headers["Strict-Transport-Security"] = hsts
         if private(response):
