@@ -132,7 +132,7 @@ def test_each_response_has_its_own_nonce_and_the_page_uses_it(app, client, db):
     assert nonces[0] != nonces[1] and len(nonces[0]) >= 22
 
 
-def test_hsts_is_sent_in_production_only(app, client, tmp_path):
+def test_hsts_is_sent_in_production_only(app, client, db):
     assert "Strict-Transport-Security" not in client.get("/").headers
     settings = {
         "SECRET_KEY": "x" * 40,
@@ -141,6 +141,11 @@ def test_hsts_is_sent_in_production_only(app, client, tmp_path):
         "PUBLIC_URL": "https://pb.example",
     }
     production = create_app(type("Prod", (ProductionConfig,), settings))
-    response = production.test_client().get("/_status")
+    with production.app_context():
+        try:
+            response = production.test_client().get("/_status")
+        finally:
+            db.session.remove()
+            db.engine.dispose()  # this app's own pool, not the fixture's
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
