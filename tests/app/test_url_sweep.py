@@ -148,3 +148,29 @@ def test_a_form_with_a_nul_byte_is_refused_and_changes_nothing(app, client, db):
         data={"csrf_token": csrf(client), "description": "line one\r\n\tline two"},
     )
     assert response.status_code == 200
+
+
+def test_an_amount_beyond_any_budget_is_refused_by_the_form_not_the_database(app, client, db):
+    from sqlalchemy import func, select
+
+    from app.models import FundingRound
+    from tests.app.pages import error_messages
+
+    build_world()
+    sign_in_as(client, OFFICER)
+    before = db.session.scalar(select(func.count()).select_from(FundingRound))
+    response = client.post(
+        "/manage/home/rounds/new",
+        data={
+            "csrf_token": csrf(client),
+            "title": "Huge",
+            "description": "d",
+            "total_budget": "99999999999999999999",
+            "method": "council",
+        },
+    )
+    assert response.status_code == 200
+    assert error_messages(soup(response))["total_budget"] == (
+        "Total budget must be £100,000,000,000 or less"
+    )
+    assert db.session.scalar(select(func.count()).select_from(FundingRound)) == before
