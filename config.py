@@ -55,6 +55,8 @@ class Config:
     # Voter verification codes are kept as HMACs under this key (else one derived from SECRET_KEY).
     VERIFICATION_CODE_KEY: str | None = os.environ.get("VERIFICATION_CODE_KEY")
     SIGN_IN_RATE_LIMIT = "10 per minute"
+    # Refused requests for the audit pages and exports (no access, nothing there), per account.
+    REFUSAL_RATE_LIMIT = "10 per minute;100 per day"
     REGISTER_RATE_LIMIT = "20 per hour"
     # Asking for a link by email (to choose a new password, to confirm an address).
     EMAIL_LINK_RATE_LIMIT = "10 per hour"
@@ -86,6 +88,8 @@ class Config:
         "salt_len": 16,
     }
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # Sent on every response when set: production only, where the site is served over HTTPS.
+    STRICT_TRANSPORT_SECURITY: str | None = None
 
 
 class DevelopmentConfig(Config):
@@ -121,6 +125,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # A year, subdomains included: browsers then never ask for the site over plain http.
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 CONFIGS = {

@@ -36,6 +36,10 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
             app.config.update(config)
     _finish_config(app)
 
+    from app import security
+
+    security.register_converters(app)  # before the blueprints add their routes
+
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(ROOT / "templates")),
@@ -62,7 +66,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     wtforms_helpers.init_app(app)
 
-    from app import accounts, auth, errors, filters, security
+    from app import accounts, auth, errors, filters
     from app.api import bp as api_bp
     from app.auditors import bp as auditors_bp
     from app.cli import register_cli

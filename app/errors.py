@@ -1,8 +1,8 @@
-"""Error pages in the GOV.UK style: 400, 403, 404, 405, 413, 429 and 500."""
+"""Error pages in the GOV.UK style: 400, 403, 404, 405, 413, 429 and 500; JSON under /api/."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -26,10 +26,26 @@ MESSAGES = {
     ),
 }
 
+NAMES = {
+    400: "bad request",
+    403: "forbidden",
+    404: "not found",
+    405: "method not allowed",
+    413: "too large",
+    429: "too many requests",
+    500: "server error",
+}
+
 
 def register(app: Flask) -> None:
     def render(status: int, detail: str | None = None):
         title, body = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
+        if request.path.startswith("/api/"):
+            # The open data API answers in JSON, even for an address that matches no route.
+            out = {"error": NAMES.get(status, "bad request" if status < 500 else "server error")}
+            if detail:
+                out["detail"] = detail
+            return jsonify(out), status
         return render_template("errors/error.html", title=title, body=detail or body), status
 
     @app.errorhandler(CSRFError)

@@ -383,14 +383,17 @@ def download(session: Session, funding_round: FundingRound, pot_id: int, *, acto
     return data
 
 
-def refuse(session: Session, council, round_slug: str, pot_id: int, *, actor) -> None:
-    """Record that someone without access asked for an export (nothing is sent)."""
+def refuse(session: Session, funding_round: FundingRound, pot_id: int, *, actor) -> None:
+    """Record that someone without access asked for an existing pot's export (nothing is sent).
+    The event names only the round and the pot, never text from the request."""
     from app import audit
 
+    pot = next(p for p in funding_round.pots if p.id == pot_id)
     audit.record(
         session,
         action="results.export_refused",
         actor=actor,
-        council=council,
-        after={"round": round_slug, "pot_id": pot_id},
+        round=funding_round,
+        subject=pot,
+        after={"pot_id": pot.id},
     )

@@ -1,20 +1,66 @@
-"""What every view shares: running one domain function in a transaction, and putting its
-refusal beside the right form field."""
+"""What every view shares: running one domain function in a transaction, putting its
+refusal beside the right form field, and refusing a request that names nothing the person may
+see (logged for the operators and rate-limited, never written to the audit trail)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from flask import abort
+from flask import abort, current_app, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import FundingRound, Proposal
 from app.problems import Conflict, DomainError, Frozen
 
 T = TypeVar("T")
+
+refusal_log = logging.getLogger("devolve.refusals")
+
+
+def _refusal_key() -> str:
+    """Refusals are counted per account when signed in (so changing address does not help),
+    else per client address."""
+    if current_user.is_authenticated:
+        return f"account-{current_user.id}"
+    return get_remote_address() or "unknown"
+
+
+def _refused(response) -> bool:
+    return response.status_code in (403, 404)
+
+
+# For views whose refusals would otherwise be free to repeat without end (the audit pages and
+# exports): only refused requests count, so the people with access are never slowed down; past
+# the limit every request gets the "Too many attempts" page before the view runs.
+refusals_limited = limiter.shared_limit(
+    lambda: current_app.config["REFUSAL_RATE_LIMIT"],
+    scope="refused",
+    key_func=_refusal_key,
+    deduct_when=_refused,
+)
+
+
+def refuse(status: int, reason: str) -> NoReturn:
+    """Abort with ``status`` after a line in the server log naming the account, the method, the
+    path and why: for requests about things that do not exist or that the person has no role
+    near, which the audit trail (a record of what happened in a council) does not take."""
+    # The id, never get_id(): that is the session token, a secret.
+    account = current_user.id if current_user.is_authenticated else None
+    refusal_log.warning(
+        "refused %s %r with %d for account %s: %s",
+        request.method,
+        request.path,
+        status,
+        account,
+        reason,
+    )
+    abort(status)
 
 
 def attempt(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

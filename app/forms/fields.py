@@ -72,6 +72,9 @@ class DayMonthYearField(DateField):
 
 
 _POUNDS = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
+# Far beyond any council's budget, and far inside the database's 64-bit integers: a larger
+# amount is a typing slip (or an attack), refused with a message rather than by the database.
+MAX_PENCE = 100_000_000_000_00
 
 
 class MoneyField(Field):
@@ -109,7 +112,11 @@ class MoneyField(Field):
             if re.match(r"^[\d,]*\.\d{3,}$", text):
                 raise ValueError(f"{self.message}: no more than 2 decimal places")
             raise ValueError(self.message)
-        self.data = int(Decimal(text.replace(",", "")) * 100)
+        pence = int(Decimal(text.replace(",", "")) * 100)
+        if pence > MAX_PENCE:
+            name = self.label.text.split(" (")[0]
+            raise ValueError(f"{name} must be £100,000,000,000 or less")
+        self.data = pence
 
 
 class WholeNumberField(Field):

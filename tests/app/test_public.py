@@ -76,7 +76,12 @@ def test_council_page_lists_neighbourhoods_and_rounds_by_phase_without_drafts(cl
 def test_pages_carry_the_council_brand_and_no_crown(client, lambeth):
     page = get_page(client, "/councils/lambeth")
     header = page.select_one(".govuk-generic-header")
-    assert "#00594f" in header["style"]
+    assert "devolve-header" in header["class"] and not header.get("style")
+    # The colour comes from a style element the Content-Security-Policy lets through by nonce.
+    [style] = page.select("head style")
+    assert ".devolve-header { background-color: #00594f;" in style.get_text()
+    policy = client.get("/councils/lambeth").headers["Content-Security-Policy"]
+    assert "style-src 'self' 'nonce-" in policy and "unsafe-inline" not in policy
     assert header.get_text(strip=True) == "Lambeth Council"
     assert "Crown copyright" not in page.get_text()
     assert "GOV.UK" not in page.title.get_text()
