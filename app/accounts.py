@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from datetime import date, datetime
 
 from argon2 import PasswordHasher, Type
@@ -27,7 +26,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, sessions
 from app.models import Council, Membership, Neighbourhood, Role, User
 from app.problems import DomainError
 
@@ -202,7 +201,7 @@ def change_password(session: Session, user: User, password: str, now: datetime) 
     """Set a new password from an emailed link and sign the account out everywhere (its old
     sessions end). Opening the link also shows the address is the person's: it is confirmed."""
     user.password_hash = hash_password(password)
-    user.session_token = secrets.token_urlsafe(32)
+    sessions.end_all(session, user, "password_reset", now)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
     audit.record(session, action="account.password_reset", actor=user, subject=user)
