@@ -184,7 +184,9 @@ def enrol(session: Session, user: User, code: str, now: datetime) -> list[str]:
         raise CodeRefused("Start again: the set-up had not begun")
     check(session, user, code, now, recovery=False)
     user.totp_confirmed_at = now
-    audit.record(session, action="account.two_factor_enrolled", actor=user, subject=user)
+    # The server log, not the audit trail: that records what happens to a council's rounds,
+    # and an administrator's reset of a colleague's second factor (below).
+    current_app.logger.info("two-factor sign-in turned on for account %s", user.id)
     return issue_recovery_codes(session, user, now)
 
 
@@ -299,9 +301,15 @@ def _expired():
     return redirect(url_for("auth.sign_in"))
 
 
+# Codes tried from both pages count together, per account.
+_per_account = limiter.shared_limit(
+    _account_limit, scope="two-factor-account", methods=["POST"], key_func=_account_key
+)
+
+
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit(_address_limit, methods=["POST"])
-@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
+@_per_account
 def prove():
     now = utcnow()
     sign_in = _pending(now)
@@ -345,7 +353,7 @@ def _enrolling(now: datetime) -> tuple[User, SignIn] | None:
 
 @bp.route("/set-up", methods=["GET", "POST"])
 @limiter.limit(_address_limit, methods=["POST"])
-@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
+@_per_account
 def set_up():
     now = utcnow()
     who = _enrolling(now)
