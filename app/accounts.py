@@ -205,3 +205,18 @@ def change_password(session: Session, user: User, password: str, now: datetime) 
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
     audit.record(session, action="account.password_reset", actor=user, subject=user)
+
+
+def change_own_password(
+    session: Session, user: User, current: str, new: str, now: datetime, *, keep
+) -> None:
+    """A signed-in person chooses a new password: ``DomainError`` (field ``current_password``)
+    unless ``current`` is their password. Every other session of the account ends; ``keep``,
+    the browser that changed it, stays signed in."""
+    try:
+        _hasher().verify(user.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise DomainError("Your current password is not right", "current_password") from None
+    user.password_hash = hash_password(new)
+    sessions.end_all(session, user, "password_changed", now, keep=keep)
+    audit.record(session, action="account.password_changed", actor=user, subject=user)

@@ -3,6 +3,7 @@ template can put "Error: " in the title and show the error summary by itself."""
 
 from app.forms.auth import (
     MIN_PASSWORD_LENGTH,
+    ChangePasswordForm,
     ConfirmForm,
     NewPasswordForm,
     RegisterForm,
@@ -17,6 +18,7 @@ from app.forms.fields import ChoiceField, DayMonthYearField, GovEmailInput, Mone
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
+    "ChangePasswordForm",
     "ChoiceField",
     "ConfirmForm",
     "DayMonthYearField",

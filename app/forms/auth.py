@@ -152,6 +152,17 @@ class NewPasswordForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password")],
+    )
+    password = new_password_field("New password", "Enter a new password")
+    confirm_password = confirm_password_field()
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
 class SendConfirmationForm(FlaskForm):
     """Its CSRF token alone: the button is drawn in the account page's notice."""
 

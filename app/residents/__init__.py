@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
-from app import sessions, two_factor
+from app import accounts, sessions, two_factor
 from app.accounts import lifetime
-from app.extensions import db
-from app.forms import ConfirmForm
-from app.models import Proposal
+from app.extensions import db, limiter
+from app.forms import ChangePasswordForm, ConfirmForm
+from app.models import Proposal, SignIn
+from app.problems import DomainError
 from ballots.db import utcnow
 
 bp = Blueprint("residents", __name__)
@@ -51,6 +52,40 @@ def sign_out_everywhere():
         "success",
     )
     return redirect(url_for("auth.sign_in"))
+
+
+def _password_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_password_limit, methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        this = db.session.get(SignIn, current_user.sign_in_id)
+        try:
+            accounts.change_own_password(
+                db.session,
+                current_user,
+                form.current_password.data,
+                form.password.data,
+                utcnow(),
+                keep=this,
+            )
+        except DomainError as refused:
+            db.session.rollback()
+            form.current_password.errors.append(refused.message)
+        else:
+            db.session.commit()
+            flash(
+                "Your password has been changed. You are still signed in here; everywhere "
+                "else has been signed out.",
+                "success",
+            )
+            return redirect(url_for("residents.account"))
+    return render_template("residents/change_password.html", form=form)
 
 
 from app.residents import proposals, voting  # noqa: E402,F401  (registers their routes)

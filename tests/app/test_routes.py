@@ -50,6 +50,7 @@ ROUTES = {
     ("/auth/two-factor/recovery-codes", "GET", "two_factor.recovery_codes"),
     ("/auth/two-factor/recovery-codes/new", "POST", "two_factor.new_recovery_codes"),
     ("/account/sign-out-everywhere", "POST", "residents.sign_out_everywhere"),
+    ("/account/password", "GET,POST", "residents.change_password"),
     ("/manage/<slug>/staff", "GET", "team.staff"),
     ("/manage/<slug>/staff/<int:user_id>/reset-two-factor", "POST", "team.reset_two_factor"),
     ("/councils/<slug>", "GET", "public.council"),
@@ -139,6 +140,7 @@ RESIDENTS = (302, 200, 403, 403, 403)
 ACCESS = {
     "/": (200,) * 5,
     "/account/": (302, 200, 200, 200, 200),
+    "/account/password": (302, 200, 200, 200, 200),
     "/auth/register": (200, 302, 302, 302, 302),
     "/auth/sign-in": (200,) * 5,
     "/councils/home": (200,) * 5,
@@ -212,6 +214,10 @@ POSTS = {
     ),
     "/councils/home/rounds/open/receipt": ({"receipt": "ABCDE"}, (None,) * 5),
     "/account/sign-out-everywhere": ({}, (302, None, None, None, None)),
+    "/account/password": (
+        {"current_password": "x", "password": "stolen pass", "confirm_password": "stolen pass"},
+        (302, None, None, None, None),
+    ),
     # Administrators only (tested in test_two_factor.py): user 3 is the home officer.
     "/manage/home/staff/3/reset-two-factor": ({}, (302, 403, 403, 403, 403)),
     "/manage/home/rounds/open/voters": ({"scope": "round"}, (302, 403, None, 403, 403)),

@@ -251,3 +251,46 @@ def test_a_cookie_naming_no_sign_in_signs_nobody_in(app, db, lambeth):
 )
 def test_the_browser_summary_names_the_browser_and_system_only(agent, summary):
     assert sessions.browser_summary(agent) == summary
+
+
+def test_changing_the_password_ends_every_other_session_and_keeps_this_one(app, db, lambeth):
+    here, there = app.test_client(), app.test_client()
+    sign_in(here, lambeth.resident.email, PASSWORD)
+    sign_in(there, lambeth.resident.email, PASSWORD)
+    with app.app_context():
+        token = csrf_token(here, "/account/password")
+    new = "a much longer password"
+    wrong = fresh(
+        app,
+        here,
+        "POST",
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": "not it",
+            "password": new,
+            "confirm_password": new,
+        },
+    )
+    assert "Your current password is not right" in wrong.get_data(as_text=True)
+    assert signed_in(app, there)
+    response = fresh(
+        app,
+        here,
+        "POST",
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": PASSWORD,
+            "password": new,
+            "confirm_password": new,
+        },
+    )
+    assert response.status_code == 302
+    assert signed_in(app, here)
+    assert not signed_in(app, there)
+    assert sorted(r.ended_reason or "" for r in rows(db, lambeth.resident)) == [
+        "",
+        "password_changed",
+    ]
+    assert accounts.authenticate(db.session, lambeth.resident.email, new) is not None
