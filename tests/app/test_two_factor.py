@@ -104,13 +104,18 @@ def test_an_enrolled_account_proves_a_code_at_each_sign_in_and_no_code_works_twi
     secret = reload(db, lambeth.officer).totp_secret
 
     client = app.test_client()
-    response = password_step(client, lambeth.officer.email)
+    response = submit(
+        client,
+        "/auth/sign-in?next=/manage/lambeth/staff",
+        {"email": lambeth.officer.email, "password": PASSWORD},
+    )
     assert response.headers["Location"].endswith("/auth/two-factor")
     assert fresh(app, client, "GET", "/manage/lambeth").status_code == 302
     wrong = submit(client, "/auth/two-factor", {"code": "123456"})
     assert wrong.status_code == 200 and "The code is not right" in wrong.get_data(as_text=True)
     code = unused_code(secret, reload(db, lambeth.officer).totp_last_step)
-    assert submit(client, "/auth/two-factor", {"code": code}).status_code == 302
+    proven = submit(client, "/auth/two-factor", {"code": code})
+    assert proven.headers["Location"] == "/manage/lambeth/staff"  # where they were going
     assert fresh(app, client, "GET", "/manage/lambeth").status_code == 200
 
     # Someone who saw that code (over a shoulder, from a phishing page) cannot use it.
@@ -283,3 +288,30 @@ def test_the_demo_staff_sign_in_with_the_printed_secret(app, runner, db):
         .headers["Location"]
         .endswith("/")
     )
+
+
+def test_a_password_proven_long_ago_does_not_wait_for_its_code_forever(app, db, lambeth):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from ballots.db import utcnow
+
+    client = app.test_client()
+    password_step(client, lambeth.officer.email)
+    enrol(client, db, lambeth.officer)
+    later = app.test_client()
+    password_step(later, lambeth.officer.email)
+    db.session.execute(
+        update(SignIn)
+        .where(SignIn.two_factor_at.is_(None))
+        .values(created_at=utcnow() - timedelta(minutes=11))
+    )
+    db.session.commit()
+    code = unused_code(reload(db, lambeth.officer).totp_secret, None)
+    response = submit(later, "/auth/sign-in", {"code": code}, post_to="/auth/two-factor")
+    assert response.status_code == 302
+    assert "/auth/sign-in" in response.headers["Location"]
+    page = soup(fresh(app, later, "GET", response.headers["Location"]))
+    assert "Your sign-in was not finished in time: sign in again" in page.get_text()
+    assert not signed_in(app, later)
