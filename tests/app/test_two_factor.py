@@ -315,3 +315,12 @@ def test_a_password_proven_long_ago_does_not_wait_for_its_code_forever(app, db, 
     page = soup(fresh(app, later, "GET", response.headers["Location"]))
     assert "Your sign-in was not finished in time: sign in again" in page.get_text()
     assert not signed_in(app, later)
+
+
+def test_the_demo_with_its_printed_secrets_is_refused_in_production(app, runner, db):
+    app.config["ENV_NAME"] = "production"
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 1
+    assert "seed-demo is for development only" in result.output
+    assert DEMO_TOTP_SECRET not in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
