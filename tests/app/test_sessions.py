@@ -294,3 +294,26 @@ def test_changing_the_password_ends_every_other_session_and_keeps_this_one(app, 
         "password_changed",
     ]
     assert accounts.authenticate(db.session, lambeth.resident.email, new) is not None
+
+
+class Statements:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, conn, cursor, statement, *args) -> None:  # noqa: ARG002
+        self.seen.append(" ".join(statement.split()))
+
+
+def test_a_signed_in_request_finds_its_sign_in_account_and_roles_in_one_statement(app, db, lambeth):
+    client = app.test_client()
+    sign_in(client, lambeth.officer.email, PASSWORD)
+    seen = Statements()
+    event.listen(_db.engine, "before_cursor_execute", seen)
+    try:
+        assert fresh(app, client, "GET", "/councils/lambeth").status_code == 200
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", seen)
+    touching = [s for s in seen.seen if "sign_ins" in s]
+    assert len(touching) == 1 and touching[0].startswith("SELECT")
+    assert "FROM sign_ins JOIN users" in touching[0] and "memberships" in touching[0]
+    assert not [s for s in seen.seen if s.startswith("SELECT") and "FROM users" in s]
