@@ -205,7 +205,8 @@ class User(UserMixin, Base):
         ForeignKey("neighbourhoods.id", ondelete="SET NULL"), nullable=True
     )
     date_of_birth: Mapped[date | None] = mapped_column(nullable=True)
-    # What the session cookie carries instead of the id: changing it signs the user out everywhere.
+    # What session cookies carried before sign-ins were kept on the server (SignIn): no longer
+    # read, so an old cookie naming it signs nobody in. Left for a later migration to drop.
     session_token: Mapped[str] = mapped_column(
         String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
     )
