@@ -148,6 +148,7 @@ def test_the_account_limit_holds_across_workers_counted_in_redis(database, tmp_p
         hood = create_neighbourhood(council, name="Centre")
         create_user(email="target@example.org", home=hood)
         _db.session.commit()
+        _db.session.remove()
         _db.engine.dispose()
     statuses = []
     try:
@@ -161,6 +162,7 @@ def test_the_account_limit_holds_across_workers_counted_in_redis(database, tmp_p
                     data={"csrf_token": token, "email": "target@example.org", "password": "x"},
                     environ_overrides={"REMOTE_ADDR": address(n)},
                 )
+                _db.session.remove()
                 _db.engine.dispose()
             statuses.append(response.status_code)
         if storage == "redis":
