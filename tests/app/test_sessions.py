@@ -317,3 +317,21 @@ def test_a_signed_in_request_finds_its_sign_in_account_and_roles_in_one_statemen
     assert len(touching) == 1 and touching[0].startswith("SELECT")
     assert "FROM sign_ins JOIN users" in touching[0] and "memberships" in touching[0]
     assert not [s for s in seen.seen if s.startswith("SELECT") and "FROM users" in s]
+
+
+def test_0011_upgrades_and_downgrades(tmp_path):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    from tests.app.test_migrations import database_at
+
+    with database_at(tmp_path, "0010"):
+        upgrade(revision="0011_sessions_two_factor")
+        inspector = inspect(_db.engine)
+        assert {"sign_ins", "recovery_codes"} <= set(inspector.get_table_names())
+        assert "totp_secret" in {c["name"] for c in inspector.get_columns("users")}
+        downgrade(revision="0010")
+        inspector = inspect(_db.engine)
+        assert not {"sign_ins", "recovery_codes"} & set(inspector.get_table_names())
+        assert "totp_secret" not in {c["name"] for c in inspector.get_columns("users")}
+        upgrade(revision="0011_sessions_two_factor")
