@@ -57,6 +57,15 @@ class Config:
     SIGN_IN_RATE_LIMIT = "10 per minute"
     # Refused requests for the audit pages and exports (no access, nothing there), per account.
     REFUSAL_RATE_LIMIT = "10 per minute;100 per day"
+    # Per account too, whatever the address: a flood against one account from many addresses
+    # is refused after this many tries (the owner is told how long to wait).
+    SIGN_IN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
+    # Codes for the second factor, per account (per address: SIGN_IN_RATE_LIMIT).
+    TWO_FACTOR_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
+    # Sessions end after this long without a request: staff (officers, administrators,
+    # auditors) soon, residents after longer.
+    STAFF_SESSION_IDLE_MINUTES = int(os.environ.get("STAFF_SESSION_IDLE_MINUTES", "30"))
+    RESIDENT_SESSION_IDLE_DAYS = int(os.environ.get("RESIDENT_SESSION_IDLE_DAYS", "14"))
     REGISTER_RATE_LIMIT = "20 per hour"
     # Asking for a link by email (to choose a new password, to confirm an address).
     EMAIL_LINK_RATE_LIMIT = "10 per hour"

@@ -66,7 +66,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     wtforms_helpers.init_app(app)
 
-    from app import accounts, auth, errors, filters
+    from app import accounts, auth, errors, filters, sessions, two_factor
     from app.api import bp as api_bp
     from app.auditors import bp as auditors_bp
     from app.cli import register_cli
@@ -86,6 +86,9 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(results_bp)
     accounts.init_app(app)
     auth.init_login(login_manager)
+    auth.init_app(app)
+    sessions.init_app(app)
+    two_factor.init_app(app)
     errors.register(app)
     filters.register(app)
     security.register(app)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from datetime import date, datetime
 
 from argon2 import PasswordHasher, Type
@@ -27,7 +26,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, sessions
 from app.models import Council, Membership, Neighbourhood, Role, User
 from app.problems import DomainError
 
@@ -202,7 +201,22 @@ def change_password(session: Session, user: User, password: str, now: datetime) 
     """Set a new password from an emailed link and sign the account out everywhere (its old
     sessions end). Opening the link also shows the address is the person's: it is confirmed."""
     user.password_hash = hash_password(password)
-    user.session_token = secrets.token_urlsafe(32)
+    sessions.end_all(session, user, "password_reset", now)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
     audit.record(session, action="account.password_reset", actor=user, subject=user)
+
+
+def change_own_password(
+    session: Session, user: User, current: str, new: str, now: datetime, *, keep
+) -> None:
+    """A signed-in person chooses a new password: ``DomainError`` (field ``current_password``)
+    unless ``current`` is their password. Every other session of the account ends; ``keep``,
+    the browser that changed it, stays signed in."""
+    try:
+        _hasher().verify(user.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise DomainError("Your current password is not right", "current_password") from None
+    user.password_hash = hash_password(new)
+    sessions.end_all(session, user, "password_changed", now, keep=keep)
+    audit.record(session, action="account.password_changed", actor=user, subject=user)

@@ -51,6 +51,8 @@ ACTIONS = {
     "refused": "Refused: voting had opened",
     "account.password_reset": "Password changed through an emailed link",
     "account.email_confirmed": "Email address confirmed",
+    "account.password_changed": "Password changed from the account page",
+    "account.two_factor_reset": "Second factor reset by an administrator",
 }
 
 

@@ -3,15 +3,28 @@ links sent by email."""
 
 from __future__ import annotations
 
+import math
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter.errors import RateLimitExceeded
+from flask_login import LoginManager, current_user, login_required, login_url, logout_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
-from app import accounts, emails
+from app import accounts, emails, sessions, two_factor
 from app.extensions import db, limiter
 from app.forms import (
     NewPasswordForm,
@@ -34,16 +47,34 @@ def init_login(manager: LoginManager) -> None:
 
     @manager.user_loader
     def load_user(token: str) -> User | None:
-        # With the account's roles: nearly every page asks for one (a join, not a second query).
-        return (
-            db.session.execute(
-                select(User)
-                .options(joinedload(User.memberships))
-                .where(User.session_token == token)
-            )
-            .unique()
-            .scalar_one_or_none()
+        # The cookie names a sign-in kept on the server (app.sessions), not the account: one
+        # that has ended (signed out, idle, a new password) signs nobody in.
+        return sessions.load(token)
+
+    @manager.unauthorized_handler
+    def unauthorized():
+        # One banner: "you were signed out after N minutes" says enough on its own.
+        if not g.get("signed_out_idle_message"):
+            flash(manager.login_message, manager.login_message_category)
+        return redirect(login_url(manager.login_view, request.url))
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded):
+        """429 with how long to wait, worked out from the limit that was reached."""
+        if error.response is not None:
+            return error.response
+        limit = limiter.current_limit
+        wait = max(int(limit.reset_at - time.time()), 1) if limit is not None else 60
+        minutes = max(math.ceil(wait / 60), 1)
+        page = render_template(
+            "errors/error.html",
+            title="Too many tries",
+            body=f"Too many tries: try again in {minutes} minute{'' if minutes == 1 else 's'}. "
+            "Nothing has been changed.",
         )
+        return page, 429, {"Retry-After": str(wait)}
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -58,6 +89,17 @@ def _safe_next(target: str | None) -> str | None:
 
 def _sign_in_limit() -> str:
     return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+def _sign_in_account_limit() -> str:
+    return current_app.config["SIGN_IN_ACCOUNT_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    """The account a sign-in tries, whatever address it comes from: a flood against one
+    account from many addresses is counted once."""
+    email = request.form.get("email", "")
+    return "sign-in:" + accounts.normalise_email(email)[:254]
 
 
 def _register_limit() -> str:
@@ -87,6 +129,7 @@ def _send_link(user: User, subject: str, template: str, path: str, max_age: str)
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(_sign_in_account_limit, methods=["POST"], key_func=_account_key)
 def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
@@ -96,10 +139,17 @@ def sign_in():
             form.email.errors.append("Enter a correct email address and password")
         else:
             db.session.commit()
-            login_user(user)
-            flash(f"Signed in as {user.display_name}", "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("public.home"))
+            _end_this_sign_in("signed_out")  # signing in again, perhaps as someone else
+            return two_factor.begin(user, _safe_next(request.args.get("next")))
     return render_template("auth/sign_in.html", form=form)
+
+
+def _end_this_sign_in(reason: str) -> None:
+    """End the sign-in this browser's cookie names, if it has one that has not ended."""
+    sign_in = sessions.find(db.session, session.get("_user_id"))
+    if sign_in is not None:
+        sessions.end(sign_in, reason, utcnow())
+        db.session.commit()
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -109,7 +159,10 @@ def sign_out():
 
     form = SignOutForm()
     if form.validate_on_submit():
+        # Ended on the server: the cookie, however it was kept, signs nobody in again.
+        _end_this_sign_in("signed_out")
         logout_user()
+        sessions.clear_cookie()
         flash("You have signed out", "success")
     return redirect(url_for("public.home"))
 
@@ -203,7 +256,8 @@ def reset_password(token: str):
     if form.validate_on_submit():
         accounts.change_password(db.session, user, form.password.data, utcnow())
         db.session.commit()
-        logout_user()  # whoever was signed in on this browser
+        logout_user()  # whoever was signed in on this browser (its sign-in has ended too)
+        sessions.clear_cookie()
         flash("Your password has been changed. Sign in with your new password.", "success")
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/reset_password.html", form=form, problem=None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from app.extensions import db
 from app.filters import plural
@@ -13,13 +13,23 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Load the demo councils, rounds and accounts (safe to run again)."""
-        from app.demo import DEMO_PASSWORD, seed_demo
+        from app.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 
+        if current_app.config.get("ENV_NAME") == "production":
+            raise click.ClickException(
+                "seed-demo is for development only: its accounts' password and second factor "
+                "are printed for anyone to use. Nothing was loaded."
+            )
         logins = seed_demo(db.session)
         db.session.commit()
         click.echo(f"Demo data is ready. Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in logins:
             click.echo(f"  {login.email:<38} {login.role}")
+        click.echo(
+            f"Staff (officers, administrators, auditors) also enter a code from an authenticator "
+            f"app with the secret {DEMO_TOTP_SECRET}, or print one with:\n"
+            f"  python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\""
+        )
 
     @app.cli.command("advance-phases")
     def advance_phases_command() -> None:

@@ -36,6 +36,10 @@ from app.rounds import split_budget
 from ballots.db import utcnow
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (printed on purpose: demo only)
+# The demo's staff sign in with two factors like real staff; this is their authenticator's
+# secret (printed with the logins), so a code is one command away:
+# python -c "import pyotp; print(pyotp.TOTP('DEVOLVEDEMOSTAFFSECRETTWOSIXABCD').now())"
+DEMO_TOTP_SECRET = "DEVOLVEDEMOSTAFFSECRETTWOSIXABCD"  # noqa: S105  (demo only, printed)
 
 
 @dataclass(frozen=True)
@@ -767,6 +771,9 @@ def seed_demo(session: Session) -> list[DemoLogin]:
             session.flush()
             for council_slug, role in roles.items():
                 accounts.grant_role(session, user, councils[council_slug], role)
+            if any(role != Role.RESIDENT for role in roles.values()):
+                user.totp_secret = DEMO_TOTP_SECRET
+                user.totp_confirmed_at = utcnow()
         users[email] = user
         logins.append(
             DemoLogin(

@@ -205,7 +205,8 @@ class User(UserMixin, Base):
         ForeignKey("neighbourhoods.id", ondelete="SET NULL"), nullable=True
     )
     date_of_birth: Mapped[date | None] = mapped_column(nullable=True)
-    # What the session cookie carries instead of the id: changing it signs the user out everywhere.
+    # What session cookies carried before sign-ins were kept on the server (SignIn): no longer
+    # read, so an old cookie naming it signs nobody in. Left for a later migration to drop.
     session_token: Mapped[str] = mapped_column(
         String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
     )
@@ -213,6 +214,12 @@ class User(UserMixin, Base):
     # When the person opened the link emailed to this address (None: not yet). Proposing and
     # supporting wait for it, so one person cannot make many accounts from invented addresses.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Two-factor sign-in (app.two_factor): the TOTP secret (base32), set when enrolment starts
+    # and in force once a code from it was proven (confirmed_at); the last time step a code was
+    # accepted for, so no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     home_neighbourhood: Mapped[Neighbourhood | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
@@ -221,8 +228,28 @@ class User(UserMixin, Base):
 
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
 
-    def get_id(self) -> str:
-        return self.session_token
+    # Not columns: the signed-in browser's sign-in (app.sessions), set when it is loaded.
+    sign_in_token = None
+    sign_in_id = None
+
+    def get_id(self) -> str | None:
+        # What the session cookie carries: the token of this browser's sign-in, which ends on
+        # the server when the person signs out.
+        return self.sign_in_token
+
+    @property
+    def is_staff(self) -> bool:
+        """An officer, administrator or auditor anywhere: two factors and a short idle limit."""
+        return any(m.role != Role.RESIDENT for m in self.memberships)
+
+    @property
+    def two_factor_enrolled(self) -> bool:
+        return self.totp_confirmed_at is not None
+
+    @property
+    def needs_two_factor(self) -> bool:
+        """Staff always; residents once they have opted in."""
+        return self.is_staff or self.two_factor_enrolled
 
     def role_in(self, council: Council | int) -> Role | None:
         council_id = council if isinstance(council, int) else council.id
@@ -234,6 +261,47 @@ class User(UserMixin, Base):
     def has_role(self, council: Council | int, *roles: Role) -> bool:
         role = self.role_in(council)
         return role is not None and (role in roles or role == Role.ADMIN)
+
+
+class SignIn(Base):
+    """One browser's sign-in: the session cookie carries a random token whose SHA-256 is kept
+    here, so ending the row (signing out, signing out everywhere, a new password, too long
+    without activity) ends that session on the server at once, on every worker."""
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Updated at most once a minute (app.sessions), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "Firefox on Windows": enough for the account page, not a fingerprint.
+    user_agent: Mapped[str] = mapped_column(String(100), default="")
+    # When the second factor was proven; None: the password alone (then, for anyone who needs
+    # two factors, the browser is not signed in yet).
+    two_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (Index("ix_sign_ins_user_ended", "user_id", "ended_at"),)
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the authenticator (kept as an HMAC, never as the
+    code); used_at is set once, by a compare-and-set, so no code works twice."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
 
 
 class Membership(Base):

@@ -3,18 +3,24 @@ template can put "Error: " in the title and show the error summary by itself."""
 
 from app.forms.auth import (
     MIN_PASSWORD_LENGTH,
+    ChangePasswordForm,
+    ConfirmForm,
     NewPasswordForm,
     RegisterForm,
     RequestPasswordResetForm,
     SendConfirmationForm,
+    SetUpTwoFactorForm,
     SignInForm,
     SignOutForm,
+    TwoFactorForm,
 )
 from app.forms.fields import ChoiceField, DayMonthYearField, GovEmailInput, MoneyField
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
+    "ChangePasswordForm",
     "ChoiceField",
+    "ConfirmForm",
     "DayMonthYearField",
     "GovEmailInput",
     "MoneyField",
@@ -22,6 +28,8 @@ __all__ = [
     "RegisterForm",
     "RequestPasswordResetForm",
     "SendConfirmationForm",
+    "SetUpTwoFactorForm",
     "SignInForm",
     "SignOutForm",
+    "TwoFactorForm",
 ]

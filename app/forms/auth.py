@@ -152,5 +152,61 @@ class NewPasswordForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password")],
+    )
+    password = new_password_field("New password", "Enter a new password")
+    confirm_password = confirm_password_field()
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
 class SendConfirmationForm(FlaskForm):
     """Its CSRF token alone: the button is drawn in the account page's notice."""
+
+
+def _squash(value):
+    """Codes are read out and typed in groups: spaces and dashes are not part of them."""
+    return "".join(value.split()).replace("-", "").upper() if isinstance(value, str) else value
+
+
+class TwoFactorForm(FlaskForm):
+    """The second step of signing in: a code from the authenticator, or a recovery code."""
+
+    code = StringField(
+        "Security code",
+        description="The 6-digit code your authenticator app shows now, or one of your "
+        "recovery codes",
+        widget=GovTextInput(),
+        filters=[_squash],
+        validators=[
+            InputRequired(message="Enter the code from your authenticator app"),
+            Length(max=32, message="Enter the 6-digit code, or a recovery code of 10 characters"),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class SetUpTwoFactorForm(FlaskForm):
+    code = StringField(
+        "Security code",
+        description="The 6-digit code your authenticator app shows for Devolve",
+        widget=GovTextInput(),
+        filters=[_squash],
+        validators=[
+            InputRequired(message="Enter the 6-digit code from your authenticator app"),
+            Length(min=6, max=6, message="Enter the 6-digit code from your authenticator app"),
+        ],
+    )
+    submit = SubmitField("Turn on two-factor sign-in", widget=GovSubmitInput())
+
+    def validate_code(self, field: StringField) -> None:
+        if not field.data.isdigit():
+            raise ValidationError("The code is 6 digits, like 123456")
+
+
+class ConfirmForm(FlaskForm):
+    """Its CSRF token alone: for a button whose page says what it does (sign out everywhere,
+    reset a colleague's second factor, make new recovery codes)."""

@@ -2,7 +2,7 @@
 matched without regard to case, spaces or punctuation
 
 Revision ID: 0012_code_tries
-Revises: 0010
+Revises: 0011_sessions_two_factor
 Create Date: 2026-12-01 16:00:00.000000
 
 ``roll_entries.reference_key`` is each reference as it is matched (upper-cased, letters and
@@ -25,7 +25,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0012_code_tries"
-down_revision = "0010"
+down_revision = "0011_sessions_two_factor"
 branch_labels = None
 depends_on = None
 

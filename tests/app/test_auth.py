@@ -231,7 +231,7 @@ def test_sign_in_is_rate_limited(app, client, resident):
         assert sign_in(client, "sam@example.org", "wrong password!").status_code == 200
     limited = sign_in(client, "sam@example.org", PASSWORD)
     assert limited.status_code == 429
-    assert "Too many attempts" in limited.get_data(as_text=True)
+    assert "Too many tries: try again in 1 minute." in limited.get_data(as_text=True)
 
 
 def test_addresses_set_as_exempt_are_not_counted_by_the_rate_limits(app, client, resident):

@@ -45,6 +45,14 @@ ROUTES = {
     ("/auth/reset-password/<token>", "GET,POST", "auth.reset_password"),
     ("/auth/confirm-email/<token>", "GET", "auth.confirm_email"),
     ("/auth/confirm-email", "POST", "auth.send_confirmation"),
+    ("/auth/two-factor", "GET,POST", "two_factor.prove"),
+    ("/auth/two-factor/set-up", "GET,POST", "two_factor.set_up"),
+    ("/auth/two-factor/recovery-codes", "GET", "two_factor.recovery_codes"),
+    ("/auth/two-factor/recovery-codes/new", "POST", "two_factor.new_recovery_codes"),
+    ("/account/sign-out-everywhere", "POST", "residents.sign_out_everywhere"),
+    ("/account/password", "GET,POST", "residents.change_password"),
+    ("/manage/<slug>/staff", "GET", "team.staff"),
+    ("/manage/<slug>/staff/<int:user_id>/reset-two-factor", "POST", "team.reset_two_factor"),
     ("/councils/<slug>", "GET", "public.council"),
     (R, "GET", "public.funding_round"),
     (P, "GET", "public.proposal"),
@@ -132,6 +140,7 @@ RESIDENTS = (302, 200, 403, 403, 403)
 ACCESS = {
     "/": (200,) * 5,
     "/account/": (302, 200, 200, 200, 200),
+    "/account/password": (302, 200, 200, 200, 200),
     "/auth/register": (200, 302, 302, 302, 302),
     "/auth/sign-in": (200,) * 5,
     "/councils/home": (200,) * 5,
@@ -151,6 +160,8 @@ ACCESS = {
     "/councils/home/rounds/open/proposals/{p}/withdraw": RESIDENTS,
     "/councils/home/rounds/open/proposals/{p}/report": RESIDENTS,
     "/manage/home": OFFICERS,
+    # Administrators only: none of these people is one (tested in test_two_factor.py).
+    "/manage/home/staff": (302, 403, 403, 403, 403),
     "/manage/home/rounds/new": OFFICERS,
     "/manage/home/rounds/open": OFFICERS,
     "/manage/home/rounds/draft": OFFICERS,
@@ -202,6 +213,13 @@ POSTS = {
         (302, 409, 403, 403, 403),
     ),
     "/councils/home/rounds/open/receipt": ({"receipt": "ABCDE"}, (None,) * 5),
+    "/account/sign-out-everywhere": ({}, (302, None, None, None, None)),
+    "/account/password": (
+        {"current_password": "x", "password": "stolen pass", "confirm_password": "stolen pass"},
+        (302, None, None, None, None),
+    ),
+    # Administrators only (tested in test_two_factor.py): user 3 is the home officer.
+    "/manage/home/staff/3/reset-two-factor": ({}, (302, 403, 403, 403, 403)),
     "/manage/home/rounds/open/voters": ({"scope": "round"}, (302, 403, None, 403, 403)),
     "/manage/home/rounds/open/voters/codes": ({"which": "council"}, (302, 403, None, 403, 403)),
     "/manage/home/rounds/open/delivery/{p}": (

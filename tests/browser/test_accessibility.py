@@ -69,6 +69,21 @@ def test_sign_in_with_errors_has_no_accessibility_violations(page: Page):
     check_accessibility(page)
 
 
+def test_the_security_code_page_with_an_error_has_no_accessibility_violations(page: Page):
+    from app.demo import DEMO_PASSWORD
+
+    page.goto("/auth/sign-in")
+    page.get_by_label("Email address").fill(LAMBETH_OFFICER)
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your security code")
+    check_accessibility(page)
+    page.get_by_label("Security code").fill("12")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the 6-digit code")
+    check_accessibility(page)
+
+
 def test_the_check_catches_a_violation(page: Page):
     """The checks above prove something only if a real problem fails them."""
     page.set_content(
