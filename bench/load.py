@@ -193,7 +193,7 @@ def seed(env: dict[str, str], cast_voters: int, journey_voters: int) -> Seeded:
     from flask_login import UserMixin, login_user
     from sqlalchemy import insert
 
-    from app import accounts, create_app
+    from app import accounts, create_app, sessions
     from app import rounds as round_flow
     from app.extensions import db
     from app.models import (
@@ -206,6 +206,7 @@ def seed(env: dict[str, str], cast_voters: int, journey_voters: int) -> Seeded:
         Proposal,
         ProposalStatus,
         Role,
+        SignIn,
         User,
     )
     from app.residents.voting import code_key
@@ -283,7 +284,6 @@ def seed(env: dict[str, str], cast_voters: int, journey_voters: int) -> Seeded:
                         "password_hash": password_hash,
                         "display_name": f"Voter {i}",
                         "home_neighbourhood_id": hood.id,
-                        "session_token": tokens[i],
                         "created_at": now,
                         "email_confirmed_at": now,
                     }
@@ -315,6 +315,21 @@ def seed(env: dict[str, str], cast_voters: int, journey_voters: int) -> Seeded:
             )
         )
         if cast_voters:
+            # Signed in as app.sessions signs people in: a sign-in row per voter whose token
+            # the cookie carries (a resident needs no second factor).
+            s.execute(
+                insert(SignIn),
+                [
+                    {
+                        "token_hash": sessions.token_hash(tokens[i]),
+                        "user_id": user_ids[i],
+                        "created_at": now,
+                        "last_seen_at": now,
+                        "user_agent": sessions.browser_summary(USER_AGENT),
+                    }
+                    for i in range(cast_voters)
+                ],
+            )
             s.execute(
                 insert(Verification),
                 [

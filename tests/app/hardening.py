@@ -29,6 +29,10 @@ def sign_in_as(client, email: str) -> None:
     assert response.status_code == 302, f"{email} could not sign in"
 
 
+# Endpoints that end the walker's own session: walked by the anonymous only.
+ENDS_THE_SESSION = {"auth.sign_out", "residents.sign_out_everywhere"}
+
+
 def csrf(client) -> str:
     """A CSRF token for this client's session."""
     page = BeautifulSoup(client.get("/auth/sign-in").get_data(as_text=True), "html.parser")
@@ -71,6 +75,7 @@ def build_world() -> SimpleNamespace:
         away_round=away_round,
         proposal=proposal.id,
         contribution=contribution.id,
+        resident=resident.id,
     )
 
 
@@ -105,6 +110,8 @@ def real_values(rule, world) -> dict[str, str]:
         "contribution_id": world.contribution,
         "token": "not-a-token",
         "filename": "devolve.css",
+        # A resident: resetting their second factor is refused, so the walk changes nothing.
+        "user_id": world.resident,
     }
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: no real value for {missing}; add one here"

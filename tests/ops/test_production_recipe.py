@@ -234,11 +234,13 @@ def recipe(tmp_path):
 
 def demo_resident(env: dict[str, str]) -> tuple[str, str]:
     """Load the demo as the app's role (it casts and closes rounds) and return a resident's
-    email and password from what it prints."""
+    email and password from what it prints. ``seed-demo`` refuses to run in production (it
+    prints its accounts' password and authenticator secret), so it runs as development, on the
+    same database and as the same role."""
     result = subprocess.run(
         [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "seed-demo"],
         cwd=ROOT,
-        env=env,
+        env={**env, "DEVOLVE_ENV": "development"},
         capture_output=True,
         text=True,
         timeout=300,
