@@ -28,7 +28,7 @@ def register_cli(app: Flask) -> None:
         click.echo(
             f"Staff (officers, administrators, auditors) also enter a code from an authenticator "
             f"app with the secret {DEMO_TOTP_SECRET}, or print one with:\n"
-            f"  python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\""
+            f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\""
         )
 
     @app.cli.command("advance-phases")
