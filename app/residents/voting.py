@@ -400,6 +400,23 @@ def _changing(paper, entry, pot) -> bool | None:
     return None
 
 
+def _check_page(council, funding_round, paper, pot, form, confirm, changing: bool):
+    """The page that shows a filled-in ballot back to the voter before it is cast."""
+    return render_template(
+        "residents/check_ballot.html",
+        council=council,
+        round=funding_round,
+        paper=paper,
+        pot=pot,
+        ballot_form=form,
+        form=confirm,
+        ballot=form.to_ballot(),
+        totals=form.totals(),
+        changing=changing,
+        kinds=BallotKind,
+    )
+
+
 @bp.route(ROUND + "/vote/<int:pot_id>", methods=["GET", "POST"])
 @login_required
 @stops
@@ -432,19 +449,7 @@ def ballot(slug: str, round_slug: str, pot_id: int):
             form.to_ballot(), paper.rules, pot.projects, Fraction(pot.budget_pence)
         )
         if not problems:
-            return render_template(
-                "residents/check_ballot.html",
-                council=council,
-                round=funding_round,
-                paper=paper,
-                pot=pot,
-                ballot_form=form,
-                form=ConfirmForm(),
-                ballot=form.to_ballot(),
-                totals=form.totals(),
-                changing=changing,
-                kinds=BallotKind,
-            )
+            return _check_page(council, funding_round, paper, pot, form, ConfirmForm(), changing)
         form.show_problems(problems)
     elif request.method == "POST" and action != "continue":
         form.validate_on_submit()  # number-of-points typos still show; rules wait for continue
@@ -513,19 +518,7 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
             return redirect(url_for("residents.vote", slug=slug, round_slug=round_slug))
         confirm = ConfirmForm(formdata=None)
         confirm.submit.errors = [NOT_SAVED]
-        return render_template(
-            "residents/check_ballot.html",
-            council=council,
-            round=funding_round,
-            paper=paper,
-            pot=pot,
-            ballot_form=form,
-            form=confirm,
-            ballot=form.to_ballot(),
-            totals=form.totals(),
-            changing=changing,
-            kinds=BallotKind,
-        )
+        return _check_page(council, funding_round, paper, pot, form, confirm, changing)
     forget_draft(draft)
     session["ballot_receipt"] = {
         "pot": pot.id,
