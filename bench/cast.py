@@ -76,16 +76,7 @@ def seed(app, ballots: int, voters: int):
             rounds[name] = paper
         started = time.perf_counter()
         paper = rounds["full"]
-        fill_pot(
-            db.session,
-            council_id=council.id,
-            neighbourhood_id=hood.id,
-            round_id=paper.round_id,
-            manifest_hash=paper.manifest_hash,
-            pot_id=paper.pots[0].id,
-            project_ids=[p.id for p in paper.pots[0].projects],
-            ballots=ballots,
-        )
+        fill_pot(db.session, paper, paper.pots[0], neighbourhood_id=hood.id, ballots=ballots)
         db.session.commit()
         took = time.perf_counter() - started
         print(f"filled the full round with {ballots:,} ballots in {took:.1f} s")

@@ -88,12 +88,9 @@ def step_build(url: str, args) -> str:
         pot = paper.pots[0]
         fill_pot(
             db.session,
-            council_id=council.id,
+            paper,
+            pot,
             neighbourhood_id=hood.id,
-            round_id=funding_round.id,
-            manifest_hash=funding_round.manifest_hash,
-            pot_id=pot.id,
-            project_ids=[p.id for p in pot.projects],
             ballots=args.ballots,
             replaced=args.ballots // 1000,
         )

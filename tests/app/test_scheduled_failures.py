@@ -35,17 +35,7 @@ def due_to_close(council, name: str):
     hood = place(council, name=name)
     funding_round, paper = voting_round(council)
     pot = paper.pots[0]
-    fill_pot(
-        db.session,
-        council_id=council.id,
-        neighbourhood_id=hood.id,
-        round_id=funding_round.id,
-        manifest_hash=funding_round.manifest_hash,
-        pot_id=pot.id,
-        project_ids=[p.id for p in pot.projects],
-        ballots=12,
-        seed=funding_round.id,
-    )
+    fill_pot(db.session, paper, pot, neighbourhood_id=hood.id, ballots=12, seed=funding_round.id)
     today = utcnow().date()
     funding_round.phase_dates.append(
         PhaseDates(

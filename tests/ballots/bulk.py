@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ballots import box
 from ballots.models import COUNCIL_SCOPE
+from ballots.paper import BallotPaper, PotPaper
 from votes.model import Ballot, BallotKind
 
 
@@ -43,23 +44,23 @@ def _key(rng: random.Random) -> str:
 
 def fill_pot(
     session: Session,
+    paper: BallotPaper,
+    pot: PotPaper,
     *,
-    council_id: int,
     neighbourhood_id: int,
-    round_id: int,
-    manifest_hash: str,
-    pot_id: int,
-    project_ids: Sequence[str],
     ballots: int,
     replaced: int = 0,
     seed: int = 1,
 ) -> Counter[str]:
-    """``ballots`` voters' ballots in one pot, ``replaced`` of them changed once (their first
-    ballot superseded by a second), all online. Flushes nothing through the ORM: the caller
-    commits, then closes the round through the app. Returns how many counted ballots chose
-    each project.
+    """``ballots`` voters' ballots in ``pot`` of the round whose ballot paper is ``paper``,
+    ``replaced`` of them changed once (their first ballot superseded by a second), all online,
+    the voters on the roll in ``neighbourhood_id``. Flushes nothing through the ORM: the
+    caller commits, then closes the round through the app. Returns how many counted ballots
+    chose each project.
 
     Call it on a round in voting with no ballots yet (the genesis entry is written here)."""
+    council_id, round_id, manifest_hash = paper.council_id, paper.round_id, paper.manifest_hash
+    pot_id, project_ids = pot.id, [p.id for p in pot.projects]
     rng = random.Random(seed)
     conn = session.connection()
     start = session.execute(text("SELECT COALESCE(MAX(id), 0) FROM roll_entries")).scalar_one()

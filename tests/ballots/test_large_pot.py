@@ -36,15 +36,7 @@ def close_filled_pot(ballots: int, replaced: int, runner) -> None:
     )
     pot = paper.pots[0]
     counted = fill_pot(
-        db.session,
-        council_id=council.id,
-        neighbourhood_id=hood.id,
-        round_id=funding_round.id,
-        manifest_hash=funding_round.manifest_hash,
-        pot_id=pot.id,
-        project_ids=[p.id for p in pot.projects],
-        ballots=ballots,
-        replaced=replaced,
+        db.session, paper, pot, neighbourhood_id=hood.id, ballots=ballots, replaced=replaced
     )
     db.session.commit()
 
