@@ -84,7 +84,6 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Devolve <no-reply@devolve.example>"
     )
-    DISPLAY_TIMEZONE = "Europe/London"
     # Argon2id as OWASP recommends first: 19 MiB, 2 passes, 1 lane (about 35 ms of one core per
     # sign-in). Spelled out rather than named by an argon2.profiles entry, whose meaning could
     # change with a release. A stored hash made with other parameters is rehashed with these at

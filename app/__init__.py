@@ -36,7 +36,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
             app.config.update(config)
     _finish_config(app)
 
-    from app import security
+    from app.web import security
 
     security.register_converters(app)  # before the blueprints add their routes
 
@@ -54,8 +54,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from app import models  # noqa: F401  (registers the tables with the metadata)
-    from app.extensions import csrf, db, limiter, login_manager, mail, migrate, wtforms_helpers
+    from app.web.extensions import csrf, db, limiter, login_manager, mail, migrate, wtforms_helpers
+    from app.workflow import models  # noqa: F401  (registers the tables with the metadata)
     from ballots import models as _ballot_tables  # noqa: F401  (and the ballot box's)
 
     db.init_app(app)
@@ -66,25 +66,25 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     wtforms_helpers.init_app(app)
 
-    from app import accounts, auth, errors, filters, sessions, two_factor
-    from app.api import bp as api_bp
-    from app.auditors import bp as auditors_bp
     from app.cli import register_cli
-    from app.councillors import bp as councillors_bp
-    from app.public import bp as public_bp
-    from app.residents import bp as residents_bp
-    from app.results_pages import bp as results_bp
-    from app.status import bp as status_bp
+    from app.web import auth, errors, sessions, two_factor
+    from app.web.api import bp as api_bp
+    from app.web.auditors import bp as auditors_bp
+    from app.web.officers import bp as officers_bp
+    from app.web.presenters import formatting as filters
+    from app.web.public import bp as public_bp
+    from app.web.residents import bp as residents_bp
+    from app.web.results import bp as results_bp
+    from app.web.status import bp as status_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(residents_bp)
-    app.register_blueprint(councillors_bp)
+    app.register_blueprint(officers_bp)
     app.register_blueprint(auditors_bp)
     app.register_blueprint(status_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(results_bp)
-    accounts.init_app(app)
     auth.init_login(login_manager)
     auth.init_app(app)
     sessions.init_app(app)
@@ -110,7 +110,7 @@ def _finish_config(app: Flask) -> None:
         if not str(app.config.get("PUBLIC_URL") or "").startswith("https://"):
             raise RuntimeError("PUBLIC_URL must be the site's https:// address in production")
         return
-    # Nothing leaves the machine without a mail server: ``app.emails`` logs each message.
+    # Nothing leaves the machine without a mail server: ``app.web.emails`` logs each message.
     app.config["MAIL_SUPPRESS_SEND"] = not app.config.get("MAIL_SERVER")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
-from app.extensions import db
-from app.filters import plural
+from app.web.extensions import db
+from app.web.presenters.formatting import plural
+from app.web.sessions import policy
 
 
 def register_cli(app: Flask) -> None:
@@ -20,7 +21,7 @@ def register_cli(app: Flask) -> None:
                 "seed-demo is for development only: its accounts' password and second factor "
                 "are printed for anyone to use. Nothing was loaded."
             )
-        logins = seed_demo(db.session)
+        logins = seed_demo(db.session, policy())
         db.session.commit()
         click.echo(f"Demo data is ready. Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in logins:
@@ -39,10 +40,10 @@ def register_cli(app: Flask) -> None:
         on the round's officer page); the other rounds are moved all the same."""
         import logging
 
-        from app.models import Phase
-        from app.notices import send_fingerprints
-        from app.rounds import advance_due_rounds
-        from ballots.db import utcnow
+        from app.web.notices import send_fingerprints
+        from app.workflow.clock import utcnow
+        from app.workflow.models import Phase
+        from app.workflow.rounds import advance_due_rounds
 
         failed = 0
         for move in advance_due_rounds(db.session, utcnow()):
@@ -78,10 +79,10 @@ def register_cli(app: Flask) -> None:
     def tally_command(round_id: int) -> None:
         """Count a closed round's pots (ROUND is its id, as the API gives it). A re-run checks
         that the count gives the stored result again."""
-        from app.models import FundingRound
-        from app.problems import DomainError
-        from app.results import tally_round
-        from ballots.db import utcnow
+        from app.workflow.clock import utcnow
+        from app.workflow.errors import DomainError
+        from app.workflow.models import FundingRound
+        from app.workflow.results import tally_round
 
         funding_round = db.session.get(FundingRound, round_id)
         if funding_round is None:
@@ -106,9 +107,9 @@ def register_cli(app: Flask) -> None:
         """Write the auditor export of each pot of a closed round (ROUND is its id) to DIR."""
         from pathlib import Path
 
-        from app.exports import export_files
-        from app.models import FundingRound
-        from app.problems import DomainError
+        from app.workflow.errors import DomainError
+        from app.workflow.exports import export_files
+        from app.workflow.models import FundingRound
 
         funding_round = db.session.get(FundingRound, round_id)
         if funding_round is None:
@@ -137,7 +138,7 @@ def register_cli(app: Flask) -> None:
         from sqlalchemy import create_engine, make_url, text
         from sqlalchemy.pool import NullPool
 
-        from app.roles import (
+        from app.workflow.database_roles import (
             RoleError,
             check_role_name,
             create_app_role,

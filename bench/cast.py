@@ -58,8 +58,8 @@ def build_app(url: str):
 
 def seed(app, ballots: int, voters: int):
     """Two voting rounds (empty and full) and ``voters`` residents verified on the roll."""
-    from app.extensions import db
-    from app.models import Role
+    from app.web.extensions import db
+    from app.workflow.models import Role
     from tests.ballots.bulk import fill_pot
     from tests.ballots.helpers import enrol, place, voting_round
     from tests.factories import create_council, create_user
@@ -108,7 +108,7 @@ def sign_in(app, email: str):
 
 def cast_once(app, client, name: str, pot_id: int, project: str) -> tuple[float, int]:
     """Ballot page, confirm (timed, with its statements counted), receipt."""
-    from app.extensions import db
+    from app.web.extensions import db
 
     url = f"/councils/bench/rounds/{name}/vote/{pot_id}"
     page = client.get(url)
@@ -158,7 +158,7 @@ def main() -> None:
             times[name].append(elapsed)
             statements[name].add(sent)
         with app.app_context():
-            from app.extensions import db
+            from app.web.extensions import db
             from ballots.models import StoredBallot
 
             held = dict(

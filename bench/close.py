@@ -7,9 +7,9 @@ process of its own, timed, with that process's peak resident memory (its RSS hig
 from ``os.wait4``):
 
 - close: the officers' phase change to closed, which seals the ballot log and counts every
-  pot in one transaction (``app.rounds.change_phase``);
+  pot in one transaction (``app.workflow.rounds.change_phase``);
 - check: the officer's page before publishing, which counts again to find ties
-  (``app.publication.check_round``);
+  (``app.workflow.publication.check_round``);
 - tally: ``flask tally``, which counts again and compares with the stored result;
 - export: the auditor export as ``flask export`` writes it;
 - verify: ``python -m votes verify`` on that export.
@@ -69,7 +69,7 @@ def step_migrate(url: str, _args) -> str:
 
 
 def step_build(url: str, args) -> str:
-    from app.extensions import db
+    from app.web.extensions import db
     from tests.ballots.bulk import fill_pot
     from tests.ballots.helpers import place, voting_round
     from tests.factories import create_council
@@ -99,16 +99,16 @@ def step_build(url: str, args) -> str:
 
 
 def _round(url: str, round_id: int):
-    from app.extensions import db
-    from app.models import FundingRound
+    from app.web.extensions import db
+    from app.workflow.models import FundingRound
 
     return db.session.get(FundingRound, round_id)
 
 
 def step_close(url: str, args) -> str:
-    from app import rounds
-    from app.extensions import db
-    from app.models import Phase
+    from app.web.extensions import db
+    from app.workflow import rounds
+    from app.workflow.models import Phase
 
     with _app(url).app_context():
         funding_round = _round(url, args.round)
@@ -125,8 +125,8 @@ def step_close(url: str, args) -> str:
 
 
 def step_check(url: str, args) -> str:
-    from app import publication
-    from app.extensions import db
+    from app.web.extensions import db
+    from app.workflow import publication
 
     with _app(url).app_context():
         checks = publication.check_round(db.session, _round(url, args.round))

@@ -62,6 +62,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from app.web.sessions import policy
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -193,10 +195,12 @@ def seed(env: dict[str, str], cast_voters: int, journey_voters: int) -> Seeded:
     from flask_login import UserMixin, login_user
     from sqlalchemy import insert
 
-    from app import accounts, create_app, sessions
-    from app import rounds as round_flow
-    from app.extensions import db
-    from app.models import (
+    from app import create_app
+    from app.web.extensions import db
+    from app.web.residents.voting import code_key
+    from app.workflow import accounts, sign_ins
+    from app.workflow import rounds as round_flow
+    from app.workflow.models import (
         Council,
         FundingRound,
         Membership,
@@ -209,7 +213,6 @@ def seed(env: dict[str, str], cast_voters: int, journey_voters: int) -> Seeded:
         SignIn,
         User,
     )
-    from app.residents.voting import code_key
     from ballots import roll
     from ballots.db import utcnow
     from ballots.models import COUNCIL_SCOPE, RollEntry, Verification, VerificationCode
@@ -222,7 +225,7 @@ def seed(env: dict[str, str], cast_voters: int, journey_voters: int) -> Seeded:
         hood = Neighbourhood(council=council, name="Centre", slug="centre", population=1000)
         officer = User(
             email="officer@bench.invalid",
-            password_hash=accounts.hash_password(secrets.token_urlsafe(16)),
+            password_hash=accounts.hash_password(policy(), secrets.token_urlsafe(16)),
             display_name="Officer",
             email_confirmed_at=now,
         )
@@ -271,7 +274,7 @@ def seed(env: dict[str, str], cast_voters: int, journey_voters: int) -> Seeded:
         seeded = Seeded(pot_id=pot.id, project_id=projects[0].id)
 
         # One hash for every voter: each sign-in still verifies it at full cost.
-        password_hash = accounts.hash_password(PASSWORD)
+        password_hash = accounts.hash_password(policy(), PASSWORD)
         key = code_key()
         total = cast_voters + journey_voters
         tokens = [secrets.token_urlsafe(32) for _ in range(total)]
@@ -315,17 +318,17 @@ def seed(env: dict[str, str], cast_voters: int, journey_voters: int) -> Seeded:
             )
         )
         if cast_voters:
-            # Signed in as app.sessions signs people in: a sign-in row per voter whose token
+            # Signed in as app.web.sessions signs people in: a sign-in row per voter whose token
             # the cookie carries (a resident needs no second factor).
             s.execute(
                 insert(SignIn),
                 [
                     {
-                        "token_hash": sessions.token_hash(tokens[i]),
+                        "token_hash": sign_ins.token_hash(tokens[i]),
                         "user_id": user_ids[i],
                         "created_at": now,
                         "last_seen_at": now,
-                        "user_agent": sessions.browser_summary(USER_AGENT),
+                        "user_agent": sign_ins.browser_summary(USER_AGENT),
                     }
                     for i in range(cast_voters)
                 ],

@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event, insert, select  # noqa: E402
 
-from app.models import (  # noqa: E402
+from app.web.sessions import policy  # noqa: E402
+from app.workflow.models import (  # noqa: E402
     Contribution,
     ContributionKind,
     Council,
@@ -105,8 +106,8 @@ def build_round(
     ``contributions`` partners' pledges, ``residents`` more accounts verified on the roll
     (enough for the supports), ``ballots`` approval ballots with receipts and their
     log, then moved to ``phase`` (voting, closed or published) as an officer would. Commits."""
-    from app import rounds
-    from app.accounts import hash_password
+    from app.workflow import rounds
+    from app.workflow.accounts import hash_password
 
     council = Council(slug=name, name=f"{name.title()} Council")
     session.add(council)
@@ -119,7 +120,7 @@ def build_round(
     session.flush()
     officer = User(
         email=f"officer@{name}.example",
-        password_hash=hash_password(PASSWORD),
+        password_hash=hash_password(policy(), PASSWORD),
         display_name="Officer",
         email_confirmed_at=NOW,
     )
@@ -452,7 +453,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.extensions import db
+    from app.web.extensions import db
     from config import TestingConfig, database_url
 
     url = os.environ.get("DATABASE_URL")

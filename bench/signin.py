@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.web.sessions import policy  # noqa: E402
 from config import ProductionConfig, TestingConfig  # noqa: E402
 
 PASSWORD = "a resident's password"  # noqa: S105 - bench only
@@ -63,9 +64,9 @@ def make_app(url: str, params: dict):
 def authenticate_side_by_side(repeats: int) -> None:
     from flask_migrate import upgrade
 
-    from app import accounts
-    from app.extensions import db
-    from app.models import User
+    from app.web.extensions import db
+    from app.workflow import accounts
+    from app.workflow.models import User
 
     url = f"sqlite:///{tempfile.mkdtemp(prefix='devolve-bench-signin-')}/signin.sqlite3"
     apps = {name: make_app(url, params) for name, params in SETTINGS.items()}
@@ -78,7 +79,7 @@ def authenticate_side_by_side(repeats: int) -> None:
             db.session.add(
                 User(
                     email=f"{name}@example.org",
-                    password_hash=accounts.hash_password(PASSWORD),
+                    password_hash=accounts.hash_password(policy(), PASSWORD),
                     display_name=name,
                 )
             )
@@ -90,7 +91,7 @@ def authenticate_side_by_side(repeats: int) -> None:
             for who, email in (("known", f"{name}@example.org"), ("unknown", "no@example.org")):
                 with app.app_context():
                     start = time.perf_counter()
-                    user = accounts.authenticate(db.session, email, PASSWORD)
+                    user = accounts.authenticate(db.session, policy(), email, PASSWORD)
                     times.setdefault((name, who), []).append(time.perf_counter() - start)
                     assert (user is not None) == (who == "known")
                     # Nothing to upgrade: each app's account was hashed with its own setting.
@@ -136,10 +137,10 @@ def verify_steps(app, repeats: int, csrf: re.Pattern) -> tuple[list[float], list
     in and then verifying with their code: the times of the verify page and of the POST."""
     from datetime import date
 
-    from app import accounts
-    from app.extensions import db
-    from app.models import Council, Neighbourhood, Role, User
-    from app.residents.voting import code_key
+    from app.web.extensions import db
+    from app.web.residents.voting import code_key
+    from app.workflow import accounts
+    from app.workflow.models import Council, Neighbourhood, Role, User
     from ballots import roll
     from ballots.db import utcnow
     from ballots.models import COUNCIL_SCOPE
@@ -149,7 +150,7 @@ def verify_steps(app, repeats: int, csrf: re.Pattern) -> tuple[list[float], list
         hood = Neighbourhood(council=council, name="Centre", slug="centre", population=100)
         db.session.add_all([council, hood])
         db.session.flush()
-        password_hash = accounts.hash_password(PASSWORD)
+        password_hash = accounts.hash_password(policy(), PASSWORD)
         for i in range(repeats):
             user = User(
                 email=f"voter{i}@example.org",

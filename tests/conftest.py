@@ -28,9 +28,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from app import create_app
-from app.extensions import db as _db
-from app.extensions import limiter
-from app.roles import create_app_role
+from app.web.extensions import db as _db
+from app.web.extensions import limiter
+from app.workflow.database_roles import create_app_role
 from config import TestingConfig, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,7 +218,7 @@ def lambeth(db):
     from decimal import Decimal
     from types import SimpleNamespace
 
-    from app.models import Phase, Role
+    from app.workflow.models import Phase, Role
     from tests.factories import create_council, create_neighbourhood, create_round, create_user
 
     council = create_council(slug="lambeth", name="Lambeth Council")

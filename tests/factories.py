@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from app.accounts import grant_role, hash_password
-from app.extensions import db
-from app.models import (
+from app.web.extensions import db
+from app.web.sessions import policy
+from app.workflow.accounts import grant_role, hash_password
+from app.workflow.models import (
     Council,
     FundingRound,
     Neighbourhood,
@@ -67,7 +68,7 @@ def create_user(
 ) -> User:
     user = User(
         email=email or f"person{_n()}@example.org",
-        password_hash=hash_password(password),
+        password_hash=hash_password(policy(), password),
         display_name=display_name,
         home_neighbourhood=home,
         date_of_birth=date_of_birth,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from app import rounds
-from app.extensions import db
-from app.models import Council, FundingRound, Phase
+from app.web.extensions import db
+from app.workflow import rounds
+from app.workflow.models import Council, FundingRound, Phase
 from ballots import box
 from tests.ballots.helpers import enrol, place, voting_round
 from tests.factories import create_council
@@ -43,7 +43,7 @@ def ballots_for(kind: str, ids: list[str], n: int) -> list[Ballot]:
 
 def officer(council: Council):
     """An officer of ``council`` (publishing is an officer's act, never the scheduler's)."""
-    from app.models import Role
+    from app.workflow.models import Role
     from tests.factories import create_user
 
     return create_user(roles={council: Role.OFFICER})

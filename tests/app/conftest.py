@@ -4,7 +4,7 @@ proposal and account tests."""
 
 import pytest
 
-from app.models import Phase, ProposalStatus
+from app.workflow.models import Phase, ProposalStatus
 from tests.conftest import PostgresDatabase, SqliteDatabase, make_config, migrate
 from tests.factories import create_proposal, create_round
 

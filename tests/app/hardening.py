@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 from bs4 import BeautifulSoup
 
-from app.extensions import db
-from app.models import Contribution, ContributionKind, Phase, Role
+from app.web.extensions import db
+from app.workflow.models import Contribution, ContributionKind, Phase, Role
 from tests.app.closed_round import closed_round
 from tests.app.pages import sign_in
 from tests.ballots.helpers import enrol, place, voting_round

@@ -107,8 +107,8 @@ def totp_code(email: str, secret: str | None = None) -> str:
     import pyotp
     from sqlalchemy import select
 
-    from app.extensions import db
-    from app.models import User
+    from app.web.extensions import db
+    from app.workflow.models import User
 
     row = db.session.execute(
         select(User.totp_secret, User.totp_last_step).where(User.email == email)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.demo import seed_demo
-from app.models import Phase, Proposal, ProposalStatus
+from app.web.sessions import policy
+from app.workflow.models import Phase, Proposal, ProposalStatus
 from tests.app.closed_round import closed_round
 from tests.factories import create_council, create_proposal, create_round
 
@@ -103,7 +104,7 @@ def same_keys(documented, real, where="$"):
 
 
 def test_the_documented_examples_match_the_real_responses(client, db):
-    seed_demo(db.session)
+    seed_demo(db.session, policy())
     db.session.commit()
     published = closed_round(phase=Phase.PUBLISHED)
     demo = db.session.scalar(

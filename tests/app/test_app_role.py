@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.extensions import db
-from app.models import AuditEvent, PotResult, RoundTurnout
-from app.roles import READ_AND_INSERT
+from app.web.extensions import db
+from app.workflow.database_roles import READ_AND_INSERT
+from app.workflow.models import AuditEvent, PotResult, RoundTurnout
 from ballots.models import LogEntry, Receipt, StoredBallot, VoterMark
 from tests.app.closed_round import closed_round
 from tests.conftest import owner_connection

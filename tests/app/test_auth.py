@@ -5,10 +5,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app, security
-from app.extensions import db as _db
-from app.extensions import limiter
-from app.models import Role, User
+from app import create_app
+from app.web import security
+from app.web.extensions import db as _db
+from app.web.extensions import limiter
+from app.workflow.models import Role, User
 from tests.app.conftest import make_config
 from tests.app.pages import error_messages, get_page, sign_in, submit, summary_errors
 from tests.factories import PASSWORD, create_council, create_neighbourhood, create_user

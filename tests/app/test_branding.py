@@ -2,9 +2,9 @@
 
 import pytest
 
-from app.branding import check_colour, contrast_with_white
 from app.demo import COUNCILS
-from app.models import Council
+from app.workflow.branding import check_colour, contrast_with_white
+from app.workflow.models import Council
 
 
 @pytest.mark.parametrize("colour", [c[2] for c in COUNCILS] + ["#0b0c0c", "#1D70B8"])

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.extensions import db as flask_db
-from app.models import AuditEvent, Role
+from app.web.extensions import db as flask_db
+from app.workflow.models import AuditEvent, Role
 from ballots import box
 from ballots.models import Channel, LogEntry, Receipt, StoredBallot, VoterMark
 from tests.app.pages import error_messages, sign_in, soup, submit
@@ -106,7 +106,7 @@ def test_an_operational_error_entering_a_paper_ballot_saves_nothing_and_says_so(
     pot = paper.pots[0]
     a = pot.projects[0].id
     sign_in(client, "officer@example.org", PASSWORD)
-    url = f"/manage/home/rounds/vote/paper/{pot.id}"
+    url = f"/officers/home/rounds/vote/paper/{pot.id}"
     failing_after_the_mark(monkeypatch)
     with caplog.at_level(logging.ERROR):
         response = submit(client, url, {"reference": "P2", "choices": [a], "action": "enter"})

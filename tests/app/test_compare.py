@@ -9,10 +9,10 @@ from fractions import Fraction
 
 import pytest
 
-from app import results
-from app.extensions import db
-from app.models import Phase
-from app.problems import WrongPhase
+from app.web.extensions import db
+from app.workflow import results
+from app.workflow.errors import WrongPhase
+from app.workflow.models import Phase
 from ballots.paper import PotPaper
 from tests.app.closed_round import closed_round
 from tests.app.pages import get_page

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.models import Phase, Role
+from app.workflow.models import Phase, Role
 from tests.app.closed_round import closed_round
 from tests.app.pages import sign_in, submit
 from tests.ballots import helpers
@@ -63,9 +63,9 @@ def test_the_codes_csv_escapes_references_and_neighbourhoods(app, client, db):
     assert upload(client, roll).status_code == 302
     response = submit(
         client,
-        "/manage/home/rounds/vote/voters",
+        "/officers/home/rounds/vote/voters",
         {"which": "round"},
-        post_to=("/manage/home/rounds/vote/voters/codes"),
+        post_to=("/officers/home/rounds/vote/voters/codes"),
         form_selector="form[action$='/voters/codes']",
     )
     assert response.mimetype == "text/csv"

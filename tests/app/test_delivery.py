@@ -5,7 +5,7 @@ import json
 
 from sqlalchemy import func, select
 
-from app.models import AuditEvent, DeliveryUpdate, Phase, PotResult, Role
+from app.workflow.models import AuditEvent, DeliveryUpdate, Phase, PotResult, Role
 from tests.app.closed_round import closed_round
 from tests.app.pages import error_messages, get_page, sign_in, submit
 from tests.factories import PASSWORD, create_user
@@ -41,7 +41,7 @@ def form_data(values):
 def test_an_officer_records_progress_and_residents_see_it(client, db):
     _, council, slug, funded, _ = setup(db)
     sign_in(client, "officer@example.org", PASSWORD)
-    url = f"/manage/{council}/rounds/{slug}/delivery/{funded}"
+    url = f"/officers/{council}/rounds/{slug}/delivery/{funded}"
     response = submit(client, url, form_data(GOOD), form_selector="#delivery-form")
     assert response.status_code == 302
     client.post("/auth/sign-out")
@@ -65,7 +65,7 @@ def test_an_officer_records_progress_and_residents_see_it(client, db):
 def test_bad_updates_say_why_and_change_nothing(client, db):
     _, council, slug, funded, unfunded = setup(db)
     sign_in(client, "officer@example.org", PASSWORD)
-    url = f"/manage/{council}/rounds/{slug}/delivery/{funded}"
+    url = f"/officers/{council}/rounds/{slug}/delivery/{funded}"
     for changes, field, message in [
         ({"percent_complete": "140"}, "percent_complete", "between 0 and 100"),
         ({"percent_complete": "forty"}, "percent_complete", "whole number"),
@@ -80,14 +80,14 @@ def test_bad_updates_say_why_and_change_nothing(client, db):
 
         errors = error_messages(BeautifulSoup(response.get_data(as_text=True), "html.parser"))
         assert message in errors.get(field, ""), (changes, errors)
-    assert client.get(f"/manage/{council}/rounds/{slug}/delivery/{unfunded}").status_code == 404
+    assert client.get(f"/officers/{council}/rounds/{slug}/delivery/{unfunded}").status_code == 404
     assert db.session.scalar(select(func.count()).select_from(DeliveryUpdate)) == 0
 
 
 def test_no_delivery_tracking_before_results_are_published(client, db):
     _, council, slug, funded, _ = setup(db, phase=Phase.CLOSED)
     sign_in(client, "officer@example.org", PASSWORD)
-    url = f"/manage/{council}/rounds/{slug}/delivery/{funded}"
+    url = f"/officers/{council}/rounds/{slug}/delivery/{funded}"
     response = submit(client, url, form_data(GOOD), form_selector="#delivery-form")
     assert response.status_code == 200
     assert "once the results are published" in response.get_data(as_text=True)

@@ -5,7 +5,7 @@ import json
 from sqlalchemy import func, select
 
 from app.demo import DEMO_PASSWORD
-from app.models import Council, FundingRound, Phase, Pot, Proposal, User
+from app.workflow.models import Council, FundingRound, Phase, Pot, Proposal, User
 from tests.app.pages import get_page, sign_in
 
 
@@ -68,7 +68,7 @@ def test_printed_demo_logins_work(app, runner, client):
         assert response.status_code == 302, email
         assert client.get("/account/").status_code == 200
     sign_in(client, "officer.lambeth@devolve.example", DEMO_PASSWORD)
-    page = get_page(client, "/manage/lambeth")
+    page = get_page(client, "/officers/lambeth")
     assert "Parks and green spaces 2027" in page.get_text()
 
 
@@ -86,8 +86,8 @@ def test_demo_pages_render(runner, client):
 def test_demo_rounds_are_configured_scheduled_and_frozen_from_voting_on(runner, db, client):
     import json
 
-    from app.models import Contribution, ProposalFlag, Support
-    from app.rounds import canonical_json, manifest_hash
+    from app.workflow.models import Contribution, ProposalReport, Support
+    from app.workflow.rounds import canonical_json, manifest_hash
 
     runner.invoke(args=["seed-demo"])
     rounds = {r.slug: r for r in db.session.scalars(select(FundingRound))}
@@ -106,7 +106,7 @@ def test_demo_rounds_are_configured_scheduled_and_frozen_from_voting_on(runner, 
     assert van["cost_to_pot_pence"] == 30_000_00
     assert db.session.scalar(select(func.count()).select_from(Contribution)) == 2
     assert db.session.scalar(select(func.count()).select_from(Support)) == 5
-    assert db.session.scalar(select(func.count()).select_from(ProposalFlag)) == 1
+    assert db.session.scalar(select(func.count()).select_from(ProposalReport)) == 1
     page = get_page(client, "/councils/lambeth/rounds/youth-services-2026")
     assert youth.manifest_hash in page.select_one("#manifest-hash").get_text()
     assert "aged 11 to 25" in page.select_one("#eligibility").get_text()
@@ -115,7 +115,7 @@ def test_demo_rounds_are_configured_scheduled_and_frozen_from_voting_on(runner, 
 def test_the_demo_publishes_real_results_in_its_first_council(runner, db, client):
     """Lambeth's published round has enough ballots in every pot for its results to show, and
     Oldham's published ranked round was frozen to count rank points."""
-    from app.models import PotResult
+    from app.workflow.models import PotResult
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     rounds = {r.slug: r for r in db.session.scalars(select(FundingRound))}

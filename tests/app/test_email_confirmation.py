@@ -7,8 +7,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import mail
-from app.models import AuditEvent, Proposal, Role, Support, User
+from app.web.extensions import mail
+from app.web.sessions import policy
+from app.workflow.models import AuditEvent, Proposal, Role, Support, User
 from tests.app.pages import error_messages, get_page, sign_in, soup, submit
 from tests.app.test_proposals import ROUND, idea, support
 from tests.factories import PASSWORD, create_user
@@ -145,14 +146,14 @@ def test_asking_for_a_link_needs_a_signed_in_person(client, newcomer):
 def test_an_expired_or_altered_link_is_refused_and_confirms_nothing(
     client, db, newcomer, monkeypatch
 ):
-    from app import accounts
+    from app.workflow import accounts
 
     with client.application.test_request_context():
         real_time = time.time
         monkeypatch.setattr("itsdangerous.timed.time.time", lambda: real_time() - 7 * 24 * 3600 - 1)
-        expired = accounts.email_confirmation_token(newcomer)
+        expired = accounts.email_confirmation_token(policy(), newcomer)
         monkeypatch.setattr("itsdangerous.timed.time.time", real_time)
-        good = accounts.email_confirmation_token(newcomer)
+        good = accounts.email_confirmation_token(policy(), newcomer)
     page = get_page(client, f"/auth/confirm-email/{expired}", status=400)
     assert page.select_one("#link-problem").get_text() == (
         "This link has expired: a link to confirm your email address works for 7 days. "

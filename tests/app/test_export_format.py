@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from app import rounds
-from app.exports import export_pot
-from app.models import Phase
+from app.workflow import rounds
+from app.workflow.exports import export_pot
+from app.workflow.models import Phase
 from ballots import box
 from ballots.models import Channel
 from tests.app import stranger

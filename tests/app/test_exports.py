@@ -8,8 +8,8 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import AuditEvent, Phase, Role
+from app.web.extensions import db
+from app.workflow.models import AuditEvent, Phase, Role
 from tests.app.closed_round import CONFIG, closed_round
 from tests.app.pages import get_page, sign_in
 from tests.factories import PASSWORD, create_council, create_user
@@ -27,7 +27,7 @@ def world(db):
     create_user(email="away@example.org", roles={other: Role.AUDITOR})
     funding_round = closed_round(council, kind="ranked", phase=Phase.PUBLISHED)
     pot = funding_round.pots[0]
-    url = f"/audit/home/rounds/{funding_round.slug}/export/{pot.id}"
+    url = f"/auditors/home/rounds/{funding_round.slug}/export/{pot.id}"
     return funding_round, pot, url
 
 
@@ -35,7 +35,7 @@ def test_auditors_and_officers_download_and_it_is_logged(client, world):
     funding_round, pot, url = world
     for email in ("auditor@example.org", "officer@example.org"):
         sign_in(client, email, PASSWORD)
-        page = get_page(client, f"/audit/home/rounds/{funding_round.slug}")
+        page = get_page(client, f"/auditors/home/rounds/{funding_round.slug}")
         assert page.select_one("#exports a")["href"] == url
         response = client.get(url)
         assert response.status_code == 200
@@ -264,7 +264,7 @@ def test_verify_catches_a_re_hashed_chain_a_changed_ballot_and_a_changed_result(
 
 
 def recount_script(readme: str) -> str:
-    from app.exports import RECOUNT_END, RECOUNT_START
+    from app.workflow.exports import RECOUNT_END, RECOUNT_START
 
     return readme.split(RECOUNT_START + "\n", 1)[1].split("\n" + RECOUNT_END, 1)[0] + "\n"
 
@@ -286,7 +286,7 @@ def test_the_readme_recounts_the_pot_with_pabutools(db, tmp_path, kind, rule):
     import subprocess
     import sys
 
-    from app.exports import export_pot
+    from app.workflow.exports import export_pot
 
     pytest.importorskip("pabutools")
     # The add-one search runs one count per penny of each voter's share: a pot in pence, not
@@ -310,7 +310,7 @@ def test_the_readme_recounts_the_pot_with_pabutools(db, tmp_path, kind, rule):
 
 
 def test_the_readme_of_a_single_winner_pot_says_how_to_count_it_by_hand(db):
-    from app.exports import export_pot
+    from app.workflow.exports import export_pot
 
     funding_round = closed_round(kind="ranked", rule="irv", phase=Phase.PUBLISHED)
     data = export_pot(db.session, funding_round, funding_round.pots[0].id)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.filters import plural, times
-from app.voting_methods import _choice_limits
+from app.web.presenters.formatting import plural, times
+from app.web.presenters.methods import _choice_limits
 
 
 @pytest.mark.parametrize(

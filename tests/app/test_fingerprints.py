@@ -8,9 +8,9 @@ import zipfile
 
 from sqlalchemy import select
 
-from app.exports import export_pot
-from app.extensions import db, mail
-from app.models import AuditEvent, Phase, Role
+from app.web.extensions import db, mail
+from app.workflow.exports import export_pot
+from app.workflow.models import AuditEvent, Phase, Role
 from ballots import box
 from tests.app.closed_round import NOW
 from tests.app.pages import get_page, sign_in, submit
@@ -47,10 +47,10 @@ def test_closing_voting_publishes_the_sealed_head_and_emails_the_auditors(client
     with mail.record_messages() as outbox:
         response = submit(
             client,
-            f"/manage/home/rounds/{funding_round.slug}",
+            f"/officers/home/rounds/{funding_round.slug}",
             {"expected": "voting", "target": "closed"},
-            post_to=f"/manage/home/rounds/{funding_round.slug}/phase",
-            form_selector=f"form[action='/manage/home/rounds/{funding_round.slug}/phase']",
+            post_to=f"/officers/home/rounds/{funding_round.slug}/phase",
+            form_selector=f"form[action='/officers/home/rounds/{funding_round.slug}/phase']",
         )
     assert response.status_code == 302
     db.session.refresh(funding_round)
@@ -94,7 +94,7 @@ def test_closing_voting_publishes_the_sealed_head_and_emails_the_auditors(client
 
 
 def test_the_results_page_shows_both_fingerprints(client, db):
-    from app import rounds
+    from app.workflow import rounds
     from tests.app.closed_round import officer
 
     funding_round, pot = voted_round()
@@ -113,8 +113,8 @@ def test_the_results_page_shows_both_fingerprints(client, db):
 def test_a_scheduled_close_emails_the_auditors_too(runner, db):
     from datetime import timedelta
 
-    from app.models import PhaseDates
-    from app.rounds import london_midnight
+    from app.workflow.models import PhaseDates
+    from app.workflow.rounds import london_midnight
     from ballots.db import utcnow
 
     funding_round, _ = voted_round()

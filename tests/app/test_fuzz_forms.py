@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from app.models import Role
+from app.workflow.models import Role
 from ballots.models import LogEntry, StoredBallot, VoterMark
 from tests.app.closed_round import CONFIG
 from tests.app.hardening import OFFICER, RESIDENT, csrf, sign_in_as
@@ -118,7 +118,7 @@ def test_random_paper_ballots_get_no_5xx_and_invalid_ones_are_not_entered(app, c
     kind, pot, ids, ranks = ballot
     sign_in_as(client, OFFICER)
     token = csrf(client)
-    url = f"/manage/home/rounds/vote/paper/{pot.id}"
+    url = f"/officers/home/rounds/vote/paper/{pot.id}"
     before = recorded(db)
 
     @FUZZ

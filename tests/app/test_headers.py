@@ -105,13 +105,13 @@ def test_public_pages_for_a_first_visit_may_be_cached_but_no_download_is(app, cl
     # The auditor's ZIP and the officer's codes CSV, the two files people download.
     sign_in_as(client, AUDITOR)
     pot = world.done.pots[0].id
-    response = client.get(f"/audit/home/rounds/done/export/{pot}")
+    response = client.get(f"/auditors/home/rounds/done/export/{pot}")
     assert response.mimetype == "application/zip"
     assert response.headers["Cache-Control"] == "no-store"
     client.post("/auth/sign-out", data={"csrf_token": csrf(client)})
     sign_in_as(client, OFFICER)
     response = client.post(
-        "/manage/home/rounds/vote/voters/codes",
+        "/officers/home/rounds/vote/voters/codes",
         data={"csrf_token": csrf(client), "which": "council"},
     )
     assert response.status_code == 200 and response.mimetype == "text/csv"

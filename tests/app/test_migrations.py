@@ -7,7 +7,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from app import create_app
-from app.extensions import db
+from app.web.extensions import db
 from tests.app.conftest import make_config
 
 

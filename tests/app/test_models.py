@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from app.models import AuditEvent, Membership, Pot, Proposal, Role, Support, User
+from app.workflow.models import AuditEvent, Membership, Pot, Proposal, Role, Support, User
 from tests.conftest import owner_connection
 from tests.factories import (
     create_council,

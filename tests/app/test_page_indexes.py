@@ -16,8 +16,8 @@ import json
 import pytest
 from sqlalchemy import event, insert
 
-from app.extensions import db
-from app.models import AuditEvent, Phase
+from app.web.extensions import db
+from app.workflow.models import AuditEvent, Phase
 from bench.pages import NOW, build_round
 from tests.app.test_page_statements import request, round_pages, signed_in, token
 from tests.conftest import owner_connection

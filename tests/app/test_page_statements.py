@@ -13,8 +13,8 @@ import pytest
 from flask import current_app
 from sqlalchemy import event
 
-from app.extensions import db
-from app.models import Phase
+from app.web.extensions import db
+from app.workflow.models import Phase
 from ballots import box
 from bench.pages import PASSWORD, Built, build_round
 

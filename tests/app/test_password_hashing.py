@@ -10,9 +10,9 @@ from flask import g
 from sqlalchemy import select
 
 from app import create_app
-from app.extensions import db as _db
-from app.extensions import limiter
-from app.models import User
+from app.web.extensions import db as _db
+from app.web.extensions import limiter
+from app.workflow.models import User
 from config import ProductionConfig
 from tests.app.pages import sign_in
 from tests.conftest import TEMPLATE_CACHE, make_config
@@ -71,7 +71,7 @@ def test_production_hashes_with_owasps_first_argon2id_parameters(app, db):
     assert (params.memory_cost, params.time_cost, params.parallelism) == (19456, 2, 1)
     assert (params.hash_len, params.salt_len) == (32, 16)
     # Unknown emails are checked against a hash of the same cost.
-    dummy = extract_parameters(app.extensions["password_dummy_hash"])
+    dummy = extract_parameters(app.extensions["devolve.accounts"].dummy_hash)
     assert dummy == params
 
 

@@ -9,8 +9,8 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
-from app.extensions import mail
-from app.models import AuditEvent, User
+from app.web.extensions import mail
+from app.workflow.models import AuditEvent, User
 from tests.app.pages import error_messages, get_page, sign_in, soup, submit
 from tests.factories import PASSWORD, create_user
 

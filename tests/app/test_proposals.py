@@ -4,22 +4,23 @@ record partners' contributions; every officer action is in the round's audit log
 import pytest
 from sqlalchemy import func, select
 
-from app import proposals as domain
-from app.models import (
+from app.workflow import proposals
+from app.workflow.errors import DomainError, WrongPhase
+from app.workflow.models import (
     AuditEvent,
     Contribution,
     Phase,
     Proposal,
-    ProposalFlag,
+    ProposalReport,
     ProposalStatus,
     Support,
 )
-from app.problems import WrongPhase
+from app.workflow.proposals import hide_proposal, report_proposal
 from tests.app.pages import error_messages, get_page, sign_in, soup, submit
 from tests.factories import PASSWORD, create_proposal
 
 ROUND = "/councils/lambeth/rounds/r"
-MANAGE = "/manage/lambeth/rounds/r"
+MANAGE = "/officers/lambeth/rounds/r"
 
 
 def actions(db):
@@ -261,7 +262,7 @@ def test_hiding_abusive_content_tells_the_author_and_hides_it_from_the_public(
     )
     response = submit(client, f"{ROUND}/proposals/{a.id}/report", {"reason": "again"})
     assert "You have already reported this proposal" in error_messages(soup(response))["reason"]
-    assert db.session.scalar(select(func.count()).select_from(ProposalFlag)) == 1
+    assert db.session.scalar(select(func.count()).select_from(ProposalReport)) == 1
 
     sign_in(client, "officer@lambeth.example", PASSWORD)
     queue = get_page(client, f"{MANAGE}/proposals")
@@ -278,7 +279,7 @@ def test_hiding_abusive_content_tells_the_author_and_hides_it_from_the_public(
         == 302
     )
     db.session.refresh(a)
-    assert a.hidden_at is not None and a.flags[0].resolved_at is not None
+    assert a.hidden_at is not None and a.reports[0].resolved_at is not None
 
     sign_in(client, "neighbour@lambeth.example", PASSWORD)
     assert client.get(f"{ROUND}/proposals/{a.id}").status_code == 404
@@ -312,7 +313,7 @@ def support(client, p, action="support"):
 def test_a_proposal_shows_its_proposers_name_as_registration_promises(
     client, db, lambeth, open_round, in_review
 ):
-    from app.forms.auth import RegisterForm
+    from app.web.forms.auth import RegisterForm
 
     a, b = in_review
     # The registration form says the name is "Shown beside proposals you make".
@@ -353,16 +354,16 @@ def test_reporting_your_own_proposal_is_refused_and_changes_nothing(
         )
         banner = soup(response).select_one(".govuk-notification-banner").get_text()
         assert "You cannot report your own proposal" in banner
-    assert db.session.scalar(select(func.count()).select_from(ProposalFlag)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ProposalReport)) == 0
     assert actions(db) == before
-    with pytest.raises(domain.DomainError, match="your own proposal"):
-        domain.flag_proposal(db.session, a, user=lambeth.resident, reason="rude")
+    with pytest.raises(DomainError, match="your own proposal"):
+        report_proposal(db.session, a, user=lambeth.resident, reason="rude")
 
 
 def test_residents_support_once_each_and_the_threshold_decides_the_ballot(
     client, db, lambeth, open_round, supporting
 ):
-    from app.rounds import ballot_proposals
+    from app.workflow.rounds import ballot_proposals
 
     sign_in(client, "resident@lambeth.example", PASSWORD)
     support(client, supporting)
@@ -399,7 +400,7 @@ def test_one_support_per_resident_is_the_databases_rule(db, lambeth, open_round,
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
-    assert domain.support(db.session, supporting, user=lambeth.resident) is False
+    assert proposals.support(db.session, supporting, user=lambeth.resident) is False
 
 
 def test_supports_are_refused_outside_the_supports_phase_and_for_other_councils(
@@ -408,7 +409,7 @@ def test_supports_are_refused_outside_the_supports_phase_and_for_other_councils(
     open_round.phase = Phase.REVIEW
     db.session.commit()
     with pytest.raises(WrongPhase):
-        domain.support(db.session, supporting, user=lambeth.resident)
+        proposals.support(db.session, supporting, user=lambeth.resident)
     sign_in(client, "resident@liverpool.example", PASSWORD)
     token = soup(client.get("/auth/sign-in")).select_one("input[name=csrf_token]")["value"]
     response = client.post(
@@ -485,7 +486,7 @@ def test_the_audit_log_is_for_the_councils_auditors_and_officers(
     client, db, lambeth, open_round, in_review
 ):
     a, _ = in_review
-    domain.hide_proposal(
+    hide_proposal(
         db.session,
         a,
         actor=lambeth.officer,
@@ -495,29 +496,29 @@ def test_the_audit_log_is_for_the_councils_auditors_and_officers(
     db.session.commit()
     for email in ("auditor@lambeth.example", "officer@lambeth.example"):
         sign_in(client, email, PASSWORD)
-        page = get_page(client, "/audit/lambeth/rounds/r")
+        page = get_page(client, "/auditors/lambeth/rounds/r")
         row = page.select_one("#audit-log tbody tr")
         assert row["data-action"] == "proposal.hidden"
         assert "Priya" in row.get_text() and "Abusive" in row.get_text()
     for email in ("resident@lambeth.example", "officer@liverpool.example"):
         sign_in(client, email, PASSWORD)
-        get_page(client, "/audit/lambeth/rounds/r", status=403)
+        get_page(client, "/auditors/lambeth/rounds/r", status=403)
     sign_in(client, "officer@liverpool.example", PASSWORD)
-    get_page(client, "/audit/liverpool/rounds/r", status=404)
+    get_page(client, "/auditors/liverpool/rounds/r", status=404)
 
 
 def test_another_councils_ids_are_not_found(client, db, lambeth, open_round, in_review):
     a, _ = in_review
     sign_in(client, "officer@liverpool.example", PASSWORD)
     for url in (
-        f"/manage/liverpool/rounds/environment/proposals/{a.id}",
-        f"/manage/liverpool/rounds/environment/proposals/{a.id}/moderation",
-        "/manage/liverpool/rounds/r",
+        f"/officers/liverpool/rounds/environment/proposals/{a.id}",
+        f"/officers/liverpool/rounds/environment/proposals/{a.id}/moderation",
+        "/officers/liverpool/rounds/r",
     ):
         get_page(client, url, status=404)
     token = soup(client.get("/auth/sign-in")).select_one("input[name=csrf_token]")["value"]
     response = client.post(
-        f"/manage/liverpool/rounds/environment/proposals/{a.id}",
+        f"/officers/liverpool/rounds/environment/proposals/{a.id}",
         data={"csrf_token": token, "decision": "not_feasible", "reason": "mine now"},
     )
     assert response.status_code == 404

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.models import Phase, ProposalStatus, Role
+from app.workflow.models import Phase, ProposalStatus, Role
 from tests.app.pages import get_page, sign_in
 from tests.factories import (
     PASSWORD,
@@ -135,18 +135,18 @@ def test_officer_dashboard_is_for_that_councils_officers_only(client, lambeth, d
     create_user(email="officer@example.org", roles={lambeth: Role.OFFICER})
     create_user(email="admin@example.org", roles={lambeth: Role.ADMIN})
     db.session.commit()
-    anonymous = client.get("/manage/lambeth")
+    anonymous = client.get("/officers/lambeth")
     assert anonymous.status_code == 302 and "/auth/sign-in" in anonymous.headers["Location"]
     sign_in(client, "res@example.org", PASSWORD)
-    page = get_page(client, "/manage/lambeth", status=403)
+    page = get_page(client, "/officers/lambeth", status=403)
     assert page.h1.get_text(strip=True) == "You do not have permission to see this page"
     sign_in(client, "scouse.officer@example.org", PASSWORD)
-    get_page(client, "/manage/lambeth", status=403)
+    get_page(client, "/officers/lambeth", status=403)
     for email in ("officer@example.org", "admin@example.org"):
         sign_in(client, email, PASSWORD)
-        page = get_page(client, "/manage/lambeth")
+        page = get_page(client, "/officers/lambeth")
         assert "Parks 2027" in text_of(page)
-    get_page(client, "/manage/nowhere", status=404)
+    get_page(client, "/officers/nowhere", status=404)
 
 
 def test_account_page_lists_roles_in_each_council(client, lambeth, db):

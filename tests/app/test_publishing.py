@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app import rounds
-from app.extensions import db
-from app.models import AuditEvent, Phase, PhaseDates, Role
+from app.web.extensions import db
+from app.workflow import rounds
+from app.workflow.models import AuditEvent, Phase, PhaseDates, Role
 from ballots import box
 from tests.app.closed_round import NOW, closed_round
 from tests.app.pages import error_messages, get_page, sign_in, soup, submit
@@ -31,7 +31,7 @@ def people(db):
 
 
 def urls(r):
-    manage = f"/manage/{r.council.slug}/rounds/{r.slug}"
+    manage = f"/officers/{r.council.slug}/rounds/{r.slug}"
     return {
         "round": manage,
         "check": manage + "/results/check",
@@ -145,7 +145,7 @@ def test_the_check_page_shows_the_results_as_published_with_warnings(client, peo
     assert "more than a quarter of the pot" in published.after["warnings"][0]
     assert published.after["pots"]["Council-wide"]["allocated_pence"] == 30_000_00
     assert events("round.phase_changed")[-1].after["phase"] == "published"
-    audit_page = get_page(client, f"/audit/{r.council.slug}/rounds/{r.slug}").get_text()
+    audit_page = get_page(client, f"/auditors/{r.council.slug}/rounds/{r.slug}").get_text()
     assert "Results published after an officer checked them" in audit_page
     base = u["public"] + "/results"
     assert client.get(base + "/figures").status_code == 200

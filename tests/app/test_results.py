@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from app import results, rounds
-from app.extensions import db
-from app.models import Phase, PotResult
-from app.problems import DomainError
+from app.web.extensions import db
+from app.workflow import results, rounds
+from app.workflow.errors import DomainError
+from app.workflow.models import Phase, PotResult
 from ballots import box
 from tests.app.closed_round import CONFIG, NOW, closed_round, officer
 from tests.ballots.helpers import voting_round
@@ -182,7 +182,7 @@ def test_a_withheld_pot_page_says_why_without_figures(client, db):
 
 
 def test_what_if_compares_rules_for_officers_and_auditors_only(client, db):
-    from app.models import Role
+    from app.workflow.models import Role
     from tests.app.pages import get_page, sign_in
     from tests.factories import PASSWORD, create_user
 
@@ -191,7 +191,7 @@ def test_what_if_compares_rules_for_officers_and_auditors_only(client, db):
     create_user(email="auditor@example.org", roles={council: Role.AUDITOR})
     create_user(email="resident@example.org", roles={council: Role.RESIDENT})
     db.session.commit()
-    url = f"/audit/{council.slug}/rounds/{funding_round.slug}/what-if"
+    url = f"/auditors/{council.slug}/rounds/{funding_round.slug}/what-if"
     sign_in(client, "resident@example.org", PASSWORD)
     assert client.get(url).status_code == 403
     client.post("/auth/sign-out")

@@ -8,8 +8,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DatabaseError
 
-from app.extensions import db
-from app.models import Pot, PotResult
+from app.web.extensions import db
+from app.workflow.models import Pot, PotResult
 from tests.app.closed_round import closed_round
 from tests.app.test_migrations import database_at
 from tests.conftest import owner_connection

@@ -7,8 +7,8 @@ from fractions import Fraction
 
 from sqlalchemy import select
 
-from app.extensions import db as _db
-from app.models import Phase, PotResult
+from app.web.extensions import db as _db
+from app.workflow.models import Phase, PotResult
 from tests.app.closed_round import closed_round
 from tests.app.pages import get_page
 from votes.ballot import format_money

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.rounds import split_budget
+from app.workflow.rounds import split_budget
 
 
 @pytest.mark.parametrize(

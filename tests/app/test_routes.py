@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from app.models import (
+from app.workflow.models import (
     AuditEvent,
     Contribution,
     ContributionKind,
@@ -14,7 +14,7 @@ from app.models import (
     Phase,
     Pot,
     Proposal,
-    ProposalFlag,
+    ProposalReport,
     ProposalStatus,
     Role,
     Support,
@@ -31,7 +31,7 @@ from tests.factories import (
 
 R = "/councils/<slug>/rounds/<round_slug>"
 P = R + "/proposals/<int:proposal_id>"
-M = "/manage/<slug>/rounds/<round_slug>"
+M = "/officers/<slug>/rounds/<round_slug>"
 MP = M + "/proposals/<int:proposal_id>"
 
 ROUTES = {
@@ -51,8 +51,8 @@ ROUTES = {
     ("/auth/two-factor/recovery-codes/new", "POST", "two_factor.new_recovery_codes"),
     ("/account/sign-out-everywhere", "POST", "residents.sign_out_everywhere"),
     ("/account/password", "GET,POST", "residents.change_password"),
-    ("/manage/<slug>/staff", "GET", "team.staff"),
-    ("/manage/<slug>/staff/<int:user_id>/reset-two-factor", "POST", "team.reset_two_factor"),
+    ("/officers/<slug>/staff", "GET", "officers.staff"),
+    ("/officers/<slug>/staff/<int:user_id>/reset-two-factor", "POST", "officers.reset_two_factor"),
     ("/councils/<slug>", "GET", "public.council"),
     (R, "GET", "public.funding_round"),
     (P, "GET", "public.proposal"),
@@ -60,38 +60,38 @@ ROUTES = {
     (P + "/edit", "GET,POST", "residents.edit_proposal"),
     (P + "/withdraw", "GET,POST", "residents.withdraw_proposal"),
     (P + "/support", "POST", "residents.support"),
-    (P + "/report", "GET,POST", "residents.flag_proposal"),
-    ("/manage/<slug>", "GET", "councillors.dashboard"),
-    ("/manage/<slug>/rounds/new", "GET,POST", "councillors.new_round"),
-    (M, "GET", "councillors.round_overview"),
-    (M + "/phase", "POST", "councillors.change_phase"),
-    (M + "/details", "GET,POST", "councillors.edit_details"),
-    (M + "/pots", "GET,POST", "councillors.edit_pots"),
-    (M + "/pots/merge", "GET,POST", "councillors.merge_pots"),
-    (M + "/schedule", "GET,POST", "councillors.edit_schedule"),
-    (M + "/voting", "GET,POST", "councillors.edit_voting"),
-    (M + "/open-voting", "GET,POST", "councillors.open_voting"),
-    (M + "/results/check", "GET", "councillors.check_results"),
-    (M + "/results/check/<int:pot_id>", "GET", "councillors.preview_pot"),
-    (M + "/results/publish", "POST", "councillors.publish_results"),
-    (M + "/proposals", "GET", "councillors.review_queue"),
-    (MP, "GET,POST", "councillors.review_proposal"),
-    (MP + "/merge", "GET,POST", "councillors.merge_proposal"),
-    (MP + "/moderation", "GET,POST", "councillors.moderate_proposal"),
-    (MP + "/contributions", "GET,POST", "councillors.contributions"),
+    (P + "/report", "GET,POST", "residents.report_proposal"),
+    ("/officers/<slug>", "GET", "officers.dashboard"),
+    ("/officers/<slug>/rounds/new", "GET,POST", "officers.new_round"),
+    (M, "GET", "officers.round_overview"),
+    (M + "/phase", "POST", "officers.change_phase"),
+    (M + "/details", "GET,POST", "officers.edit_details"),
+    (M + "/pots", "GET,POST", "officers.edit_pots"),
+    (M + "/pots/merge", "GET,POST", "officers.merge_pots"),
+    (M + "/schedule", "GET,POST", "officers.edit_schedule"),
+    (M + "/voting", "GET,POST", "officers.edit_voting"),
+    (M + "/open-voting", "GET,POST", "officers.open_voting"),
+    (M + "/results/check", "GET", "officers.check_results"),
+    (M + "/results/check/<int:pot_id>", "GET", "officers.preview_pot"),
+    (M + "/results/publish", "POST", "officers.publish_results"),
+    (M + "/proposals", "GET", "officers.review_queue"),
+    (MP, "GET,POST", "officers.review_proposal"),
+    (MP + "/merge", "GET,POST", "officers.merge_proposal"),
+    (MP + "/moderation", "GET,POST", "officers.moderate_proposal"),
+    (MP + "/contributions", "GET,POST", "officers.contributions"),
     (
         MP + "/contributions/<int:contribution_id>/remove",
         "POST",
-        "councillors.remove_contribution",
+        "officers.remove_contribution",
     ),
-    ("/audit/<slug>", "GET", "auditors.council_audit"),
-    ("/audit/<slug>/rounds/<round_slug>", "GET", "auditors.round_audit"),
-    ("/audit/<slug>/rounds/<round_slug>/export/<int:pot_id>", "GET", "auditors.export_pot"),
-    ("/audit/<slug>/rounds/<round_slug>/what-if", "GET", "auditors.what_if"),
+    ("/auditors/<slug>", "GET", "auditors.council_audit"),
+    ("/auditors/<slug>/rounds/<round_slug>", "GET", "auditors.round_audit"),
+    ("/auditors/<slug>/rounds/<round_slug>/export/<int:pot_id>", "GET", "auditors.export_pot"),
+    ("/auditors/<slug>/rounds/<round_slug>/what-if", "GET", "auditors.what_if"),
     (R + "/results/figures", "GET", "results.figures"),
     (R + "/results/compare", "GET", "results.compare"),
     (R + "/results/<int:pot_id>", "GET", "results.pot"),
-    (M + "/delivery/<int:proposal_id>", "GET,POST", "councillors.delivery"),
+    (M + "/delivery/<int:proposal_id>", "GET,POST", "officers.delivery"),
     ("/static/<path:filename>", "GET", "static"),
     ("/councils/<slug>/verify", "GET,POST", "residents.verify"),
     (R + "/vote", "GET", "residents.vote"),
@@ -99,11 +99,11 @@ ROUTES = {
     (R + "/vote/<int:pot_id>/confirm", "POST", "residents.confirm_ballot"),
     (R + "/vote/<int:pot_id>/cast", "GET", "residents.ballot_cast"),
     (R + "/receipt", "GET,POST", "public.check_receipt"),
-    (R + "/results", "GET", "public.results"),
-    (M + "/voters", "GET,POST", "councillors.voters"),
-    (M + "/voters/codes", "POST", "councillors.issue_codes"),
-    (M + "/paper", "GET", "councillors.paper_pots"),
-    (M + "/paper/<int:pot_id>", "GET,POST", "councillors.paper_ballot"),
+    (R + "/results", "GET", "results.round_results"),
+    (M + "/voters", "GET,POST", "officers.voters"),
+    (M + "/voters/codes", "POST", "officers.issue_codes"),
+    (M + "/paper", "GET", "officers.paper_pots"),
+    (M + "/paper/<int:pot_id>", "GET,POST", "officers.paper_ballot"),
     # The open data API (JSON, public, read-only): its access rules are tested in test_api.py.
     ("/api/v1/", "GET", "api.index"),
     ("/api/v1/councils", "GET", "api.councils"),
@@ -159,42 +159,42 @@ ACCESS = {
     "/councils/home/rounds/open/proposals/{p}/edit": RESIDENTS,
     "/councils/home/rounds/open/proposals/{p}/withdraw": RESIDENTS,
     "/councils/home/rounds/open/proposals/{p}/report": RESIDENTS,
-    "/manage/home": OFFICERS,
+    "/officers/home": OFFICERS,
     # Administrators only: none of these people is one (tested in test_two_factor.py).
-    "/manage/home/staff": (302, 403, 403, 403, 403),
-    "/manage/home/rounds/new": OFFICERS,
-    "/manage/home/rounds/open": OFFICERS,
-    "/manage/home/rounds/draft": OFFICERS,
-    "/manage/home/rounds/open/details": OFFICERS,
-    "/manage/home/rounds/open/pots": OFFICERS,
-    "/manage/home/rounds/open/pots/merge": OFFICERS,
-    "/manage/home/rounds/open/schedule": OFFICERS,
-    "/manage/home/rounds/open/voting": OFFICERS,
+    "/officers/home/staff": (302, 403, 403, 403, 403),
+    "/officers/home/rounds/new": OFFICERS,
+    "/officers/home/rounds/open": OFFICERS,
+    "/officers/home/rounds/draft": OFFICERS,
+    "/officers/home/rounds/open/details": OFFICERS,
+    "/officers/home/rounds/open/pots": OFFICERS,
+    "/officers/home/rounds/open/pots/merge": OFFICERS,
+    "/officers/home/rounds/open/schedule": OFFICERS,
+    "/officers/home/rounds/open/voting": OFFICERS,
     # "open" takes proposals: voting opens after review, results are checked after closing.
-    "/manage/home/rounds/open/open-voting": (302, 403, 409, 403, 403),
-    "/manage/home/rounds/open/results/check": (302, 403, 409, 403, 403),
-    "/manage/home/rounds/open/results/check/{pot}": (302, 403, 409, 403, 403),
-    "/manage/home/rounds/open/proposals": OFFICERS,
-    "/manage/home/rounds/open/proposals/{p}": OFFICERS,
-    "/manage/home/rounds/open/proposals/{p}/merge": OFFICERS,
-    "/manage/home/rounds/open/proposals/{p}/moderation": OFFICERS,
-    "/manage/home/rounds/open/proposals/{p}/contributions": OFFICERS,
-    "/audit/home": AUDIT,
-    "/audit/home/rounds/open": AUDIT,
-    "/audit/home/rounds/draft": AUDIT,
+    "/officers/home/rounds/open/open-voting": (302, 403, 409, 403, 403),
+    "/officers/home/rounds/open/results/check": (302, 403, 409, 403, 403),
+    "/officers/home/rounds/open/results/check/{pot}": (302, 403, 409, 403, 403),
+    "/officers/home/rounds/open/proposals": OFFICERS,
+    "/officers/home/rounds/open/proposals/{p}": OFFICERS,
+    "/officers/home/rounds/open/proposals/{p}/merge": OFFICERS,
+    "/officers/home/rounds/open/proposals/{p}/moderation": OFFICERS,
+    "/officers/home/rounds/open/proposals/{p}/contributions": OFFICERS,
+    "/auditors/home": AUDIT,
+    "/auditors/home/rounds/open": AUDIT,
+    "/auditors/home/rounds/draft": AUDIT,
     # "open" has not been counted: its auditors are told exports follow the count.
-    "/audit/home/rounds/open/export/{pot}": (302, 403, 409, 403, 409),
-    "/audit/home/rounds/open/what-if": (302, 403, 409, 403, 409),
+    "/auditors/home/rounds/open/export/{pot}": (302, 403, 409, 403, 409),
+    "/auditors/home/rounds/open/what-if": (302, 403, 409, 403, 409),
     # Voting ("open" is not in its voting phase: residents are told so, with 409).
     "/councils/home/verify": (302, 200, 200, 200, 200),
     "/councils/home/rounds/open/vote": (302, 409, 403, 403, 403),
     "/councils/home/rounds/open/vote/{pot}": (302, 409, 403, 403, 403),
     "/councils/home/rounds/open/vote/{pot}/cast": (302,) * 5,
-    "/manage/home/rounds/open/voters": OFFICERS,
-    "/manage/home/rounds/open/paper": OFFICERS,
-    "/manage/home/rounds/open/paper/{pot}": (302, 403, 409, 403, 403),
+    "/officers/home/rounds/open/voters": OFFICERS,
+    "/officers/home/rounds/open/paper": OFFICERS,
+    "/officers/home/rounds/open/paper/{pot}": (302, 403, 409, 403, 403),
     # {p} was not funded ("open" has no results): officers get 404 too.
-    "/manage/home/rounds/open/delivery/{p}": (302, 403, 404, 403, 403),
+    "/officers/home/rounds/open/delivery/{p}": (302, 403, 404, 403, 403),
 }
 
 # Every POST, with data that would change something if the access check were missing, and
@@ -219,14 +219,14 @@ POSTS = {
         (302, None, None, None, None),
     ),
     # Administrators only (tested in test_two_factor.py): user 3 is the home officer.
-    "/manage/home/staff/3/reset-two-factor": ({}, (302, 403, 403, 403, 403)),
-    "/manage/home/rounds/open/voters": ({"scope": "round"}, (302, 403, None, 403, 403)),
-    "/manage/home/rounds/open/voters/codes": ({"which": "council"}, (302, 403, None, 403, 403)),
-    "/manage/home/rounds/open/delivery/{p}": (
+    "/officers/home/staff/3/reset-two-factor": ({}, (302, 403, 403, 403, 403)),
+    "/officers/home/rounds/open/voters": ({"scope": "round"}, (302, 403, None, 403, 403)),
+    "/officers/home/rounds/open/voters/codes": ({"which": "council"}, (302, 403, None, 403, 403)),
+    "/officers/home/rounds/open/delivery/{p}": (
         {"status": "delivered", "percent_complete": "100", "spent": "1", "note": "done"},
         (302, 403, 404, 403, 403),
     ),
-    "/manage/home/rounds/open/paper/{pot}": (
+    "/officers/home/rounds/open/paper/{pot}": (
         {"reference": "R1", "choices": "{p}"},
         (302, 403, None, 403, 403),
     ),
@@ -259,32 +259,32 @@ POSTS = {
         {"reason": "rude"},
         (302, None, 403, 403, 403),
     ),
-    "/manage/home/rounds/new": (
+    "/officers/home/rounds/new": (
         {"title": "Stolen", "description": "d", "total_budget": "1000", "method": "council"},
         (302, 403, None, 403, 403),
     ),
-    "/manage/home/rounds/open/phase": (
+    "/officers/home/rounds/open/phase": (
         {"target": "review", "expected": "proposals"},
         (302, 403, None, 403, 403),
     ),
-    "/manage/home/rounds/open/open-voting": (
+    "/officers/home/rounds/open/open-voting": (
         {"expected": "proposals", "leave_off": "", "confirm": "y"},
         (302, 403, 409, 403, 403),
     ),
-    "/manage/home/rounds/open/results/publish": ({"confirm": "y"}, (302, 403, 409, 403, 403)),
-    "/manage/home/rounds/open/details": (
+    "/officers/home/rounds/open/results/publish": ({"confirm": "y"}, (302, 403, 409, 403, 403)),
+    "/officers/home/rounds/open/details": (
         {"title": "Renamed", "description": "d"},
         (302, 403, None, 403, 403),
     ),
-    "/manage/home/rounds/open/pots": (
+    "/officers/home/rounds/open/pots": (
         {"total_budget": "5", "method": "council"},
         (302, 403, None, 403, 403),
     ),
-    "/manage/home/rounds/open/pots/merge": (
+    "/officers/home/rounds/open/pots/merge": (
         {"source": "999", "into": "998"},
         (302, 403, None, 403, 403),
     ),
-    "/manage/home/rounds/open/schedule": (
+    "/officers/home/rounds/open/schedule": (
         {
             "review_start-day": "1",
             "review_start-month": "1",
@@ -295,27 +295,27 @@ POSTS = {
         },
         (302, 403, None, 403, 403),
     ),
-    "/manage/home/rounds/open/voting": (
+    "/officers/home/rounds/open/voting": (
         {"ballot_kind": "approval", "rule": "greedy", "tie_break": "cost-votes", "min_age": "50"},
         (302, 403, None, 403, 403),
     ),
-    "/manage/home/rounds/open/proposals/{p}": (
+    "/officers/home/rounds/open/proposals/{p}": (
         {"decision": "not_feasible", "reason": "no"},
         (302, 403, None, 403, 403),
     ),
-    "/manage/home/rounds/open/proposals/{p}/merge": (
+    "/officers/home/rounds/open/proposals/{p}/merge": (
         {"into": "{q}", "reason": "dupe"},
         (302, 403, None, 403, 403),
     ),
-    "/manage/home/rounds/open/proposals/{p}/moderation": (
+    "/officers/home/rounds/open/proposals/{p}/moderation": (
         {"reason": "hide it"},
         (302, 403, None, 403, 403),
     ),
-    "/manage/home/rounds/open/proposals/{p}/contributions": (
+    "/officers/home/rounds/open/proposals/{p}/contributions": (
         {"partner_name": "X", "kind": "money", "amount": "1"},
         (302, 403, None, 403, 403),
     ),
-    "/manage/home/rounds/open/proposals/{p}/contributions/{c}/remove": (
+    "/officers/home/rounds/open/proposals/{p}/contributions/{c}/remove": (
         {},
         (302, 403, None, 403, 403),
     ),
@@ -358,7 +358,15 @@ def state(db) -> dict:
     db.session.expire_all()
     out = {
         model.__name__: db.session.scalar(select(func.count()).select_from(model))
-        for model in (FundingRound, Pot, Proposal, Support, ProposalFlag, Contribution, AuditEvent)
+        for model in (
+            FundingRound,
+            Pot,
+            Proposal,
+            Support,
+            ProposalReport,
+            Contribution,
+            AuditEvent,
+        )
     }
     out["rounds"] = sorted(
         db.session.execute(

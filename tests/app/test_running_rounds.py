@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from app import rounds
-from app.forms.fields import MoneyField
-from app.models import AuditEvent, FundingRound, Phase, ProposalStatus, SplitMethod
-from app.problems import Conflict, DomainError, Frozen, WrongPhase
+from app.web.forms.fields import MoneyField
+from app.workflow import rounds
+from app.workflow.errors import Conflict, DomainError, Frozen, WrongPhase
+from app.workflow.models import AuditEvent, FundingRound, Phase, ProposalStatus, SplitMethod
 from tests.app.pages import error_messages, get_page, sign_in, soup, submit, summary_errors
 from tests.factories import PASSWORD, create_proposal, create_round
 
-NEW = "/manage/lambeth/rounds/new"
+NEW = "/officers/lambeth/rounds/new"
 
 
 def events(db, action=None):
@@ -217,11 +217,12 @@ def test_another_councils_officer_cannot_open_or_see_a_round(client, db, lambeth
     draft = create_round(lambeth.council, slug="draft", phase=Phase.DRAFT)
     db.session.commit()
     assert client.get("/councils/lambeth/rounds/draft").status_code == 404
-    assert client.get("/manage/lambeth/rounds/draft").status_code == 403
+    assert client.get("/officers/lambeth/rounds/draft").status_code == 403
     # Liverpool's own management pages do not reach Lambeth's round either.
-    assert client.get("/manage/liverpool/rounds/draft").status_code == 404
+    assert client.get("/officers/liverpool/rounds/draft").status_code == 404
     assert (
-        client.get(f"/manage/liverpool/rounds/environment/proposals/{draft.id}").status_code == 404
+        client.get(f"/officers/liverpool/rounds/environment/proposals/{draft.id}").status_code
+        == 404
     )
 
 
@@ -241,7 +242,7 @@ def test_schedule_is_saved_in_london_time_and_shown(client, db, lambeth):
     r = create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
     db.session.commit()
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    url = "/manage/lambeth/rounds/r/schedule"
+    url = "/officers/lambeth/rounds/r/schedule"
     response = submit(
         client,
         url,
@@ -285,7 +286,7 @@ def test_dates_out_of_order_are_refused(client, db, lambeth, data, field, messag
     create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
     db.session.commit()
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    response = submit(client, "/manage/lambeth/rounds/r/schedule", data)
+    response = submit(client, "/officers/lambeth/rounds/r/schedule", data)
     page = __import__("bs4").BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert message in error_messages(page)[field]
     assert events(db, "round.schedule_changed") == []
@@ -301,7 +302,7 @@ def test_voting_configuration_is_saved_and_explained_in_plain_english(client, db
     db.session.commit()
     sign_in(client, "officer@lambeth.example", PASSWORD)
     data = {**VOTING, "max_choices": "3", "min_age": "11", "max_age": "25", "home_pot_only": "y"}
-    assert submit(client, "/manage/lambeth/rounds/r/voting", data).status_code == 302
+    assert submit(client, "/officers/lambeth/rounds/r/voting", data).status_code == 302
     r = db.session.scalar(select(FundingRound).where(FundingRound.slug == "r"))
     assert (r.rule, r.max_choices, r.min_age, r.max_age, r.home_pot_only) == (
         "mes-add1",
@@ -335,7 +336,7 @@ def test_vote_changing_and_the_publishing_minimum_are_configurable(client, db, l
     db.session.commit()
     sign_in(client, "officer@lambeth.example", PASSWORD)
     data = {**VOTING, "allow_vote_change": "y", "min_ballots_to_publish": "25"}
-    assert submit(client, "/manage/lambeth/rounds/r/voting", data).status_code == 302
+    assert submit(client, "/officers/lambeth/rounds/r/voting", data).status_code == 302
     r = db.session.scalar(select(FundingRound).where(FundingRound.slug == "r"))
     assert (r.allow_vote_change, r.min_ballots_to_publish) == (True, 25)
     [event] = events(db, "round.voting_configured")
@@ -391,7 +392,7 @@ def test_invalid_voting_configurations_are_refused(client, db, lambeth, data, fi
     create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
     db.session.commit()
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    response = submit(client, "/manage/lambeth/rounds/r/voting", {**VOTING, **data})
+    response = submit(client, "/officers/lambeth/rounds/r/voting", {**VOTING, **data})
     page = __import__("bs4").BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert message in error_messages(page)[field]
     assert events(db) == []
@@ -401,7 +402,7 @@ def test_invalid_voting_configurations_are_refused(client, db, lambeth, data, fi
 
 
 def move(client, target, expected, slug="r"):
-    token_page = f"/manage/lambeth/rounds/{slug}"
+    token_page = f"/officers/lambeth/rounds/{slug}"
     return submit(
         client,
         token_page,
@@ -414,7 +415,7 @@ def move(client, target, expected, slug="r"):
 def open_voting(client, slug="r", confirm=True):
     """Open voting through the confirmation page, ticking that proposals not yet reviewed
     will be left off the ballot."""
-    url = f"/manage/lambeth/rounds/{slug}/open-voting"
+    url = f"/officers/lambeth/rounds/{slug}/open-voting"
     page = get_page(client, url)
     form = page.select_one(f"form[action='{url}']")
     assert form is not None, "no form to open voting"
@@ -441,7 +442,7 @@ def test_phases_move_one_step_and_back_only_before_voting(client, db, lambeth):
     r = create_round(lambeth.council, slug="r", phase=Phase.DRAFT)
     db.session.commit()
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    page = get_page(client, "/manage/lambeth/rounds/r")
+    page = get_page(client, "/officers/lambeth/rounds/r")
     assert "Next: proposals open" in page.select_one("#what-next").get_text()
     assert move(client, "proposals", "draft").status_code == 302
     assert move(client, "review", "proposals").status_code == 302
@@ -502,10 +503,10 @@ def test_voting_cannot_open_without_a_proposal_that_reaches_the_ballot(client, d
     create_proposal(r.pots[0], status=ProposalStatus.SUBMITTED)
     db.session.commit()
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    page = get_page(client, "/manage/lambeth/rounds/r")
+    page = get_page(client, "/officers/lambeth/rounds/r")
     assert "No proposal can reach the ballot" in page.select_one("#phase-problems").get_text()
     # The confirmation page says why and offers no button; a forced POST is refused too.
-    page = get_page(client, "/manage/lambeth/rounds/r/open-voting")
+    page = get_page(client, "/officers/lambeth/rounds/r/open-voting")
     assert "No proposal can reach the ballot" in page.select_one("#voting-problems").get_text()
     assert page.select_one("form[action$='/open-voting']") is None
     response = move(client, "voting", "review")
@@ -521,10 +522,10 @@ def test_opening_voting_lists_unreviewed_proposals_and_needs_confirmation(
     client, db, lambeth, reviewable
 ):
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    page = get_page(client, "/manage/lambeth/rounds/r")
+    page = get_page(client, "/officers/lambeth/rounds/r")
     # The round page links to the check instead of moving straight to voting.
-    assert page.select_one("#open-voting")["href"] == "/manage/lambeth/rounds/r/open-voting"
-    page = get_page(client, "/manage/lambeth/rounds/r/open-voting")
+    assert page.select_one("#open-voting")["href"] == "/officers/lambeth/rounds/r/open-voting"
+    page = get_page(client, "/officers/lambeth/rounds/r/open-voting")
     assert "Skate park" in page.select_one("#unreviewed").get_text()
     assert "Youth club" in page.get_text()
     assert "1 proposal has not been reviewed" in page.get_text()
@@ -557,7 +558,7 @@ def test_a_proposal_submitted_after_the_list_was_shown_stops_voting_opening(
     client, db, lambeth, reviewable
 ):
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    url = "/manage/lambeth/rounds/r/open-voting"
+    url = "/officers/lambeth/rounds/r/open-voting"
     page = get_page(client, url)
     data = {i["name"]: i.get("value", "") for i in page.select("form input[type=hidden]")}
     create_proposal(reviewable.pots[0], title="Late idea", status=ProposalStatus.SUBMITTED)
@@ -623,15 +624,15 @@ def test_voting_cannot_open_on_ballot_rules_no_ballot_could_satisfy(
 ):
     r = _ballot_round(db, lambeth, kind, costs, budget, **config)
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    page = get_page(client, "/manage/lambeth/rounds/r/open-voting")
+    page = get_page(client, "/officers/lambeth/rounds/r/open-voting")
     assert message in page.select_one("#voting-problems").get_text()
     assert page.select_one("form[action$='/open-voting']") is None
     response = submit(
         client,
-        "/manage/lambeth/rounds/r",
+        "/officers/lambeth/rounds/r",
         {"expected": "review", "leave_off": "", "confirm": "y"},
-        post_to="/manage/lambeth/rounds/r/open-voting",
-        form_selector="form[action='/manage/lambeth/rounds/r/phase']",
+        post_to="/officers/lambeth/rounds/r/open-voting",
+        form_selector="form[action='/officers/lambeth/rounds/r/phase']",
     )
     assert response.status_code == 200
     assert any(message in e for e in summary_errors(soup(response)))
@@ -663,7 +664,7 @@ def test_a_pot_with_no_project_on_the_ballot_stops_voting_opening(client, db, la
     create_proposal(r.pots[1], title="Too dear", status=ProposalStatus.NOT_FEASIBLE)
     db.session.commit()
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    page = get_page(client, "/manage/lambeth/rounds/r/open-voting")
+    page = get_page(client, "/officers/lambeth/rounds/r/open-voting")
     problems = page.select_one("#voting-problems").get_text()
     assert "The Clapham pot has no project on the ballot" in problems
     assert "merge the pot into another" in problems
@@ -692,9 +693,9 @@ def test_merging_an_empty_pot_keeps_its_money_and_proposals_and_lets_voting_open
     db.session.commit()
     brixton_pot, clapham_pot = r.pots[0].id, r.pots[1].id
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    page = get_page(client, "/manage/lambeth/rounds/r/pots")
-    assert page.select_one("#merge-pots")["href"] == "/manage/lambeth/rounds/r/pots/merge"
-    url = "/manage/lambeth/rounds/r/pots/merge"
+    page = get_page(client, "/officers/lambeth/rounds/r/pots")
+    assert page.select_one("#merge-pots")["href"] == "/officers/lambeth/rounds/r/pots/merge"
+    url = "/officers/lambeth/rounds/r/pots/merge"
     # Refusals, each changing nothing.
     for data, field, message in [
         ({"source": str(clapham_pot), "into": str(clapham_pot)}, "into", "into itself"),
@@ -748,21 +749,25 @@ def test_opening_voting_freezes_a_manifest_whose_hash_is_shown(client, db, lambe
 @pytest.mark.parametrize(
     "url, data, field",
     [
-        ("/manage/lambeth/rounds/r/voting", {**VOTING, "rule": "greedy"}, "ballot_kind"),
+        ("/officers/lambeth/rounds/r/voting", {**VOTING, "rule": "greedy"}, "ballot_kind"),
         (
-            "/manage/lambeth/rounds/r/pots",
+            "/officers/lambeth/rounds/r/pots",
             {"total_budget": "100000", "method": "council"},
             "total_budget",
         ),
-        ("/manage/lambeth/rounds/r/details", {"title": "Renamed", "description": "d"}, "title"),
+        ("/officers/lambeth/rounds/r/details", {"title": "Renamed", "description": "d"}, "title"),
         (
-            "/manage/lambeth/rounds/r/proposals/{p}",
+            "/officers/lambeth/rounds/r/proposals/{p}",
             {"decision": "feasible", "final_cost": "5", "reason": "cheaper"},
             "decision",
         ),
-        ("/manage/lambeth/rounds/r/proposals/{p}/merge", {"into": "{q}", "reason": "dupe"}, "into"),
         (
-            "/manage/lambeth/rounds/r/proposals/{p}/contributions",
+            "/officers/lambeth/rounds/r/proposals/{p}/merge",
+            {"into": "{q}", "reason": "dupe"},
+            "into",
+        ),
+        (
+            "/officers/lambeth/rounds/r/proposals/{p}/contributions",
             {"partner_name": "Co-op", "kind": "money", "amount": "5"},
             "partner_name",
         ),
@@ -861,7 +866,7 @@ def test_hiding_after_voting_opened_keeps_the_proposal_on_the_fixed_ballot(
     db.session.refresh(reviewable)
     club = next(p for p in reviewable.proposals if p.title == "Youth club")
     frozen = reviewable.manifest_hash
-    url = f"/manage/lambeth/rounds/r/proposals/{club.id}/moderation"
+    url = f"/officers/lambeth/rounds/r/proposals/{club.id}/moderation"
     assert submit(client, url, {"reason": "Abusive words"}).status_code == 302
     db.session.expire_all()
     assert club.hidden_at is not None and reviewable.manifest_hash == frozen
@@ -878,7 +883,7 @@ def test_officer_changes_the_split_before_voting(client, db, lambeth):
     )
     r = db.session.scalar(select(FundingRound).where(FundingRound.slug == "r"))
     assert [p.budget_pence for p in r.pots] == [300_00, 300_00, 300_00]
-    url = "/manage/lambeth/rounds/r/pots"
+    url = "/officers/lambeth/rounds/r/pots"
     data = {
         "total_budget": "1000",
         "method": "explicit",
@@ -941,12 +946,12 @@ def test_the_schedule_is_frozen_once_voting_opens(client, db, lambeth, scheduled
     assert rounds.schedule_snapshot(r) == before
     assert len(events(db, "round.schedule_changed")) == 1  # only the one before voting
     # The page offers only the extension: the old form's earlier close is refused.
-    page = get_page(client, "/manage/lambeth/rounds/r/schedule")
+    page = get_page(client, "/officers/lambeth/rounds/r/schedule")
     assert "the schedule is fixed" in page.select_one("#schedule-frozen").get_text()
     assert page.select_one("[name=proposals_start]") is None
     response = submit(
         client,
-        "/manage/lambeth/rounds/r/schedule",
+        "/officers/lambeth/rounds/r/schedule",
         schedule(voting=("1/1/2027", "10/1/2027"), published=("1/2/2027", "2/2/2027")),
     )
     assert (
@@ -970,7 +975,7 @@ def test_the_schedule_is_frozen_once_voting_opens(client, db, lambeth, scheduled
 def test_voting_cannot_close_earlier(client, db, scheduled_voting, day, message):
     before = rounds.schedule_snapshot(scheduled_voting)
     data = {"voting_end": day.split("/")} if day else {}
-    response = submit(client, "/manage/lambeth/rounds/r/schedule", data)
+    response = submit(client, "/officers/lambeth/rounds/r/schedule", data)
     assert message in error_messages(soup(response))["voting_end"]
     db.session.expire_all()
     assert rounds.schedule_snapshot(scheduled_voting) == before
@@ -981,7 +986,7 @@ def test_an_officer_extends_voting_and_the_public_page_says_so(client, db, sched
     from zoneinfo import ZoneInfo
 
     response = submit(
-        client, "/manage/lambeth/rounds/r/schedule", {"voting_end": ["21", "1", "2027"]}
+        client, "/officers/lambeth/rounds/r/schedule", {"voting_end": ["21", "1", "2027"]}
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -1000,7 +1005,7 @@ def test_an_officer_extends_voting_and_the_public_page_says_so(client, db, sched
         f"Voting was due to close on 14 January 2027; on {today.day} {today:%B %Y} the council "
         "extended it to 21 January 2027." in text
     )
-    assert "Voting extended" in get_page(client, "/audit/lambeth/rounds/r").get_text()
+    assert "Voting extended" in get_page(client, "/auditors/lambeth/rounds/r").get_text()
     # The manifest, and so the ballot, is unchanged.
     assert rounds.manifest_hash(r.manifest_json) == r.manifest_hash
 
@@ -1025,7 +1030,7 @@ def test_voting_cannot_be_extended_once_closed(client, db, lambeth, scheduled_vo
             new_last_day=datetime(2027, 2, 1).date(),
         )
     db.session.rollback()
-    page = get_page(client, "/manage/lambeth/rounds/r/schedule")
+    page = get_page(client, "/officers/lambeth/rounds/r/schedule")
     assert "can no longer change" in page.select_one("#no-close").get_text()
 
 
@@ -1041,7 +1046,7 @@ def test_unscheduled_voting_has_no_close_to_extend(client, db, lambeth, reviewab
             now=datetime.now(UTC),
             new_last_day=datetime(2027, 2, 1).date(),
         )
-    page = get_page(client, "/manage/lambeth/rounds/r/schedule")
+    page = get_page(client, "/officers/lambeth/rounds/r/schedule")
     assert "no scheduled close" in page.select_one("#no-close").get_text()
 
 
@@ -1058,7 +1063,7 @@ def test_unscheduled_voting_has_no_close_to_extend(client, db, lambeth, reviewab
     ],
 )
 def test_rank_points_in_plain_english(k, sentence):
-    from app.voting_methods import rank_points_sentence
+    from app.web.presenters.methods import rank_points_sentence
 
     assert rank_points_sentence(k) == sentence
 
@@ -1067,7 +1072,7 @@ def test_officers_and_residents_are_told_how_ranks_become_points(client, db, lam
     create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
     db.session.commit()
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    url = "/manage/lambeth/rounds/r/voting"
+    url = "/officers/lambeth/rounds/r/voting"
     assert "ranks become points" in get_page(client, url).select_one("#ranked-scoring").get_text()
     data = {"ballot_kind": "ranked", "rule": "mes", "tie_break": "cost-votes", "max_choices": "3"}
     assert submit(client, url, data).status_code == 302
@@ -1076,7 +1081,7 @@ def test_officers_and_residents_are_told_how_ranks_become_points(client, db, lam
         "counts these points."
     )
     assert said in get_page(client, url).select_one("#this-round-scoring").get_text()
-    assert said in get_page(client, "/manage/lambeth/rounds/r").get_text()
+    assert said in get_page(client, "/officers/lambeth/rounds/r").get_text()
     assert (
         said
         in get_page(client, "/councils/lambeth/rounds/r").select_one("#ranked-scoring").get_text()
@@ -1095,11 +1100,11 @@ def test_a_round_frozen_before_rank_points_says_it_is_counted_with_borda(client,
         manifest_without=("ranked_scoring",),
     )
     sign_in(client, "officer@lambeth.example", PASSWORD)
-    text = get_page(client, f"/manage/lambeth/rounds/{r.slug}").get_text()
+    text = get_page(client, f"/officers/lambeth/rounds/{r.slug}").get_text()
     assert "counted with Borda scoring: a ballot ranking L projects gives its 1st choice L−1" in (
         text
     )
-    page = get_page(client, f"/manage/lambeth/rounds/{r.slug}/voting")
+    page = get_page(client, f"/officers/lambeth/rounds/{r.slug}/voting")
     assert "Borda scoring" in page.select_one("#this-round-scoring").get_text()
 
 

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import AuditEvent, Phase, PhaseDates, Role, ScheduledMoveFailure
-from app.rounds import london_midnight
+from app.web.extensions import db
+from app.workflow.models import AuditEvent, Phase, PhaseDates, Role, ScheduledMoveFailure
+from app.workflow.rounds import london_midnight
 from ballots import box
 from ballots.db import utcnow
 from ballots.models import LogKind
@@ -61,7 +61,7 @@ def test_one_rounds_failed_close_does_not_stop_the_others(
         return real_close_log(session, round_id, manifest_hash)
 
     monkeypatch.setattr(box, "close_log", close_log)
-    with caplog.at_level(logging.ERROR, logger="app.rounds"):
+    with caplog.at_level(logging.ERROR, logger="app.workflow.rounds"):
         result = runner.invoke(args=["advance-phases"])
 
     assert result.exit_code == 1, result.output
@@ -75,7 +75,7 @@ def test_one_rounds_failed_close_does_not_stop_the_others(
     assert broken.phase == Phase.VOTING and broken.log_head_hash is None
     assert box.log_head(db.session, broken.id).kind is LogKind.BALLOT
 
-    [logged] = [r for r in caplog.records if r.name == "app.rounds"]
+    [logged] = [r for r in caplog.records if r.name == "app.workflow.rounds"]
     assert f"round {broken.id} to closed failed" in logged.getMessage()
     assert logged.exc_info and logged.exc_info[0] is RuntimeError
 
@@ -86,7 +86,7 @@ def test_one_rounds_failed_close_does_not_stop_the_others(
     assert event.after == {"target": "closed", "error": "RuntimeError: disk full while sealing"}
 
     sign_in(client, "officer@example.org", PASSWORD)
-    notice = get_page(client, f"/manage/home/rounds/{broken.slug}").select_one(
+    notice = get_page(client, f"/officers/home/rounds/{broken.slug}").select_one(
         "#scheduled-move-failed"
     )
     assert notice is not None
@@ -95,7 +95,7 @@ def test_one_rounds_failed_close_does_not_stop_the_others(
     assert "still in voting" in text
     assert "RuntimeError: disk full while sealing" in text
     assert (
-        get_page(client, f"/manage/home/rounds/{fine.slug}").select_one("#scheduled-move-failed")
+        get_page(client, f"/officers/home/rounds/{fine.slug}").select_one("#scheduled-move-failed")
         is None
     )
 
@@ -108,6 +108,8 @@ def test_one_rounds_failed_close_does_not_stop_the_others(
     assert broken.phase == Phase.CLOSED
     assert db.session.get(ScheduledMoveFailure, broken.id) is None
     assert (
-        get_page(client, f"/manage/home/rounds/{broken.slug}").select_one("#scheduled-move-failed")
+        get_page(client, f"/officers/home/rounds/{broken.slug}").select_one(
+            "#scheduled-move-failed"
+        )
         is None
     )

@@ -29,7 +29,7 @@ def test_0009_upgrades_and_downgrades(tmp_path):
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import inspect
 
-    from app.extensions import db
+    from app.web.extensions import db
     from tests.app.test_migrations import database_at
 
     with database_at(tmp_path, "0008"):

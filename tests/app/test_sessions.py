@@ -12,9 +12,10 @@ import pytest
 from flask_login.utils import encode_cookie
 from sqlalchemy import event, select, update
 
-from app import accounts, sessions
-from app.extensions import db as _db
-from app.models import SignIn, User
+from app.web import sessions
+from app.web.extensions import db as _db
+from app.workflow import accounts, sign_ins
+from app.workflow.models import SignIn, User
 from ballots.db import utcnow
 from tests.app.pages import csrf_token, sign_in, soup
 from tests.factories import PASSWORD
@@ -72,9 +73,9 @@ def test_a_replayed_staff_cookie_after_sign_out_opens_no_staff_page(app, db, lam
     client = app.test_client()
     assert sign_in(client, lambeth.auditor.email, PASSWORD).status_code == 302
     stolen = copy_of(app, client)
-    assert fresh(app, stolen, "GET", "/audit/lambeth").status_code == 200
+    assert fresh(app, stolen, "GET", "/auditors/lambeth").status_code == 200
     post_form(app, client, "/account/", "/auth/sign-out")
-    assert fresh(app, stolen, "GET", "/audit/lambeth").status_code == 302
+    assert fresh(app, stolen, "GET", "/auditors/lambeth").status_code == 302
 
 
 def test_the_remember_cookie_dies_with_the_session(app, db, lambeth):
@@ -127,7 +128,7 @@ def test_a_password_reset_ends_every_session_of_the_account(app, db, lambeth):
     sign_in(elsewhere, lambeth.resident.email, PASSWORD)
     sign_in(other_account, lambeth.neighbour.email, PASSWORD)
     with app.test_request_context():
-        token = accounts.password_reset_token(lambeth.resident)
+        token = accounts.password_reset_token(sessions.policy(), lambeth.resident)
     browser = app.test_client()
     url = f"/auth/reset-password/{token}"
     with app.app_context():
@@ -158,9 +159,9 @@ def test_a_staff_session_ends_after_its_idle_minutes_and_says_so(app, db, lambet
     client = app.test_client()
     sign_in(client, lambeth.officer.email, PASSWORD)
     age(db, lambeth.officer, timedelta(minutes=29))
-    assert fresh(app, client, "GET", "/manage/lambeth").status_code == 200
+    assert fresh(app, client, "GET", "/officers/lambeth").status_code == 200
     age(db, lambeth.officer, timedelta(minutes=31))
-    response = fresh(app, client, "GET", "/manage/lambeth")
+    response = fresh(app, client, "GET", "/officers/lambeth")
     assert response.status_code == 302
     page = soup(fresh(app, client, "GET", response.headers["Location"]))
     banners = [" ".join(b.get_text().split()) for b in page.select(".govuk-notification-banner")]
@@ -168,7 +169,7 @@ def test_a_staff_session_ends_after_its_idle_minutes_and_says_so(app, db, lambet
     assert [r.ended_reason for r in rows(db, lambeth.officer)] == ["idle"]
     # Signed in again, the page opens: the message was about the ended session only.
     sign_in(client, lambeth.officer.email, PASSWORD)
-    assert fresh(app, client, "GET", "/manage/lambeth").status_code == 200
+    assert fresh(app, client, "GET", "/officers/lambeth").status_code == 200
 
 
 def test_a_resident_session_lasts_longer_and_its_limit_is_a_setting(app, db, lambeth):
@@ -185,7 +186,7 @@ def test_a_resident_session_lasts_longer_and_its_limit_is_a_setting(app, db, lam
     officer = app.test_client()
     sign_in(officer, lambeth.officer.email, PASSWORD)
     age(db, lambeth.officer, timedelta(minutes=6))
-    assert fresh(app, officer, "GET", "/manage/lambeth").status_code == 302
+    assert fresh(app, officer, "GET", "/officers/lambeth").status_code == 302
 
 
 class Updates:
@@ -250,7 +251,7 @@ def test_a_cookie_naming_no_sign_in_signs_nobody_in(app, db, lambeth):
     ],
 )
 def test_the_browser_summary_names_the_browser_and_system_only(agent, summary):
-    assert sessions.browser_summary(agent) == summary
+    assert sign_ins.browser_summary(agent) == summary
 
 
 def test_changing_the_password_ends_every_other_session_and_keeps_this_one(app, db, lambeth):
@@ -293,7 +294,10 @@ def test_changing_the_password_ends_every_other_session_and_keeps_this_one(app, 
         "",
         "password_changed",
     ]
-    assert accounts.authenticate(db.session, lambeth.resident.email, new) is not None
+    assert (
+        accounts.authenticate(db.session, sessions.policy(), lambeth.resident.email, new)
+        is not None
+    )
 
 
 class Statements:

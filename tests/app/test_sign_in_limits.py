@@ -9,9 +9,10 @@ import uuid
 
 import pytest
 
-from app import accounts, create_app
-from app.extensions import db as _db
-from app.extensions import limiter
+from app import create_app
+from app.web.extensions import db as _db
+from app.web.extensions import limiter
+from app.workflow import accounts
 from tests.app.pages import csrf_token, soup
 from tests.conftest import make_config, require_or_skip
 from tests.factories import PASSWORD, create_council, create_neighbourhood, create_user
@@ -30,7 +31,7 @@ def checked(monkeypatch):
     real = accounts.authenticate
 
     def counting(*args, **kwargs):
-        calls.append(args[1])
+        calls.append(args[2])
         return real(*args, **kwargs)
 
     monkeypatch.setattr(accounts, "authenticate", counting)

@@ -59,9 +59,9 @@ from collections.abc import Callable
 
 import pytest
 
-from app import rounds
-from app.exports import export_pot, results_csv
-from app.models import Phase
+from app.workflow import rounds
+from app.workflow.exports import export_pot, results_csv
+from app.workflow.models import Phase
 from ballots import box
 from tests.app.closed_round import closed_round
 from votes.ballot import format_money

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from app.models import AuditEvent, RecoveryCode, Role, SignIn, User
+from app.workflow.models import AuditEvent, RecoveryCode, Role, SignIn, User
 from tests.app import pages
 from tests.app.pages import error_messages, soup
 from tests.app.test_sessions import fresh, signed_in
@@ -63,7 +63,7 @@ def test_staff_enrol_an_authenticator_before_they_are_signed_in(app, client, db,
     response = password_step(client, lambeth.officer.email)
     assert response.headers["Location"].endswith("/auth/two-factor/set-up")
     # The password alone signs nobody in: staff pages send them to sign in.
-    assert fresh(app, client, "GET", "/manage/lambeth").status_code == 302
+    assert fresh(app, client, "GET", "/officers/lambeth").status_code == 302
     assert fresh(app, client, "GET", "/account/").status_code == 302
     page = get_page(client, "/auth/two-factor/set-up")
     svg = page.select_one("#qr-code svg")
@@ -90,7 +90,7 @@ def test_staff_enrol_an_authenticator_before_they_are_signed_in(app, client, db,
     # Shown once: a reload shows how many are left, not the codes.
     later = get_page(client, "/auth/two-factor/recovery-codes")
     assert not later.select("#recovery-codes") and "10 unused recovery codes" in later.get_text()
-    assert fresh(app, client, "GET", "/manage/lambeth").status_code == 200
+    assert fresh(app, client, "GET", "/officers/lambeth").status_code == 200
     officer = reload(db, lambeth.officer)
     assert officer.totp_confirmed_at is not None
 
@@ -106,17 +106,17 @@ def test_an_enrolled_account_proves_a_code_at_each_sign_in_and_no_code_works_twi
     client = app.test_client()
     response = submit(
         client,
-        "/auth/sign-in?next=/manage/lambeth/staff",
+        "/auth/sign-in?next=/officers/lambeth/staff",
         {"email": lambeth.officer.email, "password": PASSWORD},
     )
     assert response.headers["Location"].endswith("/auth/two-factor")
-    assert fresh(app, client, "GET", "/manage/lambeth").status_code == 302
+    assert fresh(app, client, "GET", "/officers/lambeth").status_code == 302
     wrong = submit(client, "/auth/two-factor", {"code": "123456"})
     assert wrong.status_code == 200 and "The code is not right" in wrong.get_data(as_text=True)
     code = unused_code(secret, reload(db, lambeth.officer).totp_last_step)
     proven = submit(client, "/auth/two-factor", {"code": code})
-    assert proven.headers["Location"] == "/manage/lambeth/staff"  # where they were going
-    assert fresh(app, client, "GET", "/manage/lambeth").status_code == 200
+    assert proven.headers["Location"] == "/officers/lambeth/staff"  # where they were going
+    assert fresh(app, client, "GET", "/officers/lambeth").status_code == 200
 
     # Someone who saw that code (over a shoulder, from a phishing page) cannot use it.
     thief = app.test_client()
@@ -124,7 +124,7 @@ def test_an_enrolled_account_proves_a_code_at_each_sign_in_and_no_code_works_twi
     replay = submit(thief, "/auth/two-factor", {"code": code})
     assert replay.status_code == 200
     assert "That code has already been used" in error_messages(soup(replay))["code"]
-    assert fresh(app, thief, "GET", "/manage/lambeth").status_code == 302
+    assert fresh(app, thief, "GET", "/officers/lambeth").status_code == 302
 
 
 def test_recovery_codes_stand_in_for_the_authenticator_once_each(app, db, lambeth):
@@ -136,7 +136,7 @@ def test_recovery_codes_stand_in_for_the_authenticator_once_each(app, db, lambet
     typed = codes[0].lower().replace("-", " ")  # as read from paper
     response = submit(other, "/auth/two-factor", {"code": typed})
     assert response.status_code == 302
-    page = soup(fresh(app, other, "GET", "/audit/lambeth"))
+    page = soup(fresh(app, other, "GET", "/auditors/lambeth"))
     assert "You used a recovery code: 9 left" in page.get_text()
     third = app.test_client()
     password_step(third, lambeth.auditor.email)
@@ -177,15 +177,15 @@ def test_an_administrator_resets_a_colleagues_second_factor_and_it_is_audited(ap
     password_step(admin_browser, admin.email)
     enrol(admin_browser, db, admin)
 
-    page = get_page(admin_browser, "/manage/lambeth/staff")
+    page = get_page(admin_browser, "/officers/lambeth/staff")
     rows = {" ".join(r.get_text(" ").split()) for r in page.select("#staff tbody tr")}
     assert any(
         r.startswith("Priya officer@lambeth.example Officer or councillor Set up") for r in rows
     )
     assert not any("resident@lambeth.example" in r for r in rows)
 
-    url = f"/manage/lambeth/staff/{lambeth.officer.id}/reset-two-factor"
-    response = submit(admin_browser, "/manage/lambeth/staff", {}, post_to=url)
+    url = f"/officers/lambeth/staff/{lambeth.officer.id}/reset-two-factor"
+    response = submit(admin_browser, "/officers/lambeth/staff", {}, post_to=url)
     assert response.status_code == 302
     officer = reload(db, lambeth.officer)
     assert officer.totp_secret is None and officer.totp_confirmed_at is None
@@ -225,7 +225,7 @@ def test_resets_are_refused_for_oneself_other_councils_and_non_administrators(ap
             browser,
             "/account/",
             {},
-            post_to=f"/manage/{council}/staff/{user.id}/reset-two-factor",
+            post_to=f"/officers/{council}/staff/{user.id}/reset-two-factor",
             form_selector="form[action$='sign-out-everywhere']",
         )
 
@@ -243,7 +243,7 @@ def test_resets_are_refused_for_oneself_other_councils_and_non_administrators(ap
     password_step(officer_browser, lambeth.officer.email)
     enrol(officer_browser, db, lambeth.officer)
     assert reset(officer_browser, "lambeth", admin).status_code == 403
-    assert fresh(app, officer_browser, "GET", "/manage/lambeth/staff").status_code == 403
+    assert fresh(app, officer_browser, "GET", "/officers/lambeth/staff").status_code == 403
     after = db.session.scalar(select(func.count()).select_from(AuditEvent))
     assert after == before  # no reset was recorded: none happened
     assert reload(db, admin).totp_confirmed_at is not None
@@ -280,7 +280,7 @@ def test_the_demo_staff_sign_in_with_the_printed_secret(app, runner, db):
     assert response.headers["Location"].endswith("/auth/two-factor")
     code = pyotp.TOTP(DEMO_TOTP_SECRET).now()
     assert submit(client, "/auth/two-factor", {"code": code}).status_code == 302
-    assert fresh(app, client, "GET", "/manage/lambeth").status_code == 200
+    assert fresh(app, client, "GET", "/officers/lambeth").status_code == 200
     # Demo residents keep one step.
     resident = app.test_client()
     assert (

@@ -125,7 +125,7 @@ def test_the_examples_from_the_issue_get_a_404_or_a_400_page_saying_why(app, cli
 def test_a_form_with_a_nul_byte_is_refused_and_changes_nothing(app, client, db):
     from sqlalchemy import func, select
 
-    from app.models import Proposal
+    from app.workflow.models import Proposal
 
     build_world()
     sign_in_as(client, RESIDENT)
@@ -154,14 +154,14 @@ def test_a_form_with_a_nul_byte_is_refused_and_changes_nothing(app, client, db):
 def test_an_amount_beyond_any_budget_is_refused_by_the_form_not_the_database(app, client, db):
     from sqlalchemy import func, select
 
-    from app.models import FundingRound
+    from app.workflow.models import FundingRound
     from tests.app.pages import error_messages
 
     build_world()
     sign_in_as(client, OFFICER)
     before = db.session.scalar(select(func.count()).select_from(FundingRound))
     response = client.post(
-        "/manage/home/rounds/new",
+        "/officers/home/rounds/new",
         data={
             "csrf_token": csrf(client),
             "title": "Huge",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from app.models import Phase
+from app.workflow.models import Phase
 from ballots import box
 from tests.app.closed_round import closed_round
 from tests.conftest import ROOT, require_or_skip

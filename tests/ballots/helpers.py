@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from app import rounds
-from app.extensions import db
-from app.models import Council, FundingRound, Neighbourhood, Phase, ProposalStatus, User
+from app.web.extensions import db
+from app.workflow import rounds
+from app.workflow.models import Council, FundingRound, Neighbourhood, Phase, ProposalStatus, User
 from ballots.models import COUNCIL_SCOPE, RollEntry, Verification, round_scope
 from ballots.paper import BallotPaper, ballot_paper
 from tests.factories import create_council, create_neighbourhood, create_proposal, create_round

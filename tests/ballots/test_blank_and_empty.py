@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from app.models import Role
+from app.workflow.models import Role
 from ballots import box
 from ballots.errors import NotEligible
 from ballots.models import RollEntry, StoredBallot, VoterMark
@@ -83,7 +83,7 @@ def test_a_round_that_allows_blank_ballots_says_so_and_takes_one(client, db):
 def test_a_blank_paper_ballot_is_refused(client, db):
     _, paper = setup(db)
     sign_in(client, "officer@example.org", PASSWORD)
-    url = f"/manage/home/rounds/vote/paper/{paper.pots[0].id}"
+    url = f"/officers/home/rounds/vote/paper/{paper.pots[0].id}"
     page = soup(submit(client, url, {"reference": "P1"}))
     assert "Your ballot is blank" in " ".join(error_messages(page).values())
     assert kept(db) == (0, 0)
@@ -109,8 +109,8 @@ def test_a_pot_with_no_projects_is_never_offered(client, db):
         box.cast(db.session, paper, entry, empty.id, Ballot(()), today=date(2026, 5, 1))
     client.post("/auth/sign-out")
     sign_in(client, "officer@example.org", PASSWORD)
-    pots = get_page(client, "/manage/home/rounds/vote/paper").select_one("#pots").get_text()
+    pots = get_page(client, "/officers/home/rounds/vote/paper").select_one("#pots").get_text()
     assert full.name in pots and pots.count(full.name) == 1
-    get_page(client, f"/manage/home/rounds/vote/paper/{empty.id}", status=404)
+    get_page(client, f"/officers/home/rounds/vote/paper/{empty.id}", status=404)
     assert kept(db) == (0, 0)
     del funding_round

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
-from app.models import Phase
+from app.workflow.models import Phase
 from ballots import box
 from ballots.errors import (
     AlreadyVoted,
@@ -402,7 +402,7 @@ def test_the_database_itself_refuses_a_second_mark(db, world):
 def test_opening_voting_starts_the_log_and_closing_seals_it(db):
     from datetime import UTC, datetime
 
-    from app import rounds
+    from app.workflow import rounds
     from ballots.paper import ballot_paper
 
     council = create_council()

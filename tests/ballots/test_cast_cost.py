@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
-from app.extensions import db as flask_db
-from app.models import Role
+from app.web.extensions import db as flask_db
+from app.workflow.models import Role
 from ballots import box
 from ballots.models import COUNCIL_SCOPE, RollEntry
 from tests.app.pages import sign_in, soup
@@ -87,9 +87,9 @@ def others_vote(council, hood, funding_round, paper, n: int, *, start: int) -> N
 
 
 def _today():
-    from app.residents.voting import today
+    from app.workflow.clock import london_today
 
-    return today()
+    return london_today()
 
 
 def one_cast(client, paper, email: str) -> dict[str, Work]:

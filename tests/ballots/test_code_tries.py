@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Phase, Role
-from app.residents.voting import code_key
+from app.web.residents.voting import code_key
+from app.workflow.models import Phase, Role
 from ballots import roll
 from ballots.errors import CodeInvalid, RollInvalid, TooManyTries
 from ballots.models import CodeTries, RollEntry, Verification
@@ -227,7 +227,7 @@ def test_the_voters_page_warns_of_references_with_many_wrong_tries(app, client, 
         with pytest.raises(CodeInvalid):
             verify(db, council, user, "WLK-003", "WRONG-CODE1")
     sign_in(client, "officer@example.org", PASSWORD)
-    page = get_page(client, "/manage/home/rounds/vote/voters")
+    page = get_page(client, "/officers/home/rounds/vote/voters")
     assert "guessing the codes" in page.select_one(".govuk-warning-text").get_text()
     rows = [
         [td.get_text(" ", strip=True) for td in tr.select("td")]
@@ -347,7 +347,7 @@ def _csrf(client):
 def _roll_at_0010(references, wrong_tries):
     from sqlalchemy import text
 
-    from app.extensions import db as flask_db
+    from app.web.extensions import db as flask_db
 
     with flask_db.engine.begin() as conn:
         conn.execute(text("INSERT INTO councils VALUES (1, 'x', 'X', '#000000', '', '2026-01-01')"))
@@ -385,7 +385,7 @@ def test_0012_keys_existing_references_and_carries_their_wrong_tries(tmp_path):
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
 
-    from app.extensions import db as flask_db
+    from app.web.extensions import db as flask_db
     from tests.app.test_migrations import database_at
 
     with database_at(tmp_path, "0010"):
@@ -412,7 +412,7 @@ def test_0012_stops_on_references_that_would_become_the_same(tmp_path, capfd):
     from flask_migrate import upgrade
     from sqlalchemy import inspect, text
 
-    from app.extensions import db as flask_db
+    from app.web.extensions import db as flask_db
     from tests.app.test_migrations import database_at
 
     with database_at(tmp_path, "0010"):

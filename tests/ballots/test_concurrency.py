@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
-from app.models import Role
+from app.workflow.models import Role
 from ballots import box
 from ballots.models import LogEntry, Receipt, StoredBallot, VoterMark
 from tests.ballots.helpers import enrol, place, voting_round

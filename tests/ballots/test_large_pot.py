@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from app import rounds
-from app.extensions import db
-from app.models import Phase, PotResult
+from app.web.extensions import db
+from app.workflow import rounds
+from app.workflow.models import Phase, PotResult
 from ballots import box
 from ballots.models import LogKind
 from tests.ballots.bulk import fill_pot

@@ -6,7 +6,7 @@ import io
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from app.models import AuditEvent, Phase, Role
+from app.workflow.models import AuditEvent, Phase, Role
 from ballots import box
 from ballots.models import Channel, RollEntry, VerificationCode, VoterMark
 from tests.app.pages import error_messages, get_page, sign_in, submit
@@ -25,7 +25,7 @@ def setup(db):
     return council, hood, officer, resident, funding_round, paper
 
 
-M = "/manage/home/rounds/vote"
+M = "/officers/home/rounds/vote"
 
 
 def upload(client, text, scope="round"):
@@ -143,7 +143,7 @@ def test_no_running_counts_for_officers_while_voting(app, client, db):
     sign_in(client, "officer@example.org", PASSWORD)
     page = get_page(client, M + "/voters")
     assert page.select_one("#turnout") is None
-    for url in (M, M + "/voters", M + "/proposals", "/audit/home/rounds/vote"):
+    for url in (M, M + "/voters", M + "/proposals", "/auditors/home/rounds/vote"):
         text = client.get(url).get_data(as_text=True)
         assert "ballots online" not in text
     funding_round.phase = Phase.CLOSED
@@ -153,7 +153,7 @@ def test_no_running_counts_for_officers_while_voting(app, client, db):
 
 
 def test_the_demo_has_voters_and_ballots(app, runner, db):
-    from app.models import FundingRound
+    from app.workflow.models import FundingRound
     from ballots.models import LogKind, StoredBallot, Verification
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0

@@ -8,8 +8,8 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from app import rounds
-from app.models import Phase, Role
+from app.workflow import rounds
+from app.workflow.models import Phase, Role
 from ballots import box, roll
 from ballots.models import LogEntry, Receipt, StoredBallot, VoterMark
 from tests.app.pages import error_messages, get_page, sign_in, submit
@@ -197,7 +197,7 @@ def test_an_unverified_resident_is_sent_to_verify(app, client, db):
 
 
 def _key(app):
-    from app.residents.voting import code_key
+    from app.web.residents.voting import code_key
 
     with app.test_request_context():
         return code_key()
@@ -504,7 +504,7 @@ def csrf(client) -> str:
 
 
 def test_a_hidden_proposal_is_on_the_ballot_without_its_text_or_link(app, client, db):
-    from app.models import Proposal
+    from app.workflow.models import Proposal
 
     _, _, paper, _ = setup(db)
     a = paper.pots[0].projects[0].id

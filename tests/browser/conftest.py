@@ -18,7 +18,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
 from app.demo import seed_demo
-from app.extensions import db
+from app.web.extensions import db
+from app.web.sessions import policy
 from tests.app.conftest import make_config, migrate
 from tests.conftest import require_or_skip
 
@@ -107,7 +108,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     )
     app = create_app(config)
     with app.app_context():
-        seed_demo(db.session)
+        seed_demo(db.session, policy())
         db.session.commit()
         db.session.remove()
     try:

@@ -37,7 +37,7 @@ PAGES = [
     ("reset password", "/auth/reset-password", None, "Reset your password"),
     ("reset link unusable", "/auth/reset-password/not-a-link", None, "This link cannot be used"),
     ("account", "/account/", RESIDENT, "Your account"),
-    ("officer dashboard", "/manage/lambeth", LAMBETH_OFFICER, "Manage Lambeth Council"),
+    ("officer dashboard", "/officers/lambeth", LAMBETH_OFFICER, "Manage Lambeth Council"),
     ("not found", "/no-such-page", None, "Page not found"),
     ("not found in a council", "/councils/lambeth/rounds/no-such-round", None, "Page not found"),
 ]

@@ -99,6 +99,6 @@ def test_signed_in_journeys_raise_no_violation(watched: Page):
     check_js_ran(page)
     page.get_by_role("button", name="Sign out").click()
     sign_in_from_anywhere(page, LAMBETH_OFFICER)
-    page.goto("/manage/lambeth")
+    page.goto("/officers/lambeth")
     check_js_ran(page)
     assert violations(page) == []

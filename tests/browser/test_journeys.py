@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.extensions import mail
+from app.web.extensions import mail
 from tests.browser.helpers import RESIDENT, check_accessibility, sign_in
 
 pytestmark = pytest.mark.browser

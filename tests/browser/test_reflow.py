@@ -37,9 +37,9 @@ WALKERS = {
         ],
     ),
     "resident": (RESIDENT, ["/account/", "/councils/lambeth/rounds/youth-services-2026/vote"]),
-    "officer": (LAMBETH_OFFICER, ["/manage/lambeth"]),
-    "oldham officer": ("sam.officer@devolve.example", ["/manage/oldham"]),
-    "auditor": ("auditor@devolve.example", ["/audit/lambeth", "/audit/oldham"]),
+    "officer": (LAMBETH_OFFICER, ["/officers/lambeth"]),
+    "oldham officer": ("sam.officer@devolve.example", ["/officers/oldham"]),
+    "auditor": ("auditor@devolve.example", ["/auditors/lambeth", "/auditors/oldham"]),
 }
 # Links not to follow: they change something, download a file or answer in JSON.
 SKIP = ("/static/", "/api/", "/export/", "/auth/sign-out", "/auth/confirm-email")
@@ -152,7 +152,7 @@ def test_an_audit_log_with_events_reflows_at_320_pixels(narrow_page: Page):
     so this one stays: it is what auditors do) whose fingerprint is one long word."""
     page = narrow_page
     sign_in_from_anywhere(page, "auditor@devolve.example")
-    page.goto("/audit/oldham/rounds/community-dividend-2025")
+    page.goto("/auditors/oldham/rounds/community-dividend-2025")
     with page.expect_download():
         page.get_by_role("link", name="Download the export for").first.click()
     page.reload()

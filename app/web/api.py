@@ -1,0 +1,228 @@
+"""The open data API: read-only JSON at ``/api/v1/`` (documented in docs/api.md).
+
+Only what the public pages show: no draft round, no hidden or withdrawn proposal, no result
+before it is published, nothing about a voter. Ids are the database ids, which the manifest
+already publishes and which never change. Money is integer pence with a ``currency`` field;
+times are ISO 8601 in UTC (``...Z``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.web.extensions import csrf, db
+from app.web.public import PUBLIC_STATUSES
+from app.workflow import results, rounds
+from app.workflow.models import Council, FundingRound, Pot, Proposal
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # GETs only: nothing here changes anything
+
+CURRENCY = "GBP"
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def money(pence: int | None) -> dict[str, Any] | None:
+    return None if pence is None else {"amount_pence": pence, "currency": CURRENCY}
+
+
+def _council(c: Council) -> dict[str, Any]:
+    return {
+        "slug": c.slug,
+        "name": c.name,
+        "description": c.description,
+        "neighbourhoods": [
+            {"id": n.id, "slug": n.slug, "name": n.name, "population": n.population}
+            for n in c.neighbourhoods
+        ],
+        "rounds_url": url_for("api.council_rounds", slug=c.slug),
+    }
+
+
+def _round_summary(r: FundingRound) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "council": r.council.slug,
+        "slug": r.slug,
+        "title": r.title,
+        "phase": r.phase.value,
+        "url": url_for("api.funding_round", round_id=r.id),
+    }
+
+
+def _pot(p: Pot) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "neighbourhood": p.neighbourhood.slug if p.neighbourhood else None,
+        "budget": money(p.budget_pence),
+    }
+
+
+def public_round_or_404(round_id: int, *options) -> FundingRound:
+    """The round if the public may see it; ``options`` eager-load what the answer needs, so
+    the number of queries does not grow with pots."""
+    funding_round = db.session.scalar(
+        select(FundingRound).where(FundingRound.id == round_id).options(*options)
+    )
+    if funding_round is None or not funding_round.is_public:
+        abort(404)
+    return funding_round
+
+
+@bp.get("/")
+def index():
+    return jsonify(
+        {
+            "version": "1",
+            "councils_url": url_for("api.councils"),
+            "documentation": "docs/api.md",
+        }
+    )
+
+
+@bp.get("/councils")
+def councils():
+    rows = db.session.scalars(select(Council).order_by(Council.slug)).all()
+    return jsonify({"councils": [_council(c) for c in rows]})
+
+
+@bp.get("/councils/<slug>/rounds")
+def council_rounds(slug: str):
+    council = db.session.scalar(select(Council).where(Council.slug == slug))
+    if council is None:
+        abort(404)
+    rows = [r for r in sorted(council.rounds, key=lambda r: r.id) if r.is_public]
+    return jsonify({"council": council.slug, "rounds": [_round_summary(r) for r in rows]})
+
+
+@bp.get("/rounds/<int:round_id>")
+def funding_round(round_id: int):
+    r = public_round_or_404(
+        round_id,
+        joinedload(FundingRound.council),
+        selectinload(FundingRound.phase_dates),
+        selectinload(FundingRound.pots).joinedload(Pot.neighbourhood),
+    )
+    published = r.phase in results.PUBLISHED
+    return jsonify(
+        {
+            **_round_summary(r),
+            "description": r.description,
+            "phase_label": r.phase.label,
+            "budget": money(r.total_budget_pence),
+            "configuration": {
+                "ballot_kind": r.ballot_kind,
+                "rule": r.rule,
+                "tie_break": r.tie_break,
+                "min_choices": r.min_choices,
+                "max_choices": r.max_choices,
+                "points": r.points,
+                "max_points_per_project": r.max_points_per_project,
+                "home_pot_only": r.home_pot_only,
+                "min_age": r.min_age,
+                "max_age": r.max_age,
+                "allow_vote_change": r.allow_vote_change,
+                "min_ballots_to_publish": r.min_ballots_to_publish,
+                "supports_enabled": r.supports_enabled,
+                "split_method": r.split_method.value,
+            },
+            "schedule": [
+                {"phase": d.phase.value, "starts_at": iso(d.starts_at), "ends_at": iso(d.ends_at)}
+                for d in sorted(r.phase_dates, key=lambda d: d.phase.index)
+            ],
+            "manifest_hash": r.manifest_hash,
+            "log_head_hash": r.log_head_hash,
+            "voting_opened_at": iso(r.voting_opened_at),
+            "pots": [_pot(p) for p in r.pots],
+            "proposals_url": url_for("api.proposals", round_id=r.id),
+            "results_url": url_for("api.round_results", round_id=r.id) if published else None,
+        }
+    )
+
+
+@bp.get("/rounds/<int:round_id>/proposals")
+def proposals(round_id: int):
+    r = public_round_or_404(round_id)
+    rows = db.session.scalars(
+        select(Proposal)
+        .where(
+            Proposal.round_id == r.id,
+            Proposal.status.in_(PUBLIC_STATUSES),
+            Proposal.hidden_at.is_(None),
+        )
+        .order_by(Proposal.id)
+    ).all()
+    supports = rounds.support_counts(db.session, r)
+    return jsonify(
+        {
+            "round_id": r.id,
+            "proposals": [
+                {
+                    "id": p.id,
+                    "pot_id": p.pot_id,
+                    "title": p.title,
+                    "summary": p.summary,
+                    "category": p.category,
+                    "location": p.location,
+                    "status": p.status.value,
+                    "estimated_cost": money(p.estimated_cost_pence),
+                    "final_cost": money(p.final_cost_pence),
+                    "supports": supports.get(p.id, 0) if r.supports_enabled else None,
+                    "created_at": iso(p.created_at),
+                }
+                for p in rows
+            ],
+        }
+    )
+
+
+@bp.get("/rounds/<int:round_id>/results")
+def round_results(round_id: int):
+    r = public_round_or_404(round_id)
+    if r.phase not in results.PUBLISHED:
+        abort(404)  # before publication a result does not exist for the public
+    pots = []
+    for view in results.published_views(db.session, r):
+        row = view.result
+        pots.append(
+            {
+                "pot_id": row.pot_id,
+                "name": view.name,
+                "budget": money(view.budget_pence),
+                "allocated": money(None if view.withheld else view.allocated_pence),
+                "ballots": view.ballots,
+                "withheld": view.withheld,
+                "rule": row.rule,
+                "tie_break": row.tie_break,
+                "manifest_hash": row.manifest_hash,
+                "log_head_hash": row.log_head_hash,
+                "computed_at": iso(row.computed_at),
+                "projects": [
+                    {
+                        "id": p.id,
+                        "title": p.name,
+                        "cost": money(p.cost_pence),
+                        "funded": p.funded,
+                        "votes": p.votes,
+                        "points": p.points,
+                        "explanation": p.explanation,
+                    }
+                    for p in view.projects
+                ],
+            }
+        )
+    return jsonify({"round_id": r.id, "phase": r.phase.value, "pots": pots})
+
+
+@bp.errorhandler(404)
+def not_found(error):  # noqa: ARG001
+    return jsonify({"error": "not found"}), 404

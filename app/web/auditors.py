@@ -1,0 +1,132 @@
+"""The audit trail, per round: for the council's auditors, officers and administrators."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.exceptions import Conflict as HTTPConflict
+from werkzeug.exceptions import NotFound
+
+from app.web.extensions import db
+from app.web.presenters import methods as voting_methods
+from app.web.public import council_or_404
+from app.web.views import attempt, refusals_limited, refuse
+from app.workflow import audit, exports, results
+from app.workflow.errors import DomainError
+from app.workflow.models import Council, FundingRound, Role
+
+bp = Blueprint("auditors", __name__, url_prefix="/auditors")
+
+# Every refusal on these pages is counted (``refusals_limited``) and written to the server log
+# (``refuse``). Only one kind reaches the audit trail: someone with a role in the council (a
+# resident, say) asking for an existing pot's export, an event about things that exist.
+
+
+def council_or_refuse(slug: str) -> Council:
+    try:
+        return council_or_404(slug)
+    except NotFound:
+        refuse(404, "no council with this address")
+
+
+def reader_council_or_403(slug: str) -> Council:
+    council = council_or_refuse(slug)
+    if not current_user.has_role(council, Role.AUDITOR, Role.OFFICER):
+        refuse(403, f"not an auditor or officer of council {council.id}")
+    return council
+
+
+def find_round(council: Council, round_slug: str) -> FundingRound | None:
+    return db.session.scalar(
+        select(FundingRound).where(
+            FundingRound.council_id == council.id, FundingRound.slug == round_slug
+        )
+    )
+
+
+@bp.route("/<slug>")
+@refusals_limited
+@login_required
+def council_audit(slug: str):
+    council = reader_council_or_403(slug)
+    return render_template("auditors/council.html", council=council, rounds=council.rounds)
+
+
+def round_or_404(council: Council, round_slug: str) -> FundingRound:
+    funding_round = find_round(council, round_slug)
+    if funding_round is None:
+        refuse(404, f"no such round in council {council.id}")
+    return funding_round
+
+
+@bp.route("/<slug>/rounds/<round_slug>")
+@refusals_limited
+@login_required
+def round_audit(slug: str, round_slug: str):
+    council = reader_council_or_403(slug)
+    funding_round = round_or_404(council, round_slug)
+    return render_template(
+        "auditors/round.html",
+        council=council,
+        round=funding_round,
+        events=audit.events_for_round(db.session, funding_round),
+        labels=audit.ACTIONS,
+        counted=results.results_for(db.session, funding_round),
+    )
+
+
+@bp.route("/<slug>/rounds/<round_slug>/export/<int:pot_id>")
+@refusals_limited
+@login_required
+def export_pot(slug: str, round_slug: str, pot_id: int):
+    """One pot's auditor export (a ZIP). Every download is written to the audit trail, and so
+    is a refusal of someone with another role in the council asking for an existing pot's
+    export; other refusals (no role in the council, no such round or pot) only to the log."""
+    council = council_or_refuse(slug)
+    if not current_user.has_role(council, Role.AUDITOR, Role.OFFICER):
+        funding_round = find_round(council, round_slug)
+        if (
+            current_user.role_in(council) is not None
+            and funding_round is not None
+            and pot_id in {p.id for p in funding_round.pots}
+        ):
+            attempt(exports.refuse, funding_round, pot_id, actor=current_user)
+        refuse(403, f"not an auditor or officer of council {council.id}")
+    funding_round = round_or_404(council, round_slug)
+    if pot_id not in {p.id for p in funding_round.pots}:
+        refuse(404, f"no such pot in round {funding_round.id}")
+    try:
+        data = attempt(exports.download, funding_round, pot_id, actor=current_user)
+    except DomainError as error:
+        refusal = HTTPConflict(error.message)
+        refusal.show_description = True
+        raise refusal from None
+    name = exports.filename(funding_round, pot_id)
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/<slug>/rounds/<round_slug>/what-if")
+@refusals_limited
+@login_required
+def what_if(slug: str, round_slug: str):
+    """What other rules would have funded from the same ballots, beside the round's own."""
+    council = reader_council_or_403(slug)
+    funding_round = round_or_404(council, round_slug)
+    try:
+        pots = results.what_if(db.session, funding_round)
+    except DomainError as error:
+        refusal = HTTPConflict(error.message)
+        refusal.show_description = True
+        raise refusal from None
+    return render_template(
+        "auditors/what_if.html",
+        council=council,
+        round=funding_round,
+        pots=pots,
+        labels=voting_methods.RULE_LABELS,
+    )

@@ -1,0 +1,316 @@
+"""Register, sign in and sign out; confirm an email address, and choose a new password, from
+links sent by email."""
+
+from __future__ import annotations
+
+import math
+import time
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter.errors import RateLimitExceeded
+from flask_login import LoginManager, current_user, login_required, login_url, logout_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.web import emails, sessions, two_factor
+from app.web.extensions import db, limiter
+from app.web.forms import (
+    NewPasswordForm,
+    RegisterForm,
+    RequestPasswordResetForm,
+    SendConfirmationForm,
+    SignInForm,
+)
+from app.workflow import accounts, sign_ins
+from app.workflow.clock import utcnow
+from app.workflow.errors import DomainError
+from app.workflow.models import Council, Neighbourhood, User
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def init_login(manager: LoginManager) -> None:
+    manager.login_view = "auth.sign_in"
+    manager.login_message = "Sign in to continue"
+    manager.login_message_category = "info"
+
+    @manager.user_loader
+    def load_user(token: str) -> User | None:
+        # The cookie names a sign-in kept on the server (app.web.sessions), not the account: one
+        # that has ended (signed out, idle, a new password) signs nobody in.
+        return sessions.load(token)
+
+    @manager.unauthorized_handler
+    def unauthorized():
+        # One banner: "you were signed out after N minutes" says enough on its own.
+        if not g.get("signed_out_idle_message"):
+            flash(manager.login_message, manager.login_message_category)
+        return redirect(login_url(manager.login_view, request.url))
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded):
+        """429 with how long to wait, worked out from the limit that was reached."""
+        if error.response is not None:
+            return error.response
+        limit = limiter.current_limit
+        wait = max(int(limit.reset_at - time.time()), 1) if limit is not None else 60
+        minutes = max(math.ceil(wait / 60), 1)
+        page = render_template(
+            "errors/error.html",
+            title="Too many tries",
+            body=f"Too many tries: try again in {minutes} minute{'' if minutes == 1 else 's'}. "
+            "Nothing has been changed.",
+        )
+        return page, 429, {"Retry-After": str(wait)}
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: an open redirect would let a phishing link borrow our sign-in page."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+def _sign_in_account_limit() -> str:
+    return current_app.config["SIGN_IN_ACCOUNT_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    """The account a sign-in tries, whatever address it comes from: a flood against one
+    account from many addresses is counted once."""
+    email = request.form.get("email", "")
+    return "sign-in:" + accounts.normalise_email(email)[:254]
+
+
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+def _email_limit() -> str:
+    return current_app.config["EMAIL_LINK_RATE_LIMIT"]
+
+
+def _link_lasts() -> str:
+    return accounts.lifetime(current_app.config["PASSWORD_RESET_MAX_AGE"])
+
+
+def _send_link(user: User, subject: str, template: str, path: str, max_age: str) -> None:
+    """Email ``user`` a link to ``path``, saying how long it works (``max_age`` names the
+    setting)."""
+    emails.send(
+        user.email,
+        subject,
+        template,
+        user=user,
+        link=emails.site_url(path),
+        lasts=accounts.lifetime(current_app.config[max_age]),
+    )
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(_sign_in_account_limit, methods=["POST"], key_func=_account_key)
+def sign_in():
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(
+            db.session, sessions.policy(), form.email.data, form.password.data
+        )
+        if user is None:
+            # One message for an unknown email and a wrong password: no account enumeration.
+            form.email.errors.append("Enter a correct email address and password")
+        else:
+            db.session.commit()
+            _end_this_sign_in("signed_out")  # signing in again, perhaps as someone else
+            return two_factor.begin(user, _safe_next(request.args.get("next")))
+    return render_template("auth/sign_in.html", form=form)
+
+
+def _end_this_sign_in(reason: str) -> None:
+    """End the sign-in this browser's cookie names, if it has one that has not ended."""
+    sign_in = sign_ins.find(db.session, session.get("_user_id"))
+    if sign_in is not None:
+        sign_ins.end(sign_in, reason, utcnow())
+        db.session.commit()
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    # POST with CSRF only: a link or an image on another site must not sign people out.
+    from app.web.forms import SignOutForm
+
+    form = SignOutForm()
+    if form.validate_on_submit():
+        # Ended on the server: the cookie, however it was kept, signs nobody in again.
+        _end_this_sign_in("signed_out")
+        logout_user()
+        sessions.clear_cookie()
+        flash("You have signed out", "success")
+    return redirect(url_for("public.home"))
+
+
+def neighbourhood_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        select(Neighbourhood.id, Neighbourhood.name, Council.name)
+        .join(Council)
+        .order_by(Council.name, Neighbourhood.name)
+    )
+    return [(str(nid), f"{name} ({council})") for nid, name, council in rows]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("residents.account"))
+    form = RegisterForm(neighbourhood_choices=neighbourhood_choices())
+    if form.validate_on_submit():
+        neighbourhood = db.session.get(Neighbourhood, int(form.home_neighbourhood.data))
+        user = accounts.register(
+            db.session,
+            sessions.policy(),
+            email=form.email.data,
+            password=form.password.data,
+            display_name=form.display_name.data,
+            home_neighbourhood=neighbourhood,
+            date_of_birth=form.date_of_birth.data,
+        )
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Someone registered the same email at the same moment: answer as below.
+            db.session.rollback()
+            user = None
+        if user is None:
+            current_app.logger.info("registration attempt for an existing email")
+            emails.send(
+                accounts.normalise_email(form.email.data),
+                "You already have a Devolve account",
+                "account_exists.txt",
+                sign_in=emails.site_url(url_for("auth.sign_in")),
+                reset=emails.site_url(url_for("auth.request_password_reset")),
+            )
+        else:
+            _send_confirmation(user)
+        # The same answer whether or not the email already had an account.
+        flash(
+            "Registration received. We have emailed you a link to confirm your address: open "
+            "it before you propose or support projects. Sign in with your email address and "
+            "password.",
+            "success",
+        )
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(_email_limit, methods=["POST"])
+def request_password_reset():
+    form = RequestPasswordResetForm()
+    if form.validate_on_submit():
+        email = accounts.normalise_email(form.email.data)
+        user = accounts.find_by_email(db.session, email)
+        if user is not None:
+            _send_link(
+                user,
+                "Choose a new password for Devolve",
+                "password_reset.txt",
+                url_for(
+                    "auth.reset_password",
+                    token=accounts.password_reset_token(sessions.policy(), user),
+                ),
+                "PASSWORD_RESET_MAX_AGE",
+            )
+        # The same answer whether or not the email has an account.
+        flash(
+            f"If {email} has an account, we have sent it a link to choose a new password. "
+            f"The link works for {_link_lasts()}.",
+            "success",
+        )
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/request_password_reset.html", form=form, lasts=_link_lasts())
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_email_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        user = accounts.user_for_reset_token(db.session, sessions.policy(), token)
+    except DomainError as error:
+        return render_template("auth/reset_password.html", form=None, problem=error.message), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        accounts.change_password(db.session, sessions.policy(), user, form.password.data, utcnow())
+        db.session.commit()
+        logout_user()  # whoever was signed in on this browser (its sign-in has ended too)
+        sessions.clear_cookie()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form, problem=None)
+
+
+def _send_confirmation(user: User) -> None:
+    _send_link(
+        user,
+        "Confirm your email address for Devolve",
+        "confirm_email.txt",
+        url_for(
+            "auth.confirm_email", token=accounts.email_confirmation_token(sessions.policy(), user)
+        ),
+        "EMAIL_CONFIRM_MAX_AGE",
+    )
+
+
+@bp.route("/confirm-email/<token>")
+def confirm_email(token: str):
+    try:
+        user = accounts.confirm_email(db.session, sessions.policy(), token, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("auth/confirm_email.html", problem=error.message), 400
+    db.session.commit()
+    # Named, since the link may be opened where someone else is signed in.
+    flash(
+        f"The email address {user.email} is confirmed: its account can now propose and "
+        "support projects.",
+        "success",
+    )
+    if current_user.is_authenticated:
+        return redirect(url_for("residents.account"))
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/confirm-email", methods=["POST"])
+@login_required
+@limiter.limit(_email_limit)
+def send_confirmation():
+    """Send the signed-in person a new link to confirm their address (from their account)."""
+    form = SendConfirmationForm()
+    if form.validate_on_submit():
+        if current_user.email_confirmed_at is not None:
+            flash("Your email address is already confirmed", "success")
+        else:
+            _send_confirmation(current_user)
+            flash(f"We have sent a new link to {current_user.email}", "success")
+    return redirect(url_for("residents.account"))

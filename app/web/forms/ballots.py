@@ -1,0 +1,265 @@
+"""Forms for voting: verifying with a posted code, the ballot itself (built per pot from the
+frozen ballot paper), checking a receipt, and the officers' roll upload, codes and paper ballots.
+
+The ballot's fields accept whatever is sent: a tampered value is not refused here but passed to
+``votes`` validation, so the resident sees exactly its message (an unknown project, a
+duplicate, too many...). Only a value that is not a number of points at all is refused here.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextInput
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length
+
+from app.web.forms.fields import RadioChoiceField, WholeNumberField, options
+from ballots.paper import BallotPaper, PotPaper
+from votes.ballot import Problem, format_money
+from votes.model import Ballot, BallotKind
+
+
+class VerifyForm(FlaskForm):
+    reference = StringField(
+        "Your reference",
+        description="It is on the letter, above the code",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the reference from your letter"),
+            Length(max=64, message="The reference is 64 characters or fewer"),
+        ],
+    )
+    code = StringField(
+        "Your code",
+        description="10 letters and numbers, like ABCDE-23456",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the code from your letter"),
+            Length(max=40, message="The code is 10 letters and numbers, like ABCDE-23456"),
+        ],
+    )
+    submit = SubmitField("Verify", widget=GovSubmitInput())
+
+
+class ReceiptForm(FlaskForm):
+    receipt = StringField(
+        "Your receipt code",
+        description="The code shown when you voted, like ABCDE-FGHIJ-…",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter your receipt code"),
+            Length(max=80, message="A receipt code is 26 letters and numbers"),
+        ],
+    )
+    submit = SubmitField("Check my receipt", widget=GovSubmitInput())
+
+
+class RollForm(FlaskForm):
+    roll = FileField("Roll file (CSV)", widget=GovFileInput())
+    scope = RadioChoiceField(
+        "Who is this roll for?",
+        choices=options(
+            [
+                ("round", "This round only (replaces the council roll for this round)"),
+                ("council", "The council's roll, for every round without its own"),
+            ]
+        ),
+        required_message="Select who the roll is for",
+        invalid_choice_message="Select who the roll is for from the list",
+    )
+    submit = SubmitField("Upload roll", widget=GovSubmitInput())
+
+
+class IssueCodesForm(FlaskForm):
+    which = RadioChoiceField(
+        "Codes for which roll?",
+        choices=options([("round", "This round's roll"), ("council", "The council's roll")]),
+        required_message="Select which roll",
+        invalid_choice_message="Select which roll from the list",
+    )
+    reference = StringField(
+        "Only for this reference (optional)",
+        description="To replace one person's lost code: their old code stops working",
+        widget=GovTextInput(),
+        validators=[Length(max=64, message="A roll reference is 64 characters or fewer")],
+    )
+    submit = SubmitField("Issue codes and download them", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("Cast my ballot", widget=GovSubmitInput())
+
+
+class BallotForm(FlaskForm):
+    """A ballot for one pot. Subclassed per pot by :func:`ballot_form`."""
+
+    paper: BallotPaper
+    pot: PotPaper
+    main_field: str
+
+    def to_ballot(self) -> Ballot:
+        kind = self.paper.kind
+        if kind in (BallotKind.APPROVAL, BallotKind.KNAPSACK):
+            return Ballot(tuple(self.choices.data or ()))
+        if kind is BallotKind.SINGLE:
+            # Every value sent, not just the first: two (a tampered form) is "too many".
+            return Ballot(tuple(self.choices.raw_data or ()))
+        if kind is BallotKind.RANKED:
+            return Ballot(tuple(self[f"rank_{i}"].data or "" for i in range(1, self.ranks + 1)))
+        given = [(p.id, self[f"points_{p.id}"].data or 0) for p in self.pot.projects]
+        given = [(pid, n) for pid, n in given if n]
+        return Ballot(tuple(pid for pid, _ in given), tuple(n for _, n in given))
+
+    def hidden_values(self) -> list[tuple[str, str]]:
+        """The choices as (name, value) pairs, for the check-your-answers page to send on."""
+        kind = self.paper.kind
+        if kind in (BallotKind.APPROVAL, BallotKind.KNAPSACK):
+            return [("choices", v) for v in self.choices.data or ()]
+        if kind is BallotKind.SINGLE:
+            return [("choices", v) for v in self.choices.raw_data or ()]
+        if kind is BallotKind.RANKED:
+            return [(f"rank_{i}", self[f"rank_{i}"].data or "") for i in range(1, self.ranks + 1)]
+        return [
+            (f"points_{p.id}", str(self[f"points_{p.id}"].data or 0)) for p in self.pot.projects
+        ]
+
+    def choice_names(self) -> list[str]:
+        """The names of the fields that hold the resident's choices."""
+        kind = self.paper.kind
+        if kind in (BallotKind.APPROVAL, BallotKind.KNAPSACK, BallotKind.SINGLE):
+            return ["choices"]
+        if kind is BallotKind.RANKED:
+            return [f"rank_{i}" for i in range(1, self.ranks + 1)]
+        return [f"points_{p.id}" for p in self.pot.projects]
+
+    def field_for(self, problem: Problem) -> str:
+        kind = self.paper.kind
+        pid = problem.project_id
+        if kind is BallotKind.CUMULATIVE and pid and f"points_{pid}" in self._fields:
+            return f"points_{pid}"
+        if kind is BallotKind.RANKED and pid:
+            for i in range(1, self.ranks + 1):
+                if self[f"rank_{i}"].data == pid:
+                    return f"rank_{i}"
+        return self.main_field
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        """Each problem beside its field, in votes' words."""
+        for problem in problems:
+            field = self[self.field_for(problem)]
+            if not isinstance(field.errors, list):
+                field.errors = list(field.errors)
+            if problem.message not in field.errors:
+                field.errors.append(problem.message)
+
+    def totals(self) -> dict[str, object]:
+        """Running totals for the page, worked out here so they show without JavaScript."""
+        ballot = self.to_ballot()
+        if self.paper.kind is BallotKind.KNAPSACK:
+            chosen = {pid for pid in ballot.choices if self.pot.project(pid)}
+            spent = sum(self.pot.project(pid).cost for pid in chosen)
+            left = self.pot.budget_pence - spent
+            return {
+                "spent": format_money(spent),
+                "left": format_money(left) if left >= 0 else "-" + format_money(-left),
+                "over": left < 0,
+                "budget": format_money(self.pot.budget_pence),
+            }
+        if self.paper.kind is BallotKind.CUMULATIVE:
+            used = sum(ballot.points)
+            total = self.paper.rules.points or 0
+            return {"used": used, "left": total - used, "over": used > total, "points": total}
+        return {"chosen": len({c for c in ballot.choices if c})}
+
+
+def _project_label(project, kind: BallotKind) -> str:
+    return f"{project.name} ({format_money(project.cost)})"
+
+
+def ballot_form(
+    paper: BallotPaper,
+    pot: PotPaper,
+    *,
+    with_reference: bool = False,
+    with_receipt: bool = False,
+    formdata=None,
+) -> BallotForm:
+    """A form for ``pot``'s ballot, read from ``formdata`` when given (choices kept while the
+    resident read a project's page), else from the request (or empty on GET)."""
+    cls = _ballot_form_class(paper, pot, with_reference, with_receipt)
+    if formdata is None and request.method == "POST":
+        formdata = request.form
+    return cls(formdata=formdata)
+
+
+# A pot's form class depends only on the frozen paper (never edited once voting opens), so
+# each process builds it once per pot and kind of form rather than on every ballot page.
+_FORM_CLASSES: dict[tuple, type[BallotForm]] = {}
+_FORM_CLASSES_MAX = 256
+
+
+def _ballot_form_class(
+    paper: BallotPaper, pot: PotPaper, with_reference: bool, with_receipt: bool
+) -> type[BallotForm]:
+    key = (paper.manifest_hash, pot.id, with_reference, with_receipt)
+    cls = _FORM_CLASSES.get(key)
+    if cls is None:  # the manifest hash names the paper exactly
+        if len(_FORM_CLASSES) >= _FORM_CLASSES_MAX:
+            _FORM_CLASSES.clear()
+        cls = _FORM_CLASSES[key] = _build_form_class(paper, pot, with_reference, with_receipt)
+    return cls
+
+
+def _build_form_class(
+    paper: BallotPaper, pot: PotPaper, with_reference: bool, with_receipt: bool
+) -> type[BallotForm]:
+    kind = paper.kind
+    attrs: dict[str, object] = {"paper": paper, "pot": pot}
+    pairs = [(p.id, _project_label(p, kind)) for p in pot.projects]
+    if with_reference:
+        attrs["reference"] = StringField(
+            "Roll reference",
+            description="From the voter's poll card or the roll at the voting event",
+            widget=GovTextInput(),
+            validators=[
+                InputRequired(message="Enter the voter's roll reference"),
+                Length(max=64, message="A roll reference is 64 characters or fewer"),
+            ],
+        )
+    if with_receipt:
+        attrs["receipt"] = StringField(
+            "Receipt code of the ballot you are replacing",
+            description="The code shown when you last voted in this pot",
+            widget=GovTextInput(),
+            validators=[InputRequired(message="Enter the receipt code of your ballot")],
+        )
+    if kind in (BallotKind.APPROVAL, BallotKind.KNAPSACK):
+        attrs["choices"] = SelectMultipleField(
+            "Choose projects", choices=options(pairs), validate_choice=False
+        )
+        attrs["main_field"] = "choices"
+    elif kind is BallotKind.SINGLE:
+        attrs["choices"] = RadioField(
+            "Choose one project", choices=options(pairs), validate_choice=False
+        )
+        attrs["main_field"] = "choices"
+    elif kind is BallotKind.RANKED:
+        ranks = paper.rules.max_choices or len(pot.projects)
+        attrs["ranks"] = ranks
+        for i in range(1, ranks + 1):
+            attrs[f"rank_{i}"] = SelectField(
+                f"Choice {i}",
+                choices=options([("", "No project")] + pairs),
+                validate_choice=False,
+            )
+        attrs["main_field"] = "rank_1"
+    else:
+        for p in pot.projects:
+            attrs[f"points_{p.id}"] = WholeNumberField(
+                f"Points for {p.name}",
+                message=f"Enter the points for {p.name} as a whole number, like 2",
+            )
+        attrs["main_field"] = f"points_{pot.projects[0].id}" if pot.projects else "csrf_token"
+    return type("PotBallotForm", (BallotForm,), attrs)

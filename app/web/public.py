@@ -1,0 +1,281 @@
+"""Pages anyone can read: the network of councils, a council, a round."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, g, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.web.extensions import db
+from app.web.presenters import methods as voting_methods
+from app.workflow import rounds
+from app.workflow.models import (
+    Council,
+    FundingRound,
+    Phase,
+    Pot,
+    Proposal,
+    ProposalStatus,
+    Role,
+    Support,
+)
+
+bp = Blueprint("public", __name__)
+
+# Proposals the public sees on a round page: not withdrawn, not hidden by moderators.
+PUBLIC_STATUSES = (
+    ProposalStatus.SUBMITTED,
+    ProposalStatus.FEASIBLE,
+    ProposalStatus.NOT_FEASIBLE,
+    ProposalStatus.MERGED,
+)
+
+
+def council_or_404(slug: str) -> Council:
+    council = db.session.scalar(select(Council).where(Council.slug == slug))
+    if council is None:
+        abort(404)
+    g.council = council  # the base template brands the page with it
+    return council
+
+
+def can_see_drafts(council: Council) -> bool:
+    return current_user.is_authenticated and current_user.has_role(council, Role.OFFICER)
+
+
+def round_or_404(council: Council, round_slug: str) -> FundingRound:
+    funding_round = db.session.scalar(
+        select(FundingRound).where(
+            FundingRound.council_id == council.id, FundingRound.slug == round_slug
+        )
+    )
+    # A draft is nobody's business but the council's officers': it does not exist for others.
+    if funding_round is None or (not funding_round.is_public and not can_see_drafts(council)):
+        abort(404)
+    return funding_round
+
+
+def council_and_round_or_404(slug: str, round_slug: str) -> tuple[Council, FundingRound]:
+    """The council and its round in one query (404 when either is missing, or the round is a
+    draft the visitor may not see), for the pages residents use most."""
+    row = db.session.execute(
+        select(Council, FundingRound)
+        .join(FundingRound, FundingRound.council_id == Council.id)
+        .where(Council.slug == slug, FundingRound.slug == round_slug)
+    ).one_or_none()
+    if row is None:
+        abort(404)
+    council, funding_round = row
+    g.council = council
+    if not funding_round.is_public and not can_see_drafts(council):
+        abort(404)
+    return council, funding_round
+
+
+@bp.route("/")
+def home():
+    councils = db.session.scalars(select(Council).order_by(Council.name)).all()
+    open_counts = dict(
+        db.session.execute(
+            select(FundingRound.council_id, func.count())
+            .where(FundingRound.phase.not_in([Phase.DRAFT]))
+            .group_by(FundingRound.council_id)
+        ).all()
+    )
+    return render_template("public/home.html", councils=councils, round_counts=open_counts)
+
+
+@bp.route("/councils/<slug>")
+def council(slug: str):
+    council = council_or_404(slug)
+    rounds = [r for r in council.rounds if r.is_public or can_see_drafts(council)]
+    by_phase: dict[Phase, list[FundingRound]] = {}
+    for r in rounds:
+        by_phase.setdefault(r.phase, []).append(r)
+    phases = [(phase, by_phase[phase]) for phase in Phase if phase in by_phase]
+    return render_template("public/council.html", council=council, phases=phases)
+
+
+# Proposals listed on each page of a round page: a round can have thousands.
+PROPOSALS_PER_PAGE = 50
+
+
+def _listed(funding_round: FundingRound):
+    """The conditions for the proposals a round page lists."""
+    conditions = [Proposal.round_id == funding_round.id, Proposal.status.in_(PUBLIC_STATUSES)]
+    # Hidden proposals leave the public pages; once voting has opened they stay on the fixed
+    # ballot, listed by title with their text hidden.
+    if not funding_round.is_frozen:
+        conditions.append(Proposal.hidden_at.is_(None))
+    return conditions
+
+
+@dataclass(frozen=True)
+class PotListing:
+    """A pot on the round page: how many proposals it has, the page its list starts on, and
+    the proposals of the page being shown."""
+
+    pot: Pot
+    count: int
+    first_page: int
+    proposals: list[Proposal]
+
+
+def pagination_items(page: int, last: int, href) -> list[dict]:
+    """GOV.UK pagination items: the first and last pages, the current one and its neighbours,
+    with ellipses between."""
+    wanted = sorted({1, last, page - 1, page, page + 1} & set(range(1, last + 1)))
+    items: list[dict] = []
+    previous = 0
+    for number in wanted:
+        if number > previous + 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": href(number), "current": number == page})
+        previous = number
+    return items
+
+
+def round_listing(funding_round: FundingRound, page: int) -> tuple[list[PotListing], int, int]:
+    """The pots with their proposal counts and the proposals on ``page`` (pots in order, then
+    titles), the number of pages and of proposals. Three queries, whatever the number of
+    proposals: the counts per pot, the page's proposals and their partners' contributions.
+    Aborts with 404 for a page that does not exist."""
+    counts = dict(
+        db.session.execute(
+            select(Proposal.pot_id, func.count())
+            .where(*_listed(funding_round))
+            .group_by(Proposal.pot_id)
+        ).all()
+    )
+    total = sum(counts.values())
+    pages = max(1, -(-total // PROPOSALS_PER_PAGE))
+    if page < 1 or page > pages:
+        abort(404)
+    on_page = db.session.scalars(
+        select(Proposal)
+        .join(Pot, Pot.id == Proposal.pot_id)
+        .where(*_listed(funding_round))
+        .order_by(Pot.position, Pot.id, Proposal.title, Proposal.id)
+        .offset((page - 1) * PROPOSALS_PER_PAGE)
+        .limit(PROPOSALS_PER_PAGE)
+        .options(selectinload(Proposal.contributions))
+    ).all()
+    by_pot: dict[int, list[Proposal]] = {}
+    for p in on_page:
+        by_pot.setdefault(p.pot_id, []).append(p)
+    listing, before = [], 0
+    for pot in sorted(funding_round.pots, key=lambda p: (p.position, p.id)):
+        n = counts.get(pot.id, 0)
+        listing.append(PotListing(pot, n, before // PROPOSALS_PER_PAGE + 1, by_pot.get(pot.id, [])))
+        before += n
+    return listing, pages, total
+
+
+def page_support_counts(proposals: list[Proposal]) -> dict[int, int]:
+    """Supports for these proposals only (one query), not for the whole round."""
+    if not proposals:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Support.proposal_id, func.count())
+            .where(Support.proposal_id.in_([p.id for p in proposals]))
+            .group_by(Support.proposal_id)
+        ).all()
+    )
+
+
+@bp.route("/councils/<slug>/rounds/<round_slug>")
+def funding_round(slug: str, round_slug: str):
+    council = council_or_404(slug)
+    funding_round = round_or_404(council, round_slug)
+    page = request.args.get("page", 1, type=int)
+    listing, pages, total = round_listing(funding_round, page)
+    shown = [p for item in listing for p in item.proposals]
+
+    def href(number: int, anchor: str = "proposals") -> str:
+        page_arg = number if number > 1 else None
+        url = url_for("public.funding_round", slug=slug, round_slug=round_slug, page=page_arg)
+        return f"{url}#{anchor}"
+
+    return render_template(
+        "public/round.html",
+        council=council,
+        round=funding_round,
+        listing=listing,
+        page=page,
+        pages=pages,
+        total=total,
+        first_shown=(page - 1) * PROPOSALS_PER_PAGE + 1,
+        last_shown=(page - 1) * PROPOSALS_PER_PAGE + len(shown),
+        pagination={
+            "items": pagination_items(page, pages, href),
+            "previous": {"href": href(page - 1)} if page > 1 else None,
+            "next": {"href": href(page + 1)} if page < pages else None,
+        },
+        page_href=href,
+        phases=rounds.phases_of(funding_round),
+        supports=page_support_counts(shown),
+        next_text=rounds.what_happens_next(funding_round),
+        descriptions=rounds.PHASE_DESCRIPTIONS,
+        first_day=rounds.first_day,
+        last_day=rounds.last_day,
+        ballot_text=voting_methods.describe_ballot(funding_round),
+        rule_label=voting_methods.RULE_LABELS.get(funding_round.rule, funding_round.rule),
+        rule_text=voting_methods.describe_rule(funding_round.rule),
+        scoring_text=voting_methods.describe_ranked_scoring(funding_round),
+        extensions=rounds.voting_extensions(db.session, funding_round),
+        tie_text=voting_methods.describe_tie_break(funding_round.tie_break),
+        eligibility_text=voting_methods.describe_eligibility(funding_round),
+        is_resident=current_user.is_authenticated and current_user.has_role(council, Role.RESIDENT),
+    )
+
+
+@bp.route("/councils/<slug>/rounds/<round_slug>/proposals/<int:proposal_id>")
+def proposal(slug: str, round_slug: str, proposal_id: int):
+    from app.web.forms.proposals import SupportForm
+    from app.web.views import proposal_in_round_or_404
+
+    council = council_or_404(slug)
+    funding_round = round_or_404(council, round_slug)
+    proposal = proposal_in_round_or_404(funding_round, proposal_id)
+    is_author = current_user.is_authenticated and proposal.author_id == current_user.id
+    is_officer = can_see_drafts(council)
+    # Hidden and withdrawn proposals are their author's and the officers' business only.
+    if (proposal.is_hidden or proposal.status == ProposalStatus.WITHDRAWN) and not (
+        is_author or is_officer
+    ):
+        abort(404)
+    is_resident = current_user.is_authenticated and current_user.has_role(council, Role.RESIDENT)
+    supported = is_resident and db.session.scalar(
+        select(Support.id).where(
+            Support.proposal_id == proposal.id, Support.user_id == current_user.id
+        )
+    )
+    # Reached from the ballot's "read more": the way back keeps the choices made so far.
+    back_to_ballot = (
+        url_for("residents.ballot", slug=slug, round_slug=round_slug, pot_id=proposal.pot_id)
+        if is_resident
+        and funding_round.phase == Phase.VOTING
+        and request.args.get("ballot", type=int) == proposal.pot_id
+        else None
+    )
+    return render_template(
+        "public/proposal.html",
+        back_to_ballot=back_to_ballot,
+        council=council,
+        round=funding_round,
+        proposal=proposal,
+        supports=page_support_counts([proposal]).get(proposal.id, 0),
+        is_author=is_author,
+        is_officer=is_officer,
+        is_resident=is_resident,
+        supported=bool(supported),
+        can_support=is_resident
+        and funding_round.phase == Phase.SUPPORTS
+        and proposal.status == ProposalStatus.FEASIBLE
+        and not proposal.is_hidden,
+        support_form=SupportForm(),
+    )

@@ -1,0 +1,93 @@
+"""Pages for a signed-in resident: their account, proposing, supporting and reporting."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+from sqlalchemy import select
+
+from app.web import sessions
+from app.web.extensions import db, limiter
+from app.web.forms import ChangePasswordForm, ConfirmForm
+from app.workflow import accounts, sign_ins, two_factor
+from app.workflow.accounts import lifetime
+from app.workflow.clock import utcnow
+from app.workflow.errors import DomainError
+from app.workflow.models import Proposal, SignIn
+
+bp = Blueprint("residents", __name__)
+
+
+@bp.route("/account/")
+@login_required
+def account():
+    own = db.session.scalars(
+        select(Proposal).where(Proposal.author_id == current_user.id).order_by(Proposal.id.desc())
+    ).all()
+    return render_template(
+        "residents/account.html",
+        user=current_user,
+        proposals=own,
+        sign_ins=sessions.active(current_user, utcnow()),
+        idle=lifetime(int(sessions.idle_limit(current_user).total_seconds())),
+        recovery_left=two_factor.recovery_codes_left(db.session, current_user)
+        if current_user.two_factor_enrolled
+        else 0,
+    )
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """End every sign-in of the account, this browser's included (a lost phone, a shared
+    computer left signed in)."""
+    if not ConfirmForm().validate_on_submit():
+        flash("Nothing was changed: reload the page and try again", "info")
+        return redirect(url_for("residents.account"))
+    ended = sign_ins.end_all(db.session, current_user, "everywhere", utcnow())
+    db.session.commit()
+    logout_user()
+    sessions.clear_cookie()
+    flash(
+        f"You have signed out everywhere: {ended} session{'' if ended == 1 else 's'} ended",
+        "success",
+    )
+    return redirect(url_for("auth.sign_in"))
+
+
+def _password_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_password_limit, methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        this = db.session.get(SignIn, current_user.sign_in_id)
+        try:
+            accounts.change_own_password(
+                db.session,
+                sessions.policy(),
+                current_user,
+                form.current_password.data,
+                form.password.data,
+                utcnow(),
+                keep=this,
+            )
+        except DomainError as refused:
+            db.session.rollback()
+            form.current_password.errors.append(refused.message)
+        else:
+            db.session.commit()
+            flash(
+                "Your password has been changed. You are still signed in here; everywhere "
+                "else has been signed out.",
+                "success",
+            )
+            return redirect(url_for("residents.account"))
+    return render_template("residents/change_password.html", form=form)
+
+
+from app.web.residents import proposals, voting  # noqa: E402,F401  (registers their routes)

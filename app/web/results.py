@@ -1,0 +1,143 @@
+"""Public results pages once a round's results are published: per pot a chart of support with
+the funding line, the same figures in a table and each project's explanation; for the round,
+turnout per neighbourhood and money allocated against available, and what other rules would
+have funded from the same ballots."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from flask import Blueprint, abort, render_template
+
+from app.web.extensions import db
+from app.web.presenters import methods as voting_methods
+from app.web.public import council_or_404, round_or_404
+from app.workflow import results
+from votes.model import TieBreak
+
+bp = Blueprint("results", __name__, url_prefix="/councils/<slug>/rounds/<round_slug>/results")
+
+
+def published_round(slug: str, round_slug: str):
+    council = council_or_404(slug)
+    funding_round = round_or_404(council, round_slug)
+    # Before publication the figures do not exist for anyone looking from outside.
+    if funding_round.phase not in results.PUBLISHED:
+        abort(404)
+    return council, funding_round
+
+
+@bp.route("")
+def round_results(slug: str, round_slug: str):
+    """Each pot's stored result once published (counted once, when voting closed); a pot with
+    fewer ballots than the round's minimum shows only its number of ballots."""
+    council = council_or_404(slug)
+    funding_round = round_or_404(council, round_slug)
+    return render_template(
+        "results/round.html",
+        council=council,
+        round=funding_round,
+        pots=results.published_views(db.session, funding_round),
+        published=funding_round.phase in results.PUBLISHED,
+    )
+
+
+# What the points in a pot's table are, by ballot kind.
+POINTS_MEANING = {
+    "cumulative": "points voters gave the project",
+    "ranked": "points the count gave for each voter's ranking of the project (a higher rank "
+    "scores more)",
+}
+
+
+def rule_label(rule: str, counts_points: bool) -> str:
+    """The counting rule's name; greedy rules that counted points say points, not votes."""
+    label = voting_methods.RULE_LABELS.get(rule, rule)
+    if counts_points and rule in ("greedy", "greedy-per-cost"):
+        label = label.replace("votes", "points")
+    if counts_points and rule == "mes-greedy":
+        # On points the completion goes by points per pound (see votes.rules).
+        label = label.replace("most votes first", "most points per pound first")
+    return label
+
+
+@bp.route("/figures")
+def figures(slug: str, round_slug: str):
+    council, funding_round = published_round(slug, round_slug)
+    views = results.published_views(db.session, funding_round)
+    return render_template(
+        "results/figures.html",
+        council=council,
+        round=funding_round,
+        views=views,
+        turnout=results.turnout_by_neighbourhood(db.session, funding_round),
+        allocated=sum(v.allocated_pence for v in views if not v.withheld),
+        rule_label=rule_label(funding_round.rule, any(v.counts_points for v in views)),
+        available=sum(v.budget_pence for v in views),
+    )
+
+
+@bp.route("/<int:pot_id>")
+def pot(slug: str, round_slug: str, pot_id: int):
+    council, funding_round = published_round(slug, round_slug)
+    view = next(
+        (
+            v
+            for v in results.published_views(db.session, funding_round)
+            if v.result.pot_id == pot_id
+        ),
+        None,
+    )
+    if view is None:
+        abort(404)
+    return pot_page(council, funding_round, view)
+
+
+def pot_page(council, funding_round, view: results.PotView):
+    """A pot's results page; also the officers' preview before publishing."""
+    return render_template(
+        "results/pot.html",
+        council=council,
+        round=funding_round,
+        view=view,
+        chart=None if view.withheld else results.bar_chart(view),
+        rule_label=rule_label(view.result.rule, view.counts_points),
+        points_meaning=POINTS_MEANING.get(funding_round.ballot_kind, "points the count gave"),
+        votes_meaning="ballots that ranked the project, at any rank"
+        if funding_round.ballot_kind == "ranked"
+        else "ballots that chose the project",
+        tie_break_label=results.TIE_BREAK_LABELS[TieBreak(view.result.tie_break)],
+    )
+
+
+def percent(share: Fraction | None) -> str:
+    """A share as a whole percentage ("25%"); a dash when there is nothing to share."""
+    if share is None:
+        return "–"
+    whole = round(100 * share)
+    if whole == 0 and share > 0:
+        return "less than 1%"
+    if whole == 100 and share < 1:
+        return "more than 99%"
+    return f"{whole}%"
+
+
+def one_decimal(value: Fraction | None) -> str:
+    return "–" if value is None else f"{float(value):.1f}"
+
+
+@bp.route("/compare")
+def compare(slug: str, round_slug: str):
+    """Each pot counted with the round's rule, greedy, Equal Shares and (for approval-type
+    ballots) Phragmén, side by side. Nothing before publication: the page does not exist."""
+    council, funding_round = published_round(slug, round_slug)
+    return render_template(
+        "results/compare.html",
+        council=council,
+        round=funding_round,
+        pots=results.compare_rules(db.session, funding_round),
+        labels=voting_methods.RULE_LABELS,
+        descriptions=voting_methods.RULE_DESCRIPTIONS,
+        percent=percent,
+        one_decimal=one_decimal,
+    )

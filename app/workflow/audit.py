@@ -1,0 +1,164 @@
+"""The audit trail: who did what, when, with the changed fields before and after.
+
+Rows are append-only in the database (triggers refuse UPDATE and DELETE). ``before`` and
+``after`` hold only the fields that changed, as JSON-friendly values (money in pence, times as
+ISO 8601 UTC, enums as their values).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.workflow.errors import Frozen
+from app.workflow.models import AuditEvent, Council, FundingRound, User
+
+# What each action means, for the audit log page.
+ACTIONS = {
+    "round.created": "Round opened",
+    "round.details_changed": "Details changed",
+    "round.pots_changed": "Budget and pots changed",
+    "round.schedule_changed": "Schedule changed",
+    "round.voting_configured": "Voting configuration changed",
+    "round.phase_changed": "Phase changed",
+    "round.scheduled_move_failed": "Scheduled phase change failed",
+    "round.pots_merged": "Pot merged into another",
+    "round.voting_extended": "Voting extended: closes later",
+    "round.fingerprints_sent": "Fingerprints emailed to the council's auditors",
+    "results.published": "Results published after an officer checked them",
+    "proposal.submitted": "Proposal submitted",
+    "proposal.edited": "Proposal edited by its author",
+    "proposal.withdrawn": "Proposal withdrawn by its author",
+    "proposal.reviewed": "Review decision",
+    "proposal.merged": "Merged into another proposal",
+    "proposal.hidden": "Hidden by moderators",
+    "proposal.unhidden": "Shown again by moderators",
+    "proposal.flagged": "Reported for moderation",
+    "contribution.recorded": "Partner contribution recorded",
+    "contribution.removed": "Partner contribution removed",
+    "voters.roll_imported": "Voter roll uploaded",
+    "voters.codes_issued": "Verification codes issued",
+    "ballot.paper_entered": "Paper ballot entered",
+    "results.exported": "Auditor export downloaded",
+    "results.export_refused": "Export refused: no access",
+    "delivery.updated": "Delivery update recorded",
+    "refused": "Refused: voting had opened",
+    "account.password_reset": "Password changed through an emailed link",
+    "account.email_confirmed": "Email address confirmed",
+    "account.password_changed": "Password changed from the account page",
+    "account.two_factor_reset": "Second factor reset by an administrator",
+}
+
+
+def jsonable(value: Any) -> Any:
+    """A value the JSON column can hold, exactly (no floats for money or weights)."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict, dict]:
+    """Only the keys whose values differ, as (before, after)."""
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {k: jsonable(before.get(k)) for k in keys}, {k: jsonable(after[k]) for k in keys}
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    actor: User | None,
+    council: Council | None = None,
+    round: FundingRound | None = None,
+    subject: Any = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one audit event (flushed with the rest of the caller's transaction).
+
+    An event about a round belongs to the round's council; ``council`` is needed only for
+    events about no round.
+    """
+    if round is not None:
+        if council is not None and council.id != round.council_id:
+            raise ValueError("an audit event's round must belong to its council")
+        council = round.council
+    event = AuditEvent(
+        council_id=council.id if council is not None else None,
+        round_id=round.id if round is not None else None,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        subject_type=type(subject).__name__.lower() if subject is not None else "",
+        subject_id=getattr(subject, "id", None),
+        before=jsonable(dict(before)) if before is not None else None,
+        after=jsonable(dict(after)) if after is not None else None,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def record_changes(
+    session: Session,
+    *,
+    action: str,
+    actor: User | None,
+    round: FundingRound,
+    subject: Any,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+) -> AuditEvent | None:
+    """Record an edit of ``subject`` in ``round`` with only the fields it changed; nothing
+    when it changed none (saving a form as it was is not an event)."""
+    b, a = changes(before, after)
+    if not a:
+        return None
+    return record(
+        session,
+        action=action,
+        actor=actor,
+        round=round,
+        subject=subject,
+        before=b,
+        after=a,
+    )
+
+
+def record_refusal(session: Session, error: Frozen) -> AuditEvent:
+    """Log an attempt to change a frozen round, in its own transaction after the rollback."""
+    funding_round = session.get(FundingRound, error.round.id)
+    actor = session.get(User, error.actor.id) if error.actor is not None else None
+    return record(
+        session,
+        action="refused",
+        actor=actor,
+        round=funding_round,
+        subject=error.subject,
+        after={"attempted": error.action, "reason": error.message},
+    )
+
+
+def events_for_round(session: Session, funding_round: FundingRound) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.round_id == funding_round.id)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        )
+    )

@@ -1,0 +1,800 @@
+"""The council workflow's tables: councils, neighbourhoods, people and their roles, rounds,
+pots, proposals, supports and the audit trail.
+
+The rules that must always hold are constraints in the database (unique, check, foreign keys),
+so they hold for every worker on every host, whatever the application code does. Money is
+integer pence (``*_pence``); times are UTC (``UTCDateTime``).
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from app.workflow.branding import check_colour
+from ballots.db import Base, UTCDateTime, utcnow
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A portable enum: a short string column with a CHECK listing the allowed values."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Role(enum.StrEnum):
+    RESIDENT = "resident"
+    OFFICER = "officer"  # officers and councillors: they run rounds
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {
+            "resident": "Resident",
+            "officer": "Officer or councillor",
+            "auditor": "Auditor",
+            "admin": "Administrator",
+        }[self.value]
+
+
+class Phase(enum.StrEnum):
+    """A round's phases, in order. A round moves forward only once voting has opened."""
+
+    DRAFT = "draft"
+    PROPOSALS = "proposals"
+    REVIEW = "review"
+    SUPPORTS = "supports"
+    VOTING = "voting"
+    CLOSED = "closed"
+    PUBLISHED = "published"
+    DELIVERY = "delivery"
+
+    @property
+    def label(self) -> str:
+        return {
+            "draft": "Draft",
+            "proposals": "Proposals open",
+            "review": "Review",
+            "supports": "Supports",
+            "voting": "Voting",
+            "closed": "Voting closed",
+            "published": "Results published",
+            "delivery": "Delivery",
+        }[self.value]
+
+    @property
+    def index(self) -> int:
+        return list(Phase).index(self)
+
+
+class ProposalStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+    FEASIBLE = "feasible"
+    NOT_FEASIBLE = "not_feasible"
+    MERGED = "merged"
+    HIDDEN = "hidden"
+
+    @property
+    def label(self) -> str:
+        return {
+            "submitted": "Submitted",
+            "withdrawn": "Withdrawn",
+            "feasible": "Feasible",
+            "not_feasible": "Not feasible",
+            "merged": "Merged",
+            "hidden": "Hidden",
+        }[self.value]
+
+
+class SplitMethod(enum.StrEnum):
+    """How a round's budget was split into pots."""
+
+    COUNCIL = "council"  # one council-wide pot
+    EXPLICIT = "explicit"  # amounts typed in per neighbourhood
+    EQUAL = "equal"
+    POPULATION = "population"
+    NEED = "need"  # by the neighbourhoods' need weights
+
+    @property
+    def label(self) -> str:
+        return {
+            "council": "One council-wide pot",
+            "explicit": "Amounts set for each neighbourhood",
+            "equal": "Shared equally between neighbourhoods",
+            "population": "Shared by population",
+            "need": "Shared by need weight",
+        }[self.value]
+
+
+class ContributionKind(enum.StrEnum):
+    MONEY = "money"
+    IN_KIND = "in_kind"
+
+    @property
+    def label(self) -> str:
+        return {"money": "Money", "in_kind": "In kind"}[self.value]
+
+
+class Council(Base):
+    __tablename__ = "councils"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The council's brand colour, "#rrggbb", used for the header. Dark enough for white text.
+    colour: Mapped[str] = mapped_column(String(7), default="#0b0c0c")
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    neighbourhoods: Mapped[list[Neighbourhood]] = relationship(
+        back_populates="council", order_by="Neighbourhood.name"
+    )
+    rounds: Mapped[list[FundingRound]] = relationship(
+        back_populates="council", order_by="FundingRound.created_at.desc()"
+    )
+
+    @validates("colour")
+    def _check_colour(self, key: str, colour: str) -> str:
+        return check_colour(colour)
+
+    __table_args__ = (
+        CheckConstraint("length(slug) > 0", name="slug_not_empty"),
+        CheckConstraint("length(colour) = 7", name="colour_hex"),
+    )
+
+
+class Neighbourhood(Base):
+    __tablename__ = "neighbourhoods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    population: Mapped[int] = mapped_column(Integer, default=0)
+    # A relative weight for formula splits (e.g. youth need); None when the council sets none.
+    need_weight: Mapped[Decimal | None] = mapped_column(Numeric(12, 4), nullable=True)
+
+    council: Mapped[Council] = relationship(back_populates="neighbourhoods")
+
+    __table_args__ = (
+        UniqueConstraint("council_id", "slug"),
+        UniqueConstraint("council_id", "name"),
+        CheckConstraint("population >= 0", name="population_not_negative"),
+        CheckConstraint("need_weight IS NULL OR need_weight >= 0", name="need_weight_not_negative"),
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so the unique constraint is case-insensitive in effect.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(100))
+    home_neighbourhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="SET NULL"), nullable=True
+    )
+    date_of_birth: Mapped[date | None] = mapped_column(nullable=True)
+    # What session cookies carried before sign-ins were kept on the server (SignIn): no longer
+    # read, so an old cookie naming it signs nobody in. Left for a later migration to drop.
+    session_token: Mapped[str] = mapped_column(
+        String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the person opened the link emailed to this address (None: not yet). Proposing and
+    # supporting wait for it, so one person cannot make many accounts from invented addresses.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Two-factor sign-in (app.web.two_factor): the TOTP secret (base32), set when enrolment starts
+    # and in force once a code from it was proven (confirmed_at); the last time step a code was
+    # accepted for, so no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+    home_neighbourhood: Mapped[Neighbourhood | None] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
+
+    # Not columns: the signed-in browser's sign-in (app.web.sessions), set when it is loaded.
+    sign_in_token = None
+    sign_in_id = None
+
+    # What a signed-in person is to the web layer's sign-in manager (Flask-Login's user
+    # protocol), written out so the workflow does not import Flask.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str | None:
+        # What the session cookie carries: the token of this browser's sign-in, which ends on
+        # the server when the person signs out.
+        return self.sign_in_token
+
+    @property
+    def is_staff(self) -> bool:
+        """An officer, administrator or auditor anywhere: two factors and a short idle limit."""
+        return any(m.role != Role.RESIDENT for m in self.memberships)
+
+    @property
+    def two_factor_enrolled(self) -> bool:
+        return self.totp_confirmed_at is not None
+
+    @property
+    def needs_two_factor(self) -> bool:
+        """Staff always; residents once they have opted in."""
+        return self.is_staff or self.two_factor_enrolled
+
+    def role_in(self, council: Council | int) -> Role | None:
+        council_id = council if isinstance(council, int) else council.id
+        for m in self.memberships:
+            if m.council_id == council_id:
+                return m.role
+        return None
+
+    def has_role(self, council: Council | int, *roles: Role) -> bool:
+        role = self.role_in(council)
+        return role is not None and (role in roles or role == Role.ADMIN)
+
+
+class SignIn(Base):
+    """One browser's sign-in: the session cookie carries a random token whose SHA-256 is kept
+    here, so ending the row (signing out, signing out everywhere, a new password, too long
+    without activity) ends that session on the server at once, on every worker."""
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Updated at most once a minute (app.web.sessions), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "Firefox on Windows": enough for the account page, not a fingerprint.
+    user_agent: Mapped[str] = mapped_column(String(100), default="")
+    # When the second factor was proven; None: the password alone (then, for anyone who needs
+    # two factors, the browser is not signed in yet).
+    two_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (Index("ix_sign_ins_user_ended", "user_id", "ended_at"),)
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the authenticator (kept as an HMAC, never as the
+    code); used_at is set once, by a compare-and-set, so no code works twice."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+
+class Membership(Base):
+    """A person's role in one council. One role per council; different councils, different roles."""
+
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    council: Mapped[Council] = relationship()
+
+    __table_args__ = (UniqueConstraint("user_id", "council_id"),)
+
+
+class FundingRound(Base):
+    """A devolved budget that residents propose for and vote on, split into pots."""
+
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    total_budget_pence: Mapped[int] = mapped_column(BigInteger)
+    phase: Mapped[Phase] = mapped_column(_enum(Phase, "phase"), default=Phase.DRAFT)
+    # Voting configuration: names from votes/ (ballot kind, rule, tie-breaking).
+    ballot_kind: Mapped[str] = mapped_column(String(32), default="approval")
+    rule: Mapped[str] = mapped_column(String(32), default="mes-add1")
+    tie_break: Mapped[str] = mapped_column(String(32), default="cost-votes")
+    # How many projects a ballot may choose (ranked: max_choices is k, the number of ranks).
+    min_choices: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_choices: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Cumulative ballots: the points each voter shares out, and the cap on one project.
+    points: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_points_per_project: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A resident votes only in their home neighbourhood's pot (and the council-wide pot).
+    home_pot_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Eligibility by age on the day of voting; None is no limit.
+    min_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    allow_vote_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A ballot choosing nothing is refused unless the officer allows blank ballots.
+    allow_blank_ballots: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Results are not published below this many ballots, so no one's vote can be inferred.
+    min_ballots_to_publish: Mapped[int] = mapped_column(Integer, default=10)
+    supports_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Supports a proposal needs to reach the ballot (when supports are enabled).
+    support_threshold: Mapped[int] = mapped_column(Integer, default=0)
+    split_method: Mapped[SplitMethod] = mapped_column(
+        _enum(SplitMethod, "split_method"), default=SplitMethod.COUNCIL
+    )
+    # Frozen when voting opens: everything a ballot depends on, as canonical JSON, and its
+    # SHA-256 (64 hex digits), shown on the round page.
+    manifest_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    manifest_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The ballot log's head once voting closed (its close entry): published then, and, like
+    # the manifest hash, fixed from then on by a trigger in the database.
+    log_head_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    voting_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    council: Mapped[Council] = relationship(back_populates="rounds")
+    pots: Mapped[list[Pot]] = relationship(
+        back_populates="round", order_by="Pot.position", cascade="all, delete-orphan"
+    )
+    proposals: Mapped[list[Proposal]] = relationship(
+        back_populates="round", order_by="Proposal.id", viewonly=True
+    )
+    phase_dates: Mapped[list[PhaseDates]] = relationship(
+        back_populates="round", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("council_id", "slug"),
+        CheckConstraint("total_budget_pence > 0", name="budget_positive"),
+        CheckConstraint("min_choices IS NULL OR min_choices >= 0", name="min_choices_not_negative"),
+        CheckConstraint("max_choices IS NULL OR max_choices > 0", name="max_choices_positive"),
+        CheckConstraint(
+            "min_choices IS NULL OR max_choices IS NULL OR min_choices <= max_choices",
+            name="choices_in_order",
+        ),
+        CheckConstraint("points IS NULL OR points > 0", name="points_positive"),
+        CheckConstraint(
+            "max_points_per_project IS NULL OR max_points_per_project > 0",
+            name="max_points_positive",
+        ),
+        CheckConstraint(
+            "min_age IS NULL OR (min_age >= 0 AND min_age <= 120)", name="min_age_range"
+        ),
+        CheckConstraint(
+            "max_age IS NULL OR (max_age >= 0 AND max_age <= 120)", name="max_age_range"
+        ),
+        CheckConstraint(
+            "min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="ages_in_order"
+        ),
+        CheckConstraint("min_ballots_to_publish >= 0", name="min_ballots_not_negative"),
+        CheckConstraint("support_threshold >= 0", name="support_threshold_not_negative"),
+        CheckConstraint(
+            "manifest_hash IS NULL OR length(manifest_hash) = 64", name="manifest_hash_sha256"
+        ),
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.phase != Phase.DRAFT
+
+    @property
+    def is_frozen(self) -> bool:
+        """Voting has opened: pots, costs, the proposal list and the voting rules are fixed."""
+        return self.phase.index >= Phase.VOTING.index
+
+    def dates_for(self, phase: Phase) -> PhaseDates | None:
+        for d in self.phase_dates:
+            if d.phase == phase:
+                return d
+        return None
+
+
+class PhaseDates(Base):
+    """When one phase of a round is scheduled to start and end (UTC)."""
+
+    __tablename__ = "round_phase_dates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    phase: Mapped[Phase] = mapped_column(_enum(Phase, "phase"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    round: Mapped[FundingRound] = relationship(back_populates="phase_dates")
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "phase"),
+        CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+    )
+
+
+class Pot(Base):
+    """A share of a round's budget: one neighbourhood's, or council-wide (no neighbourhood)."""
+
+    __tablename__ = "pots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    neighbourhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="RESTRICT"), nullable=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    budget_pence: Mapped[int] = mapped_column(BigInteger)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    round: Mapped[FundingRound] = relationship(back_populates="pots")
+    neighbourhood: Mapped[Neighbourhood | None] = relationship()
+    proposals: Mapped[list[Proposal]] = relationship(
+        back_populates="pot",
+        primaryjoin="Pot.id == foreign(Proposal.pot_id)",
+        order_by="Proposal.id",
+        viewonly=True,
+    )
+
+    __table_args__ = (
+        # (id, round_id) is unique so proposals can require their pot to be in their round.
+        UniqueConstraint("id", "round_id"),
+        UniqueConstraint("round_id", "neighbourhood_id"),
+        # NULLs are distinct in a unique constraint: at most one council-wide pot needs its own.
+        Index(
+            "uq_pots_council_wide",
+            "round_id",
+            unique=True,
+            sqlite_where=text("neighbourhood_id IS NULL"),
+            postgresql_where=text("neighbourhood_id IS NULL"),
+        ),
+        CheckConstraint("budget_pence >= 0", name="budget_not_negative"),
+    )
+
+    @property
+    def is_council_wide(self) -> bool:
+        return self.neighbourhood_id is None
+
+
+class Proposal(Base):
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    pot_id: Mapped[int] = mapped_column()
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(64), default="")
+    location: Mapped[str] = mapped_column(String(200), default="")
+    estimated_cost_pence: Mapped[int] = mapped_column(BigInteger)
+    final_cost_pence: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    status: Mapped[ProposalStatus] = mapped_column(
+        _enum(ProposalStatus, "proposal_status"), default=ProposalStatus.SUBMITTED
+    )
+    # The officers' public reason for their feasibility decision.
+    review_reason: Mapped[str] = mapped_column(Text, default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Hidden by moderators (abusive content): when, and the reason its author is told.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    round: Mapped[FundingRound] = relationship(back_populates="proposals")
+    # Joined on the pot id alone: round_id is written through ``round``; the composite foreign
+    # key in the database checks that the two agree.
+    pot: Mapped[Pot] = relationship(
+        back_populates="proposals",
+        primaryjoin="Pot.id == foreign(Proposal.pot_id)",
+    )
+    author: Mapped[User | None] = relationship()
+    supports: Mapped[list[Support]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan"
+    )
+    merged_into: Mapped[Proposal | None] = relationship(remote_side="Proposal.id")
+    contributions: Mapped[list[Contribution]] = relationship(
+        back_populates="proposal", order_by="Contribution.id", cascade="all, delete-orphan"
+    )
+    reports: Mapped[list[ProposalReport]] = relationship(
+        back_populates="proposal", order_by="ProposalReport.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["pot_id", "round_id"],
+            ["pots.id", "pots.round_id"],
+            name="fk_proposals_pot_in_round",
+            ondelete="CASCADE",
+        ),
+        CheckConstraint("estimated_cost_pence > 0", name="estimated_cost_positive"),
+        CheckConstraint(
+            "final_cost_pence IS NULL OR final_cost_pence > 0", name="final_cost_positive"
+        ),
+        CheckConstraint("length(title) > 0", name="title_not_empty"),
+        CheckConstraint(
+            "merged_into_id IS NULL OR merged_into_id <> id", name="not_merged_into_itself"
+        ),
+        Index("ix_proposals_round_status", "round_id", "status"),
+    )
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None or self.status == ProposalStatus.HIDDEN
+
+    @property
+    def money_pledged_pence(self) -> int:
+        """Money partners have pledged towards this proposal (in-kind help is not counted)."""
+        return sum(
+            c.amount_pence or 0 for c in self.contributions if c.kind == ContributionKind.MONEY
+        )
+
+    @property
+    def cost_to_pot_pence(self) -> int | None:
+        """What the pot must pay: the final cost less partners' money; None before a final cost."""
+        if self.final_cost_pence is None:
+            return None
+        return max(self.final_cost_pence - self.money_pledged_pence, 0)
+
+    @property
+    def cost_pence(self) -> int:
+        """The cost residents see: the officers' final cost once set, else the estimate."""
+        return (
+            self.final_cost_pence
+            if self.final_cost_pence is not None
+            else self.estimated_cost_pence
+        )
+
+
+class Support(Base):
+    """A resident's support for a proposal: at most one per resident per proposal."""
+
+    __tablename__ = "supports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="supports")
+
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+
+
+class AuditEvent(Base):
+    """Who did what, when, with the state before and after. Rows are never changed or deleted:
+    triggers in the database refuse UPDATE and DELETE (see the migration)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    council_id: Mapped[int | None] = mapped_column(
+        ForeignKey("councils.id", ondelete="RESTRICT"), nullable=True
+    )
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="RESTRICT"), nullable=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), nullable=True
+    )
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32), default="")
+    subject_id: Mapped[int | None] = mapped_column(nullable=True)
+    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_audit_events_round_created", "round_id", "created_at"),
+        Index("ix_audit_events_council_created", "council_id", "created_at"),
+    )
+
+
+class ProposalReport(Base):
+    """A resident's report that a proposal needs moderation: one per resident per proposal."""
+
+    __tablename__ = "proposal_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when an officer makes a moderation decision on the proposal.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="reports")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+
+
+class Contribution(Base):
+    """A partner's money or in-kind help towards a proposal (e.g. Oldham's community dividend).
+
+    Money reduces what the pot must pay; in-kind help is shown, with an optional estimated
+    value that is not deducted.
+    """
+
+    __tablename__ = "contributions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    partner_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[ContributionKind] = mapped_column(_enum(ContributionKind, "contribution_kind"))
+    amount_pence: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="contributions")
+    recorded_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("amount_pence IS NULL OR amount_pence >= 0", name="amount_not_negative"),
+        CheckConstraint("kind <> 'money' OR amount_pence IS NOT NULL", name="money_has_amount"),
+        CheckConstraint("length(partner_name) > 0", name="partner_name_not_empty"),
+        # The round page loads the contributions of the proposals it lists.
+        Index("ix_contributions_proposal", "proposal_id"),
+    )
+
+
+class PotResult(Base):
+    """A closed pot's tally: what was counted (manifest and ballot log head), by which rule,
+    and the outcome with its explanations as canonical JSON (``votes.verify.result_document``).
+
+    One row per pot, written when voting closes (or by ``flask tally``); a re-run must give the
+    same outcome, so the row is never overwritten. ``withheld`` pots (fewer ballots than the
+    round's minimum) are published without per-project figures.
+    """
+
+    __tablename__ = "pot_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(32))
+    tie_break: Mapped[str] = mapped_column(String(32))
+    manifest_hash: Mapped[str] = mapped_column(String(64))
+    log_head_hash: Mapped[str] = mapped_column(String(64))
+    ballot_count: Mapped[int] = mapped_column(Integer)
+    withheld: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome_json: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    pot: Mapped[Pot] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "pot_id"),
+        CheckConstraint("ballot_count >= 0", name="ballot_count_not_negative"),
+    )
+
+
+class RoundTurnout(Base):
+    """Per neighbourhood, how many people on a closed round's roll voted (in at least one
+    pot) and how many were on it, counted once when voting closed, when the marks stopped
+    changing: the results page shows them without counting every mark again."""
+
+    __tablename__ = "round_turnout"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), primary_key=True
+    )
+    voted: Mapped[int] = mapped_column(Integer)
+    roll: Mapped[int] = mapped_column(Integer)
+
+    neighbourhood: Mapped[Neighbourhood] = relationship()
+
+    __table_args__ = (CheckConstraint("voted >= 0 AND roll >= 0", name="counts_not_negative"),)
+
+
+class DeliveryStatus(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DELAYED = "delayed"
+    DELIVERED = "delivered"
+
+    @property
+    def label(self) -> str:
+        return {
+            "not_started": "Not started",
+            "in_progress": "In progress",
+            "delayed": "Delayed",
+            "delivered": "Delivered",
+        }[self.value]
+
+
+class DeliveryUpdate(Base):
+    """An officer's dated update on a funded project: status, percentage done, money spent so
+    far and what happened. The newest update is the project's current state."""
+
+    __tablename__ = "delivery_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, "delivery_status"))
+    percent_complete: Mapped[int] = mapped_column(Integer)
+    spent_pence: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text)
+    happened_on: Mapped[date] = mapped_column()
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(
+            "percent_complete >= 0 AND percent_complete <= 100", name="percent_in_range"
+        ),
+        CheckConstraint("spent_pence >= 0", name="spent_not_negative"),
+        CheckConstraint("length(note) > 0", name="note_not_empty"),
+        Index("ix_delivery_updates_proposal", "proposal_id", "happened_on"),
+    )
+
+
+class ScheduledMoveFailure(Base):
+    """The last time the scheduler (``flask advance-phases``) failed to move a round: when,
+    to which phase and why. One per round, shown on the round's officer page until the round
+    next moves; the audit trail keeps every failure."""
+
+    __tablename__ = "scheduled_move_failures"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    target: Mapped[Phase] = mapped_column(_enum(Phase, "phase"))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,575 @@
+"""Proposals: residents propose, edit and withdraw; officers review, merge, hide and record
+partners' contributions; residents support and report.
+
+Every function changes nothing when it refuses, and raises a ``DomainError`` with a reason.
+Changes that would alter the ballot are refused with ``Frozen`` once voting has opened (the
+caller logs the refusal). Hiding abusive text is still allowed after voting opens: it hides
+the text from the public pages but does not take the proposal off the ballot, whose manifest
+is fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.workflow import audit
+from app.workflow.errors import DomainError, WrongPhase
+from app.workflow.models import (
+    Contribution,
+    ContributionKind,
+    FundingRound,
+    Phase,
+    Pot,
+    Proposal,
+    ProposalReport,
+    ProposalStatus,
+    Role,
+    Support,
+    User,
+)
+from app.workflow.rounds import ensure_not_frozen, lock_round
+from app.workflow.text import money
+
+EDITABLE_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "pot_id",
+    "category",
+    "location",
+    "estimated_cost_pence",
+)
+
+
+@dataclass(frozen=True)
+class ProposalText:
+    """What a resident writes. Plain text: it is shown as typed, never as markup."""
+
+    title: str
+    summary: str
+    description: str
+    category: str
+    location: str
+    estimated_cost_pence: int
+    pot_id: int
+
+
+def _snapshot(proposal: Proposal, fields=EDITABLE_FIELDS) -> dict:
+    return {f: getattr(proposal, f) for f in fields}
+
+
+def _pot_in_round(session: Session, funding_round: FundingRound, pot_id: int) -> Pot:
+    pot = session.get(Pot, pot_id)
+    if pot is None or pot.round_id != funding_round.id:
+        raise DomainError("Select a pot from the list", "pot")
+    return pot
+
+
+def _check_cost(pot: Pot, cost: int, field: str = "estimated_cost") -> None:
+    if cost <= 0:
+        raise DomainError("The cost must be more than £0", field)
+    if cost > pot.budget_pence:
+        raise DomainError(
+            f"The cost must not be more than the {pot.name} pot's budget of "
+            f"{money(pot.budget_pence)}",
+            field,
+        )
+
+
+def _require_resident(user: User, funding_round: FundingRound) -> None:
+    if not user.has_role(funding_round.council_id, Role.RESIDENT):
+        raise DomainError(f"Only residents of {funding_round.council.name} can do this")
+
+
+def _require_confirmed_email(user: User, what: str, field: str | None = None) -> None:
+    """Proposing and supporting wait for a confirmed address (see ``User.email_confirmed_at``)."""
+    if user.email_confirmed_at is None:
+        raise DomainError(
+            f"Confirm your email address before you {what}: open the link we emailed to "
+            f"{user.email}. Your account page can send it again.",
+            field,
+        )
+
+
+def _require_proposals_open(session: Session, funding_round: FundingRound, what: str) -> None:
+    phase = lock_round(session, funding_round)
+    if phase != Phase.PROPOSALS:
+        raise WrongPhase(
+            f"{what} only while proposals are open; this round is in {phase.label.lower()}",
+            "title",
+        )
+
+
+def submit_proposal(
+    session: Session, funding_round: FundingRound, *, author: User, text: ProposalText
+) -> Proposal:
+    """A resident of the round's council proposes a project for one of its pots."""
+    _require_resident(author, funding_round)
+    _require_confirmed_email(author, "propose a project", "title")
+    if funding_round.is_frozen:
+        ensure_not_frozen(
+            session,
+            funding_round,
+            actor=author,
+            action="proposal.submitted",
+            what="The list of proposals",
+        )
+    _require_proposals_open(session, funding_round, "You can propose projects")
+    pot = _pot_in_round(session, funding_round, text.pot_id)
+    _check_cost(pot, text.estimated_cost_pence)
+    proposal = Proposal(
+        round_id=funding_round.id,
+        pot_id=pot.id,
+        author_id=author.id,
+        title=text.title.strip(),
+        summary=text.summary.strip(),
+        description=text.description.strip(),
+        category=text.category.strip(),
+        location=text.location.strip(),
+        estimated_cost_pence=text.estimated_cost_pence,
+    )
+    session.add(proposal)
+    session.flush()
+    audit.record(
+        session,
+        action="proposal.submitted",
+        actor=author,
+        round=funding_round,
+        subject=proposal,
+        after=_snapshot(proposal),
+    )
+    return proposal
+
+
+def _own_open_proposal(
+    session: Session, proposal: Proposal, author: User, action: str
+) -> FundingRound:
+    funding_round = proposal.round
+    if proposal.author_id != author.id:
+        raise DomainError("Only the person who made a proposal can change it")
+    if funding_round.is_frozen:
+        ensure_not_frozen(
+            session,
+            funding_round,
+            actor=author,
+            action=action,
+            subject=proposal,
+            what="The list of proposals",
+        )
+    _require_proposals_open(session, funding_round, "You can change a proposal")
+    if proposal.status != ProposalStatus.SUBMITTED or proposal.is_hidden:
+        raise DomainError(f"This proposal is {proposal.status.label.lower()} and cannot be changed")
+    return funding_round
+
+
+def edit_proposal(
+    session: Session, proposal: Proposal, *, author: User, text: ProposalText
+) -> None:
+    """The author changes their proposal, until review starts."""
+    funding_round = _own_open_proposal(session, proposal, author, "proposal.edited")
+    pot = _pot_in_round(session, funding_round, text.pot_id)
+    _check_cost(pot, text.estimated_cost_pence)
+    before = _snapshot(proposal)
+    proposal.title, proposal.summary = text.title.strip(), text.summary.strip()
+    proposal.description, proposal.category = text.description.strip(), text.category.strip()
+    proposal.location, proposal.estimated_cost_pence = (
+        text.location.strip(),
+        text.estimated_cost_pence,
+    )
+    proposal.pot_id = pot.id
+    session.flush()
+    audit.record_changes(
+        session,
+        action="proposal.edited",
+        actor=author,
+        round=funding_round,
+        subject=proposal,
+        before=before,
+        after=_snapshot(proposal),
+    )
+
+
+def withdraw_proposal(session: Session, proposal: Proposal, *, author: User) -> None:
+    funding_round = _own_open_proposal(session, proposal, author, "proposal.withdrawn")
+    proposal.status = ProposalStatus.WITHDRAWN
+    session.flush()
+    audit.record(
+        session,
+        action="proposal.withdrawn",
+        actor=author,
+        round=funding_round,
+        subject=proposal,
+        before={"status": "submitted"},
+        after={"status": "withdrawn"},
+    )
+
+
+# --- Officers' review -------------------------------------------------------------------------
+
+
+def _require_review_stage(
+    session: Session,
+    funding_round: FundingRound,
+    actor: User,
+    action: str,
+    proposal: Proposal,
+    what: str,
+    field: str,
+) -> None:
+    ensure_not_frozen(
+        session, funding_round, actor=actor, action=action, subject=proposal, what=what, field=field
+    )
+    if funding_round.phase == Phase.DRAFT:
+        raise WrongPhase("The round is still a draft", field)
+
+
+def _resolve_reports(proposal: Proposal, now: datetime) -> None:
+    for report in proposal.reports:
+        if report.resolved_at is None:
+            report.resolved_at = now
+
+
+def review_proposal(
+    session: Session,
+    proposal: Proposal,
+    *,
+    actor: User,
+    feasible: bool,
+    reason: str,
+    final_cost_pence: int | None,
+    now: datetime,
+) -> None:
+    """Mark a proposal feasible (with its final cost) or not feasible, with a public reason."""
+    funding_round = proposal.round
+    _require_review_stage(
+        session, funding_round, actor, "proposal.reviewed", proposal, "Review decisions", "decision"
+    )
+    if proposal.status in (ProposalStatus.WITHDRAWN, ProposalStatus.MERGED):
+        raise DomainError(
+            f"This proposal was {proposal.status.label.lower()} and cannot be reviewed", "decision"
+        )
+    if not reason.strip():
+        raise DomainError("Enter the reason for your decision: residents will see it", "reason")
+    fields = ("status", "final_cost_pence", "review_reason")
+    before = _snapshot(proposal, fields)
+    if feasible:
+        if final_cost_pence is None:
+            raise DomainError("Enter the final cost of a feasible proposal", "final_cost")
+        _check_cost(proposal.pot, final_cost_pence, "final_cost")
+        pledged = proposal.money_pledged_pence
+        if pledged >= final_cost_pence:
+            raise DomainError(
+                f"Partners have pledged {money(pledged)}: the final cost must be more than that",
+                "final_cost",
+            )
+        proposal.status = ProposalStatus.FEASIBLE
+        proposal.final_cost_pence = final_cost_pence
+    else:
+        proposal.status = ProposalStatus.NOT_FEASIBLE
+        proposal.final_cost_pence = final_cost_pence
+    proposal.review_reason = reason.strip()
+    proposal.reviewed_at = now
+    _resolve_reports(proposal, now)
+    session.flush()
+    b, a = audit.changes(before, _snapshot(proposal, fields))
+    audit.record(
+        session,
+        action="proposal.reviewed",
+        actor=actor,
+        round=funding_round,
+        subject=proposal,
+        before=b,
+        after=a or {"status": proposal.status},
+    )
+
+
+def merge_proposal(
+    session: Session, proposal: Proposal, *, actor: User, into_id: int, reason: str, now: datetime
+) -> None:
+    """Merge a duplicate into another proposal of the same round; it leaves the ballot."""
+    funding_round = proposal.round
+    _require_review_stage(
+        session, funding_round, actor, "proposal.merged", proposal, "Merging proposals", "into"
+    )
+    target = session.get(Proposal, into_id)
+    if target is None or target.round_id != funding_round.id or target.id == proposal.id:
+        raise DomainError("Select a proposal of this round to merge into", "into")
+    if target.status in (ProposalStatus.WITHDRAWN, ProposalStatus.MERGED):
+        raise DomainError(
+            f"“{target.title}” was {target.status.label.lower()}: choose another", "into"
+        )
+    if proposal.status in (ProposalStatus.WITHDRAWN, ProposalStatus.MERGED):
+        raise DomainError(f"This proposal was already {proposal.status.label.lower()}", "into")
+    if not reason.strip():
+        raise DomainError("Enter the reason for merging: residents will see it", "reason")
+    before = {"status": proposal.status, "merged_into_id": None}
+    proposal.status = ProposalStatus.MERGED
+    proposal.merged_into_id = target.id
+    proposal.review_reason = reason.strip()
+    proposal.reviewed_at = now
+    session.flush()
+    audit.record(
+        session,
+        action="proposal.merged",
+        actor=actor,
+        round=funding_round,
+        subject=proposal,
+        before=before,
+        after={
+            "status": proposal.status,
+            "merged_into_id": target.id,
+            "review_reason": proposal.review_reason,
+        },
+    )
+
+
+def hide_proposal(
+    session: Session, proposal: Proposal, *, actor: User, reason: str, now: datetime
+) -> None:
+    """Hide abusive content with a reason its author is told. Allowed after voting opens,
+    when it hides the text only: the proposal stays on the fixed ballot."""
+    funding_round = proposal.round
+    lock_round(session, funding_round)
+    if not reason.strip():
+        raise DomainError("Enter the reason for hiding it: its author will be told", "reason")
+    if proposal.hidden_at is not None:
+        raise DomainError("This proposal is already hidden", "reason")
+    proposal.hidden_at = now
+    proposal.hidden_reason = reason.strip()
+    _resolve_reports(proposal, now)
+    session.flush()
+    audit.record(
+        session,
+        action="proposal.hidden",
+        actor=actor,
+        round=funding_round,
+        subject=proposal,
+        before={"hidden": False},
+        after={"hidden": True, "hidden_reason": proposal.hidden_reason},
+    )
+
+
+def unhide_proposal(
+    session: Session, proposal: Proposal, *, actor: User, reason: str, now: datetime
+) -> None:
+    funding_round = proposal.round
+    lock_round(session, funding_round)
+    if proposal.hidden_at is None:
+        raise DomainError("This proposal is not hidden", "reason")
+    if not reason.strip():
+        raise DomainError("Enter the reason for showing it again", "reason")
+    before = {"hidden": True, "hidden_reason": proposal.hidden_reason}
+    proposal.hidden_at = None
+    proposal.hidden_reason = ""
+    _resolve_reports(proposal, now)
+    session.flush()
+    audit.record(
+        session,
+        action="proposal.unhidden",
+        actor=actor,
+        round=funding_round,
+        subject=proposal,
+        before=before,
+        after={"hidden": False, "reason": reason.strip()},
+    )
+
+
+# --- Residents: reports and supports ----------------------------------------------------------
+
+
+def report_proposal(
+    session: Session, proposal: Proposal, *, user: User, reason: str
+) -> ProposalReport:
+    """Report a proposal for moderation: one report per resident per proposal, and never by
+    its own author (who can change or withdraw it instead)."""
+    funding_round = proposal.round
+    _require_resident(user, funding_round)
+    if proposal.author_id is not None and proposal.author_id == user.id:
+        raise DomainError(
+            "You cannot report your own proposal. While proposals are open you can change or "
+            "withdraw it from its page.",
+            "reason",
+        )
+    if not reason.strip():
+        raise DomainError("Enter why this proposal needs a moderator", "reason")
+    if session.scalar(
+        select(ProposalReport.id).where(
+            ProposalReport.proposal_id == proposal.id, ProposalReport.user_id == user.id
+        )
+    ):
+        raise DomainError("You have already reported this proposal", "reason")
+    report = ProposalReport(proposal_id=proposal.id, user_id=user.id, reason=reason.strip())
+    try:
+        with session.begin_nested():
+            session.add(report)
+    except IntegrityError:
+        raise DomainError("You have already reported this proposal", "reason") from None
+    audit.record(
+        session,
+        action="proposal.flagged",
+        actor=user,
+        round=funding_round,
+        subject=proposal,
+        after={"reason": report.reason},
+    )
+    return report
+
+
+def ballot_summaries(
+    session: Session, funding_round: FundingRound, project_ids: list[str]
+) -> dict[str, str | None]:
+    """What residents read beside each project on the ballot: proposal id -> its summary, or
+    None where moderators have hidden its text (it stays on the fixed ballot by its title)."""
+    ids = [int(i) for i in project_ids]
+    rows = session.execute(
+        select(Proposal.id, Proposal.summary, Proposal.hidden_at, Proposal.status).where(
+            Proposal.round_id == funding_round.id, Proposal.id.in_(ids)
+        )
+    )
+    return {
+        str(pid): None if hidden_at is not None or status == ProposalStatus.HIDDEN else summary
+        for pid, summary, hidden_at, status in rows
+    }
+
+
+def _supports_open(session: Session, proposal: Proposal, user: User) -> None:
+    funding_round = proposal.round
+    _require_resident(user, funding_round)
+    phase = lock_round(session, funding_round)
+    if not funding_round.supports_enabled or phase != Phase.SUPPORTS:
+        raise WrongPhase("You can support proposals only while the round is collecting supports")
+    if proposal.status != ProposalStatus.FEASIBLE or proposal.is_hidden:
+        raise DomainError("Only proposals found feasible can be supported")
+
+
+def support(session: Session, proposal: Proposal, *, user: User) -> bool:
+    """Support a proposal; False if this resident already supports it (the database's unique
+    constraint decides when two requests race)."""
+    _supports_open(session, proposal, user)
+    _require_confirmed_email(user, "support proposals")
+    try:
+        with session.begin_nested():
+            session.add(Support(proposal_id=proposal.id, user_id=user.id))
+    except IntegrityError:
+        return False
+    return True
+
+
+def unsupport(session: Session, proposal: Proposal, *, user: User) -> bool:
+    _supports_open(session, proposal, user)
+    existing = session.scalar(
+        select(Support).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
+    )
+    if existing is None:
+        return False
+    session.delete(existing)
+    session.flush()
+    return True
+
+
+# --- Partner contributions --------------------------------------------------------------------
+
+
+def add_contribution(
+    session: Session,
+    proposal: Proposal,
+    *,
+    actor: User,
+    partner_name: str,
+    kind: ContributionKind,
+    amount_pence: int | None,
+    description: str,
+) -> Contribution:
+    """Record a partner's money (which the pot then need not pay) or in-kind help."""
+    funding_round = proposal.round
+    if kind == ContributionKind.MONEY or funding_round.is_frozen:
+        ensure_not_frozen(
+            session,
+            funding_round,
+            actor=actor,
+            action="contribution.recorded",
+            subject=proposal,
+            what="Partner money",
+            field="partner_name",
+        )
+    if not partner_name.strip():
+        raise DomainError("Enter the partner's name", "partner_name")
+    if proposal.status in (
+        ProposalStatus.WITHDRAWN,
+        ProposalStatus.MERGED,
+        ProposalStatus.NOT_FEASIBLE,
+    ):
+        raise DomainError(f"This proposal is {proposal.status.label.lower()}", "partner_name")
+    if kind == ContributionKind.MONEY:
+        if not amount_pence or amount_pence <= 0:
+            raise DomainError("Enter the amount pledged, more than £0", "amount")
+        cost = proposal.final_cost_pence or proposal.estimated_cost_pence
+        pledged = proposal.money_pledged_pence + amount_pence
+        if pledged >= cost:
+            raise DomainError(
+                f"With this, partners would pledge {money(pledged)}, which covers the whole "
+                f"cost of {money(cost)}: a proposal the pot need not pay for does not go to "
+                "a vote",
+                "amount",
+            )
+    elif amount_pence is not None and amount_pence < 0:
+        raise DomainError("The estimated value must not be negative", "amount")
+    contribution = Contribution(
+        proposal=proposal,
+        partner_name=partner_name.strip(),
+        kind=kind,
+        amount_pence=amount_pence,
+        description=description.strip(),
+        recorded_by_id=actor.id,
+    )
+    session.add(contribution)
+    session.flush()
+    audit.record(
+        session,
+        action="contribution.recorded",
+        actor=actor,
+        round=funding_round,
+        subject=proposal,
+        after={
+            "partner_name": contribution.partner_name,
+            "kind": kind,
+            "amount_pence": amount_pence,
+            "description": contribution.description,
+        },
+    )
+    return contribution
+
+
+def remove_contribution(session: Session, contribution: Contribution, *, actor: User) -> None:
+    proposal = contribution.proposal
+    funding_round = proposal.round
+    if contribution.kind == ContributionKind.MONEY or funding_round.is_frozen:
+        ensure_not_frozen(
+            session,
+            funding_round,
+            actor=actor,
+            action="contribution.removed",
+            subject=proposal,
+            what="Partner money",
+        )
+    before = {
+        "partner_name": contribution.partner_name,
+        "kind": contribution.kind,
+        "amount_pence": contribution.amount_pence,
+    }
+    session.delete(contribution)
+    session.flush()
+    session.expire(proposal, ["contributions"])
+    audit.record(
+        session,
+        action="contribution.removed",
+        actor=actor,
+        round=funding_round,
+        subject=proposal,
+        before=before,
+    )
