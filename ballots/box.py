@@ -51,6 +51,7 @@ from ballots.models import (
     random_key,
 )
 from ballots.paper import BallotPaper, PotPaper
+from ballots.phases import COUNTABLE, OPEN_FOR_VOTING
 from ballots.roll import check_pot
 from votes.ballot import validate_ballot
 from votes.model import Ballot, BallotKind, Election
@@ -59,10 +60,8 @@ ZERO_HASH = "0" * 64
 ALREADY_REPLACED = (
     "The ballot with that receipt has already been replaced; use your newest receipt."
 )
-VOTING = "voting"
-# Phases after voting: ballots may be counted.
-COUNTABLE = ("closed", "published", "delivery")
-
+# The app's rounds table, by name: ballots may not import the app. Its phase column holds
+# ballots.phases.Phase values (tests/ballots/test_phases.py checks the schema's constraint).
 _rounds = table("rounds", column("id"), column("phase"))
 
 
@@ -140,11 +139,13 @@ def receipt_hash(code: str) -> str:
 # --- Locking and the log ----------------------------------------------------------------------
 
 
-def lock_round(session: Session, round_id: int) -> str:
-    """Take the round's write lock until the transaction ends; return its phase as stored.
+def lock_round_for_casting(session: Session, round_id: int) -> str:
+    """Take the round's casting lock until the transaction ends; return its phase as stored
+    (a :class:`ballots.phases.Phase` value).
 
-    PostgreSQL: a row lock on the round (phase changes take the same lock). SQLite: the
-    database's write lock (:func:`begin_write`).
+    PostgreSQL: a ``FOR NO KEY UPDATE`` row lock on the round, so casts queue behind each
+    other and behind phase changes (which take ``FOR UPDATE``). SQLite: the database's write
+    lock (:func:`begin_write`). Not the workflow's lock on a round, which is ``FOR UPDATE``.
     """
     begin_write(session)
     # FOR NO KEY UPDATE: casts queue behind each other and behind phase changes (FOR UPDATE),
@@ -323,7 +324,7 @@ def _log_ballot(
     ballot's id and hash). Everything else (mark, ballot, receipt) is written before the lock
     is taken, so casts of one round queue only for these few statements and the commit,
     whatever the round's size."""
-    if lock_round(session, paper.round_id) != VOTING:
+    if lock_round_for_casting(session, paper.round_id) != OPEN_FOR_VOTING:
         raise RoundClosed("Voting is not open in this round.")
     previous = None
     if replacing is not None:

@@ -1,6 +1,8 @@
 """Typed refusals of the ballot box, each with a reason a resident or officer can act on.
 
-Nothing here knows about HTTP: the web app chooses the page and the status.
+Every one is a :class:`ballots.refusals.Refusal`: ``message``, ``field`` (None unless the
+caller names the form field it belongs beside) and the HTTP ``status`` its class intends.
+Nothing here knows about HTTP: the web app chooses the page, and may choose another status.
 """
 
 from __future__ import annotations
@@ -8,87 +10,120 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+from ballots.refusals import Refusal
 from votes.ballot import Problem
 
 
-class BallotError(Exception):
-    """A request the ballot box refuses. Nothing has been changed."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class BallotError(Refusal):
+    """A request the ballot box refuses. Nothing has been changed. Status 422."""
 
 
 class NotEligible(BallotError):
-    """This person may not vote in this pot (age, neighbourhood, not on the roll)."""
+    """This person may not vote in this pot (age, neighbourhood, not on the roll). Status 403."""
+
+    status = 403
 
 
 class NotVerified(NotEligible):
-    """The account is not verified against the round's roll."""
+    """The account is not verified against the round's roll. Status 403 (the page may send
+    the person to verify instead)."""
 
 
 class AlreadyVoted(BallotError):
+    """A ballot has already been cast for this roll entry in this pot, online or on paper.
+    Status 409."""
+
+    status = 409
+
     def __init__(
-        self, message: str = "A ballot has already been cast for you in this pot."
+        self,
+        message: str = "A ballot has already been cast for you in this pot.",
+        field: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, field)
 
 
 class RoundClosed(BallotError):
-    """The round is not in its voting phase."""
+    """The round is not in its voting phase (or its log is sealed). Status 409."""
+
+    status = 409
 
 
 class VotingOpen(BallotError):
-    """Counts are refused while voting is open: nobody sees a running tally."""
+    """Counts are refused while voting is open: nobody sees a running tally. Status 409."""
+
+    status = 409
 
 
 class InvalidBallot(BallotError):
-    """The ballot breaks the round's rules; ``problems`` are votes' problems, in its words."""
+    """The ballot breaks the round's rules; ``problems`` are votes' problems, in its words.
+    Status 422."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(" ".join(p.message for p in problems))
+    def __init__(self, problems: list[Problem], field: str | None = None) -> None:
+        super().__init__(" ".join(p.message for p in problems), field)
         self.problems = problems
 
 
 class ReceiptNotFound(BallotError):
-    pass
+    """No ballot of this round or pot has that receipt, or its ballot was already replaced.
+    Status 404."""
+
+    status = 404
 
 
 class VoteChangeNotAllowed(BallotError):
-    pass
+    """The round does not allow changing a vote, or this voter has no online ballot in the
+    pot to change. Status 403."""
+
+    status = 403
 
 
 class RollInvalid(BallotError):
-    """A roll file with problems: ``problems`` are (row number, message), nothing is stored."""
+    """A roll file with problems: ``problems`` are (row number, message), nothing is stored.
+    Status 422."""
 
-    def __init__(self, problems: list[tuple[int, str]]) -> None:
-        super().__init__(f"{len(problems)} problems in the roll")
+    def __init__(self, problems: list[tuple[int, str]], field: str | None = None) -> None:
+        super().__init__(f"{len(problems)} problems in the roll", field)
         self.problems = problems
 
 
 class CodeError(BallotError):
-    pass
+    """A reference and verification code that cannot be used. Status 422."""
 
 
 class CodeInvalid(CodeError):
+    """The reference is not on the roll or the code is wrong: the try counts. Status 422."""
+
     def __init__(
-        self, message: str = "The reference or code is not right. Check your letter and try again."
+        self,
+        message: str = "The reference or code is not right. Check your letter and try again.",
+        field: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, field)
 
 
 class CodeExpired(CodeError):
+    """The code is past its expiry: a new one must be issued. Status 422."""
+
     def __init__(
-        self, message: str = "This code has expired. Ask the council for a new one."
+        self,
+        message: str = "This code has expired. Ask the council for a new one.",
+        field: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, field)
 
 
 class CodeUsed(CodeError):
+    """The code, or the roll entry, has already verified an account. Status 409."""
+
+    status = 409
+
     def __init__(
-        self, message: str = "This code has already been used. Each code verifies one account."
+        self,
+        message: str = "This code has already been used. Each code verifies one account.",
+        field: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, field)
 
 
 def wait_words(wait: timedelta) -> str:
@@ -102,12 +137,15 @@ def wait_words(wait: timedelta) -> str:
 
 class TooManyTries(CodeError):
     """Too many wrong tries for this reference lately: the next one is checked only after
-    ``wait``. The code itself still works."""
+    ``wait``. The code itself still works. Status 429."""
 
-    def __init__(self, wait: timedelta) -> None:
+    status = 429
+
+    def __init__(self, wait: timedelta, field: str | None = None) -> None:
         super().__init__(
             "There have been too many wrong tries with this reference, so it is slowed down. "
             f"Wait {wait_words(wait)}, then enter your reference and code again: your code "
-            "still works."
+            "still works.",
+            field,
         )
         self.wait = wait

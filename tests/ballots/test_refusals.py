@@ -1,0 +1,140 @@
+"""Every refusal of the ballot box is a ``Refusal``: a sentence, an optional form field and the
+status its class intends, with the messages residents and officers see today."""
+
+import inspect
+from datetime import timedelta
+
+import pytest
+
+from ballots import errors
+from ballots.errors import (
+    AlreadyVoted,
+    BallotError,
+    CodeError,
+    CodeExpired,
+    CodeInvalid,
+    CodeUsed,
+    InvalidBallot,
+    NotEligible,
+    NotVerified,
+    ReceiptNotFound,
+    RollInvalid,
+    RoundClosed,
+    TooManyTries,
+    VoteChangeNotAllowed,
+    VotingOpen,
+)
+from ballots.refusals import Refusal
+from votes.ballot import Problem
+
+PROBLEMS = [
+    Problem("too_many", "Choose at most 3 projects."),
+    Problem("over_budget", "Your choices cost more than the pot.", "p1"),
+]
+
+# Each ballot error, built as its callers build it, with the message and status it must have.
+CASES = [
+    (BallotError("Something was refused."), "Something was refused.", 422),
+    (
+        NotEligible("You are not on this council's roll."),
+        "You are not on this council's roll.",
+        403,
+    ),
+    (NotVerified("Verify your account first."), "Verify your account first.", 403),
+    (AlreadyVoted(), "A ballot has already been cast for you in this pot.", 409),
+    (RoundClosed("Voting is not open in this round."), "Voting is not open in this round.", 409),
+    (
+        VotingOpen("Ballots are counted only after voting closes: there is no running tally."),
+        "Ballots are counted only after voting closes: there is no running tally.",
+        409,
+    ),
+    (
+        InvalidBallot(PROBLEMS),
+        "Choose at most 3 projects. Your choices cost more than the pot.",
+        422,
+    ),
+    (
+        ReceiptNotFound("No ballot in this round has that receipt code."),
+        "No ballot in this round has that receipt code.",
+        404,
+    ),
+    (
+        VoteChangeNotAllowed("This round does not allow changing your vote."),
+        "This round does not allow changing your vote.",
+        403,
+    ),
+    (RollInvalid([(2, "No reference."), (5, "Bad date.")]), "2 problems in the roll", 422),
+    (CodeError("That reference is not on the roll."), "That reference is not on the roll.", 422),
+    (
+        CodeInvalid(),
+        "The reference or code is not right. Check your letter and try again.",
+        422,
+    ),
+    (CodeExpired(), "This code has expired. Ask the council for a new one.", 422),
+    (
+        CodeUsed(),
+        "This code has already been used. Each code verifies one account.",
+        409,
+    ),
+    (
+        TooManyTries(timedelta(seconds=30)),
+        "There have been too many wrong tries with this reference, so it is slowed down. "
+        "Wait 30 seconds, then enter your reference and code again: your code still works.",
+        429,
+    ),
+]
+
+
+def ballot_error_classes() -> set[type]:
+    return {
+        cls
+        for _, cls in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(cls, BallotError) and cls.__module__ == errors.__name__
+    }
+
+
+def test_every_ballot_error_has_a_case():
+    # A new error class without a row here would escape the checks below.
+    assert {type(error) for error, _, _ in CASES} == ballot_error_classes()
+
+
+@pytest.mark.parametrize(("error", "message", "status"), CASES, ids=lambda v: type(v).__name__)
+def test_a_ballot_error_is_a_refusal_with_its_message_and_status(error, message, status):
+    assert isinstance(error, Refusal)
+    assert error.message == message
+    assert str(error) == message
+    assert error.status == status
+    assert error.field is None
+
+
+def test_the_statuses_are_the_ones_a_refusal_may_intend():
+    assert {cls.status for cls in ballot_error_classes()} <= {400, 403, 404, 409, 422, 429}
+
+
+def test_a_caller_may_name_the_field_a_refusal_belongs_beside():
+    assert CodeInvalid(field="code").field == "code"
+    assert CodeInvalid(field="code").message == CodeInvalid().message
+    assert ReceiptNotFound("Enter your receipt code.", field="receipt").field == "receipt"
+    assert AlreadyVoted(field="reference").field == "reference"
+    assert TooManyTries(timedelta(minutes=15), field="code").field == "code"
+    assert InvalidBallot(PROBLEMS, field="choices").problems == PROBLEMS
+
+
+def test_the_errors_keep_what_they_carry_besides_the_message():
+    assert InvalidBallot(PROBLEMS).problems == PROBLEMS
+    assert RollInvalid([(2, "No reference.")]).problems == [(2, "No reference.")]
+    assert TooManyTries(timedelta(seconds=90)).wait == timedelta(seconds=90)
+    assert "Wait 2 minutes," in TooManyTries(timedelta(seconds=90)).message
+
+
+def test_a_refusal_is_caught_as_one_whatever_its_kind():
+    with pytest.raises(Refusal) as caught:
+        raise CodeUsed()
+    assert isinstance(caught.value, CodeError)
+    assert caught.value.status == 409
+
+
+def test_a_plain_refusal_has_a_message_a_field_and_the_default_status():
+    refusal = Refusal("Choose a pot.", "pot")
+    assert (refusal.message, refusal.field, refusal.status) == ("Choose a pot.", "pot", 422)
+    assert Refusal("Choose a pot.").field is None
