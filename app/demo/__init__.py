@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.demo import voters as voting_demo
+from app.demo import voters
 from app.workflow import accounts, rounds
 from app.workflow.clock import london_today, utcnow
 from app.workflow.models import (
@@ -35,6 +35,7 @@ from app.workflow.models import (
     User,
 )
 from app.workflow.rounds import split_budget
+from ballots.phases import COUNTABLE
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (printed on purpose: demo only)
 # The demo's staff sign in with two factors like real staff; this is their authenticator's
@@ -866,7 +867,7 @@ def seed_demo(session: Session, policy: accounts.Policy) -> list[DemoLogin]:
         session.refresh(funding_round)
         _configure(session, funding_round, users)
     session.flush()
-    voting_demo.seed(session)  # voter rolls, verified demo residents and a few ballots
+    voters.seed(session)  # voter rolls, verified demo residents and a few ballots
     session.flush()
     _count_closed_rounds(session)
     return logins
@@ -879,7 +880,7 @@ def _count_closed_rounds(session: Session) -> None:
     from ballots import box
 
     for funding_round in session.scalars(
-        select(FundingRound).where(FundingRound.phase.in_(results.COUNTABLE))
+        select(FundingRound).where(FundingRound.phase.in_(COUNTABLE))
     ).all():
         if funding_round.manifest_json and not results.results_for(session, funding_round):
             box.open_log(session, funding_round.id, funding_round.manifest_hash)

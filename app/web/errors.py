@@ -6,6 +6,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ballots.refusals import Refusal
+
 MESSAGES = {
     400: ("There is a problem with your request", "Go back and try again."),
     403: (
@@ -61,6 +63,18 @@ def register(app: Flask) -> None:
         if e.code is None or e.code < 400:
             return e
         return render(e.code, e.description if getattr(e, "show_description", False) else None)
+
+    @app.errorhandler(Refusal)
+    def refused(e: Refusal):
+        # A refusal no view caught: whatever it had begun is rolled back, and the person
+        # reads why, with the status the refusal means (never a 5xx for a rule's answer).
+        from app.web.extensions import db
+        from app.web.views import refusal_page
+
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return jsonify({"error": NAMES.get(e.status, "refused"), "detail": e.message}), e.status
+        return refusal_page(e)
 
     @app.errorhandler(500)
     def internal_error(e: Exception):

@@ -1,6 +1,12 @@
-"""What every view shares: running one domain function in a transaction, putting its
-refusal beside the right form field, and refusing a request that names nothing the person may
-see (logged for the operators and rate-limited, never written to the audit trail)."""
+"""What every view shares: the one way a POST changes something (``attempt``: run a workflow
+function in a transaction, commit, or roll back and answer with the refusal), the one table of
+how each kind of refusal is answered when it belongs beside no form field (``REFUSAL_TITLES``,
+with the status each refusal class carries), and refusing a request that names nothing the
+person may see (logged for the operators and rate-limited, never written to the audit trail).
+
+A database failure (a lock timeout, a dropped connection) is rolled back whole and answered
+"nothing was saved, please try again" (``NotSaved``), never as a rule's answer: a failed
+commit is not "already voted"."""
 
 from __future__ import annotations
 
@@ -8,15 +14,17 @@ import logging
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
-from flask import abort, current_app, request
+from flask import abort, current_app, render_template, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.web.extensions import db, limiter
 from app.workflow import audit
-from app.workflow.errors import Conflict, DomainError, Frozen
+from app.workflow.errors import Conflict, Frozen, NotSaved, WrongPhase
 from app.workflow.models import FundingRound, Proposal
+from ballots.errors import AlreadyVoted, NotEligible, RoundClosed, VotingOpen
+from ballots.refusals import Refusal
 
 T = TypeVar("T")
 
@@ -64,8 +72,13 @@ def refuse(status: int, reason: str) -> NoReturn:
 
 
 def attempt(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call ``fn(db.session, ...)`` and commit. On a refusal roll everything back, write a
-    refusal of a frozen round to the audit trail, and raise the error for the view to show."""
+    """Call ``fn(db.session, ...)`` and commit: the one way a view changes something.
+
+    On a refusal everything is rolled back (a refusal of a frozen round is then written to the
+    audit trail) and the refusal is raised for the view to show, beside a form field
+    (``show_error``) or as a page (``refusal_page``, also what an uncaught refusal becomes).
+    A database rule that catches a race the checks could not see becomes ``Conflict``; any
+    other database failure, before or during the commit, becomes ``NotSaved``."""
     try:
         result = fn(db.session, *args, **kwargs)
         db.session.commit()
@@ -75,7 +88,7 @@ def attempt(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         audit.record_refusal(db.session, error)
         db.session.commit()
         raise
-    except DomainError:
+    except Refusal:
         db.session.rollback()
         raise
     except IntegrityError:
@@ -85,9 +98,46 @@ def attempt(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise Conflict(
             "Someone else changed this at the same time. Check it and try again."
         ) from None
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception(
+            "%s failed in the database; rolled back", getattr(fn, "__qualname__", fn)
+        )
+        raise NotSaved() from None
 
 
-def show_error(form, error: DomainError, default: str) -> None:
+# How a refusal that belongs beside no form field is answered: the title of its page, by
+# class (the nearest in the class's ancestry wins); the status is the class's own.
+REFUSAL_TITLES: dict[type[Refusal], str] = {
+    NotSaved: "Nothing was saved",
+    RoundClosed: "Voting is not open",
+    VotingOpen: "Voting is still open",
+    AlreadyVoted: "You have already voted",
+    NotEligible: "You cannot vote here",
+    WrongPhase: "This cannot be done at this stage of the round",
+    Conflict: "Someone else changed this first",
+    Refusal: "This cannot be done",
+}
+
+
+def refusal_title(error: Refusal) -> str:
+    for cls in type(error).__mro__:
+        if cls in REFUSAL_TITLES:
+            return REFUSAL_TITLES[cls]
+    return REFUSAL_TITLES[Refusal]
+
+
+def refusal_page(error: Refusal, *, title: str | None = None):
+    """The page for a refusal that belongs beside no form field, with its status."""
+    return (
+        render_template(
+            "errors/error.html", title=title or refusal_title(error), body=error.message
+        ),
+        error.status,
+    )
+
+
+def show_error(form, error: Refusal, default: str) -> None:
     """Put the error beside its field (or ``default`` when it names none on this form)."""
     name = error.field if error.field and error.field in form._fields else default
     field = form[name]

@@ -1,29 +1,48 @@
-"""Typed errors the domain modules raise, each with a reason a person can act on.
+"""The workflow's refusals, each with a reason a person can act on.
 
-``field`` names the form field the message belongs beside (or None when it concerns the whole
-request). Views turn them into GOV.UK error messages; nothing here knows about HTTP.
+Every refusal in Devolve derives from ``ballots.refusals.Refusal`` (the ballot box's errors
+too): ``message`` is the sentence to show, ``field`` the form field it belongs beside (or None
+when it concerns the whole request), ``status`` the HTTP status it means. The web layer turns
+them into pages in one place (``app.web.views``); nothing here knows about HTTP.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ballots.refusals import Refusal
 
-class DomainError(Exception):
-    """A request the rules refuse. Nothing has been changed."""
+__all__ = ["Conflict", "DomainError", "Frozen", "NotSaved", "Refusal", "WrongPhase"]
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+
+class DomainError(Refusal):
+    """A request the council workflow's rules refuse. Nothing has been changed."""
 
 
 class WrongPhase(DomainError):
     """The round is not in a phase that allows this (proposals closed, supports not open, ...)."""
 
+    status = 409
+
 
 class Conflict(DomainError):
     """Someone else changed the same thing first (a compare-and-set found another state)."""
+
+    status = 409
+
+
+class NotSaved(Refusal):
+    """The database failed part-way (a lock timeout, a dropped connection): everything was
+    rolled back, nothing was saved, and trying again may work. Never a rule's answer."""
+
+    status = 503
+
+    def __init__(
+        self,
+        message: str = "Nothing was saved: there was a problem on our side. Please try again.",
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message, field)
 
 
 class Frozen(DomainError):
@@ -31,6 +50,8 @@ class Frozen(DomainError):
 
     Carries what was attempted, so the refusal can be written to the audit trail.
     """
+
+    status = 409
 
     def __init__(
         self,

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.workflow.branding import check_colour
 from ballots.db import Base, UTCDateTime, utcnow
+from ballots.phases import Phase
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -62,36 +63,6 @@ class Role(enum.StrEnum):
             "auditor": "Auditor",
             "admin": "Administrator",
         }[self.value]
-
-
-class Phase(enum.StrEnum):
-    """A round's phases, in order. A round moves forward only once voting has opened."""
-
-    DRAFT = "draft"
-    PROPOSALS = "proposals"
-    REVIEW = "review"
-    SUPPORTS = "supports"
-    VOTING = "voting"
-    CLOSED = "closed"
-    PUBLISHED = "published"
-    DELIVERY = "delivery"
-
-    @property
-    def label(self) -> str:
-        return {
-            "draft": "Draft",
-            "proposals": "Proposals open",
-            "review": "Review",
-            "supports": "Supports",
-            "voting": "Voting",
-            "closed": "Voting closed",
-            "published": "Results published",
-            "delivery": "Delivery",
-        }[self.value]
-
-    @property
-    def index(self) -> int:
-        return list(Phase).index(self)
 
 
 class ProposalStatus(enum.StrEnum):

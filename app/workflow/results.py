@@ -24,6 +24,7 @@ from app.workflow.models import FundingRound, Phase, PotResult
 from ballots import box
 from ballots.models import LogKind
 from ballots.paper import PotPaper, ballot_paper
+from ballots.phases import COUNTABLE
 from votes.ballot import format_money
 from votes.model import BallotKind, Election, TieBreak
 from votes.rules import RULES, tally
@@ -36,7 +37,6 @@ TIE_BREAK_LABELS = {
     TieBreak.LEXICOGRAPHIC: "Lower project number first",
 }
 
-COUNTABLE = (Phase.CLOSED, Phase.PUBLISHED, Phase.DELIVERY)
 PUBLISHED = (Phase.PUBLISHED, Phase.DELIVERY)
 
 
