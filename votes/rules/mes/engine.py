@@ -337,16 +337,23 @@ class Engine:
         # (no sorting). Each pass: the capped as a 0/1 float vector, and the sums over them
         # as dot products with it (three numpy calls; a masked ``np.sum`` costs several times
         # more). The capped set only grows from pass to pass, so it has stopped changing
-        # exactly when its weight (a sum of integers, exact in floats) has.
+        # exactly when its weight (a sum of integers, exact in floats) has. Except where a
+        # supporter's money per unit is the price itself: rounding can then put the price
+        # worked out with them paying it above their money, and with them capped below, and
+        # the passes would alternate between the two for ever. A weight seen before (not
+        # just in the pass before) is that case: the price is theirs to within rounding,
+        # inside the margin the callers allow for.
         wb = self.sup_wf[p] * b
         capped = np.empty(b.size)
         capped_weight = -1.0
+        earlier: set[float] = set()
         while True:
             np.less(ratio, q, out=capped)
             weight = float(np.dot(wm, capped))
-            if weight == capped_weight:
+            if weight == capped_weight or weight in earlier:
                 self.q_last[p] = q
                 return q, total - weight
+            earlier.add(capped_weight)
             capped_weight = weight
             uncapped = total - weight
             if uncapped <= 0:

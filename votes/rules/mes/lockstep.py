@@ -134,11 +134,20 @@ class Lockstep:
             bp = b[:, sub]
             qp = np.maximum(q[sub], s.qlast[rows[sub], j])
             weight_before = None
+            # A run whose weight comes back to one of an earlier pass has a supporter holding
+            # the price itself, which rounding puts either side of it pass after pass
+            # (``Engine._solve_float``): settled too.
+            earlier = []
             while True:
                 capped = (bp < qp).astype(np.float64)
                 weight = w @ capped
-                if weight_before is not None and (weight == weight_before).all():
-                    break
+                if weight_before is not None:
+                    settled = weight == weight_before
+                    for seen in earlier:
+                        settled |= weight == seen
+                    if settled.all():
+                        break
+                    earlier.append(weight_before)
                 weight_before = weight
                 left = total - weight
                 paid = w @ (capped * bp)
