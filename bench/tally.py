@@ -177,7 +177,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     import votes.rules.greedy
     import votes.rules.mes
-    import votes.rules.mes_lockstep
+    import votes.rules.mes.lockstep
     import votes.rules.phragmen
     import votes.rules.welfare  # noqa: F401
 

@@ -14,7 +14,7 @@ Ballot kinds (``BallotRules.kind``):
 :func:`validate_ballot` returns a list of :class:`Problem`, empty when the ballot is valid. Each
 problem has a stable ``code`` (one of :data:`CODES`) that callers may branch on, the project it
 concerns (if any) and a ``message`` for the resident: projects are named by name, money is shown
-in pounds (Devolve keeps costs in whole pence; see :func:`format_money`).
+in pounds (Devolve keeps costs in whole pence; see :func:`format_money`, ``votes.text.money``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from votes.model import Ballot, BallotKind, BallotRules, Project
+from votes.text import money as format_money
+from votes.text import plural
 
 __all__ = ["CODES", "Problem", "format_money", "validate_ballot"]
 
@@ -65,22 +67,6 @@ class Problem:
     project_id: str | None = None
 
 
-def format_money(pence: Fraction | int) -> str:
-    """An amount in pence as pounds: ``1250000`` -> ``"£12,500"``, ``1250050`` -> ``"£12,500.50"``.
-
-    Whole pounds are shown without pence. A fraction of a penny is rounded to the nearest penny
-    (halves away from zero). Negative amounts get a leading minus: ``"-£5.25"``.
-    """
-    amount = Fraction(pence)
-    sign = "-" if amount < 0 else ""
-    amount = abs(amount)
-    whole_pence = int(amount)
-    if amount - whole_pence >= Fraction(1, 2):
-        whole_pence += 1
-    pounds, p = divmod(whole_pence, 100)
-    return f"{sign}£{pounds:,}" + (f".{p:02d}" if p else "")
-
-
 def validate_ballot(
     ballot: Ballot,
     rules: BallotRules,
@@ -117,8 +103,8 @@ def validate_ballot(
             problems.append(
                 Problem(
                     "points_mismatch",
-                    f"Your ballot lists {_count(len(ballot.choices), 'project')} but "
-                    f"{_count(len(ballot.points), 'number')} of points; each project you give "
+                    f"Your ballot lists {plural(len(ballot.choices), 'project')} but "
+                    f"{plural(len(ballot.points), 'number')} of points; each project you give "
                     "points to needs exactly one number.",
                 )
             )
@@ -171,7 +157,7 @@ def validate_ballot(
                 problems.append(
                     Problem(
                         "points_cap",
-                        f"You gave {name(pid)} {_count(given, 'point')}; "
+                        f"You gave {name(pid)} {plural(given, 'point')}; "
                         f"a project can have at most {cap:,}.",
                         pid,
                     )
@@ -200,17 +186,17 @@ def validate_ballot(
         if kind is BallotKind.SINGLE:
             text = f"You can choose only one project; you chose {chosen:,}."
         else:
-            text = f"You can {verb} at most {_count(high, 'project')}; you {past} {chosen:,}."
+            text = f"You can {verb} at most {plural(high, 'project')}; you {past} {chosen:,}."
         problems.append(Problem("too_many", text))
     if low is not None and chosen < low:
         if kind is BallotKind.SINGLE:
             text = "You have not chosen a project; please choose one."
         elif chosen == 0:
             text = (
-                f"Please {verb} at least {_count(low, 'project')}; you have not {participle} any."
+                f"Please {verb} at least {plural(low, 'project')}; you have not {participle} any."
             )
         else:
-            text = f"Please {verb} at least {_count(low, 'project')}; you {past} {chosen:,}."
+            text = f"Please {verb} at least {plural(low, 'project')}; you {past} {chosen:,}."
         problems.append(Problem("too_few", text))
 
     # A minimum number of choices already says so in its own words.
@@ -236,7 +222,7 @@ def validate_ballot(
             problems.append(
                 Problem(
                     "points_total",
-                    f"You gave {_count(total_points, 'point')} in total but have only "
+                    f"You gave {plural(total_points, 'point')} in total but have only "
                     f"{rules.points:,} to share out.",
                 )
             )
@@ -244,12 +230,8 @@ def validate_ballot(
             problems.append(
                 Problem(
                     "points_total",
-                    f"You have used {total_points:,} of your {_count(rules.points, 'point')}; "
+                    f"You have used {total_points:,} of your {plural(rules.points, 'point')}; "
                     f"please use all {rules.points:,}.",
                 )
             )
     return problems
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -36,6 +36,7 @@ from fractions import Fraction
 
 from votes.model import Election, Outcome, RankedScoring, TieBreak
 from votes.pabulib import PabulibError, read
+from votes.text import plural
 
 __all__ = ["exact", "main", "outcome_to_json"]
 
@@ -247,7 +248,7 @@ def _check(file: str) -> int:
     total = len(election.ballots)
     have = "has" if invalid == 1 else "have"
     print(
-        f"{file}: {invalid:,} of {total:,} {'ballot' if total == 1 else 'ballots'} {have} problems "
+        f"{file}: {invalid:,} of {plural(total, 'ballot')} {have} problems "
         f"({election.kind} ballots)."
     )
     return 1 if invalid else 0

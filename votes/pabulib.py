@@ -46,7 +46,6 @@ equals ``max_sum_points``.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import os
 import re
@@ -56,6 +55,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import IO, Any, NamedTuple
 
+from votes._gc import paused_collection
 from votes.model import (
     Ballot,
     BallotKind,
@@ -65,6 +65,7 @@ from votes.model import (
     Project,
     RankedScoring,
 )
+from votes.text import plural
 
 __all__ = ["PabulibError", "dumps", "format_number", "parse_number", "read", "write"]
 
@@ -196,13 +197,8 @@ def _parse(text: str, file: str, data: bytes | None = None) -> Election:
     # A big file read the slow way makes hundreds of thousands of small tuples that hold no
     # cycles; the cyclic garbage collector would walk them over and over while they are made.
     # Pause it, restoring whatever state it was in.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_collection():
         return _Parser(io.StringIO(text, newline=""), file, text, data).parse()
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _decode(data: bytes, file: str) -> str:
@@ -673,8 +669,8 @@ class _Parser:
                 points.append(-int(value) if token.startswith("-") else int(value))
         if len(points) != len(choices):
             raise self.error(
-                f"vote lists {_plural(len(choices), 'project')} but points has "
-                f"{_plural(len(points), 'value')}"
+                f"vote lists {plural(len(choices), 'project')} but points has "
+                f"{plural(len(points), 'value')}"
             )
         return tuple(choices), tuple(points)
 
@@ -741,10 +737,6 @@ def _distinct(np: Any, buf: Any, start: Any, end: Any) -> tuple[list[bytes], Any
     )
     order = np.argsort(first, kind="stable")
     return values[order].tolist(), counts[order].astype(np.int64)
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _trim(row: list[str]) -> list[str]:

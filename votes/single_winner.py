@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from votes.model import BallotKind, Election, Outcome, ProjectExplanation, TieBreak
+from votes.text import join_list, ordinal, plural
 
 __all__ = ["irv", "plurality"]
 
@@ -121,7 +122,7 @@ class _Count:
         }
 
     def others(self, tied: Sequence[str], pid: str) -> str:
-        return _and([self.names[t] for t in tied if t != pid])
+        return join_list([self.names[t] for t in tied if t != pid])
 
     def outcome(
         self,
@@ -174,7 +175,7 @@ def plurality(election: Election, tie_break: TieBreak = TieBreak.COST_VOTES) -> 
             # Said, so that "of N votes" agrees with the ballots a results table counts.
             n = c.not_counted
             reason += (
-                f" {n:,} {'ballot' if n == 1 else 'ballots'} naming more than one project "
+                f" {plural(n, 'ballot')} naming more than one project "
                 f"could not be counted, as {'it does' if n == 1 else 'they do'} not say which "
                 "one comes first."
             )
@@ -186,7 +187,7 @@ def plurality(election: Election, tie_break: TieBreak = TieBreak.COST_VOTES) -> 
         explanations[pid] = ProjectExplanation(
             pid,
             False,
-            f"Came {_ordinal(place)} with {_of(votes[pid], total, what)}; "
+            f"Came {ordinal(place)} with {_of(votes[pid], total, what)}; "
             f"{c.names[winner]} won with {_votes(votes[winner], what)}.",
             {"votes": votes[pid], "of": total, "place": place},
         )
@@ -331,7 +332,7 @@ def _eliminated(
         if len(parts) == 1:
             reason += f"; {parts[0].replace(' to ', ' transferred to ', 1)}"
         elif moved:
-            reason += f"; {moved:,} transferred: {_and(parts)}"
+            reason += f"; {moved:,} transferred: {join_list(parts)}"
         if gone:
             reason += f"; {gone:,} exhausted (no later choice still in the count)"
         reason += "."
@@ -347,8 +348,7 @@ def _eliminated(
 
 
 def _votes(n: int, what: str = "votes") -> str:
-    one = what.removesuffix("s")
-    return f"no {what}" if n == 0 else f"1 {one}" if n == 1 else f"{n:,} {what}"
+    return f"no {what}" if n == 0 else plural(n, what.removesuffix("s"), what)
 
 
 def _of(n: int, total: int, what: str = "votes") -> str:
@@ -359,14 +359,3 @@ def _of(n: int, total: int, what: str = "votes") -> str:
     if total == 1:
         return f"the only {_votes(1, what).removeprefix('1 ')}"
     return f"{n:,} of {total:,} {what}"
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def _and(items: Sequence[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -28,6 +28,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from votes.canonical import canonical_json
 from votes.csv_cells import unescape
 from votes.model import (
     Ballot,
@@ -39,6 +40,7 @@ from votes.model import (
     RankedScoring,
     TieBreak,
 )
+from votes.text import plural
 
 __all__ = [
     "RESULT_FORMAT",
@@ -65,11 +67,6 @@ RESULT_FORMAT = 2
 
 def sha256(data: str | bytes) -> str:
     return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
-
-
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no spaces, UTF-8: the same value always gives the same text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def entry_hash(round_id: int, sequence: int, kind: str, payload_hash: str, previous: str) -> str:
@@ -607,7 +604,7 @@ def _check(texts: Mapping[str, str], loaded: Mapping[str, Any], report: Report, 
     report.checked.append(
         f"recount with {rule} (ties: {tie_break}), the rule frozen in manifest.json, "
         f"reproduces the result in results.json: {len(outcome.selected)} funded from "
-        f"{len(election.ballots):,} {'ballot' if len(election.ballots) == 1 else 'ballots'}"
+        f"{plural(len(election.ballots), 'ballot')}"
     )
     _publication(results, report)
 
@@ -641,7 +638,7 @@ def _check_withheld(
         report.notes.append(
             "manifest.json has no min_ballots_to_publish (frozen before it was recorded): "
             f"whether the pot should be withheld could not be checked (results.json says "
-            f"withheld={json.dumps(withheld)})"
+            f"withheld={canonical_json(withheld)})"
         )
         return
     if not isinstance(least, int) or isinstance(least, bool):
@@ -649,13 +646,13 @@ def _check_withheld(
     expected = ballots < least
     if withheld is not expected:
         report.problems.append(
-            f"results.json says withheld={json.dumps(withheld)}, but {ballots} counted "
+            f"results.json says withheld={canonical_json(withheld)}, but {ballots} counted "
             f"ballots against the frozen minimum of {least} means withheld="
-            f"{json.dumps(expected)}"
+            f"{canonical_json(expected)}"
         )
     else:
         report.checked.append(
-            f"withheld={json.dumps(expected)}: {ballots} counted ballots, the frozen minimum "
+            f"withheld={canonical_json(expected)}: {ballots} counted ballots, the frozen minimum "
             f"for publishing is {least}"
         )
 

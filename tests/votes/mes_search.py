@@ -5,7 +5,7 @@ from __future__ import annotations
 from votes.model import TieBreak
 from votes.pabulib import read
 from votes.rules.mes import Engine, first_budget
-from votes.rules.mes_lockstep import OVER
+from votes.rules.mes.lockstep import OVER
 from votes.rules.profile import build_profile
 
 

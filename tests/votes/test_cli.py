@@ -248,7 +248,7 @@ def test_tally_imports_only_what_its_rule_uses() -> None:
         "votes.verify",
         "votes.rules.phragmen",
         "votes.rules.welfare",
-        "votes.rules.mes_lockstep",
+        "votes.rules.mes.lockstep",
         "shutil",
     }
     assert not unused & loaded

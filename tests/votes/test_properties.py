@@ -23,7 +23,7 @@ from tests.votes.mes_search import exact_outcomes
 from votes.model import Ballot, BallotKind, BallotRules, Election, Project, TieBreak
 from votes.rules import RULES, tally
 from votes.rules.mes import Engine, add_one, first_budget, overlaps
-from votes.rules.mes_lockstep import Lockstep
+from votes.rules.mes.lockstep import Lockstep
 from votes.rules.profile import build_profile
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -407,7 +407,7 @@ def test_mes_add1_float_runs_select_as_exact_runs_on_real_elections(pabulib, nam
 def test_mes_add1_lockstep_batches_select_as_exact_runs_on_real_elections(pabulib, name):
     """Budgets run in lockstep (the budget search where it cannot skip) on the elections where
     pabutools gives no reference: at every budget of a batch, exact MES's selection."""
-    from votes.rules.mes_lockstep import OVER, Lockstep
+    from votes.rules.mes.lockstep import OVER, Lockstep
 
     path = pabulib / name
     if not path.is_file():
@@ -430,7 +430,7 @@ def test_lockstep_breaks_exact_ties_as_single_runs(cost_sat, tie_break):
     """Projects whose prices tie exactly, in every round: the batch settles each tie as one
     exact run does, for either satisfaction and tie-break."""
     from votes.rules.mes import Engine
-    from votes.rules.mes_lockstep import Lockstep
+    from votes.rules.mes.lockstep import Lockstep
     from votes.rules.profile import build_profile
 
     # a, b and c cost the same with the same number of supporters, d and e likewise; the

@@ -44,10 +44,10 @@ election's own units, e.g. "12,000" or "3.10"); Devolve passes a pence-to-pounds
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Mapping
 from fractions import Fraction
 
+from votes._gc import paused_collection
 from votes.model import (
     BallotKind,
     Election,
@@ -112,16 +112,11 @@ def tally(
     # A count allocates many short-lived objects next to a large election (one tuple per
     # ballot): the cyclic garbage collector would keep walking the election for nothing.
     # Nothing here makes reference cycles, so collection pauses until the count is done.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_collection():
         profile = build_profile(election)
         profile.names = [p.name or f"project {p.id}" for p in election.projects]
         selected, explanations = _count(profile, election, rule, tie_break, fmt)
         return _outcome(election, profile, rule, tie_break, selected, explanations)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _count(profile: Profile, election: Election, rule: str, tie_break: TieBreak, fmt: MoneyFormat):

@@ -1,9 +1,29 @@
-"""Small helpers for the plain-English explanations every rule gives for every project."""
+"""Small helpers for the plain-English explanations every rule gives for every project.
+
+Counted nouns, places and lists come from ``votes.text`` (``plural``, ``ordinal`` and
+``and_list``, which is ``votes.text.join_list``, are importable from here too).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from fractions import Fraction
+
+from votes.text import join_list as and_list
+from votes.text import ordinal, plural
+
+__all__ = [
+    "MoneyFormat",
+    "and_list",
+    "divide",
+    "each_of",
+    "frac",
+    "ordinal",
+    "percent",
+    "plain_money",
+    "plural",
+    "sentence",
+]
 
 MoneyFormat = Callable[[Fraction], str]
 
@@ -41,23 +61,6 @@ def frac(x: Fraction | int) -> str:
     if type(x) is int or type(x) is Fraction:
         return str(x)
     return str(Fraction(x))
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (words or word + 's')}"
-
-
-def and_list(items: Sequence[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def sentence(text: str) -> str:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from votes.model import ProjectExplanation, TieBreak
-from votes.rules.explain import MoneyFormat, frac, ordinal, plural
+from votes.rules.explain import MoneyFormat, frac
 from votes.rules.profile import Profile
+from votes.text import ordinal, plural
 
 UNITS = {
     "approval": ("vote", "votes"),

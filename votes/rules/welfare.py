@@ -13,8 +13,9 @@ from __future__ import annotations
 import sys
 
 from votes.model import ProjectExplanation, TieBreak
-from votes.rules.explain import MoneyFormat, frac, plural
+from votes.rules.explain import MoneyFormat, frac
 from votes.rules.profile import Profile
+from votes.text import plural
 
 
 def knapsack(values: list[int], weights: list[int], capacity: int) -> tuple[int, list[int]]:

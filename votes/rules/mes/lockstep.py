@@ -1,6 +1,6 @@
 """Many MES runs at once, one per per-voter budget, for the "add one" budget search.
 
-Where the budget search cannot skip budgets (``mes._Parametric`` finds that some decision of a
+Where the budget search cannot skip budgets (``Parametric`` finds that some decision of a
 run changes at almost every budget), it has to run MES at every budget in turn. Runs at nearby
 budgets mostly fund the same projects in the same order, so this module runs a batch of them in
 lockstep: every voter group's money has a column per budget, and each round prices a project
@@ -21,7 +21,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from votes.rules.mes import EPS, MARGIN, Engine
+from votes.rules.mes.engine import Engine
+from votes.rules.mes.margins import EPS, MARGIN
 
 # What a run of the batch came to: funded within the budget (its selection), or over it.
 OVER = None
@@ -133,11 +134,20 @@ class Lockstep:
             bp = b[:, sub]
             qp = np.maximum(q[sub], s.qlast[rows[sub], j])
             weight_before = None
+            # A run whose weight comes back to one of an earlier pass has a supporter holding
+            # the price itself, which rounding puts either side of it pass after pass
+            # (``Engine._solve_float``): settled too.
+            earlier = []
             while True:
                 capped = (bp < qp).astype(np.float64)
                 weight = w @ capped
-                if weight_before is not None and (weight == weight_before).all():
-                    break
+                if weight_before is not None:
+                    settled = weight == weight_before
+                    for seen in earlier:
+                        settled |= weight == seen
+                    if settled.all():
+                        break
+                    earlier.append(weight_before)
                 weight_before = weight
                 left = total - weight
                 paid = w @ (capped * bp)
