@@ -54,6 +54,7 @@ from ballots.paper import BallotPaper, PotPaper
 from ballots.phases import COUNTABLE, OPEN_FOR_VOTING
 from ballots.roll import check_pot
 from votes.ballot import validate_ballot
+from votes.canonical import canonical_json
 from votes.model import Ballot, BallotKind, Election
 
 ZERO_HASH = "0" * 64
@@ -79,20 +80,16 @@ def encode_ballot(ballot: Ballot, kind: BallotKind) -> str:
         choices = list(ballot.choices)
         while choices and not choices[-1]:
             choices.pop()
-        return _json({"choices": choices, "points": []})
+        return canonical_json({"choices": choices, "points": []})
     if kind is BallotKind.CUMULATIVE:
         pairs = sorted((c, p) for c, p in zip(ballot.choices, ballot.points, strict=True) if p)
-        return _json({"choices": [c for c, _ in pairs], "points": [p for _, p in pairs]})
-    return _json({"choices": sorted(set(ballot.choices)), "points": []})
+        return canonical_json({"choices": [c for c, _ in pairs], "points": [p for _, p in pairs]})
+    return canonical_json({"choices": sorted(set(ballot.choices)), "points": []})
 
 
 def decode_ballot(content: str) -> Ballot:
     data = json.loads(content)
     return Ballot(choices=tuple(data["choices"]), points=tuple(data["points"]))
-
-
-def _json(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def ballot_hash(ballot_id: str, pot_id: int, content: str) -> str:

@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 
-__all__ = ["join_list", "money", "ordinal", "plural"]
+__all__ = ["join_list", "money", "ordinal", "plural", "times"]
 
 
 def plural(n: int, singular: str, plural: str | None = None) -> str:
     """ "1 ballot", "2 ballots", "1,204 ballots"; ``plural`` for irregular nouns."""
     return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def times(n: int) -> str:
+    """ "once", "twice", "3 times", "1,204 times"."""
+    return {1: "once", 2: "twice"}.get(n, f"{n:,} times")
 
 
 def ordinal(n: int) -> str:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from app.workflow import audit, sign_ins
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, Membership, Neighbourhood, Role, User
+from app.workflow.text import plural
 
 RESET_SALT = "devolve-password-reset"
 CONFIRM_SALT = "devolve-confirm-email"
@@ -176,9 +177,9 @@ def lifetime(seconds: int) -> str:
     for unit, size in (("day", 86400), ("hour", 3600)):
         if seconds >= size and seconds % size == 0:
             n = seconds // size
-            return f"{n} {unit}" + ("s" if n != 1 else "")
+            return plural(n, unit)
     n = max(seconds // 60, 1)
-    return f"{n} minute" + ("s" if n != 1 else "")
+    return plural(n, "minute")
 
 
 def _account_for(

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from app.workflow import results
 from app.workflow.models import FundingRound, PotResult
 from app.workflow.results import TIE_BREAK_LABELS
+from app.workflow.text import join_list, plural
+from app.workflow.text import money as format_money
 from ballots import box
 from ballots.paper import ballot_paper
-from votes.ballot import format_money
 from votes.model import Ballot, Election, TieBreak
 from votes.rules import tally
 
@@ -50,9 +51,10 @@ def _warnings(session, funding_round, paper, row: PotResult, view: results.PotVi
     name, budget = view.name, view.budget_pence
     if view.withheld:
         least = results.publishing_minimum(funding_round)
+        cast = f"{plural(view.ballots, 'ballot')} {'was' if view.ballots == 1 else 'were'} cast"
         return [
-            f"{name}: only {_ballots(view.ballots)} {'was' if view.ballots == 1 else 'were'} "
-            f"cast, fewer than the {least} needed to publish figures for each project. Its "
+            f"{name}: only {cast}, "
+            f"fewer than the {least} needed to publish figures for each project. Its "
             "page will show only the number of ballots, not which projects were funded."
         ]
     out = []
@@ -88,12 +90,13 @@ def _tie_warnings(session, paper, row: PotResult, view: results.PotView) -> list
         won = [names[t] for t in tied if t in outcome.selected]
         lost = [names[t] for t in tied if t not in outcome.selected]
         if won and lost:
-            decided = f"{_and(won)} {'was' if len(won) == 1 else 'were'} funded and {_and(lost)} "
+            decided = f"{join_list(won)} {'was' if len(won) == 1 else 'were'} funded and "
+            decided += f"{join_list(lost)} "
             decided += "was not" if len(lost) == 1 else "were not"
         else:
             decided = "it decided their order"
         out.append(
-            f"{view.name}: {_and([names[t] for t in tied])} were level, and the tie-break "
+            f"{view.name}: {join_list([names[t] for t in tied])} were level, and the tie-break "
             f"({label}) decided between them: {decided}."
         )
     if out:
@@ -115,8 +118,8 @@ def _tie_warnings(session, paper, row: PotResult, view: results.PotView) -> list
             instead = [names[p.id] for p in election.projects if p.id in again - chosen]
             return [
                 f"{view.name}: a tie-break decided the result. Had the tie been broken the "
-                f"other way, {_and(instead) or 'nothing else'} would have been funded instead "
-                f"of {_and(funded) or 'nothing'}."
+                f"other way, {join_list(instead) or 'nothing else'} would have been funded instead "
+                f"of {join_list(funded) or 'nothing'}."
             ]
     return []
 
@@ -138,13 +141,3 @@ def _reversed_ids(election: Election) -> tuple[Election, dict[str, str]]:
 
     ballots = tuple(renumber(b) for b in election.ballots)
     return replace(election, projects=projects, ballots=ballots), back
-
-
-def _ballots(n: int) -> str:
-    return f"{n:,} ballot" if n == 1 else f"{n:,} ballots"
-
-
-def _and(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 
 from app.workflow.errors import DomainError, WrongPhase
 from app.workflow.models import FundingRound, Phase, PotResult
+from app.workflow.text import money as format_money
 from ballots import box
 from ballots.models import LogKind
 from ballots.paper import PotPaper, ballot_paper
 from ballots.phases import COUNTABLE
-from votes.ballot import format_money
 from votes.model import BallotKind, Election, TieBreak
 from votes.rules import RULES, tally
 from votes.rules.explain import percent

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 
-from app.workflow.text import plural
+from app.workflow.text import ordinal, plural
 from votes.model import BallotKind, RankedScoring, TieBreak
-from votes.rules.explain import ordinal
 
 KIND_LABELS = {
     BallotKind.APPROVAL: "Approval: tick the projects you support",
