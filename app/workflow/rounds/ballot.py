@@ -16,6 +16,7 @@ from votes.model import BallotKind
 
 
 def support_counts(session: Session, funding_round: FundingRound) -> dict[int, int]:
+    """How many supports each of the round's proposals has, by proposal id (none: absent)."""
     return dict(
         session.execute(
             select(Support.proposal_id, func.count())

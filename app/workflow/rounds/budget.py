@@ -60,6 +60,8 @@ COUNCIL_WIDE_NAME = "Council-wide"
 
 @dataclass(frozen=True)
 class PlannedPot:
+    """One pot of a plan: its neighbourhood (None for a council-wide pot), name and budget."""
+
     neighbourhood: Neighbourhood | None
     name: str
     budget_pence: int
@@ -177,6 +179,7 @@ def plan_pots(
 
 
 def pots_snapshot(funding_round: FundingRound) -> dict[str, Any]:
+    """The round's budget, how it was split and each pot's budget, for the audit trail."""
     return {
         "total_budget_pence": funding_round.total_budget_pence,
         "split_method": funding_round.split_method,

@@ -15,6 +15,8 @@ from app.workflow.rounds.common import ensure_not_frozen
 
 
 def slug_for(session: Session, council: Council, title: str) -> str:
+    """A slug for a new round from its title, unique in the council (``-2``, ``-3`` … when
+    taken); ``round`` when the title has no letters or digits."""
     base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:56] or "round"
     taken = set(
         session.scalars(
@@ -70,6 +72,8 @@ def create_round(
 def update_details(
     session: Session, funding_round: FundingRound, *, actor: User, title: str, description: str
 ) -> None:
+    """Change the round's title and description (trimmed) until voting opens; audited as
+    ``round.details_changed``."""
     ensure_not_frozen(
         session,
         funding_round,

@@ -62,6 +62,7 @@ def phases_of(funding_round: FundingRound) -> list[Phase]:
 
 
 def next_phase(funding_round: FundingRound) -> Phase | None:
+    """The phase after the round's current one, or None in its last."""
     order = phases_of(funding_round)
     if funding_round.phase not in order:  # supports turned off while in it cannot happen
         order = list(Phase)
@@ -365,6 +366,9 @@ def is_due(funding_round: FundingRound, now: datetime) -> bool:
 
 @dataclass(frozen=True)
 class ScheduledMove:
+    """What the scheduler did with one round: the phases it moved through, and why it stopped
+    short of being on time, if it did."""
+
     round: FundingRound | None  # None only when it could not even be read again after a failure
     moved_to: list[Phase]
     problem: str | None
@@ -379,6 +383,8 @@ ERROR_TEXT_LIMIT = 500
 
 
 def error_text(error: BaseException) -> str:
+    """An error as officers see it: its type and message on one line, cut at
+    ``ERROR_TEXT_LIMIT`` characters."""
     text = " ".join(str(error).split()) or "(no message)"
     if len(text) > ERROR_TEXT_LIMIT:
         text = text[: ERROR_TEXT_LIMIT - 1] + "…"

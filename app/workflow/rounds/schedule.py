@@ -26,6 +26,7 @@ def last_day(dates: PhaseDates) -> date:
 
 
 def first_day(dates: PhaseDates) -> date:
+    """The first day (in London) of a phase that starts at the midnight before it."""
     return london_date(dates.starts_at)
 
 
@@ -216,6 +217,8 @@ def _long(day: date) -> str:
 
 
 def schedule_snapshot(funding_round: FundingRound) -> dict[str, Any]:
+    """Each scheduled phase's first and last day as ISO dates, in phase order, for the audit
+    trail."""
     out = {}
     for d in sorted(funding_round.phase_dates, key=lambda d: d.phase.index):
         out[d.phase.value] = [first_day(d).isoformat(), last_day(d).isoformat()]

@@ -116,6 +116,7 @@ def voting_config_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def kind_name(kind: BallotKind) -> str:
+    """The name officers and residents see for a ballot kind."""
     return {
         BallotKind.APPROVAL: "Approval",
         BallotKind.KNAPSACK: "Budget",
@@ -126,6 +127,7 @@ def kind_name(kind: BallotKind) -> str:
 
 
 def voting_config(funding_round: FundingRound) -> dict[str, Any]:
+    """The round's voting configuration, one entry per ``CONFIG_FIELDS`` name."""
     return {name: getattr(funding_round, name) for name in CONFIG_FIELDS}
 
 
