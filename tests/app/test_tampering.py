@@ -422,7 +422,8 @@ def sealed(db, monkeypatch):
         manifest.setdefault("min_ballots_to_publish", MIN_BALLOTS)
         return manifest
 
-    monkeypatch.setattr(rounds, "build_manifest", with_minimum)
+    # Patched where opening voting looks it up.
+    monkeypatch.setattr(rounds.manifest, "build_manifest", with_minimum)
     funding_round = closed_round(
         kind="approval", rule="mes", phase=Phase.PUBLISHED, min_ballots=MIN_BALLOTS
     )
