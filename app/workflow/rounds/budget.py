@@ -25,8 +25,8 @@ from app.workflow.models import (
     SplitMethod,
     User,
 )
-from app.workflow.rounds.common import and_list, ensure_not_frozen
-from app.workflow.text import money
+from app.workflow.rounds.common import ensure_not_frozen
+from app.workflow.text import join_list, money
 
 
 def split_budget(total_pence: int, weights: Sequence[int | Decimal | Fraction]) -> list[int]:
@@ -158,7 +158,7 @@ def plan_pots(
             note = (
                 f"{money(rest, always_pence=True)} is shared by {basis}. Each share was "
                 f"rounded down to the penny; the {len(extra)} {pennies} left over went one "
-                f"each to {and_list(extra)}, whose shares had been rounded down the most "
+                f"each to {join_list(extra)}, whose shares had been rounded down the most "
                 "(largest remainder method). The pots add up to the total exactly."
             )
         else:
@@ -172,7 +172,7 @@ def plan_pots(
     empty = [h.name for h, s in zip(hoods, shares, strict=True) if s == 0]
     pots += [PlannedPot(h, h.name, s) for h, s in zip(hoods, shares, strict=True) if s > 0]
     if empty:
-        note += f" {and_list(empty)} {'gets' if len(empty) == 1 else 'get'} no pot (£0)."
+        note += f" {join_list(empty)} {'gets' if len(empty) == 1 else 'get'} no pot (£0)."
     if council_wide:
         note = f"{money(council_wide)} is a council-wide pot. " + note
     return PotPlan(method, total_pence, tuple(pots), note)

@@ -4,7 +4,6 @@ names in words."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -56,11 +55,3 @@ def ensure_not_frozen(
             subject=subject,
             field=field,
         )
-
-
-def and_list(items: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``: names in a sentence."""
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -30,11 +30,11 @@ from app.workflow.models import (
     User,
 )
 from app.workflow.rounds.ballot import ballot_proposals, impossible_ballot, unreviewed_proposals
-from app.workflow.rounds.common import and_list, lock_round
+from app.workflow.rounds.common import lock_round
 from app.workflow.rounds.manifest import UNFROZEN_COLUMNS, frozen_columns
 from app.workflow.rounds.schedule import first_day, last_day
 from app.workflow.rounds.voting import voting_config, voting_config_problems
-from app.workflow.text import money
+from app.workflow.text import join_list, money
 from ballots import box as ballot_box
 
 # Records carry the package's name, app.workflow.rounds, not this module's: the name that log
@@ -98,7 +98,7 @@ def phase_change_problems(
         missing = results.missing_results(session, funding_round)
         if missing:
             problems.append(
-                "The votes have not been counted for " + and_list(missing) + " (run flask tally)"
+                "The votes have not been counted for " + join_list(missing) + " (run flask tally)"
             )
     if target == Phase.DRAFT:
         count = session.scalar(select(func.count()).where(Proposal.round_id == funding_round.id))
@@ -170,7 +170,7 @@ def change_phase(
     if target == Phase.VOTING:
         waiting = [p for p in unreviewed_proposals(session, funding_round) if p.id not in leave_off]
         if waiting:
-            titles = and_list([f"“{p.title}”" for p in waiting])
+            titles = join_list([f"“{p.title}”" for p in waiting])
             raise DomainError(
                 f"Cannot move to voting: {_proposals(len(waiting))} not yet reviewed "
                 f"({titles}) would not be on the ballot. Review "
