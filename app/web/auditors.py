@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import Blueprint, Response, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from werkzeug.exceptions import Conflict as HTTPConflict
 from werkzeug.exceptions import NotFound
 
 from app.web.extensions import db
@@ -13,7 +14,7 @@ from app.web.presenters import methods as voting_methods
 from app.web.public import council_or_404
 from app.web.views import attempt, refusals_limited, refuse
 from app.workflow import audit, exports, results
-from app.workflow.errors import DomainError
+from app.workflow.errors import DomainError, WrongPhase
 from app.workflow.models import Council, FundingRound, Role
 
 bp = Blueprint("auditors", __name__, url_prefix="/auditors")
@@ -85,23 +86,9 @@ def export_pot(slug: str, round_slug: str, pot_id: int):
     export; other refusals (no role in the council, no such round or pot) only to the log."""
     council = council_or_refuse(slug)
     if not current_user.has_role(council, Role.AUDITOR, Role.OFFICER):
-        funding_round = find_round(council, round_slug)
-        if (
-            current_user.role_in(council) is not None
-            and funding_round is not None
-            and pot_id in {p.id for p in funding_round.pots}
-        ):
-            attempt(exports.refuse, funding_round, pot_id, actor=current_user)
-        refuse(403, f"not an auditor or officer of council {council.id}")
-    funding_round = round_or_404(council, round_slug)
-    if pot_id not in {p.id for p in funding_round.pots}:
-        refuse(404, f"no such pot in round {funding_round.id}")
-    try:
-        data = attempt(exports.download, funding_round, pot_id, actor=current_user)
-    except DomainError as error:
-        refusal = HTTPConflict(error.message)
-        refusal.show_description = True
-        raise refusal from None
+        _refuse_export(council, round_slug, pot_id)
+    funding_round = _round_with_pot_or_404(council, round_slug, pot_id)
+    data = attempt(_download, funding_round, pot_id, actor=current_user)
     name = exports.filename(funding_round, pot_id)
     return Response(
         data,
@@ -110,23 +97,46 @@ def export_pot(slug: str, round_slug: str, pot_id: int):
     )
 
 
+def _round_with_pot_or_404(council: Council, round_slug: str, pot_id: int) -> FundingRound:
+    funding_round = round_or_404(council, round_slug)
+    if pot_id not in {p.id for p in funding_round.pots}:
+        refuse(404, f"no such pot in round {funding_round.id}")
+    return funding_round
+
+
+def _refuse_export(council: Council, round_slug: str, pot_id: int) -> NoReturn:
+    """Refuse someone who is not the council's auditor or officer; written to the audit trail
+    when they have another role in the council and the pot exists."""
+    funding_round = find_round(council, round_slug)
+    if (
+        current_user.role_in(council) is not None
+        and funding_round is not None
+        and pot_id in {p.id for p in funding_round.pots}
+    ):
+        attempt(exports.refuse, funding_round, pot_id, actor=current_user)
+    refuse(403, f"not an auditor or officer of council {council.id}")
+
+
+def _download(session, funding_round: FundingRound, pot_id: int, *, actor) -> bytes:
+    try:
+        return exports.download(session, funding_round, pot_id, actor=actor)
+    except DomainError as error:
+        # The only refusal here is a pot not counted yet: a matter of the round's phase.
+        raise WrongPhase(error.message) from None
+
+
 @bp.route("/<slug>/rounds/<round_slug>/what-if")
 @refusals_limited
 @login_required
 def what_if(slug: str, round_slug: str):
-    """What other rules would have funded from the same ballots, beside the round's own."""
+    """What other rules would have funded from the same ballots, beside the round's own;
+    refused (``WrongPhase``, its page) until the results are published."""
     council = reader_council_or_403(slug)
     funding_round = round_or_404(council, round_slug)
-    try:
-        pots = results.what_if(db.session, funding_round)
-    except DomainError as error:
-        refusal = HTTPConflict(error.message)
-        refusal.show_description = True
-        raise refusal from None
     return render_template(
         "auditors/what_if.html",
         council=council,
         round=funding_round,
-        pots=pots,
+        pots=results.what_if(db.session, funding_round),
         labels=voting_methods.RULE_LABELS,
     )

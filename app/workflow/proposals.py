@@ -573,3 +573,13 @@ def remove_contribution(session: Session, contribution: Contribution, *, actor: 
         subject=proposal,
         before=before,
     )
+
+
+def merge_candidates(session: Session, proposal: Proposal) -> list[Proposal]:
+    """The proposals ``proposal`` can be merged into: the others of its round, less those
+    withdrawn or already merged (``merge_proposal`` refuses those), in the round's order."""
+    return [
+        p
+        for p in proposal.round.proposals
+        if p.id != proposal.id and p.status not in (ProposalStatus.WITHDRAWN, ProposalStatus.MERGED)
+    ]

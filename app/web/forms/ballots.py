@@ -16,7 +16,10 @@ from wtforms import RadioField, SelectField, SelectMultipleField, StringField, S
 from wtforms.validators import InputRequired, Length
 
 from app.web.forms.fields import RadioChoiceField, WholeNumberField, options
+from app.web.views import show_error
+from ballots.errors import InvalidBallot
 from ballots.paper import BallotPaper, PotPaper
+from ballots.refusals import Refusal
 from votes.ballot import Problem, format_money
 from votes.model import Ballot, BallotKind
 
@@ -153,6 +156,14 @@ class BallotForm(FlaskForm):
                 field.errors = list(field.errors)
             if problem.message not in field.errors:
                 field.errors.append(problem.message)
+
+    def show_refusal(self, error: Refusal, default: str) -> None:
+        """A refused ballot on the form: an invalid ballot's problems each beside its own
+        field, any other refusal beside its field (or ``default``)."""
+        if isinstance(error, InvalidBallot):
+            self.show_problems(error.problems)
+        else:
+            show_error(self, error, default)
 
     def totals(self) -> dict[str, object]:
         """Running totals for the page, worked out here so they show without JavaScript."""

@@ -111,6 +111,10 @@ class DetailsForm(FlaskForm):
     description = RoundForm.description
     submit = SubmitField("Save details", widget=GovSubmitInput())
 
+    def arguments(self) -> dict:
+        """The workflow's keyword arguments (``rounds.update_details``)."""
+        return {"title": self.title.data, "description": self.description.data}
+
 
 class ScheduleForm(FlaskForm):
     """One first-day and last-day pair per phase (built by ``schedule_form_class``)."""
@@ -267,6 +271,10 @@ class PublishForm(FlaskForm):
     )
     submit = SubmitField("Publish the results", widget=GovSubmitInput())
 
+    def arguments(self) -> dict:
+        """The workflow's keyword arguments (``rounds.publish_results``)."""
+        return {"confirmed": bool(self.confirm.data)}
+
 
 class ExtendVotingForm(FlaskForm):
     """Once voting has opened, the schedule's one change: a later close of voting."""
@@ -276,6 +284,10 @@ class ExtendVotingForm(FlaskForm):
         description="Voting closes at the end of this day, UK time. For example, 31 7 2026",
     )
     submit = SubmitField("Extend voting", widget=GovSubmitInput())
+
+    def arguments(self) -> dict:
+        """The workflow's keyword arguments (``rounds.extend_voting``)."""
+        return {"new_last_day": self.voting_end.data}
 
 
 class ReviewForm(FlaskForm):
@@ -294,6 +306,14 @@ class ReviewForm(FlaskForm):
     reason = _reason("Shown to residents with your decision", "Enter the reason for your decision")
     submit = SubmitField("Save decision", widget=GovSubmitInput())
 
+    def arguments(self) -> dict:
+        """The workflow's keyword arguments (``proposals.review_proposal``)."""
+        return {
+            "feasible": self.decision.data == "feasible",
+            "reason": self.reason.data,
+            "final_cost_pence": self.final_cost.data,
+        }
+
 
 class MergeForm(FlaskForm):
     into = ChoiceField(
@@ -303,6 +323,10 @@ class MergeForm(FlaskForm):
     )
     reason = _reason("Shown to residents", "Enter the reason for merging")
     submit = SubmitField("Merge proposal", widget=GovSubmitInput())
+
+    def arguments(self) -> dict:
+        """The workflow's keyword arguments (``proposals.merge_proposal``)."""
+        return {"into_id": int(self.into.data), "reason": self.reason.data}
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -327,6 +351,10 @@ class MergePotForm(FlaskForm):
         invalid_choice_message="Select a pot of this round to merge it into",
     )
     submit = SubmitField("Merge pots", widget=GovSubmitInput())
+
+    def arguments(self) -> dict:
+        """The workflow's keyword arguments (``rounds.merge_pot``)."""
+        return {"source_id": int(self.source.data), "into_id": int(self.into.data)}
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -379,6 +407,15 @@ class ContributionForm(FlaskForm):
         validators=[Length(max=2000, message="The description must be 2,000 characters or fewer")],
     )
     submit = SubmitField("Record contribution", widget=GovSubmitInput())
+
+    def arguments(self) -> dict:
+        """The workflow's keyword arguments (``proposals.add_contribution``)."""
+        return {
+            "partner_name": self.partner_name.data,
+            "kind": ContributionKind(self.kind.data),
+            "amount_pence": self.amount.data,
+            "description": self.description.data or "",
+        }
 
 
 class ButtonForm(FlaskForm):

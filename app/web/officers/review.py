@@ -3,38 +3,53 @@ partners' contributions."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.web.extensions import db
 from app.web.forms.rounds import ButtonForm, ContributionForm, MergeForm, ModerationForm, ReviewForm
-from app.web.officers import bp, officer_round_or_404
-from app.web.views import attempt, proposal_in_round_or_404, show_error
+from app.web.officers import bp, officer_page, officer_round_or_404, to_round, tried
+from app.web.views import attempt, proposal_in_round_or_404
 from app.workflow import proposals
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
-from app.workflow.models import (
-    Contribution,
-    ContributionKind,
-    Proposal,
-    ProposalReport,
-    ProposalStatus,
-)
+from app.workflow.models import Contribution, FundingRound, Proposal, ProposalReport, ProposalStatus
 from app.workflow.rounds import ballot_problem, support_counts
 
+P = "/<slug>/rounds/<round_slug>/proposals/<int:proposal_id>"
 
-def _back(slug, round_slug, proposal_id):
-    return redirect(
-        url_for(".review_proposal", slug=slug, round_slug=round_slug, proposal_id=proposal_id)
-    )
+
+def _round_and_proposal(slug: str, round_slug: str, proposal_id: int):
+    council, funding_round = officer_round_or_404(slug, round_slug)
+    return council, funding_round, proposal_in_round_or_404(funding_round, proposal_id)
+
+
+def _proposal_page(template: str, council, proposal: Proposal, **context):
+    """An officers' page about one proposal of a round."""
+    return officer_page(template, council, proposal.round, proposal=proposal, **context)
 
 
 @bp.route("/<slug>/rounds/<round_slug>/proposals")
 @login_required
 def review_queue(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
-    open_reports = dict(
+    reports = _open_reports(funding_round)
+    supports = support_counts(db.session, funding_round)
+    return officer_page(
+        "officers/review_queue.html",
+        council,
+        funding_round,
+        proposals=_queue(funding_round, reports),
+        reports=reports,
+        supports=supports,
+        ballot_problem=lambda p: ballot_problem(p, funding_round, supports.get(p.id, 0)),
+    )
+
+
+def _open_reports(funding_round: FundingRound) -> dict[int, int]:
+    """How many unresolved reports each reported proposal of the round has."""
+    return dict(
         db.session.execute(
             select(ProposalReport.proposal_id, func.count())
             .join(Proposal, Proposal.id == ProposalReport.proposal_id)
@@ -42,190 +57,111 @@ def review_queue(slug: str, round_slug: str):
             .group_by(ProposalReport.proposal_id)
         ).all()
     )
-    queue = db.session.scalars(
-        select(Proposal).where(Proposal.round_id == funding_round.id).order_by(Proposal.id)
-    ).all()
-    # Reported proposals first, then those waiting for a decision, then the rest.
-    queue = sorted(
-        queue,
-        key=lambda p: (
-            not open_reports.get(p.id),
-            p.status != ProposalStatus.SUBMITTED,
-            p.id,
-        ),
-    )
-    supports = support_counts(db.session, funding_round)
-    return render_template(
-        "officers/review_queue.html",
-        council=council,
-        round=funding_round,
-        proposals=queue,
-        reports=open_reports,
-        supports=supports,
-        ballot_problem=lambda p: ballot_problem(p, funding_round, supports.get(p.id, 0)),
+
+
+def _queue(funding_round: FundingRound, reports: dict[int, int]) -> list[Proposal]:
+    """The round's proposals: reported first, then those waiting for a decision, then the
+    rest, each group oldest first."""
+    queue = db.session.scalars(select(Proposal).where(Proposal.round_id == funding_round.id))
+    return sorted(
+        queue, key=lambda p: (not reports.get(p.id), p.status != ProposalStatus.SUBMITTED, p.id)
     )
 
 
-@bp.route("/<slug>/rounds/<round_slug>/proposals/<int:proposal_id>", methods=["GET", "POST"])
+@bp.route(P, methods=["GET", "POST"])
 @login_required
 def review_proposal(slug: str, round_slug: str, proposal_id: int):
-    council, funding_round = officer_round_or_404(slug, round_slug)
-    proposal = proposal_in_round_or_404(funding_round, proposal_id)
-    if request.method == "GET" and proposal.status in (
-        ProposalStatus.FEASIBLE,
-        ProposalStatus.NOT_FEASIBLE,
+    council, funding_round, proposal = _round_and_proposal(slug, round_slug, proposal_id)
+    form = ReviewForm(data=_decision(proposal)) if request.method == "GET" else ReviewForm()
+    if form.validate_on_submit() and tried(
+        form, "decision", proposals.review_proposal, proposal, now=utcnow(), **form.arguments()
     ):
-        form = ReviewForm(
-            data={
-                "decision": proposal.status.value,
-                "final_cost": proposal.final_cost_pence,
-                "reason": proposal.review_reason,
-            }
-        )
-    else:
-        form = ReviewForm()
-    if form.validate_on_submit():
-        try:
-            attempt(
-                proposals.review_proposal,
-                proposal,
-                actor=current_user,
-                feasible=form.decision.data == "feasible",
-                reason=form.reason.data,
-                final_cost_pence=form.final_cost.data,
-                now=utcnow(),
-            )
-            flash(f"Your decision on “{proposal.title}” is saved", "success")
-            return redirect(url_for(".review_queue", slug=slug, round_slug=round_slug))
-        except DomainError as error:
-            show_error(form, error, "decision")
-    return render_template(
-        "officers/review_proposal.html",
-        council=council,
-        round=funding_round,
-        proposal=proposal,
-        form=form,
-        supports=support_counts(db.session, funding_round).get(proposal.id, 0),
+        flash(f"Your decision on “{proposal.title}” is saved", "success")
+        return to_round(slug, round_slug, ".review_queue")
+    supports = support_counts(db.session, funding_round).get(proposal.id, 0)
+    return _proposal_page(
+        "officers/review_proposal.html", council, proposal, form=form, supports=supports
     )
 
 
-@bp.route("/<slug>/rounds/<round_slug>/proposals/<int:proposal_id>/merge", methods=["GET", "POST"])
+def _decision(proposal: Proposal) -> dict | None:
+    """The review form filled in with the decision already made, if there is one."""
+    if proposal.status not in (ProposalStatus.FEASIBLE, ProposalStatus.NOT_FEASIBLE):
+        return None
+    return {
+        "decision": proposal.status.value,
+        "final_cost": proposal.final_cost_pence,
+        "reason": proposal.review_reason,
+    }
+
+
+@bp.route(P + "/merge", methods=["GET", "POST"])
 @login_required
 def merge_proposal(slug: str, round_slug: str, proposal_id: int):
-    council, funding_round = officer_round_or_404(slug, round_slug)
-    proposal = proposal_in_round_or_404(funding_round, proposal_id)
-    others = [
-        (str(p.id), f"{p.title} ({p.pot.name})")
-        for p in funding_round.proposals
-        if p.id != proposal.id and p.status not in (ProposalStatus.WITHDRAWN, ProposalStatus.MERGED)
-    ]
-    form = MergeForm(choices=others)
-    if form.validate_on_submit():
-        try:
-            attempt(
-                proposals.merge_proposal,
-                proposal,
-                actor=current_user,
-                into_id=int(form.into.data),
-                reason=form.reason.data,
-                now=utcnow(),
-            )
-            flash(f"“{proposal.title}” is merged", "success")
-            return redirect(url_for(".review_queue", slug=slug, round_slug=round_slug))
-        except DomainError as error:
-            show_error(form, error, "into")
-    return render_template(
-        "officers/merge_proposal.html",
-        council=council,
-        round=funding_round,
-        proposal=proposal,
-        form=form,
+    council, funding_round, proposal = _round_and_proposal(slug, round_slug, proposal_id)
+    candidates = proposals.merge_candidates(db.session, proposal)
+    form = MergeForm(choices=[(str(p.id), f"{p.title} ({p.pot.name})") for p in candidates])
+    if form.validate_on_submit() and tried(
+        form, "into", proposals.merge_proposal, proposal, now=utcnow(), **form.arguments()
+    ):
+        flash(f"“{proposal.title}” is merged", "success")
+        return to_round(slug, round_slug, ".review_queue")
+    return officer_page(
+        "officers/merge_proposal.html", council, funding_round, proposal=proposal, form=form
     )
 
 
-@bp.route(
-    "/<slug>/rounds/<round_slug>/proposals/<int:proposal_id>/moderation",
-    methods=["GET", "POST"],
-)
+@bp.route(P + "/moderation", methods=["GET", "POST"])
 @login_required
 def moderate_proposal(slug: str, round_slug: str, proposal_id: int):
-    council, funding_round = officer_round_or_404(slug, round_slug)
-    proposal = proposal_in_round_or_404(funding_round, proposal_id)
-    form = ModerationForm()
+    council, funding_round, proposal = _round_and_proposal(slug, round_slug, proposal_id)
     hiding = proposal.hidden_at is None
+    form = _moderation_form(hiding)
+    action = proposals.hide_proposal if hiding else proposals.unhide_proposal
+    if form.validate_on_submit() and tried(
+        form, "reason", action, proposal, reason=form.reason.data, now=utcnow()
+    ):
+        flash(f"“{proposal.title}” is {'hidden' if hiding else 'shown again'}", "success")
+        return to_round(slug, round_slug, ".review_proposal", proposal_id=proposal.id)
+    return _proposal_page(
+        "officers/moderate_proposal.html", council, proposal, form=form, hiding=hiding
+    )
+
+
+def _moderation_form(hiding: bool) -> ModerationForm:
+    """The form to hide a proposal, or (once hidden) to show it again."""
+    form = ModerationForm()
     if not hiding:
         form.submit.label.text = "Show proposal again"
-    if form.validate_on_submit():
-        action = proposals.hide_proposal if hiding else proposals.unhide_proposal
-        try:
-            attempt(action, proposal, actor=current_user, reason=form.reason.data, now=utcnow())
-            flash(f"“{proposal.title}” is {'hidden' if hiding else 'shown again'}", "success")
-            return _back(slug, round_slug, proposal.id)
-        except DomainError as error:
-            show_error(form, error, "reason")
-    return render_template(
-        "officers/moderate_proposal.html",
-        council=council,
-        round=funding_round,
-        proposal=proposal,
-        form=form,
-        hiding=hiding,
-    )
+    return form
 
 
-@bp.route(
-    "/<slug>/rounds/<round_slug>/proposals/<int:proposal_id>/contributions",
-    methods=["GET", "POST"],
-)
+@bp.route(P + "/contributions", methods=["GET", "POST"])
 @login_required
 def contributions(slug: str, round_slug: str, proposal_id: int):
-    council, funding_round = officer_round_or_404(slug, round_slug)
-    proposal = proposal_in_round_or_404(funding_round, proposal_id)
+    council, funding_round, proposal = _round_and_proposal(slug, round_slug, proposal_id)
     form = ContributionForm()
-    if form.validate_on_submit():
-        try:
-            attempt(
-                proposals.add_contribution,
-                proposal,
-                actor=current_user,
-                partner_name=form.partner_name.data,
-                kind=ContributionKind(form.kind.data),
-                amount_pence=form.amount.data,
-                description=form.description.data or "",
-            )
-            flash(f"{form.partner_name.data.strip()}'s contribution is recorded", "success")
-            return redirect(request.path)
-        except DomainError as error:
-            show_error(form, error, "partner_name")
-    return render_template(
-        "officers/contributions.html",
-        council=council,
-        round=funding_round,
-        proposal=proposal,
-        form=form,
-        remove_form=ButtonForm(),
+    if form.validate_on_submit() and tried(
+        form, "partner_name", proposals.add_contribution, proposal, **form.arguments()
+    ):
+        flash(f"{form.partner_name.data.strip()}'s contribution is recorded", "success")
+        return to_round(slug, round_slug, ".contributions", proposal_id=proposal.id)
+    return _proposal_page(
+        "officers/contributions.html", council, proposal, form=form, remove_form=ButtonForm()
     )
 
 
-@bp.route(
-    "/<slug>/rounds/<round_slug>/proposals/<int:proposal_id>/contributions/"
-    "<int:contribution_id>/remove",
-    methods=["POST"],
-)
+@bp.route(P + "/contributions/<int:contribution_id>/remove", methods=["POST"])
 @login_required
 def remove_contribution(slug: str, round_slug: str, proposal_id: int, contribution_id: int):
-    council, funding_round = officer_round_or_404(slug, round_slug)
-    proposal = proposal_in_round_or_404(funding_round, proposal_id)
+    _, _, proposal = _round_and_proposal(slug, round_slug, proposal_id)
     contribution = db.session.get(Contribution, contribution_id)
     if contribution is None or contribution.proposal_id != proposal.id:
         abort(404)
-    form = ButtonForm()
-    if form.validate_on_submit():
+    if ButtonForm().validate_on_submit():
         try:
             attempt(proposals.remove_contribution, contribution, actor=current_user)
             flash("The contribution is removed", "success")
         except DomainError as error:
             flash(error.message, "error")
-    return redirect(
-        url_for(".contributions", slug=slug, round_slug=round_slug, proposal_id=proposal.id)
-    )
+    return to_round(slug, round_slug, ".contributions", proposal_id=proposal.id)

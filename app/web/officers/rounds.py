@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from typing import NoReturn
+
+from flask import abort, flash, render_template, request
 from flask_login import current_user, login_required
 
 from app.web import notices
@@ -20,7 +22,15 @@ from app.web.forms.rounds import (
     schedule_form_class,
     with_neighbourhoods,
 )
-from app.web.officers import bp, officer_council_or_403, officer_round_or_404
+from app.web.officers import (
+    answer,
+    bp,
+    officer_council_or_403,
+    officer_page,
+    officer_round_or_404,
+    to_round,
+    tried,
+)
 from app.web.presenters.methods import (
     describe_ballot,
     describe_eligibility,
@@ -32,17 +42,26 @@ from app.web.views import attempt, show_error
 from app.workflow import rounds
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
-from app.workflow.models import Phase, SplitMethod
+from app.workflow.models import Council, FundingRound, Phase, SplitMethod
+
+R = "/<slug>/rounds/<round_slug>"
 
 
-def _plan(form, council):
-    return rounds.plan_pots(
-        council,
-        total_pence=form.total_budget.data,
-        method=SplitMethod(form.method.data),
-        council_wide_pence=form.council_wide.data,
-        explicit=form.explicit_amounts(),
-    )
+def _planned(form, council) -> rounds.PotPlan | None:
+    """The pots a valid form asks for, or None (a refusal then beside its field)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        return rounds.plan_pots(
+            council,
+            total_pence=form.total_budget.data,
+            method=SplitMethod(form.method.data),
+            council_wide_pence=form.council_wide.data,
+            explicit=form.explicit_amounts(),
+        )
+    except DomainError as error:
+        show_error(form, error, "total_budget")
+        return None
 
 
 @bp.route("/<slug>/rounds/new", methods=["GET", "POST"])
@@ -50,58 +69,55 @@ def _plan(form, council):
 def new_round(slug: str):
     council = officer_council_or_403(slug)
     form = with_neighbourhoods(RoundForm, council.neighbourhoods)()
-    plan = None
-    if form.validate_on_submit():
-        try:
-            plan = _plan(form, council)
-            if not form.preview.data:
-                funding_round = attempt(
-                    rounds.create_round,
-                    council,
-                    actor=current_user,
-                    title=form.title.data,
-                    description=form.description.data,
-                    plan=plan,
-                )
-                flash(f"“{funding_round.title}” is open as a draft", "success")
-                return redirect(
-                    url_for(".round_overview", slug=slug, round_slug=funding_round.slug)
-                )
-        except DomainError as error:
-            show_error(form, error, "total_budget")
-            plan = None
+    plan = _planned(form, council)
+    if plan is not None and not form.preview.data:
+        done = tried(
+            form,
+            "total_budget",
+            rounds.create_round,
+            council,
+            title=form.title.data,
+            description=form.description.data,
+            plan=plan,
+        )
+        if done:
+            flash(f"“{done.value.title}” is open as a draft", "success")
+            return to_round(slug, done.value.slug)
+        plan = None
     return render_template("officers/new_round.html", council=council, form=form, plan=plan)
 
 
-@bp.route("/<slug>/rounds/<round_slug>")
+@bp.route(R)
 @login_required
 def round_overview(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
+    return officer_page("officers/round.html", council, funding_round, **_overview(funding_round))
+
+
+def _overview(funding_round: FundingRound) -> dict:
     target = rounds.next_phase(funding_round)
-    back = rounds.previous_phase(funding_round)
-    return render_template(
-        "officers/round.html",
-        council=council,
-        round=funding_round,
-        next_phase=target,
-        previous_phase=back,
-        problems=rounds.phase_change_problems(db.session, funding_round, target) if target else [],
-        next_text=rounds.what_happens_next(funding_round),
-        move_failure=rounds.scheduled_move_failure(db.session, funding_round),
-        descriptions=rounds.PHASE_DESCRIPTIONS,
-        phases=rounds.phases_of(funding_round),
-        first_day=rounds.first_day,
-        last_day=rounds.last_day,
-        ballot_text=describe_ballot(funding_round),
-        rule_text=describe_rule(funding_round.rule),
-        scoring_text=describe_ranked_scoring(funding_round),
-        tie_text=describe_tie_break(funding_round.tie_break),
-        eligibility_text=describe_eligibility(funding_round),
-        phase_form=PhaseForm(),
-    )
+    return {
+        "next_phase": target,
+        "previous_phase": rounds.previous_phase(funding_round),
+        "problems": (
+            rounds.phase_change_problems(db.session, funding_round, target) if target else []
+        ),
+        "next_text": rounds.what_happens_next(funding_round),
+        "move_failure": rounds.scheduled_move_failure(db.session, funding_round),
+        "descriptions": rounds.PHASE_DESCRIPTIONS,
+        "phases": rounds.phases_of(funding_round),
+        "first_day": rounds.first_day,
+        "last_day": rounds.last_day,
+        "ballot_text": describe_ballot(funding_round),
+        "rule_text": describe_rule(funding_round.rule),
+        "scoring_text": describe_ranked_scoring(funding_round),
+        "tie_text": describe_tie_break(funding_round.tie_break),
+        "eligibility_text": describe_eligibility(funding_round),
+        "phase_form": PhaseForm(),
+    }
 
 
-@bp.route("/<slug>/rounds/<round_slug>/phase", methods=["POST"])
+@bp.route(R + "/phase", methods=["POST"])
 @login_required
 def change_phase(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
@@ -110,170 +126,142 @@ def change_phase(slug: str, round_slug: str):
     if phases is None:
         flash("Choose a phase using the buttons on this page", "error")
     else:
-        target, expected = phases
-        try:
-            attempt(
-                rounds.change_phase,
-                funding_round,
-                target=target,
-                expected=expected,
-                actor=current_user,
-                now=utcnow(),
-            )
-            if target == Phase.CLOSED:
-                notices.send_fingerprints(funding_round)
-            flash(f"The round is now in {target.label.lower()}", "success")
-        except DomainError as error:
-            flash(error.message, "error")
-    return redirect(url_for(".round_overview", slug=slug, round_slug=round_slug))
+        _move(funding_round, *phases)
+    return to_round(slug, round_slug)
 
 
-@bp.route("/<slug>/rounds/<round_slug>/details", methods=["GET", "POST"])
+def _move(funding_round: FundingRound, target: Phase, expected: Phase) -> None:
+    """Move the round to ``target`` (from ``expected``), and flash what happened."""
+    try:
+        attempt(
+            rounds.change_phase,
+            funding_round,
+            target=target,
+            expected=expected,
+            actor=current_user,
+            now=utcnow(),
+        )
+    except DomainError as error:
+        flash(error.message, "error")
+        return
+    if target == Phase.CLOSED:
+        notices.send_fingerprints(funding_round)
+    flash(f"The round is now in {target.label.lower()}", "success")
+
+
+@bp.route(R + "/details", methods=["GET", "POST"])
 @login_required
 def edit_details(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
     form = DetailsForm(obj=funding_round)
-    if form.validate_on_submit():
-        try:
-            attempt(
-                rounds.update_details,
-                funding_round,
-                actor=current_user,
-                title=form.title.data,
-                description=form.description.data,
-            )
-            flash("The round's details are saved", "success")
-            return redirect(url_for(".round_overview", slug=slug, round_slug=round_slug))
-        except DomainError as error:
-            show_error(form, error, "title")
-    return render_template(
-        "officers/edit_details.html", council=council, round=funding_round, form=form
-    )
+    if form.validate_on_submit() and tried(
+        form, "title", rounds.update_details, funding_round, **form.arguments()
+    ):
+        flash("The round's details are saved", "success")
+        return to_round(slug, round_slug)
+    return officer_page("officers/edit_details.html", council, funding_round, form=form)
 
 
-@bp.route("/<slug>/rounds/<round_slug>/pots", methods=["GET", "POST"])
+@bp.route(R + "/pots", methods=["GET", "POST"])
 @login_required
 def edit_pots(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
     form_class = with_neighbourhoods(PotsForm, council.neighbourhoods)
-    if request.method == "GET":
-        data = {
-            "total_budget": funding_round.total_budget_pence,
-            "method": funding_round.split_method.value,
-        }
-        for pot in funding_round.pots:
-            if pot.neighbourhood_id is None:
-                if funding_round.split_method != SplitMethod.COUNCIL:
-                    data["council_wide"] = pot.budget_pence
-            else:
-                data[f"pot_{pot.neighbourhood_id}"] = pot.budget_pence
-        form = form_class(data=data)
-    else:
-        form = form_class()
-    plan = None
-    if form.validate_on_submit():
-        try:
-            plan = _plan(form, council)
-            if not form.preview.data:
-                attempt(rounds.replace_pots, funding_round, actor=current_user, plan=plan)
-                flash("The budget and pots are saved", "success")
-                return redirect(url_for(".round_overview", slug=slug, round_slug=round_slug))
-        except DomainError as error:
-            show_error(form, error, "total_budget")
-            plan = None
-    return render_template(
-        "officers/edit_pots.html", council=council, round=funding_round, form=form, plan=plan
-    )
+    form = form_class(data=_pots_data(funding_round)) if request.method == "GET" else form_class()
+    plan = _planned(form, council)
+    if plan is not None and not form.preview.data:
+        if tried(form, "total_budget", rounds.replace_pots, funding_round, plan=plan):
+            flash("The budget and pots are saved", "success")
+            return to_round(slug, round_slug)
+        plan = None
+    return officer_page("officers/edit_pots.html", council, funding_round, form=form, plan=plan)
 
 
-@bp.route("/<slug>/rounds/<round_slug>/pots/merge", methods=["GET", "POST"])
+def _pots_data(funding_round: FundingRound) -> dict:
+    """The pots form filled in with the round's budget and pots as they are."""
+    data = {
+        "total_budget": funding_round.total_budget_pence,
+        "method": funding_round.split_method.value,
+    }
+    for pot in funding_round.pots:
+        if pot.neighbourhood_id is not None:
+            data[f"pot_{pot.neighbourhood_id}"] = pot.budget_pence
+        elif funding_round.split_method != SplitMethod.COUNCIL:
+            data["council_wide"] = pot.budget_pence
+    return data
+
+
+@bp.route(R + "/pots/merge", methods=["GET", "POST"])
 @login_required
 def merge_pots(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
     pots = sorted(funding_round.pots, key=lambda p: (p.position, p.id))
-    choices = [(str(p.id), p.name) for p in pots]
-    form = MergePotForm(choices=choices)
-    if form.validate_on_submit():
-        try:
-            into = attempt(
-                rounds.merge_pot,
-                funding_round,
-                source_id=int(form.source.data),
-                into_id=int(form.into.data),
-                actor=current_user,
-            )
-            flash(f"The pots are merged: {into.name} now has the budget and proposals", "success")
-            return redirect(url_for(".edit_pots", slug=slug, round_slug=round_slug))
-        except DomainError as error:
-            show_error(form, error, "source")
+    form = MergePotForm(choices=[(str(p.id), p.name) for p in pots])
+    done = form.validate_on_submit() and tried(
+        form, "source", rounds.merge_pot, funding_round, **form.arguments()
+    )
+    if done:
+        flash(f"The pots are merged: {done.value.name} now has the budget and proposals", "success")
+        return to_round(slug, round_slug, ".edit_pots")
     counts = {p.id: len([x for x in funding_round.proposals if x.pot_id == p.id]) for p in pots}
-    return render_template(
-        "officers/merge_pots.html",
-        council=council,
-        round=funding_round,
-        form=form,
-        pots=pots,
-        counts=counts,
+    return officer_page(
+        "officers/merge_pots.html", council, funding_round, form=form, pots=pots, counts=counts
     )
 
 
-@bp.route("/<slug>/rounds/<round_slug>/schedule", methods=["GET", "POST"])
+@bp.route(R + "/schedule", methods=["GET", "POST"])
 @login_required
 def edit_schedule(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
     if funding_round.is_frozen:
         return _extend_voting(council, funding_round)
     form_class = schedule_form_class()
-    if request.method == "GET":
-        data = {}
-        for d in funding_round.phase_dates:
-            data[f"{d.phase.value}_start"] = rounds.first_day(d)
-            data[f"{d.phase.value}_end"] = rounds.last_day(d)
-        form = form_class(data=data)
-    else:
-        form = form_class()
-    if form.validate_on_submit():
-        days = {
-            phase: (form[f"{phase.value}_start"].data, form[f"{phase.value}_end"].data)
-            for phase in rounds.SCHEDULED_PHASES
-        }
-        try:
-            attempt(rounds.set_schedule, funding_round, actor=current_user, days=days)
-            flash("The schedule is saved", "success")
-            return redirect(url_for(".round_overview", slug=slug, round_slug=round_slug))
-        except DomainError as error:
-            show_error(form, error, "proposals_start")
-    return render_template(
+    form = (
+        form_class(data=_schedule_data(funding_round)) if request.method == "GET" else form_class()
+    )
+    if form.validate_on_submit() and tried(
+        form, "proposals_start", rounds.set_schedule, funding_round, days=_schedule_days(form)
+    ):
+        flash("The schedule is saved", "success")
+        return to_round(slug, round_slug)
+    return officer_page(
         "officers/edit_schedule.html",
-        council=council,
-        round=funding_round,
+        council,
+        funding_round,
         form=form,
         phases=rounds.SCHEDULED_PHASES,
     )
 
 
+def _schedule_data(funding_round: FundingRound) -> dict:
+    """The schedule form filled in with the round's days as they are."""
+    data = {}
+    for d in funding_round.phase_dates:
+        data[f"{d.phase.value}_start"] = rounds.first_day(d)
+        data[f"{d.phase.value}_end"] = rounds.last_day(d)
+    return data
+
+
+def _schedule_days(form) -> dict:
+    """Each scheduled phase's first and last day, as the form gives them."""
+    return {
+        phase: (form[f"{phase.value}_start"].data, form[f"{phase.value}_end"].data)
+        for phase in rounds.SCHEDULED_PHASES
+    }
+
+
 def _extend_voting(council, funding_round):
     """Once voting has opened the schedule is fixed: the page offers only a later close."""
     form = ExtendVotingForm()
-    if form.validate_on_submit():
-        try:
-            attempt(
-                rounds.extend_voting,
-                funding_round,
-                actor=current_user,
-                now=utcnow(),
-                new_last_day=form.voting_end.data,
-            )
-            flash("Voting is extended. The round's public page says so.", "success")
-            return redirect(
-                url_for(".round_overview", slug=council.slug, round_slug=funding_round.slug)
-            )
-        except DomainError as error:
-            show_error(form, error, "voting_end")
-    return render_template(
+    if form.validate_on_submit() and tried(
+        form, "voting_end", rounds.extend_voting, funding_round, now=utcnow(), **form.arguments()
+    ):
+        flash("Voting is extended. The round's public page says so.", "success")
+        return to_round(council.slug, funding_round.slug)
+    return officer_page(
         "officers/extend_voting.html",
-        council=council,
-        round=funding_round,
+        council,
+        funding_round,
         form=form,
         phases=[p for p in rounds.phases_of(funding_round) if p != Phase.DRAFT],
         first_day=rounds.first_day,
@@ -281,28 +269,21 @@ def _extend_voting(council, funding_round):
     )
 
 
-@bp.route("/<slug>/rounds/<round_slug>/voting", methods=["GET", "POST"])
+@bp.route(R + "/voting", methods=["GET", "POST"])
 @login_required
 def edit_voting(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
-    form = (
-        VotingForm(data=rounds.voting_config(funding_round))
-        if request.method == "GET"
-        else VotingForm()
-    )
-    if form.validate_on_submit():
-        try:
-            attempt(
-                rounds.configure_voting, funding_round, actor=current_user, config=form.config()
-            )
-            flash("The voting configuration is saved", "success")
-            return redirect(url_for(".round_overview", slug=slug, round_slug=round_slug))
-        except DomainError as error:
-            show_error(form, error, "ballot_kind")
-    return render_template(
+    get = request.method == "GET"
+    form = VotingForm(data=rounds.voting_config(funding_round)) if get else VotingForm()
+    if form.validate_on_submit() and tried(
+        form, "ballot_kind", rounds.configure_voting, funding_round, config=form.config()
+    ):
+        flash("The voting configuration is saved", "success")
+        return to_round(slug, round_slug)
+    return officer_page(
         "officers/edit_voting.html",
-        council=council,
-        round=funding_round,
+        council,
+        funding_round,
         form=form,
         Phase=Phase,
         scoring_text=describe_ranked_scoring(funding_round),
@@ -312,89 +293,98 @@ def edit_voting(slug: str, round_slug: str):
 # --- Opening voting -----------------------------------------------------------------------
 
 
-@bp.route("/<slug>/rounds/<round_slug>/open-voting", methods=["GET", "POST"])
+@bp.route(R + "/open-voting", methods=["GET", "POST"])
 @login_required
 def open_voting(slug: str, round_slug: str):
     """Before voting opens: what will be on the ballot, what will not (proposals not yet
     reviewed first, to confirm), and anything that stops it opening."""
     council, funding_round = officer_round_or_404(slug, round_slug)
     if rounds.next_phase(funding_round) != Phase.VOTING:
-        return _not_now(
-            "Voting cannot be opened now",
-            f"This round is in {funding_round.phase.label.lower()}: voting opens after "
-            + ("supports" if funding_round.supports_enabled else "review")
-            + ".",
-        )
+        _voting_cannot_open(funding_round)
     form = OpenVotingForm()
-    if form.validate_on_submit():
-        expected = form.expected_phase()
-        try:
-            if expected is None:
-                raise DomainError("Open voting with the button on this page", "confirm")
-            attempt(
-                rounds.open_voting,
-                funding_round,
-                actor=current_user,
-                now=utcnow(),
-                expected=expected,
-                leave_off=form.leave_off_ids(),
-                confirmed=bool(form.confirm.data),
-            )
-            flash("Voting is open. The ballot is fixed.", "success")
-            return redirect(url_for(".round_overview", slug=slug, round_slug=round_slug))
-        except DomainError as error:
-            show_error(form, error, "confirm")
-    unreviewed = rounds.unreviewed_proposals(db.session, funding_round)
-    on_ballot = rounds.ballot_proposals(db.session, funding_round)
-    pots = {p.id: p for p in funding_round.pots}
-    by_pot = {p.id: [] for p in funding_round.pots}
-    for p in on_ballot:
-        by_pot[p.pot_id].append(p)
-    form.expected.data = funding_round.phase.value
-    form.leave_off.data = ",".join(str(p.id) for p in unreviewed)
-    return render_template(
+    if form.validate_on_submit() and tried(
+        form, "confirm", _open_voting, funding_round, form.expected_phase(), form
+    ):
+        flash("Voting is open. The ballot is fixed.", "success")
+        return to_round(slug, round_slug)
+    return officer_page(
         "officers/open_voting.html",
-        council=council,
-        round=funding_round,
+        council,
+        funding_round,
         form=form,
-        problems=rounds.phase_change_problems(db.session, funding_round, Phase.VOTING),
-        unreviewed=unreviewed,
-        left_off=rounds.left_off_ballot(db.session, funding_round),
-        ballot=[(pot, by_pot[pot.id]) for pot in funding_round.pots],
-        pots=pots,
+        **_ballot_preview(funding_round, form),
     )
 
 
-def _not_now(title: str, body: str):
-    return render_template("errors/error.html", title=title, body=body), 409
+def _voting_cannot_open(funding_round: FundingRound) -> NoReturn:
+    _not_now(
+        "Voting cannot be opened now",
+        f"This round is in {funding_round.phase.label.lower()}: voting opens after "
+        + ("supports" if funding_round.supports_enabled else "review")
+        + ".",
+    )
+
+
+def _open_voting(
+    session, funding_round: FundingRound, expected: Phase | None, form, *, actor
+) -> None:
+    """Open voting from the form's phase, leaving off the proposals it lists."""
+    if expected is None:
+        raise DomainError("Open voting with the button on this page", "confirm")
+    rounds.open_voting(
+        session,
+        funding_round,
+        actor=actor,
+        now=utcnow(),
+        expected=expected,
+        leave_off=form.leave_off_ids(),
+        confirmed=bool(form.confirm.data),
+    )
+
+
+def _ballot_preview(funding_round: FundingRound, form) -> dict:
+    """What the open-voting page shows: the ballot by pot, what is left off and why, and the
+    unreviewed proposals the form will leave off (written into its hidden fields)."""
+    unreviewed = rounds.unreviewed_proposals(db.session, funding_round)
+    by_pot = {p.id: [] for p in funding_round.pots}
+    for p in rounds.ballot_proposals(db.session, funding_round):
+        by_pot[p.pot_id].append(p)
+    form.expected.data = funding_round.phase.value
+    form.leave_off.data = ",".join(str(p.id) for p in unreviewed)
+    return {
+        "problems": rounds.phase_change_problems(db.session, funding_round, Phase.VOTING),
+        "unreviewed": unreviewed,
+        "left_off": rounds.left_off_ballot(db.session, funding_round),
+        "ballot": [(pot, by_pot[pot.id]) for pot in funding_round.pots],
+        "pots": {p.id: p for p in funding_round.pots},
+    }
+
+
+def _not_now(title: str, body: str) -> NoReturn:
+    answer(render_template("errors/error.html", title=title, body=body), 409)
 
 
 # --- Checking and publishing the results ---------------------------------------------------
 
 
-def _closed_round_or_409(slug: str, round_slug: str):
+def _closed_round_or_409(slug: str, round_slug: str) -> tuple[Council, FundingRound]:
+    """The round, for its officers, once voting has closed and before the results are
+    published; otherwise a 409 page saying which."""
     council, funding_round = officer_round_or_404(slug, round_slug)
+    if funding_round.phase.index > Phase.CLOSED.index:
+        _not_now("The results are already published", "They are on the round's public page.")
     if funding_round.phase != Phase.CLOSED:
-        published = funding_round.phase.index > Phase.CLOSED.index
-        return (
-            council,
-            funding_round,
-            _not_now(
-                "The results are already published" if published else "Voting has not closed",
-                "They are on the round's public page."
-                if published
-                else "The results can be checked once voting has closed and the votes are counted.",
-            ),
+        _not_now(
+            "Voting has not closed",
+            "The results can be checked once voting has closed and the votes are counted.",
         )
-    return council, funding_round, None
+    return council, funding_round
 
 
-@bp.route("/<slug>/rounds/<round_slug>/results/check")
+@bp.route(R + "/results/check")
 @login_required
 def check_results(slug: str, round_slug: str):
-    council, funding_round, refusal = _closed_round_or_409(slug, round_slug)
-    if refusal:
-        return refusal
+    council, funding_round = _closed_round_or_409(slug, round_slug)
     return _check_page(council, funding_round, PublishForm(formdata=None))
 
 
@@ -402,10 +392,10 @@ def _check_page(council, funding_round, form):
     from app.workflow import publication
 
     checks = publication.check_round(db.session, funding_round)
-    return render_template(
+    return officer_page(
         "officers/check_results.html",
-        council=council,
-        round=funding_round,
+        council,
+        funding_round,
         form=form,
         checks=checks,
         warnings=[w for c in checks for w in c.warnings],
@@ -414,52 +404,39 @@ def _check_page(council, funding_round, form):
     )
 
 
-@bp.route("/<slug>/rounds/<round_slug>/results/publish", methods=["POST"])
+@bp.route(R + "/results/publish", methods=["POST"])
 @login_required
 def publish_results(slug: str, round_slug: str):
-    council, funding_round, refusal = _closed_round_or_409(slug, round_slug)
-    if refusal:
-        return refusal
+    council, funding_round = _closed_round_or_409(slug, round_slug)
     form = PublishForm()
-    if form.validate_on_submit():
-        try:
-            attempt(
-                rounds.publish_results,
-                funding_round,
-                actor=current_user,
-                now=utcnow(),
-                confirmed=bool(form.confirm.data),
-            )
-            flash("The results are published", "success")
-            return redirect(url_for(".round_overview", slug=slug, round_slug=round_slug))
-        except DomainError as error:
-            show_error(form, error, "confirm")
+    if form.validate_on_submit() and tried(
+        form, "confirm", rounds.publish_results, funding_round, now=utcnow(), **form.arguments()
+    ):
+        flash("The results are published", "success")
+        return to_round(slug, round_slug)
     return _check_page(council, funding_round, form)
 
 
-@bp.route("/<slug>/rounds/<round_slug>/results/check/<int:pot_id>")
+@bp.route(R + "/results/check/<int:pot_id>")
 @login_required
 def preview_pot(slug: str, round_slug: str, pot_id: int):
     """A pot's results page exactly as the public will see it once published."""
     from app.web.results import pot_page
-    from app.workflow import results
 
-    council, funding_round, refusal = _closed_round_or_409(slug, round_slug)
-    if refusal:
-        return refusal
-    view = next(
-        (
-            results.pot_view(r)
-            for r in results.results_for(db.session, funding_round)
-            if r.pot_id == pot_id
-        ),
-        None,
-    )
-    if view is None:
-        abort(404)
+    council, funding_round = _closed_round_or_409(slug, round_slug)
+    view = _pot_view_or_404(funding_round, pot_id)
     flash(
         "Preview: this is how the page will look once the results are published. Nobody "
         "outside the council's officers can see it yet.",
         "important",
     )
     return pot_page(council, funding_round, view)
+
+
+def _pot_view_or_404(funding_round: FundingRound, pot_id: int):
+    from app.workflow import results
+
+    for r in results.results_for(db.session, funding_round):
+        if r.pot_id == pot_id:
+            return results.pot_view(r)
+    abort(404)

@@ -10,6 +10,7 @@ from app.web.extensions import db
 from app.web.forms import ConfirmForm
 from app.web.officers import bp
 from app.web.public import council_or_404
+from app.web.views import attempt
 from app.workflow import two_factor
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
@@ -39,25 +40,31 @@ def staff(slug: str):
 @login_required
 def reset_two_factor(slug: str, user_id: int):
     council = _admin_council_or_403(slug)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
+    target = _staff_member_or_404(council, user_id)
+    try:
+        ended = attempt(
+            two_factor.reset, actor=current_user, target=target, council=council, now=utcnow()
+        )
+    except DomainError as refused:
+        flash(refused.message, "error")
+    else:
+        flash(_reset_done(target, ended), "success")
+    return redirect(url_for("officers.staff", slug=council.slug))
+
+
+def _staff_member_or_404(council: Council, user_id: int) -> User:
+    """One of the council's officers, auditors or administrators (not a resident)."""
     target = db.session.get(User, user_id) if user_id < 2**31 else None
     if target is None or target.role_in(council) in (None, Role.RESIDENT):
         abort(404)
-    try:
-        ended = two_factor.reset(
-            db.session, actor=current_user, target=target, council=council, now=utcnow()
-        )
-    except DomainError as refused:
-        db.session.rollback()
-        flash(refused.message, "error")
-        return redirect(url_for("officers.staff", slug=council.slug))
-    db.session.commit()
-    flash(
+    return target
+
+
+def _reset_done(target: User, ended: int) -> str:
+    return (
         f"{target.display_name}'s second factor is reset: {ended} sign-in"
         f"{'' if ended == 1 else 's'} ended. They set up a new authenticator when they next "
-        "sign in.",
-        "success",
+        "sign in."
     )
-    return redirect(url_for("officers.staff", slug=council.slug))
