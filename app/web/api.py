@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.web.extensions import csrf, db
-from app.web.public import PUBLIC_STATUSES
+from app.workflow import proposals as proposal_rules
 from app.workflow import results, rounds
 from app.workflow.models import Council, FundingRound, Pot, Proposal
 
@@ -112,7 +112,7 @@ def funding_round(round_id: int):
         selectinload(FundingRound.phase_dates),
         selectinload(FundingRound.pots).joinedload(Pot.neighbourhood),
     )
-    published = r.phase in results.PUBLISHED
+    published = proposal_rules.results_published(r)
     return jsonify(
         {
             **_round_summary(r),
@@ -152,43 +152,35 @@ def funding_round(round_id: int):
 @bp.get("/rounds/<int:round_id>/proposals")
 def proposals(round_id: int):
     r = public_round_or_404(round_id)
-    rows = db.session.scalars(
-        select(Proposal)
-        .where(
-            Proposal.round_id == r.id,
-            Proposal.status.in_(PUBLIC_STATUSES),
-            Proposal.hidden_at.is_(None),
-        )
-        .order_by(Proposal.id)
-    ).all()
-    supports = rounds.support_counts(db.session, r)
-    return jsonify(
-        {
-            "round_id": r.id,
-            "proposals": [
-                {
-                    "id": p.id,
-                    "pot_id": p.pot_id,
-                    "title": p.title,
-                    "summary": p.summary,
-                    "category": p.category,
-                    "location": p.location,
-                    "status": p.status.value,
-                    "estimated_cost": money(p.estimated_cost_pence),
-                    "final_cost": money(p.final_cost_pence),
-                    "supports": supports.get(p.id, 0) if r.supports_enabled else None,
-                    "created_at": iso(p.created_at),
-                }
-                for p in rows
-            ],
-        }
-    )
+    rows = proposal_rules.public_proposals(db.session, r)
+    supports = rounds.support_counts(db.session, r) if r.supports_enabled else None
+    return jsonify({"round_id": r.id, "proposals": [_proposal(p, supports) for p in rows]})
+
+
+def _proposal(p: Proposal, supports: dict[int, int] | None) -> dict[str, Any]:
+    """A public proposal; one whose text moderators hid after voting opened keeps only its
+    title, pot, status and costs (it is on the fixed ballot), with ``text_hidden`` true."""
+    shown = not p.is_hidden
+    return {
+        "id": p.id,
+        "pot_id": p.pot_id,
+        "title": p.title,
+        "summary": p.summary if shown else None,
+        "category": p.category if shown else None,
+        "location": p.location if shown else None,
+        "text_hidden": not shown,
+        "status": p.status.value,
+        "estimated_cost": money(p.estimated_cost_pence),
+        "final_cost": money(p.final_cost_pence),
+        "supports": None if supports is None else supports.get(p.id, 0),
+        "created_at": iso(p.created_at),
+    }
 
 
 @bp.get("/rounds/<int:round_id>/results")
 def round_results(round_id: int):
     r = public_round_or_404(round_id)
-    if r.phase not in results.PUBLISHED:
+    if not proposal_rules.results_published(r):
         abort(404)  # before publication a result does not exist for the public
     pots = []
     for view in results.published_views(db.session, r):
