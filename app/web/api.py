@@ -104,6 +104,25 @@ def council_rounds(slug: str):
     return jsonify({"council": council.slug, "rounds": [_round_summary(r) for r in rows]})
 
 
+def _configuration(r: FundingRound) -> dict[str, Any]:
+    return {
+        "ballot_kind": r.ballot_kind,
+        "rule": r.rule,
+        "tie_break": r.tie_break,
+        "min_choices": r.min_choices,
+        "max_choices": r.max_choices,
+        "points": r.points,
+        "max_points_per_project": r.max_points_per_project,
+        "home_pot_only": r.home_pot_only,
+        "min_age": r.min_age,
+        "max_age": r.max_age,
+        "allow_vote_change": r.allow_vote_change,
+        "min_ballots_to_publish": r.min_ballots_to_publish,
+        "supports_enabled": r.supports_enabled,
+        "split_method": r.split_method.value,
+    }
+
+
 @bp.get("/rounds/<int:round_id>")
 def funding_round(round_id: int):
     r = public_round_or_404(
@@ -119,22 +138,7 @@ def funding_round(round_id: int):
             "description": r.description,
             "phase_label": r.phase.label,
             "budget": money(r.total_budget_pence),
-            "configuration": {
-                "ballot_kind": r.ballot_kind,
-                "rule": r.rule,
-                "tie_break": r.tie_break,
-                "min_choices": r.min_choices,
-                "max_choices": r.max_choices,
-                "points": r.points,
-                "max_points_per_project": r.max_points_per_project,
-                "home_pot_only": r.home_pot_only,
-                "min_age": r.min_age,
-                "max_age": r.max_age,
-                "allow_vote_change": r.allow_vote_change,
-                "min_ballots_to_publish": r.min_ballots_to_publish,
-                "supports_enabled": r.supports_enabled,
-                "split_method": r.split_method.value,
-            },
+            "configuration": _configuration(r),
             "schedule": [
                 {"phase": d.phase.value, "starts_at": iso(d.starts_at), "ends_at": iso(d.ends_at)}
                 for d in sorted(r.phase_dates, key=lambda d: d.phase.index)
@@ -182,37 +186,37 @@ def round_results(round_id: int):
     r = public_round_or_404(round_id)
     if not proposal_rules.results_published(r):
         abort(404)  # before publication a result does not exist for the public
-    pots = []
-    for view in results.published_views(db.session, r):
-        row = view.result
-        pots.append(
-            {
-                "pot_id": row.pot_id,
-                "name": view.name,
-                "budget": money(view.budget_pence),
-                "allocated": money(None if view.withheld else view.allocated_pence),
-                "ballots": view.ballots,
-                "withheld": view.withheld,
-                "rule": row.rule,
-                "tie_break": row.tie_break,
-                "manifest_hash": row.manifest_hash,
-                "log_head_hash": row.log_head_hash,
-                "computed_at": iso(row.computed_at),
-                "projects": [
-                    {
-                        "id": p.id,
-                        "title": p.name,
-                        "cost": money(p.cost_pence),
-                        "funded": p.funded,
-                        "votes": p.votes,
-                        "points": p.points,
-                        "explanation": p.explanation,
-                    }
-                    for p in view.projects
-                ],
-            }
-        )
+    pots = [_pot_result(view) for view in results.published_views(db.session, r)]
     return jsonify({"round_id": r.id, "phase": r.phase.value, "pots": pots})
+
+
+def _pot_result(view: results.PotView) -> dict[str, Any]:
+    row = view.result
+    return {
+        "pot_id": row.pot_id,
+        "name": view.name,
+        "budget": money(view.budget_pence),
+        "allocated": money(None if view.withheld else view.allocated_pence),
+        "ballots": view.ballots,
+        "withheld": view.withheld,
+        "rule": row.rule,
+        "tie_break": row.tie_break,
+        "manifest_hash": row.manifest_hash,
+        "log_head_hash": row.log_head_hash,
+        "computed_at": iso(row.computed_at),
+        "projects": [
+            {
+                "id": p.id,
+                "title": p.name,
+                "cost": money(p.cost_pence),
+                "funded": p.funded,
+                "votes": p.votes,
+                "points": p.points,
+                "explanation": p.explanation,
+            }
+            for p in view.projects
+        ],
+    }
 
 
 @bp.errorhandler(404)

@@ -69,21 +69,7 @@ def edit_proposal(slug: str, round_slug: str, proposal_id: int):
     proposal = proposal_in_round_or_404(funding_round, proposal_id)
     if proposal.author_id != current_user.id:
         abort(403)
-    if request.method == "GET":
-        form = ProposalForm(
-            pots=funding_round.pots,
-            data={
-                "title": proposal.title,
-                "summary": proposal.summary,
-                "description": proposal.description,
-                "category": proposal.category,
-                "location": proposal.location,
-                "estimated_cost": proposal.estimated_cost_pence,
-                "pot": str(proposal.pot_id),
-            },
-        )
-    else:
-        form = ProposalForm(pots=funding_round.pots)
+    form = _edit_form(funding_round, proposal)
     form.submit.label.text = "Save changes"
     if form.validate_on_submit():
         try:
@@ -98,6 +84,24 @@ def edit_proposal(slug: str, round_slug: str, proposal_id: int):
         round=funding_round,
         proposal=proposal,
         form=form,
+    )
+
+
+def _edit_form(funding_round, proposal) -> ProposalForm:
+    """The proposal form, filled in from the proposal when first shown."""
+    if request.method != "GET":
+        return ProposalForm(pots=funding_round.pots)
+    return ProposalForm(
+        pots=funding_round.pots,
+        data={
+            "title": proposal.title,
+            "summary": proposal.summary,
+            "description": proposal.description,
+            "category": proposal.category,
+            "location": proposal.location,
+            "estimated_cost": proposal.estimated_cost_pence,
+            "pot": str(proposal.pot_id),
+        },
     )
 
 
@@ -157,10 +161,11 @@ def support(slug: str, round_slug: str, proposal_id: int):
 def report_proposal(slug: str, round_slug: str, proposal_id: int):
     council, funding_round = _resident_round(slug, round_slug)
     proposal = proposal_in_round_or_404(funding_round, proposal_id)
-    if proposal.is_hidden:
+    may = proposals.permissions(proposal, current_user)
+    if not may.shows_text:
         abort(404)
     form = ReportForm()
-    own = proposal.author_id == current_user.id
+    own = may.is_author
     # An author's report is refused whatever its reason says, and they go back to their page.
     if form.validate_on_submit() or (own and form.is_submitted()):
         try:
