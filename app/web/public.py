@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.web.extensions import db
 from app.web.presenters import methods as voting_methods
-from app.workflow import delivery, proposals, rounds
+from app.workflow import delivery, proposals, rounds, voting
 from app.workflow.models import (
     Council,
     FundingRound,
@@ -194,7 +194,8 @@ def funding_round(slug: str, round_slug: str):
         **_listing_context(listing, page, pages, total, len(shown), href),
         supports=page_support_counts(shown),
         **_round_facts(funding_round),
-        is_resident=current_user.is_authenticated and current_user.has_role(council, Role.RESIDENT),
+        can_vote=voting.offers_voting(funding_round, _signed_in()),
+        can_propose=proposals.can_propose(funding_round, _signed_in()),
     )
 
 

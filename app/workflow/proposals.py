@@ -545,6 +545,12 @@ def _taking_supports(funding_round: FundingRound, phase: Phase) -> bool:
     return funding_round.supports_enabled and phase == Phase.SUPPORTS
 
 
+def can_propose(funding_round: FundingRound, user: User | None) -> bool:
+    """Whether the round offers this person (None: not signed in) to propose a project."""
+    is_resident = user is not None and user.has_role(funding_round.council_id, Role.RESIDENT)
+    return is_resident and funding_round.phase == Phase.PROPOSALS
+
+
 @dataclass(frozen=True)
 class ProposalPermissions:
     """What one person (or the public) may see and do with one proposal, for the views and

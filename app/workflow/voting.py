@@ -85,6 +85,13 @@ def already_voted(pot: PotPaper) -> AlreadyVoted:
     return AlreadyVoted(f"You have already voted in {pot.name}. Your first ballot counts.")
 
 
+def offers_voting(funding_round: FundingRound, user: User | None) -> bool:
+    """Whether the round page offers this person (None: not signed in) to vote: a resident
+    while voting is open (``voter`` then says whether they can)."""
+    is_resident = user is not None and user.has_role(funding_round.council_id, Role.RESIDENT)
+    return is_resident and funding_round.phase == Phase.VOTING
+
+
 def voter(
     session: Session, user: User, council: Council, funding_round: FundingRound, today: date
 ) -> Voter:
