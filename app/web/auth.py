@@ -263,8 +263,7 @@ def reset_password(token: str):
         return render_template("auth/reset_password.html", form=None, problem=error.message), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
-        accounts.change_password(db.session, sessions.policy(), user, form.password.data, utcnow())
-        db.session.commit()
+        attempt(accounts.change_password, sessions.policy(), user, form.password.data, utcnow())
         logout_user()  # whoever was signed in on this browser (its sign-in has ended too)
         sessions.clear_cookie()
         flash("Your password has been changed. Sign in with your new password.", "success")
@@ -287,11 +286,9 @@ def _send_confirmation(user: User) -> None:
 @bp.route("/confirm-email/<token>")
 def confirm_email(token: str):
     try:
-        user = accounts.confirm_email(db.session, sessions.policy(), token, utcnow())
+        user = attempt(accounts.confirm_email, sessions.policy(), token, utcnow())
     except DomainError as error:
-        db.session.rollback()
         return render_template("auth/confirm_email.html", problem=error.message), 400
-    db.session.commit()
     # Named, since the link may be opened where someone else is signed in.
     flash(
         f"The email address {user.email} is confirmed: its account can now propose and "

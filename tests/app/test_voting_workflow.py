@@ -147,3 +147,20 @@ def test_a_ballot_that_breaks_the_rules_is_refused_with_its_problems(db):
     assert "is not a project in this vote" in refused.value.message
     db.session.rollback()
     assert voting.saved_after_all(db.session, voter, pot) is False
+
+
+def test_a_second_ballot_is_answered_by_a_redirect_with_the_pot_s_message(app, client, db):
+    from tests.app.pages import get_page, sign_in
+    from tests.ballots.test_pages import setup, vote_through_pages
+    from tests.factories import PASSWORD
+
+    _, _, paper, _ = setup(db)
+    sign_in(client, "voter@example.org", PASSWORD)
+    a = paper.pots[0].projects[0].id
+    assert vote_through_pages(client, paper, {"choices": [a]}).status_code == 302
+    again = client.get(f"/councils/home/rounds/vote/vote/{paper.pots[0].id}")
+    assert again.status_code == 302 and again.headers["Location"].endswith("/vote")
+    page = get_page(client, again.headers["Location"])
+    assert f"You have already voted in {paper.pots[0].name}. Your first ballot counts." in (
+        page.get_text()
+    )

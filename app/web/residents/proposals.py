@@ -11,7 +11,7 @@ from app.web.public import council_or_404, round_or_404
 from app.web.residents import bp
 from app.web.views import attempt, proposal_in_round_or_404, show_error
 from app.workflow import proposals
-from app.workflow.errors import DomainError
+from app.workflow.errors import Refusal
 from app.workflow.models import Role
 
 ROUND = "/councils/<slug>/rounds/<round_slug>"
@@ -55,7 +55,7 @@ def propose(slug: str, round_slug: str):
             )
             flash("Your proposal is sent. You can change it until proposals close.", "success")
             return _proposal_page(slug, round_slug, proposal.id)
-        except DomainError as error:
+        except Refusal as error:
             show_error(form, error, "title")
     return render_template(
         "residents/propose.html", council=council, round=funding_round, form=form
@@ -76,7 +76,7 @@ def edit_proposal(slug: str, round_slug: str, proposal_id: int):
             attempt(proposals.edit_proposal, proposal, author=current_user, text=_text(form))
             flash("Your proposal is saved", "success")
             return _proposal_page(slug, round_slug, proposal.id)
-        except DomainError as error:
+        except Refusal as error:
             show_error(form, error, "title")
     return render_template(
         "residents/edit_proposal.html",
@@ -119,7 +119,7 @@ def withdraw_proposal(slug: str, round_slug: str, proposal_id: int):
             attempt(proposals.withdraw_proposal, proposal, author=current_user)
             flash(f"“{proposal.title}” is withdrawn", "success")
             return redirect(url_for("residents.account"))
-        except DomainError as error:
+        except Refusal as error:
             show_error(form, error, "submit")
     return render_template(
         "residents/withdraw_proposal.html",
@@ -151,7 +151,7 @@ def support(slug: str, round_slug: str, proposal_id: int):
                 )
             else:
                 flash("You no longer support this proposal", "success")
-        except DomainError as error:
+        except Refusal as error:
             flash(error.message, "error")
     return _proposal_page(slug, round_slug, proposal.id)
 
@@ -172,7 +172,7 @@ def report_proposal(slug: str, round_slug: str, proposal_id: int):
             attempt(proposals.report_proposal, proposal, user=current_user, reason=form.reason.data)
             flash("Thank you. A moderator will look at this proposal.", "success")
             return _proposal_page(slug, round_slug, proposal.id)
-        except DomainError as error:
+        except Refusal as error:
             if own:
                 flash(error.message, "important")
                 return _proposal_page(slug, round_slug, proposal.id)

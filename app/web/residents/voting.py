@@ -338,16 +338,8 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
     if not form.validate_on_submit():
         return _ballot_page(*again, changing=changing)
     draft = _draft_key(funding_round, pot.id)  # now: a commit expires what it names
-    receipt = form.receipt.data if changing else None
     try:
-        cast = attempt(
-            voting.cast_or_replace,
-            voter,
-            pot,
-            form.to_ballot(),
-            receipt=receipt,
-            today=london_today(),
-        )
+        cast = _cast(voter, pot, form, changing)
     except InvalidBallot as error:
         form.show_problems(error.problems)
         return _ballot_page(*again, changing=changing)
@@ -360,6 +352,14 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
     _show_receipt_once(pot, cast, changing)
     return redirect(
         url_for("residents.ballot_cast", slug=slug, round_slug=round_slug, pot_id=pot.id)
+    )
+
+
+def _cast(voter: voting.Voter, pot, form, changing: bool) -> box.Cast:
+    receipt = form.receipt.data if changing else None
+    ballot = form.to_ballot()
+    return attempt(
+        voting.cast_or_replace, voter, pot, ballot, receipt=receipt, today=london_today()
     )
 
 
