@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.web.extensions import csrf, db
-from app.web.public import PUBLIC_STATUSES
+from app.workflow import proposals as proposal_rules
 from app.workflow import results, rounds
 from app.workflow.models import Council, FundingRound, Pot, Proposal
 
@@ -104,6 +104,25 @@ def council_rounds(slug: str):
     return jsonify({"council": council.slug, "rounds": [_round_summary(r) for r in rows]})
 
 
+def _configuration(r: FundingRound) -> dict[str, Any]:
+    return {
+        "ballot_kind": r.ballot_kind,
+        "rule": r.rule,
+        "tie_break": r.tie_break,
+        "min_choices": r.min_choices,
+        "max_choices": r.max_choices,
+        "points": r.points,
+        "max_points_per_project": r.max_points_per_project,
+        "home_pot_only": r.home_pot_only,
+        "min_age": r.min_age,
+        "max_age": r.max_age,
+        "allow_vote_change": r.allow_vote_change,
+        "min_ballots_to_publish": r.min_ballots_to_publish,
+        "supports_enabled": r.supports_enabled,
+        "split_method": r.split_method.value,
+    }
+
+
 @bp.get("/rounds/<int:round_id>")
 def funding_round(round_id: int):
     r = public_round_or_404(
@@ -112,29 +131,14 @@ def funding_round(round_id: int):
         selectinload(FundingRound.phase_dates),
         selectinload(FundingRound.pots).joinedload(Pot.neighbourhood),
     )
-    published = r.phase in results.PUBLISHED
+    published = proposal_rules.results_published(r)
     return jsonify(
         {
             **_round_summary(r),
             "description": r.description,
             "phase_label": r.phase.label,
             "budget": money(r.total_budget_pence),
-            "configuration": {
-                "ballot_kind": r.ballot_kind,
-                "rule": r.rule,
-                "tie_break": r.tie_break,
-                "min_choices": r.min_choices,
-                "max_choices": r.max_choices,
-                "points": r.points,
-                "max_points_per_project": r.max_points_per_project,
-                "home_pot_only": r.home_pot_only,
-                "min_age": r.min_age,
-                "max_age": r.max_age,
-                "allow_vote_change": r.allow_vote_change,
-                "min_ballots_to_publish": r.min_ballots_to_publish,
-                "supports_enabled": r.supports_enabled,
-                "split_method": r.split_method.value,
-            },
+            "configuration": _configuration(r),
             "schedule": [
                 {"phase": d.phase.value, "starts_at": iso(d.starts_at), "ends_at": iso(d.ends_at)}
                 for d in sorted(r.phase_dates, key=lambda d: d.phase.index)
@@ -152,75 +156,67 @@ def funding_round(round_id: int):
 @bp.get("/rounds/<int:round_id>/proposals")
 def proposals(round_id: int):
     r = public_round_or_404(round_id)
-    rows = db.session.scalars(
-        select(Proposal)
-        .where(
-            Proposal.round_id == r.id,
-            Proposal.status.in_(PUBLIC_STATUSES),
-            Proposal.hidden_at.is_(None),
-        )
-        .order_by(Proposal.id)
-    ).all()
-    supports = rounds.support_counts(db.session, r)
-    return jsonify(
-        {
-            "round_id": r.id,
-            "proposals": [
-                {
-                    "id": p.id,
-                    "pot_id": p.pot_id,
-                    "title": p.title,
-                    "summary": p.summary,
-                    "category": p.category,
-                    "location": p.location,
-                    "status": p.status.value,
-                    "estimated_cost": money(p.estimated_cost_pence),
-                    "final_cost": money(p.final_cost_pence),
-                    "supports": supports.get(p.id, 0) if r.supports_enabled else None,
-                    "created_at": iso(p.created_at),
-                }
-                for p in rows
-            ],
-        }
-    )
+    rows = proposal_rules.public_proposals(db.session, r)
+    supports = rounds.support_counts(db.session, r) if r.supports_enabled else None
+    return jsonify({"round_id": r.id, "proposals": [_proposal(p, supports) for p in rows]})
+
+
+def _proposal(p: Proposal, supports: dict[int, int] | None) -> dict[str, Any]:
+    """A public proposal; one whose text moderators hid after voting opened keeps only its
+    title, pot, status and costs (it is on the fixed ballot), with ``text_hidden`` true."""
+    shown = not p.is_hidden
+    return {
+        "id": p.id,
+        "pot_id": p.pot_id,
+        "title": p.title,
+        "summary": p.summary if shown else None,
+        "category": p.category if shown else None,
+        "location": p.location if shown else None,
+        "text_hidden": not shown,
+        "status": p.status.value,
+        "estimated_cost": money(p.estimated_cost_pence),
+        "final_cost": money(p.final_cost_pence),
+        "supports": None if supports is None else supports.get(p.id, 0),
+        "created_at": iso(p.created_at),
+    }
 
 
 @bp.get("/rounds/<int:round_id>/results")
 def round_results(round_id: int):
     r = public_round_or_404(round_id)
-    if r.phase not in results.PUBLISHED:
+    if not proposal_rules.results_published(r):
         abort(404)  # before publication a result does not exist for the public
-    pots = []
-    for view in results.published_views(db.session, r):
-        row = view.result
-        pots.append(
-            {
-                "pot_id": row.pot_id,
-                "name": view.name,
-                "budget": money(view.budget_pence),
-                "allocated": money(None if view.withheld else view.allocated_pence),
-                "ballots": view.ballots,
-                "withheld": view.withheld,
-                "rule": row.rule,
-                "tie_break": row.tie_break,
-                "manifest_hash": row.manifest_hash,
-                "log_head_hash": row.log_head_hash,
-                "computed_at": iso(row.computed_at),
-                "projects": [
-                    {
-                        "id": p.id,
-                        "title": p.name,
-                        "cost": money(p.cost_pence),
-                        "funded": p.funded,
-                        "votes": p.votes,
-                        "points": p.points,
-                        "explanation": p.explanation,
-                    }
-                    for p in view.projects
-                ],
-            }
-        )
+    pots = [_pot_result(view) for view in results.published_views(db.session, r)]
     return jsonify({"round_id": r.id, "phase": r.phase.value, "pots": pots})
+
+
+def _pot_result(view: results.PotView) -> dict[str, Any]:
+    row = view.result
+    return {
+        "pot_id": row.pot_id,
+        "name": view.name,
+        "budget": money(view.budget_pence),
+        "allocated": money(None if view.withheld else view.allocated_pence),
+        "ballots": view.ballots,
+        "withheld": view.withheld,
+        "rule": row.rule,
+        "tie_break": row.tie_break,
+        "manifest_hash": row.manifest_hash,
+        "log_head_hash": row.log_head_hash,
+        "computed_at": iso(row.computed_at),
+        "projects": [
+            {
+                "id": p.id,
+                "title": p.name,
+                "cost": money(p.cost_pence),
+                "funded": p.funded,
+                "votes": p.votes,
+                "points": p.points,
+                "explanation": p.explanation,
+            }
+            for p in view.projects
+        ],
+    }
 
 
 @bp.errorhandler(404)

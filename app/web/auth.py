@@ -22,7 +22,6 @@ from flask import (
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, current_user, login_required, login_url, logout_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.web import emails, sessions, two_factor
 from app.web.extensions import db, limiter
@@ -33,9 +32,10 @@ from app.web.forms import (
     SendConfirmationForm,
     SignInForm,
 )
+from app.web.views import attempt
 from app.workflow import accounts, sign_ins
 from app.workflow.clock import utcnow
-from app.workflow.errors import DomainError
+from app.workflow.errors import Conflict, DomainError
 from app.workflow.models import Council, Neighbourhood, User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -185,43 +185,45 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("residents.account"))
     form = RegisterForm(neighbourhood_choices=neighbourhood_choices())
-    if form.validate_on_submit():
-        neighbourhood = db.session.get(Neighbourhood, int(form.home_neighbourhood.data))
-        user = accounts.register(
-            db.session,
+    if not form.validate_on_submit():
+        return render_template("auth/register.html", form=form)
+    try:
+        user = attempt(
+            accounts.register,
             sessions.policy(),
             email=form.email.data,
             password=form.password.data,
             display_name=form.display_name.data,
-            home_neighbourhood=neighbourhood,
+            home_neighbourhood=db.session.get(Neighbourhood, int(form.home_neighbourhood.data)),
             date_of_birth=form.date_of_birth.data,
         )
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # Someone registered the same email at the same moment: answer as below.
-            db.session.rollback()
-            user = None
-        if user is None:
-            current_app.logger.info("registration attempt for an existing email")
-            emails.send(
-                accounts.normalise_email(form.email.data),
-                "You already have a Devolve account",
-                "account_exists.txt",
-                sign_in=emails.site_url(url_for("auth.sign_in")),
-                reset=emails.site_url(url_for("auth.request_password_reset")),
-            )
-        else:
-            _send_confirmation(user)
-        # The same answer whether or not the email already had an account.
-        flash(
-            "Registration received. We have emailed you a link to confirm your address: open "
-            "it before you propose or support projects. Sign in with your email address and "
-            "password.",
-            "success",
-        )
-        return redirect(url_for("auth.sign_in"))
-    return render_template("auth/register.html", form=form)
+    except Conflict:
+        user = None  # someone registered the same email at the same moment: as below
+    _tell_the_address(form.email.data, user)
+    # The same answer whether or not the email already had an account.
+    flash(
+        "Registration received. We have emailed you a link to confirm your address: open "
+        "it before you propose or support projects. Sign in with your email address and "
+        "password.",
+        "success",
+    )
+    return redirect(url_for("auth.sign_in"))
+
+
+def _tell_the_address(email: str, user) -> None:
+    """Email the confirmation link to a new account (``user``), or, when the address already
+    had one (None), tell its owner so, with the ways in."""
+    if user is not None:
+        _send_confirmation(user)
+        return
+    current_app.logger.info("registration attempt for an existing email")
+    emails.send(
+        accounts.normalise_email(email),
+        "You already have a Devolve account",
+        "account_exists.txt",
+        sign_in=emails.site_url(url_for("auth.sign_in")),
+        reset=emails.site_url(url_for("auth.request_password_reset")),
+    )
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
@@ -261,8 +263,7 @@ def reset_password(token: str):
         return render_template("auth/reset_password.html", form=None, problem=error.message), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
-        accounts.change_password(db.session, sessions.policy(), user, form.password.data, utcnow())
-        db.session.commit()
+        attempt(accounts.change_password, sessions.policy(), user, form.password.data, utcnow())
         logout_user()  # whoever was signed in on this browser (its sign-in has ended too)
         sessions.clear_cookie()
         flash("Your password has been changed. Sign in with your new password.", "success")
@@ -285,11 +286,9 @@ def _send_confirmation(user: User) -> None:
 @bp.route("/confirm-email/<token>")
 def confirm_email(token: str):
     try:
-        user = accounts.confirm_email(db.session, sessions.policy(), token, utcnow())
+        user = attempt(accounts.confirm_email, sessions.policy(), token, utcnow())
     except DomainError as error:
-        db.session.rollback()
         return render_template("auth/confirm_email.html", problem=error.message), 400
-    db.session.commit()
     # Named, since the link may be opened where someone else is signed in.
     flash(
         f"The email address {user.email} is confirmed: its account can now propose and "

@@ -11,27 +11,19 @@ from sqlalchemy.orm import selectinload
 
 from app.web.extensions import db
 from app.web.presenters import methods as voting_methods
-from app.workflow import rounds
+from app.workflow import delivery, proposals, rounds, voting
 from app.workflow.models import (
     Council,
     FundingRound,
     Phase,
     Pot,
     Proposal,
-    ProposalStatus,
     Role,
     Support,
 )
+from ballots import box
 
 bp = Blueprint("public", __name__)
-
-# Proposals the public sees on a round page: not withdrawn, not hidden by moderators.
-PUBLIC_STATUSES = (
-    ProposalStatus.SUBMITTED,
-    ProposalStatus.FEASIBLE,
-    ProposalStatus.NOT_FEASIBLE,
-    ProposalStatus.MERGED,
-)
 
 
 def council_or_404(slug: str) -> Council:
@@ -103,16 +95,6 @@ def council(slug: str):
 PROPOSALS_PER_PAGE = 50
 
 
-def _listed(funding_round: FundingRound):
-    """The conditions for the proposals a round page lists."""
-    conditions = [Proposal.round_id == funding_round.id, Proposal.status.in_(PUBLIC_STATUSES)]
-    # Hidden proposals leave the public pages; once voting has opened they stay on the fixed
-    # ballot, listed by title with their text hidden.
-    if not funding_round.is_frozen:
-        conditions.append(Proposal.hidden_at.is_(None))
-    return conditions
-
-
 @dataclass(frozen=True)
 class PotListing:
     """A pot on the round page: how many proposals it has, the page its list starts on, and
@@ -146,7 +128,7 @@ def round_listing(funding_round: FundingRound, page: int) -> tuple[list[PotListi
     counts = dict(
         db.session.execute(
             select(Proposal.pot_id, func.count())
-            .where(*_listed(funding_round))
+            .where(*proposals.public_in_round(funding_round))
             .group_by(Proposal.pot_id)
         ).all()
     )
@@ -157,7 +139,7 @@ def round_listing(funding_round: FundingRound, page: int) -> tuple[list[PotListi
     on_page = db.session.scalars(
         select(Proposal)
         .join(Pot, Pot.id == Proposal.pot_id)
-        .where(*_listed(funding_round))
+        .where(*proposals.public_in_round(funding_round))
         .order_by(Pot.position, Pot.id, Proposal.title, Proposal.id)
         .offset((page - 1) * PROPOSALS_PER_PAGE)
         .limit(PROPOSALS_PER_PAGE)
@@ -187,6 +169,11 @@ def page_support_counts(proposals: list[Proposal]) -> dict[int, int]:
     )
 
 
+def _signed_in():
+    """The signed-in user, or None, for the workflow's rules."""
+    return current_user if current_user.is_authenticated else None
+
+
 @bp.route("/councils/<slug>/rounds/<round_slug>")
 def funding_round(slug: str, round_slug: str):
     council = council_or_404(slug)
@@ -204,33 +191,53 @@ def funding_round(slug: str, round_slug: str):
         "public/round.html",
         council=council,
         round=funding_round,
-        listing=listing,
-        page=page,
-        pages=pages,
-        total=total,
-        first_shown=(page - 1) * PROPOSALS_PER_PAGE + 1,
-        last_shown=(page - 1) * PROPOSALS_PER_PAGE + len(shown),
-        pagination={
+        **_listing_context(listing, page, pages, total, len(shown), href),
+        supports=page_support_counts(shown),
+        **_round_facts(funding_round),
+        can_vote=voting.offers_voting(funding_round, _signed_in()),
+        can_propose=proposals.can_propose(funding_round, _signed_in()),
+    )
+
+
+def _listing_context(listing, page: int, pages: int, total: int, shown: int, href) -> dict:
+    """The round page's list of proposals: this page's, and the links to the others."""
+    return {
+        "listing": listing,
+        "page": page,
+        "pages": pages,
+        "total": total,
+        "first_shown": (page - 1) * PROPOSALS_PER_PAGE + 1,
+        "last_shown": (page - 1) * PROPOSALS_PER_PAGE + shown,
+        "pagination": {
             "items": pagination_items(page, pages, href),
             "previous": {"href": href(page - 1)} if page > 1 else None,
             "next": {"href": href(page + 1)} if page < pages else None,
         },
-        page_href=href,
-        phases=rounds.phases_of(funding_round),
-        supports=page_support_counts(shown),
-        next_text=rounds.what_happens_next(funding_round),
-        descriptions=rounds.PHASE_DESCRIPTIONS,
-        first_day=rounds.first_day,
-        last_day=rounds.last_day,
-        ballot_text=voting_methods.describe_ballot(funding_round),
-        rule_label=voting_methods.RULE_LABELS.get(funding_round.rule, funding_round.rule),
-        rule_text=voting_methods.describe_rule(funding_round.rule),
-        scoring_text=voting_methods.describe_ranked_scoring(funding_round),
-        extensions=rounds.voting_extensions(db.session, funding_round),
-        tie_text=voting_methods.describe_tie_break(funding_round.tie_break),
-        eligibility_text=voting_methods.describe_eligibility(funding_round),
-        is_resident=current_user.is_authenticated and current_user.has_role(council, Role.RESIDENT),
-    )
+        "page_href": href,
+    }
+
+
+def _round_facts(funding_round: FundingRound) -> dict:
+    """What the round page says about the round: its phases, how it votes and counts, its
+    ballot log's head, whether its results are out and how its funded projects are going."""
+    published = proposals.results_published(funding_round)
+    return {
+        "phases": rounds.phases_of(funding_round),
+        "next_text": rounds.what_happens_next(funding_round),
+        "descriptions": rounds.PHASE_DESCRIPTIONS,
+        "first_day": rounds.first_day,
+        "last_day": rounds.last_day,
+        "ballot_text": voting_methods.describe_ballot(funding_round),
+        "rule_label": voting_methods.RULE_LABELS.get(funding_round.rule, funding_round.rule),
+        "rule_text": voting_methods.describe_rule(funding_round.rule),
+        "scoring_text": voting_methods.describe_ranked_scoring(funding_round),
+        "extensions": rounds.voting_extensions(db.session, funding_round),
+        "tie_text": voting_methods.describe_tie_break(funding_round.tie_break),
+        "eligibility_text": voting_methods.describe_eligibility(funding_round),
+        "log_head": box.log_head(db.session, funding_round.id),
+        "published": published,
+        "progress": delivery.round_progress(db.session, funding_round) if published else [],
+    }
 
 
 @bp.route("/councils/<slug>/rounds/<round_slug>/proposals/<int:proposal_id>")
@@ -241,41 +248,41 @@ def proposal(slug: str, round_slug: str, proposal_id: int):
     council = council_or_404(slug)
     funding_round = round_or_404(council, round_slug)
     proposal = proposal_in_round_or_404(funding_round, proposal_id)
-    is_author = current_user.is_authenticated and proposal.author_id == current_user.id
-    is_officer = can_see_drafts(council)
-    # Hidden and withdrawn proposals are their author's and the officers' business only.
-    if (proposal.is_hidden or proposal.status == ProposalStatus.WITHDRAWN) and not (
-        is_author or is_officer
-    ):
+    may = proposals.permissions(proposal, _signed_in())
+    if not may.can_see:
         abort(404)
-    is_resident = current_user.is_authenticated and current_user.has_role(council, Role.RESIDENT)
-    supported = is_resident and db.session.scalar(
-        select(Support.id).where(
-            Support.proposal_id == proposal.id, Support.user_id == current_user.id
-        )
-    )
-    # Reached from the ballot's "read more": the way back keeps the choices made so far.
-    back_to_ballot = (
-        url_for("residents.ballot", slug=slug, round_slug=round_slug, pot_id=proposal.pot_id)
-        if is_resident
-        and funding_round.phase == Phase.VOTING
-        and request.args.get("ballot", type=int) == proposal.pot_id
-        else None
-    )
     return render_template(
         "public/proposal.html",
-        back_to_ballot=back_to_ballot,
+        back_to_ballot=_back_to_ballot(funding_round, proposal, may),
         council=council,
         round=funding_round,
         proposal=proposal,
+        may=may,
         supports=page_support_counts([proposal]).get(proposal.id, 0),
-        is_author=is_author,
-        is_officer=is_officer,
-        is_resident=is_resident,
-        supported=bool(supported),
-        can_support=is_resident
-        and funding_round.phase == Phase.SUPPORTS
-        and proposal.status == ProposalStatus.FEASIBLE
-        and not proposal.is_hidden,
+        supported=may.is_resident and proposals.supports(db.session, proposal, current_user),
         support_form=SupportForm(),
+        updates=_delivery_updates(proposal),
     )
+
+
+def _back_to_ballot(funding_round: FundingRound, proposal: Proposal, may) -> str | None:
+    """Reached from the ballot's "read more": the way back keeps the choices made so far."""
+    if not (
+        may.is_resident
+        and funding_round.phase == Phase.VOTING
+        and request.args.get("ballot", type=int) == proposal.pot_id
+    ):
+        return None
+    return url_for(
+        "residents.ballot",
+        slug=funding_round.council.slug,
+        round_slug=funding_round.slug,
+        pot_id=proposal.pot_id,
+    )
+
+
+def _delivery_updates(proposal: Proposal):
+    """A funded project's delivery updates (newest first), or None for any other proposal."""
+    if not proposals.is_funded(db.session, proposal):
+        return None
+    return delivery.updates_for(db.session, [proposal.id]).get(proposal.id, [])

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, render_template
 from app.web.extensions import db
 from app.web.presenters import methods as voting_methods
 from app.web.public import council_or_404, round_or_404
-from app.workflow import results
+from app.workflow import proposals, results
 from votes.model import TieBreak
 
 bp = Blueprint("results", __name__, url_prefix="/councils/<slug>/rounds/<round_slug>/results")
@@ -22,7 +22,7 @@ def published_round(slug: str, round_slug: str):
     council = council_or_404(slug)
     funding_round = round_or_404(council, round_slug)
     # Before publication the figures do not exist for anyone looking from outside.
-    if funding_round.phase not in results.PUBLISHED:
+    if not proposals.results_published(funding_round):
         abort(404)
     return council, funding_round
 
@@ -38,7 +38,7 @@ def round_results(slug: str, round_slug: str):
         council=council,
         round=funding_round,
         pots=results.published_views(db.session, funding_round),
-        published=funding_round.phase in results.PUBLISHED,
+        published=proposals.results_published(funding_round),
     )
 
 

@@ -189,10 +189,7 @@ def set_up():
         return _expired()
     user, sign_in = who
     if user.two_factor_enrolled:
-        flash("Two-factor sign-in is already on for your account", "info")
-        if current_user.is_authenticated:
-            return redirect(url_for("residents.account"))
-        return redirect(url_for("two_factor.prove"))
+        return _already_on()
     if user.totp_secret is None:
         # Kept until it is confirmed, so a reload shows the same code the app has scanned.
         user.totp_secret = new_secret()
@@ -205,19 +202,7 @@ def set_up():
             db.session.rollback()
             form.code.errors.append(refused.message)
         else:
-            if current_user.is_authenticated:
-                sign_ins.prove(sign_in, now)
-                # The account's other browsers proved only a password: they sign in again.
-                sign_ins.end_all(db.session, user, "two_factor_on", now, keep=sign_in)
-                db.session.commit()
-                next_url = None
-            else:
-                next_url = _finish(sign_in, now)
-            cookie[NEW_CODES] = codes
-            if next_url:
-                cookie[PENDING_NEXT] = next_url
-            flash("Two-factor sign-in is on", "success")
-            return redirect(url_for("two_factor.recovery_codes"))
+            return _enrolled(user, sign_in, codes, now)
     return render_template(
         "auth/set_up_two_factor.html",
         form=form,
@@ -225,6 +210,31 @@ def set_up():
         secret=grouped(user.totp_secret),
         must=user.is_staff,
     )
+
+
+def _already_on():
+    flash("Two-factor sign-in is already on for your account", "info")
+    return redirect(
+        url_for("residents.account" if current_user.is_authenticated else "two_factor.prove")
+    )
+
+
+def _enrolled(user, sign_in, codes, now):
+    """Two-factor sign-in is now on: this sign-in has proved it (a new account's sign-in is
+    finished), and the new recovery codes are shown once."""
+    if current_user.is_authenticated:
+        sign_ins.prove(sign_in, now)
+        # The account's other browsers proved only a password: they sign in again.
+        sign_ins.end_all(db.session, user, "two_factor_on", now, keep=sign_in)
+        db.session.commit()
+        next_url = None
+    else:
+        next_url = _finish(sign_in, now)
+    cookie[NEW_CODES] = codes
+    if next_url:
+        cookie[PENDING_NEXT] = next_url
+    flash("Two-factor sign-in is on", "success")
+    return redirect(url_for("two_factor.recovery_codes"))
 
 
 @bp.route("/recovery-codes")

@@ -152,3 +152,62 @@ def proposal_in_round_or_404(funding_round: FundingRound, proposal_id: int) -> P
     if proposal is None or proposal.round_id != funding_round.id:
         abort(404)
     return proposal
+
+
+# -- residents' helpers
+# Imported here so that this block stays apart from the rest of the module.
+from functools import wraps  # noqa: E402
+
+from flask import flash, redirect, url_for  # noqa: E402
+
+from app.workflow import voting  # noqa: E402
+from ballots.errors import NotVerified  # noqa: E402
+
+
+def _to_verify(error: Refusal) -> str:
+    return url_for("residents.verify", slug=request.view_args["slug"], next=request.path)
+
+
+def _to_own_ballots(error: Refusal) -> str:
+    args = request.view_args
+    return url_for("residents.vote", slug=args["slug"], round_slug=args["round_slug"])
+
+
+# Refusals answered by sending the person where they can act, with the refusal's message as a
+# flash, instead of by a page: the class (the nearest in the class's ancestry wins) -> where.
+REFUSAL_REDIRECTS: dict[type[Refusal], Callable[[Refusal], str]] = {
+    NotVerified: _to_verify,
+    AlreadyVoted: _to_own_ballots,
+}
+
+REFUSAL_TITLES.update(
+    {
+        voting.NotAResident: "You cannot vote in this round",
+        voting.NotYourPot: "You cannot vote in this pot",
+        voting.NotOnThisBallot: "Page not found",
+    }
+)
+
+
+def refusal_answer(error: Refusal):
+    """How a refusal that belongs beside no form field is answered: a redirect with a flash
+    for a class in ``REFUSAL_REDIRECTS``, else its page (``refusal_page``)."""
+    for cls in type(error).__mro__:
+        if cls in REFUSAL_REDIRECTS:
+            flash(error.message, "important")
+            return redirect(REFUSAL_REDIRECTS[cls](error))
+    return refusal_page(error)
+
+
+def answers_refusals(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A view whose uncaught refusals are answered by ``refusal_answer`` (rolled back first)."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any):
+        try:
+            return view(*args, **kwargs)
+        except Refusal as error:
+            db.session.rollback()
+            return refusal_answer(error)
+
+    return wrapped

@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.workflow import audit
+from app.workflow.delivery import funded_ids
 from app.workflow.errors import DomainError, WrongPhase
 from app.workflow.models import (
     Contribution,
@@ -32,6 +33,7 @@ from app.workflow.models import (
     Support,
     User,
 )
+from app.workflow.results import PUBLISHED
 from app.workflow.rounds import ensure_not_frozen, lock_round
 from app.workflow.text import money
 
@@ -162,7 +164,7 @@ def _own_open_proposal(
             what="The list of proposals",
         )
     _require_proposals_open(session, funding_round, "You can change a proposal")
-    if proposal.status != ProposalStatus.SUBMITTED or proposal.is_hidden:
+    if not _changeable(proposal):
         raise DomainError(f"This proposal is {proposal.status.label.lower()} and cannot be changed")
     return funding_round
 
@@ -441,9 +443,9 @@ def _supports_open(session: Session, proposal: Proposal, user: User) -> None:
     funding_round = proposal.round
     _require_resident(user, funding_round)
     phase = lock_round(session, funding_round)
-    if not funding_round.supports_enabled or phase != Phase.SUPPORTS:
+    if not _taking_supports(funding_round, phase):
         raise WrongPhase("You can support proposals only while the round is collecting supports")
-    if proposal.status != ProposalStatus.FEASIBLE or proposal.is_hidden:
+    if not _supportable(proposal):
         raise DomainError("Only proposals found feasible can be supported")
 
 
@@ -460,6 +462,14 @@ def support(session: Session, proposal: Proposal, *, user: User) -> bool:
     return True
 
 
+def supports(session: Session, proposal: Proposal, user: User) -> bool:
+    """Whether this resident supports the proposal."""
+    found = session.scalar(
+        select(Support.id).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
+    )
+    return found is not None
+
+
 def unsupport(session: Session, proposal: Proposal, *, user: User) -> bool:
     _supports_open(session, proposal, user)
     existing = session.scalar(
@@ -470,6 +480,115 @@ def unsupport(session: Session, proposal: Proposal, *, user: User) -> bool:
     session.delete(existing)
     session.flush()
     return True
+
+
+# --- What the public sees, and who may do what with a proposal -----------------------------
+
+# Proposals a round lists publicly: not withdrawn, not hidden by their status. Merged ones
+# stay, pointing to the proposal they joined.
+PUBLIC_STATUSES = (
+    ProposalStatus.SUBMITTED,
+    ProposalStatus.FEASIBLE,
+    ProposalStatus.NOT_FEASIBLE,
+    ProposalStatus.MERGED,
+)
+
+
+def public_in_round(funding_round: FundingRound) -> list[ColumnElement[bool]]:
+    """The conditions for a round's public proposals, which the round page, the proposal page
+    and the open data API all list: a public status, and not hidden by moderators, except
+    once voting has opened: a proposal hidden then stays on the fixed ballot (and in its
+    results), so it stays listed by its title, with its text hidden."""
+    conditions = [Proposal.round_id == funding_round.id, Proposal.status.in_(PUBLIC_STATUSES)]
+    if not funding_round.is_frozen:
+        conditions.append(Proposal.hidden_at.is_(None))
+    return conditions
+
+
+def is_public(proposal: Proposal) -> bool:
+    """Whether a loaded proposal is among its round's public proposals (``public_in_round``)."""
+    listed = proposal.status in PUBLIC_STATUSES
+    return listed and (proposal.hidden_at is None or proposal.round.is_frozen)
+
+
+def public_proposals(session: Session, funding_round: FundingRound) -> list[Proposal]:
+    """A round's public proposals (``public_in_round``), by id."""
+    return list(
+        session.scalars(
+            select(Proposal).where(*public_in_round(funding_round)).order_by(Proposal.id)
+        )
+    )
+
+
+def results_published(funding_round: FundingRound) -> bool:
+    """The round's results are public: published, and afterwards while projects are
+    delivered."""
+    return funding_round.phase in PUBLISHED
+
+
+def is_funded(session: Session, proposal: Proposal) -> bool:
+    """The proposal is funded in its round's published results."""
+    funding_round = proposal.round
+    return results_published(funding_round) and proposal.id in funded_ids(session, funding_round)
+
+
+def _changeable(proposal: Proposal) -> bool:
+    """Its author may still change or withdraw it (while proposals are open)."""
+    return proposal.status == ProposalStatus.SUBMITTED and not proposal.is_hidden
+
+
+def _supportable(proposal: Proposal) -> bool:
+    return proposal.status == ProposalStatus.FEASIBLE and not proposal.is_hidden
+
+
+def _taking_supports(funding_round: FundingRound, phase: Phase) -> bool:
+    return funding_round.supports_enabled and phase == Phase.SUPPORTS
+
+
+def can_propose(funding_round: FundingRound, user: User | None) -> bool:
+    """Whether the round offers this person (None: not signed in) to propose a project."""
+    is_resident = user is not None and user.has_role(funding_round.council_id, Role.RESIDENT)
+    return is_resident and funding_round.phase == Phase.PROPOSALS
+
+
+@dataclass(frozen=True)
+class ProposalPermissions:
+    """What one person (or the public) may see and do with one proposal, for the views and
+    the templates alike."""
+
+    is_author: bool
+    is_resident: bool
+    is_officer: bool
+    can_see: bool  # its page
+    shows_text: bool  # its summary and description (hidden by moderators otherwise)
+    can_edit: bool  # change or withdraw it
+    can_support: bool
+    can_report: bool
+    can_review: bool
+
+
+def permissions(proposal: Proposal, user: User | None) -> ProposalPermissions:
+    """What ``user`` (None: someone not signed in) may do with ``proposal``. Hidden and
+    withdrawn proposals are their author's and the officers' business only."""
+    funding_round = proposal.round
+    council_id = funding_round.council_id
+    is_author = user is not None and proposal.author_id == user.id
+    is_officer = user is not None and user.has_role(council_id, Role.OFFICER)
+    is_resident = user is not None and user.has_role(council_id, Role.RESIDENT)
+    shows_text = not proposal.is_hidden
+    return ProposalPermissions(
+        is_author=is_author,
+        is_resident=is_resident,
+        is_officer=is_officer,
+        can_see=is_author or is_officer or (is_public(proposal) and shows_text),
+        shows_text=shows_text,
+        can_edit=is_author and funding_round.phase == Phase.PROPOSALS and _changeable(proposal),
+        can_support=is_resident
+        and _taking_supports(funding_round, funding_round.phase)
+        and _supportable(proposal),
+        can_report=is_resident and not is_author and shows_text,
+        can_review=is_officer,
+    )
 
 
 # --- Partner contributions --------------------------------------------------------------------

@@ -10,7 +10,7 @@ from app.web.forms.delivery import DeliveryUpdateForm
 from app.web.officers import bp, officer_page, officer_round_or_404, tried
 from app.web.views import proposal_in_round_or_404
 from app.workflow.clock import london_today
-from app.workflow.delivery import funded_ids, record_update, round_progress, updates_for
+from app.workflow.delivery import funded_ids, record_update, updates_for
 from app.workflow.models import DeliveryStatus, FundingRound, Proposal
 
 
@@ -53,18 +53,3 @@ def _update(form: DeliveryUpdateForm) -> dict:
         "note": form.note.data,
         "happened_on": form.happened_on.data,
     }
-
-
-@bp.app_context_processor
-def _delivery():
-    """For the public round and proposal pages: a funded project's updates, a round's progress."""
-
-    def delivery_updates(proposal):
-        if proposal.id not in funded_ids(db.session, proposal.round):
-            return None
-        return updates_for(db.session, [proposal.id]).get(proposal.id, [])
-
-    def delivery_progress(funding_round):
-        return round_progress(db.session, funding_round)
-
-    return {"delivery_updates": delivery_updates, "delivery_progress": delivery_progress}

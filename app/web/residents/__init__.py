@@ -9,10 +9,11 @@ from sqlalchemy import select
 from app.web import sessions
 from app.web.extensions import db, limiter
 from app.web.forms import ChangePasswordForm, ConfirmForm
+from app.web.views import attempt, show_error
 from app.workflow import accounts, sign_ins, two_factor
 from app.workflow.accounts import lifetime
 from app.workflow.clock import utcnow
-from app.workflow.errors import DomainError
+from app.workflow.errors import Refusal
 from app.workflow.models import Proposal, SignIn
 
 bp = Blueprint("residents", __name__)
@@ -44,8 +45,7 @@ def sign_out_everywhere():
     if not ConfirmForm().validate_on_submit():
         flash("Nothing was changed: reload the page and try again", "info")
         return redirect(url_for("residents.account"))
-    ended = sign_ins.end_all(db.session, current_user, "everywhere", utcnow())
-    db.session.commit()
+    ended = attempt(sign_ins.end_all, current_user, "everywhere", utcnow())
     logout_user()
     sessions.clear_cookie()
     flash(
@@ -67,8 +67,8 @@ def change_password():
     if form.validate_on_submit():
         this = db.session.get(SignIn, current_user.sign_in_id)
         try:
-            accounts.change_own_password(
-                db.session,
+            attempt(
+                accounts.change_own_password,
                 sessions.policy(),
                 current_user,
                 form.current_password.data,
@@ -76,11 +76,9 @@ def change_password():
                 utcnow(),
                 keep=this,
             )
-        except DomainError as refused:
-            db.session.rollback()
-            form.current_password.errors.append(refused.message)
+        except Refusal as refused:
+            show_error(form, refused, "current_password")
         else:
-            db.session.commit()
             flash(
                 "Your password has been changed. You are still signed in here; everywhere "
                 "else has been signed out.",

@@ -11,7 +11,7 @@ from app.web.public import council_or_404, round_or_404
 from app.web.residents import bp
 from app.web.views import attempt, proposal_in_round_or_404, show_error
 from app.workflow import proposals
-from app.workflow.errors import DomainError
+from app.workflow.errors import Refusal
 from app.workflow.models import Role
 
 ROUND = "/councils/<slug>/rounds/<round_slug>"
@@ -55,7 +55,7 @@ def propose(slug: str, round_slug: str):
             )
             flash("Your proposal is sent. You can change it until proposals close.", "success")
             return _proposal_page(slug, round_slug, proposal.id)
-        except DomainError as error:
+        except Refusal as error:
             show_error(form, error, "title")
     return render_template(
         "residents/propose.html", council=council, round=funding_round, form=form
@@ -69,28 +69,14 @@ def edit_proposal(slug: str, round_slug: str, proposal_id: int):
     proposal = proposal_in_round_or_404(funding_round, proposal_id)
     if proposal.author_id != current_user.id:
         abort(403)
-    if request.method == "GET":
-        form = ProposalForm(
-            pots=funding_round.pots,
-            data={
-                "title": proposal.title,
-                "summary": proposal.summary,
-                "description": proposal.description,
-                "category": proposal.category,
-                "location": proposal.location,
-                "estimated_cost": proposal.estimated_cost_pence,
-                "pot": str(proposal.pot_id),
-            },
-        )
-    else:
-        form = ProposalForm(pots=funding_round.pots)
+    form = _edit_form(funding_round, proposal)
     form.submit.label.text = "Save changes"
     if form.validate_on_submit():
         try:
             attempt(proposals.edit_proposal, proposal, author=current_user, text=_text(form))
             flash("Your proposal is saved", "success")
             return _proposal_page(slug, round_slug, proposal.id)
-        except DomainError as error:
+        except Refusal as error:
             show_error(form, error, "title")
     return render_template(
         "residents/edit_proposal.html",
@@ -98,6 +84,24 @@ def edit_proposal(slug: str, round_slug: str, proposal_id: int):
         round=funding_round,
         proposal=proposal,
         form=form,
+    )
+
+
+def _edit_form(funding_round, proposal) -> ProposalForm:
+    """The proposal form, filled in from the proposal when first shown."""
+    if request.method != "GET":
+        return ProposalForm(pots=funding_round.pots)
+    return ProposalForm(
+        pots=funding_round.pots,
+        data={
+            "title": proposal.title,
+            "summary": proposal.summary,
+            "description": proposal.description,
+            "category": proposal.category,
+            "location": proposal.location,
+            "estimated_cost": proposal.estimated_cost_pence,
+            "pot": str(proposal.pot_id),
+        },
     )
 
 
@@ -115,7 +119,7 @@ def withdraw_proposal(slug: str, round_slug: str, proposal_id: int):
             attempt(proposals.withdraw_proposal, proposal, author=current_user)
             flash(f"“{proposal.title}” is withdrawn", "success")
             return redirect(url_for("residents.account"))
-        except DomainError as error:
+        except Refusal as error:
             show_error(form, error, "submit")
     return render_template(
         "residents/withdraw_proposal.html",
@@ -147,7 +151,7 @@ def support(slug: str, round_slug: str, proposal_id: int):
                 )
             else:
                 flash("You no longer support this proposal", "success")
-        except DomainError as error:
+        except Refusal as error:
             flash(error.message, "error")
     return _proposal_page(slug, round_slug, proposal.id)
 
@@ -157,17 +161,18 @@ def support(slug: str, round_slug: str, proposal_id: int):
 def report_proposal(slug: str, round_slug: str, proposal_id: int):
     council, funding_round = _resident_round(slug, round_slug)
     proposal = proposal_in_round_or_404(funding_round, proposal_id)
-    if proposal.is_hidden:
+    may = proposals.permissions(proposal, current_user)
+    if not may.shows_text:
         abort(404)
     form = ReportForm()
-    own = proposal.author_id == current_user.id
+    own = may.is_author
     # An author's report is refused whatever its reason says, and they go back to their page.
     if form.validate_on_submit() or (own and form.is_submitted()):
         try:
             attempt(proposals.report_proposal, proposal, user=current_user, reason=form.reason.data)
             flash("Thank you. A moderator will look at this proposal.", "success")
             return _proposal_page(slug, round_slug, proposal.id)
-        except DomainError as error:
+        except Refusal as error:
             if own:
                 flash(error.message, "important")
                 return _proposal_page(slug, round_slug, proposal.id)

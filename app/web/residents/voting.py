@@ -18,7 +18,6 @@ import hmac
 import time
 from datetime import timedelta
 from fractions import Fraction
-from functools import wraps
 
 from flask import (
     Response,
@@ -32,7 +31,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 from app.web.extensions import db, limiter
@@ -40,27 +38,26 @@ from app.web.forms.ballots import ConfirmForm, ReceiptForm, VerifyForm, ballot_f
 from app.web.public import bp as public_bp
 from app.web.public import council_and_round_or_404, council_or_404, round_or_404
 from app.web.residents import bp
-from app.workflow import proposals
+from app.web.views import answers_refusals, attempt, show_error
+from app.workflow import proposals, voting
 from app.workflow.clock import london_today, utcnow
-from app.workflow.models import FundingRound, Phase, Role
-from ballots import box, roll
+from app.workflow.errors import NotSaved
+from app.workflow.models import FundingRound
+from app.workflow.voting import paper_for
+from ballots import box
 from ballots.errors import (
-    AlreadyVoted,
     CodeError,
     CodeInvalid,
     InvalidBallot,
-    NotEligible,
-    NotVerified,
     ReceiptNotFound,
-    RoundClosed,
     TooManyTries,
     VoteChangeNotAllowed,
     wait_words,
 )
-from ballots.models import COUNCIL_SCOPE, Channel
-from ballots.paper import BallotPaper, ballot_paper
 from votes.ballot import validate_ballot
 from votes.model import BallotKind
+
+__all__ = ["code_key", "paper_for"]
 
 ROUND = "/councils/<slug>/rounds/<round_slug>"
 
@@ -71,92 +68,8 @@ def code_key() -> bytes:
     return hmac.new(key.encode(), b"devolve verification codes", hashlib.sha256).digest()
 
 
-def paper_for(funding_round: FundingRound) -> BallotPaper | None:
-    return ballot_paper(funding_round.manifest_json) if funding_round.manifest_json else None
-
-
-def refuse(status: int, title: str, body: str):
-    return render_template("errors/error.html", title=title, body=body), status
-
-
-def _closed():
-    return refuse(
-        409,
-        "Voting is not open",
-        "This round is not taking votes now. Check the round page for its dates.",
-    )
-
-
-class _Stop(Exception):
-    def __init__(self, response) -> None:
-        self.response = response
-
-
-def _voter(slug: str, round_slug: str):
-    """The council, round, ballot paper and the resident's roll entry, or a page saying why not."""
-    council, funding_round = council_and_round_or_404(slug, round_slug)
-    if not current_user.has_role(council, Role.RESIDENT):
-        raise _Stop(
-            refuse(
-                403,
-                "You cannot vote in this round",
-                f"Only residents of {council.name} can vote.",
-            )
-        )
-    paper = paper_for(funding_round)
-    if funding_round.phase != Phase.VOTING or paper is None:
-        raise _Stop(_closed())
-    try:
-        entry = roll.roll_entry_for(
-            db.session,
-            user_id=current_user.id,
-            council_id=council.id,
-            round_id=funding_round.id,
-        )
-        pots = roll.eligible_pots(db.session, paper, entry, london_today())
-    except NotVerified as error:
-        flash(error.message, "important")
-        raise _Stop(redirect(url_for("residents.verify", slug=slug, next=request.path))) from None
-    except NotEligible as error:
-        raise _Stop(refuse(403, "You cannot vote in this round", error.message)) from None
-    return council, funding_round, paper, entry, pots
-
-
-def _pot(paper: BallotPaper, pots, pot_id: int):
-    for pot in pots:
-        if pot.id == pot_id:
-            return pot
-    if paper.pot(pot_id) is None:
-        raise _Stop(refuse(404, "Page not found", "That pot is not part of this round."))
-    if not paper.pot(pot_id).projects:
-        raise _Stop(
-            refuse(
-                404,
-                "Page not found",
-                f"There is nothing to vote for in {paper.pot(pot_id).name}: no project is on "
-                "its ballot.",
-            )
-        )
-    raise _Stop(
-        refuse(
-            403,
-            "You cannot vote in this pot",
-            f"You can vote only in your own neighbourhood's pot; {paper.pot(pot_id).name} is "
-            "not yours.",
-        )
-    )
-
-
-def stops(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except _Stop as stop:
-            db.session.rollback()
-            return stop.response
-
-    return wrapped
+def _voter(council, funding_round) -> voting.Voter:
+    return voting.voter(db.session, current_user, council, funding_round, london_today())
 
 
 # Wrong tries at verifying, counted in the limiter's storage (Redis in production, so across
@@ -215,88 +128,62 @@ def verify(slug: str):
     status = 200
     if form.validate_on_submit():
         try:
-            entry = roll.verify(
-                db.session,
-                council_id=council.id,
-                user_id=current_user.id,
-                reference=form.reference.data,
-                code=form.code.data,
-                key=code_key(),
-                now=utcnow(),
-            )
-            db.session.commit()
-            flash(_verified_for(council, entry), "success")
+            entry = _verify(council, form)
+            flash(voting.verified_for(db.session, council, entry), "success")
             return redirect(target or url_for("public.council", slug=slug))
-        except CodeInvalid as error:
-            db.session.commit()  # the wrong try counts
-            form.code.errors.append(error.message)
-        except TooManyTries as error:
-            db.session.rollback()  # nothing was checked: not a try
-            form.code.errors.append(error.message)
-            status = 429
         except CodeError as error:
-            db.session.rollback()
-            form.code.errors.append(error.message)
-        except SQLAlchemyError:
-            db.session.rollback()
-            current_app.logger.exception("Verifying an account failed; nothing was saved")
-            form.code.errors.append(
-                "Nothing was checked or saved: the database did not answer. Please try again."
-            )
+            show_error(form, error, "code")
+            status = 429 if isinstance(error, TooManyTries) else 200
+        except NotSaved:
+            form.code.errors.append(NOT_CHECKED)
             status = 409
     page = render_template("residents/verify.html", council=council, form=form, next=target)
     return page, status
 
 
-def _verified_for(council, entry) -> str:
-    """What the verification covers, exactly: one round for a round's own roll; for the
-    council's roll, its rounds without a roll of their own (named while they are not yet past
-    voting), and not those with one."""
-    if entry.scope != COUNCIL_SCOPE:
-        only = db.session.get(FundingRound, entry.round_id)
-        return (
-            f"Your account is verified on the roll of {only.title}: you can vote in that round "
-            f"only. {council.name}'s other rounds each use their own roll or the council's."
-        )
-    current = [
-        r
-        for r in council.rounds
-        if r.phase not in (Phase.DRAFT, Phase.CLOSED, Phase.PUBLISHED, Phase.DELIVERY)
-    ]
-    own_roll = {r.id for r in current if roll.has_round_roll(db.session, r.id)}
-    own = [r.title for r in current if r.id in own_roll]
-    covered = [r.title for r in current if r.id not in own_roll]
-    text = (
-        f"Your account is verified on {council.name}'s roll: you can vote in its rounds "
-        "that use the council's roll"
+NOT_CHECKED = "Nothing was checked or saved: the database did not answer. Please try again."
+
+
+def _verify(council, form):
+    """Verify the account with the posted code. A wrong code is refused after its try is
+    committed (it counts); every other refusal changes nothing."""
+    outcome = attempt(
+        voting.verify_account,
+        council,
+        current_user,
+        form.reference.data,
+        form.code.data,
+        key=code_key(),
+        now=utcnow(),
     )
-    text += f" ({_and(covered)})." if covered else "."
-    if own:
-        text += (
-            f" It does not cover {_and(own)}, which "
-            f"{'has its' if len(own) == 1 else 'have their'} own roll."
-        )
-    return text
-
-
-def _and(titles: list[str]) -> str:
-    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+    if isinstance(outcome, CodeInvalid):
+        raise outcome
+    return outcome
 
 
 @bp.route(ROUND + "/vote")
 @login_required
-@stops
+@answers_refusals
 def vote(slug: str, round_slug: str):
-    council, funding_round, paper, entry, pots = _voter(slug, round_slug)
-    voted = {pot.id: box.has_voted(db.session, entry, pot.id) for pot in pots}
+    council, funding_round = council_and_round_or_404(slug, round_slug)
+    voter = _voter(council, funding_round)
     return render_template(
         "residents/vote.html",
         council=council,
         round=funding_round,
-        paper=paper,
-        pots=pots,
-        voted=voted,
+        paper=voter.paper,
+        pots=voter.pots,
+        voted=voter.cast,
     )
+
+
+def _voting_in(slug: str, round_slug: str, pot_id: int):
+    """The council, the round, the resident as its voter, one of their pots and whether a
+    ballot there replaces theirs; refused (``AlreadyVoted`` too) when they cannot vote in it."""
+    council, funding_round = council_and_round_or_404(slug, round_slug)
+    voter = _voter(council, funding_round)
+    pot = voter.pot(pot_id)
+    return council, funding_round, voter, pot, voter.changing(pot)
 
 
 def _ballot_page(
@@ -383,16 +270,6 @@ def forget_draft(key: str) -> None:
         session[DRAFTS] = drafts
 
 
-def _changing(paper, entry, pot) -> bool | None:
-    """None: may not vote again here; False: a first ballot; True: replacing one."""
-    channel = box.has_voted(db.session, entry, pot.id)
-    if channel is None:
-        return False
-    if channel == Channel.ONLINE and paper.allow_vote_change:
-        return True
-    return None
-
-
 def _check_page(council, funding_round, paper, pot, form, confirm, changing: bool):
     """The page that shows a filled-in ballot back to the voter before it is cast."""
     return render_template(
@@ -412,124 +289,77 @@ def _check_page(council, funding_round, paper, pot, form, confirm, changing: boo
 
 @bp.route(ROUND + "/vote/<int:pot_id>", methods=["GET", "POST"])
 @login_required
-@stops
+@answers_refusals
 def ballot(slug: str, round_slug: str, pot_id: int):
-    council, funding_round, paper, entry, pots = _voter(slug, round_slug)
-    pot = _pot(paper, pots, pot_id)
-    changing = _changing(paper, entry, pot)
-    if changing is None:
-        flash(f"You have already voted in {pot.name}.", "important")
-        return redirect(url_for("residents.vote", slug=slug, round_slug=round_slug))
+    council, funding_round, voter, pot, changing = _voting_in(slug, round_slug, pot_id)
     draft = kept_draft(funding_round, pot.id) if request.method == "GET" else None
-    form = ballot_form(paper, pot, with_receipt=changing, formdata=draft)
+    form = ballot_form(voter.paper, pot, with_receipt=changing, formdata=draft)
     read = request.form.get("read") if request.method == "POST" else None
     # Kept as typed, even a typo: the resident comes back to exactly what they had sent.
     if read is not None and pot.project(read) is not None:
         keep_draft(funding_round, pot.id, form)
-        return redirect(
-            url_for(
-                "public.proposal",
-                slug=slug,
-                round_slug=round_slug,
-                proposal_id=int(read),
-                ballot=pot.id,
-            ),
-            303,
-        )
+        return redirect(_reading(slug, round_slug, int(read), pot.id), 303)
     action = request.form.get("action", "continue")
     if request.method == "POST" and action == "continue" and form.validate_on_submit():
         problems = validate_ballot(
-            form.to_ballot(), paper.rules, pot.projects, Fraction(pot.budget_pence)
+            form.to_ballot(), voter.paper.rules, pot.projects, Fraction(pot.budget_pence)
         )
         if not problems:
-            return _check_page(council, funding_round, paper, pot, form, ConfirmForm(), changing)
+            return _check_page(
+                council, funding_round, voter.paper, pot, form, ConfirmForm(), changing
+            )
         form.show_problems(problems)
     elif request.method == "POST" and action != "continue":
         form.validate_on_submit()  # number-of-points typos still show; rules wait for continue
     fresh = request.method == "GET" and draft is None
-    return _ballot_page(council, funding_round, paper, pot, form, changing=changing, fresh=fresh)
+    page = _ballot_page(
+        council, funding_round, voter.paper, pot, form, changing=changing, fresh=fresh
+    )
+    return page
+
+
+def _reading(slug: str, round_slug: str, proposal_id: int, pot_id: int) -> str:
+    return url_for(
+        "public.proposal",
+        slug=slug,
+        round_slug=round_slug,
+        proposal_id=proposal_id,
+        ballot=pot_id,
+    )
 
 
 @bp.route(ROUND + "/vote/<int:pot_id>/confirm", methods=["POST"])
 @login_required
-@stops
+@answers_refusals
 def confirm_ballot(slug: str, round_slug: str, pot_id: int):
-    council, funding_round, paper, entry, pots = _voter(slug, round_slug)
-    pot = _pot(paper, pots, pot_id)
-    changing = _changing(paper, entry, pot)
-    if changing is None:
-        flash(f"You have already voted in {pot.name}. Your first ballot counts.", "important")
-        return redirect(url_for("residents.vote", slug=slug, round_slug=round_slug))
-    form = ballot_form(paper, pot, with_receipt=changing)
+    council, funding_round, voter, pot, changing = _voting_in(slug, round_slug, pot_id)
+    form = ballot_form(voter.paper, pot, with_receipt=changing)
+    again = (council, funding_round, voter.paper, pot, form)
     if not form.validate_on_submit():
-        return _ballot_page(council, funding_round, paper, pot, form, changing=changing)
+        return _ballot_page(*again, changing=changing)
     draft = _draft_key(funding_round, pot.id)  # now: a commit expires what it names
-    committing = False
     try:
-        if changing:
-            result = box.replace(
-                db.session,
-                paper,
-                entry,
-                pot.id,
-                form.receipt.data,
-                form.to_ballot(),
-                today=london_today(),
-            )
-        else:
-            result = box.cast(
-                db.session, paper, entry, pot.id, form.to_ballot(), today=london_today()
-            )
-        committing = True
-        db.session.commit()
+        cast = _cast(voter, pot, form, changing)
     except InvalidBallot as error:
-        db.session.rollback()
         form.show_problems(error.problems)
-        return _ballot_page(council, funding_round, paper, pot, form, changing=changing)
+        return _ballot_page(*again, changing=changing)
     except (ReceiptNotFound, VoteChangeNotAllowed) as error:
-        db.session.rollback()
-        if "receipt" in form._fields:
-            form.receipt.errors = [error.message]
-        return _ballot_page(council, funding_round, paper, pot, form, changing=changing)
-    except AlreadyVoted:
-        db.session.rollback()
-        flash(f"You have already voted in {pot.name}. Your first ballot counts.", "important")
-        return redirect(url_for("residents.vote", slug=slug, round_slug=round_slug))
-    except RoundClosed:
-        db.session.rollback()
-        return _closed()
-    except NotEligible as error:
-        db.session.rollback()
-        return refuse(403, "You cannot vote in this pot", error.message)
-    except SQLAlchemyError:
-        # Not "already voted" (the cast turns that constraint's violation into AlreadyVoted):
-        # a lock timeout, a dropped connection. The transaction is rolled back whole.
-        db.session.rollback()
-        current_app.logger.exception(
-            "Casting a ballot in pot %s of round %s failed %s; rolled back",
-            pot.id,
-            funding_round.id,
-            "while committing" if committing else "before committing: nothing was saved",
-        )
-        if committing and not changing and _saved_after_all(entry, pot.id):
-            flash(
-                f"Your ballot in {pot.name} was recorded, but its receipt could not be shown.",
-                "important",
-            )
-            return redirect(url_for("residents.vote", slug=slug, round_slug=round_slug))
-        confirm = ConfirmForm(formdata=None)
-        confirm.submit.errors = [NOT_SAVED]
-        return _check_page(council, funding_round, paper, pot, form, confirm, changing)
+        show_error(form, error, "receipt")
+        return _ballot_page(*again, changing=changing)
+    except NotSaved:
+        return _not_saved(again, voter, changing)
     forget_draft(draft)
-    session["ballot_receipt"] = {
-        "pot": pot.id,
-        "code": result.receipt,
-        "sequence": result.sequence,
-        "entry_hash": result.entry_hash,
-        "changed": bool(changing),
-    }
+    _show_receipt_once(pot, cast, changing)
     return redirect(
         url_for("residents.ballot_cast", slug=slug, round_slug=round_slug, pot_id=pot.id)
+    )
+
+
+def _cast(voter: voting.Voter, pot, form, changing: bool) -> box.Cast:
+    receipt = form.receipt.data if changing else None
+    ballot = form.to_ballot()
+    return attempt(
+        voting.cast_or_replace, voter, pot, ballot, receipt=receipt, today=london_today()
     )
 
 
@@ -539,15 +369,37 @@ NOT_SAVED = (
 )
 
 
-def _saved_after_all(entry, pot_id: int) -> bool:
-    """After a failed commit, whether it took effect all the same (a connection lost while
-    committing leaves that unknown): the voter's mark is read again, and if even that fails
-    the answer is no, as the page then asks them to try again, which says if they have voted."""
-    try:
-        return box.has_voted(db.session, entry, pot_id) is not None
-    except SQLAlchemyError:
-        db.session.rollback()
-        return False
+def _not_saved(again, voter: voting.Voter, changing: bool):
+    """The answer to a cast the database did not complete: "recorded, but no receipt" when
+    the commit took effect after all (a first ballot only), else the check page again, with
+    the ballot still on it, saying nothing was saved."""
+    council, funding_round, _, pot, form = again
+    saved = not changing and voting.saved_after_all(db.session, voter, pot)
+    current_app.logger.error(
+        "Casting a ballot in pot %s of round %s failed; %s",
+        pot.id,
+        funding_round.id,
+        "it was recorded after all" if saved else "nothing was saved",
+    )
+    if saved:
+        flash(
+            f"Your ballot in {pot.name} was recorded, but its receipt could not be shown.",
+            "important",
+        )
+        return redirect(url_for("residents.vote", slug=council.slug, round_slug=funding_round.slug))
+    confirm = ConfirmForm(formdata=None)
+    confirm.submit.errors = [NOT_SAVED]
+    return _check_page(*again, confirm, changing)
+
+
+def _show_receipt_once(pot, cast: box.Cast, changing: bool) -> None:
+    session["ballot_receipt"] = {
+        "pot": pot.id,
+        "code": cast.receipt,
+        "sequence": cast.sequence,
+        "entry_hash": cast.entry_hash,
+        "changed": bool(changing),
+    }
 
 
 @bp.route(ROUND + "/vote/<int:pot_id>/cast")
@@ -592,13 +444,3 @@ def check_receipt(slug: str, round_slug: str):
         found=found,
         head=box.log_head(db.session, funding_round.id),
     )
-
-
-@public_bp.app_context_processor
-def _ballot_log():
-    """``ballot_log_head(round)`` for the round page: the newest entry of its hash chain."""
-
-    def ballot_log_head(funding_round):
-        return box.log_head(db.session, funding_round.id)
-
-    return {"ballot_log_head": ballot_log_head}
