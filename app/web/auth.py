@@ -37,6 +37,7 @@ from app.workflow import accounts, sign_ins
 from app.workflow.clock import utcnow
 from app.workflow.errors import Conflict, DomainError
 from app.workflow.models import Council, Neighbourhood, User
+from app.workflow.text import plural
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -72,7 +73,7 @@ def init_app(app: Flask) -> None:
         page = render_template(
             "errors/error.html",
             title="Too many tries",
-            body=f"Too many tries: try again in {minutes} minute{'' if minutes == 1 else 's'}. "
+            body=f"Too many tries: try again in {plural(minutes, 'minute')}. "
             "Nothing has been changed.",
         )
         return page, 429, {"Retry-After": str(wait)}

@@ -51,7 +51,7 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
 
 class Role(enum.StrEnum):
     RESIDENT = "resident"
-    OFFICER = "officer"  # officers and councillors: they run rounds
+    OFFICER = "officer"  # they run rounds (council officers, and councillors who do)
     AUDITOR = "auditor"
     ADMIN = "admin"
 
@@ -59,7 +59,7 @@ class Role(enum.StrEnum):
     def label(self) -> str:
         return {
             "resident": "Resident",
-            "officer": "Officer or councillor",
+            "officer": "Officer",
             "auditor": "Auditor",
             "admin": "Administrator",
         }[self.value]

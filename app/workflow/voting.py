@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.workflow.errors import Refusal
 from app.workflow.models import Council, FundingRound, Phase, Role, User
+from app.workflow.text import join_list
 from ballots import box, roll
 from ballots.errors import AlreadyVoted, CodeInvalid, NotEligible, RoundClosed
 from ballots.models import COUNCIL_SCOPE, Channel, RollEntry
@@ -192,14 +193,10 @@ def verified_for(session: Session, council: Council, entry: RollEntry) -> str:
         f"Your account is verified on {council.name}'s roll: you can vote in its rounds "
         "that use the council's roll"
     )
-    text += f" ({_and(covered)})." if covered else "."
+    text += f" ({join_list(covered)})." if covered else "."
     if own:
         text += (
-            f" It does not cover {_and(own)}, which "
+            f" It does not cover {join_list(own)}, which "
             f"{'has its' if len(own) == 1 else 'have their'} own roll."
         )
     return text
-
-
-def _and(titles: list[str]) -> str:
-    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]

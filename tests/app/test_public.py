@@ -160,7 +160,7 @@ def test_account_page_lists_roles_in_each_council(client, lambeth, db):
     sign_in(client, "sam@example.org", PASSWORD)
     body = text_of(get_page(client, "/account/"))
     assert "Resident in Lambeth Council" in body
-    assert "Officer or councillor in Oldham Council" in body
+    assert "Officer in Oldham Council" in body
 
 
 def test_several_messages_on_one_page_keep_ids_unique(app):

@@ -179,9 +179,7 @@ def test_an_administrator_resets_a_colleagues_second_factor_and_it_is_audited(ap
 
     page = get_page(admin_browser, "/officers/lambeth/staff")
     rows = {" ".join(r.get_text(" ").split()) for r in page.select("#staff tbody tr")}
-    assert any(
-        r.startswith("Priya officer@lambeth.example Officer or councillor Set up") for r in rows
-    )
+    assert any(r.startswith("Priya officer@lambeth.example Officer Set up") for r in rows)
     assert not any("resident@lambeth.example" in r for r in rows)
 
     url = f"/officers/lambeth/staff/{lambeth.officer.id}/reset-two-factor"

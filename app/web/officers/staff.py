@@ -15,6 +15,7 @@ from app.workflow import two_factor
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, Role, User
+from app.workflow.text import plural
 
 
 def _admin_council_or_403(slug: str) -> Council:
@@ -64,7 +65,7 @@ def _staff_member_or_404(council: Council, user_id: int) -> User:
 
 def _reset_done(target: User, ended: int) -> str:
     return (
-        f"{target.display_name}'s second factor is reset: {ended} sign-in"
-        f"{'' if ended == 1 else 's'} ended. They set up a new authenticator when they next "
+        f"{target.display_name}'s second factor is reset: {plural(ended, 'sign-in')} "
+        "ended. They set up a new authenticator when they next "
         "sign in."
     )

@@ -15,6 +15,7 @@ from app.workflow.accounts import lifetime
 from app.workflow.clock import utcnow
 from app.workflow.errors import Refusal
 from app.workflow.models import Proposal, SignIn
+from app.workflow.text import plural
 
 bp = Blueprint("residents", __name__)
 
@@ -49,7 +50,7 @@ def sign_out_everywhere():
     logout_user()
     sessions.clear_cookie()
     flash(
-        f"You have signed out everywhere: {ended} session{'' if ended == 1 else 's'} ended",
+        f"You have signed out everywhere: {plural(ended, 'session')} ended",
         "success",
     )
     return redirect(url_for("auth.sign_in"))
