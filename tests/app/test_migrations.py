@@ -29,7 +29,7 @@ def test_0002_upgrades_and_downgrades_a_database_with_rows(tmp_path):
             )
             conn.execute(
                 text(
-                    "INSERT INTO rounds VALUES (1, 1, 'r', 'R', '', 100, 'voting', 'approval', "
+                    "INSERT INTO rounds VALUES (1, 1, 'r', 'R', '', 100, 'supports', 'approval', "
                     "'greedy', 'cost-votes', NULL, '2026-01-01')"
                 )
             )
@@ -51,7 +51,7 @@ def test_0002_upgrades_and_downgrades_a_database_with_rows(tmp_path):
             row = conn.execute(
                 text("SELECT phase, min_ballots_to_publish, split_method FROM rounds")
             ).one()
-            assert tuple(row) == ("voting", 10, "council")
+            assert tuple(row) == ("supports", 10, "council")
             assert conn.execute(text("SELECT count(*) FROM proposals")).scalar() == 1
             assert conn.execute(text("SELECT count(*) FROM pots")).scalar() == 1
         downgrade(revision="0001")
