@@ -73,9 +73,7 @@ def _reflected(inspector, table_name):
         )
         for fk in inspector.get_foreign_keys(table_name)
     }
-    uniques = {
-        u["name"]: u["column_names"] for u in inspector.get_unique_constraints(table_name)
-    }
+    uniques = {u["name"]: u["column_names"] for u in inspector.get_unique_constraints(table_name)}
     return checks, foreign_keys, uniques
 
 
