@@ -105,17 +105,24 @@ def _sqlite() -> bool:
 
 
 def _sqlite_foreign_keys(on: bool) -> None:
-    """Off for the rebuilds, then checked and on again (as in 0002)."""
+    """Off for the rebuilds; then checked, the rebuilds committed and on again.
+
+    The pragma does nothing inside a transaction, and copying rows into a rebuilt table opens
+    one: without the commit the connection would go back to the app's pool with foreign keys
+    off. (SQLite's DDL is not transactional, so the commit undoes no safety.)"""
     bind = op.get_bind()
     if on:
         problems = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
         if problems:
             raise RuntimeError(f"foreign keys broken by the migration: {problems}")
+        raw = bind.connection.driver_connection
+        if raw.in_transaction:
+            raw.commit()
     bind.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
-    if not on and bind.exec_driver_sql("PRAGMA foreign_keys").scalar():
-        # Inside a transaction the pragma does nothing, and rebuilding rounds would then
-        # cascade into its pots and proposals: refuse rather than lose rows.
-        raise RuntimeError("SQLite foreign keys could not be switched off for the rebuild")
+    if bool(bind.exec_driver_sql("PRAGMA foreign_keys").scalar()) != on:
+        # Off inside a transaction would leave rebuilding rounds to cascade into its pots and
+        # proposals: refuse rather than lose rows.
+        raise RuntimeError(f"SQLite foreign keys could not be switched {'on' if on else 'off'}")
 
 
 @contextmanager
@@ -248,4 +255,9 @@ def downgrade():
             for name, _ in CHECKS.get(table, []):
                 batch.drop_constraint(op.f(name), type_="check")
     if _sqlite():
-        _sqlite_foreign_keys(True)
+        # Checked, and left off: the older downgrades run after this one (0008's rebuilds
+        # rounds) rely on foreign keys being off, and inside their transaction they
+        # cannot switch them off themselves. A new connection has them on again.
+        problems = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise RuntimeError(f"foreign keys broken by the migration: {problems}")
