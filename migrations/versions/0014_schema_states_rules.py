@@ -21,7 +21,11 @@ without a migration.
 SQLite alters a table by rebuilding it (batch mode). The rebuild drops the table's triggers
 (the append-only and fixed-fingerprint ones), so they are read from sqlite_master first and
 created again after; foreign keys are switched off for the rebuild and checked after, so
-dropping the old ``rounds`` cascades into nothing.
+dropping the old ``rounds`` cascades into nothing. The upgrade switches them on again; the
+downgrade leaves them off for the older downgrades that follow it (see ``downgrade``).
+
+A database with a round in voting or later and no manifest is refused before anything changes,
+naming the rounds: a manifest cannot honestly be made up after the ballots.
 """
 
 from contextlib import contextmanager
@@ -109,7 +113,8 @@ def _sqlite_foreign_keys(on: bool) -> None:
 
     The pragma does nothing inside a transaction, and copying rows into a rebuilt table opens
     one: without the commit the connection would go back to the app's pool with foreign keys
-    off. (SQLite's DDL is not transactional, so the commit undoes no safety.)"""
+    off. The commit ends this migration's transaction early; alembic stamps the version in
+    the next one."""
     bind = op.get_bind()
     if on:
         problems = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
