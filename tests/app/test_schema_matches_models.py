@@ -5,8 +5,9 @@ Alembic's ``compare_metadata`` compares tables, columns (names, types, nullabili
 unique constraints and foreign keys (their columns, target and ON DELETE). It does not compare
 CHECK constraints at all, nor which name a constraint has, so the tests below compare those
 from the reflected schema: every constraint's name, each foreign key's columns, target and ON
-DELETE, and (on SQLite, which keeps a CHECK's text as it was written) each CHECK's text. PostgreSQL rewrites a
-CHECK's text (``IN (...)`` becomes ``= ANY (ARRAY[...])``), so there the names are compared.
+DELETE, and (on SQLite, which keeps a CHECK's text as it was written) each CHECK's text.
+PostgreSQL rewrites a CHECK's text (``IN (...)`` becomes ``= ANY (ARRAY[...])``), so there the
+names are compared.
 Nothing here compares triggers, a partial index's WHERE, server defaults or SQLite's WITHOUT
 ROWID: the append-only, index and migration tests check what depends on those.
 """
