@@ -29,6 +29,7 @@ from sqlalchemy import (
     Date,
     Enum,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -209,7 +210,7 @@ class VoterMark(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_key)
     roll_entry_id: Mapped[int] = mapped_column(ForeignKey("roll_entries.id", ondelete="RESTRICT"))
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="RESTRICT"))
-    pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id", ondelete="RESTRICT"))
+    pot_id: Mapped[int] = mapped_column()
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
     # Paper ballots only: the officer who entered it (the audit log says so too).
     recorded_by_id: Mapped[int | None] = mapped_column(
@@ -218,6 +219,13 @@ class VoterMark(Base):
 
     __table_args__ = (
         UniqueConstraint("roll_entry_id", "pot_id"),
+        # A mark is for a pot of its round (pots has a unique (id, round_id) for this).
+        ForeignKeyConstraint(
+            ["pot_id", "round_id"],
+            ["pots.id", "pots.round_id"],
+            name="fk_voter_marks_pot_in_round",
+            ondelete="RESTRICT",
+        ),
         Index("ix_voter_marks_round", "round_id"),
         {"sqlite_with_rowid": False},
     )
@@ -234,11 +242,18 @@ class StoredBallot(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_key)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="RESTRICT"))
-    pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id", ondelete="RESTRICT"))
+    pot_id: Mapped[int] = mapped_column()
     # No channel either: a pot with one paper voter would give their ballot away.
     content: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
+        # A ballot is counted in its pot and logged in its round: the two must agree.
+        ForeignKeyConstraint(
+            ["pot_id", "round_id"],
+            ["pots.id", "pots.round_id"],
+            name="fk_ballots_pot_in_round",
+            ondelete="RESTRICT",
+        ),
         Index("ix_ballots_pot", "pot_id"),
         # A round's ballots (counting, closing, the comparison of rules) without reading
         # every round's.

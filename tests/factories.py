@@ -98,7 +98,8 @@ def create_round(
         title=title,
         description="A round for testing.",
         total_budget_pence=total_budget_pence,
-        phase=phase,
+        # The database refuses a round in voting or later without a manifest: frozen below.
+        phase=min(phase, Phase.SUPPORTS, key=lambda p: p.index),
     )
     db.session.add(funding_round)  # before the pots: reading a neighbourhood may autoflush
     for i, (hood, pence) in enumerate(pots or [(None, total_budget_pence)]):
@@ -112,6 +113,15 @@ def create_round(
         )
     db.session.add(funding_round)
     db.session.flush()
+    if phase.index >= Phase.VOTING.index:
+        from app.workflow import rounds
+
+        # As when voting opens: the pots, with no proposals on the ballot yet.
+        manifest = rounds.canonical_json(rounds.build_manifest(db.session, funding_round))
+        funding_round.manifest_json = manifest
+        funding_round.manifest_hash = rounds.manifest_hash(manifest)
+        funding_round.phase = phase
+        db.session.flush()
     return funding_round
 
 

@@ -814,7 +814,9 @@ def seed_demo(session: Session, policy: accounts.Policy) -> list[DemoLogin]:
             title=title,
             description=description,
             total_budget_pence=total * 100,
-            phase=phase,
+            # Before voting until _configure freezes the manifest: the database refuses a
+            # round in voting or later without one.
+            phase=min(phase, Phase.SUPPORTS, key=lambda p: p.index),
             ballot_kind=kind,
             rule=rule,
             split_method=SplitMethod(split),
@@ -865,7 +867,7 @@ def seed_demo(session: Session, policy: accounts.Policy) -> list[DemoLogin]:
             )
         session.flush()
         session.refresh(funding_round)
-        _configure(session, funding_round, users)
+        _configure(session, funding_round, users, phase)
     session.flush()
     voters.seed(session)  # voter rolls, verified demo residents and a few ballots
     session.flush()
@@ -903,13 +905,16 @@ CONFIG = {
 }
 
 
-def _configure(session: Session, funding_round: FundingRound, users: dict[str, User]) -> None:
+def _configure(
+    session: Session, funding_round: FundingRound, users: dict[str, User], target: Phase
+) -> None:
     """Dates around today for every phase, the voting configuration, partners' money, some
-    supports and a report; a frozen manifest for rounds at or past voting."""
+    supports and a report; a frozen manifest for rounds at or past voting; then the round is
+    put in ``target``."""
     for name, value in CONFIG.get(funding_round.slug, {}).items():
         setattr(funding_round, name, value)
     phases = rounds.phases_of(funding_round)
-    now_index = phases.index(funding_round.phase)
+    now_index = phases.index(target)
     today = london_today()
     for i, phase in enumerate(phases):
         if phase == Phase.DRAFT:
@@ -963,10 +968,11 @@ def _configure(session: Session, funding_round: FundingRound, users: dict[str, U
         )
     session.flush()
     session.refresh(funding_round)
-    if funding_round.is_frozen:
+    if target.index >= Phase.VOTING.index:
         text = rounds.canonical_json(rounds.build_manifest(session, funding_round))
         funding_round.manifest_json = text
         funding_round.manifest_hash = rounds.manifest_hash(text)
         funding_round.voting_opened_at = rounds.london_midnight(
             rounds.first_day(funding_round.dates_for(Phase.VOTING))
         )
+    funding_round.phase = target

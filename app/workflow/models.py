@@ -34,6 +34,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from app.workflow.branding import check_colour
 from ballots.db import Base, UTCDateTime, utcnow
 from ballots.phases import Phase
+from votes.model import BallotKind, TieBreak
+from votes.rules import RULES
+
+
+def _one_of(column: str, values: list[str]) -> str:
+    """SQL: ``column`` holds one of ``values`` (SQL's three-valued logic lets NULL through, so a
+    NOT NULL column gets the rest of the rule from its nullability)."""
+    return f"{column} IN ({_sql_list(values)})"
+
+
+def _sql_list(values: list[str]) -> str:
+    """``'a', 'b'``: names from the code as SQL string literals (none contains a quote)."""
+    return ", ".join(f"'{v}'" for v in values)
+
+
+# The names votes/ knows, sorted so the constraints' text (compared with the migrated schema's
+# in tests/app/test_schema_matches_models.py) does not depend on the order they are declared in.
+BALLOT_KINDS = sorted(k.value for k in BallotKind)
+RULE_NAMES = sorted({rule for rules in RULES.values() for rule in rules})
+TIE_BREAKS = sorted(t.value for t in TieBreak)
+# A round whose voting has opened has a frozen manifest.
+PHASES_WITH_MANIFEST = [p.value for p in Phase if p.index >= Phase.VOTING.index]
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -387,6 +409,20 @@ class FundingRound(Base):
         CheckConstraint(
             "manifest_hash IS NULL OR length(manifest_hash) = 64", name="manifest_hash_sha256"
         ),
+        # Ballots are checked and counted against the manifest: voting cannot run without one.
+        CheckConstraint(
+            f"phase NOT IN ({_sql_list(PHASES_WITH_MANIFEST)}) "
+            "OR (manifest_json IS NOT NULL AND manifest_hash IS NOT NULL)",
+            name="voting_has_manifest",
+        ),
+        CheckConstraint(_one_of("ballot_kind", BALLOT_KINDS), name="ballot_kind_known"),
+        CheckConstraint(_one_of("rule", RULE_NAMES), name="rule_known"),
+        CheckConstraint(_one_of("tie_break", TIE_BREAKS), name="tie_break_known"),
+        # A cap above the points a voter has would be no cap (rounds.voting_config_problems).
+        CheckConstraint(
+            "points IS NULL OR max_points_per_project IS NULL OR max_points_per_project <= points",
+            name="points_cap_within_points",
+        ),
     )
 
     @property
@@ -612,7 +648,7 @@ class AuditEvent(Base):
 class ProposalReport(Base):
     """A resident's report that a proposal needs moderation: one per resident per proposal."""
 
-    __tablename__ = "proposal_flags"
+    __tablename__ = "proposal_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
@@ -654,6 +690,8 @@ class Contribution(Base):
     __table_args__ = (
         CheckConstraint("amount_pence IS NULL OR amount_pence >= 0", name="amount_not_negative"),
         CheckConstraint("kind <> 'money' OR amount_pence IS NOT NULL", name="money_has_amount"),
+        # Pledged money is deducted from what the pot pays: a pledge of nothing is no pledge.
+        CheckConstraint("kind <> 'money' OR amount_pence > 0", name="money_amount_positive"),
         CheckConstraint("length(partner_name) > 0", name="partner_name_not_empty"),
         # The round page loads the contributions of the proposals it lists.
         Index("ix_contributions_proposal", "proposal_id"),
@@ -673,7 +711,7 @@ class PotResult(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
-    pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id", ondelete="CASCADE"))
+    pot_id: Mapped[int] = mapped_column()
     rule: Mapped[str] = mapped_column(String(32))
     tie_break: Mapped[str] = mapped_column(String(32))
     manifest_hash: Mapped[str] = mapped_column(String(64))
@@ -683,11 +721,23 @@ class PotResult(Base):
     outcome_json: Mapped[str] = mapped_column(Text)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    pot: Mapped[Pot] = relationship()
+    # Joined on the pot id alone, as Proposal.pot: the composite foreign key checks the round.
+    pot: Mapped[Pot] = relationship(primaryjoin="Pot.id == foreign(PotResult.pot_id)")
 
     __table_args__ = (
         UniqueConstraint("round_id", "pot_id"),
+        # A result is for a pot of the round it says it is for.
+        ForeignKeyConstraint(
+            ["pot_id", "round_id"],
+            ["pots.id", "pots.round_id"],
+            name="fk_pot_results_pot_in_round",
+            ondelete="CASCADE",
+        ),
         CheckConstraint("ballot_count >= 0", name="ballot_count_not_negative"),
+        CheckConstraint(_one_of("rule", RULE_NAMES), name="rule_known"),
+        CheckConstraint(_one_of("tie_break", TIE_BREAKS), name="tie_break_known"),
+        CheckConstraint("length(manifest_hash) = 64", name="manifest_hash_sha256"),
+        CheckConstraint("length(log_head_hash) = 64", name="log_head_hash_sha256"),
     )
 
 
@@ -752,6 +802,10 @@ class DeliveryUpdate(Base):
         ),
         CheckConstraint("spent_pence >= 0", name="spent_not_negative"),
         CheckConstraint("length(note) > 0", name="note_not_empty"),
+        # The delivery page reads "delivered" as done: a delivered project is 100% complete.
+        CheckConstraint(
+            "status <> 'delivered' OR percent_complete = 100", name="delivered_is_complete"
+        ),
         Index("ix_delivery_updates_proposal", "proposal_id", "happened_on"),
     )
 

@@ -3,6 +3,7 @@ cascade into pots and proposals nor trip over the audit trail that refers to a r
 
 from contextlib import contextmanager
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
@@ -29,7 +30,7 @@ def test_0002_upgrades_and_downgrades_a_database_with_rows(tmp_path):
             )
             conn.execute(
                 text(
-                    "INSERT INTO rounds VALUES (1, 1, 'r', 'R', '', 100, 'voting', 'approval', "
+                    "INSERT INTO rounds VALUES (1, 1, 'r', 'R', '', 100, 'supports', 'approval', "
                     "'greedy', 'cost-votes', NULL, '2026-01-01')"
                 )
             )
@@ -51,7 +52,7 @@ def test_0002_upgrades_and_downgrades_a_database_with_rows(tmp_path):
             row = conn.execute(
                 text("SELECT phase, min_ballots_to_publish, split_method FROM rounds")
             ).one()
-            assert tuple(row) == ("voting", 10, "council")
+            assert tuple(row) == ("supports", 10, "council")
             assert conn.execute(text("SELECT count(*) FROM proposals")).scalar() == 1
             assert conn.execute(text("SELECT count(*) FROM pots")).scalar() == 1
         downgrade(revision="0001")
@@ -126,3 +127,181 @@ def test_0008_takes_a_closed_rounds_sealed_head_from_its_log_and_fixes_it(tmp_pa
         upgrade()
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT log_head_hash FROM rounds WHERE id = 1")).scalar()
+
+
+BEFORE_0014 = "0013_append_only_results"
+
+
+def _one_of_everything_0014_alters() -> dict[str, int]:
+    """Rows in each table 0014 rebuilds (at 0013, where moderation reports are proposal_flags)."""
+    from app.workflow.models import (
+        Contribution,
+        ContributionKind,
+        DeliveryStatus,
+        DeliveryUpdate,
+        Phase,
+        PotResult,
+    )
+    from ballots.models import COUNCIL_SCOPE, Channel, RollEntry, StoredBallot, VoterMark
+    from tests.factories import (
+        create_council,
+        create_neighbourhood,
+        create_proposal,
+        create_round,
+        create_user,
+    )
+
+    council = create_council()
+    hood = create_neighbourhood(council)
+    voting = create_round(council, phase=Phase.SUPPORTS, pots=[(None, 500), (hood, 500)])
+    voting.phase, voting.manifest_json, voting.manifest_hash = Phase.VOTING, "{}", "a" * 64
+    proposal = create_proposal(voting.pots[1], cost_pence=400)
+    user = create_user()
+    entry = RollEntry(
+        council_id=council.id, scope=COUNCIL_SCOPE, reference="A1", neighbourhood_id=hood.id
+    )
+    db.session.add(entry)
+    db.session.flush()
+    for pot in voting.pots:
+        db.session.add(StoredBallot(round_id=voting.id, pot_id=pot.id, content="{}"))
+        db.session.add(
+            VoterMark(
+                roll_entry_id=entry.id, round_id=voting.id, pot_id=pot.id, channel=Channel.ONLINE
+            )
+        )
+        db.session.add(
+            PotResult(
+                round_id=voting.id,
+                pot_id=pot.id,
+                rule="mes-add1",
+                tie_break="cost-votes",
+                manifest_hash="a" * 64,
+                log_head_hash="b" * 64,
+                ballot_count=1,
+                outcome_json="{}",
+            )
+        )
+    db.session.add(
+        Contribution(
+            proposal_id=proposal.id,
+            partner_name="Trust",
+            kind=ContributionKind.MONEY,
+            amount_pence=100,
+        )
+    )
+    db.session.add(
+        DeliveryUpdate(
+            proposal_id=proposal.id,
+            status=DeliveryStatus.DELIVERED,
+            percent_complete=100,
+            spent_pence=400,
+            note="Done",
+            happened_on=voting.created_at.date(),
+        )
+    )
+    db.session.commit()
+    db.session.execute(
+        text(
+            "INSERT INTO proposal_flags (proposal_id, user_id, reason, created_at) "
+            "VALUES (:p, :u, 'Abusive', '2026-01-01')"
+        ),
+        {"p": proposal.id, "u": user.id},
+    )
+    db.session.commit()
+    db.session.remove()
+    return {
+        "rounds": 1,
+        "pots": 2,
+        "ballots": 2,
+        "voter_marks": 2,
+        "pot_results": 2,
+        "contributions": 1,
+        "delivery_updates": 1,
+    }
+
+
+def _counts(tables) -> dict[str, int]:
+    with db.engine.connect() as conn:
+        # Table names from this file, not from input.
+        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables}  # noqa: S608
+
+
+def _refused(statement: str) -> str:
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text(statement))
+    except Exception as error:  # noqa: BLE001 - the driver's error for a trigger or constraint
+        return str(error)
+    raise AssertionError(f"{statement} was allowed")
+
+
+def _table_sql(table: str) -> str:
+    with db.engine.connect() as conn:
+        return conn.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"), {"t": table}
+        ).scalar_one()
+
+
+def test_0014_upgrades_and_downgrades_a_database_with_rows(tmp_path):
+    with database_at(tmp_path, BEFORE_0014):
+        expected = _one_of_everything_0014_alters()
+        upgrade()
+        assert _counts(expected) == expected
+        assert _counts(["proposal_reports"]) == {"proposal_reports": 1}
+        # The rebuilt tables keep their triggers and their random order on disk.
+        for table in ("ballots", "voter_marks", "pot_results"):
+            assert "append-only" in _refused(f"DELETE FROM {table}")  # noqa: S608
+        assert "cannot change" in _refused("UPDATE rounds SET manifest_hash = '" + "c" * 64 + "'")
+        for table in ("ballots", "voter_marks"):
+            assert "WITHOUT ROWID" in _table_sql(table)
+        assert "CONSTRAINT pk_proposal_reports PRIMARY KEY" in _table_sql("proposal_reports")
+        # And the new rules hold: a ballot in the round's pot, named for another round, is not.
+        assert "FOREIGN KEY" in _refused(
+            "INSERT INTO ballots (id, round_id, pot_id, content) "
+            "SELECT 'x', round_id + 1, pot_id, '{}' FROM ballots LIMIT 1"
+        )
+        assert "ck_rounds_voting_has_manifest" in _refused(
+            "INSERT INTO rounds (council_id, slug, title, description, total_budget_pence, "
+            "phase, ballot_kind, rule, tie_break, created_at) SELECT council_id, 'new', 't', "
+            "'', 1, 'voting', 'approval', 'greedy', 'cost-votes', created_at FROM rounds"
+        )
+
+        downgrade(revision=BEFORE_0014)
+        assert _counts(expected) == expected
+        assert _counts(["proposal_flags"]) == {"proposal_flags": 1}
+        assert "CONSTRAINT pk_proposal_flags PRIMARY KEY" in _table_sql("proposal_flags")
+        assert "append-only" in _refused("DELETE FROM ballots")
+        assert "WITHOUT ROWID" in _table_sql("ballots")
+        upgrade()
+        assert _counts(expected) == expected
+
+
+def test_0014_names_the_voting_rounds_without_a_manifest_and_changes_nothing(tmp_path, capfd):
+    with database_at(tmp_path, BEFORE_0014):
+        _one_of_everything_0014_alters()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER rounds_manifest_fixed"))
+            conn.execute(text("UPDATE rounds SET manifest_json = NULL, manifest_hash = NULL"))
+            round_id = conn.execute(text("SELECT id FROM rounds")).scalar_one()
+        # Flask-Migrate logs the migration's error and exits.
+        with pytest.raises(SystemExit):
+            upgrade()
+        assert f"without a manifest (ids {round_id})" in capfd.readouterr().err
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+                BEFORE_0014
+            )
+        assert "proposal_flags" in _table_sql("proposal_flags")
+
+
+def test_0014_upgrades_and_downgrades_the_demo(tmp_path):
+    with database_at(tmp_path, "head"):
+        from flask import current_app
+
+        assert current_app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+        db.session.remove()
+        tables = ["rounds", "pots", "ballots", "voter_marks", "pot_results", "proposal_reports"]
+        before = _counts(tables)
+        downgrade(revision=BEFORE_0014)
+        upgrade()
+        assert _counts(tables) == before

@@ -2,9 +2,19 @@
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
-from app.workflow.models import AuditEvent, Membership, Pot, Proposal, Role, Support, User
+from app.workflow.models import (
+    AuditEvent,
+    FundingRound,
+    Membership,
+    Pot,
+    Proposal,
+    Role,
+    Support,
+    User,
+)
+from tests.app.test_constraints import expect_violation
 from tests.conftest import owner_connection
 from tests.factories import (
     create_council,
@@ -15,11 +25,10 @@ from tests.factories import (
 )
 
 
-def expect_integrity_error(db, obj):
-    db.session.add(obj)
-    with pytest.raises(IntegrityError):
-        db.session.flush()
-    db.session.rollback()
+def expect_integrity_error(db, obj, constraint: str):
+    """Adding ``obj`` is refused by ``constraint``."""
+    with expect_violation(db.session, constraint):
+        db.session.add(obj)
 
 
 def test_one_role_per_person_per_council_but_different_roles_in_different_councils(db):
@@ -29,21 +38,28 @@ def test_one_role_per_person_per_council_but_different_roles_in_different_counci
     assert user.role_in(lambeth) == Role.OFFICER
     assert user.role_in(oldham) == Role.RESIDENT
     expect_integrity_error(
-        db, Membership(user_id=user.id, council_id=lambeth.id, role=Role.AUDITOR)
+        db,
+        Membership(user_id=user.id, council_id=lambeth.id, role=Role.AUDITOR),
+        "uq_memberships_user_id_council_id",
     )
 
 
 def test_emails_are_unique_and_lower_case(db):
     create_user(email="sam@example.org")
     db.session.commit()
-    expect_integrity_error(db, User(email="sam@example.org", password_hash="x", display_name="Sam"))
     expect_integrity_error(
-        db, User(email="Other@example.org", password_hash="x", display_name="Sam")
+        db, User(email="sam@example.org", password_hash="x", display_name="Sam"), "uq_users_email"
+    )
+    expect_integrity_error(
+        db,
+        User(email="Other@example.org", password_hash="x", display_name="Sam"),
+        "ck_users_email_lower_case",
     )
 
 
 def test_money_must_be_positive(db):
     council = create_council()
+    hood = create_neighbourhood(council)
     funding_round = create_round(council)
     db.session.commit()
     expect_integrity_error(
@@ -55,8 +71,19 @@ def test_money_must_be_positive(db):
             summary="s",
             estimated_cost_pence=0,
         ),
+        "ck_proposals_estimated_cost_positive",
     )
-    expect_integrity_error(db, Pot(round_id=funding_round.id, name="Minus", budget_pence=-1))
+    # A neighbourhood's pot: a second council-wide pot would be refused for being a second.
+    expect_integrity_error(
+        db,
+        Pot(round_id=funding_round.id, neighbourhood_id=hood.id, name="Minus", budget_pence=-1),
+        "ck_pots_budget_not_negative",
+    )
+    expect_integrity_error(
+        db,
+        FundingRound(council_id=council.id, slug="nothing", title="Nothing", total_budget_pence=0),
+        "ck_rounds_budget_positive",
+    )
 
 
 def test_one_council_wide_pot_and_one_pot_per_neighbourhood(db):
@@ -64,9 +91,13 @@ def test_one_council_wide_pot_and_one_pot_per_neighbourhood(db):
     hood = create_neighbourhood(council)
     funding_round = create_round(council, pots=[(None, 100), (hood, 100)])
     db.session.commit()
-    expect_integrity_error(db, Pot(round_id=funding_round.id, name="Again", budget_pence=1))
     expect_integrity_error(
-        db, Pot(round_id=funding_round.id, neighbourhood_id=hood.id, name="Again", budget_pence=1)
+        db, Pot(round_id=funding_round.id, name="Again", budget_pence=1), "uq_pots_council_wide"
+    )
+    expect_integrity_error(
+        db,
+        Pot(round_id=funding_round.id, neighbourhood_id=hood.id, name="Again", budget_pence=1),
+        "uq_pots_round_id_neighbourhood_id",
     )
 
 
@@ -83,6 +114,7 @@ def test_a_proposal_pot_must_belong_to_its_round(db):
             summary="s",
             estimated_cost_pence=100,
         ),
+        "fk_proposals_pot_in_round",
     )
 
 
@@ -92,7 +124,9 @@ def test_one_support_per_resident_per_proposal(db):
     user = create_user()
     db.session.add(Support(proposal_id=proposal.id, user_id=user.id))
     db.session.commit()
-    expect_integrity_error(db, Support(proposal_id=proposal.id, user_id=user.id))
+    expect_integrity_error(
+        db, Support(proposal_id=proposal.id, user_id=user.id), "uq_supports_proposal_id_user_id"
+    )
 
 
 @pytest.mark.parametrize(
