@@ -49,8 +49,9 @@ def _sql_list(values: list[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-# The names votes/ knows, sorted so the constraints' text (compared with the migrated schema's
-# in tests/app/test_schema_matches_models.py) does not depend on the order they are declared in.
+# The names votes/ knows, sorted so the constraints' text (compared with the migrated
+# schema's in tests/app/workflow/test_schema_matches_models.py) does not depend on the order
+# they are declared in.
 BALLOT_KINDS = sorted(k.value for k in BallotKind)
 RULE_NAMES = sorted({rule for rules in RULES.values() for rule in rules})
 TIE_BREAKS = sorted(t.value for t in TieBreak)

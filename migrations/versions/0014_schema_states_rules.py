@@ -15,7 +15,7 @@ Create Date: 2026-12-01 20:30:00.000000
   renamed to match. The audit action "proposal.flagged" is history and stays.
 
 The lists of names below are copied, not imported: a migration describes the schema as it was
-when written, and tests/app/test_schema_matches_models.py fails when the code's lists move on
+when written, and tests/app/workflow/test_schema_matches_models.py fails when the code's lists move on
 without a migration.
 
 SQLite alters a table by rebuilding it (batch mode). The rebuild drops the table's triggers

@@ -386,7 +386,7 @@ def test_0012_keys_existing_references_and_carries_their_wrong_tries(tmp_path):
     from sqlalchemy import text
 
     from app.web.extensions import db as flask_db
-    from tests.app.test_migrations import database_at
+    from tests.app.workflow.test_migrations import database_at
 
     with database_at(tmp_path, "0010"):
         _roll_at_0010(["wlk-002", "ABC 1"], [0, 7])
@@ -413,7 +413,7 @@ def test_0012_stops_on_references_that_would_become_the_same(tmp_path, capfd):
     from sqlalchemy import inspect, text
 
     from app.web.extensions import db as flask_db
-    from tests.app.test_migrations import database_at
+    from tests.app.workflow.test_migrations import database_at
 
     with database_at(tmp_path, "0010"):
         _roll_at_0010(["WLK-002", "wlk 002"], [0, 0])

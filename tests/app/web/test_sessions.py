@@ -327,7 +327,7 @@ def test_0011_upgrades_and_downgrades(tmp_path):
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import inspect
 
-    from tests.app.test_migrations import database_at
+    from tests.app.workflow.test_migrations import database_at
 
     with database_at(tmp_path, "0010"):
         upgrade(revision="0011_sessions_two_factor")

@@ -19,7 +19,7 @@ from sqlalchemy import event, insert
 from app.web.extensions import db
 from app.workflow.models import AuditEvent, Phase
 from bench.pages import NOW, build_round
-from tests.app.test_page_statements import request, round_pages, signed_in, token
+from tests.app.web.test_page_statements import request, round_pages, signed_in, token
 from tests.conftest import owner_connection
 
 # The tables that grow with ballots, voters, proposals and time.

@@ -15,7 +15,7 @@ from app.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from app.workflow.models import AuditEvent, RecoveryCode, Role, SignIn, User
 from tests.app import pages
 from tests.app.pages import error_messages, soup
-from tests.app.test_sessions import fresh, signed_in
+from tests.app.web.test_sessions import fresh, signed_in
 from tests.factories import PASSWORD, create_user
 
 

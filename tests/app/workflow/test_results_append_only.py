@@ -11,7 +11,7 @@ from sqlalchemy.exc import DatabaseError
 from app.web.extensions import db
 from app.workflow.models import Pot, PotResult
 from tests.app.closed_round import closed_round
-from tests.app.test_migrations import database_at
+from tests.app.workflow.test_migrations import database_at
 from tests.conftest import owner_connection
 
 
@@ -34,7 +34,8 @@ def test_a_stored_result_can_be_neither_changed_nor_deleted(app, statement, refu
     before = stored_results()
     assert len(before) == 1
     # As the tables' owner: the app's own role is refused before the trigger, by its grants
-    # (tests/app/test_app_role.py); the trigger stops even a console that could switch it off.
+    # (tests/app/workflow/test_app_role.py); the trigger stops even a console that could
+    # switch it off.
     with (
         pytest.raises(DatabaseError, match=f"pot_results is append-only: {refused} refused"),
         owner_connection() as conn,

@@ -12,7 +12,7 @@ from app.workflow.models import Phase, Proposal, ProposalStatus
 from tests.app.closed_round import closed_round
 from tests.factories import create_council, create_proposal, create_round
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "api.md"
 
 
 def get(client, url, status=200):

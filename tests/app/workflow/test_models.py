@@ -14,7 +14,7 @@ from app.workflow.models import (
     Support,
     User,
 )
-from tests.app.test_constraints import expect_violation
+from tests.app.workflow.test_constraints import expect_violation
 from tests.conftest import owner_connection
 from tests.factories import (
     create_council,
@@ -137,7 +137,7 @@ def test_audit_events_are_append_only_in_the_database(db, statement):
     db.session.add(AuditEvent(council_id=council.id, action="round.created", after={"title": "x"}))
     db.session.commit()
     # As the tables' owner: the trigger stops even a console that could switch it off (the
-    # app's own role is stopped before it, by its grants: tests/app/test_app_role.py).
+    # app's own role is stopped before it, by its grants: tests/app/workflow/test_app_role.py).
     with pytest.raises(DBAPIError, match="append-only"), owner_connection() as conn:
         conn.execute(text(statement))
     db.session.rollback()

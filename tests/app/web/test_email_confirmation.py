@@ -11,7 +11,7 @@ from app.web.extensions import mail
 from app.web.sessions import policy
 from app.workflow.models import AuditEvent, Proposal, Role, Support, User
 from tests.app.pages import error_messages, get_page, sign_in, soup, submit
-from tests.app.test_proposals import ROUND, idea, support
+from tests.app.web.test_proposals import ROUND, idea, support
 from tests.factories import PASSWORD, create_user
 
 LINK = re.compile(r"http://localhost/auth/confirm-email/\S+")

@@ -29,7 +29,7 @@ from votes.model import Ballot, TieBreak
 from votes.rules import tally
 from votes.verify import election_from_export, result_document, verify_zip
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "export-format.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "export-format.md"
 
 
 def doc() -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import app.workflow.rounds as rounds_package
 import votes.verify
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PACKAGE = "app.workflow.rounds"
 FOLDER = ROOT / "app" / "workflow" / "rounds"
 SUBMODULES = {"ballot", "budget", "common", "details", "manifest", "phases", "schedule", "voting"}

@@ -131,7 +131,7 @@ def test_0009_upgrades_and_downgrades(tmp_path):
     from flask_migrate import downgrade, upgrade
 
     from app.web.extensions import db
-    from tests.app.test_migrations import database_at
+    from tests.app.workflow.test_migrations import database_at
 
     with database_at(tmp_path, "0008"):
         upgrade(revision="0009")
