@@ -5,12 +5,11 @@ have funded from the same ballots."""
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from flask import Blueprint, abort, render_template
 
 from app.web.extensions import db
 from app.web.presenters import methods as voting_methods
+from app.web.presenters import results as presented
 from app.web.public import council_or_404, round_or_404
 from app.workflow import proposals, results
 from votes.model import TieBreak
@@ -42,25 +41,6 @@ def round_results(slug: str, round_slug: str):
     )
 
 
-# What the points in a pot's table are, by ballot kind.
-POINTS_MEANING = {
-    "cumulative": "points voters gave the project",
-    "ranked": "points the count gave for each voter's ranking of the project (a higher rank "
-    "scores more)",
-}
-
-
-def rule_label(rule: str, counts_points: bool) -> str:
-    """The counting rule's name; greedy rules that counted points say points, not votes."""
-    label = voting_methods.RULE_LABELS.get(rule, rule)
-    if counts_points and rule in ("greedy", "greedy-per-cost"):
-        label = label.replace("votes", "points")
-    if counts_points and rule == "mes-greedy":
-        # On points the completion goes by points per pound (see votes.rules).
-        label = label.replace("most votes first", "most points per pound first")
-    return label
-
-
 @bp.route("/figures")
 def figures(slug: str, round_slug: str):
     council, funding_round = published_round(slug, round_slug)
@@ -72,7 +52,7 @@ def figures(slug: str, round_slug: str):
         views=views,
         turnout=results.turnout_by_neighbourhood(db.session, funding_round),
         allocated=sum(v.allocated_pence for v in views if not v.withheld),
-        rule_label=rule_label(funding_round.rule, any(v.counts_points for v in views)),
+        rule_label=presented.rule_label(funding_round.rule, any(v.counts_points for v in views)),
         available=sum(v.budget_pence for v in views),
     )
 
@@ -100,30 +80,16 @@ def pot_page(council, funding_round, view: results.PotView):
         council=council,
         round=funding_round,
         view=view,
-        chart=None if view.withheld else results.bar_chart(view),
-        rule_label=rule_label(view.result.rule, view.counts_points),
-        points_meaning=POINTS_MEANING.get(funding_round.ballot_kind, "points the count gave"),
+        chart=None if view.withheld else presented.bar_chart(view),
+        rule_label=presented.rule_label(view.result.rule, view.counts_points),
+        points_meaning=presented.POINTS_MEANING.get(
+            funding_round.ballot_kind, "points the count gave"
+        ),
         votes_meaning="ballots that ranked the project, at any rank"
         if funding_round.ballot_kind == "ranked"
         else "ballots that chose the project",
         tie_break_label=results.TIE_BREAK_LABELS[TieBreak(view.result.tie_break)],
     )
-
-
-def percent(share: Fraction | None) -> str:
-    """A share as a whole percentage ("25%"); a dash when there is nothing to share."""
-    if share is None:
-        return "–"
-    whole = round(100 * share)
-    if whole == 0 and share > 0:
-        return "less than 1%"
-    if whole == 100 and share < 1:
-        return "more than 99%"
-    return f"{whole}%"
-
-
-def one_decimal(value: Fraction | None) -> str:
-    return "–" if value is None else f"{float(value):.1f}"
 
 
 @bp.route("/compare")
@@ -138,6 +104,6 @@ def compare(slug: str, round_slug: str):
         pots=results.compare_rules(db.session, funding_round),
         labels=voting_methods.RULE_LABELS,
         descriptions=voting_methods.RULE_DESCRIPTIONS,
-        percent=percent,
-        one_decimal=one_decimal,
+        percent=presented.percent,
+        one_decimal=presented.one_decimal,
     )
