@@ -54,7 +54,9 @@ def council_audit(slug: str):
     return render_template("auditors/council.html", council=council, rounds=council.rounds)
 
 
-def round_or_404(council: Council, round_slug: str) -> FundingRound:
+def audited_round_or_404(council: Council, round_slug: str) -> FundingRound:
+    """Any round of the council, drafts included (its auditors read them all); an unknown one
+    is logged and not found. The public pages use ``public.round_or_404``, which hides drafts."""
     funding_round = find_round(council, round_slug)
     if funding_round is None:
         refuse(404, f"no such round in council {council.id}")
@@ -66,7 +68,7 @@ def round_or_404(council: Council, round_slug: str) -> FundingRound:
 @login_required
 def round_audit(slug: str, round_slug: str):
     council = reader_council_or_403(slug)
-    funding_round = round_or_404(council, round_slug)
+    funding_round = audited_round_or_404(council, round_slug)
     return render_template(
         "auditors/round.html",
         council=council,
@@ -98,7 +100,7 @@ def export_pot(slug: str, round_slug: str, pot_id: int):
 
 
 def _round_with_pot_or_404(council: Council, round_slug: str, pot_id: int) -> FundingRound:
-    funding_round = round_or_404(council, round_slug)
+    funding_round = audited_round_or_404(council, round_slug)
     if pot_id not in {p.id for p in funding_round.pots}:
         refuse(404, f"no such pot in round {funding_round.id}")
     return funding_round
@@ -132,7 +134,7 @@ def what_if(slug: str, round_slug: str):
     """What other rules would have funded from the same ballots, beside the round's own;
     refused (``WrongPhase``, its page) until the results are published."""
     council = reader_council_or_403(slug)
-    funding_round = round_or_404(council, round_slug)
+    funding_round = audited_round_or_404(council, round_slug)
     return render_template(
         "auditors/what_if.html",
         council=council,
