@@ -135,14 +135,14 @@ def _send_link(user: User, subject: str, template: str, path: str, max_age: str)
 def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(
-            db.session, sessions.policy(), form.email.data, form.password.data
+        # Committed either way: a right password may have had its hash brought up to date.
+        user = attempt(
+            accounts.authenticate, sessions.policy(), form.email.data, form.password.data
         )
         if user is None:
             # One message for an unknown email and a wrong password: no account enumeration.
             form.email.errors.append("Enter a correct email address and password")
         else:
-            db.session.commit()
             _end_this_sign_in("signed_out")  # signing in again, perhaps as someone else
             return two_factor.begin(user, _safe_next(request.args.get("next")))
     return render_template("auth/sign_in.html", form=form)
@@ -150,10 +150,7 @@ def sign_in():
 
 def _end_this_sign_in(reason: str) -> None:
     """End the sign-in this browser's cookie names, if it has one that has not ended."""
-    sign_in = sign_ins.find(db.session, session.get("_user_id"))
-    if sign_in is not None:
-        sign_ins.end(sign_in, reason, utcnow())
-        db.session.commit()
+    attempt(sign_ins.end_by_token, session.get("_user_id"), reason, utcnow())
 
 
 @bp.route("/sign-out", methods=["POST"])

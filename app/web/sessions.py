@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.web.extensions import db
+from app.web.views import attempt
 from app.workflow import accounts, sign_ins
 from app.workflow.clock import utcnow
 from app.workflow.models import SignIn, User
@@ -41,8 +42,8 @@ def _policy_for(app: Flask) -> accounts.Policy:
 
 def start(user: User, *, two_factor: bool, now) -> tuple[str, SignIn]:
     """A new sign-in for ``user`` from this request's browser; its cookie token and row."""
-    return sign_ins.start(
-        db.session,
+    return attempt(
+        sign_ins.start,
         user,
         two_factor=two_factor,
         now=now,

@@ -23,18 +23,19 @@ from markupsafe import Markup
 from app.web import sessions
 from app.web.extensions import db, limiter
 from app.web.forms import ConfirmForm, SetUpTwoFactorForm, TwoFactorForm
+from app.web.views import attempt
 from app.workflow import sign_ins
 from app.workflow.clock import utcnow
 from app.workflow.models import SignIn, User
 from app.workflow.two_factor import (
     CodeRefused,
-    check,
     enrol,
     grouped,
     issue_recovery_codes,
-    new_secret,
+    prove_sign_in,
     provisioning_uri,
     recovery_codes_left,
+    start_enrolment,
 )
 
 bp = Blueprint("two_factor", __name__, url_prefix="/auth/two-factor")
@@ -75,7 +76,6 @@ def begin(user: User, next_url: str | None):
     logout_user()  # whoever this browser was signed in as (their sign-in ended already)
     sessions.clear_cookie()  # nothing from before the sign-in carries over (no fixation)
     token, sign_in = sessions.start(user, two_factor=False, now=now)
-    db.session.commit()
     if not user.needs_two_factor:
         _log_in(user, token, sign_in)
         flash(f"Signed in as {user.display_name}", "success")
@@ -98,12 +98,11 @@ def _pending(now: datetime) -> SignIn | None:
 
 
 def _finish(sign_in: SignIn, now: datetime) -> str | None:
-    """Sign in the browser whose second factor was just proven; where to go next."""
+    """Sign in the browser whose second factor was just proven (and recorded); where to go
+    next."""
     token = cookie.pop(PENDING)
     cookie.pop(PENDING_USER, None)
     next_url = cookie.pop(PENDING_NEXT, None)
-    sign_ins.prove(sign_in, now)
-    db.session.commit()
     _log_in(sign_in.user, token, sign_in)
     return next_url
 
@@ -151,9 +150,8 @@ def prove():
     form = TwoFactorForm()
     if form.validate_on_submit():
         try:
-            used = check(db.session, sessions.policy(), user, form.code.data, now)
+            used = attempt(prove_sign_in, sessions.policy(), sign_in, form.code.data, now)
         except CodeRefused as refused:
-            db.session.rollback()
             form.code.errors.append(refused.message)
         else:
             next_url = _finish(sign_in, now)
@@ -190,16 +188,12 @@ def set_up():
     user, sign_in = who
     if user.two_factor_enrolled:
         return _already_on()
-    if user.totp_secret is None:
-        # Kept until it is confirmed, so a reload shows the same code the app has scanned.
-        user.totp_secret = new_secret()
-        db.session.commit()
+    secret = attempt(start_enrolment, user)
     form = SetUpTwoFactorForm()
     if form.validate_on_submit():
         try:
-            codes = enrol(db.session, sessions.policy(), user, form.code.data, now)
+            codes = attempt(enrol, sessions.policy(), user, form.code.data, now)
         except CodeRefused as refused:
-            db.session.rollback()
             form.code.errors.append(refused.message)
         else:
             return _enrolled(user, sign_in, codes, now)
@@ -207,7 +201,7 @@ def set_up():
         "auth/set_up_two_factor.html",
         form=form,
         qr=qr_svg(provisioning_uri(user)),
-        secret=grouped(user.totp_secret),
+        secret=grouped(secret),
         must=user.is_staff,
     )
 
@@ -223,12 +217,10 @@ def _enrolled(user, sign_in, codes, now):
     """Two-factor sign-in is now on: this sign-in has proved it (a new account's sign-in is
     finished), and the new recovery codes are shown once."""
     if current_user.is_authenticated:
-        sign_ins.prove(sign_in, now)
-        # The account's other browsers proved only a password: they sign in again.
-        sign_ins.end_all(db.session, user, "two_factor_on", now, keep=sign_in)
-        db.session.commit()
+        attempt(sign_ins.proven_here, user, sign_in, now)
         next_url = None
     else:
+        attempt(sign_ins.prove, sign_in, now)
         next_url = _finish(sign_in, now)
     cookie[NEW_CODES] = codes
     if next_url:
@@ -260,10 +252,7 @@ def new_recovery_codes():
         flash("Set up two-factor sign-in first", "info")
         return redirect(url_for("two_factor.set_up"))
     if form.validate_on_submit():
-        cookie[NEW_CODES] = issue_recovery_codes(
-            db.session, sessions.policy(), current_user, utcnow()
-        )
-        db.session.commit()
+        cookie[NEW_CODES] = attempt(issue_recovery_codes, sessions.policy(), current_user, utcnow())
         flash("You have new recovery codes: the old ones no longer work", "success")
     return redirect(url_for("two_factor.recovery_codes"))
 

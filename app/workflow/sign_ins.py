@@ -110,10 +110,24 @@ def pending(session: Session, token: str | None, now: datetime) -> SignIn | None
     return sign_in
 
 
-def prove(sign_in: SignIn, now: datetime) -> None:
+def prove(session: Session, sign_in: SignIn, now: datetime) -> None:
     """Record that the second factor was proven for this sign-in."""
     sign_in.two_factor_at = now
     sign_in.last_seen_at = now
+
+
+def proven_here(session: Session, user: User, sign_in: SignIn, now: datetime) -> None:
+    """A signed-in person turned two factors on from ``sign_in``: it has proven them, and the
+    account's other sign-ins, which proved only a password, end."""
+    prove(session, sign_in, now)
+    end_all(session, user, "two_factor_on", now, keep=sign_in)
+
+
+def end_by_token(session: Session, token: str | None, reason: str, now: datetime) -> None:
+    """End the sign-in a cookie's token names, if it has one that has not ended."""
+    sign_in = find(session, token)
+    if sign_in is not None:
+        end(sign_in, reason, now)
 
 
 def end(sign_in: SignIn, reason: str, now: datetime) -> None:

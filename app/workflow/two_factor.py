@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from app.workflow import audit, sign_ins
 from app.workflow.accounts import Policy
 from app.workflow.errors import DomainError
-from app.workflow.models import Council, Membership, RecoveryCode, Role, User
+from app.workflow.models import Council, Membership, RecoveryCode, Role, SignIn, User
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,24 @@ def check(
         if recovery
         else "Enter the 6-digit code your authenticator app shows now"
     )
+
+
+def prove_sign_in(
+    session: Session, policy: Policy, sign_in: SignIn, code: str, now: datetime
+) -> str:
+    """Accept ``code`` as the second factor of a sign-in waiting for it, and record the sign-in
+    as proven: "totp" or "recovery", which was used; ``CodeRefused`` saying why otherwise."""
+    used = check(session, policy, sign_in.user, code, now)
+    sign_ins.prove(session, sign_in, now)
+    return used
+
+
+def start_enrolment(session: Session, user: User) -> str:
+    """The authenticator secret ``user`` is enrolling with: a new one the first time, kept
+    until it is confirmed, so a reload shows the same code the app has scanned."""
+    if user.totp_secret is None:
+        user.totp_secret = new_secret()
+    return user.totp_secret
 
 
 def issue_recovery_codes(session: Session, policy: Policy, user: User, now: datetime) -> list[str]:
