@@ -89,7 +89,7 @@ def unsummed(files: dict[str, bytes]) -> bytes:
 
 
 def test_the_strangers_verifier_catches_what_the_document_says_it_must(db):
-    from tests.app import test_tampering as t
+    from tests.app.workflow import test_tampering as t
 
     funding_round = closed_round(kind="approval", rule="mes", phase=Phase.PUBLISHED)
     data = export_pot(db.session, funding_round, funding_round.pots[0].id)
