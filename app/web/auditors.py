@@ -6,14 +6,13 @@ from typing import NoReturn
 
 from flask import Blueprint, Response, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from app.web.extensions import db
 from app.web.presenters import methods as voting_methods
 from app.web.public import council_or_404
 from app.web.views import attempt, refusals_limited, refuse
-from app.workflow import audit, exports, results
+from app.workflow import audit, exports, results, rounds
 from app.workflow.errors import DomainError, WrongPhase
 from app.workflow.models import Council, FundingRound, Role
 
@@ -38,14 +37,6 @@ def reader_council_or_403(slug: str) -> Council:
     return council
 
 
-def find_round(council: Council, round_slug: str) -> FundingRound | None:
-    return db.session.scalar(
-        select(FundingRound).where(
-            FundingRound.council_id == council.id, FundingRound.slug == round_slug
-        )
-    )
-
-
 @bp.route("/<slug>")
 @refusals_limited
 @login_required
@@ -57,7 +48,7 @@ def council_audit(slug: str):
 def audited_round_or_404(council: Council, round_slug: str) -> FundingRound:
     """Any round of the council, drafts included (its auditors read them all); an unknown one
     is logged and not found. The public pages use ``public.round_or_404``, which hides drafts."""
-    funding_round = find_round(council, round_slug)
+    funding_round = rounds.find_round(db.session, council, round_slug)
     if funding_round is None:
         refuse(404, f"no such round in council {council.id}")
     return funding_round
@@ -109,7 +100,7 @@ def _round_with_pot_or_404(council: Council, round_slug: str, pot_id: int) -> Fu
 def _refuse_export(council: Council, round_slug: str, pot_id: int) -> NoReturn:
     """Refuse someone who is not the council's auditor or officer; written to the audit trail
     when they have another role in the council and the pot exists."""
-    funding_round = find_round(council, round_slug)
+    funding_round = rounds.find_round(db.session, council, round_slug)
     if (
         current_user.role_in(council) is not None
         and funding_round is not None

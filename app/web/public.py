@@ -39,11 +39,7 @@ def can_see_drafts(council: Council) -> bool:
 
 
 def round_or_404(council: Council, round_slug: str) -> FundingRound:
-    funding_round = db.session.scalar(
-        select(FundingRound).where(
-            FundingRound.council_id == council.id, FundingRound.slug == round_slug
-        )
-    )
+    funding_round = rounds.find_round(db.session, council, round_slug)
     # A draft is nobody's business but the council's officers': it does not exist for others.
     if funding_round is None or (not funding_round.is_public and not can_see_drafts(council)):
         abort(404)

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, NoReturn, TypeVar
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.web.extensions import db, limiter
-from app.workflow import audit
+from app.workflow import audit, voting
 from app.workflow.errors import Conflict, Frozen, NotSaved, WrongPhase
 from app.workflow.models import FundingRound, Proposal
-from ballots.errors import AlreadyVoted, NotEligible, RoundClosed, VotingOpen
+from ballots.errors import AlreadyVoted, NotEligible, NotVerified, RoundClosed, VotingOpen
 from ballots.refusals import Refusal
 
 T = TypeVar("T")
@@ -116,15 +117,20 @@ REFUSAL_TITLES: dict[type[Refusal], str] = {
     NotEligible: "You cannot vote here",
     WrongPhase: "This cannot be done at this stage of the round",
     Conflict: "Someone else changed this first",
+    voting.NotAResident: "You cannot vote in this round",
+    voting.NotYourPot: "You cannot vote in this pot",
+    voting.NotOnThisBallot: "Page not found",
     Refusal: "This cannot be done",
 }
 
 
+def _nearest(table: dict[type[Refusal], T], error: Refusal) -> T | None:
+    """The entry for the error's class, or for its nearest ancestor that has one."""
+    return next((table[cls] for cls in type(error).__mro__ if cls in table), None)
+
+
 def refusal_title(error: Refusal) -> str:
-    for cls in type(error).__mro__:
-        if cls in REFUSAL_TITLES:
-            return REFUSAL_TITLES[cls]
-    return REFUSAL_TITLES[Refusal]
+    return _nearest(REFUSAL_TITLES, error) or REFUSAL_TITLES[Refusal]
 
 
 def refusal_page(error: Refusal, *, title: str | None = None):
@@ -154,16 +160,7 @@ def proposal_in_round_or_404(funding_round: FundingRound, proposal_id: int) -> P
     return proposal
 
 
-# -- residents' helpers
-# Imported here so that this block stays apart from the rest of the module.
-from functools import wraps  # noqa: E402
-
-from flask import flash, redirect, url_for  # noqa: E402
-
-from app.workflow import voting  # noqa: E402
-from ballots.errors import NotVerified  # noqa: E402
-
-
+# -- Refusals answered by a redirect
 def _to_verify(error: Refusal) -> str:
     return url_for("residents.verify", slug=request.view_args["slug"], next=request.path)
 
@@ -180,23 +177,15 @@ REFUSAL_REDIRECTS: dict[type[Refusal], Callable[[Refusal], str]] = {
     AlreadyVoted: _to_own_ballots,
 }
 
-REFUSAL_TITLES.update(
-    {
-        voting.NotAResident: "You cannot vote in this round",
-        voting.NotYourPot: "You cannot vote in this pot",
-        voting.NotOnThisBallot: "Page not found",
-    }
-)
-
 
 def refusal_answer(error: Refusal):
     """How a refusal that belongs beside no form field is answered: a redirect with a flash
     for a class in ``REFUSAL_REDIRECTS``, else its page (``refusal_page``)."""
-    for cls in type(error).__mro__:
-        if cls in REFUSAL_REDIRECTS:
-            flash(error.message, "important")
-            return redirect(REFUSAL_REDIRECTS[cls](error))
-    return refusal_page(error)
+    where = _nearest(REFUSAL_REDIRECTS, error)
+    if where is None:
+        return refusal_page(error)
+    flash(error.message, "important")
+    return redirect(where(error))
 
 
 def answers_refusals(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -16,6 +16,7 @@ from app.web.public import council_or_404
 from app.web.views import attempt, show_error
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, FundingRound, Proposal, Role
+from app.workflow.rounds import find_round
 
 T = TypeVar("T")
 
@@ -38,11 +39,7 @@ def answer(page: str, status: int) -> NoReturn:
 def officer_round_or_404(slug: str, round_slug: str) -> tuple[Council, FundingRound]:
     """The council's round, for its officers: 403 for anyone else, 404 for an unknown round."""
     council = officer_council_or_403(slug)
-    funding_round = db.session.scalar(
-        select(FundingRound).where(
-            FundingRound.council_id == council.id, FundingRound.slug == round_slug
-        )
-    )
+    funding_round = find_round(db.session, council, round_slug)
     if funding_round is None:
         abort(404)
     return council, funding_round

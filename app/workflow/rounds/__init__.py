@@ -31,7 +31,7 @@ from app.workflow.rounds.budget import (
     split_budget,
 )
 from app.workflow.rounds.common import ensure_not_frozen, lock_round
-from app.workflow.rounds.details import create_round, slug_for, update_details
+from app.workflow.rounds.details import create_round, find_round, slug_for, update_details
 from app.workflow.rounds.manifest import MANIFEST_VERSION, build_manifest, manifest_hash
 from app.workflow.rounds.phases import (
     ERROR_TEXT_LIMIT,
@@ -73,6 +73,7 @@ from app.workflow.rounds.voting import (
 from votes.verify import canonical_json
 
 __all__ = [
+    "find_round",
     "BOOLEAN_CONFIG_FIELDS",
     "CONFIG_FIELDS",
     "COUNCIL_WIDE_NAME",

@@ -14,6 +14,15 @@ from app.workflow.rounds.budget import PotPlan, pots_snapshot
 from app.workflow.rounds.common import ensure_not_frozen
 
 
+def find_round(session: Session, council: Council, round_slug: str) -> FundingRound | None:
+    """The council's round with this slug, drafts included, or None."""
+    return session.scalar(
+        select(FundingRound).where(
+            FundingRound.council_id == council.id, FundingRound.slug == round_slug
+        )
+    )
+
+
 def slug_for(session: Session, council: Council, title: str) -> str:
     """A slug for a new round from its title, unique in the council (``-2``, ``-3`` … when
     taken); ``round`` when the title has no letters or digits."""
