@@ -22,8 +22,6 @@ from app.workflow import accounts, sign_ins
 from app.workflow.clock import utcnow
 from app.workflow.models import SignIn, User
 
-LAST_SEEN_EVERY = sign_ins.LAST_SEEN_EVERY
-
 
 def policy() -> accounts.Policy:
     """The app's account settings, as its config says now (built again only when one of them
@@ -101,10 +99,10 @@ def load(token: str) -> User | None:
         )
         g.signed_out_idle = limit
         return None
-    if now - sign_in.last_seen_at >= LAST_SEEN_EVERY:
+    if now - sign_in.last_seen_at >= sign_ins.LAST_SEEN_EVERY:
         _write_apart(
             update(SignIn)
-            .where(SignIn.id == sign_in.id, SignIn.last_seen_at < now - LAST_SEEN_EVERY)
+            .where(SignIn.id == sign_in.id, SignIn.last_seen_at < now - sign_ins.LAST_SEEN_EVERY)
             .values(last_seen_at=now)
         )
     user.sign_in_token = token

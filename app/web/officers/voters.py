@@ -11,12 +11,13 @@ from app.web.extensions import db
 from app.web.forms.ballots import IssueCodesForm, RollForm, ballot_form
 from app.web.officers import bp, officer_round_or_404
 from app.web.presenters.formatting import plural
-from app.web.residents.voting import code_key, paper_for
+from app.web.residents.voting import code_key
 from app.web.views import attempt
 from app.workflow import voters as voting
 from app.workflow.clock import in_london, london_today, utcnow
 from app.workflow.errors import NotSaved
 from app.workflow.models import Phase
+from app.workflow.voting import paper_for
 from ballots.errors import CodeError, RollInvalid, RoundClosed
 from ballots.models import RollEntry
 from ballots.refusals import Refusal

@@ -57,7 +57,7 @@ from ballots.errors import (
 from votes.ballot import validate_ballot
 from votes.model import BallotKind
 
-__all__ = ["code_key", "paper_for"]
+__all__ = ["code_key"]
 
 ROUND = "/councils/<slug>/rounds/<round_slug>"
 
