@@ -19,6 +19,10 @@ published result (and, when given, has the published fingerprints).
 checks every ballot against the file's ballot rules with the same messages residents see,
 one line per problem, and exits 1 if any ballot is invalid.
 
+    python -m votes trustee register|keygen|check|still-held|mix|decrypt ...
+
+a trustee's offline steps for a round whose ballots are encrypted (see ``votes.secrecy.cli``).
+
 A file that cannot be read, or a rule its ballot kind does not have, prints one line on stderr
 naming the file (and the line, for a bad file) and exits with status 2, as do argparse's own
 usage errors.
@@ -187,6 +191,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="H",
         help="the ballot log head the council published when voting closed",
     )
+    from votes.secrecy.cli import add_commands
+
+    add_commands(commands, _formatter)
     return parser
 
 
@@ -261,6 +268,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args.file)
+        if args.command == "trustee":
+            from votes.secrecy.cli import run
+
+            return run(args)
         if args.command == "verify":
             from votes import verify
 

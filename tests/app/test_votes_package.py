@@ -1,6 +1,6 @@
 """``votes`` installs on its own (pyproject.toml): the wheel holds only the ``votes`` package,
-needs only numpy, and verifies a real Devolve export from another directory with nothing but
-that wheel (and numpy) importable.
+needs only numpy and PyNaCl, and verifies a real Devolve export from another directory with nothing but
+that wheel (and numpy and PyNaCl) importable.
 
 The wheel is built offline (``pip wheel --no-build-isolation``) with the interpreter named by
 $BUILD_PYTHON, else this one; that needs setuptools 70.1 or later, or the ``wheel`` package.
@@ -56,19 +56,20 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
-def test_the_wheel_holds_votes_alone_and_requires_numpy(wheel):
+def test_the_wheel_holds_votes_alone_and_requires_numpy_and_pynacl(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     meta = [n for n in names if n.split("/")[0].endswith(".dist-info")]
     package = [n for n in names if n not in meta]
     assert package and all(n.startswith("votes/") for n in package)
     assert {"votes/__main__.py", "votes/verify.py", "votes/reference.py"} <= set(package)
     assert {"votes/rules/mes/__init__.py", "votes/rules/mes/engine.py"} <= set(package)
+    assert {"votes/secrecy/shuffle.py", "votes/secrecy/cli.py"} <= set(package)
     assert all(n.endswith(".py") for n in package if n != "votes/README.md")
     metadata = zipfile.ZipFile(wheel).read(next(n for n in meta if n.endswith("METADATA")))
     requires = [
         line for line in metadata.decode().splitlines() if line.startswith("Requires-Dist:")
     ]
-    assert requires == ["Requires-Dist: numpy"]
+    assert requires == ["Requires-Dist: numpy", "Requires-Dist: PyNaCl>=1.5"]
 
 
 def test_the_installed_package_verifies_an_export_from_anywhere(wheel, runner, db, tmp_path):
