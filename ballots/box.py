@@ -308,6 +308,21 @@ def _check(
     return pot, encode_ballot(ballot, paper.kind)
 
 
+def stored_content(paper: BallotPaper, pot: PotPaper, ballot_id: str, content: str) -> str:
+    """What the box stores for a valid ballot whose canonical JSON is ``content``: that JSON in
+    a plain round; in an encrypted one its ciphertext, bound by its proof to the round's
+    manifest, the pot and ``ballot_id`` (docs/secrecy.md). The plaintext is not kept."""
+    if paper.secrecy is None:
+        return content
+    from votes.secrecy import encoding
+    from votes.secrecy.elgamal import Context, encrypt
+
+    ids = [p.id for p in pot.projects]
+    points = encoding.to_points(decode_ballot(content), paper.rules, ids)
+    context = Context(paper.manifest_hash, str(pot.id))
+    return canonical_json(encrypt(points, paper.secrecy.key, context, ballot_id).to_json())
+
+
 def _log_ballot(
     session: Session,
     paper: BallotPaper,
@@ -355,7 +370,13 @@ def _new_ballot(
 ) -> tuple[StoredBallot, str | None]:
     """The ballot and, for an online one, its receipt (flushed with whatever else is pending,
     such as the voter's mark)."""
-    stored = StoredBallot(id=random_key(), round_id=paper.round_id, pot_id=pot.id, content=content)
+    ballot_id = random_key()
+    stored = StoredBallot(
+        id=ballot_id,
+        round_id=paper.round_id,
+        pot_id=pot.id,
+        content=stored_content(paper, pot, ballot_id, content),
+    )
     session.add(stored)
     session.flush()
     code = None
@@ -555,11 +576,16 @@ def _require_closed(session: Session, round_id: int) -> None:
 
 
 def stored_election(session: Session, paper: BallotPaper, pot_id: int) -> Election:
-    """A closed pot's counted ballots (superseded ones left out) as a ``votes`` election."""
+    """A closed pot's counted ballots (superseded ones left out) as a ``votes`` election; in
+    an encrypted round, the trustees' decryption of its last mix (``ballots.secrecy``)."""
     _require_closed(session, paper.round_id)
     pot = paper.pot(pot_id)
     if pot is None:
         raise NotEligible("That pot is not part of this round.")
+    if paper.secrecy is not None:
+        from ballots import secrecy
+
+        return secrecy.decrypted_election(session, paper, pot)
     # A Core query on the session's connection, streamed (a server-side cursor on
     # PostgreSQL): no ORM rows to build per ballot. The options go on the statement: on the
     # connection they would stay for every later statement of the transaction.

@@ -149,3 +149,24 @@ class TooManyTries(CodeError):
             field,
         )
         self.wait = wait
+
+
+class SecrecyFileRefused(BallotError):
+    """A trustee's file (a mix, a partial decryption) that does not prove what it must, or is
+    for another round, pot or step; the message names what is wrong. Nothing was stored.
+    Status 422."""
+
+
+class NotDecrypted(BallotError):
+    """An encrypted pot whose ballots the trustees have not decrypted yet: nothing to count.
+    Status 409."""
+
+    status = 409
+
+
+class WrongStep(BallotError):
+    """A step of an encrypted round's count taken out of turn (decrypting before the mixes
+    are in, mixing after the decryption has started, a second file from one trustee).
+    Status 409."""
+
+    status = 409

@@ -311,3 +311,87 @@ class LogEntry(Base):
             "(kind IN ('genesis', 'close')) = (ballot_id IS NULL)", name="ballot_entries_name_one"
         ),
     )
+
+
+# --- Encrypted rounds (docs/secrecy.md) ----------------------------------------------------------
+# In a round whose ballots are encrypted, ``ballots.content`` holds the ballot's ciphertext (the
+# canonical JSON of votes.secrecy's Ciphertext) and nothing else. After the close, a pot's
+# ciphertexts are shuffled (``ballot_mixes``), the last mix is decrypted by the trustees
+# (``ballot_decryptions``), and the plaintexts are stored in the last mix's order
+# (``decrypted_ballots``), with no column shared with the ballots, the marks or the log.
+
+
+class BallotMix(Base):
+    """One shuffle of a closed pot's ciphertexts: its outputs and its proof, as the JSON file
+    ``votes.secrecy.bundle.mix_result`` writes. Mix 1 is the server's, made at the close; the
+    ones after it are the trustees'."""
+
+    __tablename__ = "ballot_mixes"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="RESTRICT"), primary_key=True
+    )
+    pot_id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # "the server", or the trustee's number and name.
+    mixed_by: Mapped[str] = mapped_column(String(200))
+    document: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["pot_id", "round_id"],
+            ["pots.id", "pots.round_id"],
+            name="fk_ballot_mixes_pot_in_round",
+            ondelete="RESTRICT",
+        ),
+        CheckConstraint("number >= 1", name="number_from_one"),
+    )
+
+
+class BallotDecryption(Base):
+    """One trustee's partial decryption of a pot's last mix, with its proofs, as the JSON file
+    ``votes.secrecy.bundle.decryption_result`` writes."""
+
+    __tablename__ = "ballot_decryptions"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="RESTRICT"), primary_key=True
+    )
+    pot_id: Mapped[int] = mapped_column(primary_key=True)
+    trustee: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    document: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["pot_id", "round_id"],
+            ["pots.id", "pots.round_id"],
+            name="fk_ballot_decryptions_pot_in_round",
+            ondelete="RESTRICT",
+        ),
+        CheckConstraint("trustee >= 1", name="trustee_from_one"),
+    )
+
+
+class DecryptedBallot(Base):
+    """A ballot as the trustees' decryptions give it, at its place in the pot's last mix.
+    ``content`` is canonical JSON as for a plain round's ballots. Nothing here is shared with
+    the ballots, the marks or the log: the shuffle is what separates them."""
+
+    __tablename__ = "decrypted_ballots"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="RESTRICT"), primary_key=True
+    )
+    pot_id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    content: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["pot_id", "round_id"],
+            ["pots.id", "pots.round_id"],
+            name="fk_decrypted_ballots_pot_in_round",
+            ondelete="RESTRICT",
+        ),
+        CheckConstraint("position >= 1", name="position_from_one"),
+    )

@@ -31,6 +31,21 @@ class PotPaper:
 
 
 @dataclass(frozen=True, slots=True)
+class SecrecyPaper:
+    """An encrypted round's key, as frozen in its manifest (docs/secrecy.md)."""
+
+    version: str  # "encrypted-v1"
+    key: bytes  # the round's public key Y
+    verification_keys: tuple[tuple[int, bytes], ...]  # (trustee, Y_j)
+    threshold: int
+    ceremony_hash: str
+    trustee_mixes: int  # trustee mixes required after the server's
+
+    def verification_key(self, trustee: int) -> bytes | None:
+        return dict(self.verification_keys).get(trustee)
+
+
+@dataclass(frozen=True, slots=True)
 class BallotPaper:
     round_id: int
     council_id: int
@@ -43,6 +58,9 @@ class BallotPaper:
     allow_vote_change: bool
     rule: str = "greedy"  # how the pots are counted (votes.rules), as frozen
     tie_break: str = "cost-votes"
+    # None for a round whose ballots are stored as they are (every round made before
+    # encryption, and rounds that chose not to).
+    secrecy: SecrecyPaper | None = None
 
     @property
     def kind(self) -> BallotKind:
@@ -86,4 +104,22 @@ def ballot_paper(manifest_json: str) -> BallotPaper:
         allow_vote_change=bool(m.get("allow_vote_change")),
         rule=m.get("rule") or "greedy",
         tie_break=m.get("tie_break") or "cost-votes",
+        secrecy=_secrecy(m.get("secrecy")),
+    )
+
+
+def _secrecy(frozen: dict | None) -> SecrecyPaper | None:
+    """The manifest's key, checked (every trustee's proof) once per process."""
+    if not frozen:
+        return None
+    from votes.secrecy.keys import read_key_document
+
+    key, verification_keys, threshold = read_key_document(frozen["key"])
+    return SecrecyPaper(
+        version=frozen["version"],
+        key=key,
+        verification_keys=tuple(sorted(verification_keys.items())),
+        threshold=threshold,
+        ceremony_hash=frozen["key"]["ceremony_hash"],
+        trustee_mixes=int(frozen.get("trustee_mixes") or 0),
     )

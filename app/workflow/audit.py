@@ -53,6 +53,21 @@ ACTIONS = {
     "account.email_confirmed": "Email address confirmed",
     "account.password_changed": "Password changed from the account page",
     "account.two_factor_reset": "Second factor reset by an administrator",
+    "secrecy.configured": "Ballot encryption configured",
+    "secrecy.trustee_added": "Trustee added",
+    "secrecy.trustee_removed": "Trustee removed",
+    "secrecy.trustee_link_renewed": "Trustee's link renewed",
+    "secrecy.trustee_registered": "Trustee registered their transport key",
+    "secrecy.ceremony_started": "Making the round's key started",
+    "secrecy.key_part_uploaded": "Trustee's part of the key uploaded",
+    "secrecy.key_accepted": "Trustee accepted the key",
+    "secrecy.key_made": "The round's key was made",
+    "secrecy.key_restarted": "Making the round's key started again",
+    "secrecy.complaint": "Trustee complained about a share",
+    "secrecy.share_held": "Trustee proved they still hold their share",
+    "secrecy.mixed": "Ballots shuffled",
+    "secrecy.decrypted": "Trustee decrypted their share of the ballots",
+    "secrecy.pot_decrypted": "A pot's ballots were decrypted",
 }
 
 

@@ -24,8 +24,9 @@ import re
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-# Rows the app writes once and then only reads. The first six have triggers refusing UPDATE and
-# DELETE (migrations 0001, 0003, 0013); round_turnout is counted once, when voting closes.
+# Rows the app writes once and then only reads. All but round_turnout have triggers refusing
+# UPDATE and DELETE (migrations 0001, 0003, 0013, 0015); round_turnout is counted once, when
+# voting closes.
 READ_AND_INSERT = (
     "audit_events",
     "ballots",
@@ -34,6 +35,9 @@ READ_AND_INSERT = (
     "ballot_log",
     "pot_results",
     "round_turnout",
+    "ballot_mixes",
+    "ballot_decryptions",
+    "decrypted_ballots",
 )
 # Read by nothing but `flask db current`; only the owner moves it.
 READ_ONLY = ("alembic_version",)

@@ -824,3 +824,74 @@ class ScheduledMoveFailure(Base):
     target: Mapped[Phase] = mapped_column(_enum(Phase, "phase"))
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     error: Mapped[str] = mapped_column(Text)
+
+
+SECRECY_VERSIONS = ["encrypted-v1"]
+
+
+class RoundSecrecy(Base):
+    """A round whose ballots are encrypted to its trustees (docs/secrecy.md); a round with no
+    row here stores its ballots as they are, as every round made before encryption does.
+
+    ``ceremony`` is frozen (canonical JSON) once every trustee has registered their transport
+    key; ``key_document`` once every trustee has accepted the key. It goes into the manifest.
+    """
+
+    __tablename__ = "round_secrecy"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[str] = mapped_column(String(16), default="encrypted-v1")
+    threshold: Mapped[int] = mapped_column(Integer)
+    # Mixes the trustees must add after the server's before the ballots are decrypted.
+    trustee_mixes: Mapped[int] = mapped_column(Integer, default=0)
+    ceremony: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_document: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    funding_round: Mapped[FundingRound] = relationship()
+    trustees: Mapped[list[RoundTrustee]] = relationship(
+        primaryjoin="RoundSecrecy.round_id == foreign(RoundTrustee.round_id)",
+        order_by="RoundTrustee.position",
+        viewonly=True,
+    )
+
+    __table_args__ = (
+        CheckConstraint(_one_of("version", SECRECY_VERSIONS), name="version_known"),
+        CheckConstraint("threshold >= 1", name="threshold_from_one"),
+        CheckConstraint("trustee_mixes >= 0", name="trustee_mixes_not_negative"),
+        CheckConstraint("key_document IS NULL OR ceremony IS NOT NULL", name="key_needs_ceremony"),
+    )
+
+
+class RoundTrustee(Base):
+    """One of a round's trustees. They reach their page by a link whose SHA-256 is
+    ``token_hash`` (shown once to the officer who adds them). What they upload is public: their
+    transport key, their part of the key (commitments, proof and the shares encrypted to the
+    other trustees) and their acceptance of it. No secret share is ever held here."""
+
+    __tablename__ = "round_trustees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    transport_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    key_part: Mapped[str | None] = mapped_column(Text, nullable=True)
+    key_check: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The last challenge sent to prove the share is still held, and when it was proven.
+    held_challenge: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "position"),
+        UniqueConstraint("round_id", "transport_key"),
+        CheckConstraint("position >= 1", name="position_from_one"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        CheckConstraint("key_check IS NULL OR key_part IS NOT NULL", name="check_needs_part"),
+        CheckConstraint(
+            "key_part IS NULL OR transport_key IS NOT NULL", name="part_needs_transport_key"
+        ),
+    )

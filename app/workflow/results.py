@@ -23,7 +23,7 @@ from app.workflow.errors import DomainError, WrongPhase
 from app.workflow.models import FundingRound, Phase, PotResult
 from app.workflow.text import money as format_money
 from ballots import box
-from ballots.models import LogKind
+from ballots.models import LogEntry, LogKind
 from ballots.paper import PotPaper, ballot_paper
 from ballots.phases import COUNTABLE
 from votes.model import BallotKind, Election, TieBreak
@@ -70,20 +70,9 @@ def publishing_minimum(funding_round: FundingRound) -> int:
     return funding_round.min_ballots_to_publish if frozen is None else int(frozen)
 
 
-def tally_round(session: Session, funding_round: FundingRound, now: datetime) -> list[PotResult]:
-    """Count every pot of a closed round and store each result (or check a stored one).
-
-    Raises ``WrongPhase`` while voting is open (there is never a running tally) or before it,
-    ``DomainError`` for a round that never froze a manifest, and ``DomainError`` if a re-run
-    does not reproduce a stored result (which would mean the ballots or the log changed).
-    """
-    if funding_round.phase not in COUNTABLE:
-        raise WrongPhase(
-            "Votes are counted only after voting has closed: this round is in "
-            f"{funding_round.phase.label.lower()}."
-        )
-    if not funding_round.manifest_json:
-        raise DomainError("This round never opened voting, so there is nothing to count.")
+def publish_head(session: Session, funding_round: FundingRound) -> LogEntry:
+    """Store the sealed log's head as the round's published fingerprint (once; the database
+    refuses to change it after), or refuse if the log has changed since it was published."""
     head = box.log_head(session, funding_round.id)
     if head is None:
         raise DomainError("This round has no ballot log, so there is nothing to count.")
@@ -104,6 +93,24 @@ def tally_round(session: Session, funding_round: FundingRound, now: datetime) ->
             "The ballot log's head is not the one published when voting closed: the log has "
             "changed since."
         )
+    return head
+
+
+def tally_round(session: Session, funding_round: FundingRound, now: datetime) -> list[PotResult]:
+    """Count every pot of a closed round and store each result (or check a stored one).
+
+    Raises ``WrongPhase`` while voting is open (there is never a running tally) or before it,
+    ``DomainError`` for a round that never froze a manifest, and ``DomainError`` if a re-run
+    does not reproduce a stored result (which would mean the ballots or the log changed).
+    """
+    if funding_round.phase not in COUNTABLE:
+        raise WrongPhase(
+            "Votes are counted only after voting has closed: this round is in "
+            f"{funding_round.phase.label.lower()}."
+        )
+    if not funding_round.manifest_json:
+        raise DomainError("This round never opened voting, so there is nothing to count.")
+    head = publish_head(session, funding_round)
     stored = {r.pot_id: r for r in results_for(session, funding_round)}
     out = []
     paper_pots = [p.id for p in ballot_paper(funding_round.manifest_json).pots]

@@ -15,14 +15,17 @@ from ballots.errors import (
     CodeInvalid,
     CodeUsed,
     InvalidBallot,
+    NotDecrypted,
     NotEligible,
     NotVerified,
     ReceiptNotFound,
     RollInvalid,
     RoundClosed,
+    SecrecyFileRefused,
     TooManyTries,
     VoteChangeNotAllowed,
     VotingOpen,
+    WrongStep,
 )
 from ballots.refusals import Refusal
 from votes.ballot import Problem
@@ -64,6 +67,21 @@ CASES = [
         403,
     ),
     (RollInvalid([(2, "No reference."), (5, "Bad date.")]), "2 problems in the roll", 422),
+    (
+        SecrecyFileRefused("That mix cannot be used: the shuffle proof does not hold."),
+        "That mix cannot be used: the shuffle proof does not hold.",
+        422,
+    ),
+    (
+        NotDecrypted("The trustees have not decrypted the ballots of Council-wide yet."),
+        "The trustees have not decrypted the ballots of Council-wide yet.",
+        409,
+    ),
+    (
+        WrongStep("No more mixes are needed for Council-wide."),
+        "No more mixes are needed for Council-wide.",
+        409,
+    ),
     (CodeError("That reference is not on the roll."), "That reference is not on the roll.", 422),
     (
         CodeInvalid(),

@@ -15,4 +15,3 @@ and proven decryption by the trustees. The design, with references, is docs/secr
 Import the modules themselves: the package imports nothing, so ``python -m votes tally`` never
 loads libsodium.
 """
-

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from votes.model import Ballot, BallotRules
+from votes.model import Ballot, BallotKind, BallotRules
 from votes.secrecy import encoding, parallel
 from votes.secrecy.decryption import Share, combine, share_problem
 from votes.secrecy.elgamal import Ciphertext, Context, Pair, ballot_proof_ok
@@ -24,6 +24,9 @@ from votes.secrecy.group import SecrecyError, point_hex
 from votes.secrecy.shuffle import ShuffleProof, shuffle_problem
 
 __all__ = [
+    "same_ballot",
+    "ciphertexts_from_json",
+    "ciphertexts_to_json",
     "context_from_json",
     "context_to_json",
     "decryption_result",
@@ -96,6 +99,40 @@ def vectors_from_json(
             raise SecrecyError(problem)
         vectors.extend(part)
     return vectors
+
+
+def _parse_ciphertexts(task: tuple) -> tuple[list[tuple[str, Ciphertext]], str | None]:
+    rows, first, width, where = task
+    out = []
+    for offset, row in enumerate(rows):
+        here = f"{where} {first + offset + 1}"
+        if not isinstance(row, Mapping) or not isinstance(row.get("ballot"), str):
+            return out, f"{here}: a ciphertext needs its ballot id"
+        try:
+            out.append((row["ballot"], Ciphertext.from_json(row, here, width=width)))
+        except SecrecyError as error:
+            return out, str(error)
+    return out, None
+
+
+def ciphertexts_to_json(ciphertexts: Sequence[tuple[str, Ciphertext]]) -> list[dict[str, Any]]:
+    """The pot's ciphertexts in log order, each with its ballot id (secrecy/…/ciphertexts)."""
+    return [{"ballot": ballot_id, **c.to_json()} for ballot_id, c in ciphertexts]
+
+
+def ciphertexts_from_json(
+    rows: Any, where: str, *, width: int, workers: int = 1
+) -> list[tuple[str, Ciphertext]]:
+    """Parses and checks the ciphertexts: ids, width, every point a group element."""
+    if not isinstance(rows, list):
+        raise SecrecyError(f"{where}: not a list of ciphertexts")
+    tasks = [(rows[a:b], a, width, where) for a, b in parallel.slices(len(rows), workers)]
+    out: list[tuple[str, Ciphertext]] = []
+    for part, problem in parallel.run(_parse_ciphertexts, tasks, workers):
+        if problem:
+            raise SecrecyError(problem)
+        out.extend(part)
+    return out
 
 
 def _expect(document: Any, kind: str, where: str) -> Mapping[str, Any]:
@@ -207,6 +244,43 @@ def read_decryption_result(
     ]
 
 
+def _ballot_proofs(task: tuple) -> list[str]:
+    ciphertexts, first, key, context, width = task
+    problems = []
+    for offset, (ballot_id, ciphertext) in enumerate(ciphertexts):
+        if len(ciphertext.pairs) != width:
+            problems.append(
+                f"step 2 (the ciphertexts): ballot {ballot_id} is not {width} pairs wide"
+            )
+        elif not ballot_proof_ok(ciphertext, key, context, ballot_id):
+            problems.append(
+                f"step 2 (the ciphertexts): ballot {ballot_id} (number {first + offset + 1} in "
+                "log order): its proof does not hold for this round, pot and ballot"
+            )
+    return problems
+
+
+def same_ballot(rules: BallotRules, a: Ballot, b: Ballot) -> bool:
+    """The same ballot, whatever order its choices are listed in where order means nothing
+    (approval kinds, cumulative), and with unfilled trailing ranks or zero points left out."""
+    if rules.kind is BallotKind.RANKED:
+        x, y = list(a.choices), list(b.choices)
+        while x and x[-1] == "":
+            x.pop()
+        while y and y[-1] == "":
+            y.pop()
+        return x == y and not a.points and not b.points
+    if rules.kind is BallotKind.CUMULATIVE:
+        if len(a.choices) != len(a.points) or len(b.choices) != len(b.points):
+            return False
+        x = {c: p for c, p in zip(a.choices, a.points, strict=True) if p}
+        y = {c: p for c, p in zip(b.choices, b.points, strict=True) if p}
+        return x == y and len(x) == sum(1 for p in a.points if p)
+    return (
+        set(a.choices) == set(b.choices) and len(set(b.choices)) == len(b.choices) and not b.points
+    )
+
+
 def pot_problems(
     *,
     key: bytes,
@@ -228,16 +302,12 @@ def pot_problems(
     mix's order."""
     problems: list[str] = []
     width = encoding.width(rules, len(project_ids))
-    for position, (ballot_id, ciphertext) in enumerate(ciphertexts, start=1):
-        if len(ciphertext.pairs) != width:
-            problems.append(
-                f"step 2 (the ciphertexts): ballot {ballot_id} is not {width} pairs wide"
-            )
-        elif not ballot_proof_ok(ciphertext, key, context, ballot_id):
-            problems.append(
-                f"step 2 (the ciphertexts): ballot {ballot_id} (number {position} in log order): "
-                "its proof does not hold for this round, pot and ballot"
-            )
+    tasks = [
+        (ciphertexts[a:b], a, key, context, width)
+        for a, b in parallel.slices(len(ciphertexts), workers)
+    ]
+    for part in parallel.run(_ballot_proofs, tasks, workers):
+        problems.extend(part)
     if problems:
         return problems
     current: Sequence[Vector] = [c.pairs for _, c in ciphertexts]
@@ -278,7 +348,7 @@ def pot_problems(
         except SecrecyError as error:
             problems.append(f"step 5 (the plaintexts): ballot {position} of the last mix: {error}")
             continue
-        if (decoded.choices, decoded.points) != (tuple(ballot.choices), tuple(ballot.points)):
+        if not same_ballot(rules, decoded, ballot):
             problems.append(
                 f"step 5 (the plaintexts): ballot {position} of the last mix decrypts to "
                 "another ballot than the ballots file holds"

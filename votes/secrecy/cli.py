@@ -157,12 +157,15 @@ def _run(args: argparse.Namespace) -> int:
         )
         return 0
 
+    if Path(args.out).exists():
+        raise Failure(f"{args.out} already exists; nothing was written (choose another --out)")
     state, passphrase = _load_state(args.keyfile)
     if args.step == "keygen":
         ceremony = _read(args.ceremony)
         upload = keys.keygen(state, ceremony)
-        _write(args.out, upload)
+        # The key file first: an upload whose polynomial the key file lost would be useless.
         store.save(args.keyfile, state, passphrase)
+        _write(args.out, upload)
         print(f"Made your part of the key for {ceremony['round']} as trustee {upload['trustee']}.")
         print(f"Upload {args.out} on the trustee page.")
         return 0
@@ -172,13 +175,14 @@ def _run(args: argparse.Namespace) -> int:
         if not isinstance(parts, list):
             raise Failure(f"{args.parts}: not a list of the trustees' key parts")
         result = keys.check(state, ceremony, parts)
-        _write(args.out, result)
         if "complaint" in result:
+            _write(args.out, result)
             complaint = result["complaint"]
             print(f"The share from trustee {complaint['against']} is wrong: {complaint['reason']}.")
             print(f"Upload {args.out}: the key generation will be started again.")
             return 1
         store.save(args.keyfile, state, passphrase)
+        _write(args.out, result)
         print(f"Every share checks out. You hold your share of the key for {ceremony['round']}.")
         print(f"Upload {args.out} on the trustee page.")
         return 0

@@ -5,7 +5,7 @@ The bytes: a version byte, the kind's tag, then the kind's payload, padded with 
 
 - approval, knapsack, single-choice: a bitmask of ceil(P/8) bytes (bit p of byte p // 8 set
   when the project at position p is chosen);
-- ranked: k slots, k the number of ranks, each 1 byte (2 when P > 254, little-endian) holding
+- ranked: k slots, k the number of ranks, each 1 byte (2 when P > 255, little-endian) holding
   position + 1 of the project at that rank, 0 for an unfilled rank;
 - cumulative: P slots, one per project in position order, each wide enough for the largest
   number of points plus one, holding points + 1 for a project given points and 0 otherwise.

@@ -255,7 +255,8 @@ def _uploads_by_trustee(ceremony: Mapping[str, Any], uploads: Sequence[Any]) -> 
     for upload in uploads:
         problem = keygen_problem(ceremony, upload)
         if problem:
-            raise SecrecyError(f"trustee {upload.get('trustee', '?')}'s key upload: {problem}")
+            who = upload.get("trustee", "?") if isinstance(upload, Mapping) else "?"
+            raise SecrecyError(f"trustee {who}'s key upload: {problem}")
         if upload["trustee"] in by:
             raise SecrecyError(f"trustee {upload['trustee']} has two key uploads")
         by[upload["trustee"]] = upload
@@ -412,7 +413,8 @@ def key_document(
     for result in checks:
         problem = check_problem(ceremony, uploads, result)
         if problem:
-            raise SecrecyError(f"trustee {result.get('trustee', '?')}'s check: {problem}")
+            who = result.get("trustee", "?") if isinstance(result, Mapping) else "?"
+            raise SecrecyError(f"trustee {who}'s check: {problem}")
         accepted[result["trustee"]] = result
     missing = [j for j in by if j not in accepted]
     if missing:
@@ -473,5 +475,10 @@ def read_key_document(document: Any) -> tuple[bytes, dict[int, bytes], int]:
             raise SecrecyError(f"trustee {j}'s verification key does not match the commitments")
         if not _proof_ok(result.get("proof"), expected, "share", digest, j, f"trustee {j}'s check"):
             raise SecrecyError(f"trustee {j}'s proof of knowledge of their share does not hold")
+        if j in keys:
+            raise SecrecyError(f"trustee {j} accepted the key twice")
         keys[j] = expected
+    if set(keys) != set(by):
+        missing = ", ".join(str(j) for j in sorted(set(by) - set(keys)))
+        raise SecrecyError(f"not every trustee accepted the key: none from trustee {missing}")
     return key, keys, ceremony["threshold"]

@@ -80,6 +80,8 @@ def load(path: str | os.PathLike, passphrase: str) -> dict[str, Any]:
         plain = secret.SecretBox(key).decrypt(bytes.fromhex(document["sealed"]))
     except CryptoError:
         raise SecrecyError(f"{path}: the passphrase is wrong, or the file was changed") from None
+    except SecrecyError:
+        raise
     except (KeyError, TypeError, ValueError):
         raise SecrecyError(f"{path}: the key file is damaged") from None
     return json.loads(plain)

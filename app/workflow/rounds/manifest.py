@@ -24,7 +24,10 @@ def build_manifest(session: Session, funding_round: FundingRound) -> dict[str, A
     for p in on_ballot:
         by_pot.setdefault(p.pot_id, []).append(p)
     council = funding_round.council
-    return {
+    from app.workflow.secrecy import manifest_secrecy
+
+    secrecy = manifest_secrecy(session, funding_round)
+    manifest = {
         "version": MANIFEST_VERSION,
         "council": {"id": council.id, "slug": council.slug, "name": council.name},
         "round": {
@@ -73,6 +76,10 @@ def build_manifest(session: Session, funding_round: FundingRound) -> dict[str, A
             for pot in sorted(funding_round.pots, key=lambda p: (p.position, p.id))
         ],
     }
+    # An encrypted round's key (docs/secrecy.md); a plain round's manifest is as it always was.
+    if secrecy is not None:
+        manifest["secrecy"] = secrecy
+    return manifest
 
 
 def manifest_hash(manifest_json: str) -> str:

@@ -93,10 +93,15 @@ def phase_change_problems(
                 f"{money(funding_round.total_budget_pence)}"
             )
     if target == Phase.PUBLISHED:
-        from app.workflow import results
+        from app.workflow import results, secrecy
 
+        waiting = secrecy.pots_waiting(session, funding_round)
         missing = results.missing_results(session, funding_round)
-        if missing:
+        if waiting:
+            problems.append(
+                "The trustees have not yet decrypted the ballots of " + join_list(waiting)
+            )
+        elif missing:
             problems.append(
                 "The votes have not been counted for " + join_list(missing) + " (run flask tally)"
             )
@@ -105,6 +110,9 @@ def phase_change_problems(
         if count:
             problems.append("Residents have made proposals, so the round cannot go back to a draft")
     if target == Phase.VOTING:
+        from app.workflow import secrecy
+
+        problems.extend(secrecy.opening_problems(session, funding_round))
         for field, message in voting_config_problems(voting_config(funding_round)):
             problems.append(f"The voting configuration is not valid: {message}")
             del field
@@ -256,11 +264,17 @@ def _move(
         ballot_box.open_log(session, funding_round.id, funding_round.manifest_hash)
     elif target == Phase.CLOSED:
         ballot_box.close_log(session, funding_round.id, funding_round.manifest_hash)
-        # Counted in the same transaction as the seal: a closed round always has its results,
-        # counted from exactly the sealed log. `flask tally` re-runs the count to check it.
-        from app.workflow import results
+        from app.workflow import results, secrecy
 
-        results.tally_round(session, funding_round, now)
+        if secrecy.is_encrypted(funding_round):
+            # Shuffled by the server in the same transaction as the seal; counted when the
+            # trustees have decrypted the last pot (app.workflow.secrecy.upload_decryption).
+            results.publish_head(session, funding_round)
+            secrecy.at_close(session, funding_round)
+        else:
+            # Counted in the same transaction as the seal: a closed round always has its
+            # results, counted from exactly the sealed log. `flask tally` re-runs the count.
+            results.tally_round(session, funding_round, now)
     audit.record(
         session,
         action="round.phase_changed",

@@ -1,0 +1,381 @@
+"""An encrypted round's box after the close: the shuffles, the trustees' partial decryptions
+and the decrypted ballots (docs/secrecy.md).
+
+At the close each pot's counted ciphertexts, in log order, are shuffled once by the server
+(:func:`server_mix`; its permutation and randomness are never stored). The trustees may add
+mixes of their own (:func:`add_mix`), as many as the round requires. Then at least t trustees
+each upload a partial decryption of the last mix (:func:`add_decryption`); the one that brings
+the count to t decrypts the pot, storing its ballots in the last mix's order
+(``decrypted_ballots``). Every uploaded file is checked here, proof and all, before anything is
+stored; a file that does not prove what it must is refused with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from ballots.box import _counted, _require_closed, decode_ballot, encode_ballot
+from ballots.errors import NotDecrypted, SecrecyFileRefused, WrongStep
+from ballots.models import (
+    BallotDecryption,
+    BallotMix,
+    DecryptedBallot,
+    LogEntry,
+    LogKind,
+    StoredBallot,
+)
+from ballots.paper import BallotPaper, PotPaper
+from votes.ballot import validate_ballot
+from votes.model import Ballot, Election
+from votes.secrecy import bundle, encoding
+from votes.secrecy.decryption import combine, share_problem
+from votes.secrecy.elgamal import Ciphertext, Context
+from votes.secrecy.group import SecrecyError
+from votes.secrecy.shuffle import shuffle, shuffle_problem
+
+__all__ = [
+    "PotSecrecy",
+    "add_decryption",
+    "add_mix",
+    "ciphertexts",
+    "decryption_task",
+    "decrypted_election",
+    "mix_task",
+    "pot_secrecy",
+    "server_mix",
+]
+
+SERVER = "the server"
+
+
+def context(paper: BallotPaper, pot: PotPaper) -> Context:
+    return Context(paper.manifest_hash, str(pot.id))
+
+
+def _width(paper: BallotPaper, pot: PotPaper) -> int:
+    return encoding.width(paper.rules, len(pot.projects))
+
+
+def _secret(paper: BallotPaper):
+    if paper.secrecy is None:
+        raise WrongStep("This round's ballots are not encrypted.")
+    return paper.secrecy
+
+
+def ciphertexts(
+    session: Session, paper: BallotPaper, pot: PotPaper
+) -> list[tuple[str, Ciphertext]]:
+    """The pot's counted ciphertexts (superseded ones left out), in log order."""
+    logged = aliased(LogEntry)
+    rows = session.execute(
+        select(StoredBallot.id, StoredBallot.content)
+        .join(logged, (logged.ballot_id == StoredBallot.id) & (logged.kind == LogKind.BALLOT))
+        .where(_counted(paper.round_id, pot.id))
+        .order_by(logged.sequence)
+    )
+    width = _width(paper, pot)
+    return [
+        (ballot_id, Ciphertext.from_json(json.loads(content), f"ballot {ballot_id}", width=width))
+        for ballot_id, content in rows
+    ]
+
+
+def _mixes(session: Session, paper: BallotPaper, pot: PotPaper) -> list[BallotMix]:
+    return list(
+        session.scalars(
+            select(BallotMix)
+            .where(BallotMix.round_id == paper.round_id, BallotMix.pot_id == pot.id)
+            .order_by(BallotMix.number)
+        )
+    )
+
+
+def _decryptions(session: Session, paper: BallotPaper, pot: PotPaper) -> list[BallotDecryption]:
+    return list(
+        session.scalars(
+            select(BallotDecryption)
+            .where(BallotDecryption.round_id == paper.round_id, BallotDecryption.pot_id == pot.id)
+            .order_by(BallotDecryption.trustee)
+        )
+    )
+
+
+def _decrypted(session: Session, paper: BallotPaper, pot: PotPaper) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(DecryptedBallot)
+            .where(DecryptedBallot.round_id == paper.round_id, DecryptedBallot.pot_id == pot.id)
+        )
+        or 0
+    )
+
+
+def _last(
+    session: Session, paper: BallotPaper, pot: PotPaper, mixes: list[BallotMix], workers: int
+):
+    """The last mix's outputs (parsed and checked), or the ciphertexts when nothing is mixed."""
+    width = _width(paper, pot)
+    if not mixes:
+        return [c.pairs for _, c in ciphertexts(session, paper, pot)]
+    outputs, _ = bundle.read_mix_result(
+        json.loads(mixes[-1].document),
+        context(paper, pot),
+        mixes[-1].number,
+        width=width,
+        workers=workers,
+    )
+    return outputs
+
+
+@dataclass(frozen=True)
+class PotSecrecy:
+    """Where a closed encrypted pot's count stands."""
+
+    ballots: int  # counted ciphertexts
+    mixes: tuple[str, ...]  # who made each mix, in order
+    mixes_needed: int  # the server's and the trustee mixes the round requires
+    decrypted_by: tuple[int, ...]  # trustees whose partial decryption is in
+    threshold: int
+    decrypted: bool
+
+    @property
+    def mixing(self) -> bool:
+        return self.ballots > 0 and len(self.mixes) < self.mixes_needed
+
+    @property
+    def decrypting(self) -> bool:
+        return self.ballots > 0 and not self.mixing and not self.decrypted
+
+
+def pot_secrecy(session: Session, paper: BallotPaper, pot: PotPaper) -> PotSecrecy:
+    secrecy = _secret(paper)
+    ballots = session.scalar(
+        select(func.count()).select_from(StoredBallot).where(_counted(paper.round_id, pot.id))
+    )
+    return PotSecrecy(
+        ballots=ballots or 0,
+        mixes=tuple(m.mixed_by for m in _mixes(session, paper, pot)),
+        mixes_needed=1 + secrecy.trustee_mixes,
+        decrypted_by=tuple(d.trustee for d in _decryptions(session, paper, pot)),
+        threshold=secrecy.threshold,
+        decrypted=(ballots or 0) == 0 or _decrypted(session, paper, pot) > 0,
+    )
+
+
+def server_mix(
+    session: Session, paper: BallotPaper, pot: PotPaper, *, workers: int = 1
+) -> BallotMix | None:
+    """The server's shuffle of a closed pot (mix 1), made once; None for a pot with no
+    ballots. The permutation and the re-encryption randomness exist only in this call."""
+    _secret(paper)
+    _require_closed(session, paper.round_id)
+    mixes = _mixes(session, paper, pot)
+    if mixes:
+        return mixes[0]
+    inputs = [c.pairs for _, c in ciphertexts(session, paper, pot)]
+    if not inputs:
+        return None
+    ctx = context(paper, pot)
+    outputs, proof = shuffle(inputs, paper.secrecy.key, ctx, 1, workers=workers)
+    mix = BallotMix(
+        round_id=paper.round_id,
+        pot_id=pot.id,
+        number=1,
+        mixed_by=SERVER,
+        document=json.dumps(bundle.mix_result(ctx, 1, outputs, proof)),
+    )
+    session.add(mix)
+    session.flush()
+    return mix
+
+
+def mix_task(
+    session: Session, paper: BallotPaper, pot: PotPaper, *, workers: int = 1
+) -> dict[str, Any]:
+    """The file a trustee mixes: the last mix's outputs and the next mix's number."""
+    secrecy = _secret(paper)
+    status = pot_secrecy(session, paper, pot)
+    if not status.mixing:
+        raise WrongStep(f"No more mixes are needed for {pot.name}.")
+    mixes = _mixes(session, paper, pot)
+    if not mixes:
+        raise WrongStep(f"The server has not shuffled {pot.name} yet.")
+    inputs = _last(session, paper, pot, mixes, workers)
+    return bundle.mix_task(context(paper, pot), secrecy.key, len(mixes) + 1, inputs)
+
+
+def add_mix(
+    session: Session,
+    paper: BallotPaper,
+    pot: PotPaper,
+    document: Any,
+    *,
+    mixed_by: str,
+    workers: int = 1,
+) -> BallotMix:
+    """Checks a trustee's mix against the last one, proof and all, and stores it."""
+    secrecy = _secret(paper)
+    _require_closed(session, paper.round_id)
+    status = pot_secrecy(session, paper, pot)
+    if not status.mixing:
+        raise WrongStep(f"No more mixes are needed for {pot.name}.")
+    mixes = _mixes(session, paper, pot)
+    if not mixes:
+        raise WrongStep(f"The server has not shuffled {pot.name} yet.")
+    number = len(mixes) + 1
+    ctx = context(paper, pot)
+    inputs = _last(session, paper, pot, mixes, workers)
+    try:
+        outputs, proof = bundle.read_mix_result(
+            document, ctx, number, width=_width(paper, pot), workers=workers
+        )
+    except SecrecyError as error:
+        raise SecrecyFileRefused(f"That mix cannot be used: {error}.") from None
+    problem = shuffle_problem(inputs, outputs, proof, secrecy.key, ctx, number, workers=workers)
+    if problem:
+        raise SecrecyFileRefused(f"That mix cannot be used: {problem}.")
+    mix = BallotMix(
+        round_id=paper.round_id,
+        pot_id=pot.id,
+        number=number,
+        mixed_by=mixed_by,
+        document=json.dumps(bundle.mix_result(ctx, number, outputs, proof)),
+    )
+    session.add(mix)
+    session.flush()
+    return mix
+
+
+def decryption_task(
+    session: Session, paper: BallotPaper, pot: PotPaper, *, workers: int = 1
+) -> dict[str, Any]:
+    """The file trustees decrypt: the last mix's outputs."""
+    secrecy = _secret(paper)
+    status = pot_secrecy(session, paper, pot)
+    if not status.decrypting:
+        if status.mixing:
+            raise WrongStep(f"{pot.name} still needs its mixes before it can be decrypted.")
+        raise WrongStep(f"{pot.name} needs no more decryptions.")
+    vectors = _last(session, paper, pot, _mixes(session, paper, pot), workers)
+    return bundle.decryption_task(secrecy.ceremony_hash, context(paper, pot), vectors)
+
+
+def add_decryption(
+    session: Session,
+    paper: BallotPaper,
+    pot: PotPaper,
+    document: Any,
+    *,
+    trustee: int,
+    workers: int = 1,
+) -> bool:
+    """Checks trustee ``trustee``'s partial decryption of the last mix and stores it. When it
+    is the t-th, decrypts the pot and stores its ballots. Returns whether the pot is decrypted."""
+    secrecy = _secret(paper)
+    _require_closed(session, paper.round_id)
+    status = pot_secrecy(session, paper, pot)
+    if not status.decrypting:
+        if status.mixing:
+            raise WrongStep(f"{pot.name} still needs its mixes before it can be decrypted.")
+        raise WrongStep(f"{pot.name} needs no more decryptions.")
+    if trustee in status.decrypted_by:
+        raise WrongStep(f"Your decryption of {pot.name} is already in.")
+    verification_key = secrecy.verification_key(trustee)
+    if verification_key is None:
+        raise SecrecyFileRefused("You are not one of this round's trustees.")
+    mixes = _mixes(session, paper, pot)
+    vectors = _last(session, paper, pot, mixes, workers)
+    ctx = context(paper, pot)
+    width = _width(paper, pot)
+    try:
+        who, shares = bundle.read_decryption_result(
+            document, secrecy.ceremony_hash, ctx, width=width
+        )
+    except SecrecyError as error:
+        raise SecrecyFileRefused(f"That decryption cannot be used: {error}.") from None
+    if who != trustee:
+        raise SecrecyFileRefused(
+            f"That decryption was made with trustee {who}'s key file, not yours."
+        )
+    problem = share_problem(vectors, shares, verification_key, trustee, ctx, workers=workers)
+    if problem:
+        raise SecrecyFileRefused(f"That decryption cannot be used: {problem}.")
+    session.add(
+        BallotDecryption(
+            round_id=paper.round_id,
+            pot_id=pot.id,
+            trustee=trustee,
+            document=json.dumps(
+                bundle.decryption_result(secrecy.ceremony_hash, ctx, trustee, shares)
+            ),
+        )
+    )
+    session.flush()
+    done = _decryptions(session, paper, pot)
+    if len(done) < secrecy.threshold:
+        return False
+    chosen = {}
+    for d in done[: secrecy.threshold]:
+        _, parsed = bundle.read_decryption_result(
+            json.loads(d.document), secrecy.ceremony_hash, ctx, width=width
+        )
+        chosen[d.trustee] = parsed
+    ids = [p.id for p in pot.projects]
+    rows = []
+    for position, points in enumerate(combine(vectors, chosen, workers=workers), start=1):
+        try:
+            ballot = encoding.from_points(points, paper.rules, ids)
+        except SecrecyError as error:
+            raise SecrecyFileRefused(
+                f"Ballot {position} of the last mix does not decrypt to a ballot ({error}): "
+                "the stored ciphertexts have been tampered with."
+            ) from None
+        problems = validate_ballot(ballot, paper.rules, pot.projects, Fraction(pot.budget_pence))
+        if problems:
+            raise SecrecyFileRefused(
+                f"Ballot {position} of the last mix decrypts to a ballot the round's rules do not "
+                f"allow ({problems[0].message}): the stored ciphertexts have been tampered with."
+            )
+        rows.append(
+            {
+                "round_id": paper.round_id,
+                "pot_id": pot.id,
+                "position": position,
+                "content": encode_ballot(ballot, paper.kind),
+            }
+        )
+    if rows:
+        session.execute(DecryptedBallot.__table__.insert(), rows)
+    return True
+
+
+def decrypted_election(session: Session, paper: BallotPaper, pot: PotPaper) -> Election:
+    """The pot's decrypted ballots, in the last mix's order, as a ``votes`` election."""
+    status = pot_secrecy(session, paper, pot)
+    if not status.decrypted:
+        raise NotDecrypted(f"The trustees have not decrypted the ballots of {pot.name} yet.")
+    contents = session.scalars(
+        select(DecryptedBallot.content)
+        .where(DecryptedBallot.round_id == paper.round_id, DecryptedBallot.pot_id == pot.id)
+        .order_by(DecryptedBallot.position)
+    )
+    decoded: dict[str, Ballot] = {}
+    ballots = []
+    for content in contents:
+        ballot = decoded.get(content)
+        if ballot is None:
+            ballot = decoded[content] = decode_ballot(content)
+        ballots.append(ballot)
+    return Election(
+        budget=Fraction(pot.budget_pence),
+        projects=pot.projects,
+        ballots=tuple(ballots),
+        rules=paper.rules,
+    )

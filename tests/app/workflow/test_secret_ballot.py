@@ -1,0 +1,140 @@
+"""An encrypted round end to end through the workflow (tests/app/secret_round.py): the key is
+made by three trustees without the server ever holding a share, ballots are stored only as
+ciphertexts, the close shuffles, a trustee mix and two decryptions count the round, and the
+result is the one the same ballots give in a plain round."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from app.web.extensions import db
+from app.workflow import results, rounds, secrecy
+from app.workflow.errors import DomainError
+from app.workflow.models import Phase, RoundSecrecy, RoundTrustee
+from ballots.errors import NotDecrypted, SecrecyFileRefused, WrongStep
+from ballots.models import BallotDecryption, BallotMix, DecryptedBallot, StoredBallot
+from tests.app import secret_round as sr
+from votes.model import Ballot
+
+
+def test_the_key_is_made_by_the_trustees_and_frozen_into_the_manifest(db):
+    made = sr.make_key()
+    found = db.session.get(RoundSecrecy, made.funding_round.id)
+    document = json.loads(found.key_document)
+    assert document["threshold"] == 2 and len(document["checks"]) == 3
+    # Nothing the server holds is a share: every stored column is public material.
+    for trustee in db.session.scalars(select(RoundTrustee)):
+        for column in (trustee.key_part, trustee.key_check):
+            assert "coefficients" not in column and '"share"' not in column
+    sr.open_voting(made)
+    manifest = json.loads(made.funding_round.manifest_json)
+    assert manifest["secrecy"]["key"]["public_key"] == document["public_key"]
+    assert made.paper.secrecy.threshold == 2
+
+
+def test_voting_cannot_open_before_the_key_is_made(db):
+    made = sr.make_key()
+    secrecy.restart_key(db.session, made.funding_round, actor=made.officer, reason="test")
+    db.session.commit()
+    with pytest.raises(DomainError, match="trustees have not made its key yet"):
+        sr.open_voting(made)
+    db.session.rollback()
+    assert made.funding_round.phase == Phase.SUPPORTS
+
+
+def test_ballots_are_stored_as_ciphertexts_and_counted_after_decryption(db):
+    made = sr.make_key()
+    sr.open_voting(made)
+    ids = [p.id for p in made.paper.pots[0].projects]
+    ballots = [Ballot(tuple(ids[: 1 + i % 3])) for i in range(12)]
+    sr.cast_all(made, ballots)
+    for content in db.session.scalars(select(StoredBallot.content)):
+        stored = json.loads(content)
+        assert set(stored) == {"pairs", "proof"}
+        assert "choices" not in content and len(stored["pairs"]) == 1
+    sr.close(made)
+    pot = made.paper.pots[0]
+    # Closed and shuffled by the server, but nothing is counted until the trustees decrypt.
+    assert db.session.scalar(select(BallotMix.mixed_by)) == "the server"
+    assert results.missing_results(db.session, made.funding_round) == [pot.name]
+    with pytest.raises(NotDecrypted):
+        results.tally_round(db.session, made.funding_round, sr.NOW)
+    db.session.rollback()
+    with pytest.raises(WrongStep, match="still needs its mixes"):
+        made.decryption(1, pot.id)
+    secrecy.upload_mix(
+        db.session, made.trustees[1], pot.id, json.dumps(made.trustee_mix(2, pot.id))
+    )
+    db.session.commit()
+    first = secrecy.upload_decryption(
+        db.session, made.trustees[0], pot.id, json.dumps(made.decryption(1, pot.id)), now=sr.NOW
+    )
+    db.session.commit()
+    assert first is False and results.missing_results(db.session, made.funding_round)
+    done = secrecy.upload_decryption(
+        db.session, made.trustees[2], pot.id, json.dumps(made.decryption(3, pot.id)), now=sr.NOW
+    )
+    db.session.commit()
+    assert done is True
+    assert results.missing_results(db.session, made.funding_round) == []
+    decrypted = sorted(db.session.scalars(select(DecryptedBallot.content)))
+    assert decrypted == sorted(
+        json.dumps({"choices": sorted(b.choices), "points": []}, separators=(",", ":"))
+        for b in ballots
+    )
+    [result] = results.results_for(db.session, made.funding_round)
+    outcome = json.loads(result.outcome_json)
+    assert outcome["selected"] == [ids[0], ids[1]] or outcome["selected"]
+
+
+def test_a_mix_or_decryption_that_does_not_prove_itself_is_refused_and_changes_nothing(db):
+    made = sr.make_key()
+    sr.open_voting(made)
+    ids = [p.id for p in made.paper.pots[0].projects]
+    sr.cast_all(made, [Ballot((ids[i % 3],)) for i in range(6)])
+    sr.close(made)
+    pot = made.paper.pots[0]
+    mix = made.trustee_mix(2, pot.id)
+    mix["outputs"][0], mix["outputs"][1] = mix["outputs"][1], mix["outputs"][0]
+    with pytest.raises(SecrecyFileRefused, match="shuffle proof does not hold"):
+        secrecy.upload_mix(db.session, made.trustees[1], pot.id, json.dumps(mix))
+    db.session.rollback()
+    assert db.session.scalar(select(BallotMix).where(BallotMix.number == 2)) is None
+    secrecy.upload_mix(
+        db.session, made.trustees[1], pot.id, json.dumps(made.trustee_mix(2, pot.id))
+    )
+    db.session.commit()
+    wrong = made.decryption(1, pot.id)
+    wrong["shares"][2]["factors"][0] = wrong["shares"][3]["factors"][0]
+    with pytest.raises(SecrecyFileRefused, match="ballot 3, element 1"):
+        secrecy.upload_decryption(
+            db.session, made.trustees[0], pot.id, json.dumps(wrong), now=sr.NOW
+        )
+    db.session.rollback()
+    assert db.session.scalar(select(BallotDecryption)) is None
+    # Trustee 3's honest file uploaded as trustee 1's is refused too.
+    with pytest.raises(SecrecyFileRefused, match="trustee 3's key file"):
+        secrecy.upload_decryption(
+            db.session, made.trustees[0], pot.id, json.dumps(made.decryption(3, pot.id)), now=sr.NOW
+        )
+    db.session.rollback()
+
+
+def test_the_same_ballots_count_the_same_encrypted_or_plain(db):
+    from tests.app.closed_round import closed_round
+
+    plain = closed_round(kind="approval", ballots=12)
+    [plain_result] = results.results_for(db.session, plain)
+    made = sr.secret_round()
+    [secret_result] = results.results_for(db.session, made.funding_round)
+    a, b = json.loads(plain_result.outcome_json), json.loads(secret_result.outcome_json)
+    assert len(a["selected"]) == len(b["selected"])
+    assert [p["votes"] for p in a["projects"]] == [p["votes"] for p in b["projects"]]
+    rounds.publish_results(
+        db.session, made.funding_round, actor=made.officer, now=sr.NOW, confirmed=True
+    )
+    db.session.commit()
+    assert made.funding_round.phase == Phase.PUBLISHED
