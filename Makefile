@@ -58,7 +58,7 @@ db: $(VENV)/.runtime ## Migrate the database (SQLite under instance/ unless DATA
 	$(FLASK) db upgrade
 
 demo: db ## Load the demo councils, rounds and accounts (safe to repeat)
-	$(FLASK) seed-demo
+	PORT=$(PORT) $(FLASK) seed-demo
 
 run: $(VENV)/.runtime assets demo ## Install everything and serve the demo on 127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask, current_app
 
@@ -21,7 +23,15 @@ def register_cli(app: Flask) -> None:
                 "seed-demo is for development only: its accounts' password and second factor "
                 "are printed for anyone to use. Nothing was loaded."
             )
-        logins = seed_demo(db.session, policy())
+        from pathlib import Path
+
+        from app.demo import secret
+
+        trustee_keys = Path(
+            current_app.config.get("DEMO_TRUSTEE_KEYS")
+            or Path(current_app.instance_path) / "demo-trustees"
+        )
+        logins = seed_demo(db.session, policy(), trustee_keys)
         db.session.commit()
         click.echo(f"Demo data is ready. Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in logins:
@@ -31,6 +41,9 @@ def register_cli(app: Flask) -> None:
             f"app with the secret {DEMO_TOTP_SECRET}, or print one with:\n"
             f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\""
         )
+        base = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+        for line in secret.notes(trustee_keys, base):
+            click.echo(line)
 
     @app.cli.command("advance-phases")
     def advance_phases_command() -> None:

@@ -189,6 +189,8 @@ TEMPLATE_CACHE = MemoryBytecodeCache()
 def app(database, tmp_path):
     app = create_app(make_config(database.fresh(tmp_path), getattr(database, "owner_url", None)))
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    # The demo's trustee key files (flask seed-demo), kept out of the checkout's instance/.
+    app.config["DEMO_TRUSTEE_KEYS"] = str(tmp_path / "demo-trustees")
     with app.app_context():
         limiter.reset()
         yield app

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.demo import voters
+from app.demo import secret, voters
 from app.workflow import accounts, rounds
 from app.workflow.clock import london_today, utcnow
 from app.workflow.models import (
@@ -110,6 +111,37 @@ COUNCILS = [
 # split: "need" (by need weight), "population", "equal", or "council" (one council-wide pot).
 # proposals: (neighbourhood or None, title, summary, cost £, status)
 ROUNDS = [
+    (
+        "oldham",
+        "secret-ballot-2026",
+        "Community dividend: secret ballot rehearsal",
+        "A rehearsal of a secret ballot: every ballot was encrypted to three trustees as it was "
+        "cast, and nobody can read one until two of them decrypt the shuffled ballots.",
+        12_000,
+        Phase.CLOSED,
+        "council",
+        "approval",
+        "greedy",
+        [
+            (
+                None,
+                "Community fridge",
+                "A shared fridge for surplus food at the library.",
+                2_500,
+                "feasible",
+            ),
+            (None, "Repair café tools", "Tools for a monthly repair café.", 1_800, "feasible"),
+            (None, "Bus shelter benches", "Benches in four bus shelters.", 4_000, "feasible"),
+            (
+                None,
+                "Allotment water butts",
+                "Water butts for the town allotments.",
+                1_200,
+                "feasible",
+            ),
+            (None, "Youth football kits", "Kits for two junior teams.", 3_000, "feasible"),
+        ],
+    ),
     (
         "lambeth",
         "youth-services-2026",
@@ -737,9 +769,12 @@ def _slug(name: str) -> str:
     return "-".join(name.lower().replace("'", "").split())
 
 
-def seed_demo(session: Session, policy: accounts.Policy) -> list[DemoLogin]:
+def seed_demo(
+    session: Session, policy: accounts.Policy, trustee_keys: Path | None = None
+) -> list[DemoLogin]:
     """Create whatever of the demo is missing; return the demo logins (one password for all,
-    hashed as ``policy`` says)."""
+    hashed as ``policy`` says). The secret ballot rehearsal's trustee key files are written
+    under ``trustee_keys`` (``app.demo.secret``)."""
     councils: dict[str, Council] = {}
     hoods: dict[tuple[str, str], Neighbourhood] = {}
     for slug, name, colour, description, neighbourhoods in COUNCILS:
@@ -867,7 +902,7 @@ def seed_demo(session: Session, policy: accounts.Policy) -> list[DemoLogin]:
             )
         session.flush()
         session.refresh(funding_round)
-        _configure(session, funding_round, users, phase)
+        _configure(session, funding_round, users, phase, trustee_keys)
     session.flush()
     voters.seed(session)  # voter rolls, verified demo residents and a few ballots
     session.flush()
@@ -878,7 +913,7 @@ def seed_demo(session: Session, policy: accounts.Policy) -> list[DemoLogin]:
 def _count_closed_rounds(session: Session) -> None:
     """Demo rounds seeded past voting get the sealed log and stored count that closing voting
     would have given them."""
-    from app.workflow import results
+    from app.workflow import results, secrecy
     from ballots import box
 
     for funding_round in session.scalars(
@@ -887,7 +922,12 @@ def _count_closed_rounds(session: Session) -> None:
         if funding_round.manifest_json and not results.results_for(session, funding_round):
             box.open_log(session, funding_round.id, funding_round.manifest_hash)
             box.close_log(session, funding_round.id, funding_round.manifest_hash)
-            results.tally_round(session, funding_round, utcnow())
+            if secrecy.is_encrypted(funding_round):
+                # As closing does: the server's shuffle; the count waits for the trustees.
+                results.publish_head(session, funding_round)
+                secrecy.at_close(session, funding_round)
+            else:
+                results.tally_round(session, funding_round, utcnow())
 
 
 # Voting configuration per demo round (anything not listed keeps its default).
@@ -906,7 +946,11 @@ CONFIG = {
 
 
 def _configure(
-    session: Session, funding_round: FundingRound, users: dict[str, User], target: Phase
+    session: Session,
+    funding_round: FundingRound,
+    users: dict[str, User],
+    target: Phase,
+    trustee_keys: Path | None = None,
 ) -> None:
     """Dates around today for every phase, the voting configuration, partners' money, some
     supports and a report; a frozen manifest for rounds at or past voting; then the round is
@@ -968,6 +1012,8 @@ def _configure(
         )
     session.flush()
     session.refresh(funding_round)
+    if funding_round.slug == secret.ROUND_SLUG:
+        secret.prepare(session, funding_round, users["admin@devolve.example"], trustee_keys)
     if target.index >= Phase.VOTING.index:
         text = rounds.canonical_json(rounds.build_manifest(session, funding_round))
         funding_round.manifest_json = text

@@ -55,6 +55,7 @@ BALLOTS = {
     "community-dividend-2026": 40,
     "neighbourhood-grants-2026": 50,
     "community-dividend-2025": 12,
+    "secret-ballot-2026": 24,
 }
 # (neighbourhood, ballots): a district where fewer people voted than results need.
 SHORT = {"neighbourhood-grants-2026": ("Saddleworth", 6)}

@@ -138,3 +138,55 @@ def test_the_demo_publishes_real_results_in_its_first_council(runner, db, client
         select(PotResult).where(PotResult.round_id == closed.id, PotResult.withheld)
     ).all()
     assert [r.pot.name for r in withheld] == ["Saddleworth"]
+
+
+def test_the_secret_ballot_rehearsal_decrypts_with_the_printed_key_files(app, runner, db):
+    """The demo's encrypted round is closed and shuffled; with the key files and passphrase
+    the demo prints, a trustee's mix and two trustees' decryptions count it."""
+    from pathlib import Path
+
+    from app.demo import secret
+    from app.workflow import results
+    from app.workflow import secrecy as workflow
+    from app.workflow.clock import utcnow
+    from ballots.models import BallotMix
+    from votes.secrecy import bundle, store
+    from votes.secrecy.decryption import decrypt_share
+    from votes.secrecy.group import scalar
+    from votes.secrecy.shuffle import shuffle
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert f"/trustee/{secret.link_token(2)}" in result.output
+    assert f"passphrase: {secret.PASSPHRASE}" in result.output
+    funding_round = db.session.scalar(
+        select(FundingRound).where(FundingRound.slug == secret.ROUND_SLUG)
+    )
+    assert funding_round.phase == Phase.CLOSED
+    assert results.results_for(db.session, funding_round) == []
+    assert db.session.scalar(select(BallotMix.mixed_by)) == "the server"
+    trustees = {t.position: t for t in workflow.trustees_of(db.session, funding_round)}
+    assert workflow.trustee_by_link(db.session, secret.link_token(2)) == trustees[2]
+    folder = Path(app.config["DEMO_TRUSTEE_KEYS"])
+    [pot] = funding_round.pots
+
+    task = workflow.mix_task(db.session, funding_round, pot.id)
+    context, key, number, inputs = bundle.read_mix_task(task)
+    outputs, proof = shuffle(inputs, key, context, number)
+    mixed = bundle.mix_result(context, number, outputs, proof)
+    workflow.upload_mix(db.session, trustees[2], pot.id, json.dumps(mixed))
+    db.session.commit()
+    for position in (1, 3):
+        state = store.load(secret.key_file(folder, position), secret.PASSPHRASE)
+        ceremony, context, vectors = bundle.read_decryption_task(
+            workflow.decryption_task(db.session, funding_round, pot.id)
+        )
+        share = scalar(state["ceremonies"][ceremony]["share"], "share")
+        shares = decrypt_share(vectors, share, position, context)
+        upload = bundle.decryption_result(ceremony, context, position, shares)
+        workflow.upload_decryption(
+            db.session, trustees[position], pot.id, json.dumps(upload), now=utcnow()
+        )
+        db.session.commit()
+    [counted] = results.results_for(db.session, funding_round)
+    assert json.loads(counted.outcome_json)["selected"]
