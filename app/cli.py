@@ -83,6 +83,14 @@ def register_cli(app: Flask) -> None:
             if move.problem:
                 click.echo(f"{name}: not moved: {move.problem}", err=True)
             failed += move.failed
+        # Closed encrypted rounds too large to shuffle in the closing request.
+        from app.workflow import secrecy
+        from votes.secrecy.parallel import default_workers
+
+        for funding_round in secrecy.mix_pending(db.session, workers=default_workers()):
+            click.echo(
+                f"{funding_round.council.slug}/{funding_round.slug}: ballots shuffled by the server"
+            )
         if failed:
             click.echo(f"{plural(failed, 'round')} failed: see the log", err=True)
             raise SystemExit(1)

@@ -206,7 +206,10 @@ def mix_task(
         raise WrongStep(f"No more mixes are needed for {pot.name}.")
     mixes = _mixes(session, paper, pot)
     if not mixes:
-        raise WrongStep(f"The server has not shuffled {pot.name} yet.")
+        raise WrongStep(
+            f"The server has not shuffled {pot.name} yet: a large round is shuffled by the "
+            "scheduler within minutes of the close. Try again shortly."
+        )
     inputs = _last(session, paper, pot, mixes, workers)
     return bundle.mix_task(context(paper, pot), secrecy.key, len(mixes) + 1, inputs)
 
@@ -228,7 +231,10 @@ def add_mix(
         raise WrongStep(f"No more mixes are needed for {pot.name}.")
     mixes = _mixes(session, paper, pot)
     if not mixes:
-        raise WrongStep(f"The server has not shuffled {pot.name} yet.")
+        raise WrongStep(
+            f"The server has not shuffled {pot.name} yet: a large round is shuffled by the "
+            "scheduler within minutes of the close. Try again shortly."
+        )
     number = len(mixes) + 1
     ctx = context(paper, pot)
     inputs = _last(session, paper, pot, mixes, workers)

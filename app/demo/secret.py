@@ -83,10 +83,8 @@ def prepare(
 def notes(folder: Path, base_url: str) -> list[str]:
     """How to rehearse the count, for the demo's command to print."""
     here = folder / ROUND_SLUG
-    try:
+    if here.is_relative_to(Path.cwd()):  # else the whole path
         here = here.relative_to(Path.cwd())
-    except ValueError:
-        pass  # outside the current directory: the whole path
     return [
         "Secret ballot rehearsal: Oldham's “Community dividend: secret ballot rehearsal” is "
         "closed and shuffled; its trustees now mix and decrypt it.",

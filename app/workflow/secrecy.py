@@ -578,11 +578,28 @@ def is_encrypted(funding_round: FundingRound) -> bool:
     return _paper(funding_round) is not None
 
 
-def at_close(session: Session, funding_round: FundingRound, *, workers: int = 1) -> None:
-    """The server's shuffle of every pot, in the closing transaction."""
+# Above this many ballots in a round, the closing request leaves the server's shuffle to the
+# scheduler (`flask advance-phases`, every few minutes), so no web request runs for minutes.
+INLINE_MIX_BALLOTS = 20_000
+
+
+def at_close(
+    session: Session,
+    funding_round: FundingRound,
+    *,
+    workers: int = 1,
+    whatever_the_size: bool = False,
+) -> bool:
+    """The server's shuffle of every pot, in the closing transaction; for a round of more
+    than ``INLINE_MIX_BALLOTS`` ballots nothing yet, unless ``whatever_the_size``
+    (``mix_pending`` does it). Returns whether the pots were shuffled."""
     paper = _paper(funding_round)
     if paper is None:
-        return
+        return False
+    if not whatever_the_size:
+        ballots = sum(box_secrecy.pot_secrecy(session, paper, pot).ballots for pot in paper.pots)
+        if ballots > INLINE_MIX_BALLOTS:
+            return False
     for pot in paper.pots:
         if box_secrecy.server_mix(session, paper, pot, workers=workers) is not None:
             audit.record(
@@ -593,6 +610,33 @@ def at_close(session: Session, funding_round: FundingRound, *, workers: int = 1)
                 subject=funding_round,
                 after={"pot": pot.name, "mix": 1, "by": box_secrecy.SERVER},
             )
+    return True
+
+
+def mix_pending(session: Session, *, workers: int = 1) -> list[FundingRound]:
+    """The server's shuffle of every closed encrypted round that is waiting for it (the ones
+    too large to shuffle in the closing request). Returns the rounds shuffled."""
+    done = []
+    closed = session.scalars(
+        select(FundingRound)
+        .join(RoundSecrecy, RoundSecrecy.round_id == FundingRound.id)
+        .where(FundingRound.phase == Phase.CLOSED)
+    ).all()
+    for funding_round in closed:
+        paper = _paper(funding_round)
+        if paper is None:
+            continue
+        waiting = [
+            pot
+            for pot in paper.pots
+            if (s := box_secrecy.pot_secrecy(session, paper, pot)).ballots and not s.mixes
+        ]
+        if waiting:
+            lock_round(session, funding_round)
+            at_close(session, funding_round, workers=workers, whatever_the_size=True)
+            session.commit()
+            done.append(funding_round)
+    return done
 
 
 def _closed_paper(session: Session, funding_round: FundingRound) -> BallotPaper:

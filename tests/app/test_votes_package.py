@@ -1,6 +1,6 @@
 """``votes`` installs on its own (pyproject.toml): the wheel holds only the ``votes`` package,
-needs only numpy and PyNaCl, and verifies a real Devolve export from another directory with nothing but
-that wheel (and numpy and PyNaCl) importable.
+needs only numpy and PyNaCl, and verifies a real Devolve export from another directory with
+nothing but that wheel (and numpy and PyNaCl) importable.
 
 The wheel is built offline (``pip wheel --no-build-isolation``) with the interpreter named by
 $BUILD_PYTHON, else this one; that needs setuptools 70.1 or later, or the ``wheel`` package.

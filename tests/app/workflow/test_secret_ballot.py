@@ -10,7 +10,6 @@ import json
 import pytest
 from sqlalchemy import select
 
-from app.web.extensions import db
 from app.workflow import results, rounds, secrecy
 from app.workflow.errors import DomainError
 from app.workflow.models import Phase, RoundSecrecy, RoundTrustee
@@ -138,3 +137,26 @@ def test_the_same_ballots_count_the_same_encrypted_or_plain(db):
     )
     db.session.commit()
     assert made.funding_round.phase == Phase.PUBLISHED
+
+
+def test_a_large_round_is_shuffled_by_the_scheduler_not_the_closing_request(
+    db, runner, monkeypatch
+):
+    monkeypatch.setattr(secrecy, "INLINE_MIX_BALLOTS", 3)
+    made = sr.make_key()
+    sr.open_voting(made)
+    ids = [p.id for p in made.paper.pots[0].projects]
+    sr.cast_all(made, [Ballot((ids[i % 3],)) for i in range(5)])
+    sr.close(made)
+    pot = made.paper.pots[0]
+    assert db.session.scalar(select(BallotMix)) is None
+    with pytest.raises(WrongStep, match="shuffled by the scheduler within minutes"):
+        made.trustee_mix(2, pot.id)
+    db.session.rollback()
+    result = runner.invoke(args=["advance-phases"])
+    assert result.exit_code == 0, result.output
+    assert "ballots shuffled by the server" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(BallotMix.mixed_by)) == "the server"
+    again = runner.invoke(args=["advance-phases"])
+    assert "shuffled" not in again.output
