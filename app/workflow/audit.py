@@ -65,6 +65,8 @@ ACTIONS = {
     "secrecy.key_restarted": "Making the round's key started again",
     "secrecy.complaint": "Trustee complained about a share",
     "secrecy.share_held": "Trustee proved they still hold their share",
+    "secrecy.trustee_lost_key": "Trustee recorded as having lost their key file",
+    "secrecy.trustee_found_key": "Trustee recorded as having their key file again",
     "secrecy.mixed": "Ballots shuffled",
     "secrecy.decrypted": "Trustee decrypted their share of the ballots",
     "secrecy.pot_decrypted": "A pot's ballots were decrypted",

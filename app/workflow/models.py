@@ -858,7 +858,8 @@ class RoundSecrecy(Base):
 
     __table_args__ = (
         CheckConstraint(_one_of("version", SECRECY_VERSIONS), name="version_known"),
-        CheckConstraint("threshold >= 1", name="threshold_from_one"),
+        # At least two trustees must take part in any decryption: no one person can read it.
+        CheckConstraint("threshold >= 2", name="threshold_from_two"),
         CheckConstraint("trustee_mixes >= 0", name="trustee_mixes_not_negative"),
         CheckConstraint("key_document IS NULL OR ceremony IS NOT NULL", name="key_needs_ceremony"),
     )
@@ -883,6 +884,8 @@ class RoundTrustee(Base):
     # The last challenge sent to prove the share is still held, and when it was proven.
     held_challenge: Mapped[str | None] = mapped_column(String(64), nullable=True)
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When an officer recorded that this trustee has lost their key file (or its passphrase).
+    lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (

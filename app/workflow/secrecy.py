@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.workflow import audit
+from app.workflow.clock import utcnow
 from app.workflow.errors import Conflict, DomainError, WrongPhase
 from app.workflow.models import FundingRound, Phase, RoundSecrecy, RoundTrustee, User
 from app.workflow.rounds.common import ensure_not_frozen, lock_round
@@ -131,9 +132,10 @@ def configure(
             raise DomainError(
                 f"Trustee mixes must be a number from 0 to {MAX_TRUSTEES}.", "trustee_mixes"
             )
-        if threshold is None or threshold < 1 or threshold > MAX_TRUSTEES:
+        if threshold is None or threshold < 2 or threshold > MAX_TRUSTEES:
             raise DomainError(
-                f"The number of trustees needed to decrypt must be from 1 to {MAX_TRUSTEES}.",
+                f"The number of trustees needed to decrypt must be from 2 to {MAX_TRUSTEES}: "
+                "with 1, a single trustee could read every ballot.",
                 "threshold",
             )
         if n and threshold > n:
@@ -217,8 +219,8 @@ def remove_trustee(
         if trustee.position != position:
             trustee.position = position
             session.flush()
-    if found.threshold > max(1, len(trustees) - 1):
-        found.threshold = max(1, len(trustees) - 1)
+    if found.threshold > max(2, len(trustees) - 1):
+        found.threshold = max(2, len(trustees) - 1)
     audit.record(
         session,
         action="secrecy.trustee_removed",
@@ -249,6 +251,30 @@ def renew_link(
         after={"name": trustee.name},
     )
     return token
+
+
+def record_lost(
+    session: Session, funding_round: FundingRound, trustee_id: int, *, lost: bool, actor: User
+) -> None:
+    """Record that a trustee has lost their key file or its passphrase (or found it again).
+    The round's page then says whether enough trustees are left to decrypt the count."""
+    lock_round(session, funding_round)
+    _require_encrypted(session, funding_round)
+    trustee = next((t for t in trustees_of(session, funding_round) if t.id == trustee_id), None)
+    if trustee is None:
+        raise DomainError("That trustee is not one of this round's.")
+    if lost == (trustee.lost_at is not None):
+        return
+    trustee.lost_at = utcnow() if lost else None
+    session.flush()
+    audit.record(
+        session,
+        action="secrecy.trustee_lost_key" if lost else "secrecy.trustee_found_key",
+        actor=actor,
+        round=funding_round,
+        subject=trustee,
+        after={"name": trustee.name, "position": trustee.position},
+    )
 
 
 # --- The key ceremony ------------------------------------------------------------------------
@@ -549,6 +575,13 @@ def opening_problems(session: Session, funding_round: FundingRound) -> list[str]
         return []
     if found.key_document is None:
         return ["The round's ballots are encrypted and its trustees have not made its key yet"]
+    current = status(session, funding_round)
+    if current is not None and current.cannot_decrypt:
+        return [
+            f"Only {current.still_holding} of the trustees still hold their share of the key and "
+            f"{current.threshold} are needed to decrypt: start the key again with trustees who "
+            "can keep their key files"
+        ]
     return []
 
 
@@ -753,6 +786,7 @@ class TrusteeView:
     key_part: bool
     accepted: bool
     held_at: datetime | None
+    lost_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -762,12 +796,27 @@ class Status:
     stage: str
     trustees: tuple[TrusteeView, ...]
     public_key: str | None
-    held: int  # trustees who have proven they still hold their share (or accepted the key)
 
     @property
-    def at_risk(self) -> bool:
-        """Fewer trustees known to hold a share than are needed to decrypt."""
-        return self.stage == Stage.READY and self.held < self.threshold
+    def still_holding(self) -> int:
+        """Trustees who accepted the key and have not been recorded as having lost it."""
+        return sum(1 for t in self.trustees if t.accepted and t.lost_at is None)
+
+    @property
+    def cannot_decrypt(self) -> bool:
+        """Too many key files lost: fewer trustees hold a share than are needed."""
+        return self.stage == Stage.READY and self.still_holding < self.threshold
+
+    @property
+    def one_loss_from_failure(self) -> bool:
+        """Exactly as many trustees hold a share as are needed: one more lost key file and the
+        ballots can never be decrypted."""
+        return self.stage == Stage.READY and self.still_holding == self.threshold
+
+    @property
+    def losses_allowed(self) -> int:
+        """How many more key files can be lost with the count still decryptable."""
+        return max(0, self.still_holding - self.threshold)
 
 
 def status(session: Session, funding_round: FundingRound) -> Status | None:
@@ -792,6 +841,7 @@ def status(session: Session, funding_round: FundingRound) -> Status | None:
             key_part=t.key_part is not None,
             accepted=t.key_check is not None,
             held_at=t.held_at,
+            lost_at=t.lost_at,
         )
         for t in trustees
     )
@@ -802,7 +852,6 @@ def status(session: Session, funding_round: FundingRound) -> Status | None:
         stage=stage,
         trustees=views,
         public_key=public_key,
-        held=sum(1 for t in views if t.accepted),
     )
 
 

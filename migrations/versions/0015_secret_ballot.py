@@ -48,7 +48,7 @@ def upgrade():
         sa.CheckConstraint(
             "version IN ('encrypted-v1')", name=op.f("ck_round_secrecy_version_known")
         ),
-        sa.CheckConstraint("threshold >= 1", name=op.f("ck_round_secrecy_threshold_from_one")),
+        sa.CheckConstraint("threshold >= 2", name=op.f("ck_round_secrecy_threshold_from_two")),
         sa.CheckConstraint(
             "trustee_mixes >= 0", name=op.f("ck_round_secrecy_trustee_mixes_not_negative")
         ),
@@ -76,6 +76,7 @@ def upgrade():
         sa.Column("key_check", sa.Text(), nullable=True),
         sa.Column("held_challenge", sa.String(length=64), nullable=True),
         sa.Column("held_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lost_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("position >= 1", name=op.f("ck_round_trustees_position_from_one")),
         sa.CheckConstraint("length(name) > 0", name=op.f("ck_round_trustees_name_not_empty")),

@@ -160,3 +160,43 @@ def test_a_large_round_is_shuffled_by_the_scheduler_not_the_closing_request(
     assert db.session.scalar(select(BallotMix.mixed_by)) == "the server"
     again = runner.invoke(args=["advance-phases"])
     assert "shuffled" not in again.output
+
+
+def test_lost_key_files_are_explained_before_they_stop_the_count(db):
+    made = sr.make_key()
+    current = secrecy.status(db.session, made.funding_round)
+    assert (current.still_holding, current.losses_allowed) == (3, 1)
+    assert not current.one_loss_from_failure and not current.cannot_decrypt
+    secrecy.record_lost(
+        db.session, made.funding_round, made.trustees[0].id, lost=True, actor=made.officer
+    )
+    db.session.commit()
+    current = secrecy.status(db.session, made.funding_round)
+    assert current.one_loss_from_failure and current.losses_allowed == 0
+    secrecy.record_lost(
+        db.session, made.funding_round, made.trustees[1].id, lost=True, actor=made.officer
+    )
+    db.session.commit()
+    assert secrecy.status(db.session, made.funding_round).cannot_decrypt
+    with pytest.raises(DomainError, match="Only 1 of the trustees still hold their share"):
+        sr.open_voting(made)
+    db.session.rollback()
+    secrecy.record_lost(
+        db.session, made.funding_round, made.trustees[1].id, lost=False, actor=made.officer
+    )
+    db.session.commit()
+    sr.open_voting(made)
+    assert made.funding_round.phase == Phase.VOTING
+
+
+def test_one_trustee_alone_can_never_be_enough_to_decrypt(db):
+    made = sr.make_key()
+    with pytest.raises(DomainError, match="a single trustee could read every ballot"):
+        secrecy.configure(
+            db.session,
+            made.funding_round,
+            encrypted=True,
+            threshold=1,
+            trustee_mixes=0,
+            actor=made.officer,
+        )
