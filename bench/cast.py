@@ -1,12 +1,13 @@
 """A cast costs the same at any round size: the confirm step in an empty round against one that
 already holds 250,000 ballots.
 
-Two rounds of one council are open for voting side by side, with the same ballot paper (one
-council-wide pot of 30 projects). One is empty; the other's pot is filled first with 250,000
+Three rounds of one council are open for voting side by side, with the same ballot paper (one
+council-wide pot of 30 projects). Two are empty, one of them encrypting its ballots to three
+trustees (docs/secrecy.md); the third's pot is filled first with 250,000
 ballots (roll entries, voter marks, ballots, receipts and the hash-chained log, bulk-inserted
 with the hashes of ``ballots.box``: see ``tests/ballots/bulk.py``). Then signed-in, verified
-residents cast one approval ballot each through the Flask test client, alternately in the
-empty and the full round: ballot page, confirm, receipt. Only the confirm step (the request
+residents cast one approval ballot each through the Flask test client, in turn in the empty,
+the full and the encrypted round: ballot page, confirm, receipt. Only the confirm step (the request
 that casts) is timed; the median and p95 of each round are printed with the ratio full / empty,
 and the statements each confirm sent.
 
@@ -14,7 +15,8 @@ and the statements each confirm sent.
     DATABASE_URL=postgresql://... .venv/bin/python bench/cast.py   # an empty database
     .venv/bin/python bench/cast.py --ballots 20000 --voters 100    # quicker
 
-The target (issue "city scale", point 1): full / empty within 1.5.
+The targets: full / empty within 1.5 (issue "city scale", point 1); encryption adds under
+20 ms to a cast (issue "a ballot secret from the database", point 6).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ def seed(app, ballots: int, voters: int):
             funding_round.slug = name
             db.session.commit()
             rounds[name] = paper
+        rounds["secret"] = _secret_round(council, costs[0])
         started = time.perf_counter()
         paper = rounds["full"]
         fill_pot(db.session, paper, paper.pots[0], neighbourhood_id=hood.id, ballots=ballots)
@@ -92,6 +95,45 @@ def seed(app, ballots: int, voters: int):
             for name, paper in rounds.items()
         }
         return emails, pots
+
+
+def _secret_round(council, costs):
+    """A round like the others whose manifest, frozen as voting opens, carries a key made by
+    three trustees (two needed): its ballots are encrypted as they are cast."""
+    from app.web.extensions import db
+    from app.workflow import rounds
+    from app.workflow.models import Phase, ProposalStatus
+    from ballots.paper import ballot_paper
+    from tests.factories import create_proposal, create_round
+    from votes.secrecy import keys
+
+    funding_round = create_round(
+        council, slug="secret", phase=Phase.SUPPORTS, total_budget_pence=200_000_00
+    )
+    funding_round.ballot_kind, funding_round.rule = "approval", "greedy"
+    for cost in costs:
+        create_proposal(funding_round.pots[0], cost_pence=cost, status=ProposalStatus.FEASIBLE)
+    db.session.flush()
+    states = [keys.new_trustee(f"Trustee {i}") for i in (1, 2, 3)]
+    ceremony = keys.make_ceremony(
+        "bench/secret",
+        2,
+        [{"name": t["name"], "transport_key": keys.transport_key(t)} for t in states],
+    )
+    parts = [keys.keygen(t, ceremony) for t in states]
+    checks = [keys.check(t, ceremony, parts) for t in states]
+    manifest = rounds.build_manifest(db.session, funding_round)
+    manifest["secrecy"] = {
+        "version": "encrypted-v1",
+        "trustee_mixes": 0,
+        "key": keys.key_document(ceremony, parts, checks),
+    }
+    text = rounds.canonical_json(manifest)
+    funding_round.manifest_json = text
+    funding_round.manifest_hash = rounds.manifest_hash(text)
+    funding_round.phase = Phase.VOTING
+    db.session.commit()
+    return ballot_paper(text)
 
 
 def sign_in(app, email: str):
@@ -149,10 +191,11 @@ def main() -> None:
         app = build_app(url)
         emails, pots = seed(app, args.ballots, args.voters)
         clients = [sign_in(app, email) for email in emails]
-        times: dict[str, list[float]] = {"empty": [], "full": []}
-        statements: dict[str, set[int]] = {"empty": set(), "full": set()}
+        names = ("empty", "full", "secret")
+        times: dict[str, list[float]] = {name: [] for name in names}
+        statements: dict[str, set[int]] = {name: set() for name in names}
         for i, client in enumerate(clients):
-            name = ("empty", "full")[i % 2]
+            name = names[i % 3]
             pot_id, projects = pots[name]
             elapsed, sent = cast_once(app, client, name, pot_id, projects[i % len(projects)])
             times[name].append(elapsed)
@@ -168,7 +211,7 @@ def main() -> None:
             )
         print(f"ballots now held: {sorted(held.values())}")
         print(f"{'round':<8}{'casts':>7}{'median ms':>11}{'p95 ms':>9}{'statements':>12}")
-        for name in ("empty", "full"):
+        for name in names:
             t = times[name]
             sent = "/".join(map(str, sorted(statements[name])))
             print(
@@ -177,6 +220,11 @@ def main() -> None:
             )
         ratio = statistics.median(times["full"]) / statistics.median(times["empty"])
         print(f"confirm step, full / empty (median): {ratio:.2f}x (target: within 1.5x)")
+        added = statistics.median(times["secret"]) - statistics.median(times["empty"])
+        print(
+            f"confirm step, encrypted round against a plain one (both empty, median): "
+            f"{added * 1000:+.1f} ms (target: under 20 ms)"
+        )
 
 
 if __name__ == "__main__":
