@@ -686,7 +686,9 @@ def _check(
             f"{len(election.ballots)} counted ballots for this pot"
         )
     _check_withheld(manifest, results, len(election.ballots), report)
-    _check_pb(texts["election.pb"], election, report)
+    _check_pb(
+        texts["election.pb"], election, report, "the last mix's order" if encrypted else "id order"
+    )
     stored = results["outcome"]
     if isinstance(stored, dict):
         _check_csv(texts["results.csv"], stored, report)
@@ -1162,7 +1164,7 @@ def _check_csv(text: str, outcome: Mapping[str, Any], report: Report) -> None:
         report.checked.append(f"results.csv agrees with results.json: {len(body)} rows")
 
 
-def _check_pb(text: str, election: Election, report: Report) -> None:
+def _check_pb(text: str, election: Election, report: Report, order: str = "id order") -> None:
     """election.pb against the manifest and the ballots: projects and costs, budget, ballot
     kind and rules, and the counted ballots in the same order with the same choices."""
     from votes.pabulib import PabulibError, read
@@ -1205,7 +1207,7 @@ def _check_pb(text: str, election: Election, report: Report) -> None:
     ]
     if differ:
         found.append(
-            f"{len(differ)} of its ballots differ from the counted ballots in id order "
+            f"{len(differ)} of its ballots differ from the counted ballots in {order} "
             f"(the first is ballot {differ[0]})"
         )
     for f in found:
