@@ -50,6 +50,7 @@ __all__ = [
     "canonical_json",
     "close_payload",
     "count_facts",
+    "election_from_contents",
     "election_from_export",
     "election_from_rows",
     "entry_hash",
@@ -295,6 +296,31 @@ def election_from_rows(
     )
 
 
+def election_from_contents(
+    manifest: Mapping[str, Any], pot_id: int, contents: Iterable[Mapping[str, Any]]
+) -> Election:
+    """The pot's election from its ballots' contents in the order given: an encrypted round's
+    decrypted ballots, in the last mix's order (``secrecy/pot-N/ballots.json``). Ballots alike
+    are one object, as in :func:`election_from_rows`."""
+    pot = next((p for p in manifest["pots"] if p["id"] == pot_id), None)
+    if pot is None:
+        raise ValueError(f"pot {pot_id} is not in the manifest")
+    decoded: dict[tuple, Ballot] = {}
+    chosen = []
+    for content in contents:
+        key = (tuple(content["choices"]), tuple(content["points"]))
+        ballot = decoded.get(key)
+        if ballot is None:
+            ballot = decoded[key] = Ballot(*key)
+        chosen.append(ballot)
+    return Election(
+        budget=Fraction(pot["budget_pence"]),
+        projects=manifest_projects(pot),
+        ballots=tuple(chosen),
+        rules=manifest_rules(manifest),
+    )
+
+
 @dataclass
 class Report:
     """What verification found: ``problems`` empty means everything checked out.
@@ -396,7 +422,7 @@ class _Members:
     its text, which the checks read next (reading each member twice cost a second pass over
     hundreds of MB on a large pot)."""
 
-    def __init__(self, z: zipfile.ZipFile) -> None:
+    def __init__(self, z: zipfile.ZipFile, keep: Callable[[str], bool] = lambda name: True) -> None:
         self.names = list(dict.fromkeys(z.namelist()))
         self.digests: dict[str, str] = {}
         self.texts: dict[str, str] = {}
@@ -409,6 +435,10 @@ class _Members:
                 self.errors[name] = e
                 continue
             self.digests[name] = sha256(data)
+            if not keep(name):
+                # Read again when needed, one at a time (``_Secret``): an encrypted pot's mixes
+                # and decryptions are the largest files of an export.
+                continue
             try:
                 self.texts[name] = data.decode("utf-8")
             except UnicodeDecodeError as e:
@@ -426,6 +456,37 @@ def _read(members: _Members, name: str, report: Report) -> str | None:
     else:
         report.problems.append(f"{name} is missing from the export")
     return None
+
+
+# An encrypted round's per-pot files (docs/secrecy.md), read one at a time by ``_Secret``.
+_POTS = "secrecy/pot-"
+
+
+class _Secret:
+    """The export's ``secrecy/`` files, read from the ZIP when a step needs them."""
+
+    def __init__(self, z: zipfile.ZipFile, members: _Members) -> None:
+        self._z = z
+        self._texts = members.texts
+        self.names = frozenset(n for n in members.names if n.startswith("secrecy/"))
+
+    def load(self, name: str, step: str, report: Report) -> Any:
+        """The file's JSON, or ``_UNLOADED`` with a problem naming ``step``."""
+        if name not in self.names:
+            report.problems.append(f"{step}: {name} is missing from the export")
+            return _UNLOADED
+        try:
+            text = self._texts.get(name)
+            if text is None:
+                text = self._z.read(name).decode("utf-8")
+            return json.loads(text)
+        except UnicodeDecodeError as e:
+            report.problems.append(f"{step}: {name} is not UTF-8 text: {e}")
+        except ValueError as e:  # not JSON (json.JSONDecodeError is a ValueError)
+            report.problems.append(f"{step}: {name} is not valid JSON: {e}")
+        except _UNREADABLE as e:
+            report.problems.append(f"{step}: {name} cannot be read from the ZIP: {e}")
+        return _UNLOADED
 
 
 # What _load gives for a file that is missing or not JSON (a file may hold JSON ``null``).
@@ -448,6 +509,7 @@ def verify_zip(
     tally: Callable[..., Outcome] | None = None,
     manifest_hash: str | None = None,
     log_head: str | None = None,
+    workers: int | None = None,
 ) -> Report:
     """Check an export (a path or the ZIP's bytes): checksums, the hash chain, the ballots
     against the log, the receipts and the close entry, a recount with the rules frozen in the
@@ -455,6 +517,11 @@ def verify_zip(
     the fingerprints the council published (``manifest_hash`` when voting opened, ``log_head``
     when it closed). Without them the export is only checked against itself: anyone holding
     the data can rewrite it consistently, so ``Report.fingerprints_checked`` stays False.
+
+    An encrypted round's export (the manifest has ``secrecy``) is checked through the steps of
+    docs/secrecy.md first: the key, the ciphertexts, each mix, the trustees' decryptions and the
+    plaintexts, every problem naming its step; the recount (step 6) is then of the decrypted
+    ballots. ``workers``: processes for those proofs (default: one per CPU).
 
     An export that is not a ZIP, is damaged or truncated, lacks a file, holds a file that is
     not JSON or lacks a key the checks need is reported as a problem, never raised; only a
@@ -476,12 +543,14 @@ def verify_zip(
             else:
                 report.problems.append("not a ZIP file")
             return report
-        return _verify_open_zip(z, report, tally, manifest_hash, log_head)
+        return _verify_open_zip(z, report, tally, manifest_hash, log_head, workers)
 
 
-def _verify_open_zip(z: zipfile.ZipFile, report: Report, tally, manifest_hash, log_head) -> Report:
+def _verify_open_zip(
+    z: zipfile.ZipFile, report: Report, tally, manifest_hash, log_head, workers
+) -> Report:
     with z:
-        members = _Members(z)
+        members = _Members(z, keep=lambda name: not name.startswith(_POTS))
         _checksums(members, report)
         names = (
             "manifest.json",
@@ -494,7 +563,13 @@ def _verify_open_zip(z: zipfile.ZipFile, report: Report, tally, manifest_hash, l
         )
         texts = {n: _read(members, n, report) for n in names}
         readme = _read_optional(members, "README.txt")
+        secret = _Secret(z, members)
         del members  # the texts are all the checks need
+        return _verify_texts(texts, readme, secret, report, tally, manifest_hash, log_head, workers)
+
+
+def _verify_texts(texts, readme, secret, report, tally, manifest_hash, log_head, workers) -> Report:
+    names = tuple(texts)
     loaded = {n: _load(texts[n], n, report) for n in names if n.endswith(".json")}
     if texts["manifest.json"] is not None:
         report.manifest_hash = sha256(texts["manifest.json"])
@@ -509,7 +584,7 @@ def _verify_open_zip(z: zipfile.ZipFile, report: Report, tally, manifest_hash, l
     texts["ballots.json"] = texts["log.json"] = ""
     try:
         _check_shape(loaded["manifest.json"], loaded["ballots.json"], log, loaded["results.json"])
-        _check(texts, loaded, report, tally)
+        _check(texts, loaded, report, tally, secret, workers)
         if readme is not None:
             _check_readme(readme, report)
     except _Malformed as e:
@@ -546,7 +621,14 @@ def _fingerprints(report: Report, manifest_hash: str | None, log_head: str | Non
     report.fingerprints_checked = matched == 2
 
 
-def _check(texts: Mapping[str, str], loaded: Mapping[str, Any], report: Report, tally) -> None:
+def _check(
+    texts: Mapping[str, str],
+    loaded: Mapping[str, Any],
+    report: Report,
+    tally,
+    secret: _Secret | None = None,
+    workers: int | None = None,
+) -> None:
     if tally is None:
         from votes.rules import tally
     from votes.ballot import format_money
@@ -572,29 +654,48 @@ def _check(texts: Mapping[str, str], loaded: Mapping[str, Any], report: Report, 
     _check_receipts_and_close(loaded["receipts.json"], log, counted, report)
     rule, tie_break = _frozen_rules(manifest, results, report)
     pot_id = results["pot_id"]
+    encrypted = "secrecy" in manifest
+    # In an encrypted round the recount is step 6 of docs/secrecy.md, and says so.
+    step = "step 6 (the recount): " if encrypted else ""
+    decrypted = None
+    if encrypted:
+        decrypted = _check_secrecy(
+            manifest, manifest_hash, ballots, log, counted, pot_id, secret, report, workers
+        )
+        if decrypted is None:
+            report.problems.append(f"{step}cannot recount without the decrypted ballots")
+            return
     try:
-        election = election_from_export(manifest, ballots, pot_id, counted)
-        _check_valid(election, report)
+        if encrypted:
+            election = election_from_contents(manifest, pot_id, decrypted)
+            del decrypted
+        else:
+            election = election_from_export(manifest, ballots, pot_id, counted)
+        _check_valid(election, report, step)
         outcome = tally(election, rule, TieBreak(tie_break), money=format_money)
     except KeyError as e:
-        report.problems.append(f"cannot recount: the export has no {e}")
+        report.problems.append(f"{step}cannot recount: the export has no {e}")
         return
     except (TypeError, ValueError) as e:
-        report.problems.append(f"cannot recount: {e}")
+        report.problems.append(f"{step}cannot recount: {e}")
         return
     recount = result_document(election, outcome)
     if results["ballot_count"] != len(election.ballots):
         report.problems.append(
-            f"results.json says {results['ballot_count']} ballots; the export has "
+            f"{step}results.json says {results['ballot_count']} ballots; the export has "
             f"{len(election.ballots)} counted ballots for this pot"
         )
     _check_withheld(manifest, results, len(election.ballots), report)
-    _check_pb(texts["election.pb"], election, report)
+    _check_pb(
+        texts["election.pb"], election, report, "the last mix's order" if encrypted else "id order"
+    )
     stored = results["outcome"]
     if isinstance(stored, dict):
         _check_csv(texts["results.csv"], stored, report)
     if not isinstance(stored, dict) or not same_count(recount, stored):
-        report.problems.append(_difference(recount, stored if isinstance(stored, dict) else {}))
+        report.problems.append(
+            step + _difference(recount, stored if isinstance(stored, dict) else {})
+        )
         return
     if stored.get("format") != RESULT_FORMAT:
         report.notes.append(
@@ -602,11 +703,272 @@ def _check(texts: Mapping[str, str], loaded: Mapping[str, Any], report: Report, 
             "differently: the count (selection, costs and votes) is compared, not the wording"
         )
     report.checked.append(
-        f"recount with {rule} (ties: {tie_break}), the rule frozen in manifest.json, "
+        f"{step}recount with {rule} (ties: {tie_break}), the rule frozen in manifest.json, "
         f"reproduces the result in results.json: {len(outcome.selected)} funded from "
         f"{plural(len(election.ballots), 'ballot')}"
     )
     _publication(results, report)
+
+
+def _check_secrecy(
+    manifest: Mapping[str, Any],
+    manifest_hash: str,
+    ballots: list[Mapping[str, Any]],
+    log: list[Mapping[str, Any]],
+    counted: set[str],
+    pot_id: int,
+    secret: _Secret,
+    report: Report,
+    workers: int | None,
+) -> list[Mapping[str, Any]] | None:
+    """Steps 1 to 5 of docs/secrecy.md for the pot, each problem naming its step; returns the
+    decrypted ballots (``secrecy/pot-N/ballots.json``) for step 6, None when unreadable.
+
+    A step that fails stops the steps after it (each rests on the one before). Mixes and
+    decryptions are read and checked one at a time, so at most two lists of ciphertexts and
+    t trustees' shares are held at once."""
+    from votes.secrecy import bundle, encoding, parallel
+    from votes.secrecy.decryption import share_problem
+    from votes.secrecy.elgamal import Context
+    from votes.secrecy.group import SecrecyError
+    from votes.secrecy.keys import read_key_document
+    from votes.secrecy.shuffle import shuffle_problem
+
+    # What a crafted file can raise from the parsers and proofs, beyond their own SecrecyError.
+    wrong = (SecrecyError, KeyError, TypeError, ValueError, AttributeError, IndexError)
+    workers = parallel.default_workers() if workers is None else workers
+    folder = f"{_POTS}{pot_id}"
+    plain = _decrypted_ballots(secret, f"{folder}/ballots.json", report)
+
+    # Step 1: the key, as frozen in the manifest and restated in secrecy/key.json.
+    frozen = manifest["secrecy"]
+    step = "step 1 (the key)"
+    if not isinstance(frozen, Mapping) or not isinstance(frozen.get("key"), Mapping):
+        report.problems.append(f"{step}: manifest.json's secrecy holds no key")
+        return plain
+    try:
+        key, verification_keys, threshold = read_key_document(frozen["key"])
+        ceremony = frozen["key"]["ceremony_hash"]
+    except wrong as e:
+        report.problems.append(f"{step}: {e}")
+        return plain
+    copy = secret.load("secrecy/key.json", step, report)
+    if copy is _UNLOADED:
+        return plain
+    if canonical_json(copy) != canonical_json(frozen["key"]):
+        report.problems.append(f"{step}: secrecy/key.json is not the key frozen in manifest.json")
+        return plain
+    trustee_mixes = frozen.get("trustee_mixes") or 0
+    if not isinstance(trustee_mixes, int) or isinstance(trustee_mixes, bool) or trustee_mixes < 0:
+        report.problems.append(f"{step}: manifest.json's trustee_mixes is not a whole number")
+        return plain
+    report.checked.append(
+        f"step 1 (the key): every trustee's proofs hold, the key needs {threshold} of "
+        f"{len(verification_keys)} trustees to decrypt, and secrecy/key.json is manifest.json's"
+    )
+
+    # Step 2: the pot's counted ballots, in log order, are ciphertexts whose proofs hold.
+    pot = next((p for p in manifest["pots"] if p["id"] == pot_id), None)
+    if pot is None:
+        report.problems.append(f"step 2 (the ciphertexts): pot {pot_id} is not in the manifest")
+        return plain
+    rules = manifest_rules(manifest)
+    project_ids = [p.id for p in manifest_projects(pot)]
+    width = encoding.width(rules, len(project_ids))
+    context = Context(manifest_hash, str(pot_id))
+    step = "step 2 (the ciphertexts)"
+    by_id = {b["id"]: b for b in ballots}
+    rows = []
+    for e in log:
+        b = by_id.get(e["ballot_id"]) if e["kind"] == "ballot" else None
+        if b is None or e["ballot_id"] not in counted or b["pot_id"] != pot_id:
+            continue  # a logged ballot missing from ballots.json is the ballot check's
+        try:
+            content = json.loads(b["content"])
+        except (TypeError, ValueError):
+            content = None
+        if not isinstance(content, dict):
+            report.problems.append(f"{step}: ballot {b['id']} is not a ciphertext (not JSON)")
+            return plain
+        rows.append({**content, "ballot": b["id"]})
+    del by_id
+    try:
+        ciphertexts = bundle.ciphertexts_from_json(rows, "ballot", width=width, workers=workers)
+        del rows
+        problems = bundle.ciphertext_problems(ciphertexts, key, context, width, workers=workers)
+    except wrong as e:
+        report.problems.append(f"{step}: {e}")
+        return plain
+    if problems:
+        report.problems.extend(problems[:5])
+        if len(problems) > 5:
+            report.problems.append(f"{step}: ... {len(problems)} ciphertexts in all fail")
+        return plain
+    current = [c.pairs for _, c in ciphertexts]
+    del ciphertexts
+    report.checked.append(
+        f"{step}: the pot's {len(current)} counted ballots are ciphertexts for this round and "
+        "pot, each with its proof"
+    )
+
+    mixes = sorted(_numbered(secret.names, f"{folder}/mix-"))
+    decryptions = sorted(_numbered(secret.names, f"{folder}/decryption-"))
+    if not current:
+        if mixes or decryptions:
+            report.problems.append(
+                "step 3 (the mixes): the pot has no ballots, but the export has mixes or "
+                "decryptions for it"
+            )
+        elif plain:
+            report.problems.append(
+                f"step 5 (the plaintexts): the pot has no ballots, but {folder}/ballots.json "
+                f"lists {len(plain)}"
+            )
+        return plain
+
+    # Step 3: mixes 1..K, each shuffling the one before, as many as the round requires.
+    needed = 1 + trustee_mixes
+    for number in range(1, max(mixes[-1] if mixes else 0, needed) + 1):
+        if number not in mixes:
+            report.problems.append(
+                f"step 3 (mix {number}): {folder}/mix-{number}.json is missing from the "
+                f"export (the round requires {needed} mixes: the server's and "
+                f"{plural(trustee_mixes, 'trustee mix', 'trustee mixes')})"
+            )
+            return plain
+    for number in mixes:
+        step = f"step 3 (mix {number})"
+        document = secret.load(f"{folder}/mix-{number}.json", step, report)
+        if document is _UNLOADED:
+            return plain
+        try:
+            outputs, proof = bundle.read_mix_result(
+                document, context, number, width=width, workers=workers
+            )
+            del document
+            problem = shuffle_problem(
+                current, outputs, proof, key, context, number, workers=workers
+            )
+        except wrong as e:
+            problem = str(e)
+        if problem:
+            report.problems.append(f"{step}: {problem}")
+            return plain
+        current = outputs
+    report.checked.append(
+        f"step 3 (the mixes): {plural(len(mixes), 'mix', 'mixes')} of the {len(current)} "
+        "ciphertexts, each shuffling the one before it, every proof holds"
+    )
+
+    # Step 4: at least t trustees' partial decryptions of the last mix, every proof holding.
+    chosen: dict[int, Any] = {}
+    for trustee in decryptions:
+        step = f"step 4 (trustee {trustee}'s decryption)"
+        document = secret.load(f"{folder}/decryption-{trustee}.json", step, report)
+        if document is _UNLOADED:
+            return plain
+        try:
+            who, shares = bundle.read_decryption_result(document, ceremony, context, width=width)
+            del document
+            if who != trustee:
+                problem = f"the file is trustee {who}'s"
+            elif trustee not in verification_keys:
+                problem = f"trustee {trustee} has no verification key in the round's key"
+            else:
+                problem = share_problem(
+                    current,
+                    shares,
+                    verification_keys[trustee],
+                    trustee,
+                    context,
+                    workers=workers,
+                )
+        except wrong as e:
+            problem = str(e)
+        if problem:
+            report.problems.append(f"{step}: {problem}")
+            return plain
+        if len(chosen) < threshold:
+            chosen[trustee] = shares
+        del shares
+    if len(decryptions) < threshold:
+        report.problems.append(
+            f"step 4 (the decryptions): {plural(len(decryptions), 'trustee')} decrypted "
+            f"the pot; the key needs {threshold}"
+        )
+        return plain
+    report.checked.append(
+        f"step 4 (the decryptions): trustees {', '.join(str(j) for j in decryptions)} decrypted "
+        f"the last mix, every proof holds ({threshold} are needed)"
+    )
+
+    # Step 5: those decryptions give exactly the ballots file, position by position.
+    if plain is None:
+        return None
+    step = "step 5 (the plaintexts)"
+    try:
+        problems = bundle.plaintext_problems(
+            current,
+            chosen,
+            [Ballot(tuple(b["choices"]), tuple(b["points"])) for b in plain],
+            rules,
+            project_ids,
+            workers=workers,
+        )
+    except wrong as e:
+        problems = [f"{step}: {e}"]
+    report.problems.extend(problems[:5])
+    if len(problems) > 5:
+        report.problems.append(f"{step}: ... {len(problems)} ballots in all differ")
+    if not problems:
+        report.checked.append(
+            f"{step}: the last mix decrypts to exactly the {len(plain)} ballots of "
+            f"{folder}/ballots.json, in order"
+        )
+        report.checked.append(
+            f"the ballots were encrypted: the key, the {len(current)} ciphertexts, "
+            f"{plural(len(mixes), 'mix', 'mixes')} and the decryptions of trustees "
+            f"{', '.join(str(j) for j in decryptions)} were checked; the recount is of the "
+            "ballots they decrypt to"
+        )
+    return plain
+
+
+def _numbered(names: Iterable[str], prefix: str) -> set[int]:
+    """The K of every ``{prefix}K.json`` among ``names`` (K a whole number from 1)."""
+    found = set()
+    for name in names:
+        if name.startswith(prefix) and name.endswith(".json"):
+            middle = name[len(prefix) : -len(".json")]
+            if middle.isdigit() and middle.isascii() and not middle.startswith("0"):
+                found.add(int(middle))
+    return found
+
+
+def _decrypted_ballots(
+    secret: _Secret, name: str, report: Report
+) -> list[Mapping[str, Any]] | None:
+    """``secrecy/pot-N/ballots.json``: a list of ``{"choices": [...], "points": [...]}``."""
+    step = "step 5 (the plaintexts)"
+    plain = secret.load(name, step, report)
+    if plain is _UNLOADED:
+        return None
+    if not isinstance(plain, list):
+        report.problems.append(f"{step}: {name} is not a JSON list")
+        return None
+    for i, b in enumerate(plain, 1):
+        if not (
+            isinstance(b, dict)
+            and isinstance(b.get("choices"), list)
+            and isinstance(b.get("points"), list)
+            and all(isinstance(c, str) for c in b["choices"])
+            and all(isinstance(p, int) and not isinstance(p, bool) for p in b["points"])
+        ):
+            report.problems.append(
+                f'{step}: {name} item {i} is not a ballot ({{"choices": [...], "points": [...]}})'
+            )
+            return None
+    return plain
 
 
 def _frozen_rules(
@@ -657,7 +1019,7 @@ def _check_withheld(
         )
 
 
-def _check_valid(election: Election, report: Report) -> None:
+def _check_valid(election: Election, report: Report, step: str = "") -> None:
     """Every counted ballot is valid under the frozen rules (a forged one need not be)."""
     from votes.ballot import validate_ballot
 
@@ -676,11 +1038,11 @@ def _check_valid(election: Election, report: Report) -> None:
             bad += 1
             if bad <= 5:
                 report.problems.append(
-                    f"counted ballot {i} of the pot breaks the frozen ballot rules: "
+                    f"{step}counted ballot {i} of the pot breaks the frozen ballot rules: "
                     f"{problems[0].message}"
                 )
     if bad > 5:
-        report.problems.append(f"... {bad} counted ballots break the frozen ballot rules")
+        report.problems.append(f"{step}... {bad} counted ballots break the frozen ballot rules")
 
 
 _HEX = frozenset("0123456789abcdef")
@@ -802,7 +1164,7 @@ def _check_csv(text: str, outcome: Mapping[str, Any], report: Report) -> None:
         report.checked.append(f"results.csv agrees with results.json: {len(body)} rows")
 
 
-def _check_pb(text: str, election: Election, report: Report) -> None:
+def _check_pb(text: str, election: Election, report: Report, order: str = "id order") -> None:
     """election.pb against the manifest and the ballots: projects and costs, budget, ballot
     kind and rules, and the counted ballots in the same order with the same choices."""
     from votes.pabulib import PabulibError, read
@@ -845,7 +1207,7 @@ def _check_pb(text: str, election: Election, report: Report) -> None:
     ]
     if differ:
         found.append(
-            f"{len(differ)} of its ballots differ from the counted ballots in id order "
+            f"{len(differ)} of its ballots differ from the counted ballots in {order} "
             f"(the first is ballot {differ[0]})"
         )
     for f in found:

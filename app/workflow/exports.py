@@ -23,7 +23,15 @@ from sqlalchemy.orm import Session
 from app.workflow.errors import DomainError
 from app.workflow.models import FundingRound, PotResult
 from app.workflow.results import PUBLISHED, results_for
-from ballots.models import LogEntry, LogKind, Receipt, StoredBallot
+from ballots.models import (
+    BallotDecryption,
+    BallotMix,
+    DecryptedBallot,
+    LogEntry,
+    LogKind,
+    Receipt,
+    StoredBallot,
+)
 from ballots.paper import ballot_paper
 from votes import csv_cells
 from votes.model import Ballot, BallotKind, BallotRules, RankedScoring
@@ -31,6 +39,7 @@ from votes.pabulib import dumps
 from votes.recipes import PABUTOOLS_VERSION, pabutools_script
 from votes.verify import (
     canonical_json,
+    election_from_contents,
     election_from_rows,
     manifest_rules,
     sha256,
@@ -136,6 +145,49 @@ def _round_data(session: Session, round_id: int) -> _RoundData:
         ballots=ballots,
         counted=logged - replaced,
     )
+
+
+def _secrecy_files(
+    session: Session, round_id: int, pot_id: int, manifest: dict
+) -> tuple[dict[str, bytes], list[str]]:
+    """An encrypted round's ``secrecy/`` files for one pot, and the pot's decrypted ballots
+    (canonical JSON, in the last mix's order): the key as frozen in the manifest, every mix
+    and every trustee's decryption as stored, and the ballots they decrypt to."""
+    folder = f"secrecy/pot-{pot_id}"
+    files = {"secrecy/key.json": canonical_json(manifest["secrecy"]["key"]).encode("utf-8")}
+    for number, document in session.execute(
+        select(BallotMix.number, BallotMix.document)
+        .where(BallotMix.round_id == round_id, BallotMix.pot_id == pot_id)
+        .order_by(BallotMix.number)
+    ):
+        files[f"{folder}/mix-{number}.json"] = document.encode("utf-8")
+    for trustee, document in session.execute(
+        select(BallotDecryption.trustee, BallotDecryption.document)
+        .where(BallotDecryption.round_id == round_id, BallotDecryption.pot_id == pot_id)
+        .order_by(BallotDecryption.trustee)
+    ):
+        files[f"{folder}/decryption-{trustee}.json"] = document.encode("utf-8")
+    contents = list(
+        _stream(
+            session,
+            select(DecryptedBallot.content)
+            .where(DecryptedBallot.round_id == round_id, DecryptedBallot.pot_id == pot_id)
+            .order_by(DecryptedBallot.position),
+        ).scalars()
+    )
+    # Each content is canonical JSON already, so the list of them joined is too.
+    files[f"{folder}/ballots.json"] = ("[" + ",".join(contents) + "]").encode("utf-8")
+    return files, contents
+
+
+def _decoded(contents: list[str]) -> Iterator[dict]:
+    """Each content parsed, once per distinct text."""
+    parsed: dict[str, dict] = {}
+    for text in contents:
+        content = parsed.get(text)
+        if content is None:
+            content = parsed[text] = json.loads(text)
+        yield content
 
 
 def results_json(funding_round: FundingRound, result: PotResult) -> dict:
@@ -246,8 +298,32 @@ def readme_text(funding_round: FundingRound, result: PotResult, manifest: dict) 
         "  election.pb    the pot's counted ballots in pabulib format (amounts in pence)",
         "  SHA256SUMS     checksums of the other files (sha256sum -c SHA256SUMS)",
         "",
-        "RECOUNT WITH PABUTOOLS",
     ]
+    if manifest.get("secrecy"):
+        lines += [
+            "SECRET BALLOT",
+            "This round's ballots were encrypted when cast: ballots.json, the log and the receipts",
+            "hold and commit to the ciphertexts, and no one ever saw which ballot a voter cast.",
+            "secrecy/ holds what turned them into the counted ballots:",
+            "  secrecy/key.json                 the round's public key and the trustees' proofs",
+            "                                   (the same as the key in manifest.json)",
+            f"  secrecy/pot-{result.pot_id}/mix-K.json        each shuffle of the pot's ballots "
+            "and its proof,",
+            "                                   K = 1 (the server's), 2, ... (the trustees')",
+            f"  secrecy/pot-{result.pot_id}/decryption-J.json trustee J's share of the "
+            "decryption, with proofs",
+            f"  secrecy/pot-{result.pot_id}/ballots.json      the decrypted ballots, in the "
+            "last mix's order",
+            "election.pb and the recount are of the decrypted ballots. python -m votes verify",
+            "checks, in order: (1) the key's proofs, (2) every ciphertext's proof, (3) that each",
+            "mix shuffles the one before it, (4) every trustee's decryption proof, with at least",
+            "as many trustees as the key needs, (5) that the last mix decrypts to exactly",
+            f"secrecy/pot-{result.pot_id}/ballots.json, position by position, and (6) the "
+            "recount. Every",
+            "proof is bound to the manifest hash, so none can be copied from another round.",
+            "",
+        ]
+    lines.append("RECOUNT WITH PABUTOOLS")
     script = pabutools_script(rules, result.rule, result.tie_break)
     if script is None:
         lines += [
@@ -321,7 +397,14 @@ def export_pot(
     data = data or _round_data(session, funding_round.id)
     document = results_json(funding_round, result)
     manifest = json.loads(manifest_text)
-    election = election_from_rows(manifest, data.ballots, pot_id, data.counted)
+    secret_files: dict[str, bytes] = {}
+    if manifest.get("secrecy"):
+        # The ballots the log commits to are ciphertexts; the count is of what they decrypt to.
+        secret_files, contents = _secrecy_files(session, funding_round.id, pot_id, manifest)
+        election = election_from_contents(manifest, pot_id, _decoded(contents))
+        del contents
+    else:
+        election = election_from_rows(manifest, data.ballots, pot_id, data.counted)
     pot_name = ballot_paper(manifest_text).pot(pot_id).name
     election = dataclasses.replace(
         election,
@@ -345,6 +428,7 @@ def export_pot(
         "results.csv": results_csv(document["outcome"]),
         "election.pb": dumps(election).encode("utf-8"),
         "README.txt": readme_text(funding_round, result, manifest).encode("utf-8"),
+        **secret_files,
     }
     return _zip(files)
 

@@ -24,7 +24,7 @@ from votes.secrecy.group import SecrecyError, point_hex
 from votes.secrecy.shuffle import ShuffleProof, shuffle_problem
 
 __all__ = [
-    "same_ballot",
+    "ciphertext_problems",
     "ciphertexts_from_json",
     "ciphertexts_to_json",
     "context_from_json",
@@ -33,11 +33,13 @@ __all__ = [
     "decryption_task",
     "mix_result",
     "mix_task",
+    "plaintext_problems",
     "pot_problems",
     "read_decryption_result",
     "read_decryption_task",
     "read_mix_result",
     "read_mix_task",
+    "same_ballot",
     "vectors_from_json",
     "vectors_to_json",
 ]
@@ -281,6 +283,58 @@ def same_ballot(rules: BallotRules, a: Ballot, b: Ballot) -> bool:
     )
 
 
+def ciphertext_problems(
+    ciphertexts: Sequence[tuple[str, Ciphertext]],
+    key: bytes,
+    context: Context,
+    width: int,
+    *,
+    workers: int = 1,
+) -> list[str]:
+    """Step 2's proofs: every ciphertext is ``width`` pairs and its proof of randomness holds
+    for this round, pot and ballot id."""
+    tasks = [
+        (ciphertexts[a:b], a, key, context, width)
+        for a, b in parallel.slices(len(ciphertexts), workers)
+    ]
+    problems: list[str] = []
+    for part in parallel.run(_ballot_proofs, tasks, workers):
+        problems.extend(part)
+    return problems
+
+
+def plaintext_problems(
+    vectors: Sequence[Vector],
+    chosen: Mapping[int, Sequence[Share]],
+    ballots: Sequence[Ballot],
+    rules: BallotRules,
+    project_ids: Sequence[str],
+    *,
+    workers: int = 1,
+) -> list[str]:
+    """Step 5: the last mix's ``vectors``, decrypted with t trustees' checked shares
+    (``chosen``), decode to exactly ``ballots``, position by position."""
+    plain = combine(vectors, chosen, workers=workers)
+    if len(ballots) != len(plain):
+        return [
+            f"step 5 (the plaintexts): {len(plain)} ballots decrypt, "
+            f"the ballots file has {len(ballots)}"
+        ]
+    problems: list[str] = []
+    for position, (points, ballot) in enumerate(zip(plain, ballots, strict=True), start=1):
+        try:
+            decoded = encoding.from_points(points, rules, project_ids)
+        except SecrecyError as error:
+            problems.append(f"step 5 (the plaintexts): ballot {position} of the last mix: {error}")
+            continue
+        if not same_ballot(rules, decoded, ballot):
+            problems.append(
+                f"step 5 (the plaintexts): ballot {position} of the last mix decrypts to "
+                "another ballot than the ballots file holds"
+            )
+    return problems
+
+
 def pot_problems(
     *,
     key: bytes,
@@ -298,16 +352,10 @@ def pot_problems(
     """Steps 2 to 5 for one pot; each problem names its step. Empty when all hold.
 
     ``ciphertexts``: the counted ballots' ids and ciphertexts, in log order (step 2's link to
-    the log is the caller's: see ``votes.verify``). ``ballots``: the plaintexts, in the final
-    mix's order."""
-    problems: list[str] = []
+    the log is the caller's: see ``votes.verify``, which runs the same steps reading one mix
+    and one decryption at a time). ``ballots``: the plaintexts, in the final mix's order."""
     width = encoding.width(rules, len(project_ids))
-    tasks = [
-        (ciphertexts[a:b], a, key, context, width)
-        for a, b in parallel.slices(len(ciphertexts), workers)
-    ]
-    for part in parallel.run(_ballot_proofs, tasks, workers):
-        problems.extend(part)
+    problems = ciphertext_problems(ciphertexts, key, context, width, workers=workers)
     if problems:
         return problems
     current: Sequence[Vector] = [c.pairs for _, c in ciphertexts]
@@ -336,21 +384,4 @@ def pot_problems(
             f"{threshold} are needed"
         ]
     chosen = dict(sorted(decryptions.items())[:threshold])
-    plain = combine(current, chosen, workers=workers)
-    if len(ballots) != len(plain):
-        return [
-            f"step 5 (the plaintexts): {len(plain)} ballots decrypt, "
-            f"the ballots file has {len(ballots)}"
-        ]
-    for position, (points, ballot) in enumerate(zip(plain, ballots, strict=True), start=1):
-        try:
-            decoded = encoding.from_points(points, rules, project_ids)
-        except SecrecyError as error:
-            problems.append(f"step 5 (the plaintexts): ballot {position} of the last mix: {error}")
-            continue
-        if not same_ballot(rules, decoded, ballot):
-            problems.append(
-                f"step 5 (the plaintexts): ballot {position} of the last mix decrypts to "
-                "another ballot than the ballots file holds"
-            )
-    return problems
+    return plaintext_problems(current, chosen, ballots, rules, project_ids, workers=workers)
