@@ -271,6 +271,9 @@ def _move(
             # trustees have decrypted the last pot (app.workflow.secrecy.upload_decryption).
             results.publish_head(session, funding_round)
             secrecy.at_close(session, funding_round)
+            if secrecy.decrypted(session, funding_round):
+                # No pot had a ballot: nothing to shuffle or decrypt, counted at once.
+                results.tally_round(session, funding_round, now)
         else:
             # Counted in the same transaction as the seal: a closed round always has its
             # results, counted from exactly the sealed log. `flask tally` re-runs the count.

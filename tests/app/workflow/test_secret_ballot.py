@@ -200,3 +200,14 @@ def test_one_trustee_alone_can_never_be_enough_to_decrypt(db):
             trustee_mixes=0,
             actor=made.officer,
         )
+
+
+def test_an_encrypted_round_with_no_ballots_is_counted_at_the_close(db):
+    made = sr.make_key()
+    sr.open_voting(made)
+    sr.close(made)
+    assert db.session.scalar(select(BallotMix)) is None
+    [result] = results.results_for(db.session, made.funding_round)
+    assert (
+        result.ballot_count == 0 and results.missing_results(db.session, made.funding_round) == []
+    )
