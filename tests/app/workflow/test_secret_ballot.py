@@ -211,3 +211,50 @@ def test_an_encrypted_round_with_no_ballots_is_counted_at_the_close(db):
     assert (
         result.ballot_count == 0 and results.missing_results(db.session, made.funding_round) == []
     )
+
+
+def test_paper_ballots_entered_by_officers_are_encrypted_the_same_way(db):
+    from datetime import date
+
+    from app.workflow import voters
+    from ballots.models import Channel, VoterMark
+    from tests.ballots.helpers import enrol, place
+
+    made = sr.make_key()
+    sr.open_voting(made)
+    council = made.funding_round.council
+    entry = enrol(council, place(council, name="Paper ward"), reference="PAPER-1")
+    db.session.commit()
+    pot = made.paper.pots[0]
+    ids = [p.id for p in pot.projects]
+    voters.enter_paper_ballot(
+        db.session,
+        made.funding_round,
+        made.paper,
+        pot,
+        reference="paper-1",
+        ballot=Ballot((ids[2],)),
+        actor=made.officer,
+        today=date(2026, 5, 1),
+    )
+    db.session.commit()
+    assert db.session.scalar(select(VoterMark.channel)) == Channel.PAPER
+    [content] = db.session.scalars(select(StoredBallot.content))
+    assert set(json.loads(content)) == {"pairs", "proof"} and "choices" not in content
+    sr.close(made)
+    secrecy.upload_mix(
+        db.session, made.trustees[1], pot.id, json.dumps(made.trustee_mix(2, pot.id))
+    )
+    for position in (1, 2):
+        secrecy.upload_decryption(
+            db.session,
+            made.trustees[position - 1],
+            pot.id,
+            json.dumps(made.decryption(position, pot.id)),
+            now=sr.NOW,
+        )
+    db.session.commit()
+    assert list(db.session.scalars(select(DecryptedBallot.content))) == [
+        json.dumps({"choices": [ids[2]], "points": []}, separators=(",", ":"))
+    ]
+    assert entry.id
