@@ -11,7 +11,8 @@ Nothing in the second group refers to a person, an account, a session, an addres
 and its keys are random, so a ballot cannot be joined back to its voter. Marks carry no time and
 have random keys too, so their order says nothing about the order ballots were cast in. On
 SQLite both are ``WITHOUT ROWID`` tables, stored in key order (random) rather than in insertion
-order.
+order. The who group keeps no time of day for anything a voter does on the way to voting:
+a verification keeps its day (London), and so does the code that made it.
 
 Tables here refer to the web app's tables by name (``"rounds.id"``) so this package never
 imports the app.
@@ -146,8 +147,11 @@ class VerificationCode(Base):
     roll_entry_id: Mapped[int] = mapped_column(ForeignKey("roll_entries.id", ondelete="CASCADE"))
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # The account it verified (a code is used once: ``used_at`` is set by compare-and-set).
+    # The day (London) it verified an account, no finer: a time would put the verified
+    # accounts in the order they were verified, and so, for people who vote straight after,
+    # in the order of the ballot log. A code is used once: set by compare-and-set.
+    used_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The account it verified.
     used_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
@@ -184,7 +188,11 @@ class CodeTries(Base):
 
 class Verification(Base):
     """An account verified as one roll entry: one account per entry, one entry per account
-    and roll."""
+    and roll.
+
+    ``verified_on`` is the day (London) and nothing finer: someone who verifies and then votes
+    straight away would otherwise give the moment of their ballot, and the times of all the
+    verifications would line up with the order of the ballot log."""
 
     __tablename__ = "verifications"
 
@@ -195,7 +203,7 @@ class Verification(Base):
     )
     council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
     scope: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    verified_on: Mapped[date] = mapped_column(Date)
 
     __table_args__ = (UniqueConstraint("user_id", "council_id", "scope"),)
 

@@ -245,7 +245,7 @@ def issue_codes(
         select(VerificationCode.id)
         .where(
             VerificationCode.roll_entry_id == RollEntry.id,
-            VerificationCode.used_at.is_(None),
+            VerificationCode.used_on.is_(None),
             VerificationCode.expires_at > now,
         )
         .exists()
@@ -302,7 +302,7 @@ def reissue_code(
         update(VerificationCode)
         .where(
             VerificationCode.roll_entry_id == entry.id,
-            VerificationCode.used_at.is_(None),
+            VerificationCode.used_on.is_(None),
             VerificationCode.expires_at > now,
         )
         .values(expires_at=now)
@@ -330,8 +330,13 @@ def verify(
     code: str,
     key: bytes,
     now: datetime,
+    today: date,
 ) -> RollEntry:
     """Verify the account as the roll entry with ``reference`` using its posted code.
+
+    ``now`` decides whether the code has expired and times the try; ``today`` (the London day
+    at ``now``) is all that is kept of when the account was verified, on the verification and
+    on the code.
 
     The try is claimed first (:func:`claim_try`: ``TooManyTries`` while the reference must
     wait). Raises ``CodeInvalid`` (the try stays counted: the caller commits it, and rolls back
@@ -363,7 +368,7 @@ def verify(
             )
         )
     found, entry = match
-    if found.used_at is not None:
+    if found.used_on is not None:
         raise CodeUsed()
     if found.expires_at <= now:
         raise CodeExpired()
@@ -382,8 +387,8 @@ def verify(
     # Compare-and-set: of two requests with one code, only one uses it.
     used = session.execute(
         update(VerificationCode)
-        .where(VerificationCode.id == found.id, VerificationCode.used_at.is_(None))
-        .values(used_at=now, used_by_id=user_id)
+        .where(VerificationCode.id == found.id, VerificationCode.used_on.is_(None))
+        .values(used_on=today, used_by_id=user_id)
         .execution_options(synchronize_session=False)
     )
     if used.rowcount != 1:
@@ -394,7 +399,7 @@ def verify(
             roll_entry_id=entry.id,
             council_id=council_id,
             scope=entry.scope,
-            created_at=now,
+            verified_on=today,
         )
     )
     try:

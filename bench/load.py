@@ -200,6 +200,7 @@ def seed(env: dict[str, str], cast_voters: int, journey_voters: int) -> Seeded:
     from app.web.residents.voting import code_key
     from app.workflow import accounts, sign_ins
     from app.workflow import rounds as round_flow
+    from app.workflow.clock import london_date
     from app.workflow.models import (
         Council,
         FundingRound,
@@ -341,7 +342,7 @@ def seed(env: dict[str, str], cast_voters: int, journey_voters: int) -> Seeded:
                         "roll_entry_id": entry_ids[i],
                         "council_id": council.id,
                         "scope": COUNCIL_SCOPE,
-                        "created_at": now,
+                        "verified_on": london_date(now),
                     }
                     for i in range(cast_voters)
                 ],

@@ -303,7 +303,7 @@ def _cast_in_bulk(session, funding_round, paper, hoods, verified, ballots: int) 
                 "roll_entry_id": entry_id,
                 "council_id": council_id,
                 "scope": COUNCIL_SCOPE,
-                "created_at": NOW,
+                "verified_on": NOW.date(),
             }
             for user_id, entry_id in zip(verified, entries, strict=False)
         ],

@@ -93,6 +93,7 @@ def seed(session: Session) -> None:
                     roll_entry_id=entry.id,
                     council_id=council.id,
                     scope=COUNCIL_SCOPE,
+                    verified_on=london_today(),
                 )
             )
         else:

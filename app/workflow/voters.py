@@ -219,7 +219,7 @@ def roll_figures(
             RollEntry.council_id == council.id, RollEntry.scope == scope
         )
         codes = select(func.count()).where(VerificationCode.roll_entry_id.in_(entries))
-        live = codes.where(VerificationCode.used_at.is_(None), VerificationCode.expires_at > now)
+        live = codes.where(VerificationCode.used_on.is_(None), VerificationCode.expires_at > now)
         verified = select(func.count()).where(Verification.roll_entry_id.in_(entries))
         return {
             "people": session.scalar(select(func.count()).where(RollEntry.id.in_(entries))),

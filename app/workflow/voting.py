@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.workflow.clock import london_date
 from app.workflow.errors import Refusal
 from app.workflow.models import Council, FundingRound, Phase, Role, User
 from app.workflow.text import join_list
@@ -165,6 +166,7 @@ def verify_account(
             code=code,
             key=key,
             now=now,
+            today=london_date(now),
         )
     except CodeInvalid as error:
         return error

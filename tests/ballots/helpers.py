@@ -79,7 +79,11 @@ def enrol(
     if user is not None:
         db.session.add(
             Verification(
-                user_id=user.id, roll_entry_id=entry.id, council_id=council.id, scope=scope
+                user_id=user.id,
+                roll_entry_id=entry.id,
+                council_id=council.id,
+                scope=scope,
+                verified_on=date(2026, 5, 1),
             )
         )
     db.session.commit()

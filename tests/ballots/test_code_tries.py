@@ -127,6 +127,7 @@ def test_concurrent_tries_for_one_reference_are_checked_one_at_a_time(app, db, c
                     code="WRONG-CODE2",
                     key=KEY,
                     now=NOW,
+                    today=NOW.date(),
                 )
             except CodeInvalid:
                 session.commit()

@@ -102,6 +102,7 @@ def verify(db, council, user, reference, code, now=NOW):
             code=code,
             key=KEY,
             now=now,
+            today=now.date(),
         )
         db.session.commit()
         return entry
@@ -224,3 +225,26 @@ def test_one_persons_code_can_be_reissued_until_they_verify(db, council):
         roll.reissue_code(
             db.session, council_id=council.id, scope="council", reference="ZZ", key=KEY, now=NOW
         )
+
+
+def test_a_verification_keeps_the_london_day_and_no_time(db, council):
+    """Verified at 00:30 on a summer morning in London (23:30 UTC the day before): the
+    verification and the code keep 1 July, and nothing finer, so the verifications cannot be
+    put in the order their people went on to vote in."""
+    from app.workflow.voting import verify_account
+
+    import_text(db, council, "reference,neighbourhood\nA1,Centre\n")
+    code = issue(db, council)["A1"]
+    at = datetime(2026, 6, 30, 23, 30, 5, tzinfo=UTC)
+    entry = verify_account(db.session, council, create_user(), "A1", code, key=KEY, now=at)
+    db.session.commit()
+    assert entry.reference == "A1"
+    verification = db.session.scalar(select(Verification))
+    assert verification.verified_on == date(2026, 7, 1)
+    used = db.session.scalar(select(VerificationCode))
+    assert used.used_on == date(2026, 7, 1)
+    kept = {c.name: c.type for c in Verification.__table__.columns}
+    kept |= {f"code.{c.name}": c.type for c in VerificationCode.__table__.columns}
+    # Only the code's issue and expiry are times: an officer's act, the same for a whole roll.
+    timed = sorted(name for name, kind in kept.items() if "DateTime" in repr(kind))
+    assert timed == ["code.created_at", "code.expires_at"]

@@ -9,7 +9,8 @@ from sqlalchemy import inspect, text
 from tests.conftest import owner_connection
 
 # The tables that say what was voted. voter_marks (who voted) must never be reachable from them.
-BALLOT_TABLES = ("ballots", "receipts", "ballot_log")
+# (ballot_mixes names who mixed: the server or a trustee, never a voter.)
+BALLOT_TABLES = ("ballots", "receipts", "ballot_log", "decrypted_ballots", "ballot_decryptions")
 ALLOWED_REFERENCES = {"rounds", "pots", "ballots"}
 # Words that name a link when they are a word of the column's name ("ip", "at"), and
 # fragments that do anywhere in it ("userid", "timestamp").

@@ -305,3 +305,75 @@ def test_0014_upgrades_and_downgrades_the_demo(tmp_path):
         downgrade(revision=BEFORE_0014)
         upgrade()
         assert _counts(tables) == before
+
+
+def test_0016_keeps_the_london_day_of_a_verification_and_of_its_code(tmp_path):
+    """00:30 on a summer morning in London is 23:30 the evening before in UTC: the day kept is
+    London's. A code not used stays not used. The downgrade gives the day's first instant."""
+    with database_at(tmp_path, "0015_secret_ballot"):
+        from ballots.models import COUNCIL_SCOPE, RollEntry
+        from tests.factories import create_council, create_neighbourhood, create_user
+
+        council = create_council()
+        hood = create_neighbourhood(council)
+        user = create_user()
+        entries = [
+            RollEntry(
+                council_id=council.id, scope=COUNCIL_SCOPE, reference=ref, neighbourhood_id=hood.id
+            )
+            for ref in ("A1", "A2")
+        ]
+        db.session.add_all(entries)
+        db.session.commit()
+        ids = {"c": council.id, "u": user.id, "e1": entries[0].id, "e2": entries[1].id}
+        db.session.remove()
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO verifications (user_id, roll_entry_id, council_id, scope, "
+                    "created_at) VALUES (:u, :e1, :c, 'council', '2026-06-30 23:30:05.123456')"
+                ),
+                ids,
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO verification_codes (roll_entry_id, code_hash, expires_at, "
+                    "used_at, used_by_id, created_at) VALUES "
+                    "(:e1, 'a', '2026-08-01 00:00:00', '2026-06-30 23:30:05', :u, '2026-06-01'),"
+                    "(:e2, 'b', '2026-08-01 00:00:00', NULL, NULL, '2026-06-01')"
+                ),
+                ids,
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT verified_on FROM verifications")).scalar_one() == (
+                "2026-07-01"
+            )
+            used = conn.execute(
+                text("SELECT code_hash, used_on, used_by_id FROM verification_codes ORDER BY 1")
+            ).all()
+            assert [tuple(row) for row in used] == [
+                ("a", "2026-07-01", ids["u"]),
+                ("b", None, None),
+            ]
+        assert "created_at" not in _table_sql("verifications")
+        assert "used_at" not in _table_sql("verification_codes")
+        # Every row must have its day.
+        assert "NOT NULL" in _refused(
+            "INSERT INTO verifications (user_id, roll_entry_id, council_id, scope) "
+            "SELECT user_id, roll_entry_id + 1, council_id, 'round:1' FROM verifications"
+        )
+
+        downgrade(revision="0015_secret_ballot")
+        with db.engine.connect() as conn:
+            created = conn.execute(text("SELECT created_at FROM verifications")).scalar_one()
+            assert str(created).startswith("2026-06-30 23:00:00")  # London midnight, in BST
+            used = conn.execute(
+                text("SELECT used_at FROM verification_codes ORDER BY code_hash")
+            ).all()
+            assert [str(u)[:19] if u else None for (u,) in used] == ["2026-06-30 23:00:00", None]
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT verified_on FROM verifications")).scalar_one() == (
+                "2026-07-01"
+            )
