@@ -70,15 +70,15 @@ def seed(app, ballots: int, voters: int):
         council = create_council(slug="bench")
         hood = place(council)
         costs = (tuple(5_000_00 + 1_000_00 * i for i in range(PROJECTS)),)
-        rounds = {}
+        papers = {}
         for name in ("empty", "full"):
             funding_round, paper = voting_round(council, costs=costs, budgets=(200_000_00,))
             funding_round.slug = name
             db.session.commit()
-            rounds[name] = paper
-        rounds["secret"] = _secret_round(council, costs[0])
+            papers[name] = paper
+        papers["secret"] = _secret_round(council, costs[0])
         started = time.perf_counter()
-        paper = rounds["full"]
+        paper = papers["full"]
         fill_pot(db.session, paper, paper.pots[0], neighbourhood_id=hood.id, ballots=ballots)
         db.session.commit()
         took = time.perf_counter() - started
@@ -92,7 +92,7 @@ def seed(app, ballots: int, voters: int):
             emails.append(user.email)
         pots = {
             name: (paper.pots[0].id, [p.id for p in paper.pots[0].projects])
-            for name, paper in rounds.items()
+            for name, paper in papers.items()
         }
         return emails, pots
 
