@@ -205,26 +205,25 @@ class Bad(Exception):
     """A file that is not what the document says."""
 
 
+HEX = set("0123456789abcdef")
+
+
+def hex32(text: object, where: str) -> bytes:
+    """The 32 bytes written as 64 lower-case hexadecimal digits."""
+    if not isinstance(text, str) or len(text) != 64 or not set(text) <= HEX:
+        raise Bad(f"{where}: not 64 lower-case hex digits")
+    return bytes.fromhex(text)
+
+
 def point_of(text: object, where: str):
-    if not isinstance(text, str) or len(text) != 64:
-        raise Bad(f"{where}: not 64 hex digits")
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raise Bad(f"{where}: not 64 hex digits") from None
-    p = valid(raw)
+    p = valid(hex32(text, where))
     if p is None:
         raise Bad(f"{where}: not a point of the group")
     return p
 
 
 def scalar_of(text: object, where: str) -> int:
-    if not isinstance(text, str) or len(text) != 64:
-        raise Bad(f"{where}: not 64 hex digits")
-    try:
-        value = int.from_bytes(bytes.fromhex(text), "little")
-    except ValueError:
-        raise Bad(f"{where}: not 64 hex digits") from None
+    value = int.from_bytes(hex32(text, where), "little")
     if value >= L:
         raise Bad(f"{where}: a scalar not below L")
     return value
@@ -490,7 +489,7 @@ def shuffle_ok(inputs, outputs, proof, key, manifest_hash: str, pot: str, number
 
 def share_ok(vector, share, y_j, j, position, manifest_hash, pot) -> list:
     """The factors D_k of one ballot's partial decryption, or raises Bad."""
-    if not isinstance(share, dict) or share.get("trustee") != j:
+    if not isinstance(share, dict) or not whole(share.get("trustee")) or share["trustee"] != j:
         raise Bad("a share of another trustee")
     factors, proofs = share.get("factors"), share.get("proofs")
     if not isinstance(factors, list) or not isinstance(proofs, list):
@@ -509,6 +508,15 @@ def share_ok(vector, share, y_j, j, position, manifest_hash, pot) -> list:
         if t.challenge() != c:
             raise Bad(f"ballot {position + 1}, element {k + 1}: the proof does not hold")
     return ds
+
+
+def same_context(context, manifest_hash: str, pot: str) -> bool:
+    """The file's context names this manifest hash and pot (other keys are not read)."""
+    return (
+        isinstance(context, dict)
+        and context.get("manifest_hash") == manifest_hash
+        and context.get("pot") == pot
+    )
 
 
 def numbered(names, prefix: str) -> set[int]:
@@ -597,7 +605,7 @@ def check(files, manifest_text, ballots, log, counted, pot_id) -> tuple[list[str
             mix = json.loads(files[f"{folder}/mix-{number}.json"])
             if not isinstance(mix, dict) or mix.get("format") != "devolve-mix/v1":
                 raise Bad("not a mix of this version")
-            if mix.get("context") != {"manifest_hash": manifest_hash, "pot": pot}:
+            if not same_context(mix.get("context"), manifest_hash, pot):
                 raise Bad("for another round or pot")
             if mix.get("number") != number:
                 raise Bad("another number")
@@ -615,13 +623,13 @@ def check(files, manifest_text, ballots, log, counted, pot_id) -> tuple[list[str
             document = json.loads(files[f"{folder}/decryption-{j}.json"])
             if not isinstance(document, dict) or document.get("format") != "devolve-decryption/v1":
                 raise Bad("not a decryption of this version")
-            if document.get("ceremony") != ceremony or document.get("context") != {
-                "manifest_hash": manifest_hash,
-                "pot": pot,
-            }:
+            if document.get("ceremony") != ceremony or not same_context(
+                document.get("context"), manifest_hash, pot
+            ):
                 raise Bad("for another round or pot")
             shares = document.get("shares")
-            if document.get("trustee") != j or j not in keys or not isinstance(shares, list):
+            who = document.get("trustee")
+            if not whole(who) or who != j or j not in keys or not isinstance(shares, list):
                 raise Bad("another trustee's, or no shares")
             if len(shares) != len(current):
                 raise Bad("not one share per ballot")

@@ -237,3 +237,46 @@ def test_the_encrypted_rounds_worked_example_is_what_the_code_computes():
     assert theirs.digest().hex() == t["sha512"]
     challenge = int.from_bytes(hashlib.sha512(hashed).digest(), "little") % s.L
     assert group.scalar_hex(theirs.challenge()) == t["challenge"] == group.scalar_hex(challenge)
+
+
+# Where the stranger, following the document, is stricter than ``votes``: each a failing test
+# of the code, with the fix proposed in its reason.
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="votes.secrecy.group.point_hex and scalar read hex with bytes.fromhex, which also "
+    "takes upper case (and spaces): a point or scalar not written as the document says (64 "
+    "lower-case hex digits) is accepted. Fix: refuse text that is not 64 of 0-9a-f.",
+)
+def test_votes_verify_refuses_a_scalar_not_in_lower_case_hex(exports):  # noqa: F811
+    from votes.verify import verify_zip
+
+    mix1 = _pot_file(exports, "mix-1.json")
+
+    def upper(files):
+        mix = load(files, mix1)
+        mix["proof"]["s1"] = mix["proof"]["s1"].upper()
+        dump(files, mix1, mix)
+
+    data = tampered(exports["a"], upper)
+    assert any(p.startswith("step 3 (mix 1): ") for p in stranger.check(data))
+    assert not verify_zip(data, workers=1).ok
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="votes.secrecy.bundle.same_ballot (cumulative) checks that the *decoded* ballot names "
+    "no project twice, which it never does, instead of the ballots file's item: an item "
+    "naming a project twice with the same points is taken for the decrypted ballot. Fix: "
+    "len(y) == sum(1 for p in b.points if p).",
+)
+def test_a_cumulative_item_naming_a_project_twice_is_not_the_decrypted_ballot():
+    from votes.model import Ballot, BallotKind, BallotRules
+    from votes.secrecy.bundle import same_ballot
+
+    decoded = {"choices": ["1"], "points": [2]}
+    listed = {"choices": ["1", "1"], "points": [2, 2]}
+    assert not s.same_ballot("cumulative", (decoded["choices"], decoded["points"]), listed)
+    rules = BallotRules(kind=BallotKind.CUMULATIVE, points=2)
+    assert not same_ballot(rules, Ballot(("1",), (2,)), Ballot(("1", "1"), (2, 2)))
