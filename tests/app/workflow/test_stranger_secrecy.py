@@ -36,6 +36,29 @@ def _bytes(n: int) -> bytes:
     return RANDOM.getrandbits(8 * n).to_bytes(n, "little")
 
 
+def test_the_strangers_modules_import_only_the_standard_library():
+    import ast
+    import sys
+    from pathlib import Path
+
+    for module in (stranger, s):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top in sys.stdlib_module_names or name in (
+                    "__future__",
+                    "tests.app",
+                ), (module.__name__, name)
+    assert "stranger_secrecy" in Path(stranger.__file__).read_text(encoding="utf-8")
+
+
 def test_the_strangers_group_agrees_with_libsodium_on_random_inputs():
     for _ in range(200):
         r = _bytes(32)
