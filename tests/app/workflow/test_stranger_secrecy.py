@@ -303,3 +303,64 @@ def test_a_cumulative_item_naming_a_project_twice_is_not_the_decrypted_ballot():
     assert not s.same_ballot("cumulative", (decoded["choices"], decoded["points"]), listed)
     rules = BallotRules(kind=BallotKind.CUMULATIVE, points=2)
     assert not same_ballot(rules, Ballot(("1",), (2,)), Ballot(("1", "1"), (2, 2)))
+
+
+@pytest.mark.parametrize(
+    "manifest, projects",
+    [
+        ({"ballot_kind": "approval"}, 9),
+        ({"ballot_kind": "knapsack"}, 3),
+        ({"ballot_kind": "single-choice"}, 16),
+        ({"ballot_kind": "ranked", "max_choices": 3}, 5),
+        ({"ballot_kind": "ranked", "max_choices": None}, 300),
+        ({"ballot_kind": "cumulative", "points": 10, "max_points_per_project": 5}, 4),
+        ({"ballot_kind": "cumulative", "points": None, "max_points_per_project": None}, 40),
+        ({"ballot_kind": "cumulative", "points": 1000, "max_points_per_project": None}, 3),
+    ],
+)
+def test_the_documents_ballot_layouts_decode_what_votes_encodes(manifest, projects):
+    from votes.model import Ballot, BallotKind, BallotRules
+    from votes.secrecy import encoding
+
+    kind = BallotKind(manifest["ballot_kind"])
+    rules = BallotRules(
+        kind=kind,
+        max_choices=manifest.get("max_choices"),
+        points=manifest.get("points"),
+        max_points_per_project=manifest.get("max_points_per_project"),
+    )
+    ids = [str(10 + p) for p in range(projects)]
+    assert s.width(manifest, projects) == encoding.width(rules, projects)
+    for _ in range(20):
+        chosen = RANDOM.sample(ids, RANDOM.randrange(0, min(projects, 3) + 1))
+        if kind is BallotKind.RANKED:
+            ballot = Ballot(tuple(chosen))
+        elif kind is BallotKind.CUMULATIVE:
+            cap = min(v for v in (rules.points, rules.max_points_per_project, 255) if v)
+            chosen = sorted(chosen, key=ids.index)
+            ballot = Ballot(tuple(chosen), tuple(RANDOM.randrange(1, cap + 1) for _ in chosen))
+        else:
+            ballot = Ballot(tuple(sorted(chosen, key=ids.index)))
+        data = encoding.encode(ballot, rules, ids)
+        assert len(data) == 29 * s.width(manifest, projects)
+        choices, points = s.decode_ballot(data, manifest, ids)
+        assert (tuple(choices), tuple(points)) == (ballot.choices, ballot.points)
+        listed = {"choices": list(ballot.choices), "points": list(ballot.points)}
+        assert s.same_ballot(manifest["ballot_kind"], (choices, points), listed)
+        # And what votes decodes the bytes to.
+        again = encoding.decode(data, rules, ids)
+        assert (again.choices, again.points) == (ballot.choices, ballot.points)
+
+
+def test_an_encrypted_pot_with_no_ballots_passes_the_stranger(db):
+    from app.workflow import results
+    from app.workflow.exports import export_pot
+    from tests.app import secret_round as sr
+
+    made = sr.make_key()
+    sr.open_voting(made)
+    sr.close(made)
+    results.tally_round(db.session, made.funding_round, sr.NOW)
+    db.session.commit()
+    data = export_pot(db.session, made.funding_round, made.funding_round.pots[0].id)
+    assert stranger.check(data) == []
