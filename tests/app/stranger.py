@@ -4,7 +4,8 @@ or ``votes``, only the standard library, so the document (not the code) is what 
 ``check(data, manifest_hash=None, log_head=None)`` returns the problems found (empty: the
 export agrees with itself and, when given, with the published fingerprints). It checks
 everything but the recount, which is another implementation's job (pabutools on
-``election.pb``, say).
+``election.pb``, say). An encrypted round's ``secrecy/`` files are checked by
+``tests.app.stranger_secrecy``, written from the same document.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import hashlib
 import io
 import json
 import zipfile
+
+from tests.app import stranger_secrecy
 
 ZERO = "0" * 64
 HEX = set("0123456789abcdef")
@@ -122,14 +125,22 @@ def check(data: bytes, manifest_hash: str | None = None, log_head: str | None = 
     pot_id = results["pot_id"]
     pot_ballots = [b for b in sorted(ballots, key=lambda b: b["id"]) if b["pot_id"] == pot_id]
     pot_counted = [b for b in pot_ballots if b["id"] in counted]
+    # The contents counted: in an encrypted round, ballots.json holds ciphertexts, and the
+    # counted ballots are the decrypted ones of secrecy/pot-N/ballots.json, in the last mix's
+    # order ("Encrypted rounds").
+    contents = [json.loads(b["content"]) for b in pot_counted]
+    if "secrecy" in manifest:
+        found, plain = stranger_secrecy.check(files, manifest_text, ballots, log, counted, pot_id)
+        problems += found
+        contents = plain or []
     if results["manifest_hash"] != found_manifest or results["log_head_hash"] != found_head:
         problems.append("results.json names other fingerprints")
     if (results["rule"], results["tie_break"]) != (manifest["rule"], manifest["tie_break"]):
         problems.append("results.json names another rule than the manifest")
-    if results["ballot_count"] != len(pot_counted):
+    if results["ballot_count"] != len(contents):
         problems.append("ballot count")
     if "min_ballots_to_publish" in manifest and results["withheld"] != (
-        len(pot_counted) < manifest["min_ballots_to_publish"]
+        len(contents) < manifest["min_ballots_to_publish"]
     ):
         problems.append("withheld")
     outcome = results["outcome"]
@@ -143,7 +154,7 @@ def check(data: bytes, manifest_hash: str | None = None, log_head: str | None = 
     ] or outcome["budget_pence"] != pot["budget_pence"]:
         problems.append("results.json projects, costs or budget are not the manifest's")
     for p in outcome["projects"]:
-        named = sum(p["id"] in json.loads(b["content"])["choices"] for b in pot_counted)
+        named = sum(p["id"] in c["choices"] for c in contents)
         if p["votes"] != named:
             problems.append(f"votes for {p['id']}")
 
@@ -188,13 +199,12 @@ def check(data: bytes, manifest_hash: str | None = None, log_head: str | None = 
         (str(p["id"]), str(c)) for p, c in zip(pot["proposals"], costs, strict=True)
     ]:
         problems.append("election.pb projects or costs")
-    contents = [json.loads(b["content"]) for b in pot_counted]
     if [r[1:3] if len(r) > 2 else r[1:2] for r in votes] != [
         [",".join(c["choices"]), *([",".join(map(str, c["points"]))] if c["points"] else [])]
         for c in contents
     ]:
         problems.append("election.pb ballots")
-    if [r[0] for r in votes] != [str(i) for i in range(1, len(pot_counted) + 1)]:
+    if [r[0] for r in votes] != [str(i) for i in range(1, len(contents) + 1)]:
         problems.append("election.pb voter ids")
 
     # README.txt restates the fingerprints.
