@@ -186,7 +186,7 @@ def read_mix_result(
     doc = _expect(document, "devolve-mix/v1", f"mix {number}")
     if context_from_json(doc.get("context"), f"mix {number}") != context:
         raise SecrecyError(f"mix {number} is for another round or pot")
-    if doc.get("number") != number:
+    if isinstance(doc.get("number"), bool) or doc.get("number") != number:
         raise SecrecyError(f"mix {number}: the file is mix {doc.get('number')}")
     outputs = vectors_from_json(
         doc.get("outputs"), f"mix {number}, output", width=width, workers=workers
@@ -277,7 +277,7 @@ def same_ballot(rules: BallotRules, a: Ballot, b: Ballot) -> bool:
             return False
         x = {c: p for c, p in zip(a.choices, a.points, strict=True) if p}
         y = {c: p for c, p in zip(b.choices, b.points, strict=True) if p}
-        return x == y and len(x) == sum(1 for p in a.points if p)
+        return x == y and len(y) == sum(1 for p in b.points if p)
     return (
         set(a.choices) == set(b.choices) and len(set(b.choices)) == len(b.choices) and not b.points
     )

@@ -113,10 +113,18 @@ def point(p: object, where: str) -> bytes:
     return p  # type: ignore[return-value]
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_hex64(text: object) -> bool:
+    """64 lower-case hexadecimal digits, as every point and scalar is written: one spelling."""
+    return isinstance(text, str) and len(text) == 64 and _HEX.issuperset(text)
+
+
 def point_hex(text: object, where: str) -> bytes:
     """The point whose 64-hex-digit encoding is ``text``; refuses anything else."""
-    if not isinstance(text, str) or len(text) != 64:
-        raise SecrecyError(f"{where}: a point must be 64 hexadecimal digits")
+    if not _is_hex64(text):
+        raise SecrecyError(f"{where}: a point must be 64 lower-case hexadecimal digits")
     try:
         raw = bytes.fromhex(text)
     except ValueError:
@@ -126,8 +134,8 @@ def point_hex(text: object, where: str) -> bytes:
 
 def scalar(text: object, where: str) -> int:
     """The scalar whose 32-byte little-endian hex encoding is ``text``; must be below L."""
-    if not isinstance(text, str) or len(text) != 64:
-        raise SecrecyError(f"{where}: a scalar must be 64 hexadecimal digits")
+    if not _is_hex64(text):
+        raise SecrecyError(f"{where}: a scalar must be 64 lower-case hexadecimal digits")
     try:
         value = int.from_bytes(bytes.fromhex(text), "little")
     except ValueError:
@@ -180,7 +188,8 @@ class Transcript:
 
 
 def derived_scalars(seed: bytes, label: str, count: int) -> list[int]:
-    """``count`` scalars from ``seed``: SHA-512(label ‖ seed ‖ i) mod L for i = 0, 1, ..."""
+    """``count`` scalars from ``seed``: SHA-512(label ‖ 0x00 ‖ seed ‖ i as 8 bytes big-endian),
+    read little-endian, mod L, for i = 0, 1, ..."""
     prefix = hashlib.sha512(label.encode() + b"\x00" + seed)
     out = []
     for i in range(count):
@@ -194,8 +203,8 @@ def generators(seed: bytes, start: int, count: int) -> list[bytes]:
     """Independent generators number ``start`` ... ``start + count - 1`` for ``seed``.
 
     Generator i is libsodium's hash-to-group (Elligator 2, cofactor cleared) of the first 32
-    bytes of SHA-512("devolve/generator/v1" ‖ seed ‖ i); nobody knows a discrete logarithm of
-    one in terms of another or of B.
+    bytes of SHA-512("devolve/generator/v1" ‖ 0x00 ‖ seed ‖ i as 8 bytes big-endian); nobody
+    knows a discrete logarithm of one in terms of another or of B.
     """
     prefix = hashlib.sha512(b"devolve/generator/v1\x00" + seed)
     out = []

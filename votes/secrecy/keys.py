@@ -29,6 +29,7 @@ from nacl.exceptions import CryptoError
 from nacl.public import Box, PrivateKey, PublicKey
 
 from votes.secrecy.group import (
+    GROUP,
     L,
     SecrecyError,
     Transcript,
@@ -421,7 +422,7 @@ def key_document(
         raise SecrecyError(f"trustee {', '.join(map(str, missing))} has not accepted the key yet")
     return {
         "format": KEY,
-        "group": "edwards25519-prime-order/v1",
+        "group": GROUP,
         "ceremony": dict(ceremony),
         "ceremony_hash": ceremony_hash(ceremony),
         "threshold": ceremony["threshold"],
@@ -435,6 +436,8 @@ def read_key_document(document: Any) -> tuple[bytes, dict[int, bytes], int]:
     """Checks a key document (export step 1); returns (Y, {j: Y_j}, t). Raises naming the fault."""
     if not isinstance(document, Mapping) or document.get("format") != KEY:
         raise SecrecyError("secrecy/key.json is not a key of this version")
+    if document.get("group") != GROUP:
+        raise SecrecyError(f"the key is not for the group {GROUP}")
     ceremony = document.get("ceremony")
     digest = ceremony_hash(ceremony)
     if document.get("ceremony_hash") != digest:
@@ -470,6 +473,8 @@ def read_key_document(document: Any) -> tuple[bytes, dict[int, bytes], int]:
         j = result.get("trustee") if isinstance(result, Mapping) else None
         if j not in by:
             raise SecrecyError("a check names no trustee of the ceremony")
+        if result.get("format") != KEYCHECK or result.get("ceremony") != digest:
+            raise SecrecyError(f"trustee {j}'s check is not an acceptance of this ceremony's key")
         expected = verification_key(by, j)
         if result.get("verification_key") != expected.hex():
             raise SecrecyError(f"trustee {j}'s verification key does not match the commitments")

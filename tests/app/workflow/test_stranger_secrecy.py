@@ -266,12 +266,6 @@ def test_the_encrypted_rounds_worked_example_is_what_the_code_computes():
 # of the code, with the fix proposed in its reason.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="votes.secrecy.group.point_hex and scalar read hex with bytes.fromhex, which also "
-    "takes upper case (and spaces): a point or scalar not written as the document says (64 "
-    "lower-case hex digits) is accepted. Fix: refuse text that is not 64 of 0-9a-f.",
-)
 def test_votes_verify_refuses_a_scalar_not_in_lower_case_hex(exports):  # noqa: F811
     from votes.verify import verify_zip
 
@@ -287,13 +281,6 @@ def test_votes_verify_refuses_a_scalar_not_in_lower_case_hex(exports):  # noqa: 
     assert not verify_zip(data, workers=1).ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="votes.secrecy.bundle.same_ballot (cumulative) checks that the *decoded* ballot names "
-    "no project twice, which it never does, instead of the ballots file's item: an item "
-    "naming a project twice with the same points is taken for the decrypted ballot. Fix: "
-    "len(y) == sum(1 for p in b.points if p).",
-)
 def test_a_cumulative_item_naming_a_project_twice_is_not_the_decrypted_ballot():
     from votes.model import Ballot, BallotKind, BallotRules
     from votes.secrecy.bundle import same_ballot

@@ -87,9 +87,14 @@ def test_point_hex_refuses_points_outside_the_group(name: str) -> None:
         g.point(raw, "the key file")
 
 
-@pytest.mark.parametrize("text", [None, 5, "", "zz" * 32, g.BASE.hex() + "00", g.BASE.hex()[:-1]])
+@pytest.mark.parametrize(
+    "text",
+    [None, 5, "", "zz" * 32, g.BASE.hex() + "00", g.BASE.hex()[:-1], g.base(2).hex().upper()],
+)
 def test_point_hex_refuses_what_is_not_64_hex_digits(text) -> None:
-    with pytest.raises(g.SecrecyError, match=r"^here: a point must be 64 hexadecimal digits"):
+    with pytest.raises(
+        g.SecrecyError, match=r"^here: a point must be 64 lower-case hexadecimal digits"
+    ):
         g.point_hex(text, "here")
 
 
