@@ -84,7 +84,6 @@ def trustee_or_404(token: str) -> RoundTrustee:
 def _page(token: str, trustee: RoundTrustee, form: UploadForm | None = None, status: int = 200):
     funding_round = db.session.get(FundingRound, trustee.round_id)
     page = trustee_page(db.session, trustee)
-    db.session.commit()
     return render_template(
         "trustees/page.html",
         token=token,
@@ -138,12 +137,12 @@ def still_held_challenge(token: str):
 TASKS = {"mix-task": secrecy.mix_task, "decryption-task": secrecy.decryption_task}
 
 
-@bp.route(T + "/pots/<int:pot_id>/<any('mix-task', 'decryption-task'):kind>.json")
-def task(token: str, pot_id: int, kind: str):
+@bp.route(T + "/pots/<int:pot_id>/<any('mix-task', 'decryption-task'):task_name>.json")
+def task(token: str, pot_id: int, task_name: str):
     trustee = trustee_or_404(token)
     funding_round = db.session.get(FundingRound, trustee.round_id)
-    document = TASKS[kind](db.session, funding_round, pot_id)
-    return _json_file(document, f"{kind}-{pot_id}.json")
+    document = TASKS[task_name](db.session, funding_round, pot_id)
+    return _json_file(document, f"{task_name}-{pot_id}.json")
 
 
 def _uploaded(form: UploadForm) -> str | None:

@@ -13,13 +13,15 @@ from urllib.parse import urlparse
 import pytest
 from flask import g
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from app.web.extensions import db as _db
 from app.workflow import results, secrecy
 from app.workflow.models import FundingRound, Phase, ProposalStatus, RoundSecrecy, RoundTrustee
 from ballots.models import BallotDecryption, BallotMix
 from tests.app import secret_round as sr
-from tests.app.pages import get_page, sign_in, soup, submit
+from tests.app.pages import csrf_token, get_page, sign_in, soup, submit
 from tests.factories import PASSWORD, create_proposal, create_round
 from votes.model import Ballot
 from votes.secrecy import bundle, keys
@@ -68,13 +70,18 @@ def page_url(funding_round: FundingRound) -> str:
 
 
 def upload(client, path: str, content: bytes | str | None, filename: str = "file.json"):
-    """POST a file to a trustee page's form (the CSRF token from the page ``path`` is on)."""
+    """POST a file to a trustee page's form (the CSRF token from the page ``path`` is on),
+    the body encoded in memory (the test client's own encoder spools large bodies to a file
+    it never closes)."""
     page = "/".join(path.split("/")[:3])
-    data = {}
+    data = {"csrf_token": csrf_token(client, page, "form[method=post]")}
     if content is not None:
         raw = content.encode() if isinstance(content, str) else content
-        data["file"] = (io.BytesIO(raw), filename)
-    return submit(client, page, data, post_to=path, form_selector="form[method=post]")
+        data["file"] = FileStorage(io.BytesIO(raw), filename, content_type="application/json")
+    boundary, body = encode_multipart(data)
+    return client.post(
+        path, data=body, content_type=f"multipart/form-data; boundary={boundary}", buffered=True
+    )
 
 
 def configure_and_add(client, funding_round, names=NAMES) -> list[str]:
@@ -382,3 +389,16 @@ def test_the_officer_page_is_for_the_councils_officers_only(client, lambeth, ema
     response = client.post(url + "/settings", data={"encrypted": "yes"})
     assert response.status_code in (400, 403)
     assert _db.session.get(RoundSecrecy, funding_round.id) is None
+
+
+def test_trustee_uploads_may_be_larger_than_the_sites_limit_but_not_without_end(app, registered):
+    _, links = registered
+    big = b" " * (app.config["MAX_CONTENT_LENGTH"] + 1024) + b"x"
+    trustee = app.test_client()
+    response = upload(trustee, links[0] + "/register", big)
+    assert response.status_code == 422, text(response)
+    assert "it is not JSON" in soup(response).select_one("#file-error").get_text()
+    app.config["TRUSTEE_UPLOAD_MAX_BYTES"] = 1024 * 1024
+    response = upload(trustee, links[0] + "/register", big)
+    assert response.status_code == 413
+    assert "at most 1 MB. Nothing was saved" in text(response)
