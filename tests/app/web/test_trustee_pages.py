@@ -170,7 +170,7 @@ def test_a_whole_encrypted_round_through_the_officer_and_trustee_pages(app, clie
         response = upload(c, link + "/key-part", json.dumps(keys.keygen(state, ceremony)))
         assert response.status_code == 302, text(response)
     for link, state, c in zip(links, states, trustee_clients, strict=True):
-        assert "python -m votes trustee check" in text(c.get(link))
+        assert "python -m votes trustee check" in get_page(c, link).get_text()
         ceremony = download(c, link + "/ceremony.json", "ceremony.json")
         parts = download(c, link + "/key-parts.json", "key-parts.json")
         response = upload(c, link + "/key-check", json.dumps(keys.check(state, ceremony, parts)))
@@ -238,7 +238,9 @@ def test_a_whole_encrypted_round_through_the_officer_and_trustee_pages(app, clie
     assert _db.session.scalar(select(func.count()).select_from(BallotMix)) == 2
     for position in (1, 3):
         link, c = links[position - 1], trustee_clients[position - 1]
-        assert f"decryption-task-{pot.id}.json" in text(c.get(link))
+        page = get_page(c, link)
+        assert f"decryption-task-{pot.id}.json" in page.get_text()
+        assert "python -m votes trustee decrypt trustee.key" in page.get_text()
         task = download(
             c, f"{link}/pots/{pot.id}/decryption-task.json", f"decryption-task-{pot.id}.json"
         )
@@ -247,7 +249,8 @@ def test_a_whole_encrypted_round_through_the_officer_and_trustee_pages(app, clie
         document = bundle.decryption_result(described, context, position, shares)
         response = upload(c, f"{link}/pots/{pot.id}/decryption", json.dumps(document))
         assert response.status_code == 302, text(response)
-    assert "the pot is now decrypted" in text(trustee_clients[2].get(links[2]))
+    last = get_page(trustee_clients[2], links[2]).get_text()
+    assert "the pot is now decrypted" in last and "Decrypted: the ballots can be counted" in last
     assert _db.session.scalar(select(func.count()).select_from(BallotDecryption)) == 2
     assert results.results_for(_db.session, funding_round)
     row = get_page(client, url).select_one("#pots-table tbody tr").get_text(" ")
@@ -402,3 +405,25 @@ def test_trustee_uploads_may_be_larger_than_the_sites_limit_but_not_without_end(
     response = upload(trustee, links[0] + "/register", big)
     assert response.status_code == 413
     assert "at most 1 MB. Nothing was saved" in text(response)
+
+
+def test_the_officer_can_start_the_key_again_with_a_reason(app, client, registered):
+    from app.workflow.models import AuditEvent
+
+    funding_round, links = registered
+    register_all(app, links)
+    url = page_url(funding_round)
+    submit(client, url, {}, post_to=url + "/start")
+    assert _db.session.get(RoundSecrecy, funding_round.id).ceremony is not None
+    response = submit(client, url, {"reason": ""}, post_to=url + "/restart")
+    assert response.status_code == 422
+    error = soup(response).select_one("#reason-error").text
+    assert "Enter why the key is being made again" in error
+    reason = {"reason": "A trustee lost their laptop"}
+    response = submit(client, url, reason, post_to=url + "/restart", follow=True)
+    assert "The key will be made again" in text(response)
+    _db.session.expire_all()
+    assert _db.session.get(RoundSecrecy, funding_round.id).ceremony is None
+    restarted = AuditEvent.action == "secrecy.key_restarted"
+    event = _db.session.scalar(select(AuditEvent).where(restarted))
+    assert "A trustee lost their laptop" in json.dumps(event.after)
