@@ -152,6 +152,8 @@ def test_a_whole_encrypted_round_through_the_officer_and_trustee_pages(app, clie
     assert "trustees have not made its key yet" in problems
     assert overview.select_one("#phase-problems a")["href"] == url
     assert "3 trustees added, 3 still to register" in overview.select_one("#encryption-status").text
+    preview = get_page(client, f"/officers/lambeth/rounds/{funding_round.slug}/open-voting")
+    assert preview.select_one("#voting-problems a")["href"] == url
 
     states = register_all(app, links)
     trustees = secrecy.trustees_of(_db.session, funding_round)
