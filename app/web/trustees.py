@@ -204,6 +204,7 @@ def upload(token: str, step: str):
 def pot_upload(token: str, pot_id: int, kind: str):
     trustee = trustee_or_404(token)
     form = UploadForm()
+    form.file.id = f"file-{kind}-{pot_id}"  # the error summary links to this pot's field
     if kind == "mix":
         ok, value = _store(form, secrecy.upload_mix, trustee, pot_id)
     else:

@@ -233,6 +233,13 @@ def test_a_whole_encrypted_round_through_the_officer_and_trustee_pages(app, clie
     response = upload(stranger, f"/trustee/{other_token}/pots/{pot.id}/mix", mix)
     assert response.status_code in (409, 422), text(response)
     assert _db.session.scalar(select(func.count()).select_from(BallotMix)) == 1
+    # A wrong file for the pot is shown beside that pot's field, nothing stored.
+    response = upload(trustee_clients[1], f"{links[1]}/pots/{pot.id}/mix", "[]")
+    assert response.status_code == 422, text(response)
+    refused = soup(response)
+    assert refused.select_one(f"#file-mix-{pot.id}-error")
+    assert refused.select_one(".govuk-error-summary__list a")["href"] == f"#file-mix-{pot.id}"
+    assert _db.session.scalar(select(func.count()).select_from(BallotMix)) == 1
 
     # The trustee's shuffle, then two decryptions, count the round.
     response = upload(trustee_clients[1], f"{links[1]}/pots/{pot.id}/mix", mix)
