@@ -96,6 +96,12 @@ class Config:
         "salt_len": 16,
     }
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # A trustee's mix or decryption of a pot is about 300 bytes a ballot: their uploads may be
+    # larger (100,000 ballots is some 30 MB), on the trustee pages alone.
+    TRUSTEE_UPLOAD_MAX_BYTES = int(os.environ.get("TRUSTEE_UPLOAD_MAX_BYTES", 100 * 1024 * 1024))
+    # Every request to a trustee page, and the requests whose link names no trustee, per address.
+    TRUSTEE_RATE_LIMIT = "120 per minute"
+    TRUSTEE_WRONG_LINK_RATE_LIMIT = "10 per minute;100 per day"
     # Sent on every response when set: production only, where the site is served over HTTPS.
     STRICT_TRANSPORT_SECURITY: str | None = None
 

@@ -76,6 +76,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from app.web.residents import bp as residents_bp
     from app.web.results import bp as results_bp
     from app.web.status import bp as status_bp
+    from app.web.trustees import bp as trustees_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth.bp)
@@ -85,6 +86,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(status_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(trustees_bp)
     auth.init_login(login_manager)
     auth.init_app(app)
     sessions.init_app(app)

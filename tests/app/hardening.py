@@ -109,6 +109,11 @@ def real_values(rule, world) -> dict[str, str]:
         "proposal_id": proposal,
         "contribution_id": world.contribution,
         "token": "not-a-token",
+        # The trustee pages' steps and files; no trustee 1 exists, so nothing is changed.
+        "trustee_id": 1,
+        "step": "register",
+        "kind": "mix",
+        "task_name": "mix-task",
         "filename": "devolve.css",
         # A resident: resetting their second factor is refused, so the walk changes nothing.
         "user_id": world.resident,

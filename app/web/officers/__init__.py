@@ -95,6 +95,7 @@ from app.web.officers import (  # noqa: E402,F401  (registers their routes)
     delivery,
     review,
     rounds,
+    secrecy,
     staff,
     voters,
 )

@@ -38,8 +38,9 @@ from app.web.presenters.methods import (
     describe_rule,
     describe_tie_break,
 )
+from app.web.presenters.secrecy import stage_words
 from app.web.views import attempt, show_error
-from app.workflow import rounds
+from app.workflow import rounds, secrecy
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, FundingRound, Phase, SplitMethod
@@ -114,6 +115,7 @@ def _overview(funding_round: FundingRound) -> dict:
         "tie_text": describe_tie_break(funding_round.tie_break),
         "eligibility_text": describe_eligibility(funding_round),
         "phase_form": PhaseForm(),
+        "encryption_text": stage_words(secrecy.status(db.session, funding_round)),
     }
 
 

@@ -104,6 +104,33 @@ ROUTES = {
     (M + "/voters/codes", "POST", "officers.issue_codes"),
     (M + "/paper", "GET", "officers.paper_pots"),
     (M + "/paper/<int:pot_id>", "GET,POST", "officers.paper_ballot"),
+    (M + "/trustees", "GET", "officers.trustees"),
+    (M + "/trustees/settings", "POST", "officers.encryption_settings"),
+    (M + "/trustees/add", "POST", "officers.add_trustee"),
+    (M + "/trustees/<int:trustee_id>/remove", "POST", "officers.remove_trustee"),
+    (M + "/trustees/<int:trustee_id>/renew", "POST", "officers.renew_link"),
+    (M + "/trustees/start", "POST", "officers.start_key"),
+    (M + "/trustees/restart", "POST", "officers.restart_key"),
+    # A trustee's page: the link is the capability (tested in test_trustee_pages.py).
+    ("/trustee/<token>", "GET", "trustees.page"),
+    ("/trustee/<token>/ceremony.json", "GET", "trustees.ceremony"),
+    ("/trustee/<token>/key-parts.json", "GET", "trustees.key_parts"),
+    ("/trustee/<token>/still-held-challenge.json", "POST", "trustees.still_held_challenge"),
+    (
+        "/trustee/<token>/pots/<int:pot_id>/<any('mix-task', 'decryption-task'):task_name>.json",
+        "GET",
+        "trustees.task",
+    ),
+    (
+        "/trustee/<token>/<any('register', 'key-part', 'key-check', 'still-held'):step>",
+        "POST",
+        "trustees.upload",
+    ),
+    (
+        "/trustee/<token>/pots/<int:pot_id>/<any('mix', 'decryption'):kind>",
+        "POST",
+        "trustees.pot_upload",
+    ),
     # The open data API (JSON, public, read-only): its access rules are tested in test_api.py.
     ("/api/v1/", "GET", "api.index"),
     ("/api/v1/councils", "GET", "api.councils"),
@@ -192,6 +219,7 @@ ACCESS = {
     "/councils/home/rounds/open/vote/{pot}/cast": (302,) * 5,
     "/officers/home/rounds/open/voters": OFFICERS,
     "/officers/home/rounds/open/paper": OFFICERS,
+    "/officers/home/rounds/open/trustees": OFFICERS,
     "/officers/home/rounds/open/paper/{pot}": (302, 403, 409, 403, 403),
     # {p} was not funded ("open" has no results): officers get 404 too.
     "/officers/home/rounds/open/delivery/{p}": (302, 403, 404, 403, 403),
@@ -222,6 +250,15 @@ POSTS = {
     "/officers/home/staff/3/reset-two-factor": ({}, (302, 403, 403, 403, 403)),
     "/officers/home/rounds/open/voters": ({"scope": "round"}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/voters/codes": ({"which": "council"}, (302, 403, None, 403, 403)),
+    "/officers/home/rounds/open/trustees/settings": (
+        {"encrypted": "yes", "threshold": "2", "trustee_mixes": "1"},
+        (302, 403, None, 403, 403),
+    ),
+    "/officers/home/rounds/open/trustees/add": ({"name": "Mallory"}, (302, 403, None, 403, 403)),
+    "/officers/home/rounds/open/trustees/1/remove": ({}, (302, 403, None, 403, 403)),
+    "/officers/home/rounds/open/trustees/1/renew": ({}, (302, 403, None, 403, 403)),
+    "/officers/home/rounds/open/trustees/start": ({}, (302, 403, None, 403, 403)),
+    "/officers/home/rounds/open/trustees/restart": ({"reason": "x"}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/delivery/{p}": (
         {"status": "delivered", "percent_complete": "100", "spent": "1", "note": "done"},
         (302, 403, 404, 403, 403),
@@ -454,7 +491,9 @@ def test_every_route_is_in_the_walks(app):
     posts = {fill(u, {"p": 1, "q": 2, "s": 3, "c": 4}) for u in POSTS}
     missing = []
     for rule, methods, endpoint in ROUTES:
-        if endpoint in ("static", "status.status") or rule.startswith(("/auth/", "/api/")):
+        if endpoint in ("static", "status.status") or rule.startswith(
+            ("/auth/", "/api/", "/trustee/")
+        ):
             continue
         if "GET" in methods and not any(pattern(rule).match(u) for u in gets):
             missing.append(("GET", rule))

@@ -1,0 +1,212 @@
+"""Words for an encrypted round's pages: where the key stands, each pot's count after the
+close, and a trustee's next step with the exact command to run."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from app.workflow import secrecy
+from app.workflow.models import FundingRound, Phase, RoundTrustee
+
+KEYFILE = "trustee.key"
+
+
+def fingerprint(public_key: str | None) -> str:
+    """The first 16 hex digits of the round's public key, in groups of four."""
+    if not public_key:
+        return ""
+    head = public_key[:16]
+    return " ".join(head[i : i + 4] for i in range(0, len(head), 4))
+
+
+def stage_words(status: secrecy.Status | None) -> str:
+    """One line for the round's overview."""
+    if status is None:
+        return "Ballots are not encrypted."
+    n = len(status.trustees)
+    if status.stage == secrecy.Stage.READY:
+        return (
+            f"Ballots are encrypted; the key is made ({status.threshold} of {n} trustees "
+            "needed to decrypt)."
+        )
+    if status.stage == secrecy.Stage.TRUSTEES:
+        waiting = sum(1 for t in status.trustees if not t.registered)
+        return (
+            f"Ballots are encrypted; {n} trustees added, {waiting} still to register. "
+            "The key is not made yet."
+        )
+    return "Ballots are encrypted; the trustees are making the key."
+
+
+def pot_next(pot_status) -> str:
+    """What happens next for one pot after the close, in words."""
+    if pot_status.ballots == 0:
+        return "No ballots: nothing to decrypt."
+    if pot_status.decrypted:
+        return "Decrypted: the ballots can be counted."
+    if pot_status.mixing:
+        return (
+            f"Waiting for a trustee to shuffle the ballots (mix {len(pot_status.mixes) + 1} of "
+            f"{pot_status.mixes_needed})."
+        )
+    missing = pot_status.threshold - len(pot_status.decrypted_by)
+    return f"Waiting for {missing} more trustee decryption{'s' if missing != 1 else ''}."
+
+
+@dataclass(frozen=True)
+class PotRow:
+    id: int
+    name: str
+    ballots: int
+    mixes: tuple[str, ...]
+    mixes_needed: int
+    decrypted_by: tuple[str, ...]
+    threshold: int
+    decrypted: bool
+    next: str
+    can_mix: bool
+    can_decrypt: bool  # for the trustee whose page this is
+
+
+def pot_rows(
+    session: Session, funding_round: FundingRound, position: int | None = None
+) -> list[PotRow]:
+    names = {t.position: t.name for t in secrecy.trustees_of(session, funding_round)}
+    return [
+        PotRow(
+            id=pot.id,
+            name=pot.name,
+            ballots=s.ballots,
+            mixes=s.mixes,
+            mixes_needed=s.mixes_needed,
+            decrypted_by=tuple(names.get(p, f"trustee {p}") for p in s.decrypted_by),
+            threshold=s.threshold,
+            decrypted=s.decrypted,
+            next=pot_next(s),
+            can_mix=s.mixing,
+            can_decrypt=s.decrypting and position not in s.decrypted_by,
+        )
+        for pot, s in secrecy.pot_statuses(session, funding_round)
+    ]
+
+
+def command(step: str, *args: str) -> str:
+    return shlex.join(["python", "-m", "votes", "trustee", step, *args])
+
+
+@dataclass(frozen=True)
+class TrusteeStep:
+    """What the trustee's page asks of them now: ``upload`` is the step's upload route name
+    (or None when they are waiting), ``download`` the file to fetch first."""
+
+    heading: str
+    text: str
+    command: str = ""
+    download: str | None = None
+    upload: str | None = None
+    upload_label: str = ""
+
+
+@dataclass(frozen=True)
+class TrusteePage:
+    step: TrusteeStep
+    key_made: bool
+    closed: bool
+    pots: list[PotRow] = field(default_factory=list)
+
+
+def trustee_page(session: Session, trustee: RoundTrustee) -> TrusteePage:
+    funding_round = session.get(FundingRound, trustee.round_id)
+    status = secrecy.status(session, funding_round)
+    closed = funding_round.phase == Phase.CLOSED and secrecy.is_encrypted(funding_round)
+    return TrusteePage(
+        step=_step(trustee, funding_round, status),
+        key_made=status is not None and status.stage == secrecy.Stage.READY,
+        closed=closed,
+        pots=pot_rows(session, funding_round, trustee.position) if closed else [],
+    )
+
+
+def _step(trustee: RoundTrustee, funding_round: FundingRound, status) -> TrusteeStep:
+    stage = status.stage if status else None
+    if funding_round.is_frozen:
+        return _after_opening(funding_round)
+    if stage == secrecy.Stage.TRUSTEES and trustee.transport_key is None:
+        return TrusteeStep(
+            "Register",
+            "Make your key file on your own computer and upload the registration it writes. "
+            "Choose a passphrase you will remember: nobody can recover the key file or its "
+            "passphrase for you. Keep the key file safe until the round's results are "
+            "published.",
+            command("register", "--name", trustee.name, KEYFILE, "--out", "registration.json"),
+            upload="register",
+            upload_label="Your registration (registration.json)",
+        )
+    if stage == secrecy.Stage.TRUSTEES:
+        return TrusteeStep(
+            "Waiting for the officer",
+            "You are registered. When every trustee has registered, the officer starts making "
+            "the round's key; come back to this page then.",
+        )
+    if stage == secrecy.Stage.KEY_PARTS and trustee.key_part is None:
+        return TrusteeStep(
+            "Make your part of the key",
+            "Download the key ceremony file, make your part of the key with your key file, and "
+            "upload the part.",
+            command("keygen", KEYFILE, "ceremony.json", "--out", "key-part.json"),
+            download="ceremony",
+            upload="key-part",
+            upload_label="Your part of the key (key-part.json)",
+        )
+    if stage == secrecy.Stage.KEY_PARTS:
+        return TrusteeStep(
+            "Waiting for the other trustees",
+            "Your part of the key is in. When every trustee's part is in, come back to check "
+            "the key.",
+        )
+    if stage == secrecy.Stage.KEY_CHECKS and trustee.key_check is None:
+        return TrusteeStep(
+            "Check the key",
+            "Download the key ceremony file and every trustee's part of the key, check the "
+            "parts with your key file, and upload the check it writes.",
+            command("check", KEYFILE, "ceremony.json", "key-parts.json", "--out", "key-check.json"),
+            download="key-parts",
+            upload="key-check",
+            upload_label="Your check of the key (key-check.json)",
+        )
+    if stage == secrecy.Stage.KEY_CHECKS:
+        return TrusteeStep(
+            "Waiting for the other trustees",
+            "Your check of the key is in. The key is made when every trustee has checked it.",
+        )
+    return _held_step()
+
+
+def _held_step() -> TrusteeStep:
+    return TrusteeStep(
+        "The key is made",
+        "Keep your key file and its passphrase safe. From time to time the officer may ask you "
+        "to prove you still hold your share: download a challenge, answer it with your key "
+        "file and upload the answer.",
+        command("still-held", KEYFILE, "still-held-challenge.json", "--out", "still-held.json"),
+        upload="still-held",
+        upload_label="Your answer (still-held.json)",
+    )
+
+
+def _after_opening(funding_round: FundingRound) -> TrusteeStep:
+    if funding_round.phase == Phase.CLOSED:
+        return TrusteeStep(
+            "Voting has closed",
+            "Each pot's ballots are shuffled, then decrypted by the trustees. The steps for "
+            "each pot are below.",
+        )
+    if funding_round.phase == Phase.VOTING:
+        return _held_step()
+    return TrusteeStep(
+        "Nothing to do",
+        "The round is past the stage where trustees take part. Thank you.",
+    )
