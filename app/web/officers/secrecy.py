@@ -155,3 +155,21 @@ def restart_key(slug: str, round_slug: str):
         flash("The key will be made again: the trustees keep their registrations", "success")
         return to_round(slug, round_slug, PAGE)
     return _page(council, funding_round, 422, restart_form=form, form=form)
+
+
+@bp.route(S + "/<int:trustee_id>/lost", methods=["POST"])
+@login_required
+def trustee_lost_key(slug: str, round_slug: str, trustee_id: int):
+    _, funding_round = officer_round_or_404(slug, round_slug)
+    if _done(secrecy.record_lost, funding_round, trustee_id, lost=True):
+        flash("Recorded: that trustee no longer holds their share of the key", "success")
+    return to_round(slug, round_slug, PAGE)
+
+
+@bp.route(S + "/<int:trustee_id>/found", methods=["POST"])
+@login_required
+def trustee_found_key(slug: str, round_slug: str, trustee_id: int):
+    _, funding_round = officer_round_or_404(slug, round_slug)
+    if _done(secrecy.record_lost, funding_round, trustee_id, lost=False):
+        flash("Recorded: that trustee holds their share of the key again", "success")
+    return to_round(slug, round_slug, PAGE)

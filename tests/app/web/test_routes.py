@@ -109,6 +109,8 @@ ROUTES = {
     (M + "/trustees/add", "POST", "officers.add_trustee"),
     (M + "/trustees/<int:trustee_id>/remove", "POST", "officers.remove_trustee"),
     (M + "/trustees/<int:trustee_id>/renew", "POST", "officers.renew_link"),
+    (M + "/trustees/<int:trustee_id>/lost", "POST", "officers.trustee_lost_key"),
+    (M + "/trustees/<int:trustee_id>/found", "POST", "officers.trustee_found_key"),
     (M + "/trustees/start", "POST", "officers.start_key"),
     (M + "/trustees/restart", "POST", "officers.restart_key"),
     # A trustee's page: the link is the capability (tested in test_trustee_pages.py).

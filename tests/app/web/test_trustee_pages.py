@@ -436,3 +436,28 @@ def test_the_officer_can_start_the_key_again_with_a_reason(app, client, register
     restarted = AuditEvent.action == "secrecy.key_restarted"
     event = _db.session.scalar(select(AuditEvent).where(restarted))
     assert "A trustee lost their laptop" in json.dumps(event.after)
+
+
+def test_lost_key_files_are_recorded_and_the_page_says_what_they_mean(app, client, lambeth):
+    made = sr.make_key(lambeth.council)
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    url = page_url(made.funding_round)
+    page = get_page(client, url)
+    assert "1 more trustee could lose their key file" in page.get_text()
+    first, second = made.trustees[0].id, made.trustees[1].id
+    response = submit(client, url, {}, post_to=f"{url}/{first}/lost")
+    assert response.status_code == 302
+    page = get_page(client, url)
+    assert page.select_one("#one-loss-from-failure") is not None
+    assert "Lost their key file" in page.get_text()
+    submit(client, url, {}, post_to=f"{url}/{second}/lost")
+    page = get_page(client, url)
+    warning = " ".join(page.select_one("#cannot-decrypt").get_text().split())
+    assert "Only 1 of the trustees still hold their share" in warning
+    assert "Voting cannot open" in warning
+    lost = _db.session.scalars(select(RoundTrustee.lost_at).order_by(RoundTrustee.position))
+    assert [when is not None for when in lost] == [True, True, False]
+    submit(client, url, {}, post_to=f"{url}/{second}/found")
+    page = get_page(client, url)
+    assert page.select_one("#cannot-decrypt") is None
+    assert page.select_one("#one-loss-from-failure") is not None
