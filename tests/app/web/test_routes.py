@@ -259,6 +259,8 @@ POSTS = {
     "/officers/home/rounds/open/trustees/add": ({"name": "Mallory"}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/trustees/1/remove": ({}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/trustees/1/renew": ({}, (302, 403, None, 403, 403)),
+    "/officers/home/rounds/open/trustees/1/lost": ({}, (302, 403, None, 403, 403)),
+    "/officers/home/rounds/open/trustees/1/found": ({}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/trustees/start": ({}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/trustees/restart": ({"reason": "x"}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/delivery/{p}": (
