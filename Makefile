@@ -17,7 +17,7 @@ GOVUK_FRONTEND_INTEGRITY := sha512-cXIQxm5PHCsbic47GXZrVBZhAeeshTLRL6ZBKilLsR6rM
 STATIC := app/static/govuk
 
 .PHONY: help run test install install-dev assets db demo lint format bench bench-tally bench-process \
-	bench-signin bench-load bench-pages bench-cast bench-close clean
+	bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -74,7 +74,7 @@ format: $(VENV)/.dev ## Format the code with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-tally bench-process bench-signin bench-load bench-pages bench-cast bench-close ## Run every benchmark
+bench: bench-tally bench-process bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy ## Run every benchmark
 
 bench-tally: $(VENV)/.dev ## Time votes against pabutools on the pabulib elections
 	$(BIN)/python bench/tally.py
@@ -96,6 +96,9 @@ bench-cast: $(VENV)/.dev ## Time the confirm step in an empty round and one of 2
 
 bench-close: $(VENV)/.dev ## Time closing, exporting and verifying a pot of 250,000 ballots
 	$(BIN)/python bench/close.py
+
+bench-secrecy: $(VENV)/.dev ## Time encrypting, shuffling, decrypting and verifying a pot of 100,000 ballots
+	$(BIN)/python bench/secrecy.py
 
 clean: ## Remove the virtualenv, built assets and the local database
 	rm -rf $(VENV) $(STATIC) instance .pytest_cache
