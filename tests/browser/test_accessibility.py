@@ -38,6 +38,19 @@ PAGES = [
     ("reset link unusable", "/auth/reset-password/not-a-link", None, "This link cannot be used"),
     ("account", "/account/", RESIDENT, "Your account"),
     ("officer dashboard", "/officers/lambeth", LAMBETH_OFFICER, "Manage Lambeth Council"),
+    # The secret ballot rehearsal: its officers' trustees page and a trustee's own page.
+    (
+        "trustees",
+        "/officers/oldham/rounds/secret-ballot-2026/trustees",
+        "sam.officer@devolve.example",
+        "Ballot encryption and trustees",
+    ),
+    (
+        "trustee",
+        "/trustee/demo-secret-ballot-2026-trustee-2",
+        None,
+        "Trustee 2: Independent auditor (demo)",
+    ),
     ("not found", "/no-such-page", None, "Page not found"),
     ("not found in a council", "/councils/lambeth/rounds/no-such-round", None, "Page not found"),
 ]
