@@ -184,25 +184,25 @@ def server_mix(
         return None
     ctx = context(paper, pot)
     outputs, proof = shuffle(inputs, paper.secrecy.key, ctx, 1, workers=workers)
+    return _store_mix(session, paper, pot, 1, SERVER, bundle.mix_result(ctx, 1, outputs, proof))
+
+
+def _store_mix(session, paper, pot, number: int, mixed_by: str, document: dict) -> BallotMix:
     mix = BallotMix(
         round_id=paper.round_id,
         pot_id=pot.id,
-        number=1,
-        mixed_by=SERVER,
-        document=json.dumps(bundle.mix_result(ctx, 1, outputs, proof)),
+        number=number,
+        mixed_by=mixed_by,
+        document=json.dumps(document),
     )
     session.add(mix)
     session.flush()
     return mix
 
 
-def mix_task(
-    session: Session, paper: BallotPaper, pot: PotPaper, *, workers: int = 1
-) -> dict[str, Any]:
-    """The file a trustee mixes: the last mix's outputs and the next mix's number."""
-    secrecy = _secret(paper)
-    status = pot_secrecy(session, paper, pot)
-    if not status.mixing:
+def _mixes_so_far(session: Session, paper: BallotPaper, pot: PotPaper) -> list[BallotMix]:
+    """The pot's mixes, when a trustee's mix is what comes next (else ``WrongStep``)."""
+    if not pot_secrecy(session, paper, pot).mixing:
         raise WrongStep(f"No more mixes are needed for {pot.name}.")
     mixes = _mixes(session, paper, pot)
     if not mixes:
@@ -210,6 +210,25 @@ def mix_task(
             f"The server has not shuffled {pot.name} yet: a large round is shuffled by the "
             "scheduler within minutes of the close. Try again shortly."
         )
+    return mixes
+
+
+def _decrypting(session: Session, paper: BallotPaper, pot: PotPaper) -> PotSecrecy:
+    """Where the pot stands, when decryptions are what comes next (else ``WrongStep``)."""
+    status = pot_secrecy(session, paper, pot)
+    if not status.decrypting:
+        if status.mixing:
+            raise WrongStep(f"{pot.name} still needs its mixes before it can be decrypted.")
+        raise WrongStep(f"{pot.name} needs no more decryptions.")
+    return status
+
+
+def mix_task(
+    session: Session, paper: BallotPaper, pot: PotPaper, *, workers: int = 1
+) -> dict[str, Any]:
+    """The file a trustee mixes: the last mix's outputs and the next mix's number."""
+    secrecy = _secret(paper)
+    mixes = _mixes_so_far(session, paper, pot)
     inputs = _last(session, paper, pot, mixes, workers)
     return bundle.mix_task(context(paper, pot), secrecy.key, len(mixes) + 1, inputs)
 
@@ -226,15 +245,7 @@ def add_mix(
     """Checks a trustee's mix against the last one, proof and all, and stores it."""
     secrecy = _secret(paper)
     _require_closed(session, paper.round_id)
-    status = pot_secrecy(session, paper, pot)
-    if not status.mixing:
-        raise WrongStep(f"No more mixes are needed for {pot.name}.")
-    mixes = _mixes(session, paper, pot)
-    if not mixes:
-        raise WrongStep(
-            f"The server has not shuffled {pot.name} yet: a large round is shuffled by the "
-            "scheduler within minutes of the close. Try again shortly."
-        )
+    mixes = _mixes_so_far(session, paper, pot)
     number = len(mixes) + 1
     ctx = context(paper, pot)
     inputs = _last(session, paper, pot, mixes, workers)
@@ -247,16 +258,9 @@ def add_mix(
     problem = shuffle_problem(inputs, outputs, proof, secrecy.key, ctx, number, workers=workers)
     if problem:
         raise SecrecyFileRefused(f"That mix cannot be used: {problem}.")
-    mix = BallotMix(
-        round_id=paper.round_id,
-        pot_id=pot.id,
-        number=number,
-        mixed_by=mixed_by,
-        document=json.dumps(bundle.mix_result(ctx, number, outputs, proof)),
+    return _store_mix(
+        session, paper, pot, number, mixed_by, bundle.mix_result(ctx, number, outputs, proof)
     )
-    session.add(mix)
-    session.flush()
-    return mix
 
 
 def decryption_task(
@@ -264,11 +268,7 @@ def decryption_task(
 ) -> dict[str, Any]:
     """The file trustees decrypt: the last mix's outputs."""
     secrecy = _secret(paper)
-    status = pot_secrecy(session, paper, pot)
-    if not status.decrypting:
-        if status.mixing:
-            raise WrongStep(f"{pot.name} still needs its mixes before it can be decrypted.")
-        raise WrongStep(f"{pot.name} needs no more decryptions.")
+    _decrypting(session, paper, pot)
     vectors = _last(session, paper, pot, _mixes(session, paper, pot), workers)
     return bundle.decryption_task(secrecy.ceremony_hash, context(paper, pot), vectors)
 
@@ -286,11 +286,7 @@ def add_decryption(
     is the t-th, decrypts the pot and stores its ballots. Returns whether the pot is decrypted."""
     secrecy = _secret(paper)
     _require_closed(session, paper.round_id)
-    status = pot_secrecy(session, paper, pot)
-    if not status.decrypting:
-        if status.mixing:
-            raise WrongStep(f"{pot.name} still needs its mixes before it can be decrypted.")
-        raise WrongStep(f"{pot.name} needs no more decryptions.")
+    status = _decrypting(session, paper, pot)
     if trustee in status.decrypted_by:
         raise WrongStep(f"Your decryption of {pot.name} is already in.")
     verification_key = secrecy.verification_key(trustee)
