@@ -634,6 +634,8 @@ def at_close(
         if ballots > INLINE_MIX_BALLOTS:
             return False
     for pot in paper.pots:
+        if box_secrecy.pot_secrecy(session, paper, pot).mixes:
+            continue  # shuffled already (by another host's scheduler, say)
         if box_secrecy.server_mix(session, paper, pot, workers=workers) is not None:
             audit.record(
                 session,
