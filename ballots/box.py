@@ -22,6 +22,7 @@ import base64
 import hashlib
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -599,8 +600,14 @@ def stored_election(session: Session, paper: BallotPaper, pot_id: int) -> Electi
         )
         .scalars()
     )
-    # Many voters fill in the same ballot: each distinct content is decoded once and its
-    # (immutable) ballot shared.
+    return election_from_contents(paper, pot, contents)
+
+
+def election_from_contents(paper: BallotPaper, pot: PotPaper, contents: Iterable[str]) -> Election:
+    """The pot's election from its ballots' canonical contents, in the order given.
+
+    Many voters fill in the same ballot: each distinct content is decoded once and its
+    (immutable) ballot shared."""
     decoded: dict[str, Ballot] = {}
     ballots = []
     for content in contents:

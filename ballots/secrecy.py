@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from ballots.box import _counted, _require_closed, decode_ballot, encode_ballot
+from ballots.box import _counted, _require_closed, election_from_contents, encode_ballot
 from ballots.errors import NotDecrypted, SecrecyFileRefused, WrongStep
 from ballots.models import (
     BallotDecryption,
@@ -32,7 +32,7 @@ from ballots.models import (
 )
 from ballots.paper import BallotPaper, PotPaper
 from votes.ballot import validate_ballot
-from votes.model import Ballot, Election
+from votes.model import Election
 from votes.secrecy import bundle, encoding
 from votes.secrecy.decryption import combine, share_problem
 from votes.secrecy.elgamal import Ciphertext, Context
@@ -368,16 +368,4 @@ def decrypted_election(session: Session, paper: BallotPaper, pot: PotPaper) -> E
         .where(DecryptedBallot.round_id == paper.round_id, DecryptedBallot.pot_id == pot.id)
         .order_by(DecryptedBallot.position)
     )
-    decoded: dict[str, Ballot] = {}
-    ballots = []
-    for content in contents:
-        ballot = decoded.get(content)
-        if ballot is None:
-            ballot = decoded[content] = decode_ballot(content)
-        ballots.append(ballot)
-    return Election(
-        budget=Fraction(pot.budget_pence),
-        projects=pot.projects,
-        ballots=tuple(ballots),
-        rules=paper.rules,
-    )
+    return election_from_contents(paper, pot, contents)

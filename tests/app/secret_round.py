@@ -110,16 +110,20 @@ def make_key(council: Council | None = None, *, trustee_mixes: int = 1, threshol
     return made
 
 
-def open_voting(made: SecretRound) -> None:
+def _move(made: SecretRound, target: Phase, expected: Phase) -> None:
     rounds.change_phase(
         db.session,
         made.funding_round,
-        target=Phase.VOTING,
-        expected=Phase.SUPPORTS,
+        target=target,
+        expected=expected,
         actor=made.officer,
         now=NOW,
     )
     db.session.commit()
+
+
+def open_voting(made: SecretRound) -> None:
+    _move(made, Phase.VOTING, Phase.SUPPORTS)
 
 
 def cast_all(made: SecretRound, ballots: list[Ballot]) -> None:
@@ -133,15 +137,7 @@ def cast_all(made: SecretRound, ballots: list[Ballot]) -> None:
 
 
 def close(made: SecretRound) -> None:
-    rounds.change_phase(
-        db.session,
-        made.funding_round,
-        target=Phase.CLOSED,
-        expected=Phase.VOTING,
-        actor=made.officer,
-        now=NOW,
-    )
-    db.session.commit()
+    _move(made, Phase.CLOSED, Phase.VOTING)
 
 
 def secret_round(ballots: list[Ballot] | None = None, **options) -> SecretRound:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.workflow import secrecy
 from app.workflow.models import FundingRound, Phase, RoundTrustee
+from app.workflow.text import plural
 
 KEYFILE = "trustee.key"
 
@@ -53,7 +54,7 @@ def pot_next(pot_status) -> str:
             f"{pot_status.mixes_needed})."
         )
     missing = pot_status.threshold - len(pot_status.decrypted_by)
-    return f"Waiting for {missing} more trustee decryption{'s' if missing != 1 else ''}."
+    return f"Waiting for {plural(missing, 'more trustee decryption')}."
 
 
 @dataclass(frozen=True)
