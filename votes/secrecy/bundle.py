@@ -31,8 +31,10 @@ __all__ = [
     "context_to_json",
     "decryption_result",
     "decryption_task",
+    "decryption_task_from_rows",
     "mix_result",
     "mix_task",
+    "mix_task_from_rows",
     "plaintext_problems",
     "pot_problems",
     "read_decryption_result",
@@ -146,12 +148,17 @@ def _expect(document: Any, kind: str, where: str) -> Mapping[str, Any]:
 
 
 def mix_task(context: Context, key: bytes, number: int, inputs: Sequence[Vector]) -> dict[str, Any]:
+    return mix_task_from_rows(context, key, number, vectors_to_json(inputs))
+
+
+def mix_task_from_rows(context: Context, key: bytes, number: int, rows: list) -> dict[str, Any]:
+    """:func:`mix_task` from inputs already written as JSON rows (a stored mix's outputs)."""
     return {
         "format": "devolve-mix-task/v1",
         "context": context_to_json(context),
         "public_key": key.hex(),
         "number": number,
-        "inputs": vectors_to_json(inputs),
+        "inputs": rows,
     }
 
 
@@ -195,11 +202,17 @@ def read_mix_result(
 
 
 def decryption_task(ceremony: str, context: Context, vectors: Sequence[Vector]) -> dict[str, Any]:
+    return decryption_task_from_rows(ceremony, context, vectors_to_json(vectors))
+
+
+def decryption_task_from_rows(ceremony: str, context: Context, rows: list) -> dict[str, Any]:
+    """:func:`decryption_task` from vectors already written as JSON rows (a stored mix's
+    outputs)."""
     return {
         "format": "devolve-decryption-task/v1",
         "ceremony": ceremony,
         "context": context_to_json(context),
-        "vectors": vectors_to_json(vectors),
+        "vectors": rows,
     }
 
 
