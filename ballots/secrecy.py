@@ -106,15 +106,14 @@ def _decryptions(session: Session, paper: BallotPaper, pot: PotPaper) -> list[Ba
     )
 
 
-def _decrypted(session: Session, paper: BallotPaper, pot: PotPaper) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(DecryptedBallot)
-            .where(DecryptedBallot.round_id == paper.round_id, DecryptedBallot.pot_id == pot.id)
-        )
-        or 0
+def _decrypted(session: Session, paper: BallotPaper, pot: PotPaper) -> bool:
+    """Whether the pot's decrypted ballots are stored (they are stored all at once)."""
+    found = session.scalar(
+        select(DecryptedBallot.position)
+        .where(DecryptedBallot.round_id == paper.round_id, DecryptedBallot.pot_id == pot.id)
+        .limit(1)
     )
+    return found is not None
 
 
 def _last(
@@ -159,13 +158,24 @@ def pot_secrecy(session: Session, paper: BallotPaper, pot: PotPaper) -> PotSecre
     ballots = session.scalar(
         select(func.count()).select_from(StoredBallot).where(_counted(paper.round_id, pot.id))
     )
+    # Names and numbers only: a large pot's mix and decryption documents are tens of MB.
+    mixes = session.scalars(
+        select(BallotMix.mixed_by)
+        .where(BallotMix.round_id == paper.round_id, BallotMix.pot_id == pot.id)
+        .order_by(BallotMix.number)
+    )
+    decrypted_by = session.scalars(
+        select(BallotDecryption.trustee)
+        .where(BallotDecryption.round_id == paper.round_id, BallotDecryption.pot_id == pot.id)
+        .order_by(BallotDecryption.trustee)
+    )
     return PotSecrecy(
         ballots=ballots or 0,
-        mixes=tuple(m.mixed_by for m in _mixes(session, paper, pot)),
+        mixes=tuple(mixes),
         mixes_needed=1 + secrecy.trustee_mixes,
-        decrypted_by=tuple(d.trustee for d in _decryptions(session, paper, pot)),
+        decrypted_by=tuple(decrypted_by),
         threshold=secrecy.threshold,
-        decrypted=(ballots or 0) == 0 or _decrypted(session, paper, pot) > 0,
+        decrypted=(ballots or 0) == 0 or _decrypted(session, paper, pot),
     )
 
 
