@@ -16,7 +16,7 @@ GOVUK_FRONTEND_VERSION := 6.3.0
 GOVUK_FRONTEND_INTEGRITY := sha512-cXIQxm5PHCsbic47GXZrVBZhAeeshTLRL6ZBKilLsR6rMCjJuWb7Fruq0VUNMBJFlJk/srsRj/q8d5bM9cgKoA==
 STATIC := app/static/govuk
 
-.PHONY: help run test install install-dev assets db demo lint format bench bench-tally bench-process \
+.PHONY: help run test install install-dev assets translations messages db demo lint format bench bench-tally bench-process \
 	bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy clean
 
 help: ## List the targets
@@ -34,9 +34,33 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-install: $(VENV)/.runtime ## Create .venv and install what the app needs
+install: $(VENV)/.runtime translations ## Create .venv and install what the app needs
 
-install-dev: $(VENV)/.dev ## Create .venv and install the app, test and bench tools
+install-dev: $(VENV)/.dev translations ## Create .venv and install the app, test and bench tools
+
+# The languages: gettext catalogues committed as .po files (the app's "messages", the counting
+# library's "votes"), compiled to .mo here. `make messages` extracts every marked text into the
+# templates (.pot) and brings each language's .po up to date with them.
+APP_I18N := app/web/translations
+VOTES_I18N := votes/locale
+PO_FILES := $(wildcard $(APP_I18N)/*/LC_MESSAGES/messages.po $(VOTES_I18N)/*/LC_MESSAGES/votes.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+KEYWORDS := -k N_ -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+
+%.mo: %.po | $(VENV)/.runtime
+	@$(BIN)/pybabel -q compile -i $< -o $@
+
+translations: $(MO_FILES) ## Compile the language catalogues (part of install)
+
+messages: $(VENV)/.runtime ## Extract every text to translate and update each language's catalogue
+	$(BIN)/pybabel -q extract -F $(APP_I18N)/babel.cfg $(KEYWORDS) --no-wrap --sort-by-file --add-location file \
+	  --project Devolve --version 1 --copyright-holder "Devolve contributors" -o $(APP_I18N)/messages.pot .
+	$(BIN)/pybabel -q update -i $(APP_I18N)/messages.pot -d $(APP_I18N) -D messages --no-wrap \
+	  --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F $(VOTES_I18N)/babel.cfg $(KEYWORDS) --no-wrap --sort-by-file --add-location file \
+	  --project votes --version 1 --copyright-holder "Devolve contributors" -o $(VOTES_I18N)/votes.pot .
+	$(BIN)/pybabel -q update -i $(VOTES_I18N)/votes.pot -d $(VOTES_I18N) -D votes --no-wrap \
+	  --no-fuzzy-matching
 
 $(STATIC)/VERSION: Makefile
 	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
@@ -54,16 +78,16 @@ $(STATIC)/VERSION: Makefile
 
 assets: $(STATIC)/VERSION ## Copy GOV.UK Frontend's CSS, JS and images into app/static
 
-db: $(VENV)/.runtime ## Migrate the database (SQLite under instance/ unless DATABASE_URL is set)
+db: $(VENV)/.runtime translations ## Migrate the database (SQLite under instance/ unless DATABASE_URL is set)
 	$(FLASK) db upgrade
 
 demo: db ## Load the demo councils, rounds and accounts (safe to repeat)
 	PORT=$(PORT) $(FLASK) seed-demo
 
-run: $(VENV)/.runtime assets demo ## Install everything and serve the demo on 127.0.0.1:$(PORT)
+run: $(VENV)/.runtime translations assets demo ## Install everything and serve the demo on 127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(VENV)/.dev assets ## Install everything and run the whole test suite
+test: $(VENV)/.dev translations assets ## Install everything and run the whole test suite
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 lint: $(VENV)/.dev ## Check style with ruff

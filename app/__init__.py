@@ -67,7 +67,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     wtforms_helpers.init_app(app)
 
     from app.cli import register_cli
-    from app.web import auth, errors, sessions, two_factor
+    from app.web import auth, errors, i18n, sessions, two_factor
     from app.web.api import bp as api_bp
     from app.web.auditors import bp as auditors_bp
     from app.web.officers import bp as officers_bp
@@ -87,6 +87,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(trustees_bp)
+    i18n.init_app(app)
     auth.init_login(login_manager)
     auth.init_app(app)
     sessions.init_app(app)

@@ -35,6 +35,12 @@ from config import TestingConfig, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The language catalogues as `make translations` compiles them, for a run that did not go
+# through make (a single test file, an editor).
+from tests.app.languages.catalogues import compile_stale  # noqa: E402
+
+compile_stale()
+
 
 def pabulib_dir() -> Path:
     """Where the shared pabulib elections live: $PABULIB_DIR, else ../shared/pabulib."""

@@ -269,3 +269,13 @@ def change_own_password(
     user.password_hash = hash_password(policy, new)
     sign_ins.end_all(session, user, "password_changed", now, keep=keep)
     audit.record(session, action="account.password_changed", actor=user, subject=user)
+
+
+def choose_language(session: Session, user: User, language: str) -> bool:
+    """Keep ``language`` as the person's choice (their pages, and what is sent to them).
+    True when it changed."""
+    if user.language == language:
+        return False
+    user.language = language
+    session.flush()
+    return True

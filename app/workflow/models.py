@@ -137,7 +137,15 @@ class ContributionKind(enum.StrEnum):
         return {"money": "Money", "in_kind": "In kind"}[self.value]
 
 
-class Council(Base):
+class Translated:
+    """A row whose own text columns are in ``language`` and whose ``translations`` hold the
+    same texts in other languages: ``{"cy": {"title": "..."}}`` (``app.workflow.languages``)."""
+
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+
+
+class Council(Translated, Base):
     __tablename__ = "councils"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,6 +155,8 @@ class Council(Base):
     colour: Mapped[str] = mapped_column(String(7), default="#0b0c0c")
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The languages the council speaks, in the order it shows them: "en", "en cy", "cy en".
+    languages: Mapped[str] = mapped_column(String(40), default="en", server_default="en")
 
     neighbourhoods: Mapped[list[Neighbourhood]] = relationship(
         back_populates="council", order_by="Neighbourhood.name"
@@ -154,6 +164,10 @@ class Council(Base):
     rounds: Mapped[list[FundingRound]] = relationship(
         back_populates="council", order_by="FundingRound.created_at.desc()"
     )
+
+    @property
+    def spoken_languages(self) -> tuple[str, ...]:
+        return tuple(self.languages.split()) or ("en",)
 
     @validates("colour")
     def _check_colour(self, key: str, colour: str) -> str:
@@ -165,7 +179,7 @@ class Council(Base):
     )
 
 
-class Neighbourhood(Base):
+class Neighbourhood(Translated, Base):
     __tablename__ = "neighbourhoods"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -213,6 +227,9 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The language the person chose with the switch on every page: their pages, and what is
+    # sent to them. None until they choose.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     home_neighbourhood: Mapped[Neighbourhood | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
@@ -320,7 +337,7 @@ class Membership(Base):
     __table_args__ = (UniqueConstraint("user_id", "council_id"),)
 
 
-class FundingRound(Base):
+class FundingRound(Translated, Base):
     """A devolved budget that residents propose for and vote on, split into pots."""
 
     __tablename__ = "rounds"
@@ -461,7 +478,7 @@ class PhaseDates(Base):
     )
 
 
-class Pot(Base):
+class Pot(Translated, Base):
     """A share of a round's budget: one neighbourhood's, or council-wide (no neighbourhood)."""
 
     __tablename__ = "pots"
@@ -504,7 +521,7 @@ class Pot(Base):
         return self.neighbourhood_id is None
 
 
-class Proposal(Base):
+class Proposal(Translated, Base):
     __tablename__ = "proposals"
 
     id: Mapped[int] = mapped_column(primary_key=True)

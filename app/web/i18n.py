@@ -1,0 +1,165 @@
+"""Languages: which one a page is in, the switch to the others, and the person's choice.
+
+Every language Devolve speaks is a gettext catalogue under ``app/web/translations/<code>/``
+(English, the language the text is written in, needs none). Adding a language is adding its
+catalogue (README, "Adding a language"); nothing here names one.
+
+A request's language is, in order:
+
+1. ``?lang=<code>`` on the address: every page has a URL in every language, and the switch at
+   the top of each page links to the same page in the others;
+2. the signed-in person's choice, stored on their account (and used for what is sent to them);
+3. the choice remembered in a cookie from an earlier ``?lang=``;
+4. on a council's pages, the council's first language (a council that speaks Welsh first shows
+   Welsh to someone who has not chosen);
+5. the browser's preference, among the languages there are;
+6. English.
+
+Choosing with ``?lang=`` remembers the choice in the cookie and, for a signed-in person, on
+their account.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+from babel import Locale
+from flask import Flask, g, request
+from flask_babel import Babel, get_locale
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+DEFAULT = "en"
+COOKIE = "devolve_lang"
+COOKIE_AGE = 365 * 24 * 3600
+
+babel = Babel()
+
+
+@lru_cache(maxsize=1)
+def languages() -> tuple[str, ...]:
+    """The language codes there are catalogues for, English first."""
+    found = sorted(p.parent.parent.name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+    return (DEFAULT, *[code for code in found if code != DEFAULT])
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself: "English", "Cymraeg"."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def valid(code: str | None) -> str | None:
+    """``code`` when it is a language there is, else None."""
+    return code if code in languages() else None
+
+
+def current() -> str:
+    """The language of this request's page."""
+    return str(get_locale() or DEFAULT)
+
+
+def _council_first_language() -> str | None:
+    brand = getattr(g, "brand", None)
+    spoken = getattr(brand, "spoken_languages", None) if brand is not None else None
+    if spoken:
+        return valid(spoken[0])
+    return None
+
+
+def select_locale() -> str:
+    chosen = valid(request.args.get("lang"))
+    if chosen:
+        return chosen
+    from flask_login import current_user
+
+    if current_user and getattr(current_user, "is_authenticated", False):
+        stored = valid(getattr(current_user, "language", None))
+        if stored:
+            return stored
+    remembered = valid(request.cookies.get(COOKIE))
+    if remembered:
+        return remembered
+    first = _council_first_language()
+    if first:
+        return first
+    return request.accept_languages.best_match(languages()) or DEFAULT
+
+
+def url_in(code: str) -> str:
+    """This page's address in language ``code``: the same path and query with ``lang`` set."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    args.append(("lang", code))
+    return request.path + "?" + urlencode(args)
+
+
+def switch() -> list[dict[str, str]]:
+    """The other languages' links for the switch at the top of the page."""
+    here = current()
+    return [
+        {"code": code, "name": language_name(code), "href": url_in(code)}
+        for code in languages()
+        if code != here
+    ]
+
+
+def alternates() -> list[dict[str, str]]:
+    """Every language's address of this page, for ``<link rel="alternate" hreflang>``."""
+    root = request.url_root.rstrip("/")
+    return [{"code": code, "href": root + url_in(code)} for code in languages()]
+
+
+def _remember_choice(response):
+    chosen = valid(request.args.get("lang"))
+    if chosen and request.cookies.get(COOKIE) != chosen:
+        response.set_cookie(
+            COOKIE,
+            chosen,
+            max_age=COOKIE_AGE,
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def _keep_choice_on_account() -> None:
+    """A signed-in person who chooses a language keeps it on their account: the emails and
+    letters sent to them are in it too."""
+    chosen = valid(request.args.get("lang"))
+    if not chosen:
+        return
+    from flask_login import current_user
+
+    if not getattr(current_user, "is_authenticated", False) or current_user.language == chosen:
+        return
+    from app.web.views import attempt
+    from app.workflow import accounts
+    from ballots.refusals import Refusal
+
+    # Not saved (the database was unavailable): the page is still shown in the language asked
+    # for, and the cookie remembers it.
+    with suppress(Refusal):
+        attempt(accounts.choose_language, current_user, chosen)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    babel.init_app(app, locale_selector=select_locale)
+    # Every {% trans %} block is read with its whitespace collapsed, as it is extracted.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.before_request(_keep_choice_on_account)
+    app.after_request(_remember_choice)
+
+    @app.context_processor
+    def language_links():
+        if not request:
+            return {}
+        return {
+            "page_language": current(),
+            "language_switch": switch(),
+            "language_alternates": alternates(),
+        }
