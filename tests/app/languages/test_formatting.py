@@ -1,0 +1,58 @@
+"""Dates, times, numbers, money and ordinals in the page's language, from Babel's locale data."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from babel.dates import get_month_names
+
+from app.web.presenters.formatting import long_date, london_time, money, number, ordinal
+
+
+@pytest.fixture
+def in_language(app):
+    def enter(code):
+        return app.test_request_context(f"/?lang={code}")
+
+    return enter
+
+
+def test_english_is_as_gov_uk_writes_it(in_language):
+    with in_language("en"):
+        assert london_time(datetime(2026, 12, 1, 17, 52, tzinfo=UTC)) == "1 December 2026 at 5:52pm"
+        # British Summer Time: 09:05 UTC is 10:05 in London.
+        assert london_time(datetime(2026, 7, 1, 9, 5, tzinfo=UTC)) == "1 July 2026 at 10:05am"
+        assert long_date(date(2026, 1, 3)) == "3 January 2026"
+        assert money(1250000) == "£12,500"
+        assert money(1250050) == "£12,500.50"
+        assert money(-525) == "-£5.25"
+        assert number(1204) == "1,204"
+        assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101)] == [
+            "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st",
+        ]  # fmt: skip
+
+
+def test_welsh_dates_use_welsh_month_names_and_day_periods(in_language):
+    with in_language("cy"):
+        assert london_time(datetime(2026, 12, 1, 17, 52, tzinfo=UTC)) == "1 Rhagfyr 2026 am 5:52yh"
+        assert london_time(datetime(2026, 7, 1, 9, 5, tzinfo=UTC)) == "1 Gorffennaf 2026 am 10:05yb"
+        welsh_months = get_month_names("wide", locale="cy")
+        for month in range(1, 13):
+            assert long_date(date(2026, month, 15)) == f"15 {welsh_months[month]} 2026"
+        assert long_date(date(2026, 2, 1)) == "1 Chwefror 2026"
+
+
+def test_welsh_ordinals_take_the_ending_of_their_cldr_category(in_language):
+    with in_language("cy"):
+        assert [ordinal(n) for n in range(1, 11)] == [
+            "1af", "2il", "3ydd", "4ydd", "5ed", "6ed", "7fed", "8fed", "9fed", "10fed",
+        ]  # fmt: skip
+
+
+def test_welsh_money_and_numbers(in_language):
+    with in_language("cy"):
+        assert money(1250000) == "£12,500"
+        assert money(99) == "£0.99"
+        assert money(1250000, always_pence=True) == "£12,500.00"
+        assert number(1204) == "1,204"
