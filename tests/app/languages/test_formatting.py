@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from babel.dates import get_month_names
 
-from app.web.presenters.formatting import long_date, london_time, money, number, ordinal
+from app.web.presenters.formatting import london_time, long_date, money, number, ordinal
 
 
 @pytest.fixture
