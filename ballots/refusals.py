@@ -11,6 +11,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 
+def N_(message: str) -> str:
+    """Marks ``message`` as a text to translate (`make messages` extracts it) and returns it
+    as it is: these layers have no translations, the web layer translates when it shows it."""
+    return message
+
+
 class Refusal(Exception):
     """A request the rules refuse. Nothing has been changed.
 

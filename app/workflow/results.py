@@ -26,6 +26,7 @@ from ballots import box
 from ballots.models import LogEntry, LogKind
 from ballots.paper import PotPaper, ballot_paper
 from ballots.phases import COUNTABLE
+from ballots.refusals import N_
 from votes.model import BallotKind, Election, TieBreak
 from votes.rules import RULES, tally
 from votes.rules.explain import percent
@@ -33,8 +34,8 @@ from votes.verify import canonical_json, result_document, same_count
 
 # How the pages and the officers' checks name each tie-break.
 TIE_BREAK_LABELS = {
-    TieBreak.COST_VOTES: "Cheaper project first, then more votes",
-    TieBreak.LEXICOGRAPHIC: "Lower project number first",
+    TieBreak.COST_VOTES: N_("Cheaper project first, then more votes"),
+    TieBreak.LEXICOGRAPHIC: N_("Lower project number first"),
 }
 
 PUBLISHED = (Phase.PUBLISHED, Phase.DELIVERY)
