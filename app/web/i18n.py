@@ -28,7 +28,9 @@ from urllib.parse import urlencode
 
 from babel import Locale
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, refresh
+
+from app.workflow.languages import Shown, shown
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 DEFAULT = "en"
@@ -61,8 +63,23 @@ def current() -> str:
     return str(get_locale() or DEFAULT)
 
 
+def language_name_here(code: str) -> str:
+    """A language's name in the page's language: "Welsh" on an English page, "Saesneg" on a
+    Welsh one."""
+    name = Locale.parse(code).get_display_name(current()) or code
+    return name[:1].upper() + name[1:]
+
+
+def in_page_language(row, field: str) -> Shown:
+    """``row``'s ``field`` in the page's language if it is written in it, else in the first
+    of the council's languages it is written in (``Shown.elsewhere`` then says so)."""
+    brand = getattr(g, "council", None)
+    preference = brand.spoken_languages if brand is not None else ()
+    return shown(row, field, current(), preference)
+
+
 def _council_first_language() -> str | None:
-    brand = getattr(g, "brand", None)
+    brand = getattr(g, "council", None)
     spoken = getattr(brand, "spoken_languages", None) if brand is not None else None
     if spoken:
         return valid(spoken[0])
@@ -125,6 +142,12 @@ def _remember_choice(response):
     return response
 
 
+def _decide_afresh() -> None:
+    """Each request decides its own language: Flask-Babel keeps its choice in ``g``, which a
+    request inside an application context already pushed (a test's, a command's) shares."""
+    refresh()
+
+
 def _keep_choice_on_account() -> None:
     """A signed-in person who chooses a language keeps it on their account: the emails and
     letters sent to them are in it too."""
@@ -151,8 +174,12 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Every {% trans %} block is read with its whitespace collapsed, as it is extracted.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.before_request(_decide_afresh)
     app.before_request(_keep_choice_on_account)
     app.after_request(_remember_choice)
+
+    app.add_template_filter(in_page_language, "in_page_language")
+    app.add_template_global(language_name_here, "language_name_here")
 
     @app.context_processor
     def language_links():

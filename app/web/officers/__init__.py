@@ -93,6 +93,7 @@ def dashboard(slug: str):
 
 from app.web.officers import (  # noqa: E402,F401  (registers their routes)
     delivery,
+    languages,
     review,
     rounds,
     secrecy,

@@ -52,6 +52,7 @@ ROUTES = {
     ("/account/sign-out-everywhere", "POST", "residents.sign_out_everywhere"),
     ("/account/password", "GET,POST", "residents.change_password"),
     ("/officers/<slug>/staff", "GET", "officers.staff"),
+    ("/officers/<slug>/languages", "GET,POST", "officers.council_languages"),
     ("/officers/<slug>/staff/<int:user_id>/reset-two-factor", "POST", "officers.reset_two_factor"),
     ("/councils/<slug>", "GET", "public.council"),
     (R, "GET", "public.funding_round"),
@@ -191,6 +192,7 @@ ACCESS = {
     "/officers/home": OFFICERS,
     # Administrators only: none of these people is one (tested in test_two_factor.py).
     "/officers/home/staff": (302, 403, 403, 403, 403),
+    "/officers/home/languages": (302, 403, 403, 403, 403),
     "/officers/home/rounds/new": OFFICERS,
     "/officers/home/rounds/open": OFFICERS,
     "/officers/home/rounds/draft": OFFICERS,
@@ -250,6 +252,7 @@ POSTS = {
     ),
     # Administrators only (tested in test_two_factor.py): user 3 is the home officer.
     "/officers/home/staff/3/reset-two-factor": ({}, (302, 403, 403, 403, 403)),
+    "/officers/home/languages": ({"languages": "cy en"}, (302, 403, 403, 403, 403)),
     "/officers/home/rounds/open/voters": ({"scope": "round"}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/voters/codes": ({"which": "council"}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/trustees/settings": (
