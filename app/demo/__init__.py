@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.demo import secret, voters
+from app.demo import bilingual, secret, voters
 from app.workflow import accounts, rounds
 from app.workflow.clock import london_today, utcnow
 from app.workflow.models import (
@@ -105,6 +105,7 @@ COUNCILS = [
             ("Shaw", 22000, None),
         ],
     ),
+    bilingual.COUNCIL,
 ]
 
 # (council, slug, title, description, total £, phase, split, kind, rule, proposals)
@@ -679,6 +680,8 @@ ROUNDS = [
     ),
 ]
 
+ROUNDS += bilingual.ROUNDS
+
 # (email, display name, home neighbourhood (council slug, name), date of birth, {council: role})
 PEOPLE = [
     ("admin@devolve.example", "Alex Admin", None, None, {c[0]: Role.ADMIN for c in COUNCILS}),
@@ -754,6 +757,7 @@ PEOPLE = [
         {"oldham": Role.RESIDENT},
     ),
 ]
+PEOPLE += bilingual.PEOPLE
 
 
 def _get_or_create(session: Session, model, lookup: dict, **values):
@@ -904,6 +908,7 @@ def seed_demo(
         session.refresh(funding_round)
         _configure(session, funding_round, users, phase, trustee_keys)
     session.flush()
+    bilingual.apply(session)  # the Welsh council's English texts, its people's language
     voters.seed(session)  # voter rolls, verified demo residents and a few ballots
     session.flush()
     _count_closed_rounds(session)
@@ -943,6 +948,7 @@ CONFIG = {
     "community-dividend-2026": {"max_choices": 3},
     "neighbourhood-grants-2026": {"home_pot_only": True, "max_choices": 2},
 }
+CONFIG.update(bilingual.CONFIG)
 
 
 def _configure(

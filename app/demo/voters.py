@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.demo import bilingual
 from app.workflow.clock import london_today
 from app.workflow.models import Council, FundingRound, Neighbourhood, Phase, User
 from ballots import box, roll
@@ -43,6 +44,7 @@ ROLL = [
         )
     ],
 ]
+ROLL += bilingual.ROLL
 
 # Demo ballots: Lambeth's open round gets a few (so its log has entries); the rounds past
 # voting get enough to be counted (at least the 10 per pot below which results are withheld),
@@ -57,6 +59,7 @@ BALLOTS = {
     "community-dividend-2025": 12,
     "secret-ballot-2026": 24,
 }
+BALLOTS.update(bilingual.BALLOTS)
 # (neighbourhood, ballots): a district where fewer people voted than results need.
 SHORT = {"neighbourhood-grants-2026": ("Saddleworth", 6)}
 

@@ -190,3 +190,52 @@ def test_the_secret_ballot_rehearsal_decrypts_with_the_printed_key_files(app, ru
         db.session.commit()
     [counted] = results.results_for(db.session, funding_round)
     assert json.loads(counted.outcome_json)["selected"]
+
+
+def test_the_demo_has_a_welsh_council_that_speaks_welsh_first(runner, db, client):
+    """Cyngor Sir Ynys Môn: bilingual, Welsh first, texts in Welsh with their English; one
+    proposal in Welsh only and one in English only; a round in voting and last year's results
+    published in every area; its demo people chose Welsh."""
+    from app.workflow import languages
+    from app.workflow.models import PotResult
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    council = db.session.scalar(select(Council).where(Council.slug == "ynys-mon"))
+    assert council.spoken_languages == ("cy", "en")
+    assert languages.texts(council, "name") == {
+        "cy": "Cyngor Sir Ynys Môn",
+        "en": "Isle of Anglesey County Council",
+    }
+    hoods = {h.name: languages.texts(h, "name") for h in council.neighbourhoods}
+    assert hoods["Caergybi"] == {"cy": "Caergybi", "en": "Holyhead"}
+    rounds = {
+        r.slug: r
+        for r in db.session.scalars(
+            select(FundingRound).where(FundingRound.council_id == council.id)
+        )
+    }
+    assert rounds["grantiau-cymunedol-2026"].phase == Phase.VOTING
+    published = rounds["grantiau-cymunedol-2025"]
+    assert published.phase == Phase.PUBLISHED
+    results = db.session.scalars(select(PotResult).where(PotResult.round_id == published.id)).all()
+    assert len(results) == 5 and not any(r.withheld for r in results)
+    by_title = {p.title: p for p in rounds["grantiau-cymunedol-2026"].proposals}
+    assert languages.texts(by_title["Ffilmiau yn yr awyr agored"], "title") == {
+        "cy": "Ffilmiau yn yr awyr agored"
+    }
+    assert by_title["Beach clean-up kit library"].language == "en"
+    assert languages.texts(by_title["Bws mini cymunedol"], "title") == {
+        "cy": "Bws mini cymunedol",
+        "en": "Community minibus",
+    }
+    resident = db.session.scalar(
+        select(User).where(User.email == "preswylydd@ynysmon.devolve.example")
+    )
+    assert resident.language == "cy"
+
+    # Someone who has not chosen a language gets Welsh; the switch offers English.
+    page = client.get("/councils/ynys-mon").get_data(as_text=True)
+    assert '<html lang="cy"' in page and "Cyngor Sir Ynys Môn" in page
+    assert 'hreflang="en"' in page
+    english = client.get("/councils/ynys-mon?lang=en").get_data(as_text=True)
+    assert '<html lang="en"' in english and "Isle of Anglesey County Council" in english
