@@ -16,7 +16,7 @@ GOVUK_FRONTEND_VERSION := 6.3.0
 GOVUK_FRONTEND_INTEGRITY := sha512-cXIQxm5PHCsbic47GXZrVBZhAeeshTLRL6ZBKilLsR6rMCjJuWb7Fruq0VUNMBJFlJk/srsRj/q8d5bM9cgKoA==
 STATIC := app/static/govuk
 
-.PHONY: help run test install install-dev assets translations messages db demo lint format bench bench-tally bench-process \
+.PHONY: help run test install install-dev assets translations messages new-language db demo lint format bench bench-tally bench-process \
 	bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy clean
 
 help: ## List the targets
@@ -51,6 +51,11 @@ KEYWORDS := -k N_ -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c
 	@$(BIN)/pybabel -q compile -i $< -o $@
 
 translations: $(MO_FILES) ## Compile the language catalogues (part of install)
+
+new-language: $(VENV)/.runtime ## Start the catalogues of a new language: make new-language CODE=xx
+	@test -n "$(CODE)" || { echo "say which language: make new-language CODE=xx" >&2; exit 2; }
+	$(BIN)/pybabel init -i $(APP_I18N)/messages.pot -d $(APP_I18N) -D messages -l $(CODE) --no-wrap
+	$(BIN)/pybabel init -i $(VOTES_I18N)/votes.pot -d $(VOTES_I18N) -D votes -l $(CODE) --no-wrap
 
 messages: $(VENV)/.runtime ## Extract every text to translate and update each language's catalogue
 	$(BIN)/pybabel -q extract -F $(APP_I18N)/babel.cfg $(KEYWORDS) --no-wrap --sort-by-file --add-location file \

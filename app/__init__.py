@@ -112,6 +112,11 @@ def _finish_config(app: Flask) -> None:
             raise RuntimeError("MAIL_SERVER must be set in production: it sends emailed links")
         if not str(app.config.get("PUBLIC_URL") or "").startswith("https://"):
             raise RuntimeError("PUBLIC_URL must be the site's https:// address in production")
+        from app.web.i18n import uncompiled
+
+        if uncompiled():
+            names = ", ".join(f"{p.parent.parent.name}/{p.name}" for p in uncompiled())
+            raise RuntimeError(f"compile the language catalogues (make translations): {names}")
         return
     # Nothing leaves the machine without a mail server: ``app.web.emails`` logs each message.
     app.config["MAIL_SUPPRESS_SEND"] = not app.config.get("MAIL_SERVER")

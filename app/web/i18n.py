@@ -47,6 +47,17 @@ def languages() -> tuple[str, ...]:
     return (DEFAULT, *[code for code in found if code != DEFAULT])
 
 
+def uncompiled() -> list[Path]:
+    """The catalogues (the app's and the counting library's) with no compiled .mo beside
+    them: those languages would show English."""
+    votes_locale = Path(__file__).resolve().parents[2] / "votes" / "locale"
+    catalogues = [
+        *TRANSLATIONS.glob("*/LC_MESSAGES/*.po"),
+        *votes_locale.glob("*/LC_MESSAGES/*.po"),
+    ]
+    return [po for po in catalogues if not po.with_suffix(".mo").exists()]
+
+
 def language_name(code: str) -> str:
     """A language's name in itself: "English", "Cymraeg"."""
     name = Locale.parse(code).get_display_name(code) or code

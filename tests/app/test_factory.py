@@ -106,3 +106,26 @@ def test_status_reports_the_database(client):
     response = client.get("/_status")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_production_refuses_to_start_with_a_catalogue_not_compiled(monkeypatch, tmp_path):
+    """A language whose catalogue was never compiled would show its pages in English."""
+    from app.web import i18n
+
+    po = tmp_path / "cy" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_text("")
+    monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path)
+    assert i18n.uncompiled() == [po]
+    config = type(
+        "Prod",
+        (ProductionConfig,),
+        {
+            "SECRET_KEY": "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "MAIL_SERVER": "smtp.example.org",
+            "PUBLIC_URL": "https://pb.example.org",
+        },
+    )
+    with pytest.raises(RuntimeError, match="make translations"):
+        create_app(config)
