@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 from babel import Locale
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, refresh
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 DEFAULT = "en"
@@ -151,6 +151,10 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Every {% trans %} block is read with its whitespace collapsed, as it is extracted.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # Flask-Babel keeps the language it chose on ``g``, which lives as long as the application
+    # context: each request chooses again, even where one context serves several requests
+    # (the test client inside a test's context).
+    app.before_request(refresh)
     app.before_request(_keep_choice_on_account)
     app.after_request(_remember_choice)
 
