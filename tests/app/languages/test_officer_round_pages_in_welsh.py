@@ -253,7 +253,7 @@ def test_the_round_page_with_a_schedule_and_supports_in_welsh(db, lambeth, offic
     assert_welsh(
         officer.get(cy(MANAGE + "/rounds/r")),
         "Mae disgwyl i’r cam ‘Cynigion ar agor’ ddod i ben ar 31 Ionawr 2026.",
-        "Yn cael ei chasglu; mae angen 3 ar gynnig i gyrraedd y papur pleidleisio",
+        "Yn cael ei chasglu; mae angen 3 o gefnogwyr ar gynnig i gyrraedd y papur pleidleisio",
         "1 Ionawr 2026",
         "Heb ei amserlennu",
     )
