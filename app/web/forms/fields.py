@@ -6,6 +6,8 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovTextInput
 from wtforms import DateField, Field, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -28,15 +30,40 @@ class GovEmailInput(GovTextInput):
 class ChoiceField(SelectField):
     """A select whose "not one of the choices" error speaks plainly (a tampered form gets it)."""
 
-    def __init__(
-        self, *args, invalid_choice_message: str = "Select an option from the list", **kwargs
-    ):
+    def __init__(self, *args, invalid_choice_message: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.invalid_choice_message = invalid_choice_message
+        self.invalid_choice_message = invalid_choice_message or _l("Select an option from the list")
 
     def pre_validate(self, form):
         if self.data not in choice_values(self.choices):
             raise ValidationError(self.invalid_choice_message)
+
+
+class GovDayMonthYearInput(GovDateInput):
+    """GOV.UK's date input with its three boxes' labels (Day, Month, Year) in the page's
+    language."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        for item, label in zip(params["items"], (_("Day"), _("Month"), _("Year")), strict=False):
+            item["label"] = label
+        return params
+
+
+# What a date typed in three boxes lacks: the parts left empty (all three empty is no date).
+_MISSING = {
+    ("day",): _l("%(name)s must include a day"),
+    ("month",): _l("%(name)s must include a month"),
+    ("year",): _l("%(name)s must include a year"),
+    ("day", "month"): _l("%(name)s must include a day and month"),
+    ("day", "year"): _l("%(name)s must include a day and year"),
+    ("month", "year"): _l("%(name)s must include a month and year"),
+}
+
+
+def _named(field) -> str:
+    """A field's name in its error messages: its label without "(optional)"."""
+    return str(field.label.text).split(" (")[0]
 
 
 class DayMonthYearField(DateField):
@@ -47,7 +74,7 @@ class DayMonthYearField(DateField):
     """
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("widget", GovDateInput())
+        kwargs.setdefault("widget", GovDayMonthYearInput())
         super().__init__(label, validators, format="%d %m %Y", **kwargs)
 
     def process_formdata(self, valuelist):
@@ -60,15 +87,15 @@ class DayMonthYearField(DateField):
         missing = [
             name for name, v in zip(("day", "month", "year"), parts[:3], strict=True) if not v
         ]
-        name = self.short_name.replace("_", " ").capitalize()
+        name = _named(self)
         if missing:
-            raise ValueError(f"{name} must include a {' and '.join(missing)}")
+            raise ValueError(str(_MISSING[tuple(missing)]) % {"name": name})
         if not all(v.isdigit() for v in parts[:3]) or len(parts[2]) != 4:
-            raise ValueError(f"{name} must be a real date, with a 4-digit year")
+            raise ValueError(_("%(name)s must be a real date, with a 4-digit year", name=name))
         try:
             self.data = date(int(parts[2]), int(parts[1]), int(parts[0]))
         except ValueError:
-            raise ValueError(f"{name} must be a real date") from None
+            raise ValueError(_("%(name)s must be a real date", name=name)) from None
 
 
 _POUNDS = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
@@ -107,15 +134,16 @@ class MoneyField(Field):
             return
         text = text.removeprefix("£")
         if text.startswith("-") or text.startswith("−"):
-            raise ValueError(f"{self.label.text.split(' (')[0]} must not be negative")
+            raise ValueError(_("%(name)s must not be negative", name=_named(self)))
         if not _POUNDS.match(text):
             if re.match(r"^[\d,]*\.\d{3,}$", text):
-                raise ValueError(f"{self.message}: no more than 2 decimal places")
+                raise ValueError(
+                    _("%(message)s: no more than 2 decimal places", message=self.message)
+                )
             raise ValueError(self.message)
         pence = int(Decimal(text.replace(",", "")) * 100)
         if pence > MAX_PENCE:
-            name = self.label.text.split(" (")[0]
-            raise ValueError(f"{name} must be £100,000,000,000 or less")
+            raise ValueError(_("%(name)s must be £100,000,000,000 or less", name=_named(self)))
         self.data = pence
 
 
@@ -150,14 +178,14 @@ class RadioChoiceField(RadioField):
     def __init__(
         self,
         *args,
-        required_message: str = "Select an option",
-        invalid_choice_message: str = "Select an option from the list",
+        required_message: str | None = None,
+        invalid_choice_message: str | None = None,
         **kwargs,
     ):
         kwargs.setdefault("widget", GovRadioInput())
         super().__init__(*args, **kwargs)
-        self.required_message = required_message
-        self.invalid_choice_message = invalid_choice_message
+        self.required_message = required_message or _l("Select an option")
+        self.invalid_choice_message = invalid_choice_message or _l("Select an option from the list")
 
     def pre_validate(self, form):
         if self.data in (None, "", "None"):

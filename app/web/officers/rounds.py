@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NoReturn
 
 from flask import abort, flash, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.web import notices
@@ -31,6 +32,7 @@ from app.web.officers import (
     to_round,
     tried,
 )
+from app.web.presenters.formatting import long_date
 from app.web.presenters.methods import (
     describe_ballot,
     describe_eligibility,
@@ -44,6 +46,7 @@ from app.workflow import rounds, secrecy
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, FundingRound, Phase, SplitMethod
+from ballots.refusals import N_
 
 R = "/<slug>/rounds/<round_slug>"
 
@@ -82,7 +85,7 @@ def new_round(slug: str):
             plan=plan,
         )
         if done:
-            flash(f"“{done.value.title}” is open as a draft", "success")
+            flash(_("“%(title)s” is open as a draft", title=done.value.title), "success")
             return to_round(slug, done.value.slug)
         plan = None
     return render_template("officers/new_round.html", council=council, form=form, plan=plan)
@@ -103,7 +106,7 @@ def _overview(funding_round: FundingRound) -> dict:
         "problems": (
             rounds.phase_change_problems(db.session, funding_round, target) if target else []
         ),
-        "next_text": rounds.what_happens_next(funding_round),
+        "next_text": _what_happens_next(funding_round),
         "move_failure": rounds.scheduled_move_failure(db.session, funding_round),
         "descriptions": rounds.PHASE_DESCRIPTIONS,
         "phases": rounds.phases_of(funding_round),
@@ -119,6 +122,34 @@ def _overview(funding_round: FundingRound) -> dict:
     }
 
 
+def _what_happens_next(funding_round: FundingRound) -> str:
+    """A sentence for the round page: the next phase and when it is due (as the workflow's
+    ``rounds.what_happens_next`` says it, in the page's language)."""
+    target = rounds.next_phase(funding_round)
+    if target is None:
+        return _("This is the round's last phase.")
+    current = funding_round.dates_for(funding_round.phase)
+    upcoming = funding_round.dates_for(target)
+    phase = _(target.label).lower()
+    description = _(rounds.PHASE_DESCRIPTIONS[target])
+    if upcoming is not None:
+        return _(
+            "Next: %(phase)s. %(description)s It is due to start on %(day)s.",
+            phase=phase,
+            description=description,
+            day=long_date(rounds.first_day(upcoming)),
+        )
+    if current is not None:
+        return _(
+            "Next: %(phase)s. %(description)s %(current)s is due to end on %(day)s.",
+            phase=phase,
+            description=description,
+            current=_(funding_round.phase.label),
+            day=long_date(rounds.last_day(current)),
+        )
+    return _("Next: %(phase)s. %(description)s", phase=phase, description=description)
+
+
 @bp.route(R + "/phase", methods=["POST"])
 @login_required
 def change_phase(slug: str, round_slug: str):
@@ -126,7 +157,7 @@ def change_phase(slug: str, round_slug: str):
     form = PhaseForm()
     phases = form.phases() if form.validate_on_submit() else None
     if phases is None:
-        flash("Choose a phase using the buttons on this page", "error")
+        flash(_("Choose a phase using the buttons on this page"), "error")
     else:
         _move(funding_round, *phases)
     return to_round(slug, round_slug)
@@ -148,7 +179,7 @@ def _move(funding_round: FundingRound, target: Phase, expected: Phase) -> None:
         return
     if target == Phase.CLOSED:
         notices.send_fingerprints(funding_round)
-    flash(f"The round is now in {target.label.lower()}", "success")
+    flash(_("The round is now in %(phase)s", phase=_(target.label).lower()), "success")
 
 
 @bp.route(R + "/details", methods=["GET", "POST"])
@@ -159,7 +190,7 @@ def edit_details(slug: str, round_slug: str):
     if form.validate_on_submit() and tried(
         form, "title", rounds.update_details, funding_round, **form.arguments()
     ):
-        flash("The round's details are saved", "success")
+        flash(_("The round's details are saved"), "success")
         return to_round(slug, round_slug)
     return officer_page("officers/edit_details.html", council, funding_round, form=form)
 
@@ -173,7 +204,7 @@ def edit_pots(slug: str, round_slug: str):
     plan = _planned(form, council)
     if plan is not None and not form.preview.data:
         if tried(form, "total_budget", rounds.replace_pots, funding_round, plan=plan):
-            flash("The budget and pots are saved", "success")
+            flash(_("The budget and pots are saved"), "success")
             return to_round(slug, round_slug)
         plan = None
     return officer_page("officers/edit_pots.html", council, funding_round, form=form, plan=plan)
@@ -203,7 +234,10 @@ def merge_pots(slug: str, round_slug: str):
         form, "source", rounds.merge_pot, funding_round, **form.arguments()
     )
     if done:
-        flash(f"The pots are merged: {done.value.name} now has the budget and proposals", "success")
+        flash(
+            _("The pots are merged: %(pot)s now has the budget and proposals", pot=done.value.name),
+            "success",
+        )
         return to_round(slug, round_slug, ".edit_pots")
     counts = {p.id: len([x for x in funding_round.proposals if x.pot_id == p.id]) for p in pots}
     return officer_page(
@@ -224,7 +258,7 @@ def edit_schedule(slug: str, round_slug: str):
     if form.validate_on_submit() and tried(
         form, "proposals_start", rounds.set_schedule, funding_round, days=_schedule_days(form)
     ):
-        flash("The schedule is saved", "success")
+        flash(_("The schedule is saved"), "success")
         return to_round(slug, round_slug)
     return officer_page(
         "officers/edit_schedule.html",
@@ -258,7 +292,7 @@ def _extend_voting(council, funding_round):
     if form.validate_on_submit() and tried(
         form, "voting_end", rounds.extend_voting, funding_round, now=utcnow(), **form.arguments()
     ):
-        flash("Voting is extended. The round's public page says so.", "success")
+        flash(_("Voting is extended. The round's public page says so."), "success")
         return to_round(council.slug, funding_round.slug)
     return officer_page(
         "officers/extend_voting.html",
@@ -280,7 +314,7 @@ def edit_voting(slug: str, round_slug: str):
     if form.validate_on_submit() and tried(
         form, "ballot_kind", rounds.configure_voting, funding_round, config=form.config()
     ):
-        flash("The voting configuration is saved", "success")
+        flash(_("The voting configuration is saved"), "success")
         return to_round(slug, round_slug)
     return officer_page(
         "officers/edit_voting.html",
@@ -307,7 +341,7 @@ def open_voting(slug: str, round_slug: str):
     if form.validate_on_submit() and tried(
         form, "confirm", _open_voting, funding_round, form.expected_phase(), form
     ):
-        flash("Voting is open. The ballot is fixed.", "success")
+        flash(_("Voting is open. The ballot is fixed."), "success")
         return to_round(slug, round_slug)
     return officer_page(
         "officers/open_voting.html",
@@ -319,11 +353,12 @@ def open_voting(slug: str, round_slug: str):
 
 
 def _voting_cannot_open(funding_round: FundingRound) -> NoReturn:
+    phase = _(funding_round.phase.label).lower()
     _not_now(
-        "Voting cannot be opened now",
-        f"This round is in {funding_round.phase.label.lower()}: voting opens after "
-        + ("supports" if funding_round.supports_enabled else "review")
-        + ".",
+        _("Voting cannot be opened now"),
+        _("This round is in %(phase)s: voting opens after supports.", phase=phase)
+        if funding_round.supports_enabled
+        else _("This round is in %(phase)s: voting opens after review.", phase=phase),
     )
 
 
@@ -332,7 +367,7 @@ def _open_voting(
 ) -> None:
     """Open voting from the form's phase, leaving off the proposals it lists."""
     if expected is None:
-        raise DomainError("Open voting with the button on this page", "confirm")
+        raise DomainError(N_("Open voting with the button on this page"), "confirm")
     rounds.open_voting(
         session,
         funding_round,
@@ -374,11 +409,11 @@ def _closed_round_or_409(slug: str, round_slug: str) -> tuple[Council, FundingRo
     published; otherwise a 409 page saying which."""
     council, funding_round = officer_round_or_404(slug, round_slug)
     if funding_round.phase.index > Phase.CLOSED.index:
-        _not_now("The results are already published", "They are on the round's public page.")
+        _not_now(_("The results are already published"), _("They are on the round's public page."))
     if funding_round.phase != Phase.CLOSED:
         _not_now(
-            "Voting has not closed",
-            "The results can be checked once voting has closed and the votes are counted.",
+            _("Voting has not closed"),
+            _("The results can be checked once voting has closed and the votes are counted."),
         )
     return council, funding_round
 
@@ -414,7 +449,7 @@ def publish_results(slug: str, round_slug: str):
     if form.validate_on_submit() and tried(
         form, "confirm", rounds.publish_results, funding_round, now=utcnow(), **form.arguments()
     ):
-        flash("The results are published", "success")
+        flash(_("The results are published"), "success")
         return to_round(slug, round_slug)
     return _check_page(council, funding_round, form)
 
@@ -428,8 +463,10 @@ def preview_pot(slug: str, round_slug: str, pot_id: int):
     council, funding_round = _closed_round_or_409(slug, round_slug)
     view = _pot_view_or_404(funding_round, pot_id)
     flash(
-        "Preview: this is how the page will look once the results are published. Nobody "
-        "outside the council's officers can see it yet.",
+        _(
+            "Preview: this is how the page will look once the results are published. Nobody "
+            "outside the council's officers can see it yet."
+        ),
         "important",
     )
     return pot_page(council, funding_round, view)

@@ -36,23 +36,26 @@ from app.workflow.rounds.schedule import first_day, last_day
 from app.workflow.rounds.voting import voting_config, voting_config_problems
 from app.workflow.text import join_list, money
 from ballots import box as ballot_box
+from ballots.refusals import N_
 
 # Records carry the package's name, app.workflow.rounds, not this module's: the name that log
 # filters (and the tests of scheduled moves) select them by.
 log = logging.getLogger(__package__)
 
 
+# What each phase is for, in a sentence (marked for translation: the pages show it in their
+# language).
 PHASE_DESCRIPTIONS = {
-    Phase.DRAFT: "Officers are preparing the round. Residents cannot see it yet.",
-    Phase.PROPOSALS: "Residents can propose projects for a pot.",
-    Phase.REVIEW: "Officers check each proposal is feasible and set its final cost.",
-    Phase.SUPPORTS: (
+    Phase.DRAFT: N_("Officers are preparing the round. Residents cannot see it yet."),
+    Phase.PROPOSALS: N_("Residents can propose projects for a pot."),
+    Phase.REVIEW: N_("Officers check each proposal is feasible and set its final cost."),
+    Phase.SUPPORTS: N_(
         "Residents show which proposals they support; the best supported go to the vote."
     ),
-    Phase.VOTING: "Residents vote. The pots, costs, proposals and voting rules are fixed.",
-    Phase.CLOSED: "Voting has closed and the votes are being counted.",
-    Phase.PUBLISHED: "The results are published, with how they were worked out.",
-    Phase.DELIVERY: "The funded projects are being delivered.",
+    Phase.VOTING: N_("Residents vote. The pots, costs, proposals and voting rules are fixed."),
+    Phase.CLOSED: N_("Voting has closed and the votes are being counted."),
+    Phase.PUBLISHED: N_("The results are published, with how they were worked out."),
+    Phase.DELIVERY: N_("The funded projects are being delivered."),
 }
 
 
