@@ -253,3 +253,70 @@ def test_a_tie_break_warning_is_in_welsh(client, officer, rule):
     text = warnings_in_welsh(client, tied)
     a, b = (p.name for p in pot.projects)
     assert "torri'r cyfartal" in text and a in text and b in text
+
+
+# --- The voting methods' words ----------------------------------------------------------------
+
+
+class RoundLike:
+    """What the descriptions read from a round."""
+
+    def __init__(self, **settings):
+        defaults = {
+            "ballot_kind": "approval",
+            "rule": "greedy",
+            "min_choices": None,
+            "max_choices": None,
+            "points": 10,
+            "max_points_per_project": None,
+            "min_age": None,
+            "max_age": None,
+            "home_pot_only": False,
+            "manifest_json": None,
+        }
+        self.__dict__.update(defaults | settings)
+
+
+@pytest.mark.parametrize(
+    ("settings", "welsh"),
+    [
+        ({"ballot_kind": "single-choice"}, "Dewiswch un prosiect ym mhob cronfa"),
+        ({"ballot_kind": "ranked", "max_choices": 3}, "Rhifwch hyd at 3 phrosiect"),
+        ({"ballot_kind": "ranked"}, "Rhifwch gynifer o brosiectau"),
+        ({"ballot_kind": "cumulative", "max_points_per_project": 4}, "4 ar y mwyaf"),
+        ({"ballot_kind": "knapsack", "max_choices": 2}, "y gronfa (2 brosiect ar y mwyaf)."),
+        ({"min_choices": 1, "max_choices": 3}, "(rhwng 1 a 3 phrosiect)."),
+        ({"min_choices": 2}, "Ticiwch bob prosiect yr hoffech ei weld yn cael ei ariannu (o leiaf"),
+    ],
+)
+def test_how_to_fill_in_a_ballot_is_in_welsh(app, settings, welsh):
+    from app.web.presenters.methods import describe_ballot
+
+    with app.test_request_context("/?lang=cy"):
+        assert welsh in describe_ballot(RoundLike(**settings))
+
+
+def test_the_methods_descriptions_are_in_welsh(app):
+    from app.web.presenters import methods
+
+    with app.test_request_context("/?lang=cy"):
+        assert methods.rule_labels() == WELSH_RULES
+        assert methods.describe_rule("mes").startswith("Dull Cyfrannau Cyfartal: caiff")
+        assert methods.describe_tie_break("cost-votes").startswith("Os yw dau brosiect")
+        assert methods.describe_eligibility(
+            RoundLike(min_age=11, max_age=25, home_pot_only=True)
+        ).startswith("Gall preswylwyr rhwng 11 a 25 oed bleidleisio. Dim ond yng nghronfa")
+        assert methods.describe_eligibility(RoundLike(min_age=16)) == (
+            "Gall preswylwyr 16 oed neu hŷn bleidleisio. Gallwch bleidleisio ym mhob cronfa."
+        )
+        assert methods.rank_points_sentence(3) == (
+            "Gyda 3 safle, mae dewis 1af yn cael 3 phwynt, yr 2il yn cael 2 a'r 3ydd yn cael 1"
+        )
+        assert methods.rank_points_sentence(7).endswith("i lawr i 1 ar gyfer y 7fed")
+        ranked = RoundLike(ballot_kind="ranked", rule="mes", max_choices=2)
+        assert methods.describe_ranked_scoring(ranked).endswith(
+            "; mae pob dull cyfrif yn cyfrif y pwyntiau hyn."
+        )
+        kinds = " ".join(str(label) for label in methods.KIND_LABELS.values())
+        assert "Cymeradwyo: ticiwch y prosiectau rydych yn eu cefnogi" in kinds
+        assert not [s for s in english_sentences() if s in kinds]
