@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import NoReturn
 
 from flask import Blueprint, Response, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_pgettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 
@@ -17,6 +19,17 @@ from app.workflow.errors import DomainError, WrongPhase
 from app.workflow.models import Council, FundingRound, Role
 
 bp = Blueprint("auditors", __name__, url_prefix="/auditors")
+
+# What an audit event is about (its ``subject_type``, the record's kind), as the log names it.
+SUBJECTS = {
+    "fundinground": lazy_pgettext("audit subject", "round"),
+    "pot": lazy_pgettext("audit subject", "pot"),
+    "proposal": lazy_pgettext("audit subject", "proposal"),
+    "roundtrustee": lazy_pgettext("audit subject", "trustee"),
+    "user": lazy_pgettext("audit subject", "account"),
+    "contribution": lazy_pgettext("audit subject", "contribution"),
+    "deliveryupdate": lazy_pgettext("audit subject", "delivery update"),
+}
 
 # Every refusal on these pages is counted (``refusals_limited``) and written to the server log
 # (``refuse``). Only one kind reaches the audit trail: someone with a role in the council (a
@@ -65,7 +78,8 @@ def round_audit(slug: str, round_slug: str):
         council=council,
         round=funding_round,
         events=audit.events_for_round(db.session, funding_round),
-        labels=audit.ACTIONS,
+        labels={action: _(label) for action, label in audit.ACTIONS.items()},
+        subjects={kind: str(name) for kind, name in SUBJECTS.items()},
         counted=results.results_for(db.session, funding_round),
     )
 
@@ -131,5 +145,5 @@ def what_if(slug: str, round_slug: str):
         council=council,
         round=funding_round,
         pots=results.what_if(db.session, funding_round),
-        labels=voting_methods.RULE_LABELS,
+        labels=voting_methods.rule_labels(),
     )

@@ -12,7 +12,6 @@ from app.web.presenters import methods as voting_methods
 from app.web.presenters import results as presented
 from app.web.public import council_or_404, round_or_404
 from app.workflow import proposals, results
-from votes.model import TieBreak
 
 bp = Blueprint("results", __name__, url_prefix="/councils/<slug>/rounds/<round_slug>/results")
 
@@ -80,15 +79,12 @@ def pot_page(council, funding_round, view: results.PotView):
         council=council,
         round=funding_round,
         view=view,
-        chart=None if view.withheld else presented.bar_chart(view),
-        rule_label=presented.rule_label(view.result.rule, view.counts_points),
-        points_meaning=presented.POINTS_MEANING.get(
-            funding_round.ballot_kind, "points the count gave"
+        chart=None if view.withheld else presented.bar_chart(view, funding_round.ballot_kind),
+        counted_with=presented.counted_with(
+            view.result.rule, view.result.tie_break, view.counts_points
         ),
-        votes_meaning="ballots that ranked the project, at any rank"
-        if funding_round.ballot_kind == "ranked"
-        else "ballots that chose the project",
-        tie_break_label=results.TIE_BREAK_LABELS[TieBreak(view.result.tie_break)],
+        votes_term=presented.votes_term(funding_round.ballot_kind),
+        points_term=presented.points_term(funding_round.ballot_kind),
     )
 
 
@@ -102,8 +98,9 @@ def compare(slug: str, round_slug: str):
         council=council,
         round=funding_round,
         pots=results.compare_rules(db.session, funding_round),
-        labels=voting_methods.RULE_LABELS,
-        descriptions=voting_methods.RULE_DESCRIPTIONS,
+        labels=voting_methods.rule_labels(),
+        descriptions=voting_methods.rule_descriptions(),
         percent=presented.percent,
         one_decimal=presented.one_decimal,
+        voters_none_funded=presented.voters_none_funded,
     )

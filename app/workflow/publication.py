@@ -13,28 +13,146 @@ project numbers reversed) funds other projects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
 from app.workflow import results
 from app.workflow.models import FundingRound, PotResult
-from app.workflow.results import TIE_BREAK_LABELS
-from app.workflow.text import join_list, plural
+from app.workflow.text import join_list
 from app.workflow.text import money as format_money
 from ballots import box
 from ballots.paper import ballot_paper
+from ballots.refusals import N_
 from votes.model import Ballot, Election, TieBreak
 from votes.rules import tally
 
 UNSPENT_WARNING = Fraction(1, 4)  # more than this share of a pot left unspent is worth a look
 
 
+class Pence(int):
+    """An amount of money in a warning, in pence: shown as pounds in the reader's language."""
+
+
+# A value in a warning: a name as it is (a pot's, a project's), a number, money, or names to
+# list ("A, B and C").
+Value = str | int | Pence | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckWarning:
+    """A warning for the officer, to translate where it is shown: ``text`` is the sentence
+    (marked for translation) with named placeholders for ``values``; a sentence about a number
+    of things also has its ``plural`` and the ``count`` that chooses between them.
+    ``str()`` is the English sentence, as the audit trail keeps it."""
+
+    text: str
+    values: Mapping[str, Value] = field(default_factory=dict)
+    plural: str | None = None
+    count: int | None = None
+
+    def __str__(self) -> str:
+        text = self.text if self.plural is None or self.count == 1 else self.plural
+        return text % {k: _english(v) for k, v in self.values.items()}
+
+
+def _english(value: Value) -> str:
+    if isinstance(value, Pence):
+        return format_money(int(value))
+    if isinstance(value, tuple):
+        return join_list(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return value
+
+
+def warning(text: str, **values: Value) -> CheckWarning:
+    return CheckWarning(text, values)
+
+
+def ngettext(singular: str, plural: str, n: int, **values: Value) -> CheckWarning:
+    """A warning about ``n`` things (``num`` in the sentence). Named as gettext's function so
+    that `make messages` extracts both forms as one plural text; nothing is translated here."""
+    return CheckWarning(singular, {"num": n, **values}, plural, n)
+
+
+# How a tie-break decided between projects that were exactly level, by tie-break and by what
+# it decided: their order only, or which of them were funded (one or several each way).
+TIE_DECIDED = {
+    TieBreak.COST_VOTES: {
+        "order": N_(
+            "%(pot)s: %(tied)s were level, and the tie-break (cheaper project first, then more "
+            "votes) decided between them: it decided their order."
+        ),
+        (False, False): N_(
+            "%(pot)s: %(tied)s were level, and the tie-break (cheaper project first, then more "
+            "votes) decided between them: %(won)s was funded and %(lost)s was not."
+        ),
+        (False, True): N_(
+            "%(pot)s: %(tied)s were level, and the tie-break (cheaper project first, then more "
+            "votes) decided between them: %(won)s was funded and %(lost)s were not."
+        ),
+        (True, False): N_(
+            "%(pot)s: %(tied)s were level, and the tie-break (cheaper project first, then more "
+            "votes) decided between them: %(won)s were funded and %(lost)s was not."
+        ),
+        (True, True): N_(
+            "%(pot)s: %(tied)s were level, and the tie-break (cheaper project first, then more "
+            "votes) decided between them: %(won)s were funded and %(lost)s were not."
+        ),
+    },
+    TieBreak.LEXICOGRAPHIC: {
+        "order": N_(
+            "%(pot)s: %(tied)s were level, and the tie-break (lower project number first) "
+            "decided between them: it decided their order."
+        ),
+        (False, False): N_(
+            "%(pot)s: %(tied)s were level, and the tie-break (lower project number first) "
+            "decided between them: %(won)s was funded and %(lost)s was not."
+        ),
+        (False, True): N_(
+            "%(pot)s: %(tied)s were level, and the tie-break (lower project number first) "
+            "decided between them: %(won)s was funded and %(lost)s were not."
+        ),
+        (True, False): N_(
+            "%(pot)s: %(tied)s were level, and the tie-break (lower project number first) "
+            "decided between them: %(won)s were funded and %(lost)s was not."
+        ),
+        (True, True): N_(
+            "%(pot)s: %(tied)s were level, and the tie-break (lower project number first) "
+            "decided between them: %(won)s were funded and %(lost)s were not."
+        ),
+    },
+}
+
+# A tie-break decided the result of a rule that does not record its ties, by whether anything
+# else would have been funded instead, and instead of anything.
+OTHER_WAY = {
+    (True, True): N_(
+        "%(pot)s: a tie-break decided the result. Had the tie been broken the other way, "
+        "%(instead)s would have been funded instead of %(funded)s."
+    ),
+    (False, True): N_(
+        "%(pot)s: a tie-break decided the result. Had the tie been broken the other way, "
+        "nothing else would have been funded instead of %(funded)s."
+    ),
+    (True, False): N_(
+        "%(pot)s: a tie-break decided the result. Had the tie been broken the other way, "
+        "%(instead)s would have been funded instead of nothing."
+    ),
+    (False, False): N_(
+        "%(pot)s: a tie-break decided the result. Had the tie been broken the other way, "
+        "nothing else would have been funded instead of nothing."
+    ),
+}
+
+
 @dataclass(frozen=True)
 class PotCheck:
     view: results.PotView
-    warnings: tuple[str, ...]
+    warnings: tuple[CheckWarning, ...]
 
 
 def check_round(session: Session, funding_round: FundingRound) -> list[PotCheck]:
@@ -47,37 +165,57 @@ def check_round(session: Session, funding_round: FundingRound) -> list[PotCheck]
     return out
 
 
-def _warnings(session, funding_round, paper, row: PotResult, view: results.PotView) -> list[str]:
+def _warnings(
+    session, funding_round, paper, row: PotResult, view: results.PotView
+) -> list[CheckWarning]:
     name, budget = view.name, view.budget_pence
     if view.withheld:
-        least = results.publishing_minimum(funding_round)
-        cast = f"{plural(view.ballots, 'ballot')} {'was' if view.ballots == 1 else 'were'} cast"
         return [
-            f"{name}: only {cast}, "
-            f"fewer than the {least} needed to publish figures for each project. Its "
-            "page will show only the number of ballots, not which projects were funded."
+            ngettext(
+                "%(pot)s: only %(num)s ballot was cast, fewer than the %(least)s needed to "
+                "publish figures for each project. Its page will show only the number of "
+                "ballots, not which projects were funded.",
+                "%(pot)s: only %(num)s ballots were cast, fewer than the %(least)s needed to "
+                "publish figures for each project. Its page will show only the number of "
+                "ballots, not which projects were funded.",
+                view.ballots,
+                pot=name,
+                least=results.publishing_minimum(funding_round),
+            )
         ]
     out = []
     unspent = budget - view.allocated_pence
     if not view.funded:
-        out.append(f"{name}: no project is funded, so all {format_money(budget)} is unspent.")
-    elif budget and Fraction(unspent, budget) > UNSPENT_WARNING:
-        share = round(100 * unspent / budget)
         out.append(
-            f"{name}: {format_money(unspent)} of {format_money(budget)} ({share}%) is not "
-            "allocated, more than a quarter of the pot."
+            warning(
+                N_("%(pot)s: no project is funded, so all %(budget)s is unspent."),
+                pot=name,
+                budget=Pence(budget),
+            )
+        )
+    elif budget and Fraction(unspent, budget) > UNSPENT_WARNING:
+        out.append(
+            warning(
+                N_(
+                    "%(pot)s: %(unspent)s of %(budget)s (%(share)s%%) is not allocated, more "
+                    "than a quarter of the pot."
+                ),
+                pot=name,
+                unspent=Pence(unspent),
+                budget=Pence(budget),
+                share=round(100 * unspent / budget),
+            )
         )
     if paper is not None and paper.pot(row.pot_id) is not None:
         out += _tie_warnings(session, paper, row, view)
     return out
 
 
-def _tie_warnings(session, paper, row: PotResult, view: results.PotView) -> list[str]:
+def _tie_warnings(session, paper, row: PotResult, view: results.PotView) -> list[CheckWarning]:
     election = box.stored_election(session, paper, row.pot_id)
     tie_break = TieBreak(row.tie_break)
     outcome = tally(election, row.rule, tie_break, money=format_money)
     names = {p.id: p.name for p in election.projects}
-    label = TIE_BREAK_LABELS[tie_break].lower()
     out, seen = [], set()
     for e in outcome.explanations:
         record = e.details.get("tie_break") if isinstance(e.details, dict) else None
@@ -87,17 +225,17 @@ def _tie_warnings(session, paper, row: PotResult, view: results.PotView) -> list
         if tied in seen:
             continue
         seen.add(tied)
-        won = [names[t] for t in tied if t in outcome.selected]
-        lost = [names[t] for t in tied if t not in outcome.selected]
-        if won and lost:
-            decided = f"{join_list(won)} {'was' if len(won) == 1 else 'were'} funded and "
-            decided += f"{join_list(lost)} "
-            decided += "was not" if len(lost) == 1 else "were not"
-        else:
-            decided = "it decided their order"
+        won = tuple(names[t] for t in tied if t in outcome.selected)
+        lost = tuple(names[t] for t in tied if t not in outcome.selected)
+        decided = (len(won) > 1, len(lost) > 1) if won and lost else "order"
         out.append(
-            f"{view.name}: {join_list([names[t] for t in tied])} were level, and the tie-break "
-            f"({label}) decided between them: {decided}."
+            warning(
+                TIE_DECIDED[tie_break][decided],
+                pot=view.name,
+                tied=tuple(names[t] for t in tied),
+                won=won,
+                lost=lost,
+            )
         )
     if out:
         return out
@@ -114,12 +252,15 @@ def _tie_warnings(session, paper, row: PotResult, view: results.PotView) -> list
         selected = tally(counted, row.rule, other).selected
         again = {names_back[p] for p in selected} if names_back else set(selected)
         if again != chosen:
-            funded = [names[p] for p in outcome.selected if p not in again]
-            instead = [names[p.id] for p in election.projects if p.id in again - chosen]
+            funded = tuple(names[p] for p in outcome.selected if p not in again)
+            instead = tuple(names[p.id] for p in election.projects if p.id in again - chosen)
             return [
-                f"{view.name}: a tie-break decided the result. Had the tie been broken the "
-                f"other way, {join_list(instead) or 'nothing else'} would have been funded instead "
-                f"of {join_list(funded) or 'nothing'}."
+                warning(
+                    OTHER_WAY[bool(instead), bool(funded)],
+                    pot=view.name,
+                    instead=instead,
+                    funded=funded,
+                )
             ]
     return []
 

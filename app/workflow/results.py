@@ -177,12 +177,10 @@ class EqualSharesView:
     completion_pence: Fraction | None  # mes-greedy: spent after Equal Shares stopped
 
     @property
-    def started(self) -> str:
-        return format_money(self.first_share_pence or self.share_pence)
-
-    @property
-    def share(self) -> str:
-        return format_money(self.share_pence)
+    def started_pence(self) -> Fraction:
+        """The share each voter started with: B/n (the pages show it as money in their
+        language)."""
+        return self.first_share_pence or self.share_pence
 
     @property
     def rose(self) -> bool:
@@ -407,7 +405,7 @@ def what_if(session: Session, funding_round: FundingRound) -> list[WhatIfPot]:
 # Phragmén where the ballot is a list of approved projects (it has no meaning for points or
 # ranks).
 COMPARED_RULES = ("greedy", "mes", "phragmen")
-UNKNOWN_NEIGHBOURHOOD = "Neighbourhood not known"
+UNKNOWN_NEIGHBOURHOOD = N_("Neighbourhood not known")  # the pages translate it
 
 
 @dataclass(frozen=True)
@@ -447,6 +445,11 @@ class ComparedProject:
 class NeighbourhoodSpending:
     neighbourhood: str
     spent_pence: tuple[int, ...]  # under each rule, the round's own first
+
+    @property
+    def unknown(self) -> bool:
+        """The projects whose neighbourhood is not known (``UNKNOWN_NEIGHBOURHOOD``)."""
+        return self.neighbourhood == UNKNOWN_NEIGHBOURHOOD
 
     def differs(self, column: int) -> bool:
         return self.spent_pence[column] != self.spent_pence[0]

@@ -426,6 +426,7 @@ def check_results(slug: str, round_slug: str):
 
 
 def _check_page(council, funding_round, form):
+    from app.web.presenters.results import warning_text
     from app.workflow import publication
 
     checks = publication.check_round(db.session, funding_round)
@@ -435,7 +436,7 @@ def _check_page(council, funding_round, form):
         funding_round,
         form=form,
         checks=checks,
-        warnings=[w for c in checks for w in c.warnings],
+        warnings=[warning_text(w) for c in checks for w in c.warnings],
         problems=rounds.phase_change_problems(db.session, funding_round, Phase.PUBLISHED),
         pots=[c.view for c in checks],
     )

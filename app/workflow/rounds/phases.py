@@ -337,7 +337,8 @@ def publish_results(
     _check_move(session, funding_round, target=Phase.PUBLISHED, expected=Phase.CLOSED, actor=actor)
     _check_problems(session, funding_round, Phase.PUBLISHED)
     checks = publication.check_round(session, funding_round)
-    warnings = [w for c in checks for w in c.warnings]
+    # The audit trail keeps them in English; the officer's page shows them in their language.
+    warnings = [str(w) for c in checks for w in c.warnings]
     if warnings and not confirmed:
         raise DomainError(
             "Confirm that you have read the warnings and the results are ready to publish",
