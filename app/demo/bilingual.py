@@ -277,7 +277,143 @@ ENGLISH = {
     "Arwyddion newydd ar y llwybrau cyhoeddus.": "New signs on the public footpaths.",
 }
 
-# (email, display name, home, date of birth, roles), as app.demo.PEOPLE; they chose Welsh.
+def _round(slug, title, description, total, phase, kind, rule, proposals):
+    return (SLUG, slug, title, description, total, phase, "population", kind, rule, proposals)
+
+
+# A round of each other ballot kind, in voting, and one open for proposals: every ballot a
+# Welsh resident can fill in, and proposing, in Welsh.
+ROUNDS += [
+    _round(
+        "cronfa-ieuenctid-2026",
+        "Cronfa ieuenctid 2026",
+        "Mae gennych 10 pwynt i’w rhannu rhwng prosiectau i bobl ifanc yn eich ardal.",
+        20_000,
+        Phase.VOTING,
+        "cumulative",
+        "mes-greedy",
+        [
+            ("Caergybi", "Sesiynau sgrialu", "Hyfforddwyr sgrialu yn y parc bob dydd Sadwrn.", 1_500, "feasible"),  # noqa: E501
+            ("Caergybi", "Gweithdai cerddoriaeth", "Gweithdai drymio a gitâr yn y ganolfan ieuenctid.", 2_000, "feasible"),  # noqa: E501
+            ("Caergybi", "Taith i Eryri", "Taith gerdded a chanŵio i ddeugain o bobl ifanc.", 3_000, "feasible"),  # noqa: E501
+            ("Aethwy", "Clwb codio", "Clwb codio wythnosol yn yr ysgol uwchradd.", 1_200, "feasible"),  # noqa: E501
+        ],
+    ),
+    _round(
+        "blaenoriaethau-2026",
+        "Blaenoriaethau’r gymuned 2026",
+        "Rhowch hyd at dri phrosiect yn nhrefn eich blaenoriaeth.",
+        30_000,
+        Phase.VOTING,
+        "ranked",
+        "greedy",
+        [
+            ("Caergybi", "Toiledau cyhoeddus ar y prom", "Adnewyddu’r toiledau cyhoeddus ger y traeth.", 6_000, "feasible"),  # noqa: E501
+            ("Caergybi", "Llwybr beicio i’r ysgol", "Llwybr beicio diogel o’r stad i’r ysgol gynradd.", 8_000, "feasible"),  # noqa: E501
+            ("Caergybi", "Ffynnon ddŵr yn y parc", "Ffynnon yfed i bawb ger y maes chwarae.", 1_500, "feasible"),  # noqa: E501
+            ("Aethwy", "Coed stryd newydd", "Deg coeden newydd ar hyd y ffordd fawr.", 2_500, "feasible"),  # noqa: E501
+        ],
+    ),
+    _round(
+        "cyllideb-y-dref-2026",
+        "Cyllideb y dref 2026",
+        "Dewiswch brosiectau nad yw eu cost gyda’i gilydd yn fwy na chyfran eich ardal.",
+        20_000,
+        Phase.VOTING,
+        "knapsack",
+        "greedy",
+        [
+            ("Caergybi", "Marchnad ffermwyr fisol", "Stondinau a phebyll ar gyfer marchnad ar sgwâr y dref.", 2_500, "feasible"),  # noqa: E501
+            ("Caergybi", "Goleuadau Nadolig", "Goleuadau newydd ar hyd y stryd fawr.", 3_500, "feasible"),  # noqa: E501
+            ("Caergybi", "Hysbysfwrdd digidol", "Sgrin wybodaeth ddwyieithog ger yr orsaf.", 4_000, "feasible"),  # noqa: E501
+            ("Aethwy", "Gardd law", "Gardd sy’n dal dŵr glaw ger yr ysgol.", 1_800, "feasible"),  # noqa: E501
+        ],
+    ),
+    _round(
+        "un-prosiect-mawr-2026",
+        "Un prosiect mawr 2026",
+        "Dewiswch un prosiect mawr i’ch ardal.",
+        30_000,
+        Phase.VOTING,
+        "single-choice",
+        "greedy",
+        [
+            ("Caergybi", "Cae chwarae 3G", "Cae pob tywydd i’r clybiau pêl-droed.", 5_500, "feasible"),  # noqa: E501
+            ("Caergybi", "Adnewyddu’r neuadd gymunedol", "To newydd a chegin i’r neuadd.", 6_000, "feasible"),  # noqa: E501
+            ("Caergybi", "Parc chwarae hygyrch", "Offer chwarae y gall pob plentyn eu defnyddio.", 4_500, "feasible"),  # noqa: E501
+            ("Aethwy", "Pont droed newydd", "Pont droed dros yr afon i’r ysgol.", 5_000, "feasible"),  # noqa: E501
+        ],
+    ),
+    _round(
+        "syniadau-2027",
+        "Syniadau ar gyfer 2027",
+        "Rhannwch eich syniadau ar gyfer prosiectau yn eich ardal. Bydd swyddogion yn eu "
+        "hadolygu cyn y bleidlais.",
+        40_000,
+        Phase.PROPOSALS,
+        "approval",
+        "greedy",
+        [
+            ("Caergybi", "Caffi trwsio", "Caffi misol lle mae gwirfoddolwyr yn trwsio pethau.", 1_000, "submitted"),  # noqa: E501
+        ],
+    ),
+]
+
+ENGLISH_MORE = {
+    "Cronfa ieuenctid 2026": "Youth fund 2026",
+    "Mae gennych 10 pwynt i’w rhannu rhwng prosiectau i bobl ifanc yn eich ardal.": (
+        "You have 10 points to share between projects for young people in your area."
+    ),
+    "Sesiynau sgrialu": "Skateboarding sessions",
+    "Hyfforddwyr sgrialu yn y parc bob dydd Sadwrn.": "Skateboarding coaches in the park every Saturday.",  # noqa: E501
+    "Gweithdai cerddoriaeth": "Music workshops",
+    "Gweithdai drymio a gitâr yn y ganolfan ieuenctid.": "Drumming and guitar workshops at the youth centre.",  # noqa: E501
+    "Taith i Eryri": "A trip to Eryri",
+    "Taith gerdded a chanŵio i ddeugain o bobl ifanc.": "A walking and canoeing trip for forty young people.",  # noqa: E501
+    "Clwb codio": "Coding club",
+    "Clwb codio wythnosol yn yr ysgol uwchradd.": "A weekly coding club at the secondary school.",
+    "Blaenoriaethau’r gymuned 2026": "Community priorities 2026",
+    "Rhowch hyd at dri phrosiect yn nhrefn eich blaenoriaeth.": "Rank up to three projects in order of priority.",  # noqa: E501
+    "Toiledau cyhoeddus ar y prom": "Public toilets on the promenade",
+    "Adnewyddu’r toiledau cyhoeddus ger y traeth.": "Refurbishing the public toilets by the beach.",
+    "Llwybr beicio i’r ysgol": "Cycle path to school",
+    "Llwybr beicio diogel o’r stad i’r ysgol gynradd.": "A safe cycle path from the estate to the primary school.",  # noqa: E501
+    "Ffynnon ddŵr yn y parc": "Water fountain in the park",
+    "Ffynnon yfed i bawb ger y maes chwarae.": "A drinking fountain for everyone by the playground.",  # noqa: E501
+    "Coed stryd newydd": "New street trees",
+    "Deg coeden newydd ar hyd y ffordd fawr.": "Ten new trees along the main road.",
+    "Cyllideb y dref 2026": "Town budget 2026",
+    "Dewiswch brosiectau nad yw eu cost gyda’i gilydd yn fwy na chyfran eich ardal.": (
+        "Choose projects whose costs together are no more than your area’s share."
+    ),
+    "Marchnad ffermwyr fisol": "Monthly farmers’ market",
+    "Stondinau a phebyll ar gyfer marchnad ar sgwâr y dref.": "Stalls and gazebos for a market on the town square.",  # noqa: E501
+    "Goleuadau Nadolig": "Christmas lights",
+    "Goleuadau newydd ar hyd y stryd fawr.": "New lights along the high street.",
+    "Hysbysfwrdd digidol": "Digital noticeboard",
+    "Sgrin wybodaeth ddwyieithog ger yr orsaf.": "A bilingual information screen by the station.",
+    "Gardd law": "Rain garden",
+    "Gardd sy’n dal dŵr glaw ger yr ysgol.": "A garden that catches rainwater by the school.",
+    "Un prosiect mawr 2026": "One big project 2026",
+    "Dewiswch un prosiect mawr i’ch ardal.": "Choose one big project for your area.",
+    "Cae chwarae 3G": "3G pitch",
+    "Cae pob tywydd i’r clybiau pêl-droed.": "An all-weather pitch for the football clubs.",
+    "Adnewyddu’r neuadd gymunedol": "Refurbishing the community hall",
+    "To newydd a chegin i’r neuadd.": "A new roof and kitchen for the hall.",
+    "Parc chwarae hygyrch": "Accessible playground",
+    "Offer chwarae y gall pob plentyn eu defnyddio.": "Play equipment every child can use.",
+    "Pont droed newydd": "New footbridge",
+    "Pont droed dros yr afon i’r ysgol.": "A footbridge over the river to the school.",
+    "Syniadau ar gyfer 2027": "Ideas for 2027",
+    ROUNDS[-1][3]: "Share your ideas for projects in your area. Officers will review them before "
+    "the vote.",
+    "Caffi trwsio": "Repair café",
+    "Caffi misol lle mae gwirfoddolwyr yn trwsio pethau.": "A monthly café where volunteers fix things.",  # noqa: E501
+}
+ENGLISH.update(ENGLISH_MORE)
+
+# (email, display name, home, date of birth, roles), as app.demo.PEOPLE; the first two chose
+# Welsh; the third has not chosen a language, nor been checked against the roll.
 PEOPLE = [
     (
         "preswylydd@ynysmon.devolve.example",
@@ -293,7 +429,15 @@ PEOPLE = [
         None,
         {SLUG: Role.OFFICER},
     ),
+    (
+        "dysgwr@ynysmon.devolve.example",
+        "Rhys Dysgwr",
+        (SLUG, "Aethwy"),
+        date(1985, 6, 20),
+        {SLUG: Role.RESIDENT},
+    ),
 ]
+CHOSE_WELSH = ("preswylydd@ynysmon.devolve.example", "swyddog@ynysmon.devolve.example")
 
 # As app.demo.voters.ROLL: the demo resident, and fourteen people in each area (enough
 # ballots for last year's results in every pot to be published).
@@ -308,6 +452,10 @@ BALLOTS = {"grantiau-cymunedol-2025": 70, "grantiau-cymunedol-2026": 6}
 CONFIG = {
     "grantiau-cymunedol-2026": {"max_choices": 3, "home_pot_only": True},
     "grantiau-cymunedol-2025": {"max_choices": 3, "home_pot_only": True},
+    "cronfa-ieuenctid-2026": {"points": 10, "max_points_per_project": 5, "home_pot_only": True},
+    "blaenoriaethau-2026": {"max_choices": 3, "home_pot_only": True},
+    "cyllideb-y-dref-2026": {"home_pot_only": True},
+    "un-prosiect-mawr-2026": {"home_pot_only": True},
 }
 
 
@@ -344,7 +492,7 @@ def apply(session: Session) -> None:
             _translate(pot, ("name",))
         for proposal in funding_round.proposals:
             _translate(proposal, ("title", "summary", "description"))
-    for email, *_ in PEOPLE:
+    for email in CHOSE_WELSH:
         user = session.scalar(select(User).where(User.email == email))
         if user is not None and user.language is None:
             user.language = "cy"
