@@ -159,19 +159,23 @@ def prove():
             next_url = _finish(sign_in, now)
             flash(_("Signed in as %(name)s", name=user.display_name), "success")
             if used == "recovery":
-                left = recovery_codes_left(db.session, user)
-                flash(
-                    ngettext(
-                        "You used a recovery code: %(num)s left. If you have lost your "
-                        "authenticator, ask an administrator to reset it.",
-                        "You used a recovery code: %(num)s left. If you have lost your "
-                        "authenticator, ask an administrator to reset it.",
-                        left,
-                    ),
-                    "info",
-                )
+                _used_a_recovery_code(user)
             return redirect(next_url or url_for("public.home"))
     return render_template("auth/two_factor.html", form=form)
+
+
+def _used_a_recovery_code(user: User) -> None:
+    left = recovery_codes_left(db.session, user)
+    flash(
+        ngettext(
+            "You used a recovery code: %(num)s left. If you have lost your authenticator, "
+            "ask an administrator to reset it.",
+            "You used a recovery code: %(num)s left. If you have lost your authenticator, "
+            "ask an administrator to reset it.",
+            left,
+        ),
+        "info",
+    )
 
 
 def _enrolling(now: datetime) -> tuple[User, SignIn] | None:

@@ -48,7 +48,7 @@ class lazy_text:  # noqa: N801  (used like lazy_gettext)
         return str(self) == str(other)
 
     def __hash__(self) -> int:
-        return hash(self.string)
+        return hash(str(self))
 
     def __len__(self) -> int:
         return len(str(self))

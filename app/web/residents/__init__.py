@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -20,6 +22,22 @@ from app.workflow.models import Proposal, SignIn
 
 bp = Blueprint("residents", __name__)
 
+_ON = re.compile(r"(?P<browser>.+) on (?P<system>.+)")
+
+
+def browser_words(summary: str | None) -> str:
+    """A sign-in's browser in the page's language: the summary is kept in English ("Firefox on
+    Windows", "A browser on Android", "An unknown browser"; ``sign_ins.browser_summary``), the
+    names in it are the same in every language."""
+    if not summary or summary == "An unknown browser":
+        return _("An unknown browser")
+    found = _ON.fullmatch(summary)
+    if found is None:
+        return summary
+    if found["browser"] == "A browser":
+        return _("A browser on %(system)s", system=found["system"])
+    return _("%(browser)s on %(system)s", browser=found["browser"], system=found["system"])
+
 
 @bp.route("/account/")
 @login_required
@@ -32,6 +50,7 @@ def account():
         user=current_user,
         proposals=own,
         sign_ins=sessions.active(current_user, utcnow()),
+        browser=browser_words,
         idle=lifetime(int(sessions.idle_limit(current_user).total_seconds())),
         recovery_left=two_factor.recovery_codes_left(db.session, current_user)
         if current_user.two_factor_enrolled
