@@ -1,21 +1,44 @@
 // Running totals on a ballot page as it is filled in. Progressive enhancement only: the server
 // works the same totals out whenever the page is sent ("Update totals"), and checks every rule
 // again when the ballot is cast.
+//
+// The words are the page's: the template gives them in data-texts, in the page's language, with
+// {name} placeholders and, where a number decides the wording, a sentence for each plural
+// category (the browser's Intl.PluralRules picks it, as the server's CLDR data does). Nothing
+// here is written in any language.
 const total = document.getElementById("running-total");
 if (total) {
   const form = total.closest("form");
   const kind = total.dataset.kind;
+  const texts = JSON.parse(total.dataset.texts || "{}");
+  const lang = document.documentElement.lang || "en";
+  const locale = lang.includes("-") ? lang : `${lang}-GB`;
+  const plurals = new Intl.PluralRules(locale);
+  const numbers = new Intl.NumberFormat(locale);
   const money = (pence) => {
     const sign = pence < 0 ? "-" : "";
     const abs = Math.abs(pence);
-    const pounds = Math.floor(abs / 100).toLocaleString("en-GB");
+    const pounds = numbers.format(Math.floor(abs / 100));
     const rest = abs % 100;
     return `${sign}£${pounds}${rest ? "." + String(rest).padStart(2, "0") : ""}`;
   };
-  const show = (before, strong, after) => {
-    const bold = document.createElement("strong");
-    bold.textContent = strong;
-    total.replaceChildren(document.createTextNode(before), bold, document.createTextNode(after));
+  const forCount = (n) => texts[plurals.select(n)] ?? texts.other ?? "";
+  const fill = (text, values) =>
+    text.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? values[key] : whole));
+  // The sentence as text nodes, its <strong>…</strong> part bold: never parsed as HTML.
+  const show = (sentence) => {
+    const nodes = [];
+    const parts = sentence.split(/<strong>|<\/strong>/);
+    parts.forEach((part, i) => {
+      if (i % 2 === 1) {
+        const bold = document.createElement("strong");
+        bold.textContent = part;
+        nodes.push(bold);
+      } else if (part) {
+        nodes.push(document.createTextNode(part));
+      }
+    });
+    total.replaceChildren(...nodes);
   };
   const update = () => {
     if (kind === "knapsack") {
@@ -25,11 +48,8 @@ if (total) {
         spent += Number(box.dataset.cost || 0);
       }
       const left = budget - spent;
-      show(
-        `You have chosen projects costing ${money(spent)} of ${money(budget)}: `,
-        `${money(left)} left`,
-        left < 0 ? " (over budget)." : ".",
-      );
+      const text = left < 0 ? texts.over : texts.within;
+      show(fill(text || "", { spent: money(spent), budget: money(budget), left: money(left) }));
     } else if (kind === "cumulative") {
       const points = Number(total.dataset.points);
       let used = 0;
@@ -37,14 +57,20 @@ if (total) {
         const n = Number.parseInt(input.value, 10);
         if (!Number.isNaN(n)) used += n;
       }
-      show(`You have used ${used} of ${points} ${points === 1 ? "point" : "points"}: `, `${points - used} left`, ".");
+      show(
+        fill(forCount(points), {
+          used: numbers.format(used),
+          num: numbers.format(points),
+          left: numbers.format(points - used),
+        }),
+      );
     } else {
       const chosen = new Set();
       for (const box of form.querySelectorAll("input[name=choices]:checked")) chosen.add(box.value);
       for (const select of form.querySelectorAll("select[name^=rank_]")) {
         if (select.value) chosen.add(select.value);
       }
-      show("You have chosen ", String(chosen.size), chosen.size === 1 ? " project." : " projects.");
+      show(fill(forCount(chosen.size), { num: numbers.format(chosen.size) }));
     }
   };
   form.addEventListener("input", update);

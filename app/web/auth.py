@@ -19,6 +19,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, current_user, login_required, login_url, logout_user
 from sqlalchemy import select
@@ -37,14 +40,13 @@ from app.workflow import accounts, sign_ins
 from app.workflow.clock import utcnow
 from app.workflow.errors import Conflict, DomainError
 from app.workflow.models import Council, Neighbourhood, User
-from app.workflow.text import plural
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def init_login(manager: LoginManager) -> None:
     manager.login_view = "auth.sign_in"
-    manager.login_message = "Sign in to continue"
+    manager.login_message = _l("Sign in to continue")
     manager.login_message_category = "info"
 
     @manager.user_loader
@@ -57,7 +59,7 @@ def init_login(manager: LoginManager) -> None:
     def unauthorized():
         # One banner: "you were signed out after N minutes" says enough on its own.
         if not g.get("signed_out_idle_message"):
-            flash(manager.login_message, manager.login_message_category)
+            flash(str(manager.login_message), manager.login_message_category)
         return redirect(login_url(manager.login_view, request.url))
 
 
@@ -72,9 +74,12 @@ def init_app(app: Flask) -> None:
         minutes = max(math.ceil(wait / 60), 1)
         page = render_template(
             "errors/error.html",
-            title="Too many tries",
-            body=f"Too many tries: try again in {plural(minutes, 'minute')}. "
-            "Nothing has been changed.",
+            title=_("Too many tries"),
+            body=ngettext(
+                "Too many tries: try again in %(num)s minute. Nothing has been changed.",
+                "Too many tries: try again in %(num)s minutes. Nothing has been changed.",
+                minutes,
+            ),
         )
         return page, 429, {"Retry-After": str(wait)}
 
@@ -112,8 +117,20 @@ def _email_limit() -> str:
     return current_app.config["EMAIL_LINK_RATE_LIMIT"]
 
 
+def lifetime(seconds: int) -> str:
+    """How long something lasts, for people, in the page's language: "1 hour", "7 days", "30
+    minutes" (whole days or hours when it is a whole number of them, else minutes)."""
+    for size, words in (
+        (86400, lambda n: ngettext("%(num)s day", "%(num)s days", n)),
+        (3600, lambda n: ngettext("%(num)s hour", "%(num)s hours", n)),
+    ):
+        if seconds >= size and seconds % size == 0:
+            return words(seconds // size)
+    return ngettext("%(num)s minute", "%(num)s minutes", max(seconds // 60, 1))
+
+
 def _link_lasts() -> str:
-    return accounts.lifetime(current_app.config["PASSWORD_RESET_MAX_AGE"])
+    return lifetime(current_app.config["PASSWORD_RESET_MAX_AGE"])
 
 
 def _send_link(user: User, subject: str, template: str, path: str, max_age: str) -> None:
@@ -141,7 +158,7 @@ def sign_in():
         )
         if user is None:
             # One message for an unknown email and a wrong password: no account enumeration.
-            form.email.errors.append("Enter a correct email address and password")
+            form.email.errors.append(_("Enter a correct email address and password"))
         else:
             _end_this_sign_in("signed_out")  # signing in again, perhaps as someone else
             return two_factor.begin(user, _safe_next(request.args.get("next")))
@@ -164,7 +181,7 @@ def sign_out():
         _end_this_sign_in("signed_out")
         logout_user()
         sessions.clear_cookie()
-        flash("You have signed out", "success")
+        flash(_("You have signed out"), "success")
     return redirect(url_for("public.home"))
 
 
@@ -200,9 +217,11 @@ def register():
     _tell_the_address(form.email.data, user)
     # The same answer whether or not the email already had an account.
     flash(
-        "Registration received. We have emailed you a link to confirm your address: open "
-        "it before you propose or support projects. Sign in with your email address and "
-        "password.",
+        _(
+            "Registration received. We have emailed you a link to confirm your address: open "
+            "it before you propose or support projects. Sign in with your email address and "
+            "password."
+        ),
         "success",
     )
     return redirect(url_for("auth.sign_in"))
@@ -244,8 +263,12 @@ def request_password_reset():
             )
         # The same answer whether or not the email has an account.
         flash(
-            f"If {email} has an account, we have sent it a link to choose a new password. "
-            f"The link works for {_link_lasts()}.",
+            _(
+                "If %(email)s has an account, we have sent it a link to choose a new "
+                "password. The link works for %(lasts)s.",
+                email=email,
+                lasts=_link_lasts(),
+            ),
             "success",
         )
         return redirect(url_for("auth.sign_in"))
@@ -264,7 +287,7 @@ def reset_password(token: str):
         attempt(accounts.change_password, sessions.policy(), user, form.password.data, utcnow())
         logout_user()  # whoever was signed in on this browser (its sign-in has ended too)
         sessions.clear_cookie()
-        flash("Your password has been changed. Sign in with your new password.", "success")
+        flash(_("Your password has been changed. Sign in with your new password."), "success")
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/reset_password.html", form=form, problem=None)
 
@@ -289,8 +312,11 @@ def confirm_email(token: str):
         return render_template("auth/confirm_email.html", problem=error.message), 400
     # Named, since the link may be opened where someone else is signed in.
     flash(
-        f"The email address {user.email} is confirmed: its account can now propose and "
-        "support projects.",
+        _(
+            "The email address %(email)s is confirmed: its account can now propose and "
+            "support projects.",
+            email=user.email,
+        ),
         "success",
     )
     if current_user.is_authenticated:
@@ -306,8 +332,8 @@ def send_confirmation():
     form = SendConfirmationForm()
     if form.validate_on_submit():
         if current_user.email_confirmed_at is not None:
-            flash("Your email address is already confirmed", "success")
+            flash(_("Your email address is already confirmed"), "success")
         else:
             _send_confirmation(current_user)
-            flash(f"We have sent a new link to {current_user.email}", "success")
+            flash(_("We have sent a new link to %(email)s", email=current_user.email), "success")
     return redirect(url_for("residents.account"))

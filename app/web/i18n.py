@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from babel import Locale
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, refresh
 
 from app.workflow.languages import Shown, shown
@@ -98,6 +98,10 @@ def _council_first_language() -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # A lazily translated text read outside any request (a command, a test reading a
+        # form's label): English, the language the texts are written in.
+        return DEFAULT
     chosen = valid(request.args.get("lang"))
     if chosen:
         return chosen

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, g, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -111,7 +113,14 @@ def pagination_items(page: int, last: int, href) -> list[dict]:
     for number in wanted:
         if number > previous + 1:
             items.append({"ellipsis": True})
-        items.append({"number": number, "href": href(number), "current": number == page})
+        items.append(
+            {
+                "number": number,
+                "href": href(number),
+                "current": number == page,
+                "visuallyHiddenText": _("Page %(number)s", number=number),
+            }
+        )
         previous = number
     return items
 
@@ -206,11 +215,21 @@ def _listing_context(listing, page: int, pages: int, total: int, shown: int, hre
         "last_shown": (page - 1) * PROPOSALS_PER_PAGE + shown,
         "pagination": {
             "items": pagination_items(page, pages, href),
-            "previous": {"href": href(page - 1)} if page > 1 else None,
-            "next": {"href": href(page + 1)} if page < pages else None,
+            "previous": {"href": href(page - 1), "html": _previous()} if page > 1 else None,
+            "next": {"href": href(page + 1), "html": _next()} if page < pages else None,
+            "landmarkLabel": _("Pagination"),
         },
         "page_href": href,
     }
+
+
+def _previous() -> Markup:
+    # GOV.UK's own "Previous page" link, in the page's language (the markup is ours).
+    return Markup(_('Previous<span class="govuk-visually-hidden"> page</span>'))  # noqa: S704
+
+
+def _next() -> Markup:
+    return Markup(_('Next<span class="govuk-visually-hidden"> page</span>'))  # noqa: S704
 
 
 def _round_facts(funding_round: FundingRound) -> dict:

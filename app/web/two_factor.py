@@ -17,6 +17,8 @@ from flask import (
     url_for,
 )
 from flask import session as cookie
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
@@ -52,7 +54,7 @@ NEW_CODES = "new_recovery_codes"
 def qr_svg(uri: str) -> Markup:
     """The QR code of an otpauth:// address, as inline SVG with a text alternative."""
     svg = segno.make(uri, error="m").svg_inline(
-        scale=5, border=4, title="QR code for your authenticator app", dark="#0b0c0c"
+        scale=5, border=4, title=_("QR code for your authenticator app"), dark="#0b0c0c"
     )
     # segno draws only paths from the address's bits, and the title above: nothing a visitor
     # typed reaches this markup (the address is built from our secret and the account's email,
@@ -78,7 +80,7 @@ def begin(user: User, next_url: str | None):
     token, sign_in = sessions.start(user, two_factor=False, now=now)
     if not user.needs_two_factor:
         _log_in(user, token, sign_in)
-        flash(f"Signed in as {user.display_name}", "success")
+        flash(_("Signed in as %(name)s", name=user.display_name), "success")
         return redirect(next_url or url_for("public.home"))
     cookie[PENDING] = token
     cookie[PENDING_USER] = user.id
@@ -86,7 +88,7 @@ def begin(user: User, next_url: str | None):
         cookie[PENDING_NEXT] = next_url
     if user.two_factor_enrolled:
         return redirect(url_for("two_factor.prove"))
-    flash("You need to set up two-factor sign-in before you continue", "info")
+    flash(_("You need to set up two-factor sign-in before you continue"), "info")
     return redirect(url_for("two_factor.set_up"))
 
 
@@ -124,7 +126,7 @@ def _account_limit() -> str:
 
 
 def _expired():
-    flash("Your sign-in was not finished in time: sign in again", "info")
+    flash(_("Your sign-in was not finished in time: sign in again"), "info")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -155,16 +157,25 @@ def prove():
             form.code.errors.append(refused.message)
         else:
             next_url = _finish(sign_in, now)
-            flash(f"Signed in as {user.display_name}", "success")
+            flash(_("Signed in as %(name)s", name=user.display_name), "success")
             if used == "recovery":
-                left = recovery_codes_left(db.session, user)
-                flash(
-                    f"You used a recovery code: {left} left. If you have lost your "
-                    "authenticator, ask an administrator to reset it.",
-                    "info",
-                )
+                _used_a_recovery_code(user)
             return redirect(next_url or url_for("public.home"))
     return render_template("auth/two_factor.html", form=form)
+
+
+def _used_a_recovery_code(user: User) -> None:
+    left = recovery_codes_left(db.session, user)
+    flash(
+        ngettext(
+            "You used a recovery code: %(num)s left. If you have lost your authenticator, "
+            "ask an administrator to reset it.",
+            "You used a recovery code: %(num)s left. If you have lost your authenticator, "
+            "ask an administrator to reset it.",
+            left,
+        ),
+        "info",
+    )
 
 
 def _enrolling(now: datetime) -> tuple[User, SignIn] | None:
@@ -207,7 +218,7 @@ def set_up():
 
 
 def _already_on():
-    flash("Two-factor sign-in is already on for your account", "info")
+    flash(_("Two-factor sign-in is already on for your account"), "info")
     return redirect(
         url_for("residents.account" if current_user.is_authenticated else "two_factor.prove")
     )
@@ -225,7 +236,7 @@ def _enrolled(user, sign_in, codes, now):
     cookie[NEW_CODES] = codes
     if next_url:
         cookie[PENDING_NEXT] = next_url
-    flash("Two-factor sign-in is on", "success")
+    flash(_("Two-factor sign-in is on"), "success")
     return redirect(url_for("two_factor.recovery_codes"))
 
 
@@ -249,11 +260,11 @@ def recovery_codes():
 def new_recovery_codes():
     form = ConfirmForm()
     if not current_user.two_factor_enrolled:
-        flash("Set up two-factor sign-in first", "info")
+        flash(_("Set up two-factor sign-in first"), "info")
         return redirect(url_for("two_factor.set_up"))
     if form.validate_on_submit():
         cookie[NEW_CODES] = attempt(issue_recovery_codes, sessions.policy(), current_user, utcnow())
-        flash("You have new recovery codes: the old ones no longer work", "success")
+        flash(_("You have new recovery codes: the old ones no longer work"), "success")
     return redirect(url_for("two_factor.recovery_codes"))
 
 

@@ -77,7 +77,10 @@ def error_messages(soup: BeautifulSoup) -> dict[str, str]:
     """{field id: message} from the GOV.UK error messages beside fields."""
     out = {}
     for msg in soup.select(".govuk-error-message"):
-        text = " ".join(msg.get_text().split()).removeprefix("Error: ")
+        # Without the visually hidden "Error:" before it (in the page's language).
+        hidden = msg.select_one(".govuk-visually-hidden")
+        prefix = " ".join(hidden.get_text().split()) if hidden else "Error:"
+        text = " ".join(msg.get_text().split()).removeprefix(prefix).strip()
         out[msg.get("id", "").removesuffix("-error")] = text
     return out
 

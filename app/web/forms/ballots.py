@@ -9,90 +9,100 @@ duplicate, too many...). Only a value that is not a number of points at all is r
 from __future__ import annotations
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextInput
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
-from app.web.forms.fields import RadioChoiceField, WholeNumberField, options
+from app.web.forms.fields import (
+    GovFileInput,
+    GovSubmitInput,
+    GovTextInput,
+    RadioChoiceField,
+    WholeNumberField,
+    lazy_text,
+    options,
+)
 from app.web.views import show_error
 from ballots.errors import InvalidBallot
 from ballots.paper import BallotPaper, PotPaper
-from ballots.refusals import Refusal
+from ballots.refusals import N_, Refusal
 from votes.ballot import Problem, format_money
 from votes.model import Ballot, BallotKind
 
 
 class VerifyForm(FlaskForm):
     reference = StringField(
-        "Your reference",
-        description="It is on the letter, above the code",
+        _l("Your reference"),
+        description=_l("It is on the letter, above the code"),
         widget=GovTextInput(),
         validators=[
-            InputRequired(message="Enter the reference from your letter"),
-            Length(max=64, message="The reference is 64 characters or fewer"),
+            InputRequired(message=_l("Enter the reference from your letter")),
+            Length(max=64, message=_l("The reference is 64 characters or fewer")),
         ],
     )
     code = StringField(
-        "Your code",
-        description="10 letters and numbers, like ABCDE-23456",
+        _l("Your code"),
+        description=_l("10 letters and numbers, like ABCDE-23456"),
         widget=GovTextInput(),
         validators=[
-            InputRequired(message="Enter the code from your letter"),
-            Length(max=40, message="The code is 10 letters and numbers, like ABCDE-23456"),
+            InputRequired(message=_l("Enter the code from your letter")),
+            Length(max=40, message=_l("The code is 10 letters and numbers, like ABCDE-23456")),
         ],
     )
-    submit = SubmitField("Verify", widget=GovSubmitInput())
+    submit = SubmitField(_l("Verify"), widget=GovSubmitInput())
 
 
 class ReceiptForm(FlaskForm):
     receipt = StringField(
-        "Your receipt code",
-        description="The code shown when you voted, like ABCDE-FGHIJ-…",
+        _l("Your receipt code"),
+        description=_l("The code shown when you voted, like ABCDE-FGHIJ-…"),
         widget=GovTextInput(),
         validators=[
-            InputRequired(message="Enter your receipt code"),
-            Length(max=80, message="A receipt code is 26 letters and numbers"),
+            InputRequired(message=_l("Enter your receipt code")),
+            Length(max=80, message=_l("A receipt code is 26 letters and numbers")),
         ],
     )
-    submit = SubmitField("Check my receipt", widget=GovSubmitInput())
+    submit = SubmitField(_l("Check my receipt"), widget=GovSubmitInput())
 
 
 class RollForm(FlaskForm):
-    roll = FileField("Roll file (CSV)", widget=GovFileInput())
+    roll = FileField(_l("Roll file (CSV)"), widget=GovFileInput())
     scope = RadioChoiceField(
-        "Who is this roll for?",
+        _l("Who is this roll for?"),
         choices=options(
             [
-                ("round", "This round only (replaces the council roll for this round)"),
-                ("council", "The council's roll, for every round without its own"),
+                ("round", _l("This round only (replaces the council roll for this round)")),
+                ("council", _l("The council's roll, for every round without its own")),
             ]
         ),
-        required_message="Select who the roll is for",
-        invalid_choice_message="Select who the roll is for from the list",
+        required_message=_l("Select who the roll is for"),
+        invalid_choice_message=_l("Select who the roll is for from the list"),
     )
-    submit = SubmitField("Upload roll", widget=GovSubmitInput())
+    submit = SubmitField(_l("Upload roll"), widget=GovSubmitInput())
 
 
 class IssueCodesForm(FlaskForm):
     which = RadioChoiceField(
-        "Codes for which roll?",
-        choices=options([("round", "This round's roll"), ("council", "The council's roll")]),
-        required_message="Select which roll",
-        invalid_choice_message="Select which roll from the list",
+        _l("Codes for which roll?"),
+        choices=options(
+            [("round", _l("This round's roll")), ("council", _l("The council's roll"))]
+        ),
+        required_message=_l("Select which roll"),
+        invalid_choice_message=_l("Select which roll from the list"),
     )
     reference = StringField(
-        "Only for this reference (optional)",
-        description="To replace one person's lost code: their old code stops working",
+        _l("Only for this reference (optional)"),
+        description=_l("To replace one person's lost code: their old code stops working"),
         widget=GovTextInput(),
-        validators=[Length(max=64, message="A roll reference is 64 characters or fewer")],
+        validators=[Length(max=64, message=_l("A roll reference is 64 characters or fewer"))],
     )
-    submit = SubmitField("Issue codes and download them", widget=GovSubmitInput())
+    submit = SubmitField(_l("Issue codes and download them"), widget=GovSubmitInput())
 
 
 class ConfirmForm(FlaskForm):
-    submit = SubmitField("Cast my ballot", widget=GovSubmitInput())
+    submit = SubmitField(_l("Cast my ballot"), widget=GovSubmitInput())
 
 
 class BallotForm(FlaskForm):
@@ -231,29 +241,29 @@ def _build_form_class(
     pairs = [(p.id, _project_label(p, kind)) for p in pot.projects]
     if with_reference:
         attrs["reference"] = StringField(
-            "Roll reference",
-            description="From the voter's poll card or the roll at the voting event",
+            _l("Roll reference"),
+            description=_l("From the voter's poll card or the roll at the voting event"),
             widget=GovTextInput(),
             validators=[
-                InputRequired(message="Enter the voter's roll reference"),
-                Length(max=64, message="A roll reference is 64 characters or fewer"),
+                InputRequired(message=_l("Enter the voter's roll reference")),
+                Length(max=64, message=_l("A roll reference is 64 characters or fewer")),
             ],
         )
     if with_receipt:
         attrs["receipt"] = StringField(
-            "Receipt code of the ballot you are replacing",
-            description="The code shown when you last voted in this pot",
+            _l("Receipt code of the ballot you are replacing"),
+            description=_l("The code shown when you last voted in this pot"),
             widget=GovTextInput(),
-            validators=[InputRequired(message="Enter the receipt code of your ballot")],
+            validators=[InputRequired(message=_l("Enter the receipt code of your ballot"))],
         )
     if kind in (BallotKind.APPROVAL, BallotKind.KNAPSACK):
         attrs["choices"] = SelectMultipleField(
-            "Choose projects", choices=options(pairs), validate_choice=False
+            _l("Choose projects"), choices=options(pairs), validate_choice=False
         )
         attrs["main_field"] = "choices"
     elif kind is BallotKind.SINGLE:
         attrs["choices"] = RadioField(
-            "Choose one project", choices=options(pairs), validate_choice=False
+            _l("Choose one project"), choices=options(pairs), validate_choice=False
         )
         attrs["main_field"] = "choices"
     elif kind is BallotKind.RANKED:
@@ -261,16 +271,18 @@ def _build_form_class(
         attrs["ranks"] = ranks
         for i in range(1, ranks + 1):
             attrs[f"rank_{i}"] = SelectField(
-                f"Choice {i}",
-                choices=options([("", "No project")] + pairs),
+                _l("Choice %(num)s", num=i),
+                choices=options([("", _l("No project"))] + pairs),
                 validate_choice=False,
             )
         attrs["main_field"] = "rank_1"
     else:
         for p in pot.projects:
             attrs[f"points_{p.id}"] = WholeNumberField(
-                f"Points for {p.name}",
-                message=f"Enter the points for {p.name} as a whole number, like 2",
+                lazy_text(N_("Points for %(name)s"), name=p.name),
+                message=lazy_text(
+                    N_("Enter the points for %(name)s as a whole number, like 2"), name=p.name
+                ),
             )
         attrs["main_field"] = f"points_{pot.projects[0].id}" if pot.projects else "csrf_token"
     return type("PotBallotForm", (BallotForm,), attrs)

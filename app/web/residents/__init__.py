@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
 from app.web import sessions
+from app.web.auth import lifetime
 from app.web.extensions import db, limiter
 from app.web.forms import ChangePasswordForm, ConfirmForm
 from app.web.views import attempt, show_error
 from app.workflow import accounts, sign_ins, two_factor
-from app.workflow.accounts import lifetime
 from app.workflow.clock import utcnow
 from app.workflow.errors import Refusal
 from app.workflow.models import Proposal, SignIn
-from app.workflow.text import plural
 
 bp = Blueprint("residents", __name__)
+
+_ON = re.compile(r"(?P<browser>.+) on (?P<system>.+)")
+
+
+def browser_words(summary: str | None) -> str:
+    """A sign-in's browser in the page's language: the summary is kept in English ("Firefox on
+    Windows", "A browser on Android", "An unknown browser"; ``sign_ins.browser_summary``), the
+    names in it are the same in every language."""
+    if not summary or summary == "An unknown browser":
+        return _("An unknown browser")
+    found = _ON.fullmatch(summary)
+    if found is None:
+        return summary
+    if found["browser"] == "A browser":
+        return _("A browser on %(system)s", system=found["system"])
+    return _("%(browser)s on %(system)s", browser=found["browser"], system=found["system"])
 
 
 @bp.route("/account/")
@@ -31,6 +50,7 @@ def account():
         user=current_user,
         proposals=own,
         sign_ins=sessions.active(current_user, utcnow()),
+        browser=browser_words,
         idle=lifetime(int(sessions.idle_limit(current_user).total_seconds())),
         recovery_left=two_factor.recovery_codes_left(db.session, current_user)
         if current_user.two_factor_enrolled
@@ -44,13 +64,17 @@ def sign_out_everywhere():
     """End every sign-in of the account, this browser's included (a lost phone, a shared
     computer left signed in)."""
     if not ConfirmForm().validate_on_submit():
-        flash("Nothing was changed: reload the page and try again", "info")
+        flash(_("Nothing was changed: reload the page and try again"), "info")
         return redirect(url_for("residents.account"))
     ended = attempt(sign_ins.end_all, current_user, "everywhere", utcnow())
     logout_user()
     sessions.clear_cookie()
     flash(
-        f"You have signed out everywhere: {plural(ended, 'session')} ended",
+        ngettext(
+            "You have signed out everywhere: %(num)s session ended",
+            "You have signed out everywhere: %(num)s sessions ended",
+            ended,
+        ),
         "success",
     )
     return redirect(url_for("auth.sign_in"))
@@ -81,8 +105,10 @@ def change_password():
             show_error(form, refused, "current_password")
         else:
             flash(
-                "Your password has been changed. You are still signed in here; everywhere "
-                "else has been signed out.",
+                _(
+                    "Your password has been changed. You are still signed in here; everywhere "
+                    "else has been signed out."
+                ),
                 "success",
             )
             return redirect(url_for("residents.account"))

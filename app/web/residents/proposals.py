@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.web.forms.proposals import ProposalForm, ReportForm, SupportForm
@@ -53,7 +54,7 @@ def propose(slug: str, round_slug: str):
             proposal = attempt(
                 proposals.submit_proposal, funding_round, author=current_user, text=_text(form)
             )
-            flash("Your proposal is sent. You can change it until proposals close.", "success")
+            flash(_("Your proposal is sent. You can change it until proposals close."), "success")
             return _proposal_page(slug, round_slug, proposal.id)
         except Refusal as error:
             show_error(form, error, "title")
@@ -70,11 +71,11 @@ def edit_proposal(slug: str, round_slug: str, proposal_id: int):
     if proposal.author_id != current_user.id:
         abort(403)
     form = _edit_form(funding_round, proposal)
-    form.submit.label.text = "Save changes"
+    form.submit.label.text = _("Save changes")
     if form.validate_on_submit():
         try:
             attempt(proposals.edit_proposal, proposal, author=current_user, text=_text(form))
-            flash("Your proposal is saved", "success")
+            flash(_("Your proposal is saved"), "success")
             return _proposal_page(slug, round_slug, proposal.id)
         except Refusal as error:
             show_error(form, error, "title")
@@ -113,11 +114,11 @@ def withdraw_proposal(slug: str, round_slug: str, proposal_id: int):
     if proposal.author_id != current_user.id:
         abort(403)
     form = ButtonForm()
-    form.submit.label.text = "Withdraw proposal"
+    form.submit.label.text = _("Withdraw proposal")
     if form.validate_on_submit():
         try:
             attempt(proposals.withdraw_proposal, proposal, author=current_user)
-            flash(f"“{proposal.title}” is withdrawn", "success")
+            flash(_("“%(title)s” is withdrawn", title=proposal.title), "success")
             return redirect(url_for("residents.account"))
         except Refusal as error:
             show_error(form, error, "submit")
@@ -137,7 +138,7 @@ def support(slug: str, round_slug: str, proposal_id: int):
     proposal = proposal_in_round_or_404(funding_round, proposal_id)
     form = SupportForm()
     if not form.validate_on_submit():
-        flash("Use the button on the proposal's page to support it", "error")
+        flash(_("Use the button on the proposal's page to support it"), "error")
     else:
         adding = form.action.data == "support"
         try:
@@ -146,11 +147,13 @@ def support(slug: str, round_slug: str, proposal_id: int):
             )
             if adding:
                 flash(
-                    "You support this proposal" if changed else "You already support this proposal",
+                    _("You support this proposal")
+                    if changed
+                    else _("You already support this proposal"),
                     "success",
                 )
             else:
-                flash("You no longer support this proposal", "success")
+                flash(_("You no longer support this proposal"), "success")
         except Refusal as error:
             flash(error.message, "error")
     return _proposal_page(slug, round_slug, proposal.id)
@@ -170,7 +173,7 @@ def report_proposal(slug: str, round_slug: str, proposal_id: int):
     if form.validate_on_submit() or (own and form.is_submitted()):
         try:
             attempt(proposals.report_proposal, proposal, user=current_user, reason=form.reason.data)
-            flash("Thank you. A moderator will look at this proposal.", "success")
+            flash(_("Thank you. A moderator will look at this proposal."), "success")
             return _proposal_page(slug, round_slug, proposal.id)
         except Refusal as error:
             if own:

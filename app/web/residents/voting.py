@@ -18,7 +18,9 @@ import hmac
 import time
 from datetime import timedelta
 from fractions import Fraction
+from functools import lru_cache
 
+from babel import Locale
 from flask import (
     Response,
     current_app,
@@ -29,12 +31,16 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from app.web import i18n
 from app.web.extensions import db, limiter
 from app.web.forms.ballots import ConfirmForm, ReceiptForm, VerifyForm, ballot_form
+from app.web.presenters import formatting
 from app.web.public import bp as public_bp
 from app.web.public import council_and_round_or_404, council_or_404, round_or_404
 from app.web.residents import bp
@@ -91,14 +97,20 @@ def _wrong_try(response) -> bool:
 
 def _too_many_wrong_tries(limit):
     wait = timedelta(seconds=max(1, limit.reset_at - time.time()))
-    who = "this account" if "account:" in limit.key else "this address"
+    if "account:" in limit.key:
+        body = _(
+            "There have been too many wrong references or codes from this account. Try "
+            "again in %(wait)s. Nothing was checked or changed.",
+            wait=wait_words(wait),
+        )
+    else:
+        body = _(
+            "There have been too many wrong references or codes from this address. Try "
+            "again in %(wait)s. Nothing was checked or changed.",
+            wait=wait_words(wait),
+        )
     return Response(
-        render_template(
-            "errors/error.html",
-            title="Too many wrong tries",
-            body=f"There have been too many wrong references or codes from {who}. Try again "
-            f"in {wait_words(wait)}. Nothing was checked or changed.",
-        ),
+        render_template("errors/error.html", title=_("Too many wrong tries"), body=body),
         429,
     )
 
@@ -135,13 +147,13 @@ def verify(slug: str):
             show_error(form, error, "code")
             status = 429 if isinstance(error, TooManyTries) else 200
         except NotSaved:
-            form.code.errors.append(NOT_CHECKED)
+            form.code.errors.append(str(NOT_CHECKED))
             status = 409
     page = render_template("residents/verify.html", council=council, form=form, next=target)
     return page, status
 
 
-NOT_CHECKED = "Nothing was checked or saved: the database did not answer. Please try again."
+NOT_CHECKED = _l("Nothing was checked or saved: the database did not answer. Please try again.")
 
 
 def _verify(council, form):
@@ -220,16 +232,37 @@ def _ballot_page(
     )
 
 
+@bp.app_template_global()
+def plural_samples() -> dict[str, int]:
+    """A number in each plural category of the page's language ({"one": 1, "other": 0} in
+    English; zero, one, two, few, many and other in Welsh), for a template to give a script a
+    sentence for each: the browser's ``Intl.PluralRules`` picks the category, as CLDR does."""
+    return _plural_samples(str(formatting.locale()))
+
+
+@lru_cache(maxsize=16)
+def _plural_samples(code: str) -> dict[str, int]:
+    rules = Locale.parse(code).plural_form
+    wanted = rules.tags | {"other"}
+    found: dict[str, int] = {}
+    for n in range(1000):
+        found.setdefault(rules(n), n)
+        if len(found) == len(wanted):
+            break
+    return found
+
+
 # An empty ballot's fields are the same for every resident: they depend only on the frozen
-# paper and on the summaries beside each project (read from the database on every request, so
-# a summary hidden by moderators changes the key). Each process renders them once.
+# paper, on the summaries beside each project (read from the database on every request, so
+# a summary hidden by moderators changes the key) and on the page's language. Each process
+# renders them once.
 _FRESH_FIELDS: dict[tuple, Markup] = {}
 _FRESH_FIELDS_MAX = 256
 
 
 def _fresh_fields(context: dict) -> Markup:
     paper, pot, summaries = context["paper"], context["pot"], context["summaries"]
-    key = (paper.manifest_hash, pot.id, tuple(sorted(summaries.items())))
+    key = (paper.manifest_hash, pot.id, tuple(sorted(summaries.items())), i18n.current())
     html = _FRESH_FIELDS.get(key)
     if html is None:
         if len(_FRESH_FIELDS) >= _FRESH_FIELDS_MAX:
@@ -363,7 +396,7 @@ def _cast(voter: voting.Voter, pot, form, changing: bool) -> box.Cast:
     )
 
 
-NOT_SAVED = (
+NOT_SAVED = _l(
     "Your ballot was not cast: nothing was saved, because the database did not complete it. "
     "Please try again."
 )
@@ -373,7 +406,7 @@ def _not_saved(again, voter: voting.Voter, changing: bool):
     """The answer to a cast the database did not complete: "recorded, but no receipt" when
     the commit took effect after all (a first ballot only), else the check page again, with
     the ballot still on it, saying nothing was saved."""
-    council, funding_round, _, pot, form = again
+    council, funding_round, _paper, pot, form = again
     saved = not changing and voting.saved_after_all(db.session, voter, pot)
     current_app.logger.error(
         "Casting a ballot in pot %s of round %s failed; %s",
@@ -383,12 +416,15 @@ def _not_saved(again, voter: voting.Voter, changing: bool):
     )
     if saved:
         flash(
-            f"Your ballot in {pot.name} was recorded, but its receipt could not be shown.",
+            _(
+                "Your ballot in %(pot)s was recorded, but its receipt could not be shown.",
+                pot=pot.name,
+            ),
             "important",
         )
         return redirect(url_for("residents.vote", slug=council.slug, round_slug=funding_round.slug))
     confirm = ConfirmForm(formdata=None)
-    confirm.submit.errors = [NOT_SAVED]
+    confirm.submit.errors = [str(NOT_SAVED)]
     return _check_page(*again, confirm, changing)
 
 
