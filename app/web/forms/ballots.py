@@ -9,6 +9,7 @@ duplicate, too many...). Only a value that is not a number of points at all is r
 from __future__ import annotations
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextInput
@@ -60,35 +61,37 @@ class ReceiptForm(FlaskForm):
 
 
 class RollForm(FlaskForm):
-    roll = FileField("Roll file (CSV)", widget=GovFileInput())
+    roll = FileField(_l("Roll file (CSV)"), widget=GovFileInput())
     scope = RadioChoiceField(
-        "Who is this roll for?",
+        _l("Who is this roll for?"),
         choices=options(
             [
-                ("round", "This round only (replaces the council roll for this round)"),
-                ("council", "The council's roll, for every round without its own"),
+                ("round", _l("This round only (replaces the council roll for this round)")),
+                ("council", _l("The council's roll, for every round without its own")),
             ]
         ),
-        required_message="Select who the roll is for",
-        invalid_choice_message="Select who the roll is for from the list",
+        required_message=_l("Select who the roll is for"),
+        invalid_choice_message=_l("Select who the roll is for from the list"),
     )
-    submit = SubmitField("Upload roll", widget=GovSubmitInput())
+    submit = SubmitField(_l("Upload roll"), widget=GovSubmitInput())
 
 
 class IssueCodesForm(FlaskForm):
     which = RadioChoiceField(
-        "Codes for which roll?",
-        choices=options([("round", "This round's roll"), ("council", "The council's roll")]),
-        required_message="Select which roll",
-        invalid_choice_message="Select which roll from the list",
+        _l("Codes for which roll?"),
+        choices=options(
+            [("round", _l("This round's roll")), ("council", _l("The council's roll"))]
+        ),
+        required_message=_l("Select which roll"),
+        invalid_choice_message=_l("Select which roll from the list"),
     )
     reference = StringField(
-        "Only for this reference (optional)",
-        description="To replace one person's lost code: their old code stops working",
+        _l("Only for this reference (optional)"),
+        description=_l("To replace one person's lost code: their old code stops working"),
         widget=GovTextInput(),
-        validators=[Length(max=64, message="A roll reference is 64 characters or fewer")],
+        validators=[Length(max=64, message=_l("A roll reference is 64 characters or fewer"))],
     )
-    submit = SubmitField("Issue codes and download them", widget=GovSubmitInput())
+    submit = SubmitField(_l("Issue codes and download them"), widget=GovSubmitInput())
 
 
 class ConfirmForm(FlaskForm):
@@ -231,12 +234,12 @@ def _build_form_class(
     pairs = [(p.id, _project_label(p, kind)) for p in pot.projects]
     if with_reference:
         attrs["reference"] = StringField(
-            "Roll reference",
-            description="From the voter's poll card or the roll at the voting event",
+            _l("Roll reference"),
+            description=_l("From the voter's poll card or the roll at the voting event"),
             widget=GovTextInput(),
             validators=[
-                InputRequired(message="Enter the voter's roll reference"),
-                Length(max=64, message="A roll reference is 64 characters or fewer"),
+                InputRequired(message=_l("Enter the voter's roll reference")),
+                Length(max=64, message=_l("A roll reference is 64 characters or fewer")),
             ],
         )
     if with_receipt:

@@ -6,6 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovTextInput
 from wtforms import DateField, Field, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -39,6 +40,20 @@ class ChoiceField(SelectField):
             raise ValidationError(self.invalid_choice_message)
 
 
+class DayMonthYearInput(GovDateInput):
+    """GOV.UK's date input, its three boxes labelled in the page's language (the widget's own
+    labels are English only)."""
+
+    LABELS = {"Day": _l("Day"), "Month": _l("Month"), "Year": _l("Year")}
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        for item in params.get("items") or ():
+            if item.get("label") in self.LABELS:
+                item["label"] = str(self.LABELS[item["label"]])
+        return params
+
+
 class DayMonthYearField(DateField):
     """A date typed as day, month and year boxes, with the GOV.UK pattern's error messages.
 
@@ -47,7 +62,7 @@ class DayMonthYearField(DateField):
     """
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("widget", GovDateInput())
+        kwargs.setdefault("widget", DayMonthYearInput())
         super().__init__(label, validators, format="%d %m %Y", **kwargs)
 
     def process_formdata(self, valuelist):

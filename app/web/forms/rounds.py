@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
@@ -135,12 +136,12 @@ def schedule_form_class():
 def _reason(description: str, required_message: str) -> TextAreaField:
     """A decision's reason: required, plain text, at most 2,000 characters."""
     return TextAreaField(
-        "Reason",
+        _l("Reason"),
         description=description,
         widget=GovTextArea(),
         validators=[
             InputRequired(message=required_message),
-            Length(max=2000, message="The reason must be 2,000 characters or fewer"),
+            Length(max=2000, message=_l("The reason must be 2,000 characters or fewer")),
         ],
     )
 
@@ -292,19 +293,23 @@ class ExtendVotingForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     decision = RadioChoiceField(
-        "Is this proposal feasible?",
-        choices=options([("feasible", "Feasible"), ("not_feasible", "Not feasible")]),
-        required_message="Select whether the proposal is feasible",
-        invalid_choice_message="Select feasible or not feasible",
+        _l("Is this proposal feasible?"),
+        choices=options([("feasible", _l("Feasible")), ("not_feasible", _l("Not feasible"))]),
+        required_message=_l("Select whether the proposal is feasible"),
+        invalid_choice_message=_l("Select feasible or not feasible"),
     )
     final_cost = MoneyField(
-        "Final cost",
-        description="What the council will pay, before any partner money. " + MONEY_HINT,
+        _l("Final cost"),
+        description=_l(
+            "What the council will pay, before any partner money. In pounds, like 1500 or 1500.50"
+        ),
         validators=[Optional()],
-        message="Enter the final cost in pounds, like 1500 or 1500.50",
+        message=_l("Enter the final cost in pounds, like 1500 or 1500.50"),
     )
-    reason = _reason("Shown to residents with your decision", "Enter the reason for your decision")
-    submit = SubmitField("Save decision", widget=GovSubmitInput())
+    reason = _reason(
+        _l("Shown to residents with your decision"), _l("Enter the reason for your decision")
+    )
+    submit = SubmitField(_l("Save decision"), widget=GovSubmitInput())
 
     def arguments(self) -> dict:
         """The workflow's keyword arguments (``proposals.review_proposal``)."""
@@ -317,12 +322,12 @@ class ReviewForm(FlaskForm):
 
 class MergeForm(FlaskForm):
     into = ChoiceField(
-        "Merge into",
+        _l("Merge into"),
         widget=GovSelect(),
-        invalid_choice_message="Select a proposal of this round to merge into",
+        invalid_choice_message=_l("Select a proposal of this round to merge into"),
     )
-    reason = _reason("Shown to residents", "Enter the reason for merging")
-    submit = SubmitField("Merge proposal", widget=GovSubmitInput())
+    reason = _reason(_l("Shown to residents"), _l("Enter the reason for merging"))
+    submit = SubmitField(_l("Merge proposal"), widget=GovSubmitInput())
 
     def arguments(self) -> dict:
         """The workflow's keyword arguments (``proposals.merge_proposal``)."""
@@ -330,13 +335,13 @@ class MergeForm(FlaskForm):
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.into.choices = options([("", "Select a proposal"), *choices])
+        self.into.choices = options([("", _l("Select a proposal")), *choices])
 
     def validate_into(self, field):
         from wtforms.validators import ValidationError
 
         if not field.data:
-            raise ValidationError("Select a proposal to merge into")
+            raise ValidationError(_l("Select a proposal to merge into"))
 
 
 class MergePotForm(FlaskForm):
@@ -375,38 +380,42 @@ class MergePotForm(FlaskForm):
 
 
 class ModerationForm(FlaskForm):
-    reason = _reason("The proposal's author is told this reason", "Enter the reason")
-    submit = SubmitField("Hide proposal", widget=GovSubmitInput())
+    reason = _reason(_l("The proposal's author is told this reason"), _l("Enter the reason"))
+    submit = SubmitField(_l("Hide proposal"), widget=GovSubmitInput())
 
 
 class ContributionForm(FlaskForm):
     partner_name = StringField(
-        "Partner",
+        _l("Partner"),
         widget=GovTextInput(),
         validators=[
-            InputRequired(message="Enter the partner's name"),
-            Length(max=200, message="The partner's name must be 200 characters or fewer"),
+            InputRequired(message=_l("Enter the partner's name")),
+            Length(max=200, message=_l("The partner's name must be 200 characters or fewer")),
         ],
     )
     kind = RadioChoiceField(
-        "Kind of contribution",
-        choices=options((k.value, k.label) for k in ContributionKind),
-        required_message="Select money or in kind",
-        invalid_choice_message="Select money or in kind",
+        _l("Kind of contribution"),
+        choices=options((k.value, _l(k.label)) for k in ContributionKind),
+        required_message=_l("Select money or in kind"),
+        invalid_choice_message=_l("Select money or in kind"),
     )
     amount = MoneyField(
-        "Amount",
-        description="Money: the amount pledged, taken off what the pot pays. In kind: an "
-        "estimated value, shown but not taken off (optional). " + MONEY_HINT,
+        _l("Amount"),
+        description=_l(
+            "Money: the amount pledged, taken off what the pot pays. In kind: an estimated "
+            "value, shown but not taken off (optional). In pounds, like 1500 or 1500.50"
+        ),
         validators=[Optional()],
-        message="Enter the amount in pounds, like 1500 or 1500.50",
+        message=_l("Enter the amount in pounds, like 1500 or 1500.50"),
     )
     description = TextAreaField(
-        "What the partner gives (optional)",
+        _l("What the partner gives (optional)"),
         widget=GovTextArea(),
-        validators=[Length(max=2000, message="The description must be 2,000 characters or fewer")],
+        validators=[
+            Length(max=2000, message=_l("The description must be 2,000 characters or fewer"))
+        ],
     )
-    submit = SubmitField("Record contribution", widget=GovSubmitInput())
+    submit = SubmitField(_l("Record contribution"), widget=GovSubmitInput())
 
     def arguments(self) -> dict:
         """The workflow's keyword arguments (``proposals.add_contribution``)."""
