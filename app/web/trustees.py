@@ -22,10 +22,13 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.web.extensions import db, limiter
 from app.web.forms.secrecy import ButtonForm, UploadForm
+from app.web.presenters.formatting import number
 from app.web.presenters.secrecy import trustee_page
 from app.web.views import attempt
 from app.workflow import secrecy
@@ -65,11 +68,13 @@ def _no_trace(response: Response) -> Response:
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error):  # noqa: ARG001
     limit = current_app.config["TRUSTEE_UPLOAD_MAX_BYTES"] // (1024 * 1024)
-    body = (
-        f"Files uploaded here can be at most {limit} MB. Nothing was saved. If a pot's file "
-        "is larger, ask the council's officers to raise the limit."
+    body = _(
+        "Files uploaded here can be at most %(limit)s MB. Nothing was saved. If a pot's file "
+        "is larger, ask the council's officers to raise the limit.",
+        limit=number(limit),
     )
-    return render_template("errors/error.html", title="The file is too large", body=body), 413
+    title = _("The file is too large")
+    return render_template("errors/error.html", title=title, body=body), 413
 
 
 def trustee_or_404(token: str) -> RoundTrustee:
@@ -150,14 +155,14 @@ def _uploaded(form: UploadForm) -> str | None:
     upload = request.files.get("file")
     data = upload.read() if upload is not None and upload.filename else None
     if data is None:
-        problem = "Choose the file to upload"
+        problem = _("Choose the file to upload")
     elif not data.strip():
-        problem = "The file is empty: upload the file the command wrote"
+        problem = _("The file is empty: upload the file the command wrote")
     else:
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            problem = "The file is not text saved as UTF-8: upload the file the command wrote"
+            problem = _("The file is not text saved as UTF-8: upload the file the command wrote")
     form.file.errors = [problem]
     return None
 
@@ -176,12 +181,12 @@ def _store(form: UploadForm, fn, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
 
 
 STEPS = {
-    "register": (secrecy.register, "Your registration is in."),
-    "key-part": (secrecy.upload_key_part, "Your part of the key is in."),
-    "key-check": (secrecy.upload_key_check, "Your check of the key is in."),
-    "still-held": (secrecy.prove_still_held, "Thank you: you have proved you hold your share."),
+    "register": (secrecy.register, _l("Your registration is in.")),
+    "key-part": (secrecy.upload_key_part, _l("Your part of the key is in.")),
+    "key-check": (secrecy.upload_key_check, _l("Your check of the key is in.")),
+    "still-held": (secrecy.prove_still_held, _l("Thank you: you have proved you hold your share.")),
 }
-RESTARTED = (
+RESTARTED = _l(
     "Your complaint about another trustee's share was upheld, so the round's key will be made "
     "again from the start: come back when the officer starts it again."
 )
@@ -196,7 +201,7 @@ def upload(token: str, step: str):
     ok, value = _store(form, fn, trustee, **extra)
     if not ok:
         return _page(token, trustee, form, value)
-    flash(RESTARTED if value == "restarted" else done_text, "success")
+    flash(str(RESTARTED if value == "restarted" else done_text), "success")
     return redirect(url_for(".page", token=token))
 
 
@@ -217,7 +222,7 @@ def pot_upload(token: str, pot_id: int, kind: str):
 
 def _pot_done(kind: str, decrypted: bool | None) -> str:
     if kind == "mix":
-        return "Your shuffle of the pot's ballots is in, and its proof holds."
+        return _("Your shuffle of the pot's ballots is in, and its proof holds.")
     if decrypted:
-        return "Your decryption is in: the pot is now decrypted."
-    return "Your decryption is in. The pot needs more trustees' decryptions."
+        return _("Your decryption is in: the pot is now decrypted.")
+    return _("Your decryption is in. The pot needs more trustees' decryptions.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.web.extensions import db
@@ -23,7 +24,7 @@ def delivery(slug: str, round_slug: str, proposal_id: int):
     if form.validate_on_submit() and tried(
         form, "status", record_update, proposal, today=london_today(), **_update(form)
     ):
-        flash("The delivery update is recorded", "success")
+        flash(_("The delivery update is recorded"), "success")
         return redirect(request.path)
     updates = updates_for(db.session, [proposal.id]).get(proposal.id, [])
     return officer_page(

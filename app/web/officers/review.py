@@ -4,18 +4,22 @@ partners' contributions."""
 from __future__ import annotations
 
 from flask import abort, flash, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.web.extensions import db
 from app.web.forms.rounds import ButtonForm, ContributionForm, MergeForm, ModerationForm, ReviewForm
 from app.web.officers import bp, officer_page, officer_round_or_404, to_round, tried
+from app.web.presenters.formatting import number
 from app.web.views import attempt, proposal_in_round_or_404
 from app.workflow import proposals
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
 from app.workflow.models import Contribution, FundingRound, Proposal, ProposalReport, ProposalStatus
 from app.workflow.rounds import ballot_problem, support_counts
+from ballots.refusals import N_
 
 P = "/<slug>/rounds/<round_slug>/proposals/<int:proposal_id>"
 
@@ -43,8 +47,45 @@ def review_queue(slug: str, round_slug: str):
         proposals=_queue(funding_round, reports),
         reports=reports,
         supports=supports,
-        ballot_problem=lambda p: ballot_problem(p, funding_round, supports.get(p.id, 0)),
+        ballot_problem=lambda p: ballot_problem_words(p, funding_round, supports.get(p.id, 0)),
     )
+
+
+# Why a proposal with this status is not on the ballot.
+NOT_ON_THE_BALLOT = {
+    ProposalStatus.SUBMITTED: N_("it is submitted"),
+    ProposalStatus.WITHDRAWN: N_("it is withdrawn"),
+    ProposalStatus.NOT_FEASIBLE: N_("it is not feasible"),
+    ProposalStatus.MERGED: N_("it is merged"),
+    ProposalStatus.HIDDEN: N_("it is hidden"),
+}
+
+
+def ballot_problem_words(
+    proposal: Proposal, funding_round: FundingRound, supports: int
+) -> str | None:
+    """Why the proposal would not be on the ballot (``ballot_problem``), in the page's
+    language; None when it would be."""
+    problem = ballot_problem(proposal, funding_round, supports)
+    if problem is None:
+        return None
+    if proposal.status != ProposalStatus.FEASIBLE:
+        status = NOT_ON_THE_BALLOT.get(proposal.status)
+        return _(status) if status else problem
+    if proposal.final_cost_pence is None:
+        return _("it has no final cost")
+    if proposal.hidden_at is not None and not funding_round.is_frozen:
+        return _("it is hidden by moderators")
+    if funding_round.supports_enabled and supports < funding_round.support_threshold:
+        needed = funding_round.support_threshold
+        return ngettext(
+            "it has %(supports)s of the %(count)s support needed",
+            "it has %(supports)s of the %(count)s supports needed",
+            needed,
+            supports=number(supports),
+            count=number(needed),
+        )
+    return problem
 
 
 def _open_reports(funding_round: FundingRound) -> dict[int, int]:
@@ -76,7 +117,7 @@ def review_proposal(slug: str, round_slug: str, proposal_id: int):
     if form.validate_on_submit() and tried(
         form, "decision", proposals.review_proposal, proposal, now=utcnow(), **form.arguments()
     ):
-        flash(f"Your decision on “{proposal.title}” is saved", "success")
+        flash(_("Your decision on “%(title)s” is saved", title=proposal.title), "success")
         return to_round(slug, round_slug, ".review_queue")
     supports = support_counts(db.session, funding_round).get(proposal.id, 0)
     return _proposal_page(
@@ -104,7 +145,7 @@ def merge_proposal(slug: str, round_slug: str, proposal_id: int):
     if form.validate_on_submit() and tried(
         form, "into", proposals.merge_proposal, proposal, now=utcnow(), **form.arguments()
     ):
-        flash(f"“{proposal.title}” is merged", "success")
+        flash(_("“%(title)s” is merged", title=proposal.title), "success")
         return to_round(slug, round_slug, ".review_queue")
     return officer_page(
         "officers/merge_proposal.html", council, funding_round, proposal=proposal, form=form
@@ -121,7 +162,11 @@ def moderate_proposal(slug: str, round_slug: str, proposal_id: int):
     if form.validate_on_submit() and tried(
         form, "reason", action, proposal, reason=form.reason.data, now=utcnow()
     ):
-        flash(f"“{proposal.title}” is {'hidden' if hiding else 'shown again'}", "success")
+        title = proposal.title
+        if hiding:
+            flash(_("“%(title)s” is hidden", title=title), "success")
+        else:
+            flash(_("“%(title)s” is shown again", title=title), "success")
         return to_round(slug, round_slug, ".review_proposal", proposal_id=proposal.id)
     return _proposal_page(
         "officers/moderate_proposal.html", council, proposal, form=form, hiding=hiding
@@ -132,7 +177,7 @@ def _moderation_form(hiding: bool) -> ModerationForm:
     """The form to hide a proposal, or (once hidden) to show it again."""
     form = ModerationForm()
     if not hiding:
-        form.submit.label.text = "Show proposal again"
+        form.submit.label.text = _("Show proposal again")
     return form
 
 
@@ -144,7 +189,10 @@ def contributions(slug: str, round_slug: str, proposal_id: int):
     if form.validate_on_submit() and tried(
         form, "partner_name", proposals.add_contribution, proposal, **form.arguments()
     ):
-        flash(f"{form.partner_name.data.strip()}'s contribution is recorded", "success")
+        flash(
+            _("%(partner)s's contribution is recorded", partner=form.partner_name.data.strip()),
+            "success",
+        )
         return to_round(slug, round_slug, ".contributions", proposal_id=proposal.id)
     return _proposal_page(
         "officers/contributions.html", council, proposal, form=form, remove_form=ButtonForm()
@@ -154,14 +202,14 @@ def contributions(slug: str, round_slug: str, proposal_id: int):
 @bp.route(P + "/contributions/<int:contribution_id>/remove", methods=["POST"])
 @login_required
 def remove_contribution(slug: str, round_slug: str, proposal_id: int, contribution_id: int):
-    _, _, proposal = _round_and_proposal(slug, round_slug, proposal_id)
+    proposal = _round_and_proposal(slug, round_slug, proposal_id)[2]
     contribution = db.session.get(Contribution, contribution_id)
     if contribution is None or contribution.proposal_id != proposal.id:
         abort(404)
     if ButtonForm().validate_on_submit():
         try:
             attempt(proposals.remove_contribution, contribution, actor=current_user)
-            flash("The contribution is removed", "success")
+            flash(_("The contribution is removed"), "success")
         except DomainError as error:
             flash(error.message, "error")
     return to_round(slug, round_slug, ".contributions", proposal_id=proposal.id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.web.extensions import db
@@ -53,6 +54,7 @@ def _page(
         ceremony_started=bool(found) and found.stage != secrecy.Stage.TRUSTEES,
         all_registered=bool(found) and all(t.registered for t in found.trustees),
         pots=pot_rows(db.session, funding_round) if shown else [],
+        stages=secrecy.Stage,
         **context,
     ), status
 
@@ -60,7 +62,7 @@ def _page(
 def _done(fn, *args: Any, **kwargs: Any) -> Done | None:
     """``attempt(fn, ..., actor=the officer)`` for a button: the refusal, if any, flashed."""
     if not ButtonForm().validate_on_submit():
-        flash("Use the buttons on this page", "important")
+        flash(_("Use the buttons on this page"), "important")
         return None
     try:
         return Done(attempt(fn, *args, actor=current_user, **kwargs))
@@ -88,7 +90,7 @@ def encryption_settings(slug: str, round_slug: str):
     if form.validate_on_submit() and tried(
         form, "encrypted", secrecy.configure, funding_round, **_settings(form)
     ):
-        flash("The encryption settings are saved", "success")
+        flash(_("The encryption settings are saved"), "success")
         return to_round(slug, round_slug, PAGE)
     return _page(council, funding_round, 422, settings_form=form, form=form)
 
@@ -118,9 +120,9 @@ def add_trustee(slug: str, round_slug: str):
 @bp.route(S + "/<int:trustee_id>/remove", methods=["POST"])
 @login_required
 def remove_trustee(slug: str, round_slug: str, trustee_id: int):
-    _, funding_round = officer_round_or_404(slug, round_slug)
+    funding_round = officer_round_or_404(slug, round_slug)[1]
     if _done(secrecy.remove_trustee, funding_round, trustee_id):
-        flash("The trustee is removed; their link no longer works", "success")
+        flash(_("The trustee is removed; their link no longer works"), "success")
     return to_round(slug, round_slug, PAGE)
 
 
@@ -138,9 +140,9 @@ def renew_link(slug: str, round_slug: str, trustee_id: int):
 @bp.route(S + "/start", methods=["POST"])
 @login_required
 def start_key(slug: str, round_slug: str):
-    _, funding_round = officer_round_or_404(slug, round_slug)
+    funding_round = officer_round_or_404(slug, round_slug)[1]
     if _done(secrecy.start_ceremony, funding_round):
-        flash("Making the key has started: each trustee can now make their part", "success")
+        flash(_("Making the key has started: each trustee can now make their part"), "success")
     return to_round(slug, round_slug, PAGE)
 
 
@@ -152,7 +154,7 @@ def restart_key(slug: str, round_slug: str):
     if form.validate_on_submit() and tried(
         form, "reason", secrecy.restart_key, funding_round, reason=form.reason.data
     ):
-        flash("The key will be made again: the trustees keep their registrations", "success")
+        flash(_("The key will be made again: the trustees keep their registrations"), "success")
         return to_round(slug, round_slug, PAGE)
     return _page(council, funding_round, 422, restart_form=form, form=form)
 
@@ -160,16 +162,16 @@ def restart_key(slug: str, round_slug: str):
 @bp.route(S + "/<int:trustee_id>/lost", methods=["POST"])
 @login_required
 def trustee_lost_key(slug: str, round_slug: str, trustee_id: int):
-    _, funding_round = officer_round_or_404(slug, round_slug)
+    funding_round = officer_round_or_404(slug, round_slug)[1]
     if _done(secrecy.record_lost, funding_round, trustee_id, lost=True):
-        flash("Recorded: that trustee no longer holds their share of the key", "success")
+        flash(_("Recorded: that trustee no longer holds their share of the key"), "success")
     return to_round(slug, round_slug, PAGE)
 
 
 @bp.route(S + "/<int:trustee_id>/found", methods=["POST"])
 @login_required
 def trustee_found_key(slug: str, round_slug: str, trustee_id: int):
-    _, funding_round = officer_round_or_404(slug, round_slug)
+    funding_round = officer_round_or_404(slug, round_slug)[1]
     if _done(secrecy.record_lost, funding_round, trustee_id, lost=False):
-        flash("Recorded: that trustee holds their share of the key again", "success")
+        flash(_("Recorded: that trustee holds their share of the key again"), "success")
     return to_round(slug, round_slug, PAGE)

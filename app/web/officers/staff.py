@@ -4,18 +4,19 @@ second factor (audited; it ends every sign-in of that account)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.web.extensions import db
 from app.web.forms import ConfirmForm
 from app.web.officers import bp
+from app.web.presenters.formatting import number
 from app.web.public import council_or_404
 from app.web.views import attempt
 from app.workflow import two_factor
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, Role, User
-from app.workflow.text import plural
 
 
 def _admin_council_or_403(slug: str) -> Council:
@@ -64,8 +65,12 @@ def _staff_member_or_404(council: Council, user_id: int) -> User:
 
 
 def _reset_done(target: User, ended: int) -> str:
-    return (
-        f"{target.display_name}'s second factor is reset: {plural(ended, 'sign-in')} "
-        "ended. They set up a new authenticator when they next "
-        "sign in."
+    return ngettext(
+        "%(name)s's second factor is reset: %(count)s sign-in ended. They set up a new "
+        "authenticator when they next sign in.",
+        "%(name)s's second factor is reset: %(count)s sign-ins ended. They set up a new "
+        "authenticator when they next sign in.",
+        ended,
+        name=target.display_name,
+        count=number(ended),
     )

@@ -4,13 +4,15 @@ entering paper ballots from a voting event. The work itself is ``app.workflow.vo
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 
 from app.web.extensions import db
 from app.web.forms.ballots import IssueCodesForm, RollForm, ballot_form
 from app.web.officers import bp, officer_round_or_404
-from app.web.presenters.formatting import plural
+from app.web.presenters.formatting import number
 from app.web.residents.voting import code_key
 from app.web.views import attempt
 from app.workflow import voters as voting
@@ -48,7 +50,15 @@ def voters(slug: str, round_slug: str):
     except RollInvalid as error:
         form.roll.errors = [_roll_problems(len(error.problems))]
         return _voters_page(council, funding_round, form, error.problems)
-    flash(f"{plural(added, 'person', 'people')} added to the roll", "success")
+    flash(
+        ngettext(
+            "%(count)s person added to the roll",
+            "%(count)s people added to the roll",
+            added,
+            count=number(added),
+        ),
+        "success",
+    )
     return _to_voters(slug, round_slug)
 
 
@@ -56,19 +66,23 @@ def _roll_text(form: RollForm) -> str | None:
     """The uploaded roll's text, or None with the reason beside the file field."""
     upload = request.files.get("roll")
     if upload is None or not upload.filename:
-        form.roll.errors = ["Select a CSV file of the roll"]
+        form.roll.errors = [_("Select a CSV file of the roll")]
         return None
     try:
         return upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        form.roll.errors = ["The file must be a CSV file saved as UTF-8"]
+        form.roll.errors = [_("The file must be a CSV file saved as UTF-8")]
         return None
 
 
 def _roll_problems(n: int) -> str:
-    return (
-        f"The roll has {n} {'problem' if n == 1 else 'problems'}, listed below; "
-        "nobody was added. Correct the file and upload it again."
+    return ngettext(
+        "The roll has %(count)s problem, listed below; nobody was added. Correct the file and "
+        "upload it again.",
+        "The roll has %(count)s problems, listed below; nobody was added. Correct the file and "
+        "upload it again.",
+        n,
+        count=number(n),
     )
 
 
@@ -94,7 +108,7 @@ def issue_codes(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
     form = IssueCodesForm()
     if not form.validate_on_submit():
-        flash("Select which roll to issue codes for", "important")
+        flash(_("Select which roll to issue codes for"), "important")
         return _to_voters(slug, round_slug)
     try:
         issued = attempt(
@@ -148,7 +162,14 @@ def paper_ballot(slug: str, round_slug: str, pot_id: int):
     form = ballot_form(paper, pot, with_reference=True)
     entry = _enter(form, funding_round, paper, pot) if form.validate_on_submit() else None
     if entry is not None:
-        flash(f"Paper ballot entered in {pot.name} for {entry.reference}", "success")
+        flash(
+            _(
+                "Paper ballot entered in %(pot)s for %(reference)s",
+                pot=pot.name,
+                reference=entry.reference,
+            ),
+            "success",
+        )
         return redirect(request.path)
     return render_template(
         "officers/paper_ballot.html",
@@ -188,13 +209,16 @@ def _open_paper_pot(funding_round, pot_id: int):
     refused otherwise (409 while voting is not open, 404 for another or an empty pot)."""
     paper = paper_for(funding_round)
     if funding_round.phase != Phase.VOTING or paper is None:
-        raise RoundClosed("Paper ballots can be entered only while voting is open.")
+        raise RoundClosed(_("Paper ballots can be entered only while voting is open."))
     pot = paper.pot(pot_id)
     if pot is None or not pot.projects:
         missing = NotFound(
-            "That pot is not in this round."
+            _("That pot is not in this round.")
             if pot is None
-            else f"There is nothing to vote for in {pot.name}: no project is on its ballot."
+            else _(
+                "There is nothing to vote for in %(pot)s: no project is on its ballot.",
+                pot=pot.name,
+            )
         )
         missing.show_description = True
         raise missing
@@ -202,7 +226,8 @@ def _open_paper_pot(funding_round, pot_id: int):
 
 
 def _not_saved(reference: str) -> str:
-    return (
-        f"Nothing was saved for {reference}: the database did not complete the entry. "
-        "Please enter this ballot again."
+    return _(
+        "Nothing was saved for %(reference)s: the database did not complete the entry. "
+        "Please enter this ballot again.",
+        reference=reference,
     )

@@ -3,16 +3,22 @@ close, and a trustee's next step with the exact command to run."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
+from app.web.presenters.formatting import number
 from app.workflow import secrecy
 from app.workflow.models import FundingRound, Phase, RoundTrustee
-from app.workflow.text import plural
+from ballots.secrecy import SERVER
 
 KEYFILE = "trustee.key"
+# How the ballot box names a trustee's shuffle: "trustee 2 (Independent auditor)".
+TRUSTEE_MIXER = re.compile(r"trustee (\d+) \((.*)\)", re.DOTALL)
 
 
 def fingerprint(public_key: str | None) -> str:
@@ -26,35 +32,56 @@ def fingerprint(public_key: str | None) -> str:
 def stage_words(status: secrecy.Status | None) -> str:
     """One line for the round's overview."""
     if status is None:
-        return "Ballots are not encrypted."
+        return _("Ballots are not encrypted.")
     n = len(status.trustees)
     if status.stage == secrecy.Stage.READY:
-        return (
-            f"Ballots are encrypted; the key is made ({status.threshold} of {n} trustees "
-            "needed to decrypt)."
+        return _(
+            "Ballots are encrypted; the key is made (%(threshold)s of %(trustees)s trustees "
+            "needed to decrypt).",
+            threshold=number(status.threshold),
+            trustees=number(n),
         )
     if status.stage == secrecy.Stage.TRUSTEES:
         waiting = sum(1 for t in status.trustees if not t.registered)
-        return (
-            f"Ballots are encrypted; {n} trustees added, {waiting} still to register. "
-            "The key is not made yet."
+        return _(
+            "Ballots are encrypted; %(trustees)s trustees added, %(waiting)s still to register. "
+            "The key is not made yet.",
+            trustees=number(n),
+            waiting=number(waiting),
         )
-    return "Ballots are encrypted; the trustees are making the key."
+    return _("Ballots are encrypted; the trustees are making the key.")
 
 
 def pot_next(pot_status) -> str:
     """What happens next for one pot after the close, in words."""
     if pot_status.ballots == 0:
-        return "No ballots: nothing to decrypt."
+        return _("No ballots: nothing to decrypt.")
     if pot_status.decrypted:
-        return "Decrypted: the ballots can be counted."
+        return _("Decrypted: the ballots can be counted.")
     if pot_status.mixing:
-        return (
-            f"Waiting for a trustee to shuffle the ballots (mix {len(pot_status.mixes) + 1} of "
-            f"{pot_status.mixes_needed})."
+        return _(
+            "Waiting for a trustee to shuffle the ballots (mix %(number)s of %(needed)s).",
+            number=number(len(pot_status.mixes) + 1),
+            needed=number(pot_status.mixes_needed),
         )
     missing = pot_status.threshold - len(pot_status.decrypted_by)
-    return f"Waiting for {plural(missing, 'more trustee decryption')}."
+    return ngettext(
+        "Waiting for %(count)s more trustee decryption.",
+        "Waiting for %(count)s more trustee decryptions.",
+        missing,
+        count=number(missing),
+    )
+
+
+def mixer_name(mixed_by: str) -> str:
+    """Who shuffled, as the ballot box recorded it ("the server", "trustee 2 (name)"), in
+    the page's language."""
+    if mixed_by == SERVER:
+        return _("the server")
+    found = TRUSTEE_MIXER.fullmatch(mixed_by)
+    if found:
+        return _("trustee %(position)s (%(name)s)", position=found[1], name=found[2])
+    return mixed_by
 
 
 @dataclass(frozen=True)
@@ -71,6 +98,20 @@ class PotRow:
     can_mix: bool
     can_decrypt: bool  # for the trustee whose page this is
 
+    @property
+    def mix_command(self) -> str:
+        return command("mix", f"mix-task-{self.id}.json", "--out", f"mix-{self.id}.json")
+
+    @property
+    def decrypt_command(self) -> str:
+        return command(
+            "decrypt",
+            KEYFILE,
+            f"decryption-task-{self.id}.json",
+            "--out",
+            f"decryption-{self.id}.json",
+        )
+
 
 def pot_rows(
     session: Session, funding_round: FundingRound, position: int | None = None
@@ -81,9 +122,11 @@ def pot_rows(
             id=pot.id,
             name=pot.name,
             ballots=s.ballots,
-            mixes=s.mixes,
+            mixes=tuple(mixer_name(m) for m in s.mixes),
             mixes_needed=s.mixes_needed,
-            decrypted_by=tuple(names.get(p, f"trustee {p}") for p in s.decrypted_by),
+            decrypted_by=tuple(
+                names.get(p) or _("trustee %(position)s", position=p) for p in s.decrypted_by
+            ),
             threshold=s.threshold,
             decrypted=s.decrypted,
             next=pot_next(s),
@@ -137,77 +180,91 @@ def _step(trustee: RoundTrustee, funding_round: FundingRound, status) -> Trustee
         return _after_opening(funding_round)
     if stage == secrecy.Stage.TRUSTEES and trustee.transport_key is None:
         return TrusteeStep(
-            "Register",
-            "Make your key file on your own computer and upload the registration it writes. "
-            "Choose a passphrase you will remember: nobody can recover the key file or its "
-            "passphrase for you. Keep the key file safe until the round's results are "
-            "published.",
+            _("Register"),
+            _(
+                "Make your key file on your own computer and upload the registration it writes. "
+                "Choose a passphrase you will remember: nobody can recover the key file or its "
+                "passphrase for you. Keep the key file safe until the round's results are "
+                "published."
+            ),
             command("register", "--name", trustee.name, KEYFILE, "--out", "registration.json"),
             upload="register",
-            upload_label="Your registration (registration.json)",
+            upload_label=_("Your registration (registration.json)"),
         )
     if stage == secrecy.Stage.TRUSTEES:
         return TrusteeStep(
-            "Waiting for the officer",
-            "You are registered. When every trustee has registered, the officer starts making "
-            "the round's key; come back to this page then.",
+            _("Waiting for the officer"),
+            _(
+                "You are registered. When every trustee has registered, the officer starts "
+                "making the round's key; come back to this page then."
+            ),
         )
     if stage == secrecy.Stage.KEY_PARTS and trustee.key_part is None:
         return TrusteeStep(
-            "Make your part of the key",
-            "Download the key ceremony file, make your part of the key with your key file, and "
-            "upload the part.",
+            _("Make your part of the key"),
+            _(
+                "Download the key ceremony file, make your part of the key with your key file, "
+                "and upload the part."
+            ),
             command("keygen", KEYFILE, "ceremony.json", "--out", "key-part.json"),
             download="ceremony",
             upload="key-part",
-            upload_label="Your part of the key (key-part.json)",
+            upload_label=_("Your part of the key (key-part.json)"),
         )
     if stage == secrecy.Stage.KEY_PARTS:
         return TrusteeStep(
-            "Waiting for the other trustees",
-            "Your part of the key is in. When every trustee's part is in, come back to check "
-            "the key.",
+            _("Waiting for the other trustees"),
+            _(
+                "Your part of the key is in. When every trustee's part is in, come back to check "
+                "the key."
+            ),
         )
     if stage == secrecy.Stage.KEY_CHECKS and trustee.key_check is None:
         return TrusteeStep(
-            "Check the key",
-            "Download the key ceremony file and every trustee's part of the key, check the "
-            "parts with your key file, and upload the check it writes.",
+            _("Check the key"),
+            _(
+                "Download the key ceremony file and every trustee's part of the key, check the "
+                "parts with your key file, and upload the check it writes."
+            ),
             command("check", KEYFILE, "ceremony.json", "key-parts.json", "--out", "key-check.json"),
             download="key-parts",
             upload="key-check",
-            upload_label="Your check of the key (key-check.json)",
+            upload_label=_("Your check of the key (key-check.json)"),
         )
     if stage == secrecy.Stage.KEY_CHECKS:
         return TrusteeStep(
-            "Waiting for the other trustees",
-            "Your check of the key is in. The key is made when every trustee has checked it.",
+            _("Waiting for the other trustees"),
+            _("Your check of the key is in. The key is made when every trustee has checked it."),
         )
     return _held_step()
 
 
 def _held_step() -> TrusteeStep:
     return TrusteeStep(
-        "The key is made",
-        "Keep your key file and its passphrase safe. From time to time the officer may ask you "
-        "to prove you still hold your share: download a challenge, answer it with your key "
-        "file and upload the answer.",
+        _("The key is made"),
+        _(
+            "Keep your key file and its passphrase safe. From time to time the officer may ask "
+            "you to prove you still hold your share: download a challenge, answer it with your "
+            "key file and upload the answer."
+        ),
         command("still-held", KEYFILE, "still-held-challenge.json", "--out", "still-held.json"),
         upload="still-held",
-        upload_label="Your answer (still-held.json)",
+        upload_label=_("Your answer (still-held.json)"),
     )
 
 
 def _after_opening(funding_round: FundingRound) -> TrusteeStep:
     if funding_round.phase == Phase.CLOSED:
         return TrusteeStep(
-            "Voting has closed",
-            "Each pot's ballots are shuffled, then decrypted by the trustees. The steps for "
-            "each pot are below.",
+            _("Voting has closed"),
+            _(
+                "Each pot's ballots are shuffled, then decrypted by the trustees. The steps for "
+                "each pot are below."
+            ),
         )
     if funding_round.phase == Phase.VOTING:
         return _held_step()
     return TrusteeStep(
-        "Nothing to do",
-        "The round is past the stage where trustees take part. Thank you.",
+        _("Nothing to do"),
+        _("The round is past the stage where trustees take part. Thank you."),
     )
