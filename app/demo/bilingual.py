@@ -277,6 +277,7 @@ ENGLISH = {
     "Arwyddion newydd ar y llwybrau cyhoeddus.": "New signs on the public footpaths.",
 }
 
+
 def _round(slug, title, description, total, phase, kind, rule, proposals):
     return (SLUG, slug, title, description, total, phase, "population", kind, rule, proposals)
 
@@ -293,10 +294,34 @@ ROUNDS += [
         "cumulative",
         "mes-greedy",
         [
-            ("Caergybi", "Sesiynau sgrialu", "Hyfforddwyr sgrialu yn y parc bob dydd Sadwrn.", 1_500, "feasible"),  # noqa: E501
-            ("Caergybi", "Gweithdai cerddoriaeth", "Gweithdai drymio a gitâr yn y ganolfan ieuenctid.", 2_000, "feasible"),  # noqa: E501
-            ("Caergybi", "Taith i Eryri", "Taith gerdded a chanŵio i ddeugain o bobl ifanc.", 3_000, "feasible"),  # noqa: E501
-            ("Aethwy", "Clwb codio", "Clwb codio wythnosol yn yr ysgol uwchradd.", 1_200, "feasible"),  # noqa: E501
+            (
+                "Caergybi",
+                "Sesiynau sgrialu",
+                "Hyfforddwyr sgrialu yn y parc bob dydd Sadwrn.",
+                1_500,
+                "feasible",
+            ),  # noqa: E501
+            (
+                "Caergybi",
+                "Gweithdai cerddoriaeth",
+                "Gweithdai drymio a gitâr yn y ganolfan ieuenctid.",
+                2_000,
+                "feasible",
+            ),  # noqa: E501
+            (
+                "Caergybi",
+                "Taith i Eryri",
+                "Taith gerdded a chanŵio i ddeugain o bobl ifanc.",
+                3_000,
+                "feasible",
+            ),  # noqa: E501
+            (
+                "Aethwy",
+                "Clwb codio",
+                "Clwb codio wythnosol yn yr ysgol uwchradd.",
+                1_200,
+                "feasible",
+            ),  # noqa: E501
         ],
     ),
     _round(
@@ -308,10 +333,34 @@ ROUNDS += [
         "ranked",
         "greedy",
         [
-            ("Caergybi", "Toiledau cyhoeddus ar y prom", "Adnewyddu’r toiledau cyhoeddus ger y traeth.", 6_000, "feasible"),  # noqa: E501
-            ("Caergybi", "Llwybr beicio i’r ysgol", "Llwybr beicio diogel o’r stad i’r ysgol gynradd.", 8_000, "feasible"),  # noqa: E501
-            ("Caergybi", "Ffynnon ddŵr yn y parc", "Ffynnon yfed i bawb ger y maes chwarae.", 1_500, "feasible"),  # noqa: E501
-            ("Aethwy", "Coed stryd newydd", "Deg coeden newydd ar hyd y ffordd fawr.", 2_500, "feasible"),  # noqa: E501
+            (
+                "Caergybi",
+                "Toiledau cyhoeddus ar y prom",
+                "Adnewyddu’r toiledau cyhoeddus ger y traeth.",
+                6_000,
+                "feasible",
+            ),  # noqa: E501
+            (
+                "Caergybi",
+                "Llwybr beicio i’r ysgol",
+                "Llwybr beicio diogel o’r stad i’r ysgol gynradd.",
+                8_000,
+                "feasible",
+            ),  # noqa: E501
+            (
+                "Caergybi",
+                "Ffynnon ddŵr yn y parc",
+                "Ffynnon yfed i bawb ger y maes chwarae.",
+                1_500,
+                "feasible",
+            ),  # noqa: E501
+            (
+                "Aethwy",
+                "Coed stryd newydd",
+                "Deg coeden newydd ar hyd y ffordd fawr.",
+                2_500,
+                "feasible",
+            ),  # noqa: E501
         ],
     ),
     _round(
@@ -323,9 +372,27 @@ ROUNDS += [
         "knapsack",
         "greedy",
         [
-            ("Caergybi", "Marchnad ffermwyr fisol", "Stondinau a phebyll ar gyfer marchnad ar sgwâr y dref.", 2_500, "feasible"),  # noqa: E501
-            ("Caergybi", "Goleuadau Nadolig", "Goleuadau newydd ar hyd y stryd fawr.", 3_500, "feasible"),  # noqa: E501
-            ("Caergybi", "Hysbysfwrdd digidol", "Sgrin wybodaeth ddwyieithog ger yr orsaf.", 4_000, "feasible"),  # noqa: E501
+            (
+                "Caergybi",
+                "Marchnad ffermwyr fisol",
+                "Stondinau a phebyll ar gyfer marchnad ar sgwâr y dref.",
+                2_500,
+                "feasible",
+            ),  # noqa: E501
+            (
+                "Caergybi",
+                "Goleuadau Nadolig",
+                "Goleuadau newydd ar hyd y stryd fawr.",
+                3_500,
+                "feasible",
+            ),  # noqa: E501
+            (
+                "Caergybi",
+                "Hysbysfwrdd digidol",
+                "Sgrin wybodaeth ddwyieithog ger yr orsaf.",
+                4_000,
+                "feasible",
+            ),  # noqa: E501
             ("Aethwy", "Gardd law", "Gardd sy’n dal dŵr glaw ger yr ysgol.", 1_800, "feasible"),  # noqa: E501
         ],
     ),
@@ -338,10 +405,34 @@ ROUNDS += [
         "single-choice",
         "greedy",
         [
-            ("Caergybi", "Cae chwarae 3G", "Cae pob tywydd i’r clybiau pêl-droed.", 5_500, "feasible"),  # noqa: E501
-            ("Caergybi", "Adnewyddu’r neuadd gymunedol", "To newydd a chegin i’r neuadd.", 6_000, "feasible"),  # noqa: E501
-            ("Caergybi", "Parc chwarae hygyrch", "Offer chwarae y gall pob plentyn eu defnyddio.", 4_500, "feasible"),  # noqa: E501
-            ("Aethwy", "Pont droed newydd", "Pont droed dros yr afon i’r ysgol.", 5_000, "feasible"),  # noqa: E501
+            (
+                "Caergybi",
+                "Cae chwarae 3G",
+                "Cae pob tywydd i’r clybiau pêl-droed.",
+                5_500,
+                "feasible",
+            ),  # noqa: E501
+            (
+                "Caergybi",
+                "Adnewyddu’r neuadd gymunedol",
+                "To newydd a chegin i’r neuadd.",
+                6_000,
+                "feasible",
+            ),  # noqa: E501
+            (
+                "Caergybi",
+                "Parc chwarae hygyrch",
+                "Offer chwarae y gall pob plentyn eu defnyddio.",
+                4_500,
+                "feasible",
+            ),  # noqa: E501
+            (
+                "Aethwy",
+                "Pont droed newydd",
+                "Pont droed dros yr afon i’r ysgol.",
+                5_000,
+                "feasible",
+            ),  # noqa: E501
         ],
     ),
     _round(
@@ -354,7 +445,13 @@ ROUNDS += [
         "approval",
         "greedy",
         [
-            ("Caergybi", "Caffi trwsio", "Caffi misol lle mae gwirfoddolwyr yn trwsio pethau.", 1_000, "submitted"),  # noqa: E501
+            (
+                "Caergybi",
+                "Caffi trwsio",
+                "Caffi misol lle mae gwirfoddolwyr yn trwsio pethau.",
+                1_000,
+                "submitted",
+            ),  # noqa: E501
         ],
     ),
 ]

@@ -56,12 +56,21 @@ class Shown:
         return escape(self.text)
 
 
+# The language of a row's own texts until one is chosen: the column's default.
+WRITTEN_IN = "en"
+
+
+def own_language(row: Translated) -> str:
+    """The language of the row's own text columns (a row not yet stored may not say)."""
+    return row.language or WRITTEN_IN
+
+
 def texts(row: Translated, field: str) -> dict[str, str]:
     """``{language: text}`` of every language ``field`` is written in (empty texts left out)."""
     out = {}
     own = getattr(row, field, None)
     if own:
-        out[row.language] = own
+        out[own_language(row)] = own
     for code, fields in (row.translations or {}).items():
         value = (fields or {}).get(field)
         if value and code not in out:
@@ -79,7 +88,7 @@ def shown(row: Translated, field: str, language: str, preference: Sequence[str] 
         if code in written:
             return Shown(written[code], code, language)
     if written:
-        code = row.language if row.language in written else next(iter(written))
+        code = own_language(row) if own_language(row) in written else next(iter(written))
         return Shown(written[code], code, language)
     return Shown("", language, language)
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.workflow.branding import check_colour
@@ -142,8 +143,12 @@ class Translated:
     """A row whose own text columns are in ``language`` and whose ``translations`` hold the
     same texts in other languages: ``{"cy": {"title": "..."}}`` (``app.workflow.languages``)."""
 
-    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
-    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # Server defaults only, so an insert names these columns only when they are set (and a
+    # row written by older code, or at an older revision, gets them from the database).
+    language: Mapped[str] = mapped_column(String(8), server_default="en")
+    translations: Mapped[dict] = mapped_column(JSON, server_default="{}")
+    # Read back when first used, not returned by every insert.
+    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012
 
 
 class Council(Translated, Base):
@@ -157,7 +162,7 @@ class Council(Translated, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The languages the council speaks, in the order it shows them: "en", "en cy", "cy en".
-    languages: Mapped[str] = mapped_column(String(40), default="en", server_default="en")
+    languages: Mapped[str] = mapped_column(String(40), server_default="en")
 
     neighbourhoods: Mapped[list[Neighbourhood]] = relationship(
         back_populates="council", order_by="Neighbourhood.name"
@@ -168,7 +173,7 @@ class Council(Translated, Base):
 
     @property
     def spoken_languages(self) -> tuple[str, ...]:
-        return tuple(self.languages.split()) or ("en",)
+        return tuple((self.languages or "").split()) or ("en",)
 
     @validates("colour")
     def _check_colour(self, key: str, colour: str) -> str:
@@ -230,7 +235,11 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # The language the person chose with the switch on every page: their pages, and what is
     # sent to them. None until they choose.
-    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # (A server default of NULL, so an insert leaves the column out unless it is set.)
+    language: Mapped[str | None] = mapped_column(
+        String(8), nullable=True, server_default=sql_text("NULL")
+    )
+    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012
 
     home_neighbourhood: Mapped[Neighbourhood | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(

@@ -44,12 +44,15 @@ def upgrade() -> None:
         )
 
 
+def _drop(table: str, column: str) -> None:
+    # In place on SQLite too (3.35+ drops a column itself): a batch rebuild of rounds would
+    # drop a table that others refer to, and lose its triggers.
+    op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+
+
 def downgrade() -> None:
     for table in reversed(TEXT_TABLES):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("translations")
-            batch.drop_column("language")
-    with op.batch_alter_table("councils") as batch:
-        batch.drop_column("languages")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("language")
+        _drop(table, "translations")
+        _drop(table, "language")
+    _drop("councils", "languages")
+    _drop("users", "language")

@@ -158,7 +158,8 @@ def test_the_demo_has_voters_and_ballots(app, runner, db):
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert runner.invoke(args=["seed-demo"]).exit_code == 0  # idempotent
-    assert db.session.scalar(select(func.count()).select_from(Verification)) == 3
+    # Verified demo residents: two in Lambeth, one in Oldham, one in Ynys Môn.
+    assert db.session.scalar(select(func.count()).select_from(Verification)) == 4
     for slug, ballots, last in (
         ("youth-services-2026", 8, LogKind.BALLOT),
         ("community-dividend-2026", 40, LogKind.CLOSE),

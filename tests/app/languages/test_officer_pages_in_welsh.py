@@ -259,7 +259,7 @@ def test_the_review_pages_in_welsh(app, client, db, lambeth):
     )
     page = in_welsh(submit(client, review, {}), 200)
     errors = errors_beside(page)
-    assert errors["decision"] == "Dewiswch a yw'r cynnig yn ymarferol"
+    assert errors["decision"] == "Dewiswch a yw’r cynnig yn ymarferol"
     assert errors["reason"] == "Rhowch y rheswm dros eich penderfyniad"
     page = in_welsh(submit(client, review, {"decision": "feasible", "final_cost": "lots"}), 200)
     assert errors_beside(page)["final_cost"] == (
@@ -269,7 +269,7 @@ def test_the_review_pages_in_welsh(app, client, db, lambeth):
     merge = cy(base + "/merge")
     in_welsh(client.get(merge), 200, "Cyfuno “Skate park”", "Cyfuno â", "Dewiswch gynnig")
     page = in_welsh(submit(client, merge, {"into": ""}), 200)
-    assert errors_beside(page)["into"] == "Dewiswch gynnig i gyfuno ag ef"
+    assert errors_beside(page)["into"] == "Dewiswch gynnig i’w gyfuno ag ef"
     assert errors_beside(page)["reason"] == "Rhowch y rheswm dros gyfuno"
 
     moderate = cy(base + "/moderation")
@@ -292,7 +292,7 @@ def test_the_review_pages_in_welsh(app, client, db, lambeth):
     )
     page = in_welsh(submit(client, contributions, {}, form_selector="#contribution-form"), 200)
     errors = errors_beside(page)
-    assert errors["partner_name"] == "Rhowch enw'r partner"
+    assert errors["partner_name"] == "Rhowch enw’r partner"
     assert errors["kind"] == "Dewiswch arian neu mewn nwyddau neu wasanaethau"
     response = submit(
         client,
