@@ -21,6 +21,7 @@ their account.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +29,7 @@ from urllib.parse import urlencode
 
 from babel import Locale
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, force_locale, get_locale, gettext, refresh
 
 from app.workflow.languages import Shown, shown
 
@@ -87,6 +88,17 @@ def in_page_language(row, field: str) -> Shown:
     brand = getattr(g, "council", None)
     preference = brand.spoken_languages if brand is not None else ()
     return shown(row, field, current(), preference)
+
+
+def in_languages(message: str, codes: Iterable[str]) -> dict[str, str]:
+    """A catalogue text (marked with ``N_`` where the workflow keeps it) in each language of
+    ``codes``: ``{code: text}``, for a text the workflow stores in each of a council's
+    languages, like the name of a council-wide pot."""
+    out = {}
+    for code in codes:
+        with force_locale(code):
+            out[code] = gettext(message)
+    return out
 
 
 def _council_first_language() -> str | None:

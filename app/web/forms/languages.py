@@ -5,6 +5,10 @@ Each text gets one field per language, named ``<text>_<code>`` and labelled with
 language's own name ("Name (Cymraeg)"), in the council's order: a council that speaks Welsh
 first asks for the Welsh first. Which of them must be filled is the workflow's rule
 (``app.workflow.languages.set_texts``: at least one, for a row's title or name).
+
+A form may keep the one field it always had for a council that speaks one language (``alone``:
+named ``<text>``, labelled as it was); the form class's ``text_fields`` then says which field
+holds each text in each language, for ``written``, ``fill`` and ``text_field``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,11 @@ def field_name(text: str, code: str) -> str:
     return f"{text}_{code}"
 
 
+def text_field(form: FlaskForm, text: str, code: str) -> str:
+    """The name of ``form``'s field for ``text`` in language ``code``."""
+    return getattr(form, "text_fields", {}).get(text, {}).get(code) or field_name(text, code)
+
+
 def language_label(label, code: str):
     """``label`` followed by the language's own name: "Name (Cymraeg)"."""
     return _l("%(label)s (%(language)s)", label=label, language=language_name(code))
@@ -45,8 +54,17 @@ def add_texts(
     too_long,
     area: bool = False,
     hint=None,
+    alone=None,
 ) -> None:
-    """Add a field for ``text`` in each of ``languages`` to ``fields`` (a form class's dict)."""
+    """Add a field for ``text`` in each of ``languages`` to ``fields`` (a form class's dict);
+    when ``languages`` is one language and ``alone`` is given, ``alone`` instead, named
+    ``text``."""
+    names = fields.setdefault("text_fields", {})
+    if alone is not None and len(languages) == 1:
+        fields[text] = alone
+        names[text] = {languages[0]: text}
+        return
+    names[text] = {code: field_name(text, code) for code in languages}
     for code in languages:
         kind = TextAreaField if area else StringField
         fields[field_name(text, code)] = kind(
@@ -60,12 +78,12 @@ def add_texts(
 
 def written(form: FlaskForm, text: str, languages: Sequence[str]) -> dict[str, str]:
     """``{code: what was typed}`` for ``text``, in ``languages``' order."""
-    return {code: (getattr(form, field_name(text, code)).data or "") for code in languages}
+    return {code: (getattr(form, text_field(form, text, code)).data or "") for code in languages}
 
 
 def fill(form: FlaskForm, text: str, by_language: dict[str, str]) -> None:
     for code, value in by_language.items():
-        field = getattr(form, field_name(text, code), None)
+        field = getattr(form, text_field(form, text, code), None)
         if field is not None and not field.raw_data:
             field.data = value
 

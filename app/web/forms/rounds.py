@@ -1,5 +1,9 @@
 """Officers' forms: opening a round and splitting its budget, schedule, voting configuration,
-phase changes, review decisions, merging, moderation and partner contributions."""
+phase changes, review decisions, merging, moderation and partner contributions.
+
+A round's title and description are asked for in each of its council's languages
+(``with_texts``): a council that speaks one language gets the ``title`` and ``description``
+fields it always had, a bilingual one a field per language (``title_cy``, ``title_en``...)."""
 
 from __future__ import annotations
 
@@ -26,8 +30,17 @@ from app.web.forms.fields import (
     WholeNumberField,
     options,
 )
+from app.web.forms.languages import add_texts, fill, text_field, written
 from app.web.presenters.methods import KIND_LABELS, RULE_LABELS
-from app.workflow.models import ContributionKind, Neighbourhood, Phase, SplitMethod
+from app.workflow import languages
+from app.workflow.models import (
+    ContributionKind,
+    Council,
+    FundingRound,
+    Neighbourhood,
+    Phase,
+    SplitMethod,
+)
 from app.workflow.results import TIE_BREAK_LABELS
 from app.workflow.rounds import CONFIG_FIELDS, SCHEDULED_PHASES
 from votes.model import BallotKind, TieBreak
@@ -69,24 +82,85 @@ class SplitForm(FlaskForm):
         return {hood.id: self[name].data for name, hood in self.neighbourhood_fields}
 
 
-class RoundForm(SplitForm):
-    title = StringField(
-        _l("Title"),
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message=_l("Enter a title")),
-            Length(max=200, message=_l("The title must be 200 characters or fewer")),
-        ],
+TITLE_TOO_LONG = _l("The title must be 200 characters or fewer")
+DESCRIPTION_TOO_LONG = _l("The description must be 5,000 characters or fewer")
+DESCRIPTION_HINT = _l("What the round is for and who can take part. Shown to residents.")
+# A council that speaks one language: the round's title and description, as they always were.
+TITLE = StringField(
+    _l("Title"),
+    widget=GovTextInput(),
+    validators=[
+        InputRequired(message=_l("Enter a title")),
+        Length(max=200, message=TITLE_TOO_LONG),
+    ],
+)
+DESCRIPTION = TextAreaField(
+    _l("Description"),
+    description=DESCRIPTION_HINT,
+    widget=GovTextArea(),
+    validators=[
+        InputRequired(message=_l("Enter a description")),
+        Length(max=5000, message=DESCRIPTION_TOO_LONG),
+    ],
+)
+ROUND_TEXTS = ("title", "description")
+
+
+class RoundTexts:
+    """A round's title and description in each of ``languages`` (the council's, in its
+    order; the fields are added by ``with_texts``). In several languages a title may be left
+    empty but one (the workflow's rule) and a description is needed in one at least."""
+
+    languages: tuple[str, ...] = ("en",)
+
+    def texts(self) -> dict[str, dict[str, str]]:
+        """The workflow's keyword arguments: ``{"title": {language: text}, "description":
+        ...}``."""
+        return {text: written(self, text, self.languages) for text in ROUND_TEXTS}
+
+    def first(self, text: str) -> str:
+        """The name of the field for ``text`` in the council's first language."""
+        return text_field(self, text, self.languages[0])
+
+    def fields_for(self, text: str) -> list:
+        """The fields for ``text``, one per language, in the council's order."""
+        return [self[text_field(self, text, code)] for code in self.languages]
+
+    def fill_from(self, funding_round: FundingRound) -> None:
+        for text in ROUND_TEXTS:
+            fill(self, text, languages.texts(funding_round, text))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        descriptions = written(self, "description", self.languages).values()
+        if len(self.languages) > 1 and not any(text.strip() for text in descriptions):
+            self[self.first("description")].errors.append(_("Enter a description"))
+            return False
+        return valid
+
+
+def with_texts(form_class: type, spoken: Sequence[str]):
+    """A subclass of ``form_class`` (a ``RoundTexts``) asking for the round's title and
+    description in each of ``spoken``."""
+    attrs: dict = {"languages": tuple(spoken)}
+    add_texts(
+        attrs, "title", _l("Title"), spoken, max_length=200, too_long=TITLE_TOO_LONG, alone=TITLE
     )
-    description = TextAreaField(
+    add_texts(
+        attrs,
+        "description",
         _l("Description"),
-        description=_l("What the round is for and who can take part. Shown to residents."),
-        widget=GovTextArea(),
-        validators=[
-            InputRequired(message=_l("Enter a description")),
-            Length(max=5000, message=_l("The description must be 5,000 characters or fewer")),
-        ],
+        spoken,
+        max_length=5000,
+        too_long=DESCRIPTION_TOO_LONG,
+        area=True,
+        hint=DESCRIPTION_HINT,
+        alone=DESCRIPTION,
     )
+    return type(form_class.__name__, (form_class,), attrs)
+
+
+class RoundForm(RoundTexts, SplitForm):
     submit = SubmitField(_l("Create round"), widget=GovSubmitInput())
 
 
@@ -110,14 +184,24 @@ def with_neighbourhoods(form_class: type[SplitForm], hoods: Sequence[Neighbourho
     return type(form_class.__name__, (form_class,), attrs)
 
 
-class DetailsForm(FlaskForm):
-    title = RoundForm.title
-    description = RoundForm.description
+class DetailsForm(RoundTexts, FlaskForm):
     submit = SubmitField(_l("Save details"), widget=GovSubmitInput())
 
-    def arguments(self) -> dict:
-        """The workflow's keyword arguments (``rounds.update_details``)."""
-        return {"title": self.title.data, "description": self.description.data}
+
+def new_round_form(council: Council) -> RoundForm:
+    """The form for a new round of ``council``: its texts in the council's languages and an
+    amount for each neighbourhood."""
+    form_class = with_neighbourhoods(RoundForm, council.neighbourhoods)
+    return with_texts(form_class, council.spoken_languages)()
+
+
+def details_form(council: Council, funding_round: FundingRound) -> DetailsForm:
+    """The round's title and description in the council's languages, filled in with what
+    they are until the form is sent."""
+    form = with_texts(DetailsForm, council.spoken_languages)()
+    if not form.is_submitted():
+        form.fill_from(funding_round)
+    return form
 
 
 class ScheduleForm(FlaskForm):

@@ -8,18 +8,18 @@ from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.web import notices
+from app.web import i18n, notices
 from app.web.extensions import db
 from app.web.forms.rounds import (
-    DetailsForm,
     ExtendVotingForm,
     MergePotForm,
     OpenVotingForm,
     PhaseForm,
     PotsForm,
     PublishForm,
-    RoundForm,
     VotingForm,
+    details_form,
+    new_round_form,
     schedule_form_class,
     with_neighbourhoods,
 )
@@ -62,6 +62,9 @@ def _planned(form, council) -> rounds.PotPlan | None:
             method=SplitMethod(form.method.data),
             council_wide_pence=form.council_wide.data,
             explicit=form.explicit_amounts(),
+            council_wide_names=i18n.in_languages(
+                rounds.COUNCIL_WIDE_NAME, council.spoken_languages
+            ),
         )
     except DomainError as error:
         show_error(form, error, "total_budget")
@@ -72,20 +75,15 @@ def _planned(form, council) -> rounds.PotPlan | None:
 @login_required
 def new_round(slug: str):
     council = officer_council_or_403(slug)
-    form = with_neighbourhoods(RoundForm, council.neighbourhoods)()
+    form = new_round_form(council)
     plan = _planned(form, council)
     if plan is not None and not form.preview.data:
         done = tried(
-            form,
-            "total_budget",
-            rounds.create_round,
-            council,
-            title=form.title.data,
-            description=form.description.data,
-            plan=plan,
+            form, form.first("title"), rounds.create_round, council, **form.texts(), plan=plan
         )
         if done:
-            flash(_("“%(title)s” is open as a draft", title=done.value.title), "success")
+            title = i18n.in_page_language(done.value, "title").text
+            flash(_("“%(title)s” is open as a draft", title=title), "success")
             return to_round(slug, done.value.slug)
         plan = None
     return render_template("officers/new_round.html", council=council, form=form, plan=plan)
@@ -186,9 +184,9 @@ def _move(funding_round: FundingRound, target: Phase, expected: Phase) -> None:
 @login_required
 def edit_details(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
-    form = DetailsForm(obj=funding_round)
+    form = details_form(council, funding_round)
     if form.validate_on_submit() and tried(
-        form, "title", rounds.update_details, funding_round, **form.arguments()
+        form, form.first("title"), rounds.update_details, funding_round, **form.texts()
     ):
         flash(_("The round's details are saved"), "success")
         return to_round(slug, round_slug)
@@ -229,13 +227,16 @@ def _pots_data(funding_round: FundingRound) -> dict:
 def merge_pots(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
     pots = sorted(funding_round.pots, key=lambda p: (p.position, p.id))
-    form = MergePotForm(choices=[(str(p.id), p.name) for p in pots])
+    form = MergePotForm(choices=[(str(p.id), i18n.in_page_language(p, "name").text) for p in pots])
     done = form.validate_on_submit() and tried(
         form, "source", rounds.merge_pot, funding_round, **form.arguments()
     )
     if done:
         flash(
-            _("The pots are merged: %(pot)s now has the budget and proposals", pot=done.value.name),
+            _(
+                "The pots are merged: %(pot)s now has the budget and proposals",
+                pot=i18n.in_page_language(done.value, "name").text,
+            ),
             "success",
         )
         return to_round(slug, round_slug, ".edit_pots")

@@ -1,6 +1,10 @@
 """Splitting a round's budget into pots: the split to the penny, the pot plan for each way of
 splitting (council-wide, equal, by population, by need, or amounts entered), changing a draft
-round's budget and pots to a new plan, and merging one pot into another before voting opens."""
+round's budget and pots to a new plan, and merging one pot into another before voting opens.
+
+A pot's name is written in each language its neighbourhood's name is (the council's languages
+page names them); a council-wide pot is named ``COUNCIL_WIDE_NAME`` in each language the
+caller gives it (the web layer translates it into each of the council's languages)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.workflow import audit
 from app.workflow.errors import DomainError
+from app.workflow.languages import set_texts, texts
 from app.workflow.models import (
     Council,
     FundingRound,
@@ -27,6 +32,7 @@ from app.workflow.models import (
 )
 from app.workflow.rounds.common import ensure_not_frozen
 from app.workflow.text import join_list, money
+from ballots.refusals import N_
 
 
 def split_budget(total_pence: int, weights: Sequence[int | Decimal | Fraction]) -> list[int]:
@@ -55,16 +61,33 @@ def split_budget(total_pence: int, weights: Sequence[int | Decimal | Fraction]) 
     return shares
 
 
-COUNCIL_WIDE_NAME = "Council-wide"
+# The name of a pot for the whole council, in English: translated for each language.
+COUNCIL_WIDE_NAME = N_("Council-wide")
 
 
 @dataclass(frozen=True)
 class PlannedPot:
-    """One pot of a plan: its neighbourhood (None for a council-wide pot), name and budget."""
+    """One pot of a plan: its neighbourhood (None for a council-wide pot), its name in each
+    language (``{language: name}``, its own language first) and its budget.
+
+    It reads like a pot's row (``name``, ``language``, ``translations``), so the pages show
+    a planned pot's name as they show a pot's."""
 
     neighbourhood: Neighbourhood | None
-    name: str
+    names: Mapping[str, str]
     budget_pence: int
+
+    @property
+    def name(self) -> str:
+        return next(iter(self.names.values()), "")
+
+    @property
+    def language(self) -> str:
+        return next(iter(self.names), "en")
+
+    @property
+    def translations(self) -> dict[str, dict[str, str]]:
+        return {code: {"name": name} for code, name in list(self.names.items())[1:]}
 
 
 @dataclass(frozen=True)
@@ -84,17 +107,21 @@ def plan_pots(
     method: SplitMethod,
     council_wide_pence: int | None = None,
     explicit: Mapping[int, int | None] | None = None,
+    council_wide_names: Mapping[str, str] | None = None,
 ) -> PotPlan:
     """The pots for a budget split by ``method``; exact to the penny.
 
     ``council_wide_pence`` is taken off the top for the explicit and formula methods. For
     ``explicit``, the amounts per neighbourhood id must add up to what is left. Neighbourhoods
-    whose share is £0 get no pot. Raises ``DomainError`` naming the field at fault.
+    whose share is £0 get no pot. A neighbourhood's pot takes its name in every language; a
+    council-wide pot takes ``council_wide_names`` (``{language: name}``, English
+    ``COUNCIL_WIDE_NAME`` when not given). Raises ``DomainError`` naming the field at fault.
     """
+    wide_names = dict(council_wide_names or {"en": COUNCIL_WIDE_NAME})
     if total_pence <= 0:
         raise DomainError("Enter a total budget of more than £0", "total_budget")
     if method == SplitMethod.COUNCIL:
-        pot = PlannedPot(None, COUNCIL_WIDE_NAME, total_pence)
+        pot = PlannedPot(None, wide_names, total_pence)
         return PotPlan(method, total_pence, (pot,), "The whole budget is one council-wide pot.")
     hoods = sorted(council.neighbourhoods, key=lambda n: n.name)
     if not hoods:
@@ -168,9 +195,11 @@ def plan_pots(
             )
     pots = []
     if council_wide:
-        pots.append(PlannedPot(None, COUNCIL_WIDE_NAME, council_wide))
+        pots.append(PlannedPot(None, wide_names, council_wide))
     empty = [h.name for h, s in zip(hoods, shares, strict=True) if s == 0]
-    pots += [PlannedPot(h, h.name, s) for h, s in zip(hoods, shares, strict=True) if s > 0]
+    pots += [
+        PlannedPot(h, texts(h, "name"), s) for h, s in zip(hoods, shares, strict=True) if s > 0
+    ]
     if empty:
         note += f" {join_list(empty)} {'gets' if len(empty) == 1 else 'get'} no pot (£0)."
     if council_wide:
@@ -239,16 +268,11 @@ def replace_pots(
         key = p.neighbourhood.id if p.neighbourhood else None
         if key in existing and existing[key] in funding_round.pots:
             pot = existing[key]
-            pot.budget_pence, pot.position, pot.name = p.budget_pence, i, p.name
+            pot.budget_pence, pot.position = p.budget_pence, i
         else:
-            funding_round.pots.append(
-                Pot(
-                    name=p.name,
-                    neighbourhood=p.neighbourhood,
-                    budget_pence=p.budget_pence,
-                    position=i,
-                )
-            )
+            pot = Pot(neighbourhood=p.neighbourhood, budget_pence=p.budget_pence, position=i)
+            funding_round.pots.append(pot)
+        set_texts(pot, {"name": p.names})
     funding_round.total_budget_pence = plan.total_pence
     funding_round.split_method = plan.method
     session.flush()
