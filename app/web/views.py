@@ -25,7 +25,7 @@ from app.workflow import audit, voting
 from app.workflow.errors import Conflict, Frozen, NotSaved, WrongPhase
 from app.workflow.models import FundingRound, Proposal
 from ballots.errors import AlreadyVoted, NotEligible, NotVerified, RoundClosed, VotingOpen
-from ballots.refusals import Refusal
+from ballots.refusals import N_, Refusal
 
 T = TypeVar("T")
 
@@ -97,7 +97,7 @@ def attempt(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         # once): nothing is saved and the person is asked to look again.
         db.session.rollback()
         raise Conflict(
-            "Someone else changed this at the same time. Check it and try again."
+            N_("Someone else changed this at the same time. Check it and try again.")
         ) from None
     except SQLAlchemyError:
         db.session.rollback()

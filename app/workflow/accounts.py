@@ -32,6 +32,7 @@ from app.workflow import audit, sign_ins
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, Membership, Neighbourhood, Role, User
 from app.workflow.text import plural
+from ballots.refusals import N_
 
 RESET_SALT = "devolve-password-reset"
 CONFIRM_SALT = "devolve-confirm-email"
@@ -216,8 +217,10 @@ def user_for_reset_token(session: Session, policy: Policy, token: str) -> User:
         _password_fingerprint(user), str(data.get("check", ""))
     ):
         raise DomainError(
-            "This link cannot be used: it has already been used, or it was not copied whole. "
-            "Ask for a new one."
+            N_(
+                "This link cannot be used: it has already been used, or it was not copied whole. "
+                "Ask for a new one."
+            )
         )
     return user
 
@@ -235,8 +238,10 @@ def confirm_email(session: Session, policy: Policy, token: str, now: datetime) -
     )
     if user is None or user.email != data.get("email"):
         raise DomainError(
-            "This link cannot be used: it was not copied whole. Ask for a new one from your "
-            "account page."
+            N_(
+                "This link cannot be used: it was not copied whole. Ask for a new one from your "
+                "account page."
+            )
         )
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
@@ -265,7 +270,7 @@ def change_own_password(
     try:
         policy.hasher.verify(user.password_hash, current)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        raise DomainError("Your current password is not right", "current_password") from None
+        raise DomainError(N_("Your current password is not right"), "current_password") from None
     user.password_hash = hash_password(policy, new)
     sign_ins.end_all(session, user, "password_changed", now, keep=keep)
     audit.record(session, action="account.password_changed", actor=user, subject=user)

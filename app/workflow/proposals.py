@@ -36,6 +36,7 @@ from app.workflow.models import (
 from app.workflow.results import PUBLISHED
 from app.workflow.rounds import ensure_not_frozen, lock_round
 from app.workflow.text import money
+from ballots.refusals import N_
 
 EDITABLE_FIELDS = (
     "title",
@@ -68,13 +69,13 @@ def _snapshot(proposal: Proposal, fields=EDITABLE_FIELDS) -> dict:
 def _pot_in_round(session: Session, funding_round: FundingRound, pot_id: int) -> Pot:
     pot = session.get(Pot, pot_id)
     if pot is None or pot.round_id != funding_round.id:
-        raise DomainError("Select a pot from the list", "pot")
+        raise DomainError(N_("Select a pot from the list"), "pot")
     return pot
 
 
 def _check_cost(pot: Pot, cost: int, field: str = "estimated_cost") -> None:
     if cost <= 0:
-        raise DomainError("The cost must be more than £0", field)
+        raise DomainError(N_("The cost must be more than £0"), field)
     if cost > pot.budget_pence:
         raise DomainError(
             f"The cost must not be more than the {pot.name} pot's budget of "
@@ -153,7 +154,7 @@ def _own_open_proposal(
 ) -> FundingRound:
     funding_round = proposal.round
     if proposal.author_id != author.id:
-        raise DomainError("Only the person who made a proposal can change it")
+        raise DomainError(N_("Only the person who made a proposal can change it"))
     if funding_round.is_frozen:
         ensure_not_frozen(
             session,
@@ -227,7 +228,7 @@ def _require_review_stage(
         session, funding_round, actor=actor, action=action, subject=proposal, what=what, field=field
     )
     if funding_round.phase == Phase.DRAFT:
-        raise WrongPhase("The round is still a draft", field)
+        raise WrongPhase(N_("The round is still a draft"), field)
 
 
 def _resolve_reports(proposal: Proposal, now: datetime) -> None:
@@ -256,12 +257,12 @@ def review_proposal(
             f"This proposal was {proposal.status.label.lower()} and cannot be reviewed", "decision"
         )
     if not reason.strip():
-        raise DomainError("Enter the reason for your decision: residents will see it", "reason")
+        raise DomainError(N_("Enter the reason for your decision: residents will see it"), "reason")
     fields = ("status", "final_cost_pence", "review_reason")
     before = _snapshot(proposal, fields)
     if feasible:
         if final_cost_pence is None:
-            raise DomainError("Enter the final cost of a feasible proposal", "final_cost")
+            raise DomainError(N_("Enter the final cost of a feasible proposal"), "final_cost")
         _check_cost(proposal.pot, final_cost_pence, "final_cost")
         pledged = proposal.money_pledged_pence
         if pledged >= final_cost_pence:
@@ -300,7 +301,7 @@ def merge_proposal(
     )
     target = session.get(Proposal, into_id)
     if target is None or target.round_id != funding_round.id or target.id == proposal.id:
-        raise DomainError("Select a proposal of this round to merge into", "into")
+        raise DomainError(N_("Select a proposal of this round to merge into"), "into")
     if target.status in (ProposalStatus.WITHDRAWN, ProposalStatus.MERGED):
         raise DomainError(
             f"“{target.title}” was {target.status.label.lower()}: choose another", "into"
@@ -308,7 +309,7 @@ def merge_proposal(
     if proposal.status in (ProposalStatus.WITHDRAWN, ProposalStatus.MERGED):
         raise DomainError(f"This proposal was already {proposal.status.label.lower()}", "into")
     if not reason.strip():
-        raise DomainError("Enter the reason for merging: residents will see it", "reason")
+        raise DomainError(N_("Enter the reason for merging: residents will see it"), "reason")
     before = {"status": proposal.status, "merged_into_id": None}
     proposal.status = ProposalStatus.MERGED
     proposal.merged_into_id = target.id
@@ -338,9 +339,9 @@ def hide_proposal(
     funding_round = proposal.round
     lock_round(session, funding_round)
     if not reason.strip():
-        raise DomainError("Enter the reason for hiding it: its author will be told", "reason")
+        raise DomainError(N_("Enter the reason for hiding it: its author will be told"), "reason")
     if proposal.hidden_at is not None:
-        raise DomainError("This proposal is already hidden", "reason")
+        raise DomainError(N_("This proposal is already hidden"), "reason")
     proposal.hidden_at = now
     proposal.hidden_reason = reason.strip()
     _resolve_reports(proposal, now)
@@ -362,9 +363,9 @@ def unhide_proposal(
     funding_round = proposal.round
     lock_round(session, funding_round)
     if proposal.hidden_at is None:
-        raise DomainError("This proposal is not hidden", "reason")
+        raise DomainError(N_("This proposal is not hidden"), "reason")
     if not reason.strip():
-        raise DomainError("Enter the reason for showing it again", "reason")
+        raise DomainError(N_("Enter the reason for showing it again"), "reason")
     before = {"hidden": True, "hidden_reason": proposal.hidden_reason}
     proposal.hidden_at = None
     proposal.hidden_reason = ""
@@ -393,24 +394,26 @@ def report_proposal(
     _require_resident(user, funding_round)
     if proposal.author_id is not None and proposal.author_id == user.id:
         raise DomainError(
-            "You cannot report your own proposal. While proposals are open you can change or "
-            "withdraw it from its page.",
+            N_(
+                "You cannot report your own proposal. While proposals are open you can change or "
+                "withdraw it from its page."
+            ),
             "reason",
         )
     if not reason.strip():
-        raise DomainError("Enter why this proposal needs a moderator", "reason")
+        raise DomainError(N_("Enter why this proposal needs a moderator"), "reason")
     if session.scalar(
         select(ProposalReport.id).where(
             ProposalReport.proposal_id == proposal.id, ProposalReport.user_id == user.id
         )
     ):
-        raise DomainError("You have already reported this proposal", "reason")
+        raise DomainError(N_("You have already reported this proposal"), "reason")
     report = ProposalReport(proposal_id=proposal.id, user_id=user.id, reason=reason.strip())
     try:
         with session.begin_nested():
             session.add(report)
     except IntegrityError:
-        raise DomainError("You have already reported this proposal", "reason") from None
+        raise DomainError(N_("You have already reported this proposal"), "reason") from None
     audit.record(
         session,
         action="proposal.flagged",
@@ -444,9 +447,11 @@ def _supports_open(session: Session, proposal: Proposal, user: User) -> None:
     _require_resident(user, funding_round)
     phase = lock_round(session, funding_round)
     if not _taking_supports(funding_round, phase):
-        raise WrongPhase("You can support proposals only while the round is collecting supports")
+        raise WrongPhase(
+            N_("You can support proposals only while the round is collecting supports")
+        )
     if not _supportable(proposal):
-        raise DomainError("Only proposals found feasible can be supported")
+        raise DomainError(N_("Only proposals found feasible can be supported"))
 
 
 def support(session: Session, proposal: Proposal, *, user: User) -> bool:
@@ -617,7 +622,7 @@ def add_contribution(
             field="partner_name",
         )
     if not partner_name.strip():
-        raise DomainError("Enter the partner's name", "partner_name")
+        raise DomainError(N_("Enter the partner's name"), "partner_name")
     if proposal.status in (
         ProposalStatus.WITHDRAWN,
         ProposalStatus.MERGED,
@@ -626,7 +631,7 @@ def add_contribution(
         raise DomainError(f"This proposal is {proposal.status.label.lower()}", "partner_name")
     if kind == ContributionKind.MONEY:
         if not amount_pence or amount_pence <= 0:
-            raise DomainError("Enter the amount pledged, more than £0", "amount")
+            raise DomainError(N_("Enter the amount pledged, more than £0"), "amount")
         cost = proposal.final_cost_pence or proposal.estimated_cost_pence
         pledged = proposal.money_pledged_pence + amount_pence
         if pledged >= cost:
@@ -637,7 +642,7 @@ def add_contribution(
                 "amount",
             )
     elif amount_pence is not None and amount_pence < 0:
-        raise DomainError("The estimated value must not be negative", "amount")
+        raise DomainError(N_("The estimated value must not be negative"), "amount")
     contribution = Contribution(
         proposal=proposal,
         partner_name=partner_name.strip(),

@@ -33,6 +33,7 @@ from app.workflow.models import FundingRound, Phase, RoundSecrecy, RoundTrustee,
 from app.workflow.rounds.common import ensure_not_frozen, lock_round
 from ballots import secrecy as box_secrecy
 from ballots.paper import BallotPaper, PotPaper, ballot_paper
+from ballots.refusals import N_
 from votes.canonical import canonical_json
 from votes.secrecy import keys
 from votes.secrecy.group import SecrecyError
@@ -81,7 +82,7 @@ def trustee_by_link(session: Session, token: str) -> RoundTrustee | None:
 def _require_encrypted(session: Session, funding_round: FundingRound) -> RoundSecrecy:
     found = secrecy_of(session, funding_round)
     if found is None:
-        raise DomainError("This round's ballots are not encrypted, so it has no trustees.")
+        raise DomainError(N_("This round's ballots are not encrypted, so it has no trustees."))
     return found
 
 
@@ -94,8 +95,10 @@ def _before_voting(
 def _ceremony_started(found: RoundSecrecy) -> None:
     if found.ceremony is not None:
         raise Conflict(
-            "Making the round's key has started, so the trustees and the threshold are fixed. "
-            "Start the key again to change them."
+            N_(
+                "Making the round's key has started, so the trustees and the threshold are fixed. "
+                "Start the key again to change them."
+            )
         )
 
 
@@ -174,9 +177,9 @@ def add_trustee(
     _ceremony_started(found)
     name = " ".join(name.split())
     if not name:
-        raise DomainError("Enter the trustee's name.", "name")
+        raise DomainError(N_("Enter the trustee's name."), "name")
     if len(name) > 120:
-        raise DomainError("The trustee's name must be 120 characters or fewer.", "name")
+        raise DomainError(N_("The trustee's name must be 120 characters or fewer."), "name")
     existing = trustees_of(session, funding_round)
     if len(existing) >= MAX_TRUSTEES:
         raise DomainError(f"A round can have at most {MAX_TRUSTEES} trustees.", "name")
@@ -211,7 +214,7 @@ def remove_trustee(
     trustees = trustees_of(session, funding_round)
     gone = next((t for t in trustees if t.id == trustee_id), None)
     if gone is None:
-        raise DomainError("That trustee is not one of this round's.")
+        raise DomainError(N_("That trustee is not one of this round's."))
     session.delete(gone)
     session.flush()
     # Positions stay 1..n: they are the trustees' numbers in the key.
@@ -238,7 +241,7 @@ def renew_link(
     lock_round(session, funding_round)
     trustee = next((t for t in trustees_of(session, funding_round) if t.id == trustee_id), None)
     if trustee is None:
-        raise DomainError("That trustee is not one of this round's.")
+        raise DomainError(N_("That trustee is not one of this round's."))
     token = secrets.token_urlsafe(24)
     trustee.token_hash = _token_hash(token)
     session.flush()
@@ -262,7 +265,7 @@ def record_lost(
     _require_encrypted(session, funding_round)
     trustee = next((t for t in trustees_of(session, funding_round) if t.id == trustee_id), None)
     if trustee is None:
-        raise DomainError("That trustee is not one of this round's.")
+        raise DomainError(N_("That trustee is not one of this round's."))
     if lost == (trustee.lost_at is not None):
         return
     trustee.lost_at = utcnow() if lost else None
@@ -296,7 +299,7 @@ def register(session: Session, trustee: RoundTrustee, upload: str | bytes) -> No
     document = _load(upload, "a trustee registration")
     if not isinstance(document, dict) or document.get("format") != REGISTRATION:
         raise DomainError(
-            "That file is not a trustee registration from `votes trustee register`.", "file"
+            N_("That file is not a trustee registration from `votes trustee register`."), "file"
         )
     key = document.get("transport_key")
     try:
@@ -304,12 +307,12 @@ def register(session: Session, trustee: RoundTrustee, upload: str | bytes) -> No
             raise ValueError
     except ValueError:
         raise DomainError(
-            "The registration's transport key must be 64 hexadecimal digits.", "file"
+            N_("The registration's transport key must be 64 hexadecimal digits."), "file"
         ) from None
     others = [t for t in trustees_of(session, funding_round) if t.id != trustee.id]
     if any(t.transport_key == key for t in others):
         raise DomainError(
-            "Another trustee has registered that same key file: each needs their own.", "file"
+            N_("Another trustee has registered that same key file: each needs their own."), "file"
         )
     trustee.transport_key = key
     session.flush()
@@ -334,7 +337,7 @@ def start_ceremony(session: Session, funding_round: FundingRound, *, actor: User
     _ceremony_started(found)
     trustees = trustees_of(session, funding_round)
     if len(trustees) < 2:
-        raise DomainError("A round needs at least 2 trustees before its key can be made.")
+        raise DomainError(N_("A round needs at least 2 trustees before its key can be made."))
     waiting = [t.name for t in trustees if t.transport_key is None]
     if waiting:
         raise DomainError(
@@ -394,7 +397,7 @@ def restart_key(
 
 def ceremony(found: RoundSecrecy) -> dict[str, Any]:
     if found.ceremony is None:
-        raise DomainError("Making the round's key has not started yet.")
+        raise DomainError(N_("Making the round's key has not started yet."))
     return json.loads(found.ceremony)
 
 
@@ -405,7 +408,7 @@ def upload_key_part(session: Session, trustee: RoundTrustee, upload: str | bytes
     found = _require_encrypted(session, funding_round)
     described = ceremony(found)
     if trustee.key_part is not None:
-        raise Conflict("Your part of the key is already in.")
+        raise Conflict(N_("Your part of the key is already in."))
     document = _load(upload, "a part of the key")
     problem = keys.keygen_problem(described, document)
     if problem:
@@ -448,7 +451,7 @@ def upload_key_check(session: Session, trustee: RoundTrustee, upload: str | byte
     described = ceremony(found)
     parts = key_parts(session, funding_round)
     if trustee.key_check is not None:
-        raise Conflict("Your check of the key is already in.")
+        raise Conflict(N_("Your check of the key is already in."))
     document = _load(upload, "a check of the key")
     if not isinstance(document, dict) or document.get("trustee") != trustee.position:
         raise DomainError(
@@ -456,7 +459,7 @@ def upload_key_check(session: Session, trustee: RoundTrustee, upload: str | byte
         )
     if "complaint" in document:
         if document.get("ceremony") != keys.ceremony_hash(described):
-            raise DomainError("That complaint is about another round's key.", "file")
+            raise DomainError(N_("That complaint is about another round's key."), "file")
         verdict = keys.judge_complaint(described, parts, document)
         against = document["complaint"].get("against")
         if verdict == "rejected":
@@ -519,7 +522,7 @@ def still_held_challenge(session: Session, trustee: RoundTrustee) -> dict[str, A
     """A fresh challenge for the trustee to prove their share is still held."""
     found = session.get(RoundSecrecy, trustee.round_id)
     if found is None or found.key_document is None:
-        raise DomainError("The round's key has not been made yet.")
+        raise DomainError(N_("The round's key has not been made yet."))
     trustee.held_challenge = secrets.token_hex(16)
     session.flush()
     return {
@@ -534,9 +537,9 @@ def prove_still_held(
 ) -> None:
     found = session.get(RoundSecrecy, trustee.round_id)
     if found is None or found.key_document is None:
-        raise DomainError("The round's key has not been made yet.")
+        raise DomainError(N_("The round's key has not been made yet."))
     if trustee.held_challenge is None:
-        raise DomainError("Download a challenge first: each proof answers a fresh one.", "file")
+        raise DomainError(N_("Download a challenge first: each proof answers a fresh one."), "file")
     document = _load(upload, "a proof that your share is still held")
     key_document = json.loads(found.key_document)
     _, verification_keys, _ = keys.read_key_document(key_document)
@@ -548,7 +551,10 @@ def prove_still_held(
         trustee.position,
     ):
         raise DomainError(
-            "That proof does not answer your latest challenge with your share of this round's key.",
+            N_(
+                "That proof does not answer your latest challenge with your share of this "
+                "round's key."
+            ),
             "file",
         )
     trustee.held_challenge = None
@@ -677,11 +683,13 @@ def mix_pending(session: Session, *, workers: int = 1) -> list[FundingRound]:
 def _closed_paper(session: Session, funding_round: FundingRound) -> BallotPaper:
     paper = _paper(funding_round)
     if paper is None:
-        raise DomainError("This round's ballots are not encrypted.")
+        raise DomainError(N_("This round's ballots are not encrypted."))
     if funding_round.phase not in (Phase.CLOSED,):
         raise WrongPhase(
-            "The ballots are shuffled and decrypted after voting closes, before results are "
-            "published."
+            N_(
+                "The ballots are shuffled and decrypted after voting closes, before results are "
+                "published."
+            )
         )
     return paper
 
@@ -689,7 +697,7 @@ def _closed_paper(session: Session, funding_round: FundingRound) -> BallotPaper:
 def _pot(paper: BallotPaper, pot_id: int) -> PotPaper:
     pot = paper.pot(pot_id)
     if pot is None:
-        raise DomainError("That pot is not part of this round.")
+        raise DomainError(N_("That pot is not part of this round."))
     return pot
 
 

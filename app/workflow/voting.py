@@ -22,6 +22,7 @@ from ballots import box, roll
 from ballots.errors import AlreadyVoted, CodeInvalid, NotEligible, RoundClosed
 from ballots.models import COUNCIL_SCOPE, Channel, RollEntry
 from ballots.paper import BallotPaper, PotPaper, ballot_paper
+from ballots.refusals import N_
 from votes.ballot import Ballot
 
 CLOSED = "This round is not taking votes now. Check the round page for its dates."
@@ -63,7 +64,7 @@ class Voter:
                 return pot
         on_paper = self.paper.pot(pot_id)
         if on_paper is None:
-            raise NotOnThisBallot("That pot is not part of this round.")
+            raise NotOnThisBallot(N_("That pot is not part of this round."))
         if not on_paper.projects:
             raise NotOnThisBallot(
                 f"There is nothing to vote for in {on_paper.name}: no project is on its ballot."

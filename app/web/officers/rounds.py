@@ -44,6 +44,7 @@ from app.workflow import rounds, secrecy
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, FundingRound, Phase, SplitMethod
+from ballots.refusals import N_
 
 R = "/<slug>/rounds/<round_slug>"
 
@@ -332,7 +333,7 @@ def _open_voting(
 ) -> None:
     """Open voting from the form's phase, leaving off the proposals it lists."""
     if expected is None:
-        raise DomainError("Open voting with the button on this page", "confirm")
+        raise DomainError(N_("Open voting with the button on this page"), "confirm")
     rounds.open_voting(
         session,
         funding_round,

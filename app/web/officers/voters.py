@@ -20,7 +20,7 @@ from app.workflow.models import Phase
 from app.workflow.voting import paper_for
 from ballots.errors import CodeError, RollInvalid, RoundClosed
 from ballots.models import RollEntry
-from ballots.refusals import Refusal
+from ballots.refusals import N_, Refusal
 from votes.model import BallotKind
 
 M = "/<slug>/rounds/<round_slug>"
@@ -188,7 +188,7 @@ def _open_paper_pot(funding_round, pot_id: int):
     refused otherwise (409 while voting is not open, 404 for another or an empty pot)."""
     paper = paper_for(funding_round)
     if funding_round.phase != Phase.VOTING or paper is None:
-        raise RoundClosed("Paper ballots can be entered only while voting is open.")
+        raise RoundClosed(N_("Paper ballots can be entered only while voting is open."))
     pot = paper.pot(pot_id)
     if pot is None or not pot.projects:
         missing = NotFound(

@@ -27,6 +27,7 @@ from app.workflow.models import (
 )
 from app.workflow.rounds.common import ensure_not_frozen
 from app.workflow.text import join_list, money
+from ballots.refusals import N_
 
 
 def split_budget(total_pence: int, weights: Sequence[int | Decimal | Fraction]) -> list[int]:
@@ -92,7 +93,7 @@ def plan_pots(
     whose share is £0 get no pot. Raises ``DomainError`` naming the field at fault.
     """
     if total_pence <= 0:
-        raise DomainError("Enter a total budget of more than £0", "total_budget")
+        raise DomainError(N_("Enter a total budget of more than £0"), "total_budget")
     if method == SplitMethod.COUNCIL:
         pot = PlannedPot(None, COUNCIL_WIDE_NAME, total_pence)
         return PotPlan(method, total_pence, (pot,), "The whole budget is one council-wide pot.")
@@ -133,7 +134,9 @@ def plan_pots(
                 )
             weights = [Fraction(h.need_weight or 0) for h in hoods]
             if sum(weights) == 0:
-                raise DomainError("Every need weight is 0. Choose another way to split.", "method")
+                raise DomainError(
+                    N_("Every need weight is 0. Choose another way to split."), "method"
+                )
         elif method == SplitMethod.POPULATION:
             weights = [Fraction(h.population) for h in hoods]
             if sum(weights) == 0:
@@ -286,11 +289,11 @@ def merge_pot(
     pots = {p.id: p for p in funding_round.pots}
     source, into = pots.get(source_id), pots.get(into_id)
     if source is None:
-        raise DomainError("Select a pot of this round to merge", "source")
+        raise DomainError(N_("Select a pot of this round to merge"), "source")
     if into is None:
-        raise DomainError("Select a pot of this round to merge it into", "into")
+        raise DomainError(N_("Select a pot of this round to merge it into"), "into")
     if source is into:
-        raise DomainError("A pot cannot be merged into itself: select another pot", "into")
+        raise DomainError(N_("A pot cannot be merged into itself: select another pot"), "into")
     before = pots_snapshot(funding_round)
     moved = session.scalars(select(Proposal.id).where(Proposal.pot_id == source.id)).all()
     session.flush()

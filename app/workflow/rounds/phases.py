@@ -36,6 +36,7 @@ from app.workflow.rounds.schedule import first_day, last_day
 from app.workflow.rounds.voting import voting_config, voting_config_problems
 from app.workflow.text import join_list, money
 from ballots import box as ballot_box
+from ballots.refusals import N_
 
 # Records carry the package's name, app.workflow.rounds, not this module's: the name that log
 # filters (and the tests of scheduled moves) select them by.
@@ -208,7 +209,7 @@ def _check_move(
         )
     if target.index < funding_round.phase.index and funding_round.is_frozen:
         raise Frozen(
-            "Voting has opened, so the round cannot go back to an earlier phase.",
+            N_("Voting has opened, so the round cannot go back to an earlier phase."),
             round=funding_round,
             action="round.phase_changed",
             actor=actor,
@@ -253,7 +254,7 @@ def _move(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise Conflict("The round's phase was changed by someone else. Check it and try again.")
+        raise Conflict(N_("The round's phase was changed by someone else. Check it and try again."))
     session.refresh(funding_round)
     # A failed scheduled move stops being news once the round has moved on.
     session.execute(
@@ -317,8 +318,10 @@ def open_voting(
         )
     if any(p.id not in leave_off for p in waiting):
         raise Conflict(
-            "More proposals are waiting for review than when the page was loaded. Check the "
-            "list again before opening voting."
+            N_(
+                "More proposals are waiting for review than when the page was loaded. Check the "
+                "list again before opening voting."
+            )
         )
     _move(session, funding_round, target=Phase.VOTING, expected=expected, actor=actor, now=now)
 
@@ -337,7 +340,7 @@ def publish_results(
     warnings = [w for c in checks for w in c.warnings]
     if warnings and not confirmed:
         raise DomainError(
-            "Confirm that you have read the warnings and the results are ready to publish",
+            N_("Confirm that you have read the warnings and the results are ready to publish"),
             "confirm",
         )
     _move(

@@ -12,6 +12,7 @@ from app.workflow import audit
 from app.workflow.errors import DomainError
 from app.workflow.models import FundingRound, Phase, User
 from app.workflow.rounds.common import ensure_not_frozen
+from ballots.refusals import N_
 from votes.model import BallotKind, TieBreak
 from votes.rules import RULES
 
@@ -150,7 +151,7 @@ def configure_voting(
         raise DomainError(message, field)
     if funding_round.phase == Phase.SUPPORTS and not config.get("supports_enabled"):
         raise DomainError(
-            "The round is collecting supports now: move it on before turning supports off",
+            N_("The round is collecting supports now: move it on before turning supports off"),
             "supports_enabled",
         )
     if (
@@ -158,7 +159,7 @@ def configure_voting(
         and not funding_round.supports_enabled
         and funding_round.phase.index > Phase.SUPPORTS.index
     ):
-        raise DomainError("The supports phase has passed for this round", "supports_enabled")
+        raise DomainError(N_("The supports phase has passed for this round"), "supports_enabled")
     before = voting_config(funding_round)
     for name in CONFIG_FIELDS:
         value = config.get(name)
