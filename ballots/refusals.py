@@ -17,7 +17,8 @@ except these, which are written in the reader's language when the sentence is sh
 
 - :class:`Text`: a nested phrase to translate (a phase's name, "3 minutes");
 - :class:`Money` (pence), :class:`Day` (a date), :class:`Number` (a count);
-- :class:`Joined`: several values, each shown as above, with a separator.
+- :class:`Joined`: several values, each shown as above, with a separator;
+- :class:`Listed`: several values as a list in a sentence ("a, b and c").
 """
 
 from __future__ import annotations
@@ -26,7 +27,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
 
-__all__ = ["N_", "Day", "Joined", "Language", "Money", "Nn_", "Number", "Refusal", "Text"]
+__all__ = [
+    "NP_",
+    "N_",
+    "Day",
+    "Joined",
+    "Language",
+    "Listed",
+    "Money",
+    "Nn_",
+    "Number",
+    "Refusal",
+    "Text",
+    "sentences",
+]
 
 
 def N_(message: str) -> str:
@@ -42,13 +56,17 @@ class Language(Protocol):
 
     def gettext(self, message: str) -> str: ...
 
+    def pgettext(self, context: str, message: str) -> str: ...
+
     def ngettext(self, singular: str, plural: str, n: int) -> str: ...
 
-    def money(self, pence: int) -> str: ...
+    def money(self, pence: int, *, always_pence: bool = False) -> str: ...
 
     def day(self, value: date) -> str: ...
 
     def number(self, n: int) -> str: ...
+
+    def listing(self, items: list[str]) -> str: ...
 
 
 class _English:
@@ -57,13 +75,16 @@ class _English:
     def gettext(self, message: str) -> str:
         return message
 
+    def pgettext(self, context: str, message: str) -> str:
+        return message
+
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return singular if n == 1 else plural
 
-    def money(self, pence: int) -> str:
+    def money(self, pence: int, *, always_pence: bool = False) -> str:
         from votes.text import money
 
-        return money(pence)
+        return money(pence, always_pence=always_pence)
 
     def day(self, value: date) -> str:
         if isinstance(value, datetime):
@@ -73,15 +94,22 @@ class _English:
     def number(self, n: int) -> str:
         return f"{n:,}"
 
+    def listing(self, items: list[str]) -> str:
+        from votes.text import join_list
+
+        return join_list(items)
+
 
 ENGLISH: Language = _English()
 
 
 @dataclass(frozen=True)
 class Money:
-    """An amount in pence, shown in pounds in the reader's language."""
+    """An amount in pence, shown in pounds in the reader's language (with its pence even when
+    whole, for ``always_pence``)."""
 
     pence: int
+    always_pence: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,17 +138,30 @@ class Joined:
         object.__setattr__(self, "separator", separator)
 
 
+@dataclass(frozen=True)
+class Listed:
+    """Several values (each as a sentence's value would be) as a list in a sentence, in the
+    reader's language: "a, b and c"."""
+
+    items: tuple[Any, ...]
+
+    def __init__(self, items) -> None:
+        object.__setattr__(self, "items", tuple(items))
+
+
 def _value(value: Any, language: Language) -> str:
     if isinstance(value, Text):
         return value.render(language)
     if isinstance(value, Money):
-        return language.money(value.pence)
+        return language.money(value.pence, always_pence=value.always_pence)
     if isinstance(value, Day):
         return language.day(value.value)
     if isinstance(value, Number):
         return language.number(value.n)
     if isinstance(value, Joined):
         return value.separator.join(_value(v, language) for v in value.items)
+    if isinstance(value, Listed):
+        return language.listing([_value(v, language) for v in value.items])
     return str(value)
 
 
@@ -129,8 +170,9 @@ class Text(str):
     language (``render``).
 
     ``Text(N_("Only residents of %(council)s can vote."), council=name)``; for a sentence
-    whose wording depends on a number, :func:`Nn_`. ``lowered()``: the same sentence with its
-    first letter small, for a name used inside another sentence ("in voting closed").
+    whose wording depends on a number, :func:`Nn_`; for a short text that needs a context to
+    translate, :func:`NP_`. ``lowered()``: the same sentence with its first letter small, for a
+    name used inside another sentence ("in voting closed").
     """
 
     msgid: str
@@ -138,69 +180,92 @@ class Text(str):
     n: int | None
     params: dict[str, Any]
     lower_first: bool
+    context: str | None
 
     def __new__(cls, msgid: str, /, **params: Any) -> Text:
-        return cls._make(msgid, None, None, params, False)
+        return cls._make(msgid, params=params)
 
     @classmethod
     def _make(
         cls,
         msgid: str,
-        plural: str | None,
-        n: int | None,
-        params: dict[str, Any],
-        lower_first: bool,
+        *,
+        plural: str | None = None,
+        n: int | None = None,
+        params: dict[str, Any] | None = None,
+        lower_first: bool = False,
+        context: str | None = None,
     ) -> Text:
-        english = _render(msgid, plural, n, params, lower_first, ENGLISH)
-        self = super().__new__(cls, english)
+        self = super().__new__(cls, str(msgid))
         self.msgid = str(msgid)
         self.plural = plural
         self.n = n
-        self.params = dict(params)
+        self.params = dict(params or {})
         self.lower_first = lower_first
-        return self
+        self.context = context
+        english = self._wording(ENGLISH)
+        if english == self.msgid:
+            return self
+        # A str's value is fixed when it is made: made again with the English wording.
+        out = super().__new__(cls, english)
+        out.__dict__.update(self.__dict__)
+        return out
 
     def __getnewargs__(self) -> tuple[str]:
-        return (self.msgid,)
+        # Copied or pickled: made again as its English wording, then given its parts back.
+        return (str(self),)
 
     def lowered(self) -> Text:
         """This sentence with its first letter small (in every language)."""
-        return Text._make(self.msgid, self.plural, self.n, self.params, True)
+        return Text._make(
+            self.msgid,
+            plural=self.plural,
+            n=self.n,
+            params=self.params,
+            lower_first=True,
+            context=self.context,
+        )
 
     def render(self, language: Language = ENGLISH) -> str:
         """The sentence in ``language``; its English wording when the translation cannot
         be filled in (a translator's placeholder that does not match)."""
         try:
-            return _render(self.msgid, self.plural, self.n, self.params, self.lower_first, language)
+            return self._wording(language)
         except (KeyError, ValueError, TypeError):
-            return _render(self.msgid, self.plural, self.n, self.params, self.lower_first, ENGLISH)
+            return self._wording(ENGLISH)
 
-
-def _render(
-    msgid: str,
-    plural: str | None,
-    n: int | None,
-    params: dict[str, Any],
-    lower_first: bool,
-    language: Language,
-) -> str:
-    values = {name: _value(v, language) for name, v in params.items()}
-    if plural is None:
-        wording = language.gettext(msgid)
-    else:
-        values.setdefault("num", language.number(n))
-        wording = language.ngettext(msgid, plural, n)
-    out = wording % values if values else wording
-    if lower_first:
-        out = out[:1].lower() + out[1:]
-    return out
+    def _wording(self, language: Language) -> str:
+        values = {name: _value(v, language) for name, v in self.params.items()}
+        if self.plural is not None:
+            values.setdefault("num", language.number(self.n))
+            wording = language.ngettext(self.msgid, self.plural, self.n)
+        elif self.context is not None:
+            wording = language.pgettext(self.context, self.msgid)
+        else:
+            wording = language.gettext(self.msgid)
+        out = wording % values if values else wording
+        if self.lower_first:
+            out = out[:1].lower() + out[1:]
+        return out
 
 
 def Nn_(singular: str, plural: str, n: int, /, **params: Any) -> Text:  # noqa: N802
     """A sentence whose wording depends on the number ``n`` (``%(num)s`` is ``n``, written
     in the reader's language): ``Nn_("%(num)s problem", "%(num)s problems", len(found))``.
     Marked for ``make messages`` like ``N_``; Welsh has six forms, English two."""
-    return Text._make(singular, plural, n, params, False)
+    return Text._make(singular, plural=plural, n=n, params=params)
+
+
+def NP_(context: str, message: str) -> Text:  # noqa: N802
+    """A short text whose meaning needs ``context`` to translate (a column's heading, "code"
+    on a letter): a :class:`Text`, marked for ``make messages`` with its context."""
+    return Text._make(message, context=context)
+
+
+def sentences(*parts: str, separator: str = " ") -> Text:
+    """Whole sentences one after another (each a Text, translated on its own)."""
+    msgid = separator.replace("%", "%%").join(f"%(part{i})s" for i in range(len(parts)))
+    return Text(msgid, **{f"part{i}": part for i, part in enumerate(parts)})
 
 
 def as_text(message: str, **params: Any) -> Text:

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from app.web import sessions
 from app.web.extensions import db, limiter
 from app.web.forms import ConfirmForm, SetUpTwoFactorForm, TwoFactorForm
-from app.web.views import attempt
+from app.web.views import attempt, say
 from app.workflow import sign_ins
 from app.workflow.clock import utcnow
 from app.workflow.models import SignIn, User
@@ -152,7 +152,7 @@ def prove():
         try:
             used = attempt(prove_sign_in, sessions.policy(), sign_in, form.code.data, now)
         except CodeRefused as refused:
-            form.code.errors.append(refused.message)
+            form.code.errors.append(say(refused))
         else:
             next_url = _finish(sign_in, now)
             flash(f"Signed in as {user.display_name}", "success")
@@ -194,7 +194,7 @@ def set_up():
         try:
             codes = attempt(enrol, sessions.policy(), user, form.code.data, now)
         except CodeRefused as refused:
-            form.code.errors.append(refused.message)
+            form.code.errors.append(say(refused))
         else:
             return _enrolled(user, sign_in, codes, now)
     return render_template(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ballots.refusals import Refusal
+from ballots.refusals import N_, Refusal
 
 __all__ = ["Conflict", "DomainError", "Frozen", "NotSaved", "Refusal", "WrongPhase"]
 
@@ -39,10 +39,11 @@ class NotSaved(Refusal):
 
     def __init__(
         self,
-        message: str = "Nothing was saved: there was a problem on our side. Please try again.",
+        message: str = N_("Nothing was saved: there was a problem on our side. Please try again."),
         field: str | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(message, field)
+        super().__init__(message, field, **params)
 
 
 class Frozen(DomainError):
@@ -62,8 +63,9 @@ class Frozen(DomainError):
         actor: Any,
         subject: Any = None,
         field: str | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(message, field)
+        super().__init__(message, field, **params)
         self.round = round
         self.action = action
         self.actor = actor

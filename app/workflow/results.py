@@ -26,7 +26,7 @@ from ballots import box
 from ballots.models import LogEntry, LogKind
 from ballots.paper import PotPaper, ballot_paper
 from ballots.phases import COUNTABLE
-from ballots.refusals import N_
+from ballots.refusals import N_, Text
 from votes.model import BallotKind, Election, TieBreak
 from votes.rules import RULES, tally
 from votes.rules.explain import percent
@@ -108,8 +108,8 @@ def tally_round(session: Session, funding_round: FundingRound, now: datetime) ->
     """
     if funding_round.phase not in COUNTABLE:
         raise WrongPhase(
-            "Votes are counted only after voting has closed: this round is in "
-            f"{funding_round.phase.label.lower()}."
+            N_("Votes are counted only after voting has closed: this round is in %(phase)s."),
+            phase=Text(funding_round.phase.label).lowered(),
         )
     if not funding_round.manifest_json:
         raise DomainError(N_("This round never opened voting, so there is nothing to count."))
@@ -127,8 +127,11 @@ def tally_round(session: Session, funding_round: FundingRound, now: datetime) ->
                 or existing.log_head_hash != head.entry_hash
             ):
                 raise DomainError(
-                    f"Counting pot {pot_id} again gave a different result from the one stored "
-                    "on closing: the ballots or the ballot log have changed."
+                    N_(
+                        "Counting pot %(pot)s again gave a different result from the one "
+                        "stored on closing: the ballots or the ballot log have changed."
+                    ),
+                    pot=pot_id,
                 )
             out.append(existing)
             continue

@@ -123,9 +123,9 @@ def check(
             N_("That recovery code is not right, or it has already been used: each works once")
         )
     raise CodeRefused(
-        "Enter the 6-digit code your authenticator app shows now, or a recovery code"
+        N_("Enter the 6-digit code your authenticator app shows now, or a recovery code")
         if recovery
-        else "Enter the 6-digit code your authenticator app shows now"
+        else N_("Enter the 6-digit code your authenticator app shows now")
     )
 
 
@@ -206,7 +206,11 @@ def reset(session: Session, *, actor: User, target: User, council: Council, now:
         )
     role = target.role_in(council)
     if role is None or role == Role.RESIDENT:
-        raise DomainError(f"{target.display_name} is not on {council.name}'s staff")
+        raise DomainError(
+            N_("%(person)s is not on %(council)s's staff"),
+            person=target.display_name,
+            council=council.name,
+        )
     had = target.two_factor_enrolled
     target.totp_secret = None
     target.totp_confirmed_at = None

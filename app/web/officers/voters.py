@@ -12,7 +12,7 @@ from app.web.forms.ballots import IssueCodesForm, RollForm, ballot_form
 from app.web.officers import bp, officer_round_or_404
 from app.web.presenters.formatting import plural
 from app.web.residents.voting import code_key
-from app.web.views import attempt
+from app.web.views import attempt, say
 from app.workflow import voters as voting
 from app.workflow.clock import in_london, london_today, utcnow
 from app.workflow.errors import NotSaved
@@ -20,7 +20,7 @@ from app.workflow.models import Phase
 from app.workflow.voting import paper_for
 from ballots.errors import CodeError, RollInvalid, RoundClosed
 from ballots.models import RollEntry
-from ballots.refusals import N_, Refusal
+from ballots.refusals import N_, Refusal, Text
 from votes.model import BallotKind
 
 M = "/<slug>/rounds/<round_slug>"
@@ -47,7 +47,8 @@ def voters(slug: str, round_slug: str):
         )
     except RollInvalid as error:
         form.roll.errors = [_roll_problems(len(error.problems))]
-        return _voters_page(council, funding_round, form, error.problems)
+        problems = [(row, say(problem)) for row, problem in error.problems]
+        return _voters_page(council, funding_round, form, problems)
     flash(f"{plural(added, 'person', 'people')} added to the roll", "success")
     return _to_voters(slug, round_slug)
 
@@ -108,7 +109,7 @@ def issue_codes(slug: str, round_slug: str):
             now=utcnow(),
         )
     except CodeError as error:
-        flash(error.message, "important")
+        flash(say(error), "important")
         return _to_voters(slug, round_slug)
     return _letters(voting.letter_rows(db.session, council, issued), round_slug)
 
@@ -117,7 +118,8 @@ def _letters(rows: list[list[str]], round_slug: str) -> Response:
     stamp = in_london(utcnow()).strftime("%Y%m%d-%H%M")
     # Shown this once: only the codes' hashes are kept, so this file cannot be downloaded again.
     return Response(
-        voting.letters_csv(rows),
+        # The headings and the expiry dates in the officer's language.
+        voting.letters_csv([[say(cell) for cell in row] for row in rows]),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="codes-{round_slug}-{stamp}.csv"',
@@ -192,9 +194,12 @@ def _open_paper_pot(funding_round, pot_id: int):
     pot = paper.pot(pot_id)
     if pot is None or not pot.projects:
         missing = NotFound(
-            "That pot is not in this round."
+            Text(N_("That pot is not in this round."))
             if pot is None
-            else f"There is nothing to vote for in {pot.name}: no project is on its ballot."
+            else Text(
+                N_("There is nothing to vote for in %(pot)s: no project is on its ballot."),
+                pot=pot.name,
+            )
         )
         missing.show_description = True
         raise missing

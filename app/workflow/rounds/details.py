@@ -12,6 +12,7 @@ from app.workflow import audit
 from app.workflow.models import Council, FundingRound, Phase, Pot, User
 from app.workflow.rounds.budget import PotPlan, pots_snapshot
 from app.workflow.rounds.common import ensure_not_frozen
+from ballots.refusals import N_
 
 
 def find_round(session: Session, council: Council, round_slug: str) -> FundingRound | None:
@@ -89,7 +90,7 @@ def update_details(
         actor=actor,
         action="round.details_changed",
         subject=funding_round,
-        what="The round's title and description",
+        what=N_("The round's title and description"),
         field="title",
     )
     before = {"title": funding_round.title, "description": funding_round.description}

@@ -16,7 +16,7 @@ from app.workflow.clock import london_date, london_midnight
 from app.workflow.errors import DomainError, Frozen, WrongPhase
 from app.workflow.models import FundingRound, Phase, PhaseDates, User
 from app.workflow.rounds.common import lock_round
-from ballots.refusals import N_
+from ballots.refusals import N_, Day, Text
 
 SCHEDULED_PHASES = [p for p in Phase if p != Phase.DRAFT]
 
@@ -52,19 +52,29 @@ def set_schedule(
             continue
         if start is None:
             raise DomainError(
-                f"Enter the date {phase.label.lower()} starts", f"{phase.value}_start"
+                N_("Enter the date %(phase)s starts"),
+                f"{phase.value}_start",
+                phase=Text(phase.label).lowered(),
             )
         if end is None:
-            raise DomainError(f"Enter the date {phase.label.lower()} ends", f"{phase.value}_end")
+            raise DomainError(
+                N_("Enter the date %(phase)s ends"),
+                f"{phase.value}_end",
+                phase=Text(phase.label).lowered(),
+            )
         if end < start:
             raise DomainError(
-                f"{phase.label} must end on or after the day it starts", f"{phase.value}_end"
+                N_("%(phase)s must end on or after the day it starts"),
+                f"{phase.value}_end",
+                phase=Text(phase.label),
             )
         if previous and start <= previous[1]:
             raise DomainError(
-                f"{phase.label} must start after {previous[0].label.lower()} ends "
-                f"({previous[1].day} {previous[1]:%B %Y})",
+                N_("%(phase)s must start after %(previous)s ends (%(day)s)"),
                 f"{phase.value}_start",
+                phase=Text(phase.label),
+                previous=Text(previous[0].label).lowered(),
+                day=Day(previous[1]),
             )
         previous = (phase, end)
     before = schedule_snapshot(funding_round)
@@ -150,9 +160,12 @@ def extend_voting(
     old_last = last_day(dates)
     if new_last_day <= old_last:
         raise DomainError(
-            f"Voting can only be extended, never shortened: choose a day after "
-            f"{_long(old_last)}, its last day now",
+            N_(
+                "Voting can only be extended, never shortened: choose a day after %(day)s, "
+                "its last day now"
+            ),
             field,
+            day=Day(old_last),
         )
     new_end = london_midnight(new_last_day + timedelta(days=1))
     if new_end <= now:
@@ -215,10 +228,6 @@ def voting_extensions(session: Session, funding_round: FundingRound) -> list[Ext
             )
         )
     return out
-
-
-def _long(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def schedule_snapshot(funding_round: FundingRound) -> dict[str, Any]:
