@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 
+from ballots.refusals import N_
+
 
 class Phase(enum.StrEnum):
     """A round's phases, in order. A round moves forward only once voting has opened."""
@@ -25,7 +27,8 @@ class Phase(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        """The phase's name in a sentence or on a page ("Proposals open")."""
+        """The phase's name in a sentence or on a page ("Proposals open"), in English: marked
+        for translation, so the web layer shows it with ``_(phase.label)``."""
         return _LABELS[self]
 
     @property
@@ -35,14 +38,14 @@ class Phase(enum.StrEnum):
 
 
 _LABELS = {
-    Phase.DRAFT: "Draft",
-    Phase.PROPOSALS: "Proposals open",
-    Phase.REVIEW: "Review",
-    Phase.SUPPORTS: "Supports",
-    Phase.VOTING: "Voting",
-    Phase.CLOSED: "Voting closed",
-    Phase.PUBLISHED: "Results published",
-    Phase.DELIVERY: "Delivery",
+    Phase.DRAFT: N_("Draft"),
+    Phase.PROPOSALS: N_("Proposals open"),
+    Phase.REVIEW: N_("Review"),
+    Phase.SUPPORTS: N_("Supports"),
+    Phase.VOTING: N_("Voting"),
+    Phase.CLOSED: N_("Voting closed"),
+    Phase.PUBLISHED: N_("Results published"),
+    Phase.DELIVERY: N_("Delivery"),
 }
 _ORDER = list(Phase)
 

@@ -19,11 +19,14 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, current_user, login_required, login_url, logout_user
 from sqlalchemy import select
 
-from app.web import emails, sessions, two_factor
+from app.web import emails, i18n, sessions, two_factor
 from app.web.extensions import db, limiter
 from app.web.forms import (
     NewPasswordForm,
@@ -32,19 +35,19 @@ from app.web.forms import (
     SendConfirmationForm,
     SignInForm,
 )
-from app.web.views import attempt
+from app.web.views import attempt, say
 from app.workflow import accounts, sign_ins
 from app.workflow.clock import utcnow
 from app.workflow.errors import Conflict, DomainError
 from app.workflow.models import Council, Neighbourhood, User
-from app.workflow.text import plural
+from ballots.refusals import N_
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def init_login(manager: LoginManager) -> None:
     manager.login_view = "auth.sign_in"
-    manager.login_message = "Sign in to continue"
+    manager.login_message = N_("Sign in to continue")
     manager.login_message_category = "info"
 
     @manager.user_loader
@@ -57,7 +60,7 @@ def init_login(manager: LoginManager) -> None:
     def unauthorized():
         # One banner: "you were signed out after N minutes" says enough on its own.
         if not g.get("signed_out_idle_message"):
-            flash(manager.login_message, manager.login_message_category)
+            flash(_(manager.login_message), manager.login_message_category)
         return redirect(login_url(manager.login_view, request.url))
 
 
@@ -72,9 +75,13 @@ def init_app(app: Flask) -> None:
         minutes = max(math.ceil(wait / 60), 1)
         page = render_template(
             "errors/error.html",
-            title="Too many tries",
-            body=f"Too many tries: try again in {plural(minutes, 'minute')}. "
-            "Nothing has been changed.",
+            title=_("Too many tries"),
+            body=ngettext(
+                "Too many tries: try again in %(num)s minute. Nothing has been changed.",
+                "Too many tries: try again in %(num)s minutes. Nothing has been changed.",
+                minutes,
+                num=format_number(minutes),
+            ),
         )
         return page, 429, {"Retry-After": str(wait)}
 
@@ -113,16 +120,17 @@ def _email_limit() -> str:
 
 
 def _link_lasts() -> str:
-    return accounts.lifetime(current_app.config["PASSWORD_RESET_MAX_AGE"])
+    return say(accounts.lifetime(current_app.config["PASSWORD_RESET_MAX_AGE"]))
 
 
-def _send_link(user: User, subject: str, template: str, path: str, max_age: str) -> None:
+def _send_link(user: User, subject, template: str, path: str, max_age: str) -> None:
     """Email ``user`` a link to ``path``, saying how long it works (``max_age`` names the
-    setting)."""
+    setting), in their language (``emails.language_for``)."""
     emails.send(
         user.email,
         subject,
         template,
+        language=emails.language_for(user),
         user=user,
         link=emails.site_url(path),
         lasts=accounts.lifetime(current_app.config[max_age]),
@@ -194,6 +202,7 @@ def register():
             display_name=form.display_name.data,
             home_neighbourhood=db.session.get(Neighbourhood, int(form.home_neighbourhood.data)),
             date_of_birth=form.date_of_birth.data,
+            language=i18n.current(),
         )
     except Conflict:
         user = None  # someone registered the same email at the same moment: as below
@@ -215,10 +224,12 @@ def _tell_the_address(email: str, user) -> None:
         _send_confirmation(user)
         return
     current_app.logger.info("registration attempt for an existing email")
+    owner = accounts.find_by_email(db.session, email)
     emails.send(
         accounts.normalise_email(email),
-        "You already have a Devolve account",
+        _l("You already have a Devolve account"),
         "account_exists.txt",
+        language=emails.language_for(owner),
         sign_in=emails.site_url(url_for("auth.sign_in")),
         reset=emails.site_url(url_for("auth.request_password_reset")),
     )
@@ -234,7 +245,7 @@ def request_password_reset():
         if user is not None:
             _send_link(
                 user,
-                "Choose a new password for Devolve",
+                _l("Choose a new password for Devolve"),
                 "password_reset.txt",
                 url_for(
                     "auth.reset_password",
@@ -258,7 +269,7 @@ def reset_password(token: str):
     try:
         user = accounts.user_for_reset_token(db.session, sessions.policy(), token)
     except DomainError as error:
-        return render_template("auth/reset_password.html", form=None, problem=error.message), 400
+        return render_template("auth/reset_password.html", form=None, problem=say(error)), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
         attempt(accounts.change_password, sessions.policy(), user, form.password.data, utcnow())
@@ -272,7 +283,7 @@ def reset_password(token: str):
 def _send_confirmation(user: User) -> None:
     _send_link(
         user,
-        "Confirm your email address for Devolve",
+        _l("Confirm your email address for Devolve"),
         "confirm_email.txt",
         url_for(
             "auth.confirm_email", token=accounts.email_confirmation_token(sessions.policy(), user)
@@ -286,7 +297,7 @@ def confirm_email(token: str):
     try:
         user = attempt(accounts.confirm_email, sessions.policy(), token, utcnow())
     except DomainError as error:
-        return render_template("auth/confirm_email.html", problem=error.message), 400
+        return render_template("auth/confirm_email.html", problem=say(error)), 400
     # Named, since the link may be opened where someone else is signed in.
     flash(
         f"The email address {user.email} is confirmed: its account can now propose and "

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from app.workflow.branding import check_colour
 from ballots.db import Base, UTCDateTime, utcnow
 from ballots.phases import Phase
+from ballots.refusals import N_
 from votes.model import BallotKind, TieBreak
 from votes.rules import RULES
 
@@ -81,10 +82,10 @@ class Role(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "resident": "Resident",
-            "officer": "Officer",
-            "auditor": "Auditor",
-            "admin": "Administrator",
+            "resident": N_("Resident"),
+            "officer": N_("Officer"),
+            "auditor": N_("Auditor"),
+            "admin": N_("Administrator"),
         }[self.value]
 
 
@@ -99,12 +100,12 @@ class ProposalStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "submitted": "Submitted",
-            "withdrawn": "Withdrawn",
-            "feasible": "Feasible",
-            "not_feasible": "Not feasible",
-            "merged": "Merged",
-            "hidden": "Hidden",
+            "submitted": N_("Submitted"),
+            "withdrawn": N_("Withdrawn"),
+            "feasible": N_("Feasible"),
+            "not_feasible": N_("Not feasible"),
+            "merged": N_("Merged"),
+            "hidden": N_("Hidden"),
         }[self.value]
 
 
@@ -120,11 +121,11 @@ class SplitMethod(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "council": "One council-wide pot",
-            "explicit": "Amounts set for each neighbourhood",
-            "equal": "Shared equally between neighbourhoods",
-            "population": "Shared by population",
-            "need": "Shared by need weight",
+            "council": N_("One council-wide pot"),
+            "explicit": N_("Amounts set for each neighbourhood"),
+            "equal": N_("Shared equally between neighbourhoods"),
+            "population": N_("Shared by population"),
+            "need": N_("Shared by need weight"),
         }[self.value]
 
 
@@ -134,7 +135,7 @@ class ContributionKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"money": "Money", "in_kind": "In kind"}[self.value]
+        return {"money": N_("Money"), "in_kind": N_("In kind")}[self.value]
 
 
 class Translated:
@@ -789,10 +790,10 @@ class DeliveryStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "not_started": "Not started",
-            "in_progress": "In progress",
-            "delayed": "Delayed",
-            "delivered": "Delivered",
+            "not_started": N_("Not started"),
+            "in_progress": N_("In progress"),
+            "delayed": N_("Delayed"),
+            "delivered": N_("Delivered"),
         }[self.value]
 
 
