@@ -57,7 +57,9 @@ def record_update(
     if not 0 <= percent_complete <= 100:
         raise DomainError(N_("Percentage complete must be between 0 and 100"), "percent_complete")
     if status is DeliveryStatus.DELIVERED and percent_complete != 100:
-        raise DomainError(N_("A delivered project is 100% complete"), "percent_complete")
+        raise DomainError(
+            N_("A delivered project is %(all)s complete"), "percent_complete", all="100%"
+        )
     if happened_on > today:
         raise DomainError(N_("The date of the update must be today or in the past"), "happened_on")
     note = note.strip()

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from app.workflow import results
 from app.workflow.models import FundingRound, PotResult
 from app.workflow.results import TIE_BREAK_LABELS
-from app.workflow.text import join_list, plural
 from app.workflow.text import money as format_money
 from ballots import box
 from ballots.paper import ballot_paper
+from ballots.refusals import N_, Listed, Money, Nn_, Text
 from votes.model import Ballot, Election, TieBreak
 from votes.rules import tally
 
@@ -34,7 +34,7 @@ UNSPENT_WARNING = Fraction(1, 4)  # more than this share of a pot left unspent i
 @dataclass(frozen=True)
 class PotCheck:
     view: results.PotView
-    warnings: tuple[str, ...]
+    warnings: tuple[Text, ...]  # the web layer shows each in the officer's language
 
 
 def check_round(session: Session, funding_round: FundingRound) -> list[PotCheck]:
@@ -47,37 +47,58 @@ def check_round(session: Session, funding_round: FundingRound) -> list[PotCheck]
     return out
 
 
-def _warnings(session, funding_round, paper, row: PotResult, view: results.PotView) -> list[str]:
+def _warnings(session, funding_round, paper, row: PotResult, view: results.PotView) -> list[Text]:
     name, budget = view.name, view.budget_pence
     if view.withheld:
         least = results.publishing_minimum(funding_round)
-        cast = f"{plural(view.ballots, 'ballot')} {'was' if view.ballots == 1 else 'were'} cast"
         return [
-            f"{name}: only {cast}, "
-            f"fewer than the {least} needed to publish figures for each project. Its "
-            "page will show only the number of ballots, not which projects were funded."
+            Nn_(
+                "%(pot)s: only %(num)s ballot was cast, fewer than the %(least)s needed to "
+                "publish figures for each project. Its page will show only the number of "
+                "ballots, not which projects were funded.",
+                "%(pot)s: only %(num)s ballots were cast, fewer than the %(least)s needed to "
+                "publish figures for each project. Its page will show only the number of "
+                "ballots, not which projects were funded.",
+                view.ballots,
+                pot=name,
+                least=least,
+            )
         ]
     out = []
     unspent = budget - view.allocated_pence
     if not view.funded:
-        out.append(f"{name}: no project is funded, so all {format_money(budget)} is unspent.")
+        out.append(
+            Text(
+                N_("%(pot)s: no project is funded, so all %(budget)s is unspent."),
+                pot=name,
+                budget=Money(budget),
+            )
+        )
     elif budget and Fraction(unspent, budget) > UNSPENT_WARNING:
         share = round(100 * unspent / budget)
         out.append(
-            f"{name}: {format_money(unspent)} of {format_money(budget)} ({share}%) is not "
-            "allocated, more than a quarter of the pot."
+            Text(
+                N_(
+                    "%(pot)s: %(unspent)s of %(budget)s (%(share)s%%) is not allocated, more "
+                    "than a quarter of the pot."
+                ),
+                pot=name,
+                unspent=Money(unspent),
+                budget=Money(budget),
+                share=share,
+            )
         )
     if paper is not None and paper.pot(row.pot_id) is not None:
         out += _tie_warnings(session, paper, row, view)
     return out
 
 
-def _tie_warnings(session, paper, row: PotResult, view: results.PotView) -> list[str]:
+def _tie_warnings(session, paper, row: PotResult, view: results.PotView) -> list[Text]:
     election = box.stored_election(session, paper, row.pot_id)
     tie_break = TieBreak(row.tie_break)
     outcome = tally(election, row.rule, tie_break, money=format_money)
     names = {p.id: p.name for p in election.projects}
-    label = TIE_BREAK_LABELS[tie_break].lower()
+    label = Text(TIE_BREAK_LABELS[tie_break]).lowered()
     out, seen = [], set()
     for e in outcome.explanations:
         record = e.details.get("tie_break") if isinstance(e.details, dict) else None
@@ -90,14 +111,34 @@ def _tie_warnings(session, paper, row: PotResult, view: results.PotView) -> list
         won = [names[t] for t in tied if t in outcome.selected]
         lost = [names[t] for t in tied if t not in outcome.selected]
         if won and lost:
-            decided = f"{join_list(won)} {'was' if len(won) == 1 else 'were'} funded and "
-            decided += f"{join_list(lost)} "
-            decided += "was not" if len(lost) == 1 else "were not"
+            decided = Text(
+                N_("%(funded)s and %(not_funded)s"),
+                funded=Nn_(
+                    "%(projects)s was funded",
+                    "%(projects)s were funded",
+                    len(won),
+                    projects=Listed(won),
+                ),
+                not_funded=Nn_(
+                    "%(projects)s was not",
+                    "%(projects)s were not",
+                    len(lost),
+                    projects=Listed(lost),
+                ),
+            )
         else:
-            decided = "it decided their order"
+            decided = Text(N_("it decided their order"))
         out.append(
-            f"{view.name}: {join_list([names[t] for t in tied])} were level, and the tie-break "
-            f"({label}) decided between them: {decided}."
+            Text(
+                N_(
+                    "%(pot)s: %(tied)s were level, and the tie-break (%(rule)s) decided between "
+                    "them: %(decided)s."
+                ),
+                pot=view.name,
+                tied=Listed([names[t] for t in tied]),
+                rule=label,
+                decided=decided,
+            )
         )
     if out:
         return out
@@ -117,9 +158,15 @@ def _tie_warnings(session, paper, row: PotResult, view: results.PotView) -> list
             funded = [names[p] for p in outcome.selected if p not in again]
             instead = [names[p.id] for p in election.projects if p.id in again - chosen]
             return [
-                f"{view.name}: a tie-break decided the result. Had the tie been broken the "
-                f"other way, {join_list(instead) or 'nothing else'} would have been funded instead "
-                f"of {join_list(funded) or 'nothing'}."
+                Text(
+                    N_(
+                        "%(pot)s: a tie-break decided the result. Had the tie been broken the "
+                        "other way, %(instead)s would have been funded instead of %(funded)s."
+                    ),
+                    pot=view.name,
+                    instead=Listed(instead) if instead else Text(N_("nothing else")),
+                    funded=Listed(funded) if funded else Text(N_("nothing")),
+                )
             ]
     return []
 

@@ -34,8 +34,8 @@ from votes.verify import canonical_json, result_document, same_count
 
 # How the pages and the officers' checks name each tie-break.
 TIE_BREAK_LABELS = {
-    TieBreak.COST_VOTES: "Cheaper project first, then more votes",
-    TieBreak.LEXICOGRAPHIC: "Lower project number first",
+    TieBreak.COST_VOTES: N_("Cheaper project first, then more votes"),
+    TieBreak.LEXICOGRAPHIC: N_("Lower project number first"),
 }
 
 PUBLISHED = (Phase.PUBLISHED, Phase.DELIVERY)

@@ -405,7 +405,7 @@ def _check_page(council, funding_round, form):
         funding_round,
         form=form,
         checks=checks,
-        warnings=[w for c in checks for w in c.warnings],
+        warnings=[say(w) for c in checks for w in c.warnings],
         problems=[
             say(p) for p in rounds.phase_change_problems(db.session, funding_round, Phase.PUBLISHED)
         ],
