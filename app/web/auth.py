@@ -19,9 +19,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, current_user, login_required, login_url, logout_user
 from sqlalchemy import select
@@ -80,7 +80,6 @@ def init_app(app: Flask) -> None:
                 "Too many tries: try again in %(num)s minute. Nothing has been changed.",
                 "Too many tries: try again in %(num)s minutes. Nothing has been changed.",
                 minutes,
-                num=format_number(minutes),
             ),
         )
         return page, 429, {"Retry-After": str(wait)}
