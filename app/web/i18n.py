@@ -145,12 +145,22 @@ def _keep_choice_on_account() -> None:
         attempt(accounts.choose_language, current_user, chosen)
 
 
+def _choose_afresh() -> None:
+    """Each request chooses its own language. Flask-Babel keeps the one it chose in ``g``,
+    which lasts as long as the application context: one per request when serving, but shared
+    by every request made inside one (tests, a command that renders pages)."""
+    g.pop("_flask_babel", None)
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     babel.init_app(app, locale_selector=select_locale)
     # Every {% trans %} block is read with its whitespace collapsed, as it is extracted.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # First of all: even a request refused before any view (a control character in its
+    # address) is answered in its own language.
+    app.before_request_funcs.setdefault(None, []).insert(0, _choose_afresh)
     app.before_request(_keep_choice_on_account)
     app.after_request(_remember_choice)
 
