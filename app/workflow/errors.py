@@ -4,6 +4,11 @@ Every refusal in Devolve derives from ``ballots.refusals.Refusal`` (the ballot b
 too): ``message`` is the sentence to show, ``field`` the form field it belongs beside (or None
 when it concerns the whole request), ``status`` the HTTP status it means. The web layer turns
 them into pages in one place (``app.web.views``); nothing here knows about HTTP.
+
+The sentence is marked with ``N_`` and carries its values, so the page shows it in the reader's
+language: ``DomainError(N_("Only residents of %(council)s can do this"), council=name)``; money
+as ``Money(pence)``, dates as ``Day(date)``, a phase's name as ``Text(phase.label).lowered()``
+(``ballots.refusals``).
 """
 
 from __future__ import annotations
