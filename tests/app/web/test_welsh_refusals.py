@@ -146,7 +146,7 @@ def test_a_refusal_page_is_in_welsh_with_its_status(app, client, db):
     assert soup(english).h1.get_text(strip=True) == "You cannot vote in this round"
     page = soup(welsh)
     assert page.html["lang"] == "cy"
-    assert page.h1.get_text(strip=True) == "Allwch chi ddim pleidleisio yn y cylch hwn"
+    assert page.h1.get_text(strip=True) == "Ni allwch bleidleisio yn y cylch hwn"
     assert f"Dim ond preswylwyr {council.name} sy'n gallu pleidleisio." in page.main.get_text()
 
 
@@ -156,7 +156,7 @@ def test_the_problems_before_opening_voting_are_listed_in_welsh(client, db, lamb
     db.session.commit()
     page = get_page(client, "/officers/lambeth/rounds/r?lang=cy")
     problems = page.select_one("#phase-problems").get_text(" ", strip=True)
-    assert "Does dim cynnig yn gallu cyrraedd y papur pleidleisio" in problems
+    assert "Ni all unrhyw gynnig gyrraedd y papur pleidleisio" in problems
     assert "No proposal can reach the ballot" not in problems
 
 
@@ -187,8 +187,8 @@ def test_an_api_error_has_a_welsh_detail_and_the_same_status(client, db):
         body = response.get_json()
         assert body["error"] == "bad request"  # the code programs read stays the same
         assert body["detail"] == (
-            "Roedd nod rheoli (fel beit NUL) yn y cyfeiriad gwe neu'r ffurflen, a does dim yma'n "
-            "ei dderbyn. Does dim wedi newid."
+            "Roedd nod rheoli (fel beit NUL) yn y cyfeiriad gwe neu'r ffurflen, ac nid oes dim "
+            "yma'n ei dderbyn. Nid oes dim wedi newid."
         )
 
 
