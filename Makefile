@@ -45,7 +45,7 @@ APP_I18N := app/web/translations
 VOTES_I18N := votes/locale
 PO_FILES := $(wildcard $(APP_I18N)/*/LC_MESSAGES/messages.po $(VOTES_I18N)/*/LC_MESSAGES/votes.po)
 MO_FILES := $(PO_FILES:.po=.mo)
-KEYWORDS := -k N_ -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+KEYWORDS := -k N_ -k Nn_:1,2 -k NP_:1c,2 -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 
 %.mo: %.po | $(VENV)/.runtime
 	@$(BIN)/pybabel -q compile -i $< -o $@

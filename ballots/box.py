@@ -53,13 +53,14 @@ from ballots.models import (
 )
 from ballots.paper import BallotPaper, PotPaper
 from ballots.phases import COUNTABLE, OPEN_FOR_VOTING
+from ballots.refusals import N_
 from ballots.roll import check_pot
 from votes.ballot import validate_ballot
 from votes.canonical import canonical_json
 from votes.model import Ballot, BallotKind, Election
 
 ZERO_HASH = "0" * 64
-ALREADY_REPLACED = (
+ALREADY_REPLACED = N_(
     "The ballot with that receipt has already been replaced; use your newest receipt."
 )
 # The app's rounds table, by name: ballots may not import the app. Its phase column holds
@@ -178,7 +179,7 @@ def _append(
     head = head or log_head(session, round_id)
     if head is None:
         if manifest_hash is None:
-            raise RoundClosed("Voting has not opened for this round.")
+            raise RoundClosed(N_("Voting has not opened for this round."))
         head = _add_entry(session, round_id, 0, LogKind.GENESIS, manifest_hash, ZERO_HASH, None)
         if kind is LogKind.GENESIS:
             return head
@@ -187,7 +188,7 @@ def _append(
             select(LogEntry).where(LogEntry.round_id == round_id, LogEntry.sequence == 0)
         )
     if head.kind is LogKind.CLOSE:
-        raise RoundClosed("Voting has closed for this round.")
+        raise RoundClosed(N_("Voting has closed for this round."))
     return _add_entry(
         session, round_id, head.sequence + 1, kind, payload, head.entry_hash, ballot_id
     )
@@ -301,7 +302,7 @@ def _check(
     """Who may vote where and what the ballot may say: nothing here needs the round's lock
     (the phase is read under it, last, by :func:`_log_ballot`)."""
     if entry.council_id != paper.council_id:
-        raise NotEligible("You are not on this council's roll.")
+        raise NotEligible(N_("You are not on this council's roll."))
     pot = check_pot(session, paper, entry, pot_id, today)
     problems = validate_ballot(ballot, paper.rules, pot.projects, Fraction(pot.budget_pence))
     if problems:
@@ -338,7 +339,7 @@ def _log_ballot(
     is taken, so casts of one round queue only for these few statements and the commit,
     whatever the round's size."""
     if lock_round_for_casting(session, paper.round_id) != OPEN_FOR_VOTING:
-        raise RoundClosed("Voting is not open in this round.")
+        raise RoundClosed(N_("Voting is not open in this round."))
     previous = None
     if replacing is not None:
         old_id, old_hash = replacing
@@ -474,12 +475,12 @@ def replace(
     and the log; a supersede entry says it no longer counts. Nothing records whose it was.
     """
     if not paper.allow_vote_change:
-        raise VoteChangeNotAllowed("This round does not allow changing your vote.")
+        raise VoteChangeNotAllowed(N_("This round does not allow changing your vote."))
     begin_write(session)
     pot, content = _check(session, paper, entry, pot_id, ballot, today)
     if has_voted(session, entry, pot.id) != Channel.ONLINE:
         raise VoteChangeNotAllowed(
-            "You have not voted online in this pot, so there is nothing to change."
+            N_("You have not voted online in this pot, so there is nothing to change.")
         )
     old = session.execute(
         select(StoredBallot.id, StoredBallot.round_id, StoredBallot.pot_id, StoredBallot.content)
@@ -488,7 +489,7 @@ def replace(
     ).one_or_none()
     if old is None or old.round_id != paper.round_id or old.pot_id != pot.id:
         raise ReceiptNotFound(
-            "That receipt code is not for a ballot in this pot. Check it and try again."
+            N_("That receipt code is not for a ballot in this pot. Check it and try again.")
         )
     if superseded_at(session, old.id) is not None:
         raise ReceiptNotFound(ALREADY_REPLACED)
@@ -525,7 +526,7 @@ class ReceiptCheck:
 def check_receipt(session: Session, round_id: int, code: str) -> ReceiptCheck:
     """Where the ballot with this receipt is in the round's log; never what it says."""
     if not normalise_receipt(code):
-        raise ReceiptNotFound("Enter your receipt code.")
+        raise ReceiptNotFound(N_("Enter your receipt code."))
     row = session.execute(
         select(LogEntry)
         .join(Receipt, Receipt.ballot_id == LogEntry.ballot_id)
@@ -536,7 +537,7 @@ def check_receipt(session: Session, round_id: int, code: str) -> ReceiptCheck:
         )
     ).scalar_one_or_none()
     if row is None:
-        raise ReceiptNotFound("No ballot in this round has that receipt code.")
+        raise ReceiptNotFound(N_("No ballot in this round has that receipt code."))
     return ReceiptCheck(
         row.sequence, row.payload_hash, row.entry_hash, superseded_at(session, row.ballot_id)
     )
@@ -573,7 +574,9 @@ def _current_ballot_ids(session: Session, round_id: int, pot_id: int | None = No
 def _require_closed(session: Session, round_id: int) -> None:
     phase = session.scalar(select(_rounds.c.phase).where(_rounds.c.id == round_id))
     if phase not in COUNTABLE:
-        raise VotingOpen("Ballots are counted only after voting closes: there is no running tally.")
+        raise VotingOpen(
+            N_("Ballots are counted only after voting closes: there is no running tally.")
+        )
 
 
 def stored_election(session: Session, paper: BallotPaper, pot_id: int) -> Election:
@@ -582,7 +585,7 @@ def stored_election(session: Session, paper: BallotPaper, pot_id: int) -> Electi
     _require_closed(session, paper.round_id)
     pot = paper.pot(pot_id)
     if pot is None:
-        raise NotEligible("That pot is not part of this round.")
+        raise NotEligible(N_("That pot is not part of this round."))
     if paper.secrecy is not None:
         from ballots import secrecy
 

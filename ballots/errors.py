@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from typing import Any
 
-from ballots.refusals import Refusal
+from ballots.refusals import N_, Nn_, Refusal, Text
 from votes.ballot import Problem
 
 
@@ -37,10 +38,11 @@ class AlreadyVoted(BallotError):
 
     def __init__(
         self,
-        message: str = "A ballot has already been cast for you in this pot.",
+        message: str = N_("A ballot has already been cast for you in this pot."),
         field: str | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(message, field)
+        super().__init__(message, field, **params)
 
 
 class RoundClosed(BallotError):
@@ -83,7 +85,10 @@ class RollInvalid(BallotError):
     Status 422."""
 
     def __init__(self, problems: list[tuple[int, str]], field: str | None = None) -> None:
-        super().__init__(f"{len(problems)} problems in the roll", field)
+        super().__init__(
+            Nn_("%(num)s problem in the roll", "%(num)s problems in the roll", len(problems)),
+            field,
+        )
         self.problems = problems
 
 
@@ -96,10 +101,11 @@ class CodeInvalid(CodeError):
 
     def __init__(
         self,
-        message: str = "The reference or code is not right. Check your letter and try again.",
+        message: str = N_("The reference or code is not right. Check your letter and try again."),
         field: str | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(message, field)
+        super().__init__(message, field, **params)
 
 
 class CodeExpired(CodeError):
@@ -107,10 +113,11 @@ class CodeExpired(CodeError):
 
     def __init__(
         self,
-        message: str = "This code has expired. Ask the council for a new one.",
+        message: str = N_("This code has expired. Ask the council for a new one."),
         field: str | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(message, field)
+        super().__init__(message, field, **params)
 
 
 class CodeUsed(CodeError):
@@ -120,19 +127,20 @@ class CodeUsed(CodeError):
 
     def __init__(
         self,
-        message: str = "This code has already been used. Each code verifies one account.",
+        message: str = N_("This code has already been used. Each code verifies one account."),
         field: str | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(message, field)
+        super().__init__(message, field, **params)
 
 
-def wait_words(wait: timedelta) -> str:
-    """``30 seconds``, ``1 minute``, ``15 minutes``: a wait rounded up."""
+def wait_words(wait: timedelta) -> Text:
+    """``30 seconds``, ``1 minute``, ``15 minutes``: a wait rounded up (in any language)."""
     seconds = max(1, math.ceil(wait.total_seconds()))
     if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return Nn_("%(num)s second", "%(num)s seconds", seconds)
     minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return Nn_("%(num)s minute", "%(num)s minutes", minutes)
 
 
 class TooManyTries(CodeError):
@@ -143,10 +151,13 @@ class TooManyTries(CodeError):
 
     def __init__(self, wait: timedelta, field: str | None = None) -> None:
         super().__init__(
-            "There have been too many wrong tries with this reference, so it is slowed down. "
-            f"Wait {wait_words(wait)}, then enter your reference and code again: your code "
-            "still works.",
+            N_(
+                "There have been too many wrong tries with this reference, so it is slowed "
+                "down. Wait %(wait)s, then enter your reference and code again: your code "
+                "still works."
+            ),
             field,
+            wait=wait_words(wait),
         )
         self.wait = wait
 

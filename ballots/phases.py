@@ -27,7 +27,8 @@ class Phase(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        """The phase's name in a sentence or on a page ("Proposals open")."""
+        """The phase's name in a sentence or on a page ("Proposals open"), in English: marked
+        for translation, so the web layer shows it with ``_(phase.label)``."""
         return _LABELS[self]
 
     @property

@@ -53,6 +53,7 @@ from ballots.models import (
     round_scope,
 )
 from ballots.paper import BallotPaper, PotPaper
+from ballots.refusals import N_, Text
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to type from a letter
 CODE_LENGTH = 10  # 10 * 5 = 50 bits
@@ -106,7 +107,17 @@ def import_roll(
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows or [h.strip().lower() for h in rows[0]][:2] != ["reference", "neighbourhood"]:
         raise RollInvalid(
-            [(1, "The first row must be the header: reference,neighbourhood,date_of_birth")]
+            [
+                (
+                    1,
+                    Text(
+                        N_(
+                            "The first row must be the header: "
+                            "reference,neighbourhood,date_of_birth"
+                        )
+                    ),
+                )
+            ]
         )
     header = [h.strip().lower() for h in rows[0]]
     has_dob = len(header) > 2 and header[2] == "date_of_birth"
@@ -124,37 +135,77 @@ def import_roll(
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):
-            problems.append((number, f"has {len(row)} columns; the header has {len(header)}"))
+            problems.append(
+                (
+                    number,
+                    Text(
+                        N_("has %(columns)s columns; the header has %(header)s"),
+                        columns=len(row),
+                        header=len(header),
+                    ),
+                )
+            )
             continue
         row = [cell.strip() for cell in row] + [""] * (len(header) - len(row))
         reference, hood = row[0], row[1]
         key = reference_key(reference)
         dob_text = row[2] if has_dob else ""
         if not reference:
-            problems.append((number, "has no reference"))
+            problems.append((number, Text(N_("has no reference"))))
         elif len(reference) > MAX_REFERENCE_LENGTH:
-            problems.append((number, f"has a reference longer than {MAX_REFERENCE_LENGTH}"))
+            problems.append(
+                (
+                    number,
+                    Text(N_("has a reference longer than %(most)s"), most=MAX_REFERENCE_LENGTH),
+                )
+            )
         elif not key:
-            problems.append((number, f"has a reference {reference!r} with no letter or digit"))
+            problems.append(
+                (
+                    number,
+                    Text(
+                        N_("has a reference %(reference)s with no letter or digit"),
+                        reference=repr(reference),
+                    ),
+                )
+            )
         elif key in seen:
             row_before, written = seen[key]
-            problems.append((number, _repeats(reference, written, f"from row {row_before}")))
+            problems.append((number, _repeats(reference, written, row_before)))
         elif key in existing:
-            problems.append((number, _repeats(reference, existing[key], "already on this roll")))
+            problems.append((number, _repeats(reference, existing[key], None)))
         else:
             seen[key] = (number, reference)
         hood_id = neighbourhoods.get(hood.lower())
         if hood_id is None:
-            problems.append((number, f"neighbourhood {hood!r} is not one of the council's"))
+            problems.append(
+                (
+                    number,
+                    Text(
+                        N_("neighbourhood %(neighbourhood)s is not one of the council's"),
+                        neighbourhood=repr(hood),
+                    ),
+                )
+            )
         dob = None
         if dob_text:
             try:
                 dob = date.fromisoformat(dob_text)
             except ValueError:
-                problems.append((number, f"date of birth {dob_text!r} is not YYYY-MM-DD"))
+                problems.append(
+                    (
+                        number,
+                        Text(N_("date of birth %(date)s is not YYYY-MM-DD"), date=repr(dob_text)),
+                    )
+                )
             else:
                 if dob > today:
-                    problems.append((number, f"date of birth {dob_text} is in the future"))
+                    problems.append(
+                        (
+                            number,
+                            Text(N_("date of birth %(date)s is in the future"), date=dob_text),
+                        )
+                    )
         entries.append(
             RollEntry(
                 council_id=council_id,
@@ -167,7 +218,7 @@ def import_roll(
             )
         )
     if not entries and not problems:
-        problems.append((2, "The roll has no people in it"))
+        problems.append((2, Text(N_("The roll has no people in it"))))
     if problems:
         raise RollInvalid(problems)
     session.add_all(entries)
@@ -175,12 +226,27 @@ def import_roll(
     return len(entries)
 
 
-def _repeats(reference: str, other: str, where: str) -> str:
+def _repeats(reference: str, other: str, row_before: int | None) -> Text:
+    """A reference already in the file (at ``row_before``) or on the roll (None)."""
+    values = {"reference": repr(reference), "other": repr(other), "row": row_before}
     if reference == other:
-        return f"repeats reference {reference!r} {where}"
-    return (
-        f"has reference {reference!r}, the same as {other!r} {where} (references are matched "
-        "without regard to case, spaces or punctuation)"
+        if row_before is None:
+            return Text(N_("repeats reference %(reference)s already on this roll"), **values)
+        return Text(N_("repeats reference %(reference)s from row %(row)s"), **values)
+    if row_before is None:
+        return Text(
+            N_(
+                "has reference %(reference)s, the same as %(other)s already on this roll "
+                "(references are matched without regard to case, spaces or punctuation)"
+            ),
+            **values,
+        )
+    return Text(
+        N_(
+            "has reference %(reference)s, the same as %(other)s from row %(row)s (references "
+            "are matched without regard to case, spaces or punctuation)"
+        ),
+        **values,
     )
 
 
@@ -295,9 +361,11 @@ def reissue_code(
         )
     )
     if entry is None:
-        raise CodeInvalid(f"{reference.strip()} is not on this roll.")
+        raise CodeInvalid(N_("%(reference)s is not on this roll."), reference=reference.strip())
     if session.scalar(select(Verification.id).where(Verification.roll_entry_id == entry.id)):
-        raise CodeUsed(f"{entry.reference} has already verified an account.")
+        raise CodeUsed(
+            N_("%(reference)s has already verified an account."), reference=entry.reference
+        )
     session.execute(
         update(VerificationCode)
         .where(
@@ -358,15 +426,16 @@ def verify(
     match = next(((c, e) for c, e in codes if hmac.compare_digest(c.code_hash, wanted)), None)
     if match is None:
         wait = wait_after(wrong_before + 1)
-        raise CodeInvalid(
-            CodeInvalid().message
-            + (
-                f" After this many wrong tries with this reference, the next try must wait "
-                f"{wait_words(wait)}."
-                if wait
-                else ""
+        if wait:
+            raise CodeInvalid(
+                N_(
+                    "The reference or code is not right. Check your letter and try again. "
+                    "After this many wrong tries with this reference, the next try must wait "
+                    "%(wait)s."
+                ),
+                wait=wait_words(wait),
             )
-        )
+        raise CodeInvalid()
     found, entry = match
     if found.used_on is not None:
         raise CodeUsed()
@@ -383,7 +452,9 @@ def verify(
         )
     )
     if already is not None:
-        raise CodeUsed("You, or someone with this reference, are already verified on this roll.")
+        raise CodeUsed(
+            N_("You, or someone with this reference, are already verified on this roll.")
+        )
     # Compare-and-set: of two requests with one code, only one uses it.
     used = session.execute(
         update(VerificationCode)
@@ -406,7 +477,7 @@ def verify(
         session.flush()
     except IntegrityError:  # the same entry verified by two accounts at once: the caller rolls back
         raise CodeUsed(
-            "You, or someone with this reference, are already verified on this roll."
+            N_("You, or someone with this reference, are already verified on this roll.")
         ) from None
     session.execute(
         delete(CodeTries)
@@ -527,7 +598,7 @@ def roll_entry_for(session: Session, *, user_id: int, council_id: int, round_id:
         if entry.scope == scope:
             return entry
     raise NotVerified(
-        "You need to verify your account with the code posted to you before you can vote."
+        N_("You need to verify your account with the code posted to you before you can vote.")
     )
 
 
@@ -543,14 +614,18 @@ def check_age(paper: BallotPaper, entry: RollEntry, today: date) -> None:
         return
     if entry.date_of_birth is None:
         raise NotEligible(
-            "This vote has an age limit and the roll has no date of birth for you. "
-            "Contact the council."
+            N_(
+                "This vote has an age limit and the roll has no date of birth for you. "
+                "Contact the council."
+            )
         )
     age = age_on(entry.date_of_birth, today)
     if paper.min_age is not None and age < paper.min_age:
-        raise NotEligible(f"You need to be at least {paper.min_age} to vote in this round.")
+        raise NotEligible(
+            N_("You need to be at least %(age)s to vote in this round."), age=paper.min_age
+        )
     if paper.max_age is not None and age > paper.max_age:
-        raise NotEligible(f"This round is for people aged {paper.max_age} or under.")
+        raise NotEligible(N_("This round is for people aged %(age)s or under."), age=paper.max_age)
 
 
 def home_slug(session: Session, entry: RollEntry) -> str | None:
@@ -579,13 +654,15 @@ def check_pot(
 ) -> PotPaper:
     pot = paper.pot(pot_id)
     if pot is None:
-        raise NotEligible("That pot is not part of this round.")
+        raise NotEligible(N_("That pot is not part of this round."))
     if not pot.projects:
         raise NotEligible(
-            f"There is nothing to vote for in {pot.name}: no project is on its ballot."
+            N_("There is nothing to vote for in %(pot)s: no project is on its ballot."),
+            pot=pot.name,
         )
     if pot not in eligible_pots(session, paper, entry, today):
         raise NotEligible(
-            f"You can vote only in your own neighbourhood's pot; {pot.name} is not yours."
+            N_("You can vote only in your own neighbourhood's pot; %(pot)s is not yours."),
+            pot=pot.name,
         )
     return pot

@@ -31,6 +31,7 @@ from ballots.models import (
     StoredBallot,
 )
 from ballots.paper import BallotPaper, PotPaper
+from ballots.refusals import N_
 from votes.ballot import validate_ballot
 from votes.model import Election
 from votes.secrecy import bundle, encoding
@@ -64,7 +65,7 @@ def _width(paper: BallotPaper, pot: PotPaper) -> int:
 
 def _secret(paper: BallotPaper):
     if paper.secrecy is None:
-        raise WrongStep("This round's ballots are not encrypted.")
+        raise WrongStep(N_("This round's ballots are not encrypted."))
     return paper.secrecy
 
 
@@ -213,12 +214,15 @@ def _store_mix(session, paper, pot, number: int, mixed_by: str, document: dict) 
 def _mixes_so_far(session: Session, paper: BallotPaper, pot: PotPaper) -> list[BallotMix]:
     """The pot's mixes, when a trustee's mix is what comes next (else ``WrongStep``)."""
     if not pot_secrecy(session, paper, pot).mixing:
-        raise WrongStep(f"No more mixes are needed for {pot.name}.")
+        raise WrongStep(N_("No more mixes are needed for %(pot)s."), pot=pot.name)
     mixes = _mixes(session, paper, pot)
     if not mixes:
         raise WrongStep(
-            f"The server has not shuffled {pot.name} yet: a large round is shuffled by the "
-            "scheduler within minutes of the close. Try again shortly."
+            N_(
+                "The server has not shuffled %(pot)s yet: a large round is shuffled by the "
+                "scheduler within minutes of the close. Try again shortly."
+            ),
+            pot=pot.name,
         )
     return mixes
 
@@ -228,8 +232,10 @@ def _decrypting(session: Session, paper: BallotPaper, pot: PotPaper) -> PotSecre
     status = pot_secrecy(session, paper, pot)
     if not status.decrypting:
         if status.mixing:
-            raise WrongStep(f"{pot.name} still needs its mixes before it can be decrypted.")
-        raise WrongStep(f"{pot.name} needs no more decryptions.")
+            raise WrongStep(
+                N_("%(pot)s still needs its mixes before it can be decrypted."), pot=pot.name
+            )
+        raise WrongStep(N_("%(pot)s needs no more decryptions."), pot=pot.name)
     return status
 
 
@@ -263,10 +269,12 @@ def add_mix(
             document, ctx, number, width=_width(paper, pot), workers=workers
         )
     except SecrecyError as error:
-        raise SecrecyFileRefused(f"That mix cannot be used: {error}.") from None
+        raise SecrecyFileRefused(
+            N_("That mix cannot be used: %(problem)s."), problem=str(error)
+        ) from None
     problem = shuffle_problem(inputs, outputs, proof, secrecy.key, ctx, number, workers=workers)
     if problem:
-        raise SecrecyFileRefused(f"That mix cannot be used: {problem}.")
+        raise SecrecyFileRefused(N_("That mix cannot be used: %(problem)s."), problem=problem)
     return _store_mix(
         session, paper, pot, number, mixed_by, bundle.mix_result(ctx, number, outputs, proof)
     )
@@ -296,10 +304,10 @@ def add_decryption(
     _require_closed(session, paper.round_id)
     status = _decrypting(session, paper, pot)
     if trustee in status.decrypted_by:
-        raise WrongStep(f"Your decryption of {pot.name} is already in.")
+        raise WrongStep(N_("Your decryption of %(pot)s is already in."), pot=pot.name)
     verification_key = secrecy.verification_key(trustee)
     if verification_key is None:
-        raise SecrecyFileRefused("You are not one of this round's trustees.")
+        raise SecrecyFileRefused(N_("You are not one of this round's trustees."))
     mixes = _mixes(session, paper, pot)
     vectors = _last(session, paper, pot, mixes, workers)
     ctx = context(paper, pot)
@@ -309,14 +317,19 @@ def add_decryption(
             document, secrecy.ceremony_hash, ctx, width=width
         )
     except SecrecyError as error:
-        raise SecrecyFileRefused(f"That decryption cannot be used: {error}.") from None
+        raise SecrecyFileRefused(
+            N_("That decryption cannot be used: %(problem)s."), problem=str(error)
+        ) from None
     if who != trustee:
         raise SecrecyFileRefused(
-            f"That decryption was made with trustee {who}'s key file, not yours."
+            N_("That decryption was made with trustee %(trustee)s's key file, not yours."),
+            trustee=who,
         )
     problem = share_problem(vectors, shares, verification_key, trustee, ctx, workers=workers)
     if problem:
-        raise SecrecyFileRefused(f"That decryption cannot be used: {problem}.")
+        raise SecrecyFileRefused(
+            N_("That decryption cannot be used: %(problem)s."), problem=problem
+        )
     session.add(
         BallotDecryption(
             round_id=paper.round_id,
@@ -347,14 +360,22 @@ def add_decryption(
             ballot = encoding.from_points(points, paper.rules, ids)
         except SecrecyError as error:
             raise SecrecyFileRefused(
-                f"Ballot {position} of the last mix does not decrypt to a ballot ({error}): "
-                "the stored ciphertexts have been tampered with."
+                N_(
+                    "Ballot %(position)s of the last mix does not decrypt to a ballot "
+                    "(%(problem)s): the stored ciphertexts have been tampered with."
+                ),
+                position=position,
+                problem=str(error),
             ) from None
         problems = validate_ballot(ballot, paper.rules, pot.projects, Fraction(pot.budget_pence))
         if problems:
             raise SecrecyFileRefused(
-                f"Ballot {position} of the last mix decrypts to a ballot the round's rules do not "
-                f"allow ({problems[0].message}): the stored ciphertexts have been tampered with."
+                N_(
+                    "Ballot %(position)s of the last mix decrypts to a ballot the round's rules "
+                    "do not allow (%(problem)s): the stored ciphertexts have been tampered with."
+                ),
+                position=position,
+                problem=problems[0].message,
             )
         rows.append(
             {
@@ -373,7 +394,9 @@ def decrypted_election(session: Session, paper: BallotPaper, pot: PotPaper) -> E
     """The pot's decrypted ballots, in the last mix's order, as a ``votes`` election."""
     status = pot_secrecy(session, paper, pot)
     if not status.decrypted:
-        raise NotDecrypted(f"The trustees have not decrypted the ballots of {pot.name} yet.")
+        raise NotDecrypted(
+            N_("The trustees have not decrypted the ballots of %(pot)s yet."), pot=pot.name
+        )
     contents = session.scalars(
         select(DecryptedBallot.content)
         .where(DecryptedBallot.round_id == paper.round_id, DecryptedBallot.pot_id == pot.id)

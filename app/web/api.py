@@ -3,7 +3,8 @@
 Only what the public pages show: no draft round, no hidden or withdrawn proposal, no result
 before it is published, nothing about a voter. Ids are the database ids, which the manifest
 already publishes and which never change. Money is integer pence with a ``currency`` field;
-times are ISO 8601 in UTC (``...Z``).
+times are ISO 8601 in UTC (``...Z``). Words for people (a phase's label, an error's
+``detail``) are in the request's language: ``?lang=cy``, or the Accept-Language header.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -136,7 +138,7 @@ def funding_round(round_id: int):
         {
             **_round_summary(r),
             "description": r.description,
-            "phase_label": r.phase.label,
+            "phase_label": _(r.phase.label),
             "budget": money(r.total_budget_pence),
             "configuration": _configuration(r),
             "schedule": [

@@ -26,7 +26,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, current_user, login_required, login_url, logout_user
 from sqlalchemy import select
 
-from app.web import emails, sessions, two_factor
+from app.web import emails, i18n, sessions, two_factor
 from app.web.extensions import db, limiter
 from app.web.forms import (
     NewPasswordForm,
@@ -35,7 +35,7 @@ from app.web.forms import (
     SendConfirmationForm,
     SignInForm,
 )
-from app.web.views import attempt
+from app.web.views import attempt, say
 from app.workflow import accounts, sign_ins
 from app.workflow.clock import utcnow
 from app.workflow.errors import Conflict, DomainError
@@ -133,13 +133,14 @@ def _link_lasts() -> str:
     return lifetime(current_app.config["PASSWORD_RESET_MAX_AGE"])
 
 
-def _send_link(user: User, subject: str, template: str, path: str, max_age: str) -> None:
+def _send_link(user: User, subject, template: str, path: str, max_age: str) -> None:
     """Email ``user`` a link to ``path``, saying how long it works (``max_age`` names the
-    setting)."""
+    setting), in their language (``emails.language_for``)."""
     emails.send(
         user.email,
         subject,
         template,
+        language=emails.language_for(user),
         user=user,
         link=emails.site_url(path),
         lasts=accounts.lifetime(current_app.config[max_age]),
@@ -211,6 +212,7 @@ def register():
             display_name=form.display_name.data,
             home_neighbourhood=db.session.get(Neighbourhood, int(form.home_neighbourhood.data)),
             date_of_birth=form.date_of_birth.data,
+            language=i18n.current(),
         )
     except Conflict:
         user = None  # someone registered the same email at the same moment: as below
@@ -234,10 +236,12 @@ def _tell_the_address(email: str, user) -> None:
         _send_confirmation(user)
         return
     current_app.logger.info("registration attempt for an existing email")
+    owner = accounts.find_by_email(db.session, email)
     emails.send(
         accounts.normalise_email(email),
-        "You already have a Devolve account",
+        _l("You already have a Devolve account"),
         "account_exists.txt",
+        language=emails.language_for(owner),
         sign_in=emails.site_url(url_for("auth.sign_in")),
         reset=emails.site_url(url_for("auth.request_password_reset")),
     )
@@ -253,7 +257,7 @@ def request_password_reset():
         if user is not None:
             _send_link(
                 user,
-                "Choose a new password for Devolve",
+                _l("Choose a new password for Devolve"),
                 "password_reset.txt",
                 url_for(
                     "auth.reset_password",
@@ -281,7 +285,7 @@ def reset_password(token: str):
     try:
         user = accounts.user_for_reset_token(db.session, sessions.policy(), token)
     except DomainError as error:
-        return render_template("auth/reset_password.html", form=None, problem=error.message), 400
+        return render_template("auth/reset_password.html", form=None, problem=say(error)), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
         attempt(accounts.change_password, sessions.policy(), user, form.password.data, utcnow())
@@ -295,7 +299,7 @@ def reset_password(token: str):
 def _send_confirmation(user: User) -> None:
     _send_link(
         user,
-        "Confirm your email address for Devolve",
+        _l("Confirm your email address for Devolve"),
         "confirm_email.txt",
         url_for(
             "auth.confirm_email", token=accounts.email_confirmation_token(sessions.policy(), user)
@@ -309,7 +313,7 @@ def confirm_email(token: str):
     try:
         user = attempt(accounts.confirm_email, sessions.policy(), token, utcnow())
     except DomainError as error:
-        return render_template("auth/confirm_email.html", problem=error.message), 400
+        return render_template("auth/confirm_email.html", problem=say(error)), 400
     # Named, since the link may be opened where someone else is signed in.
     flash(
         _(

@@ -201,7 +201,9 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Every {% trans %} block is read with its whitespace collapsed, as it is extracted.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
-    app.before_request(_decide_afresh)
+    # First of all: even a request refused before any view (a control character in its
+    # address) is answered in its own language.
+    app.before_request_funcs.setdefault(None, []).insert(0, _decide_afresh)
     app.before_request(_keep_choice_on_account)
     app.after_request(_remember_choice)
 

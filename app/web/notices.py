@@ -4,10 +4,13 @@ When voting closes, every auditor of the council is emailed the round's manifest
 when voting opened) and its sealed ballot log head. Someone who later rewrote the database
 and re-chained the log would then have to explain why the export no longer matches what the
 auditors were sent. Each sending is recorded in the audit trail, with whom it went to.
+Each auditor's email is in their language: their account's choice, else the council's first
+language (``emails.language_for``; the officer who closed voting is not the one reading it).
 """
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.web import emails
@@ -28,11 +31,13 @@ def send_fingerprints(funding_round: FundingRound) -> list[str]:
         .order_by(User.email)
     ).all()
     page = emails.site_url(f"/councils/{funding_round.council.slug}/rounds/{funding_round.slug}")
+    council_language = funding_round.council.spoken_languages[0]
     for user in auditors:
         emails.send(
             user.email,
-            f"Fingerprints of {funding_round.title}: keep this email",
+            _l("Fingerprints of %(round)s: keep this email", round=funding_round.title),
             "fingerprints.txt",
+            language=emails.language_for(user, acted=False, fallback=council_language),
             user=user,
             round=funding_round,
             council=funding_round.council,

@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app.web.extensions import limiter
+from ballots.refusals import N_, Text
 
 EXEMPT = "rate_limit_exempt_networks"
 
@@ -26,9 +27,11 @@ MAX_ID = 2**31 - 1
 # particular cannot be stored in PostgreSQL text.
 CONTROL_IN_URL = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_IN_FORM = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-BAD_CHARACTER = (
-    "The web address or the form contained a control character (such as a NUL byte), which "
-    "nothing here accepts. Nothing has been changed."
+BAD_CHARACTER = Text(
+    N_(
+        "The web address or the form contained a control character (such as a NUL byte), "
+        "which nothing here accepts. Nothing has been changed."
+    )
 )
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.web.extensions import db
-from app.web.views import attempt
+from app.web.views import attempt, say
 from app.workflow import accounts, sign_ins
 from app.workflow.clock import utcnow
 from app.workflow.models import SignIn, User
@@ -111,8 +112,8 @@ def load(token: str) -> User | None:
 
 
 def _idle_message(limit: timedelta) -> str:
-    how_long = accounts.lifetime(int(limit.total_seconds()))
-    return f"You were signed out after {how_long} without activity"
+    how_long = say(accounts.lifetime(int(limit.total_seconds())))
+    return _("You were signed out after %(how_long)s without activity", how_long=how_long)
 
 
 # Pages a signed-in person who must enrol a second factor can still reach.
@@ -140,6 +141,6 @@ def init_app(app: Flask) -> None:
             and not user.two_factor_enrolled
             and request.endpoint not in OPEN_TO_UNENROLLED
         ):
-            flash("Set up two-factor sign-in to continue", "info")
+            flash(_("Set up two-factor sign-in to continue"), "info")
             return redirect(url_for("two_factor.set_up"))
         return None

@@ -30,7 +30,7 @@ from app.web.extensions import db, limiter
 from app.web.forms.secrecy import ButtonForm, UploadForm
 from app.web.presenters.formatting import number
 from app.web.presenters.secrecy import trustee_page
-from app.web.views import attempt
+from app.web.views import attempt, say
 from app.workflow import secrecy
 from app.workflow.clock import utcnow
 from app.workflow.models import FundingRound, RoundTrustee
@@ -176,7 +176,7 @@ def _store(form: UploadForm, fn, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
     try:
         return True, attempt(fn, *args, text, **kwargs)
     except Refusal as error:
-        form.file.errors = [error.message]
+        form.file.errors = [say(error)]
         return False, error.status
 
 

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from app.web import sessions
 from app.web.extensions import db, limiter
 from app.web.forms import ConfirmForm, SetUpTwoFactorForm, TwoFactorForm
-from app.web.views import attempt
+from app.web.views import attempt, say
 from app.workflow import sign_ins
 from app.workflow.clock import utcnow
 from app.workflow.models import SignIn, User
@@ -154,7 +154,7 @@ def prove():
         try:
             used = attempt(prove_sign_in, sessions.policy(), sign_in, form.code.data, now)
         except CodeRefused as refused:
-            form.code.errors.append(refused.message)
+            form.code.errors.append(say(refused))
         else:
             next_url = _finish(sign_in, now)
             flash(_("Signed in as %(name)s", name=user.display_name), "success")
@@ -205,7 +205,7 @@ def set_up():
         try:
             codes = attempt(enrol, sessions.policy(), user, form.code.data, now)
         except CodeRefused as refused:
-            form.code.errors.append(refused.message)
+            form.code.errors.append(say(refused))
         else:
             return _enrolled(user, sign_in, codes, now)
     return render_template(

@@ -6,7 +6,11 @@ person may see (logged for the operators and rate-limited, never written to the 
 
 A database failure (a lock timeout, a dropped connection) is rolled back whole and answered
 "nothing was saved, please try again" (``NotSaved``), never as a rule's answer: a failed
-commit is not "already voted"."""
+commit is not "already voted".
+
+A refusal's sentence (and any ``ballots.refusals.Text`` the workflow writes: the problems
+listed before a phase change, a roll file's problems) is shown in the page's language by
+``say``, here and nowhere else: its page, a form field's error, a flash, the API's JSON."""
 
 from __future__ import annotations
 
@@ -16,6 +20,9 @@ from functools import wraps
 from typing import Any, NoReturn, TypeVar
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_number, get_translations
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -25,7 +32,7 @@ from app.workflow import audit, voting
 from app.workflow.errors import Conflict, Frozen, NotSaved, WrongPhase
 from app.workflow.models import FundingRound, Proposal
 from ballots.errors import AlreadyVoted, NotEligible, NotVerified, RoundClosed, VotingOpen
-from ballots.refusals import Refusal
+from ballots.refusals import N_, Refusal, Text
 
 T = TypeVar("T")
 
@@ -53,6 +60,52 @@ refusals_limited = limiter.shared_limit(
     key_func=_refusal_key,
     deduct_when=_refused,
 )
+
+
+class PageLanguage:
+    """The page's language for ``Text``: its catalogue, and its way of writing money, dates,
+    numbers and lists (``app.web.presenters.formatting``)."""
+
+    def gettext(self, message: str) -> str:
+        return get_translations().gettext(message)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return get_translations().pgettext(context, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ngettext(singular, plural, n)
+
+    def money(self, pence: int, *, always_pence: bool = False) -> str:
+        from app.web.presenters.formatting import money
+
+        return money(pence, always_pence=always_pence)
+
+    def day(self, value) -> str:
+        from app.web.presenters.formatting import long_date
+
+        return long_date(value)
+
+    def number(self, n: int) -> str:
+        return format_number(n)
+
+    def listing(self, items: list[str]) -> str:
+        if len(items) <= 1:
+            return "".join(items)
+        # "a, b and c": no comma before the last, GOV.UK style.
+        return _("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
+
+
+PAGE_LANGUAGE = PageLanguage()
+
+
+def say(text: Refusal | str) -> str:
+    """A refusal's sentence, or a ``Text``, in the page's language; any other string (a
+    name, an English sentence nobody marked) as it is."""
+    if isinstance(text, Refusal):
+        text = text.message
+    if isinstance(text, Text):
+        return text.render(PAGE_LANGUAGE)
+    return str(text)
 
 
 def refuse(status: int, reason: str) -> NoReturn:
@@ -97,7 +150,7 @@ def attempt(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         # once): nothing is saved and the person is asked to look again.
         db.session.rollback()
         raise Conflict(
-            "Someone else changed this at the same time. Check it and try again."
+            N_("Someone else changed this at the same time. Check it and try again.")
         ) from None
     except SQLAlchemyError:
         db.session.rollback()
@@ -110,17 +163,17 @@ def attempt(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 # How a refusal that belongs beside no form field is answered: the title of its page, by
 # class (the nearest in the class's ancestry wins); the status is the class's own.
 REFUSAL_TITLES: dict[type[Refusal], str] = {
-    NotSaved: "Nothing was saved",
-    RoundClosed: "Voting is not open",
-    VotingOpen: "Voting is still open",
-    AlreadyVoted: "You have already voted",
-    NotEligible: "You cannot vote here",
-    WrongPhase: "This cannot be done at this stage of the round",
-    Conflict: "Someone else changed this first",
-    voting.NotAResident: "You cannot vote in this round",
-    voting.NotYourPot: "You cannot vote in this pot",
-    voting.NotOnThisBallot: "Page not found",
-    Refusal: "This cannot be done",
+    NotSaved: _l("Nothing was saved"),
+    RoundClosed: _l("Voting is not open"),
+    VotingOpen: _l("Voting is still open"),
+    AlreadyVoted: _l("You have already voted"),
+    NotEligible: _l("You cannot vote here"),
+    WrongPhase: _l("This cannot be done at this stage of the round"),
+    Conflict: _l("Someone else changed this first"),
+    voting.NotAResident: _l("You cannot vote in this round"),
+    voting.NotYourPot: _l("You cannot vote in this pot"),
+    voting.NotOnThisBallot: _l("Page not found"),
+    Refusal: _l("This cannot be done"),
 }
 
 
@@ -130,15 +183,13 @@ def _nearest(table: dict[type[Refusal], T], error: Refusal) -> T | None:
 
 
 def refusal_title(error: Refusal) -> str:
-    return _nearest(REFUSAL_TITLES, error) or REFUSAL_TITLES[Refusal]
+    return str(_nearest(REFUSAL_TITLES, error) or REFUSAL_TITLES[Refusal])
 
 
 def refusal_page(error: Refusal, *, title: str | None = None):
     """The page for a refusal that belongs beside no form field, with its status."""
     return (
-        render_template(
-            "errors/error.html", title=title or refusal_title(error), body=error.message
-        ),
+        render_template("errors/error.html", title=title or refusal_title(error), body=say(error)),
         error.status,
     )
 
@@ -149,7 +200,7 @@ def show_error(form, error: Refusal, default: str) -> None:
     field = form[name]
     if not isinstance(field.errors, list):
         field.errors = list(field.errors)
-    field.errors.append(error.message)
+    field.errors.append(say(error))
 
 
 def proposal_in_round_or_404(funding_round: FundingRound, proposal_id: int) -> Proposal:
@@ -184,7 +235,7 @@ def refusal_answer(error: Refusal):
     where = _nearest(REFUSAL_REDIRECTS, error)
     if where is None:
         return refusal_page(error)
-    flash(error.message, "important")
+    flash(say(error), "important")
     return redirect(where(error))
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from app.workflow import audit, sign_ins
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, Membership, Neighbourhood, Role, User
-from app.workflow.text import plural
+from ballots.refusals import N_, Nn_, Text
 
 RESET_SALT = "devolve-password-reset"
 CONFIRM_SALT = "devolve-confirm-email"
@@ -125,8 +125,11 @@ def register(
     display_name: str,
     home_neighbourhood: Neighbourhood,
     date_of_birth: date | None = None,
+    language: str | None = None,
 ) -> User | None:
     """Create a resident of the home neighbourhood's council; None if the email is taken.
+    ``language``: the language the person registered in, kept as their choice (what is sent
+    to them is written in it).
 
     The caller answers both cases alike, so registering does not reveal who has an account.
     The password is hashed before the check so both cases take the same time.
@@ -141,6 +144,7 @@ def register(
         display_name=display_name.strip(),
         home_neighbourhood=home_neighbourhood,
         date_of_birth=date_of_birth,
+        language=language,
     )
     user.memberships.append(
         Membership(council_id=home_neighbourhood.council_id, role=Role.RESIDENT)
@@ -172,27 +176,35 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
 
 
-def lifetime(seconds: int) -> str:
-    """How long a link works, for people: "1 hour", "7 days", "30 minutes"."""
-    for unit, size in (("day", 86400), ("hour", 3600)):
-        if seconds >= size and seconds % size == 0:
-            n = seconds // size
-            return plural(n, unit)
-    n = max(seconds // 60, 1)
-    return plural(n, "minute")
+def lifetime(seconds: int) -> Text:
+    """How long a link works, for people: "1 hour", "7 days", "30 minutes" (in any language:
+    a ``Text``)."""
+    if seconds >= 86400 and seconds % 86400 == 0:
+        return Nn_("%(num)s day", "%(num)s days", seconds // 86400)
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return Nn_("%(num)s hour", "%(num)s hours", seconds // 3600)
+    return Nn_("%(num)s minute", "%(num)s minutes", max(seconds // 60, 1))
 
 
-def _account_for(
-    session: Session, policy: Policy, token: str, salt: str, max_age: int, what: str
-) -> tuple:
+# Why an expired link cannot be used, by what the link was for (its token's salt).
+EXPIRED = {
+    RESET_SALT: N_(
+        "This link has expired: a link to reset your password works for %(lasts)s. "
+        "Ask for a new one."
+    ),
+    CONFIRM_SALT: N_(
+        "This link has expired: a link to confirm your email address works for %(lasts)s. "
+        "Ask for a new one."
+    ),
+}
+
+
+def _account_for(session: Session, policy: Policy, token: str, salt: str, max_age: int) -> tuple:
     """The account and the token's data; ``DomainError`` saying why a link cannot be used."""
     try:
         data = _serializer(policy, salt).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise DomainError(
-            f"This link has expired: a link to {what} works for {lifetime(max_age)}. "
-            "Ask for a new one."
-        ) from None
+        raise DomainError(EXPIRED[salt], lasts=lifetime(max_age)) from None
     except BadData:
         data = None
     user = None
@@ -211,13 +223,15 @@ def password_reset_token(policy: Policy, user: User) -> str:
 def user_for_reset_token(session: Session, policy: Policy, token: str) -> User:
     """The account a reset link is for; ``DomainError`` saying why when the link cannot be used."""
     max_age = policy.reset_max_age
-    user, data = _account_for(session, policy, token, RESET_SALT, max_age, "reset your password")
+    user, data = _account_for(session, policy, token, RESET_SALT, max_age)
     if user is None or not hmac.compare_digest(
         _password_fingerprint(user), str(data.get("check", ""))
     ):
         raise DomainError(
-            "This link cannot be used: it has already been used, or it was not copied whole. "
-            "Ask for a new one."
+            N_(
+                "This link cannot be used: it has already been used, or it was not copied whole. "
+                "Ask for a new one."
+            )
         )
     return user
 
@@ -230,13 +244,13 @@ def email_confirmation_token(policy: Policy, user: User) -> str:
 def confirm_email(session: Session, policy: Policy, token: str, now: datetime) -> User:
     """Confirm the address a confirmation link was sent to (again is harmless); ``DomainError``
     saying why when the link cannot be used."""
-    user, data = _account_for(
-        session, policy, token, CONFIRM_SALT, policy.confirm_max_age, "confirm your email address"
-    )
+    user, data = _account_for(session, policy, token, CONFIRM_SALT, policy.confirm_max_age)
     if user is None or user.email != data.get("email"):
         raise DomainError(
-            "This link cannot be used: it was not copied whole. Ask for a new one from your "
-            "account page."
+            N_(
+                "This link cannot be used: it was not copied whole. Ask for a new one from your "
+                "account page."
+            )
         )
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
@@ -265,7 +279,7 @@ def change_own_password(
     try:
         policy.hasher.verify(user.password_hash, current)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        raise DomainError("Your current password is not right", "current_password") from None
+        raise DomainError(N_("Your current password is not right"), "current_password") from None
     user.password_hash = hash_password(policy, new)
     sign_ins.end_all(session, user, "password_changed", now, keep=keep)
     audit.record(session, action="account.password_changed", actor=user, subject=user)

@@ -20,6 +20,7 @@ from app.workflow.models import (
     User,
 )
 from app.workflow.results import PUBLISHED, results_for
+from ballots.refusals import N_
 
 
 def funded_ids(session: Session, funding_round: FundingRound) -> set[int]:
@@ -50,18 +51,20 @@ def record_update(
     """
     funding_round = proposal.round
     if funding_round.phase not in PUBLISHED:
-        raise WrongPhase("Delivery can be tracked once the results are published.")
+        raise WrongPhase(N_("Delivery can be tracked once the results are published."))
     if proposal.id not in funded_ids(session, funding_round):
-        raise DomainError("Only funded projects have delivery updates.")
+        raise DomainError(N_("Only funded projects have delivery updates."))
     if not 0 <= percent_complete <= 100:
-        raise DomainError("Percentage complete must be between 0 and 100", "percent_complete")
+        raise DomainError(N_("Percentage complete must be between 0 and 100"), "percent_complete")
     if status is DeliveryStatus.DELIVERED and percent_complete != 100:
-        raise DomainError("A delivered project is 100% complete", "percent_complete")
+        raise DomainError(
+            N_("A delivered project is %(all)s complete"), "percent_complete", all="100%"
+        )
     if happened_on > today:
-        raise DomainError("The date of the update must be today or in the past", "happened_on")
+        raise DomainError(N_("The date of the update must be today or in the past"), "happened_on")
     note = note.strip()
     if not note:
-        raise DomainError("Enter what has happened", "note")
+        raise DomainError(N_("Enter what has happened"), "note")
     update = DeliveryUpdate(
         proposal_id=proposal.id,
         status=status,

@@ -4,13 +4,18 @@ Every refusal in Devolve derives from ``ballots.refusals.Refusal`` (the ballot b
 too): ``message`` is the sentence to show, ``field`` the form field it belongs beside (or None
 when it concerns the whole request), ``status`` the HTTP status it means. The web layer turns
 them into pages in one place (``app.web.views``); nothing here knows about HTTP.
+
+The sentence is marked with ``N_`` and carries its values, so the page shows it in the reader's
+language: ``DomainError(N_("Only residents of %(council)s can do this"), council=name)``; money
+as ``Money(pence)``, dates as ``Day(date)``, a phase's name as ``Text(phase.label).lowered()``
+(``ballots.refusals``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ballots.refusals import Refusal
+from ballots.refusals import N_, Refusal
 
 __all__ = ["Conflict", "DomainError", "Frozen", "NotSaved", "Refusal", "WrongPhase"]
 
@@ -39,10 +44,11 @@ class NotSaved(Refusal):
 
     def __init__(
         self,
-        message: str = "Nothing was saved: there was a problem on our side. Please try again.",
+        message: str = N_("Nothing was saved: there was a problem on our side. Please try again."),
         field: str | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(message, field)
+        super().__init__(message, field, **params)
 
 
 class Frozen(DomainError):
@@ -62,8 +68,9 @@ class Frozen(DomainError):
         actor: Any,
         subject: Any = None,
         field: str | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(message, field)
+        super().__init__(message, field, **params)
         self.round = round
         self.action = action
         self.actor = actor

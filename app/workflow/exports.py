@@ -33,6 +33,7 @@ from ballots.models import (
     StoredBallot,
 )
 from ballots.paper import ballot_paper
+from ballots.refusals import N_
 from votes import csv_cells
 from votes.model import Ballot, BallotKind, BallotRules, RankedScoring
 from votes.pabulib import dumps
@@ -392,7 +393,7 @@ def export_pot(
     """The ZIP for one pot of a counted round. Raises ``DomainError`` before the count."""
     result = next((r for r in results_for(session, funding_round) if r.pot_id == pot_id), None)
     if result is None:
-        raise DomainError("This pot has not been counted yet: exports follow the count.")
+        raise DomainError(N_("This pot has not been counted yet: exports follow the count."))
     manifest_text = funding_round.manifest_json
     data = data or _round_data(session, funding_round.id)
     document = results_json(funding_round, result)
@@ -439,7 +440,7 @@ def export_files(session: Session, funding_round: FundingRound) -> Iterator[tupl
     rows = results_for(session, funding_round)
     if not rows:
         raise DomainError(
-            "This round has not been counted: exports are available once voting has closed."
+            N_("This round has not been counted: exports are available once voting has closed.")
         )
     data = _round_data(session, funding_round.id)
     for r in rows:

@@ -35,7 +35,7 @@ from app.workflow.models import (
 )
 from app.workflow.results import PUBLISHED
 from app.workflow.rounds import ensure_not_frozen, lock_round
-from app.workflow.text import money
+from ballots.refusals import N_, Money, Text
 
 EDITABLE_FIELDS = (
     "title",
@@ -68,43 +68,65 @@ def _snapshot(proposal: Proposal, fields=EDITABLE_FIELDS) -> dict:
 def _pot_in_round(session: Session, funding_round: FundingRound, pot_id: int) -> Pot:
     pot = session.get(Pot, pot_id)
     if pot is None or pot.round_id != funding_round.id:
-        raise DomainError("Select a pot from the list", "pot")
+        raise DomainError(N_("Select a pot from the list"), "pot")
     return pot
 
 
 def _check_cost(pot: Pot, cost: int, field: str = "estimated_cost") -> None:
     if cost <= 0:
-        raise DomainError("The cost must be more than £0", field)
+        raise DomainError(N_("The cost must be more than £0"), field)
     if cost > pot.budget_pence:
         raise DomainError(
-            f"The cost must not be more than the {pot.name} pot's budget of "
-            f"{money(pot.budget_pence)}",
+            N_("The cost must not be more than the %(pot)s pot's budget of %(budget)s"),
             field,
+            pot=pot.name,
+            budget=Money(pot.budget_pence),
         )
 
 
 def _require_resident(user: User, funding_round: FundingRound) -> None:
     if not user.has_role(funding_round.council_id, Role.RESIDENT):
-        raise DomainError(f"Only residents of {funding_round.council.name} can do this")
+        raise DomainError(
+            N_("Only residents of %(council)s can do this"), council=funding_round.council.name
+        )
+
+
+# Why an address must be confirmed first, by what the person was doing.
+CONFIRM_FIRST = {
+    "propose": N_(
+        "Confirm your email address before you propose a project: open the link we emailed "
+        "to %(email)s. Your account page can send it again."
+    ),
+    "support": N_(
+        "Confirm your email address before you support proposals: open the link we emailed "
+        "to %(email)s. Your account page can send it again."
+    ),
+}
 
 
 def _require_confirmed_email(user: User, what: str, field: str | None = None) -> None:
-    """Proposing and supporting wait for a confirmed address (see ``User.email_confirmed_at``)."""
+    """Proposing and supporting wait for a confirmed address (see ``User.email_confirmed_at``);
+    ``what``: "propose" or "support"."""
     if user.email_confirmed_at is None:
-        raise DomainError(
-            f"Confirm your email address before you {what}: open the link we emailed to "
-            f"{user.email}. Your account page can send it again.",
-            field,
-        )
+        raise DomainError(CONFIRM_FIRST[what], field, email=user.email)
+
+
+# Why proposals cannot be made or changed now, by what the person was doing.
+PROPOSALS_CLOSED = {
+    "propose": N_(
+        "You can propose projects only while proposals are open; this round is in %(phase)s"
+    ),
+    "change": N_(
+        "You can change a proposal only while proposals are open; this round is in %(phase)s"
+    ),
+}
 
 
 def _require_proposals_open(session: Session, funding_round: FundingRound, what: str) -> None:
+    """``what``: "propose" or "change"."""
     phase = lock_round(session, funding_round)
     if phase != Phase.PROPOSALS:
-        raise WrongPhase(
-            f"{what} only while proposals are open; this round is in {phase.label.lower()}",
-            "title",
-        )
+        raise WrongPhase(PROPOSALS_CLOSED[what], "title", phase=Text(phase.label).lowered())
 
 
 def submit_proposal(
@@ -112,16 +134,16 @@ def submit_proposal(
 ) -> Proposal:
     """A resident of the round's council proposes a project for one of its pots."""
     _require_resident(author, funding_round)
-    _require_confirmed_email(author, "propose a project", "title")
+    _require_confirmed_email(author, "propose", "title")
     if funding_round.is_frozen:
         ensure_not_frozen(
             session,
             funding_round,
             actor=author,
             action="proposal.submitted",
-            what="The list of proposals",
+            what=N_("The list of proposals"),
         )
-    _require_proposals_open(session, funding_round, "You can propose projects")
+    _require_proposals_open(session, funding_round, "propose")
     pot = _pot_in_round(session, funding_round, text.pot_id)
     _check_cost(pot, text.estimated_cost_pence)
     proposal = Proposal(
@@ -153,7 +175,7 @@ def _own_open_proposal(
 ) -> FundingRound:
     funding_round = proposal.round
     if proposal.author_id != author.id:
-        raise DomainError("Only the person who made a proposal can change it")
+        raise DomainError(N_("Only the person who made a proposal can change it"))
     if funding_round.is_frozen:
         ensure_not_frozen(
             session,
@@ -161,12 +183,41 @@ def _own_open_proposal(
             actor=author,
             action=action,
             subject=proposal,
-            what="The list of proposals",
+            what=N_("The list of proposals"),
         )
-    _require_proposals_open(session, funding_round, "You can change a proposal")
+    _require_proposals_open(session, funding_round, "change")
     if not _changeable(proposal):
-        raise DomainError(f"This proposal is {proposal.status.label.lower()} and cannot be changed")
+        raise DomainError(CANNOT_CHANGE[proposal.status])
     return funding_round
+
+
+# Why a proposal cannot be changed by its author, by its status.
+CANNOT_CHANGE = {
+    ProposalStatus.SUBMITTED: N_("This proposal is submitted and cannot be changed"),
+    ProposalStatus.WITHDRAWN: N_("This proposal is withdrawn and cannot be changed"),
+    ProposalStatus.FEASIBLE: N_("This proposal is feasible and cannot be changed"),
+    ProposalStatus.NOT_FEASIBLE: N_("This proposal is not feasible and cannot be changed"),
+    ProposalStatus.MERGED: N_("This proposal is merged and cannot be changed"),
+    ProposalStatus.HIDDEN: N_("This proposal is hidden and cannot be changed"),
+}
+# Proposals withdrawn or merged are past review, merging and pledges: why, by status.
+CANNOT_REVIEW = {
+    ProposalStatus.WITHDRAWN: N_("This proposal was withdrawn and cannot be reviewed"),
+    ProposalStatus.MERGED: N_("This proposal was merged and cannot be reviewed"),
+}
+CANNOT_MERGE_INTO = {
+    ProposalStatus.WITHDRAWN: N_("“%(title)s” was withdrawn: choose another"),
+    ProposalStatus.MERGED: N_("“%(title)s” was merged: choose another"),
+}
+ALREADY_GONE = {
+    ProposalStatus.WITHDRAWN: N_("This proposal was already withdrawn"),
+    ProposalStatus.MERGED: N_("This proposal was already merged"),
+}
+NO_PLEDGES = {
+    ProposalStatus.WITHDRAWN: N_("This proposal is withdrawn"),
+    ProposalStatus.MERGED: N_("This proposal is merged"),
+    ProposalStatus.NOT_FEASIBLE: N_("This proposal is not feasible"),
+}
 
 
 def edit_proposal(
@@ -227,7 +278,7 @@ def _require_review_stage(
         session, funding_round, actor=actor, action=action, subject=proposal, what=what, field=field
     )
     if funding_round.phase == Phase.DRAFT:
-        raise WrongPhase("The round is still a draft", field)
+        raise WrongPhase(N_("The round is still a draft"), field)
 
 
 def _resolve_reports(proposal: Proposal, now: datetime) -> None:
@@ -249,25 +300,30 @@ def review_proposal(
     """Mark a proposal feasible (with its final cost) or not feasible, with a public reason."""
     funding_round = proposal.round
     _require_review_stage(
-        session, funding_round, actor, "proposal.reviewed", proposal, "Review decisions", "decision"
+        session,
+        funding_round,
+        actor,
+        "proposal.reviewed",
+        proposal,
+        N_("Review decisions"),
+        "decision",
     )
     if proposal.status in (ProposalStatus.WITHDRAWN, ProposalStatus.MERGED):
-        raise DomainError(
-            f"This proposal was {proposal.status.label.lower()} and cannot be reviewed", "decision"
-        )
+        raise DomainError(CANNOT_REVIEW[proposal.status], "decision")
     if not reason.strip():
-        raise DomainError("Enter the reason for your decision: residents will see it", "reason")
+        raise DomainError(N_("Enter the reason for your decision: residents will see it"), "reason")
     fields = ("status", "final_cost_pence", "review_reason")
     before = _snapshot(proposal, fields)
     if feasible:
         if final_cost_pence is None:
-            raise DomainError("Enter the final cost of a feasible proposal", "final_cost")
+            raise DomainError(N_("Enter the final cost of a feasible proposal"), "final_cost")
         _check_cost(proposal.pot, final_cost_pence, "final_cost")
         pledged = proposal.money_pledged_pence
         if pledged >= final_cost_pence:
             raise DomainError(
-                f"Partners have pledged {money(pledged)}: the final cost must be more than that",
+                N_("Partners have pledged %(pledged)s: the final cost must be more than that"),
                 "final_cost",
+                pledged=Money(pledged),
             )
         proposal.status = ProposalStatus.FEASIBLE
         proposal.final_cost_pence = final_cost_pence
@@ -296,19 +352,17 @@ def merge_proposal(
     """Merge a duplicate into another proposal of the same round; it leaves the ballot."""
     funding_round = proposal.round
     _require_review_stage(
-        session, funding_round, actor, "proposal.merged", proposal, "Merging proposals", "into"
+        session, funding_round, actor, "proposal.merged", proposal, N_("Merging proposals"), "into"
     )
     target = session.get(Proposal, into_id)
     if target is None or target.round_id != funding_round.id or target.id == proposal.id:
-        raise DomainError("Select a proposal of this round to merge into", "into")
+        raise DomainError(N_("Select a proposal of this round to merge into"), "into")
     if target.status in (ProposalStatus.WITHDRAWN, ProposalStatus.MERGED):
-        raise DomainError(
-            f"“{target.title}” was {target.status.label.lower()}: choose another", "into"
-        )
+        raise DomainError(CANNOT_MERGE_INTO[target.status], "into", title=target.title)
     if proposal.status in (ProposalStatus.WITHDRAWN, ProposalStatus.MERGED):
-        raise DomainError(f"This proposal was already {proposal.status.label.lower()}", "into")
+        raise DomainError(ALREADY_GONE[proposal.status], "into")
     if not reason.strip():
-        raise DomainError("Enter the reason for merging: residents will see it", "reason")
+        raise DomainError(N_("Enter the reason for merging: residents will see it"), "reason")
     before = {"status": proposal.status, "merged_into_id": None}
     proposal.status = ProposalStatus.MERGED
     proposal.merged_into_id = target.id
@@ -338,9 +392,9 @@ def hide_proposal(
     funding_round = proposal.round
     lock_round(session, funding_round)
     if not reason.strip():
-        raise DomainError("Enter the reason for hiding it: its author will be told", "reason")
+        raise DomainError(N_("Enter the reason for hiding it: its author will be told"), "reason")
     if proposal.hidden_at is not None:
-        raise DomainError("This proposal is already hidden", "reason")
+        raise DomainError(N_("This proposal is already hidden"), "reason")
     proposal.hidden_at = now
     proposal.hidden_reason = reason.strip()
     _resolve_reports(proposal, now)
@@ -362,9 +416,9 @@ def unhide_proposal(
     funding_round = proposal.round
     lock_round(session, funding_round)
     if proposal.hidden_at is None:
-        raise DomainError("This proposal is not hidden", "reason")
+        raise DomainError(N_("This proposal is not hidden"), "reason")
     if not reason.strip():
-        raise DomainError("Enter the reason for showing it again", "reason")
+        raise DomainError(N_("Enter the reason for showing it again"), "reason")
     before = {"hidden": True, "hidden_reason": proposal.hidden_reason}
     proposal.hidden_at = None
     proposal.hidden_reason = ""
@@ -393,24 +447,26 @@ def report_proposal(
     _require_resident(user, funding_round)
     if proposal.author_id is not None and proposal.author_id == user.id:
         raise DomainError(
-            "You cannot report your own proposal. While proposals are open you can change or "
-            "withdraw it from its page.",
+            N_(
+                "You cannot report your own proposal. While proposals are open you can change or "
+                "withdraw it from its page."
+            ),
             "reason",
         )
     if not reason.strip():
-        raise DomainError("Enter why this proposal needs a moderator", "reason")
+        raise DomainError(N_("Enter why this proposal needs a moderator"), "reason")
     if session.scalar(
         select(ProposalReport.id).where(
             ProposalReport.proposal_id == proposal.id, ProposalReport.user_id == user.id
         )
     ):
-        raise DomainError("You have already reported this proposal", "reason")
+        raise DomainError(N_("You have already reported this proposal"), "reason")
     report = ProposalReport(proposal_id=proposal.id, user_id=user.id, reason=reason.strip())
     try:
         with session.begin_nested():
             session.add(report)
     except IntegrityError:
-        raise DomainError("You have already reported this proposal", "reason") from None
+        raise DomainError(N_("You have already reported this proposal"), "reason") from None
     audit.record(
         session,
         action="proposal.flagged",
@@ -444,16 +500,18 @@ def _supports_open(session: Session, proposal: Proposal, user: User) -> None:
     _require_resident(user, funding_round)
     phase = lock_round(session, funding_round)
     if not _taking_supports(funding_round, phase):
-        raise WrongPhase("You can support proposals only while the round is collecting supports")
+        raise WrongPhase(
+            N_("You can support proposals only while the round is collecting supports")
+        )
     if not _supportable(proposal):
-        raise DomainError("Only proposals found feasible can be supported")
+        raise DomainError(N_("Only proposals found feasible can be supported"))
 
 
 def support(session: Session, proposal: Proposal, *, user: User) -> bool:
     """Support a proposal; False if this resident already supports it (the database's unique
     constraint decides when two requests race)."""
     _supports_open(session, proposal, user)
-    _require_confirmed_email(user, "support proposals")
+    _require_confirmed_email(user, "support")
     try:
         with session.begin_nested():
             session.add(Support(proposal_id=proposal.id, user_id=user.id))
@@ -613,31 +671,34 @@ def add_contribution(
             actor=actor,
             action="contribution.recorded",
             subject=proposal,
-            what="Partner money",
+            what=N_("Partner money"),
             field="partner_name",
         )
     if not partner_name.strip():
-        raise DomainError("Enter the partner's name", "partner_name")
+        raise DomainError(N_("Enter the partner's name"), "partner_name")
     if proposal.status in (
         ProposalStatus.WITHDRAWN,
         ProposalStatus.MERGED,
         ProposalStatus.NOT_FEASIBLE,
     ):
-        raise DomainError(f"This proposal is {proposal.status.label.lower()}", "partner_name")
+        raise DomainError(NO_PLEDGES[proposal.status], "partner_name")
     if kind == ContributionKind.MONEY:
         if not amount_pence or amount_pence <= 0:
-            raise DomainError("Enter the amount pledged, more than £0", "amount")
+            raise DomainError(N_("Enter the amount pledged, more than £0"), "amount")
         cost = proposal.final_cost_pence or proposal.estimated_cost_pence
         pledged = proposal.money_pledged_pence + amount_pence
         if pledged >= cost:
             raise DomainError(
-                f"With this, partners would pledge {money(pledged)}, which covers the whole "
-                f"cost of {money(cost)}: a proposal the pot need not pay for does not go to "
-                "a vote",
+                N_(
+                    "With this, partners would pledge %(pledged)s, which covers the whole cost "
+                    "of %(cost)s: a proposal the pot need not pay for does not go to a vote"
+                ),
                 "amount",
+                pledged=Money(pledged),
+                cost=Money(cost),
             )
     elif amount_pence is not None and amount_pence < 0:
-        raise DomainError("The estimated value must not be negative", "amount")
+        raise DomainError(N_("The estimated value must not be negative"), "amount")
     contribution = Contribution(
         proposal=proposal,
         partner_name=partner_name.strip(),
@@ -674,7 +735,7 @@ def remove_contribution(session: Session, contribution: Contribution, *, actor: 
             actor=actor,
             action="contribution.removed",
             subject=proposal,
-            what="Partner money",
+            what=N_("Partner money"),
         )
     before = {
         "partner_name": contribution.partner_name,

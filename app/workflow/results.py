@@ -26,7 +26,7 @@ from ballots import box
 from ballots.models import LogEntry, LogKind
 from ballots.paper import PotPaper, ballot_paper
 from ballots.phases import COUNTABLE
-from ballots.refusals import N_
+from ballots.refusals import N_, Text
 from votes.model import BallotKind, Election, TieBreak
 from votes.rules import RULES, tally
 from votes.rules.explain import percent
@@ -76,9 +76,9 @@ def publish_head(session: Session, funding_round: FundingRound) -> LogEntry:
     refuses to change it after), or refuse if the log has changed since it was published."""
     head = box.log_head(session, funding_round.id)
     if head is None:
-        raise DomainError("This round has no ballot log, so there is nothing to count.")
+        raise DomainError(N_("This round has no ballot log, so there is nothing to count."))
     if head.kind is not LogKind.CLOSE:
-        raise DomainError("The ballot log is not sealed yet, so there is nothing to count.")
+        raise DomainError(N_("The ballot log is not sealed yet, so there is nothing to count."))
     if funding_round.log_head_hash is None:
         # Published from now on: the round page, the results, the API and every export show
         # it, and the database refuses to change it.
@@ -91,8 +91,10 @@ def publish_head(session: Session, funding_round: FundingRound) -> LogEntry:
         session.refresh(funding_round, ["log_head_hash"])
     if funding_round.log_head_hash != head.entry_hash:
         raise DomainError(
-            "The ballot log's head is not the one published when voting closed: the log has "
-            "changed since."
+            N_(
+                "The ballot log's head is not the one published when voting closed: the log has "
+                "changed since."
+            )
         )
     return head
 
@@ -106,11 +108,11 @@ def tally_round(session: Session, funding_round: FundingRound, now: datetime) ->
     """
     if funding_round.phase not in COUNTABLE:
         raise WrongPhase(
-            "Votes are counted only after voting has closed: this round is in "
-            f"{funding_round.phase.label.lower()}."
+            N_("Votes are counted only after voting has closed: this round is in %(phase)s."),
+            phase=Text(funding_round.phase.label).lowered(),
         )
     if not funding_round.manifest_json:
-        raise DomainError("This round never opened voting, so there is nothing to count.")
+        raise DomainError(N_("This round never opened voting, so there is nothing to count."))
     head = publish_head(session, funding_round)
     stored = {r.pot_id: r for r in results_for(session, funding_round)}
     out = []
@@ -125,8 +127,11 @@ def tally_round(session: Session, funding_round: FundingRound, now: datetime) ->
                 or existing.log_head_hash != head.entry_hash
             ):
                 raise DomainError(
-                    f"Counting pot {pot_id} again gave a different result from the one stored "
-                    "on closing: the ballots or the ballot log have changed."
+                    N_(
+                        "Counting pot %(pot)s again gave a different result from the one "
+                        "stored on closing: the ballots or the ballot log have changed."
+                    ),
+                    pot=pot_id,
                 )
             out.append(existing)
             continue
@@ -378,7 +383,7 @@ def what_if(session: Session, funding_round: FundingRound) -> list[WhatIfPot]:
     from votes.rules import RULES
 
     if funding_round.phase not in PUBLISHED:
-        raise WrongPhase("The comparison is available once the results are published.")
+        raise WrongPhase(N_("The comparison is available once the results are published."))
     paper = ballot_paper(funding_round.manifest_json)
     out = []
     for pot in paper.pots:
@@ -593,7 +598,7 @@ def compare_rules(session: Session, funding_round: FundingRound) -> list[PotComp
     with. Published rounds only (``WrongPhase`` before); a pot withheld for too few ballots is
     not counted again, and a pot with no stored result is left out."""
     if funding_round.phase not in PUBLISHED:
-        raise WrongPhase("The comparison is available once the results are published.")
+        raise WrongPhase(N_("The comparison is available once the results are published."))
     paper = ballot_paper(funding_round.manifest_json)
     published = {r.pot_id: r for r in results_for(session, funding_round)}
     out = []

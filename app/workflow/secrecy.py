@@ -33,6 +33,7 @@ from app.workflow.models import FundingRound, Phase, RoundSecrecy, RoundTrustee,
 from app.workflow.rounds.common import ensure_not_frozen, lock_round
 from ballots import secrecy as box_secrecy
 from ballots.paper import BallotPaper, PotPaper, ballot_paper
+from ballots.refusals import N_, Joined, Nn_, Text
 from votes.canonical import canonical_json
 from votes.secrecy import keys
 from votes.secrecy.group import SecrecyError
@@ -81,7 +82,7 @@ def trustee_by_link(session: Session, token: str) -> RoundTrustee | None:
 def _require_encrypted(session: Session, funding_round: FundingRound) -> RoundSecrecy:
     found = secrecy_of(session, funding_round)
     if found is None:
-        raise DomainError("This round's ballots are not encrypted, so it has no trustees.")
+        raise DomainError(N_("This round's ballots are not encrypted, so it has no trustees."))
     return found
 
 
@@ -94,8 +95,10 @@ def _before_voting(
 def _ceremony_started(found: RoundSecrecy) -> None:
     if found.ceremony is not None:
         raise Conflict(
-            "Making the round's key has started, so the trustees and the threshold are fixed. "
-            "Start the key again to change them."
+            N_(
+                "Making the round's key has started, so the trustees and the threshold are fixed. "
+                "Start the key again to change them."
+            )
         )
 
 
@@ -112,7 +115,7 @@ def configure(
     actor: User,
 ) -> None:
     """Encrypt the round's ballots (or not), with the threshold t and trustee mixes required."""
-    _before_voting(session, funding_round, actor, "secrecy.configured", "Ballot encryption")
+    _before_voting(session, funding_round, actor, "secrecy.configured", N_("Ballot encryption"))
     found = secrecy_of(session, funding_round)
     before = (
         None
@@ -130,17 +133,28 @@ def configure(
         n = len(trustees_of(session, funding_round))
         if trustee_mixes < 0 or trustee_mixes > MAX_TRUSTEES:
             raise DomainError(
-                f"Trustee mixes must be a number from 0 to {MAX_TRUSTEES}.", "trustee_mixes"
+                N_("Trustee mixes must be a number from 0 to %(most)s."),
+                "trustee_mixes",
+                most=MAX_TRUSTEES,
             )
         if threshold is None or threshold < 2 or threshold > MAX_TRUSTEES:
             raise DomainError(
-                f"The number of trustees needed to decrypt must be from 2 to {MAX_TRUSTEES}: "
-                "with 1, a single trustee could read every ballot.",
+                N_(
+                    "The number of trustees needed to decrypt must be from 2 to %(most)s: "
+                    "with 1, a single trustee could read every ballot."
+                ),
                 "threshold",
+                most=MAX_TRUSTEES,
             )
         if n and threshold > n:
             raise DomainError(
-                f"The round has {n} trustees, so no more than {n} can be needed to decrypt.",
+                Nn_(
+                    "The round has %(num)s trustee, so no more than %(num)s can be needed to "
+                    "decrypt.",
+                    "The round has %(num)s trustees, so no more than %(num)s can be needed to "
+                    "decrypt.",
+                    n,
+                ),
                 "threshold",
             )
         if found is None:
@@ -169,19 +183,21 @@ def add_trustee(
     session: Session, funding_round: FundingRound, *, name: str, actor: User
 ) -> tuple[RoundTrustee, str]:
     """Adds a trustee; returns them and their page link's token, shown to the officer once."""
-    _before_voting(session, funding_round, actor, "secrecy.trustee_added", "The trustees")
+    _before_voting(session, funding_round, actor, "secrecy.trustee_added", N_("The trustees"))
     found = _require_encrypted(session, funding_round)
     _ceremony_started(found)
     name = " ".join(name.split())
     if not name:
-        raise DomainError("Enter the trustee's name.", "name")
+        raise DomainError(N_("Enter the trustee's name."), "name")
     if len(name) > 120:
-        raise DomainError("The trustee's name must be 120 characters or fewer.", "name")
+        raise DomainError(N_("The trustee's name must be 120 characters or fewer."), "name")
     existing = trustees_of(session, funding_round)
     if len(existing) >= MAX_TRUSTEES:
-        raise DomainError(f"A round can have at most {MAX_TRUSTEES} trustees.", "name")
+        raise DomainError(
+            N_("A round can have at most %(most)s trustees."), "name", most=MAX_TRUSTEES
+        )
     if any(t.name.casefold() == name.casefold() for t in existing):
-        raise DomainError(f"{name} is already a trustee of this round.", "name")
+        raise DomainError(N_("%(name)s is already a trustee of this round."), "name", name=name)
     token = secrets.token_urlsafe(24)
     trustee = RoundTrustee(
         round_id=funding_round.id,
@@ -205,13 +221,13 @@ def add_trustee(
 def remove_trustee(
     session: Session, funding_round: FundingRound, trustee_id: int, *, actor: User
 ) -> None:
-    _before_voting(session, funding_round, actor, "secrecy.trustee_removed", "The trustees")
+    _before_voting(session, funding_round, actor, "secrecy.trustee_removed", N_("The trustees"))
     found = _require_encrypted(session, funding_round)
     _ceremony_started(found)
     trustees = trustees_of(session, funding_round)
     gone = next((t for t in trustees if t.id == trustee_id), None)
     if gone is None:
-        raise DomainError("That trustee is not one of this round's.")
+        raise DomainError(N_("That trustee is not one of this round's."))
     session.delete(gone)
     session.flush()
     # Positions stay 1..n: they are the trustees' numbers in the key.
@@ -238,7 +254,7 @@ def renew_link(
     lock_round(session, funding_round)
     trustee = next((t for t in trustees_of(session, funding_round) if t.id == trustee_id), None)
     if trustee is None:
-        raise DomainError("That trustee is not one of this round's.")
+        raise DomainError(N_("That trustee is not one of this round's."))
     token = secrets.token_urlsafe(24)
     trustee.token_hash = _token_hash(token)
     session.flush()
@@ -262,7 +278,7 @@ def record_lost(
     _require_encrypted(session, funding_round)
     trustee = next((t for t in trustees_of(session, funding_round) if t.id == trustee_id), None)
     if trustee is None:
-        raise DomainError("That trustee is not one of this round's.")
+        raise DomainError(N_("That trustee is not one of this round's."))
     if lost == (trustee.lost_at is not None):
         return
     trustee.lost_at = utcnow() if lost else None
@@ -280,23 +296,35 @@ def record_lost(
 # --- The key ceremony ------------------------------------------------------------------------
 
 
+# Why an uploaded file cannot be read, by what it should have been.
+NOT_JSON = {
+    "registration": N_("That file is not a trustee registration: it is not JSON."),
+    "key part": N_("That file is not a part of the key: it is not JSON."),
+    "key check": N_("That file is not a check of the key: it is not JSON."),
+    "held": N_("That file is not a proof that your share is still held: it is not JSON."),
+    "mix": N_("That file is not a mix: it is not JSON."),
+    "decryption": N_("That file is not a decryption: it is not JSON."),
+}
+
+
 def _load(text: str | bytes, what: str) -> Any:
+    """The uploaded JSON document; ``what`` names it (a key of ``NOT_JSON``)."""
     try:
         return json.loads(text)
     except (ValueError, UnicodeDecodeError):
-        raise DomainError(f"That file is not {what}: it is not JSON.", "file") from None
+        raise DomainError(NOT_JSON[what], "file") from None
 
 
 def register(session: Session, trustee: RoundTrustee, upload: str | bytes) -> None:
     """The trustee's registration file (``votes trustee register``): their transport key."""
     funding_round = session.get(FundingRound, trustee.round_id)
-    _before_voting(session, funding_round, None, "secrecy.trustee_registered", "The trustees")
+    _before_voting(session, funding_round, None, "secrecy.trustee_registered", N_("The trustees"))
     found = _require_encrypted(session, funding_round)
     _ceremony_started(found)
-    document = _load(upload, "a trustee registration")
+    document = _load(upload, "registration")
     if not isinstance(document, dict) or document.get("format") != REGISTRATION:
         raise DomainError(
-            "That file is not a trustee registration from `votes trustee register`.", "file"
+            N_("That file is not a trustee registration from `votes trustee register`."), "file"
         )
     key = document.get("transport_key")
     try:
@@ -304,12 +332,12 @@ def register(session: Session, trustee: RoundTrustee, upload: str | bytes) -> No
             raise ValueError
     except ValueError:
         raise DomainError(
-            "The registration's transport key must be 64 hexadecimal digits.", "file"
+            N_("The registration's transport key must be 64 hexadecimal digits."), "file"
         ) from None
     others = [t for t in trustees_of(session, funding_round) if t.id != trustee.id]
     if any(t.transport_key == key for t in others):
         raise DomainError(
-            "Another trustee has registered that same key file: each needs their own.", "file"
+            N_("Another trustee has registered that same key file: each needs their own."), "file"
         )
     trustee.transport_key = key
     session.flush()
@@ -329,21 +357,23 @@ def _round_label(funding_round: FundingRound) -> str:
 
 def start_ceremony(session: Session, funding_round: FundingRound, *, actor: User) -> None:
     """Freezes the trustees, their keys and t into the ceremony every key part is bound to."""
-    _before_voting(session, funding_round, actor, "secrecy.ceremony_started", "The round's key")
+    _before_voting(session, funding_round, actor, "secrecy.ceremony_started", N_("The round's key"))
     found = _require_encrypted(session, funding_round)
     _ceremony_started(found)
     trustees = trustees_of(session, funding_round)
     if len(trustees) < 2:
-        raise DomainError("A round needs at least 2 trustees before its key can be made.")
+        raise DomainError(N_("A round needs at least 2 trustees before its key can be made."))
     waiting = [t.name for t in trustees if t.transport_key is None]
     if waiting:
         raise DomainError(
-            "Every trustee must register first; waiting for " + ", ".join(waiting) + "."
+            N_("Every trustee must register first; waiting for %(names)s."),
+            names=Joined(waiting),
         )
     if found.threshold > len(trustees):
         raise DomainError(
-            f"The round has {len(trustees)} trustees: fewer than the {found.threshold} "
-            "needed to decrypt."
+            N_("The round has %(trustees)s trustees: fewer than the %(needed)s needed to decrypt."),
+            trustees=len(trustees),
+            needed=found.threshold,
         )
     ceremony = keys.make_ceremony(
         _round_label(funding_round),
@@ -370,7 +400,7 @@ def restart_key(
     session: Session, funding_round: FundingRound, *, actor: User | None, reason: str
 ) -> None:
     """Starts the key again: the ceremony, the parts and the acceptances go; registrations stay."""
-    _before_voting(session, funding_round, actor, "secrecy.key_restarted", "The round's key")
+    _before_voting(session, funding_round, actor, "secrecy.key_restarted", N_("The round's key"))
     found = _require_encrypted(session, funding_round)
     session.execute(
         update(RoundTrustee)
@@ -394,27 +424,30 @@ def restart_key(
 
 def ceremony(found: RoundSecrecy) -> dict[str, Any]:
     if found.ceremony is None:
-        raise DomainError("Making the round's key has not started yet.")
+        raise DomainError(N_("Making the round's key has not started yet."))
     return json.loads(found.ceremony)
 
 
 def upload_key_part(session: Session, trustee: RoundTrustee, upload: str | bytes) -> None:
     """The trustee's part of the key (``votes trustee keygen``), checked before it is kept."""
     funding_round = session.get(FundingRound, trustee.round_id)
-    _before_voting(session, funding_round, None, "secrecy.key_part_uploaded", "The round's key")
+    _before_voting(session, funding_round, None, "secrecy.key_part_uploaded", N_("The round's key"))
     found = _require_encrypted(session, funding_round)
     described = ceremony(found)
     if trustee.key_part is not None:
-        raise Conflict("Your part of the key is already in.")
-    document = _load(upload, "a part of the key")
+        raise Conflict(N_("Your part of the key is already in."))
+    document = _load(upload, "key part")
     problem = keys.keygen_problem(described, document)
     if problem:
-        raise DomainError(f"That part of the key cannot be used: {problem}.", "file")
+        raise DomainError(
+            N_("That part of the key cannot be used: %(problem)s."), "file", problem=problem
+        )
     if document["trustee"] != trustee.position:
         raise DomainError(
-            f"That part was made by trustee {document['trustee']}'s key file; you are "
-            f"trustee {trustee.position}.",
+            N_("That part was made by trustee %(other)s's key file; you are trustee %(you)s."),
             "file",
+            other=document["trustee"],
+            you=trustee.position,
         )
     trustee.key_part = canonical_json(document)
     session.flush()
@@ -433,7 +466,9 @@ def key_parts(session: Session, funding_round: FundingRound) -> list[dict[str, A
     trustees = trustees_of(session, funding_round)
     waiting = [t.name for t in trustees if t.key_part is None]
     if waiting:
-        raise DomainError("Waiting for the part of the key of " + ", ".join(waiting) + ".")
+        raise DomainError(
+            N_("Waiting for the part of the key of %(names)s."), names=Joined(waiting)
+        )
     return [json.loads(t.key_part) for t in trustees]
 
 
@@ -443,27 +478,32 @@ def upload_key_check(session: Session, trustee: RoundTrustee, upload: str | byte
     Returns "accepted", "key made" (the last acceptance), or "restarted" (a complaint the
     files uphold or cannot settle: the key is started again and the officer is told)."""
     funding_round = session.get(FundingRound, trustee.round_id)
-    _before_voting(session, funding_round, None, "secrecy.key_accepted", "The round's key")
+    _before_voting(session, funding_round, None, "secrecy.key_accepted", N_("The round's key"))
     found = _require_encrypted(session, funding_round)
     described = ceremony(found)
     parts = key_parts(session, funding_round)
     if trustee.key_check is not None:
-        raise Conflict("Your check of the key is already in.")
-    document = _load(upload, "a check of the key")
+        raise Conflict(N_("Your check of the key is already in."))
+    document = _load(upload, "key check")
     if not isinstance(document, dict) or document.get("trustee") != trustee.position:
         raise DomainError(
-            f"That file is not trustee {trustee.position}'s check of this round's key.", "file"
+            N_("That file is not trustee %(you)s's check of this round's key."),
+            "file",
+            you=trustee.position,
         )
     if "complaint" in document:
         if document.get("ceremony") != keys.ceremony_hash(described):
-            raise DomainError("That complaint is about another round's key.", "file")
+            raise DomainError(N_("That complaint is about another round's key."), "file")
         verdict = keys.judge_complaint(described, parts, document)
         against = document["complaint"].get("against")
         if verdict == "rejected":
             raise DomainError(
-                f"The share from trustee {against} opens and is correct, so the complaint does not "
-                "hold. Check you used your own key file.",
+                N_(
+                    "The share from trustee %(other)s opens and is correct, so the complaint "
+                    "does not hold. Check you used your own key file."
+                ),
                 "file",
+                other=against,
             )
         audit.record(
             session,
@@ -487,7 +527,7 @@ def upload_key_check(session: Session, trustee: RoundTrustee, upload: str | byte
     except SecrecyError as error:
         problem = str(error)
     if problem:
-        raise DomainError(f"That check cannot be used: {problem}.", "file")
+        raise DomainError(N_("That check cannot be used: %(problem)s."), "file", problem=problem)
     trustee.key_check = canonical_json(document)
     session.flush()
     audit.record(
@@ -519,7 +559,7 @@ def still_held_challenge(session: Session, trustee: RoundTrustee) -> dict[str, A
     """A fresh challenge for the trustee to prove their share is still held."""
     found = session.get(RoundSecrecy, trustee.round_id)
     if found is None or found.key_document is None:
-        raise DomainError("The round's key has not been made yet.")
+        raise DomainError(N_("The round's key has not been made yet."))
     trustee.held_challenge = secrets.token_hex(16)
     session.flush()
     return {
@@ -534,10 +574,10 @@ def prove_still_held(
 ) -> None:
     found = session.get(RoundSecrecy, trustee.round_id)
     if found is None or found.key_document is None:
-        raise DomainError("The round's key has not been made yet.")
+        raise DomainError(N_("The round's key has not been made yet."))
     if trustee.held_challenge is None:
-        raise DomainError("Download a challenge first: each proof answers a fresh one.", "file")
-    document = _load(upload, "a proof that your share is still held")
+        raise DomainError(N_("Download a challenge first: each proof answers a fresh one."), "file")
+    document = _load(upload, "held")
     key_document = json.loads(found.key_document)
     _, verification_keys, _ = keys.read_key_document(key_document)
     if not keys.held_ok(
@@ -548,7 +588,10 @@ def prove_still_held(
         trustee.position,
     ):
         raise DomainError(
-            "That proof does not answer your latest challenge with your share of this round's key.",
+            N_(
+                "That proof does not answer your latest challenge with your share of this "
+                "round's key."
+            ),
             "file",
         )
     trustee.held_challenge = None
@@ -568,19 +611,27 @@ def prove_still_held(
 # --- Voting and the manifest -------------------------------------------------------------------
 
 
-def opening_problems(session: Session, funding_round: FundingRound) -> list[str]:
+def opening_problems(session: Session, funding_round: FundingRound) -> list[Text]:
     """Why voting cannot open yet for the round's encryption (empty when it can)."""
     found = secrecy_of(session, funding_round)
     if found is None:
         return []
     if found.key_document is None:
-        return ["The round's ballots are encrypted and its trustees have not made its key yet"]
+        return [
+            Text(N_("The round's ballots are encrypted and its trustees have not made its key yet"))
+        ]
     current = status(session, funding_round)
     if current is not None and current.cannot_decrypt:
         return [
-            f"Only {current.still_holding} of the trustees still hold their share of the key and "
-            f"{current.threshold} are needed to decrypt: start the key again with trustees who "
-            "can keep their key files"
+            Text(
+                N_(
+                    "Only %(holding)s of the trustees still hold their share of the key and "
+                    "%(needed)s are needed to decrypt: start the key again with trustees who can "
+                    "keep their key files"
+                ),
+                holding=current.still_holding,
+                needed=current.threshold,
+            )
         ]
     return []
 
@@ -677,11 +728,13 @@ def mix_pending(session: Session, *, workers: int = 1) -> list[FundingRound]:
 def _closed_paper(session: Session, funding_round: FundingRound) -> BallotPaper:
     paper = _paper(funding_round)
     if paper is None:
-        raise DomainError("This round's ballots are not encrypted.")
+        raise DomainError(N_("This round's ballots are not encrypted."))
     if funding_round.phase not in (Phase.CLOSED,):
         raise WrongPhase(
-            "The ballots are shuffled and decrypted after voting closes, before results are "
-            "published."
+            N_(
+                "The ballots are shuffled and decrypted after voting closes, before results are "
+                "published."
+            )
         )
     return paper
 
@@ -689,7 +742,7 @@ def _closed_paper(session: Session, funding_round: FundingRound) -> BallotPaper:
 def _pot(paper: BallotPaper, pot_id: int) -> PotPaper:
     pot = paper.pot(pot_id)
     if pot is None:
-        raise DomainError("That pot is not part of this round.")
+        raise DomainError(N_("That pot is not part of this round."))
     return pot
 
 
@@ -715,7 +768,7 @@ def upload_mix(session: Session, trustee: RoundTrustee, pot_id: int, upload: str
         session,
         paper,
         pot,
-        _load(upload, "a mix"),
+        _load(upload, "mix"),
         mixed_by=f"trustee {trustee.position} ({trustee.name})",
     )
     audit.record(
@@ -743,7 +796,7 @@ def upload_decryption(
     paper = _closed_paper(session, funding_round)
     pot = _pot(paper, pot_id)
     done = box_secrecy.add_decryption(
-        session, paper, pot, _load(upload, "a decryption"), trustee=trustee.position
+        session, paper, pot, _load(upload, "decryption"), trustee=trustee.position
     )
     audit.record(
         session,

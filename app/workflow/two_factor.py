@@ -29,6 +29,7 @@ from app.workflow import audit, sign_ins
 from app.workflow.accounts import Policy
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, Membership, RecoveryCode, Role, SignIn, User
+from ballots.refusals import N_
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def check(
         step = _step_of(user.totp_secret, code, now)
         if step is None:
             raise CodeRefused(
-                "The code is not right: enter the code your authenticator app shows now"
+                N_("The code is not right: enter the code your authenticator app shows now")
             )
         won = session.execute(
             update(User)
@@ -99,8 +100,10 @@ def check(
         ).rowcount
         if not won:
             raise CodeRefused(
-                "That code has already been used: wait for your authenticator app to show a "
-                "new one, then enter it"
+                N_(
+                    "That code has already been used: wait for your authenticator app to show a "
+                    "new one, then enter it"
+                )
             )
         return "totp"
     if recovery and len(code) == RECOVERY_LENGTH and user.two_factor_enrolled:
@@ -117,12 +120,12 @@ def check(
         if won:
             return "recovery"
         raise CodeRefused(
-            "That recovery code is not right, or it has already been used: each works once"
+            N_("That recovery code is not right, or it has already been used: each works once")
         )
     raise CodeRefused(
-        "Enter the 6-digit code your authenticator app shows now, or a recovery code"
+        N_("Enter the 6-digit code your authenticator app shows now, or a recovery code")
         if recovery
-        else "Enter the 6-digit code your authenticator app shows now"
+        else N_("Enter the 6-digit code your authenticator app shows now")
     )
 
 
@@ -171,7 +174,7 @@ def enrol(session: Session, policy: Policy, user: User, code: str, now: datetime
     """Turn two factors on for ``user`` once ``code`` proves the authenticator holds the
     secret; the new recovery codes. ``CodeRefused`` saying why otherwise."""
     if user.totp_secret is None:
-        raise CodeRefused("Start again: the set-up had not begun")
+        raise CodeRefused(N_("Start again: the set-up had not begun"))
     check(session, policy, user, code, now, recovery=False)
     user.totp_confirmed_at = now
     # The server log, not the audit trail: that records what happens to a council's rounds,
@@ -196,14 +199,18 @@ def reset(session: Session, *, actor: User, target: User, council: Council, now:
     and recovery codes stop working and every sign-in of the account ends (how many ended).
     Refused, changing nothing, for oneself and for anyone not on the council's staff."""
     if actor.role_in(council) != Role.ADMIN:
-        raise DomainError("Only an administrator of this council can reset a second factor")
+        raise DomainError(N_("Only an administrator of this council can reset a second factor"))
     if target.id == actor.id:
         raise DomainError(
-            "You cannot reset your own second factor: ask another administrator of the council"
+            N_("You cannot reset your own second factor: ask another administrator of the council")
         )
     role = target.role_in(council)
     if role is None or role == Role.RESIDENT:
-        raise DomainError(f"{target.display_name} is not on {council.name}'s staff")
+        raise DomainError(
+            N_("%(person)s is not on %(council)s's staff"),
+            person=target.display_name,
+            council=council.name,
+        )
     had = target.two_factor_enrolled
     target.totp_secret = None
     target.totp_confirmed_at = None

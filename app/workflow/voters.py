@@ -35,10 +35,17 @@ from ballots.models import (
     round_scope,
 )
 from ballots.paper import BallotPaper, PotPaper
+from ballots.refusals import N_, NP_, Day, Text
 from votes import csv_cells
 from votes.model import Ballot
 
-LETTERS_HEADER = ["reference", "neighbourhood", "code", "expires"]
+# The letters file's column headings, in the officer's language when the web layer writes it.
+LETTERS_HEADER = [
+    NP_("codes letter file heading", "reference"),
+    NP_("codes letter file heading", "neighbourhood"),
+    NP_("codes letter file heading", "code"),
+    NP_("codes letter file heading", "expires"),
+]
 
 
 def neighbourhood_spellings(session: Session, council: Council) -> dict[str, int]:
@@ -134,11 +141,12 @@ def letter_rows(
     session: Session, council: Council, issued: list[roll.IssuedCode]
 ) -> list[list[str]]:
     """The rows of the letters file for ``issued`` codes, header first: reference,
-    neighbourhood name, code and the day it expires (in London)."""
+    neighbourhood name, code and the day it expires (in London). The headings and the day are
+    ``Text``: the web layer writes them in the officer's language."""
     names = {h.id: h.name for h in _neighbourhoods(session, council)}
-    rows = [LETTERS_HEADER]
+    rows: list[list[str]] = [list(LETTERS_HEADER)]
     for c in issued:
-        expires = in_london(c.expires_at).strftime("%d %B %Y")
+        expires = Text("%(day)s", day=Day(in_london(c.expires_at).date()))
         rows.append([c.reference, names.get(c.neighbourhood_id, ""), c.code, expires])
     return rows
 
@@ -181,7 +189,9 @@ def enter_paper_ballot(
         )
     )
     if entry is None:
-        raise NotEligible(f"{reference} is not on this round's roll.", "reference")
+        raise NotEligible(
+            N_("%(reference)s is not on this round's roll."), "reference", reference=reference
+        )
     try:
         box.cast(
             session,
@@ -194,7 +204,12 @@ def enter_paper_ballot(
             recorded_by_id=actor.id,
         )
     except AlreadyVoted:
-        raise AlreadyVoted(f"{reference} has already voted in {pot.name}", "reference") from None
+        raise AlreadyVoted(
+            N_("%(reference)s has already voted in %(pot)s"),
+            "reference",
+            reference=reference,
+            pot=pot.name,
+        ) from None
     audit.record(
         session,
         action="ballot.paper_entered",

@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 from app.workflow.clock import london_date
 from app.workflow.errors import Refusal
 from app.workflow.models import Council, FundingRound, Phase, Role, User
-from app.workflow.text import join_list
 from ballots import box, roll
 from ballots.errors import AlreadyVoted, CodeInvalid, NotEligible, RoundClosed
 from ballots.models import COUNCIL_SCOPE, Channel, RollEntry
 from ballots.paper import BallotPaper, PotPaper, ballot_paper
+from ballots.refusals import N_, Listed, Nn_, Text, sentences
 from votes.ballot import Ballot
 
-CLOSED = "This round is not taking votes now. Check the round page for its dates."
+CLOSED = N_("This round is not taking votes now. Check the round page for its dates.")
 
 
 class NotAResident(NotEligible):
@@ -63,13 +63,15 @@ class Voter:
                 return pot
         on_paper = self.paper.pot(pot_id)
         if on_paper is None:
-            raise NotOnThisBallot("That pot is not part of this round.")
+            raise NotOnThisBallot(N_("That pot is not part of this round."))
         if not on_paper.projects:
             raise NotOnThisBallot(
-                f"There is nothing to vote for in {on_paper.name}: no project is on its ballot."
+                N_("There is nothing to vote for in %(pot)s: no project is on its ballot."),
+                pot=on_paper.name,
             )
         raise NotYourPot(
-            f"You can vote only in your own neighbourhood's pot; {on_paper.name} is not yours."
+            N_("You can vote only in your own neighbourhood's pot; %(pot)s is not yours."),
+            pot=on_paper.name,
         )
 
     def changing(self, pot: PotPaper) -> bool:
@@ -84,7 +86,9 @@ class Voter:
 
 
 def already_voted(pot: PotPaper) -> AlreadyVoted:
-    return AlreadyVoted(f"You have already voted in {pot.name}. Your first ballot counts.")
+    return AlreadyVoted(
+        N_("You have already voted in %(pot)s. Your first ballot counts."), pot=pot.name
+    )
 
 
 def offers_voting(funding_round: FundingRound, user: User | None) -> bool:
@@ -100,7 +104,7 @@ def voter(
     """The user as a voter in this round, or a refusal saying why they cannot vote:
     ``NotAResident``, ``RoundClosed``, ``NotVerified`` (they verify first) or ``NotEligible``."""
     if not user.has_role(council, Role.RESIDENT):
-        raise NotAResident(f"Only residents of {council.name} can vote.")
+        raise NotAResident(N_("Only residents of %(council)s can vote."), council=council.name)
     paper = paper_for(funding_round)
     if funding_round.phase != Phase.VOTING or paper is None:
         raise RoundClosed(CLOSED)
@@ -177,28 +181,49 @@ def verify_account(
 _NOT_VERIFYING = (Phase.DRAFT, Phase.CLOSED, Phase.PUBLISHED, Phase.DELIVERY)
 
 
-def verified_for(session: Session, council: Council, entry: RollEntry) -> str:
+def verified_for(session: Session, council: Council, entry: RollEntry) -> Text:
     """What a verification covers, exactly: one round for a round's own roll; for the
     council's roll, its rounds without a roll of their own (named while they are not yet past
     voting), and not those with one."""
     if entry.scope != COUNCIL_SCOPE:
         only = session.get(FundingRound, entry.round_id)
-        return (
-            f"Your account is verified on the roll of {only.title}: you can vote in that round "
-            f"only. {council.name}'s other rounds each use their own roll or the council's."
+        return Text(
+            N_(
+                "Your account is verified on the roll of %(round)s: you can vote in that round "
+                "only. %(council)s's other rounds each use their own roll or the council's."
+            ),
+            round=only.title,
+            council=council.name,
         )
     current = [r for r in council.rounds if r.phase not in _NOT_VERIFYING]
     own_roll = {r.id for r in current if roll.has_round_roll(session, r.id)}
     own = [r.title for r in current if r.id in own_roll]
     covered = [r.title for r in current if r.id not in own_roll]
-    text = (
-        f"Your account is verified on {council.name}'s roll: you can vote in its rounds "
-        "that use the council's roll"
-    )
-    text += f" ({join_list(covered)})." if covered else "."
+    if covered:
+        text = Text(
+            N_(
+                "Your account is verified on %(council)s's roll: you can vote in its rounds "
+                "that use the council's roll (%(rounds)s)."
+            ),
+            council=council.name,
+            rounds=Listed(covered),
+        )
+    else:
+        text = Text(
+            N_(
+                "Your account is verified on %(council)s's roll: you can vote in its rounds "
+                "that use the council's roll."
+            ),
+            council=council.name,
+        )
     if own:
-        text += (
-            f" It does not cover {join_list(own)}, which "
-            f"{'has its' if len(own) == 1 else 'have their'} own roll."
+        text = sentences(
+            text,
+            Nn_(
+                "It does not cover %(rounds)s, which has its own roll.",
+                "It does not cover %(rounds)s, which have their own roll.",
+                len(own),
+                rounds=Listed(own),
+            ),
         )
     return text

@@ -156,3 +156,104 @@ def test_a_plain_refusal_has_a_message_a_field_and_the_default_status():
     refusal = Refusal("Choose a pot.", "pot")
     assert (refusal.message, refusal.field, refusal.status) == ("Choose a pot.", "pot", 422)
     assert Refusal("Choose a pot.").field is None
+
+
+# --- A refusal's sentence in any language -----------------------------------------------------
+
+
+class Pirate:
+    """A language for the tests: its own words for a few msgids, and its own way of writing
+    money, dates, numbers and lists."""
+
+    WORDS = {
+        "You have already voted in %(pot)s.": "Ye've voted in %(pot)s already.",
+        "%(num)s minute": "%(num)s turn o' the glass",
+        "%(num)s minutes": "%(num)s turns o' the glass",
+        "Voting closed": "Votin' be closed",
+        "Broken %(nothing)s": "Broken %(missing)s",
+    }
+
+    def gettext(self, message):
+        return self.WORDS.get(message, message)
+
+    def pgettext(self, context, message):
+        return f"{context}:{self.WORDS.get(message, message)}"
+
+    def ngettext(self, singular, plural, n):
+        return self.WORDS.get(singular if n == 1 else plural, singular if n == 1 else plural)
+
+    def money(self, pence, *, always_pence=False):
+        return f"{pence} doubloons" + (" exactly" if always_pence else "")
+
+    def day(self, value):
+        return f"day {value.toordinal()}"
+
+    def number(self, n):
+        return f"#{n}"
+
+    def listing(self, items):
+        return " & ".join(items)
+
+
+def test_a_refusal_keeps_its_msgid_and_values_and_reads_as_english():
+    from ballots.refusals import N_
+
+    refusal = AlreadyVoted(N_("You have already voted in %(pot)s."), pot="Centre")
+    assert refusal.message == str(refusal) == "You have already voted in Centre."
+    assert refusal.message.msgid == "You have already voted in %(pot)s."
+    assert refusal.message.params == {"pot": "Centre"}
+    assert refusal.message.render(Pirate()) == "Ye've voted in Centre already."
+
+
+def test_values_are_written_in_the_readers_language():
+    from datetime import date
+
+    from ballots.refusals import Day, Listed, Money, Number, Text
+
+    text = Text(
+        "%(a)s, %(b)s, %(c)s on %(d)s to %(e)s",
+        a=Money(125050),
+        b=Money(500, always_pence=True),
+        c=Number(1204),
+        d=Day(date(2026, 12, 2)),
+        e=Listed(["A", "B", "C"]),
+    )
+    assert text == "£1,250.50, £5.00, 1,204 on 2 December 2026 to A, B and C"
+    assert text.render(Pirate()) == (
+        f"125050 doubloons, 500 doubloons exactly, #1204 on day {date(2026, 12, 2).toordinal()} "
+        "to A & B & C"
+    )
+
+
+def test_plural_context_lowered_and_nested_texts():
+    from ballots.refusals import NP_, Nn_, Text
+
+    one, many = (Nn_("%(num)s minute", "%(num)s minutes", n) for n in (1, 1500))
+    assert (one, many) == ("1 minute", "1,500 minutes")
+    assert many.render(Pirate()) == "#1500 turns o' the glass"
+    assert NP_("letter heading", "code") == "code"
+    assert NP_("letter heading", "code").render(Pirate()) == "letter heading:code"
+    phase = Text("in %(phase)s", phase=Text("Voting closed").lowered())
+    assert phase == "in voting closed"
+    assert phase.render(Pirate()) == "in votin' be closed"
+    # A user's words are never looked up: only Texts are translated.
+    assert Text("%(name)s", name="Voting closed").render(Pirate()) == "Voting closed"
+
+
+def test_a_translation_that_does_not_fit_falls_back_to_english():
+    from ballots.refusals import Text
+
+    assert Text("Broken %(nothing)s", nothing="x").render(Pirate()) == "Broken x"
+
+
+def test_a_text_copied_or_pickled_keeps_its_parts():
+    import copy
+    import pickle
+
+    refusal = TooManyTries(timedelta(minutes=2))
+    pickled = pickle.loads(pickle.dumps(refusal.message))  # noqa: S301 - our own bytes
+    for again in (copy.deepcopy(refusal.message), pickled):
+        assert again == refusal.message
+        assert again.msgid == refusal.message.msgid
+        assert again.render(Pirate()) == refusal.message.render(Pirate())
+    assert "Wait #2 turns o' the glass," in refusal.message.render(Pirate())

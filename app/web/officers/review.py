@@ -13,7 +13,7 @@ from app.web.extensions import db
 from app.web.forms.rounds import ButtonForm, ContributionForm, MergeForm, ModerationForm, ReviewForm
 from app.web.officers import bp, officer_page, officer_round_or_404, to_round, tried
 from app.web.presenters.formatting import number
-from app.web.views import attempt, proposal_in_round_or_404
+from app.web.views import attempt, proposal_in_round_or_404, say
 from app.workflow import proposals
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
@@ -211,5 +211,5 @@ def remove_contribution(slug: str, round_slug: str, proposal_id: int, contributi
             attempt(proposals.remove_contribution, contribution, actor=current_user)
             flash(_("The contribution is removed"), "success")
         except DomainError as error:
-            flash(error.message, "error")
+            flash(say(error), "error")
     return to_round(slug, round_slug, ".contributions", proposal_id=proposal.id)

@@ -41,7 +41,7 @@ from app.web.presenters.methods import (
     describe_tie_break,
 )
 from app.web.presenters.secrecy import stage_words
-from app.web.views import attempt, show_error
+from app.web.views import attempt, say, show_error
 from app.workflow import rounds, secrecy
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
@@ -102,7 +102,9 @@ def _overview(funding_round: FundingRound) -> dict:
         "next_phase": target,
         "previous_phase": rounds.previous_phase(funding_round),
         "problems": (
-            rounds.phase_change_problems(db.session, funding_round, target) if target else []
+            [say(p) for p in rounds.phase_change_problems(db.session, funding_round, target)]
+            if target
+            else []
         ),
         "next_text": _what_happens_next(funding_round),
         "move_failure": rounds.scheduled_move_failure(db.session, funding_round),
@@ -173,7 +175,7 @@ def _move(funding_round: FundingRound, target: Phase, expected: Phase) -> None:
             now=utcnow(),
         )
     except DomainError as error:
-        flash(error.message, "error")
+        flash(say(error), "error")
         return
     if target == Phase.CLOSED:
         notices.send_fingerprints(funding_round)
@@ -390,9 +392,11 @@ def _ballot_preview(funding_round: FundingRound, form) -> dict:
     form.expected.data = funding_round.phase.value
     form.leave_off.data = ",".join(str(p.id) for p in unreviewed)
     return {
-        "problems": rounds.phase_change_problems(db.session, funding_round, Phase.VOTING),
+        "problems": [
+            say(p) for p in rounds.phase_change_problems(db.session, funding_round, Phase.VOTING)
+        ],
         "unreviewed": unreviewed,
-        "left_off": rounds.left_off_ballot(db.session, funding_round),
+        "left_off": [(p, say(why)) for p, why in rounds.left_off_ballot(db.session, funding_round)],
         "ballot": [(pot, by_pot[pot.id]) for pot in funding_round.pots],
         "pots": {p.id: p for p in funding_round.pots},
     }
@@ -438,7 +442,9 @@ def _check_page(council, funding_round, form):
         form=form,
         checks=checks,
         warnings=[warning_text(w) for c in checks for w in c.warnings],
-        problems=rounds.phase_change_problems(db.session, funding_round, Phase.PUBLISHED),
+        problems=[
+            say(p) for p in rounds.phase_change_problems(db.session, funding_round, Phase.PUBLISHED)
+        ],
         pots=[c.view for c in checks],
     )
 

@@ -14,7 +14,7 @@ from app.web.extensions import db
 from app.web.forms.secrecy import ButtonForm, EncryptionForm, RestartForm, TrusteeForm
 from app.web.officers import Done, bp, officer_page, officer_round_or_404, to_round, tried
 from app.web.presenters.secrecy import fingerprint, pot_rows
-from app.web.views import attempt
+from app.web.views import attempt, say
 from app.workflow import secrecy
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, FundingRound, Phase
@@ -67,7 +67,7 @@ def _done(fn, *args: Any, **kwargs: Any) -> Done | None:
     try:
         return Done(attempt(fn, *args, actor=current_user, **kwargs))
     except DomainError as error:
-        flash(error.message, "important")
+        flash(say(error), "important")
         return None
 
 

@@ -12,7 +12,7 @@ from app.web.forms import ConfirmForm
 from app.web.officers import bp
 from app.web.presenters.formatting import number
 from app.web.public import council_or_404
-from app.web.views import attempt
+from app.web.views import attempt, say
 from app.workflow import two_factor
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
@@ -50,7 +50,7 @@ def reset_two_factor(slug: str, user_id: int):
             two_factor.reset, actor=current_user, target=target, council=council, now=utcnow()
         )
     except DomainError as refused:
-        flash(refused.message, "error")
+        flash(say(refused), "error")
     else:
         flash(_reset_done(target, ended), "success")
     return redirect(url_for("officers.staff", slug=council.slug))

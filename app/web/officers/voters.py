@@ -14,7 +14,7 @@ from app.web.forms.ballots import IssueCodesForm, RollForm, ballot_form
 from app.web.officers import bp, officer_round_or_404
 from app.web.presenters.formatting import number
 from app.web.residents.voting import code_key
-from app.web.views import attempt
+from app.web.views import attempt, say
 from app.workflow import voters as voting
 from app.workflow.clock import in_london, london_today, utcnow
 from app.workflow.errors import NotSaved
@@ -22,7 +22,7 @@ from app.workflow.models import Phase
 from app.workflow.voting import paper_for
 from ballots.errors import CodeError, RollInvalid, RoundClosed
 from ballots.models import RollEntry
-from ballots.refusals import Refusal
+from ballots.refusals import N_, Refusal, Text
 from votes.model import BallotKind
 
 M = "/<slug>/rounds/<round_slug>"
@@ -49,17 +49,19 @@ def voters(slug: str, round_slug: str):
         )
     except RollInvalid as error:
         form.roll.errors = [_roll_problems(len(error.problems))]
-        return _voters_page(council, funding_round, form, error.problems)
-    flash(
-        ngettext(
-            "%(count)s person added to the roll",
-            "%(count)s people added to the roll",
-            added,
-            count=number(added),
-        ),
-        "success",
-    )
+        problems = [(row, say(problem)) for row, problem in error.problems]
+        return _voters_page(council, funding_round, form, problems)
+    flash(_added(added), "success")
     return _to_voters(slug, round_slug)
+
+
+def _added(added: int) -> str:
+    return ngettext(
+        "%(count)s person added to the roll",
+        "%(count)s people added to the roll",
+        added,
+        count=number(added),
+    )
 
 
 def _roll_text(form: RollForm) -> str | None:
@@ -122,7 +124,7 @@ def issue_codes(slug: str, round_slug: str):
             now=utcnow(),
         )
     except CodeError as error:
-        flash(error.message, "important")
+        flash(say(error), "important")
         return _to_voters(slug, round_slug)
     return _letters(voting.letter_rows(db.session, council, issued), round_slug)
 
@@ -131,7 +133,8 @@ def _letters(rows: list[list[str]], round_slug: str) -> Response:
     stamp = in_london(utcnow()).strftime("%Y%m%d-%H%M")
     # Shown this once: only the codes' hashes are kept, so this file cannot be downloaded again.
     return Response(
-        voting.letters_csv(rows),
+        # The headings and the expiry dates in the officer's language.
+        voting.letters_csv([[say(cell) for cell in row] for row in rows]),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="codes-{round_slug}-{stamp}.csv"',
@@ -209,14 +212,14 @@ def _open_paper_pot(funding_round, pot_id: int):
     refused otherwise (409 while voting is not open, 404 for another or an empty pot)."""
     paper = paper_for(funding_round)
     if funding_round.phase != Phase.VOTING or paper is None:
-        raise RoundClosed(_("Paper ballots can be entered only while voting is open."))
+        raise RoundClosed(N_("Paper ballots can be entered only while voting is open."))
     pot = paper.pot(pot_id)
     if pot is None or not pot.projects:
         missing = NotFound(
-            _("That pot is not in this round.")
+            Text(N_("That pot is not in this round."))
             if pot is None
-            else _(
-                "There is nothing to vote for in %(pot)s: no project is on its ballot.",
+            else Text(
+                N_("There is nothing to vote for in %(pot)s: no project is on its ballot."),
                 pot=pot.name,
             )
         )

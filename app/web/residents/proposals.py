@@ -10,7 +10,7 @@ from app.web.forms.proposals import ProposalForm, ReportForm, SupportForm
 from app.web.forms.rounds import ButtonForm
 from app.web.public import council_or_404, round_or_404
 from app.web.residents import bp
-from app.web.views import attempt, proposal_in_round_or_404, show_error
+from app.web.views import attempt, proposal_in_round_or_404, say, show_error
 from app.workflow import proposals
 from app.workflow.errors import Refusal
 from app.workflow.models import Role
@@ -155,7 +155,7 @@ def support(slug: str, round_slug: str, proposal_id: int):
             else:
                 flash(_("You no longer support this proposal"), "success")
         except Refusal as error:
-            flash(error.message, "error")
+            flash(say(error), "error")
     return _proposal_page(slug, round_slug, proposal.id)
 
 
@@ -177,7 +177,7 @@ def report_proposal(slug: str, round_slug: str, proposal_id: int):
             return _proposal_page(slug, round_slug, proposal.id)
         except Refusal as error:
             if own:
-                flash(error.message, "important")
+                flash(say(error), "important")
                 return _proposal_page(slug, round_slug, proposal.id)
             show_error(form, error, "reason")
     return render_template(

@@ -44,7 +44,7 @@ from app.web.presenters import formatting
 from app.web.public import bp as public_bp
 from app.web.public import council_and_round_or_404, council_or_404, round_or_404
 from app.web.residents import bp
-from app.web.views import answers_refusals, attempt, show_error
+from app.web.views import answers_refusals, attempt, say, show_error
 from app.workflow import proposals, voting
 from app.workflow.clock import london_today, utcnow
 from app.workflow.errors import NotSaved
@@ -141,7 +141,7 @@ def verify(slug: str):
     if form.validate_on_submit():
         try:
             entry = _verify(council, form)
-            flash(voting.verified_for(db.session, council, entry), "success")
+            flash(say(voting.verified_for(db.session, council, entry)), "success")
             return redirect(target or url_for("public.council", slug=slug))
         except CodeError as error:
             show_error(form, error, "code")
@@ -471,7 +471,7 @@ def check_receipt(slug: str, round_slug: str):
         try:
             found = box.check_receipt(db.session, funding_round.id, form.receipt.data)
         except ReceiptNotFound as error:
-            form.receipt.errors.append(error.message)
+            form.receipt.errors.append(say(error))
     return render_template(
         "public/check_receipt.html",
         council=council,

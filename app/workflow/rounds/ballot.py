@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.workflow.models import FundingRound, Pot, Proposal, ProposalStatus, Support
-from app.workflow.text import money, plural
+from ballots.refusals import N_, Money, Nn_, Number, Text
 from votes.model import BallotKind
 
 
@@ -27,17 +27,32 @@ def support_counts(session: Session, funding_round: FundingRound) -> dict[int, i
     )
 
 
-def ballot_problem(proposal: Proposal, funding_round: FundingRound, supports: int) -> str | None:
+# Why a proposal that is not feasible is not on the ballot, by its status.
+NOT_FEASIBLE_NOW = {
+    ProposalStatus.SUBMITTED: N_("it is submitted"),
+    ProposalStatus.WITHDRAWN: N_("it is withdrawn"),
+    ProposalStatus.NOT_FEASIBLE: N_("it is not feasible"),
+    ProposalStatus.MERGED: N_("it is merged"),
+    ProposalStatus.HIDDEN: N_("it is hidden"),
+}
+
+
+def ballot_problem(proposal: Proposal, funding_round: FundingRound, supports: int) -> Text | None:
     """Why a proposal would not be on the ballot, or None if it would."""
     if proposal.status != ProposalStatus.FEASIBLE:
-        return f"it is {proposal.status.label.lower()}"
+        return Text(NOT_FEASIBLE_NOW[proposal.status])
     if proposal.final_cost_pence is None:
-        return "it has no final cost"
+        return Text(N_("it has no final cost"))
     if proposal.hidden_at is not None and not funding_round.is_frozen:
-        return "it is hidden by moderators"
+        return Text(N_("it is hidden by moderators"))
     if funding_round.supports_enabled and supports < funding_round.support_threshold:
         needed = funding_round.support_threshold
-        return f"it has {supports:,} of the {plural(needed, 'support')} needed"
+        return Nn_(
+            "it has %(supports)s of the %(num)s support needed",
+            "it has %(supports)s of the %(num)s supports needed",
+            needed,
+            supports=Number(supports),
+        )
     return None
 
 
@@ -63,7 +78,7 @@ def ballot_proposals(session: Session, funding_round: FundingRound) -> list[Prop
 
 def impossible_ballot(
     funding_round: FundingRound, pot: Pot, on_ballot: Sequence[Proposal]
-) -> str | None:
+) -> Text | None:
     """Why no voter could fill in a valid ballot for ``pot``, or None if one could.
 
     A pot with nothing on its ballot is refused outright (it would only take blank ballots).
@@ -75,19 +90,29 @@ def impossible_ballot(
     """
     n = len(on_ballot)
     if n == 0:
-        return (
-            f"The {pot.name} pot has no project on the ballot, so its voters could only cast "
-            "a blank ballot. Review its proposals, or merge the pot into another (Budget and "
-            "pots, then Merge a pot into another), before voting opens"
+        return Text(
+            N_(
+                "The %(pot)s pot has no project on the ballot, so its voters could only cast "
+                "a blank ballot. Review its proposals, or merge the pot into another (Budget "
+                "and pots, then Merge a pot into another), before voting opens"
+            ),
+            pot=pot.name,
         )
     kind = BallotKind(funding_round.ballot_kind)
     if kind == BallotKind.CUMULATIVE:
         points, cap = funding_round.points or 0, funding_round.max_points_per_project
         if cap is not None and n * cap < points:
-            return (
-                f"In the {pot.name} pot no ballot could be valid: every voter must use all "
-                f"{points} points, at most {cap} on one project, but only {_projects(n)} "
-                f"can take points ({n * cap} at most)"
+            return Text(
+                N_(
+                    "In the %(pot)s pot no ballot could be valid: every voter must use all "
+                    "%(points)s points, at most %(cap)s on one project, but only %(projects)s "
+                    "can take points (%(most)s at most)"
+                ),
+                pot=pot.name,
+                points=points,
+                cap=cap,
+                projects=_projects(n),
+                most=n * cap,
             )
         return None
     if kind == BallotKind.SINGLE:
@@ -95,27 +120,48 @@ def impossible_ballot(
     need = funding_round.min_choices or 0
     if not funding_round.allow_blank_ballots:
         need = max(need, 1)
-    verb = "rank" if kind == BallotKind.RANKED else "choose"
     if need > n:
-        return (
-            f"In the {pot.name} pot no ballot could be valid: every voter must {verb} at "
-            f"least {_projects(need)}, but only {_projects(n)} "
-            f"{'is' if n == 1 else 'are'} on the ballot"
+        if kind == BallotKind.RANKED:
+            return Nn_(
+                "In the %(pot)s pot no ballot could be valid: every voter must rank at least "
+                "%(need)s, but only %(projects)s is on the ballot",
+                "In the %(pot)s pot no ballot could be valid: every voter must rank at least "
+                "%(need)s, but only %(projects)s are on the ballot",
+                n,
+                pot=pot.name,
+                need=_projects(need),
+                projects=_projects(n),
+            )
+        return Nn_(
+            "In the %(pot)s pot no ballot could be valid: every voter must choose at least "
+            "%(need)s, but only %(projects)s is on the ballot",
+            "In the %(pot)s pot no ballot could be valid: every voter must choose at least "
+            "%(need)s, but only %(projects)s are on the ballot",
+            n,
+            pot=pot.name,
+            need=_projects(need),
+            projects=_projects(n),
         )
     if kind == BallotKind.KNAPSACK and need:
         cheapest = sorted(p.cost_to_pot_pence for p in on_ballot)[:need]
         if sum(cheapest) > pot.budget_pence:
-            which = "the cheapest project costs" if need == 1 else f"the {need} cheapest cost"
-            return (
-                f"In the {pot.name} pot no ballot could be valid: every voter must choose at "
-                f"least {_projects(need)} that fit the pot's {money(pot.budget_pence)}, but "
-                f"{which} {money(sum(cheapest))}"
+            return Nn_(
+                "In the %(pot)s pot no ballot could be valid: every voter must choose at least "
+                "%(need)s that fit the pot's %(budget)s, but the cheapest project costs "
+                "%(cost)s",
+                "In the %(pot)s pot no ballot could be valid: every voter must choose at least "
+                "%(need)s that fit the pot's %(budget)s, but the %(num)s cheapest cost %(cost)s",
+                need,
+                pot=pot.name,
+                need=_projects(need),
+                budget=Money(pot.budget_pence),
+                cost=Money(sum(cheapest)),
             )
     return None
 
 
-def _projects(n: int) -> str:
-    return plural(n, "project")
+def _projects(n: int) -> Text:
+    return Nn_("%(num)s project", "%(num)s projects", n)
 
 
 def unreviewed_proposals(session: Session, funding_round: FundingRound) -> list[Proposal]:
@@ -132,7 +178,7 @@ def unreviewed_proposals(session: Session, funding_round: FundingRound) -> list[
     )
 
 
-def left_off_ballot(session: Session, funding_round: FundingRound) -> list[tuple[Proposal, str]]:
+def left_off_ballot(session: Session, funding_round: FundingRound) -> list[tuple[Proposal, Text]]:
     """Reviewed proposals that will not be on the ballot and why (not feasible, merged, too
     few supports, hidden), for the officer confirming that voting opens."""
     counts = support_counts(session, funding_round)

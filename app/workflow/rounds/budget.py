@@ -32,7 +32,7 @@ from app.workflow.models import (
 )
 from app.workflow.rounds.common import ensure_not_frozen
 from app.workflow.text import join_list, money
-from ballots.refusals import N_
+from ballots.refusals import N_, Money
 
 
 def split_budget(total_pence: int, weights: Sequence[int | Decimal | Fraction]) -> list[int]:
@@ -63,6 +63,26 @@ def split_budget(total_pence: int, weights: Sequence[int | Decimal | Fraction]) 
 
 # The name of a pot for the whole council, in English: translated for each language.
 COUNCIL_WIDE_NAME = N_("Council-wide")
+# Amounts typed in per neighbourhood that do not add up: by (more than the rest, with a
+# council-wide pot taken off first).
+AMOUNTS_DO_NOT_ADD_UP = {
+    (True, True): N_(
+        "The neighbourhood amounts add up to %(given)s, which is %(difference)s more than the "
+        "%(rest)s left after the council-wide pot"
+    ),
+    (False, True): N_(
+        "The neighbourhood amounts add up to %(given)s, which is %(difference)s less than the "
+        "%(rest)s left after the council-wide pot"
+    ),
+    (True, False): N_(
+        "The neighbourhood amounts add up to %(given)s, which is %(difference)s more than the "
+        "%(rest)s in the budget"
+    ),
+    (False, False): N_(
+        "The neighbourhood amounts add up to %(given)s, which is %(difference)s less than the "
+        "%(rest)s in the budget"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -119,20 +139,23 @@ def plan_pots(
     """
     wide_names = dict(council_wide_names or {"en": COUNCIL_WIDE_NAME})
     if total_pence <= 0:
-        raise DomainError("Enter a total budget of more than £0", "total_budget")
+        raise DomainError(N_("Enter a total budget of more than £0"), "total_budget")
     if method == SplitMethod.COUNCIL:
         pot = PlannedPot(None, wide_names, total_pence)
         return PotPlan(method, total_pence, (pot,), "The whole budget is one council-wide pot.")
     hoods = sorted(council.neighbourhoods, key=lambda n: n.name)
     if not hoods:
         raise DomainError(
-            f"{council.name} has no neighbourhoods: choose one council-wide pot", "method"
+            N_("%(council)s has no neighbourhoods: choose one council-wide pot"),
+            "method",
+            council=council.name,
         )
     council_wide = council_wide_pence or 0
     if council_wide >= total_pence:
         raise DomainError(
-            f"The council-wide pot must be less than the total budget of {money(total_pence)}",
+            N_("The council-wide pot must be less than the total budget of %(total)s"),
             "council_wide",
+            total=Money(total_pence),
         )
     rest = total_pence - council_wide
     names = [h.name for h in hoods]
@@ -140,13 +163,12 @@ def plan_pots(
         amounts = [(explicit or {}).get(h.id) or 0 for h in hoods]
         given = sum(amounts)
         if given != rest:
-            left = "left after the council-wide pot" if council_wide else "in the budget"
-            diff = money(abs(given - rest), always_pence=True)
-            more_less = "more" if given > rest else "less"
             raise DomainError(
-                f"The neighbourhood amounts add up to {money(given)}, which is {diff} "
-                f"{more_less} than the {money(rest)} {left}",
+                AMOUNTS_DO_NOT_ADD_UP[given > rest, bool(council_wide)],
                 f"pot_{hoods[0].id}",
+                given=Money(given),
+                difference=Money(abs(given - rest), always_pence=True),
+                rest=Money(rest),
             )
         shares = amounts
         note = "Each neighbourhood gets the amount entered for it."
@@ -154,20 +176,28 @@ def plan_pots(
         if method == SplitMethod.NEED:
             if all(h.need_weight is None for h in hoods):
                 raise DomainError(
-                    f"No neighbourhood in {council.name} has a need weight. Choose another "
-                    "way to split the budget.",
+                    N_(
+                        "No neighbourhood in %(council)s has a need weight. Choose another "
+                        "way to split the budget."
+                    ),
                     "method",
+                    council=council.name,
                 )
             weights = [Fraction(h.need_weight or 0) for h in hoods]
             if sum(weights) == 0:
-                raise DomainError("Every need weight is 0. Choose another way to split.", "method")
+                raise DomainError(
+                    N_("Every need weight is 0. Choose another way to split."), "method"
+                )
         elif method == SplitMethod.POPULATION:
             weights = [Fraction(h.population) for h in hoods]
             if sum(weights) == 0:
                 raise DomainError(
-                    f"No population is recorded for {council.name}'s neighbourhoods. Choose "
-                    "another way to split the budget.",
+                    N_(
+                        "No population is recorded for %(council)s's neighbourhoods. Choose "
+                        "another way to split the budget."
+                    ),
                     "method",
+                    council=council.name,
                 )
         else:
             weights = [Fraction(1)] * len(hoods)
@@ -227,7 +257,7 @@ def replace_pots(
         actor=actor,
         action="round.pots_changed",
         subject=funding_round,
-        what="The budget and its pots",
+        what=N_("The budget and its pots"),
         field="total_budget",
     )
     before = pots_snapshot(funding_round)
@@ -245,8 +275,9 @@ def replace_pots(
     for key, pot in existing.items():
         if key not in planned and counts.get(pot.id):
             raise DomainError(
-                f"The {pot.name} pot has proposals, so this split must keep a pot for it",
+                N_("The %(pot)s pot has proposals, so this split must keep a pot for it"),
                 "method",
+                pot=pot.name,
             )
         if key in planned:
             biggest = session.scalar(
@@ -256,9 +287,14 @@ def replace_pots(
             )
             if biggest and biggest > planned[key].budget_pence:
                 raise DomainError(
-                    f"The {pot.name} pot would be {money(planned[key].budget_pence)}, less than "
-                    f"a proposal in it that costs {money(biggest)}",
+                    N_(
+                        "The %(pot)s pot would be %(budget)s, less than a proposal in it that "
+                        "costs %(cost)s"
+                    ),
                     "total_budget",
+                    pot=pot.name,
+                    budget=Money(planned[key].budget_pence),
+                    cost=Money(biggest),
                 )
     for key, pot in existing.items():
         if key not in planned:
@@ -304,17 +340,17 @@ def merge_pot(
         actor=actor,
         action="round.pots_merged",
         subject=funding_round,
-        what="The budget and its pots",
+        what=N_("The budget and its pots"),
         field="source",
     )
     pots = {p.id: p for p in funding_round.pots}
     source, into = pots.get(source_id), pots.get(into_id)
     if source is None:
-        raise DomainError("Select a pot of this round to merge", "source")
+        raise DomainError(N_("Select a pot of this round to merge"), "source")
     if into is None:
-        raise DomainError("Select a pot of this round to merge it into", "into")
+        raise DomainError(N_("Select a pot of this round to merge it into"), "into")
     if source is into:
-        raise DomainError("A pot cannot be merged into itself: select another pot", "into")
+        raise DomainError(N_("A pot cannot be merged into itself: select another pot"), "into")
     before = pots_snapshot(funding_round)
     moved = session.scalars(select(Proposal.id).where(Proposal.pot_id == source.id)).all()
     session.flush()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.workflow.errors import Frozen
 from app.workflow.models import FundingRound, Phase, User
+from ballots.refusals import N_, Text
 
 
 def lock_round(session: Session, funding_round: FundingRound) -> Phase:
@@ -40,15 +41,18 @@ def ensure_not_frozen(
     actor: User | None,
     action: str,
     subject: Any = None,
-    what: str = "This",
+    what: str = N_("This"),
     field: str | None = None,
 ) -> None:
     """Raise ``Frozen`` (which callers log as a refusal) once voting has opened."""
     lock_round(session, funding_round)
     if funding_round.is_frozen:
         raise Frozen(
-            f"Voting has opened, so {what[0].lower() + what[1:]} can no longer be changed. "
-            "The round's pots, costs, proposals and voting rules are fixed.",
+            N_(
+                "Voting has opened, so %(what)s can no longer be changed. "
+                "The round's pots, costs, proposals and voting rules are fixed."
+            ),
+            what=Text(what).lowered(),
             round=funding_round,
             action=action,
             actor=actor,

@@ -18,6 +18,7 @@ from app.workflow.languages import set_texts, texts
 from app.workflow.models import Council, FundingRound, Phase, Pot, User
 from app.workflow.rounds.budget import PotPlan, pots_snapshot
 from app.workflow.rounds.common import ensure_not_frozen
+from ballots.refusals import N_
 
 
 def find_round(session: Session, council: Council, round_slug: str) -> FundingRound | None:
@@ -105,7 +106,7 @@ def update_details(
         actor=actor,
         action="round.details_changed",
         subject=funding_round,
-        what="The round's title and description",
+        what=N_("The round's title and description"),
         field="title",
     )
     before = _details(funding_round)

@@ -34,9 +34,8 @@ from app.workflow.rounds.common import lock_round
 from app.workflow.rounds.manifest import UNFROZEN_COLUMNS, frozen_columns
 from app.workflow.rounds.schedule import first_day, last_day
 from app.workflow.rounds.voting import voting_config, voting_config_problems
-from app.workflow.text import join_list, money
 from ballots import box as ballot_box
-from ballots.refusals import N_
+from ballots.refusals import N_, Day, Joined, Listed, Money, Nn_, Text, sentences
 
 # Records carry the package's name, app.workflow.rounds, not this module's: the name that log
 # filters (and the tests of scheduled moves) select them by.
@@ -83,17 +82,21 @@ def previous_phase(funding_round: FundingRound) -> Phase | None:
 
 def phase_change_problems(
     session: Session, funding_round: FundingRound, target: Phase
-) -> list[str]:
-    """Why the round cannot move to ``target`` now (empty when it can)."""
-    problems = []
+) -> list[Text]:
+    """Why the round cannot move to ``target`` now (empty when it can), each a ``Text`` the
+    web layer shows in the officer's language."""
+    problems: list[Text] = []
     pots_total = sum(p.budget_pence for p in funding_round.pots)
     if target.index <= Phase.VOTING.index and target != Phase.DRAFT:
         if not funding_round.pots:
-            problems.append("The round has no pots")
+            problems.append(Text(N_("The round has no pots")))
         elif pots_total != funding_round.total_budget_pence:
             problems.append(
-                f"The pots add up to {money(pots_total)}, not the budget of "
-                f"{money(funding_round.total_budget_pence)}"
+                Text(
+                    N_("The pots add up to %(total)s, not the budget of %(budget)s"),
+                    total=Money(pots_total),
+                    budget=Money(funding_round.total_budget_pence),
+                )
             )
     if target == Phase.PUBLISHED:
         from app.workflow import results, secrecy
@@ -102,36 +105,62 @@ def phase_change_problems(
         missing = results.missing_results(session, funding_round)
         if waiting:
             problems.append(
-                "The trustees have not yet decrypted the ballots of " + join_list(waiting)
+                Text(
+                    N_("The trustees have not yet decrypted the ballots of %(pots)s"),
+                    pots=Listed(waiting),
+                )
             )
         elif missing:
             problems.append(
-                "The votes have not been counted for " + join_list(missing) + " (run flask tally)"
+                Text(
+                    N_("The votes have not been counted for %(pots)s (run flask tally)"),
+                    pots=Listed(missing),
+                )
             )
     if target == Phase.DRAFT:
         count = session.scalar(select(func.count()).where(Proposal.round_id == funding_round.id))
         if count:
-            problems.append("Residents have made proposals, so the round cannot go back to a draft")
+            problems.append(
+                Text(N_("Residents have made proposals, so the round cannot go back to a draft"))
+            )
     if target == Phase.VOTING:
         from app.workflow import secrecy
 
         problems.extend(secrecy.opening_problems(session, funding_round))
         for field, message in voting_config_problems(voting_config(funding_round)):
-            problems.append(f"The voting configuration is not valid: {message}")
+            problems.append(
+                Text(N_("The voting configuration is not valid: %(problem)s"), problem=message)
+            )
             del field
             break
         on_ballot = ballot_proposals(session, funding_round)
         if not on_ballot:
             problems.append(
-                "No proposal can reach the ballot: a proposal needs to be feasible, with a "
-                "final cost" + (" and enough supports" if funding_round.supports_enabled else "")
+                Text(
+                    N_(
+                        "No proposal can reach the ballot: a proposal needs to be feasible, "
+                        "with a final cost and enough supports"
+                    )
+                    if funding_round.supports_enabled
+                    else N_(
+                        "No proposal can reach the ballot: a proposal needs to be feasible, "
+                        "with a final cost"
+                    )
+                )
             )
         pots = {p.id: p for p in funding_round.pots}
         for p in on_ballot:
             if p.cost_to_pot_pence > pots[p.pot_id].budget_pence:
                 problems.append(
-                    f"“{p.title}” would cost its pot {money(p.cost_to_pot_pence)}, more than "
-                    f"the pot's budget of {money(pots[p.pot_id].budget_pence)}"
+                    Text(
+                        N_(
+                            "“%(title)s” would cost its pot %(cost)s, more than the pot's "
+                            "budget of %(budget)s"
+                        ),
+                        title=p.title,
+                        cost=Money(p.cost_to_pot_pence),
+                        budget=Money(pots[p.pot_id].budget_pence),
+                    )
                 )
         by_pot: dict[int, list[Proposal]] = {}
         for p in on_ballot:
@@ -146,7 +175,7 @@ def phase_change_problems(
     return problems
 
 
-PUBLISH_ELSEWHERE = (
+PUBLISH_ELSEWHERE = N_(
     "Results are published from the page “Check the results before publishing”, once an "
     "officer has seen them there"
 )
@@ -181,18 +210,19 @@ def change_phase(
     if target == Phase.VOTING:
         waiting = [p for p in unreviewed_proposals(session, funding_round) if p.id not in leave_off]
         if waiting:
-            titles = join_list([f"“{p.title}”" for p in waiting])
             raise DomainError(
-                f"Cannot move to voting: {_proposals(len(waiting))} not yet reviewed "
-                f"({titles}) would not be on the ballot. Review "
-                f"{'it' if len(waiting) == 1 else 'them'} first, or confirm that voting "
-                "opens without them"
+                Nn_(
+                    "Cannot move to voting: %(num)s proposal not yet reviewed (%(titles)s) "
+                    "would not be on the ballot. Review it first, or confirm that voting opens "
+                    "without them",
+                    "Cannot move to voting: %(num)s proposals not yet reviewed (%(titles)s) "
+                    "would not be on the ballot. Review them first, or confirm that voting opens "
+                    "without them",
+                    len(waiting),
+                    titles=Listed([f"“{p.title}”" for p in waiting]),
+                )
             )
     _move(session, funding_round, target=target, expected=expected, actor=actor, now=now)
-
-
-def _proposals(n: int) -> str:
-    return f"{n} proposal" if n == 1 else f"{n} proposals"
 
 
 def _check_move(
@@ -206,12 +236,15 @@ def _check_move(
     lock_round(session, funding_round)
     if funding_round.phase != expected:
         raise Conflict(
-            f"The round has moved to {funding_round.phase.label.lower()} since the page was "
-            "loaded. Check the phase and try again."
+            N_(
+                "The round has moved to %(phase)s since the page was loaded. Check the phase "
+                "and try again."
+            ),
+            phase=Text(funding_round.phase.label).lowered(),
         )
     if target.index < funding_round.phase.index and funding_round.is_frozen:
         raise Frozen(
-            "Voting has opened, so the round cannot go back to an earlier phase.",
+            N_("Voting has opened, so the round cannot go back to an earlier phase."),
             round=funding_round,
             action="round.phase_changed",
             actor=actor,
@@ -219,15 +252,20 @@ def _check_move(
         )
     if target not in (next_phase(funding_round), previous_phase(funding_round)):
         raise WrongPhase(
-            f"A round in {funding_round.phase.label.lower()} cannot move to "
-            f"{target.label.lower()}: phases go one step at a time"
+            N_("A round in %(phase)s cannot move to %(target)s: phases go one step at a time"),
+            phase=Text(funding_round.phase.label).lowered(),
+            target=Text(target.label).lowered(),
         )
 
 
 def _check_problems(session: Session, funding_round: FundingRound, target: Phase) -> None:
     problems = phase_change_problems(session, funding_round, target)
     if problems:
-        raise DomainError(f"Cannot move to {target.label.lower()}: " + "; ".join(problems))
+        raise DomainError(
+            N_("Cannot move to %(target)s: %(problems)s"),
+            target=Text(target.label).lowered(),
+            problems=Joined(problems, "; "),
+        )
 
 
 def _move(
@@ -256,7 +294,7 @@ def _move(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise Conflict("The round's phase was changed by someone else. Check it and try again.")
+        raise Conflict(N_("The round's phase was changed by someone else. Check it and try again."))
     session.refresh(funding_round)
     # A failed scheduled move stops being news once the round has moved on.
     session.execute(
@@ -314,14 +352,19 @@ def open_voting(
     waiting = unreviewed_proposals(session, funding_round)
     if waiting and not confirmed:
         raise DomainError(
-            f"Confirm that the {_proposals(len(waiting))} not yet reviewed will not be on "
-            "the ballot",
+            Nn_(
+                "Confirm that the %(num)s proposal not yet reviewed will not be on the ballot",
+                "Confirm that the %(num)s proposals not yet reviewed will not be on the ballot",
+                len(waiting),
+            ),
             "confirm",
         )
     if any(p.id not in leave_off for p in waiting):
         raise Conflict(
-            "More proposals are waiting for review than when the page was loaded. Check the "
-            "list again before opening voting."
+            N_(
+                "More proposals are waiting for review than when the page was loaded. Check the "
+                "list again before opening voting."
+            )
         )
     _move(session, funding_round, target=Phase.VOTING, expected=expected, actor=actor, now=now)
 
@@ -341,7 +384,7 @@ def publish_results(
     warnings = [str(w) for c in checks for w in c.warnings]
     if warnings and not confirmed:
         raise DomainError(
-            "Confirm that you have read the warnings and the results are ready to publish",
+            N_("Confirm that you have read the warnings and the results are ready to publish"),
             "confirm",
         )
     _move(
@@ -526,18 +569,25 @@ def advance_due_rounds(session: Session, now: datetime) -> list[ScheduledMove]:
     return moves
 
 
-def what_happens_next(funding_round: FundingRound) -> str:
-    """A sentence for the round page: the next phase and when it is due."""
+def what_happens_next(funding_round: FundingRound) -> Text:
+    """Sentences for the round page: the next phase and when it is due."""
     target = next_phase(funding_round)
     if target is None:
-        return "This is the round's last phase."
+        return Text(N_("This is the round's last phase."))
     current = funding_round.dates_for(funding_round.phase)
     upcoming = funding_round.dates_for(target)
-    when = ""
+    parts = [
+        Text(N_("Next: %(phase)s."), phase=Text(target.label).lowered()),
+        Text(PHASE_DESCRIPTIONS[target]),
+    ]
     if upcoming is not None:
-        d = first_day(upcoming)
-        when = f" It is due to start on {d.day} {d:%B %Y}."
+        parts.append(Text(N_("It is due to start on %(day)s."), day=Day(first_day(upcoming))))
     elif current is not None:
-        d = last_day(current)
-        when = f" {funding_round.phase.label} is due to end on {d.day} {d:%B %Y}."
-    return f"Next: {target.label.lower()}. {PHASE_DESCRIPTIONS[target]}{when}"
+        parts.append(
+            Text(
+                N_("%(phase)s is due to end on %(day)s."),
+                phase=Text(funding_round.phase.label),
+                day=Day(last_day(current)),
+            )
+        )
+    return sentences(*parts)

@@ -16,6 +16,7 @@ from app.workflow.clock import london_date, london_midnight
 from app.workflow.errors import DomainError, Frozen, WrongPhase
 from app.workflow.models import FundingRound, Phase, PhaseDates, User
 from app.workflow.rounds.common import lock_round
+from ballots.refusals import N_, Day, Text
 
 SCHEDULED_PHASES = [p for p in Phase if p != Phase.DRAFT]
 
@@ -51,19 +52,29 @@ def set_schedule(
             continue
         if start is None:
             raise DomainError(
-                f"Enter the date {phase.label.lower()} starts", f"{phase.value}_start"
+                N_("Enter the date %(phase)s starts"),
+                f"{phase.value}_start",
+                phase=Text(phase.label).lowered(),
             )
         if end is None:
-            raise DomainError(f"Enter the date {phase.label.lower()} ends", f"{phase.value}_end")
+            raise DomainError(
+                N_("Enter the date %(phase)s ends"),
+                f"{phase.value}_end",
+                phase=Text(phase.label).lowered(),
+            )
         if end < start:
             raise DomainError(
-                f"{phase.label} must end on or after the day it starts", f"{phase.value}_end"
+                N_("%(phase)s must end on or after the day it starts"),
+                f"{phase.value}_end",
+                phase=Text(phase.label),
             )
         if previous and start <= previous[1]:
             raise DomainError(
-                f"{phase.label} must start after {previous[0].label.lower()} ends "
-                f"({previous[1].day} {previous[1]:%B %Y})",
+                N_("%(phase)s must start after %(previous)s ends (%(day)s)"),
                 f"{phase.value}_start",
+                phase=Text(phase.label),
+                previous=Text(previous[0].label).lowered(),
+                day=Day(previous[1]),
             )
         previous = (phase, end)
     before = schedule_snapshot(funding_round)
@@ -76,8 +87,10 @@ def set_schedule(
     current = {d.phase: (d.starts_at, d.ends_at) for d in funding_round.phase_dates}
     if funding_round.is_frozen and wanted != current:
         raise Frozen(
-            "Voting has opened, so the schedule is fixed with the rest of the round. Only the "
-            "close of voting can move, and only later: extend voting instead.",
+            N_(
+                "Voting has opened, so the schedule is fixed with the rest of the round. Only the "
+                "close of voting can move, and only later: extend voting instead."
+            ),
             round=funding_round,
             action="round.schedule_changed",
             actor=actor,
@@ -127,31 +140,36 @@ def extend_voting(
     field = "voting_end"
     lock_round(session, funding_round)
     if new_last_day is None:
-        raise DomainError("Enter the new last day of voting", field)
+        raise DomainError(N_("Enter the new last day of voting"), field)
     if funding_round.phase != Phase.VOTING:
         if not funding_round.is_frozen:
             raise WrongPhase(
-                "Voting has not opened yet: change its dates with the rest of the schedule",
+                N_("Voting has not opened yet: change its dates with the rest of the schedule"),
                 field,
             )
-        raise WrongPhase("Voting has closed, so it can no longer be extended", field)
+        raise WrongPhase(N_("Voting has closed, so it can no longer be extended"), field)
     dates = funding_round.dates_for(Phase.VOTING)
     if dates is None:
         raise DomainError(
-            "Voting in this round has no scheduled close: it closes when an officer moves "
-            "the round on from its page",
+            N_(
+                "Voting in this round has no scheduled close: it closes when an officer moves "
+                "the round on from its page"
+            ),
             field,
         )
     old_last = last_day(dates)
     if new_last_day <= old_last:
         raise DomainError(
-            f"Voting can only be extended, never shortened: choose a day after "
-            f"{_long(old_last)}, its last day now",
+            N_(
+                "Voting can only be extended, never shortened: choose a day after %(day)s, "
+                "its last day now"
+            ),
             field,
+            day=Day(old_last),
         )
     new_end = london_midnight(new_last_day + timedelta(days=1))
     if new_end <= now:
-        raise DomainError("The new last day of voting must not be in the past", field)
+        raise DomainError(N_("The new last day of voting must not be in the past"), field)
     before = schedule_snapshot(funding_round)
     shift = (new_last_day - old_last).days
     dates.ends_at = new_end
@@ -210,10 +228,6 @@ def voting_extensions(session: Session, funding_round: FundingRound) -> list[Ext
             )
         )
     return out
-
-
-def _long(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def schedule_snapshot(funding_round: FundingRound) -> dict[str, Any]:

@@ -19,6 +19,8 @@ KEYWORDS = {
     "pgettext": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3),
     "N_": None,
+    "Nn_": (1, 2),
+    "NP_": ((1, "c"), 2),
     "_l": None,
     "lazy_gettext": None,
     "lazy_ngettext": (1, 2),
