@@ -247,12 +247,11 @@ def plurality(
         explanations[winner] = ProjectExplanation(winner, True, "", details, Sentences(tuple(said)))
     for place, pid in enumerate(order[1:], start=2):
         # Translators: a project that did not win a one-winner poll. place: its place ("2nd");
-        # position: the same as a number ("2"); votes: "97 of 1,020 votes" (or first
-        # choices); winner: the winner's name; winner_votes: "412 votes".
+        # votes: "97 of 1,020 votes" (or first choices); winner: the winner's name;
+        # winner_votes: "412 votes".
         message = _(
             "Came %(place)s with %(votes)s; %(winner)s won with %(winner_votes)s.",
             place=Ordinal(place),
-            position=number(place),
             votes=_of(votes[pid], total, what),
             winner=c.names[winner],
             winner_votes=_votes(votes[winner], what),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from votes.i18n import Message, Ordinal, Sentences, Text, _, ngettext, number
+from votes.i18n import Message, Ordinal, Sentences, Text, _, ngettext
 from votes.model import ProjectExplanation, TieBreak
 from votes.rules.explain import FUNDED, NOT_FUNDED, MoneyFormat, frac
 from votes.rules.profile import Profile
@@ -71,12 +71,12 @@ def score_sentence(
     profile: Profile, measure: str, per_cost: bool, step: GreedyStep, fmt
 ) -> Message:
     """ "Ranked 3rd by votes (412 votes).", with the cost when the order is per unit of it."""
-    place = {"rank": Ordinal(step.rank), "position": number(step.rank)}
+    place = {"rank": Ordinal(step.rank)}
     if per_cost:
         cost = fmt(profile.money(profile.costs[step.project]))
         if POINTS[measure]:
             # Translators: a greedy count's order, by points per unit of cost. rank: the place
-            # ("3rd"); position: the same as a number ("3"); num: the points; cost: money.
+            # ("3rd"); num: the points; cost: money.
             return ngettext(
                 "Ranked %(rank)s by points per unit of cost (%(num)s point for a cost of "
                 "%(cost)s).",
@@ -87,7 +87,7 @@ def score_sentence(
                 **place,
             )
         # Translators: a greedy count's order, by votes per unit of cost. rank: the place
-        # ("3rd"); position: the same as a number ("3"); num: the votes; cost: money.
+        # ("3rd"); num: the votes; cost: money.
         return ngettext(
             "Ranked %(rank)s by votes per unit of cost (%(num)s vote for a cost of %(cost)s).",
             "Ranked %(rank)s by votes per unit of cost (%(num)s votes for a cost of %(cost)s).",
@@ -96,16 +96,16 @@ def score_sentence(
             **place,
         )
     if POINTS[measure]:
-        # Translators: a greedy count's order, by points. rank: the place ("3rd"); position:
-        # the same as a number ("3"); num: the points it got.
+        # Translators: a greedy count's order, by points. rank: the place ("3rd"); num: the
+        # points it got.
         return ngettext(
             "Ranked %(rank)s by points (%(num)s point).",
             "Ranked %(rank)s by points (%(num)s points).",
             step.score,
             **place,
         )
-    # Translators: a greedy count's order, by votes. rank: the place ("3rd"); position: the
-    # same as a number ("3"); num: the votes it got.
+    # Translators: a greedy count's order, by votes. rank: the place ("3rd"); num: the votes
+    # it got.
     return ngettext(
         "Ranked %(rank)s by votes (%(num)s vote).",
         "Ranked %(rank)s by votes (%(num)s votes).",
