@@ -1,13 +1,17 @@
 """How the results pages show a count: the bar chart of support (drawn on the server as SVG),
-the counting rule's name as a pot's figures read, and shares and averages as words."""
+the counting rule's name as a pot's figures read, shares and averages as words, and each
+project's explanation in the reader's language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
 
+from markupsafe import Markup, escape
+
+from app.web.i18n import current
 from app.web.presenters.methods import RULE_LABELS
-from app.workflow.results import PotView
+from app.workflow.results import PotView, ProjectRow
 
 # What the points in a pot's table are, by ballot kind.
 POINTS_MEANING = {
@@ -15,6 +19,17 @@ POINTS_MEANING = {
     "ranked": "points the count gave for each voter's ranking of the project (a higher rank "
     "scores more)",
 }
+
+
+def explanation(row: ProjectRow) -> Markup:
+    """A project's explanation in the page's language (the ``explanation`` filter); where the
+    stored result has none in it, the English, marked ``lang="en"`` for screen readers and
+    translation tools."""
+    language = current()
+    said = row.explanation_in(language)
+    if said.language == language:
+        return escape(said.text)
+    return Markup('<span lang="{}">{}</span>').format(said.language, said.text)
 
 
 def points_meaning(ballot_kind: str) -> str:
