@@ -26,9 +26,10 @@ comment goes on the line before, beginning ``# Translators:``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -293,10 +294,17 @@ def _ordinal_rules(table: str) -> list[tuple[str, str]]:
 ENGLISH_TRANSLATOR = Translator(ENGLISH)
 
 
-@cache
+# What a language code looks like ("cy", "pt_BR", "sr-Latn"): anything else has no catalogue,
+# so a code read from a file never names a path.
+_CODE = re.compile(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*")
+
+
+@lru_cache(maxsize=64)
 def _load(code: str) -> Translator:
     if code == ENGLISH:
         return ENGLISH_TRANSLATOR
+    if not _CODE.fullmatch(code):
+        return Translator(code)
     import gettext
 
     catalogue = gettext.translation(DOMAIN, localedir=LOCALE, languages=[code], fallback=True)

@@ -509,3 +509,18 @@ def test_a_recount_matches_a_stored_result_in_the_languages_it_has():
     altered = json.loads(json.dumps(outcome))
     altered["translations"]["cy"]["1"] = "Newid."
     assert not same_count(recount, altered)
+
+
+@pytest.mark.parametrize("code", ["../cy", "cy/../cy", "", "c", "x" * 40, "cy\x00"])
+def test_a_code_that_is_not_a_language_code_names_no_catalogue(code):
+    assert not i18n.translator(code).translated
+    assert i18n.translator(code).render(i18n._("Funded.")) == "Funded."
+
+
+def test_a_document_naming_a_path_as_a_language_is_noted_not_read():
+    files = build()
+    results, outcome = stored_outcome(files)
+    outcome["translations"]["../cy"] = outcome["translations"]["cy"]
+    report = verify_zip(rewritten(files, results))
+    assert report.ok, report.problems
+    assert any("the explanations in '../cy' were not checked" in n for n in report.notes)
