@@ -58,11 +58,11 @@ new-language: $(VENV)/.runtime ## Start the catalogues of a new language: make n
 	$(BIN)/pybabel init -i $(VOTES_I18N)/votes.pot -d $(VOTES_I18N) -D votes -l $(CODE) --no-wrap
 
 messages: $(VENV)/.runtime ## Extract every text to translate and update each language's catalogue
-	$(BIN)/pybabel -q extract -F $(APP_I18N)/babel.cfg $(KEYWORDS) --no-wrap --sort-by-file --add-location file \
+	$(BIN)/pybabel -q extract -F $(APP_I18N)/babel.cfg $(KEYWORDS) -c Translators: --no-wrap --sort-by-file --add-location file \
 	  --project Devolve --version 1 --copyright-holder "Devolve contributors" -o $(APP_I18N)/messages.pot .
 	$(BIN)/pybabel -q update -i $(APP_I18N)/messages.pot -d $(APP_I18N) -D messages --no-wrap \
 	  --no-fuzzy-matching
-	$(BIN)/pybabel -q extract -F $(VOTES_I18N)/babel.cfg $(KEYWORDS) --no-wrap --sort-by-file --add-location file \
+	$(BIN)/pybabel -q extract -F $(VOTES_I18N)/babel.cfg $(KEYWORDS) -c Translators: --no-wrap --sort-by-file --add-location file \
 	  --project votes --version 1 --copyright-holder "Devolve contributors" -o $(VOTES_I18N)/votes.pot .
 	$(BIN)/pybabel -q update -i $(VOTES_I18N)/votes.pot -d $(VOTES_I18N) -D votes --no-wrap \
 	  --no-fuzzy-matching

@@ -1,15 +1,16 @@
 """``python -m votes``: count or check a pabulib election from the command line.
 
     python -m votes tally FILE.pb --rule greedy [--rule mes ...] [--tie-break cost-votes]
-                             [--ranked-scoring ranks|borda]
+                             [--ranked-scoring ranks|borda] [--language en|cy]
 
 prints one JSON object keyed by rule name (see :func:`outcome_to_json` for each value). Exact
 numbers are JSON integers when whole and ``"p/q"`` strings otherwise. ``--ranked-scoring``
 says how a ranked (ordinal) file's choices become points: ``ranks`` (k for the 1st choice,
 ..., 1 for the kth) or ``borda`` (pabutools' Borda scores); without it, the file's META
-``ranked_scoring``, else ``ranks``. See ``votes.rules``.
+``ranked_scoring``, else ``ranks``. See ``votes.rules``. ``--language`` writes the
+explanations in another language votes has a catalogue for (``votes.i18n``; default English).
 
-    python -m votes check FILE.pb
+    python -m votes check FILE.pb [--language en|cy]
 
     python -m votes verify EXPORT.zip [--manifest-hash H --log-head H]
 
@@ -38,6 +39,7 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 from fractions import Fraction
 
+from votes.i18n import ENGLISH, languages
 from votes.model import Election, Outcome, RankedScoring, TieBreak
 from votes.pabulib import PabulibError, read
 from votes.text import plural
@@ -158,6 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     tally.add_argument(
         "--compact", action="store_true", help="print the JSON on one line instead of indented"
     )
+    _language_argument(tally, "the explanations' language")
     check = commands.add_parser(
         "check",
         formatter_class=_formatter,
@@ -167,6 +170,7 @@ def _parser() -> argparse.ArgumentParser:
         "a summary; exits 0 when every ballot is valid, 1 when some are not.",
     )
     check.add_argument("file", metavar="FILE.pb", help="the election, in pabulib format")
+    _language_argument(check, "the problems' language")
     verify = commands.add_parser(
         "verify",
         formatter_class=_formatter,
@@ -197,8 +201,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _language_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--language",
+        choices=languages(),
+        default=ENGLISH,
+        help=f"{what}: one votes has a catalogue for (default: %(default)s)",
+    )
+
+
 def _tally(
-    file: str, rules: Sequence[str], tie_break: TieBreak, scoring: RankedScoring | None
+    file: str,
+    rules: Sequence[str],
+    tie_break: TieBreak,
+    scoring: RankedScoring | None,
+    language: str = ENGLISH,
 ) -> dict[str, object]:
     from votes.rules import RULES, tally
 
@@ -216,7 +233,7 @@ def _tally(
     results: dict[str, object] = {}
     for name in names:
         try:
-            outcome = tally(election, name, tie_break)
+            outcome = tally(election, name, tie_break, language=language)
         except ValueError as e:
             raise _Failure(f"{file}: {name}: {e}") from None
         results[name] = outcome_to_json(outcome)
@@ -232,7 +249,7 @@ def _read(file: str) -> Election:
         raise _Failure(f"{file}: cannot open: {e.strerror or e}") from None
 
 
-def _check(file: str) -> int:
+def _check(file: str, language: str = ENGLISH) -> int:
     from votes.ballot import validate_ballot
 
     election = _read(file)
@@ -246,7 +263,9 @@ def _check(file: str) -> int:
     projects = {p.id: p for p in election.projects}
     invalid = 0
     for number, ballot in enumerate(election.ballots, start=1):
-        problems = validate_ballot(ballot, election.rules, projects, election.budget, money=money)
+        problems = validate_ballot(
+            ballot, election.rules, projects, election.budget, money=money, language=language
+        )
         if problems:
             invalid += 1
             who = f"voter {ballot.voter}" if ballot.voter else f"ballot {number}"
@@ -267,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "check":
-            return _check(args.file)
+            return _check(args.file, args.language)
         if args.command == "trustee":
             from votes.secrecy.cli import run
 
@@ -281,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.rules,
             TieBreak(args.tie_break),
             RankedScoring(args.ranked_scoring) if args.ranked_scoring else None,
+            args.language,
         )
     except _Failure as e:
         print(f"{e}", file=sys.stderr)

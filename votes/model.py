@@ -239,12 +239,28 @@ class ProjectExplanation:
     ``details``: machine-readable facts behind the sentence (rank, score, money left, price per
     supporter, payers, the MES round it became unaffordable in, ...). Values are JSON-friendly
     (str, int, bool, list, dict); exact fractions are given as strings "p/q".
+    ``message``: the reason before it is put into words (a ``votes.i18n`` text), so that it can
+    be written in another language without counting again (``reason_in``); None when the
+    reason was given only as words. ``reason`` is it in the language the count was asked for
+    (English unless ``tally(..., language=...)``). Not compared: two explanations are equal
+    when they say the same.
     """
 
     project_id: str
     funded: bool
     reason: str
     details: Mapping[str, object] = field(default_factory=dict)
+    message: object = field(default=None, compare=False, repr=False)
+
+    def reason_in(self, language: object = None) -> str:
+        """The reason in ``language`` (a code such as "cy", or a ``votes.i18n.Translator``;
+        None: English; a language with no catalogue: English too). An explanation with no
+        ``message`` gives its ``reason`` as it is."""
+        if self.message is None:
+            return self.reason
+        from votes.i18n import translator
+
+        return translator(language).render(self.message)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,8 @@ from typing import Any
 
 from votes.canonical import canonical_json
 from votes.csv_cells import unescape
+from votes.i18n import ENGLISH, available, translator
+from votes.i18n import languages as catalogues
 from votes.model import (
     Ballot,
     BallotKind,
@@ -40,7 +42,7 @@ from votes.model import (
     RankedScoring,
     TieBreak,
 )
-from votes.text import plural
+from votes.text import join_list, plural
 
 __all__ = [
     "RESULT_FORMAT",
@@ -57,6 +59,7 @@ __all__ = [
     "result_document",
     "same_count",
     "sha256",
+    "translated_languages",
     "verify_zip",
 ]
 
@@ -92,10 +95,17 @@ def _pence(value: Fraction) -> int | str:
     return f.numerator if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
 
 
-def result_document(election: Election, outcome: Outcome) -> dict[str, Any]:
+def result_document(
+    election: Election, outcome: Outcome, languages: Iterable[str] | None = None
+) -> dict[str, Any]:
     """A pot's result as plain JSON: the rule, the selection (in order), and per project its
     cost in pence, whether funded, its votes (ballots naming it), its points and the
     plain-English explanation.
+
+    ``translations``: the explanations in other languages, ``{code: {project id: text}}``, for
+    each of ``languages`` (default: every language ``votes`` has a catalogue for besides
+    English, ``votes.i18n.languages()``); left out when there are none, as in documents stored
+    before there were.
 
     ``points`` are what the rule counted, when it counted points: on cumulative ballots the
     points given; on ranked ballots the points the rule scored from the ranks (its
@@ -130,7 +140,7 @@ def result_document(election: Election, outcome: Outcome) -> dict[str, Any]:
         value = reasons[pid].details.get("effective_support") if pid in reasons else None
         return None if value is None else str(value)
 
-    return {
+    document: dict[str, Any] = {
         "format": RESULT_FORMAT,
         "rule": outcome.rule,
         "tie_break": TieBreak(outcome.tie_break).value,
@@ -153,6 +163,24 @@ def result_document(election: Election, outcome: Outcome) -> dict[str, Any]:
         ],
         "equal_shares": _equal_shares(election, outcome),
     }
+    if languages is None:
+        languages = [code for code in catalogues() if code != ENGLISH]
+    codes = list(dict.fromkeys(languages))
+    if codes:
+        document["translations"] = {
+            code: {
+                p.id: reasons[p.id].reason_in(code) if p.id in reasons else ""
+                for p in election.projects
+            }
+            for code in codes
+        }
+    return document
+
+
+def translated_languages(document: Mapping[str, Any]) -> list[str]:
+    """The languages a result document gives its explanations in besides English."""
+    kept = document.get("translations")
+    return [str(code) for code in kept] if isinstance(kept, Mapping) else []
 
 
 def count_facts(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -176,13 +204,28 @@ def count_facts(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def same_count(recount: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
-    """A recount reproduces a stored result: every key of a current one, or the counted facts
-    of one stored before ``format`` 2."""
+    """A recount reproduces a stored result: every key of a current one (its explanations in
+    the languages the stored one has, none for one stored before there were translations),
+    or the counted facts of one stored before ``format`` 2."""
     if stored.get("format") == RESULT_FORMAT:
-        return canonical_json(recount) == canonical_json(stored)
+        return canonical_json(_as_stored(recount, stored)) == canonical_json(stored)
     if "format" in stored:
         return False
     return canonical_json(count_facts(recount)) == canonical_json(count_facts(stored))
+
+
+def _as_stored(recount: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The recount with the translations the stored document has: in its languages, or none."""
+    out = {k: v for k, v in recount.items() if k != "translations"}
+    if "translations" in stored:
+        mine = recount.get("translations") or {}
+        kept = stored["translations"]
+        out["translations"] = {c: mine.get(c) for c in kept} if isinstance(kept, Mapping) else mine
+    return out
+
+
+def _without_translations(document: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k != "translations"}
 
 
 def _equal_shares(election: Election, outcome: Outcome) -> dict[str, Any] | None:
@@ -679,7 +722,11 @@ def _check(
     except (TypeError, ValueError) as e:
         report.problems.append(f"{step}cannot recount: {e}")
         return
-    recount = result_document(election, outcome)
+    stored = results["outcome"]
+    # The explanations in the languages the stored result gives them in, that this copy of
+    # votes can write (each language's catalogue).
+    wanted = translated_languages(stored) if isinstance(stored, dict) else []
+    recount = result_document(election, outcome, [c for c in wanted if available(c)])
     if results["ballot_count"] != len(election.ballots):
         report.problems.append(
             f"{step}results.json says {results['ballot_count']} ballots; the export has "
@@ -689,10 +736,11 @@ def _check(
     _check_pb(
         texts["election.pb"], election, report, "the last mix's order" if encrypted else "id order"
     )
-    stored = results["outcome"]
     if isinstance(stored, dict):
         _check_csv(texts["results.csv"], stored, report)
-    if not isinstance(stored, dict) or not same_count(recount, stored):
+    if not isinstance(stored, dict) or not same_count(
+        _without_translations(recount), _without_translations(stored)
+    ):
         report.problems.append(
             step + _difference(recount, stored if isinstance(stored, dict) else {})
         )
@@ -707,7 +755,48 @@ def _check(
         f"reproduces the result in results.json: {len(outcome.selected)} funded from "
         f"{plural(len(election.ballots), 'ballot')}"
     )
+    if stored.get("format") == RESULT_FORMAT:
+        _check_translations(recount, stored, step, report)
     _publication(results, report)
+
+
+def _check_translations(
+    recount: Mapping[str, Any], stored: Mapping[str, Any], step: str, report: Report
+) -> None:
+    """The stored result's explanations in other languages against the recount's, language
+    by language (results stored before there were translations have none to compare)."""
+    if "translations" not in stored:
+        return
+    kept = stored["translations"]
+    if not isinstance(kept, Mapping) or not all(isinstance(t, Mapping) for t in kept.values()):
+        report.problems.append(
+            f"{step}results.json's translations are not in the documented format (an object "
+            "of languages, each an object of project ids and explanations)"
+        )
+        return
+    mine = recount.get("translations") or {}
+    ids = [str(p["id"]) for p in recount["projects"]]
+    for code, texts in kept.items():
+        if code not in mine:
+            report.notes.append(
+                f"the explanations in {code!r} were not checked: this copy of votes has no "
+                f"catalogue for that language (votes/locale/{code}/LC_MESSAGES/votes.mo)"
+            )
+            continue
+        language = f"{translator(code).name} ({code})"
+        wrong = [pid for pid in ids if texts.get(pid) != mine[code].get(pid)]
+        wrong += sorted(str(k) for k in texts if str(k) not in ids)
+        if wrong:
+            which = ("project " if len(wrong) == 1 else "projects ") + join_list(wrong)
+            report.problems.append(
+                f"{step}the explanations in {language} in results.json are not the recount's "
+                f"for {which}"
+            )
+        else:
+            report.checked.append(
+                f"{step}the explanations in {language} are the recount's, for every one of "
+                f"the {plural(len(ids), 'project')}"
+            )
 
 
 def _check_secrecy(

@@ -14,6 +14,8 @@ from app.web.public import council_or_404, round_or_404
 from app.workflow import proposals, results
 
 bp = Blueprint("results", __name__, url_prefix="/councils/<slug>/rounds/<round_slug>/results")
+# ``{{ p | explanation }}``: a project's explanation in the reader's language.
+bp.add_app_template_filter(presented.explanation, "explanation")
 
 
 def published_round(slug: str, round_slug: str):

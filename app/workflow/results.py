@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -155,6 +155,17 @@ def tally_round(session: Session, funding_round: FundingRound, now: datetime) ->
 
 
 @dataclass(frozen=True)
+class Explained:
+    """A project's explanation and the language it is written in."""
+
+    text: str
+    language: str
+
+
+ENGLISH = "en"  # the language of ``ProjectRow.explanation``, as every result stores it
+
+
+@dataclass(frozen=True)
 class ProjectRow:
     id: int
     name: str
@@ -162,13 +173,23 @@ class ProjectRow:
     funded: bool
     votes: int  # ballots that chose it
     points: int | None  # what the rule counted, when it counted points
-    explanation: str
+    explanation: str  # in English
     # Equal Shares only: its supporters' money over its cost when the count decided it.
     effective_support: Fraction | None = None
+    # The explanation in each other language the stored result has (its ``translations``):
+    # language code -> text. Results stored before there were translations have none.
+    explanations: dict[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def effective_support_text(self) -> str:
         return "–" if self.effective_support is None else percent(self.effective_support)
+
+    def explanation_in(self, language: str) -> Explained:
+        """The explanation in ``language`` when the stored result has it, else in English."""
+        text = self.explanations.get(language) if language != ENGLISH else None
+        if text:
+            return Explained(text, language)
+        return Explained(self.explanation, ENGLISH)
 
 
 @dataclass(frozen=True)
@@ -221,6 +242,7 @@ class PotView:
 
 def pot_view(result: PotResult) -> PotView:
     document = json.loads(result.outcome_json)
+    translations = _translations(document)
     projects = tuple(
         sorted(
             (
@@ -233,6 +255,11 @@ def pot_view(result: PotResult) -> PotView:
                     points=p["points"],
                     explanation=p["explanation"],
                     effective_support=_fraction(p.get("effective_support")),
+                    explanations={
+                        code: texts[p["id"]]
+                        for code, texts in translations.items()
+                        if isinstance(texts.get(p["id"]), str)
+                    },
                 )
                 for p in document["projects"]
             ),
@@ -249,6 +276,14 @@ def pot_view(result: PotResult) -> PotView:
         projects=() if result.withheld else projects,
         equal_shares=None if result.withheld else _equal_shares(document.get("equal_shares")),
     )
+
+
+def _translations(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The stored explanations in other languages, by language (none in older results)."""
+    kept = document.get("translations")
+    if not isinstance(kept, Mapping):
+        return {}
+    return {str(code): texts for code, texts in kept.items() if isinstance(texts, Mapping)}
 
 
 def _fraction(value: int | str | None) -> Fraction | None:

@@ -157,6 +157,16 @@ def check(data: bytes, manifest_hash: str | None = None, log_head: str | None = 
         named = sum(p["id"] in c["choices"] for c in contents)
         if p["votes"] != named:
             problems.append(f"votes for {p['id']}")
+    # The explanations in other languages, if any: one text per project, for every project.
+    ids = sorted(p["id"] for p in outcome["projects"])
+    translations = outcome.get("translations", {})
+    if not isinstance(translations, dict) or any(
+        not isinstance(texts, dict)
+        or sorted(texts) != ids
+        or not all(isinstance(t, str) and t for t in texts.values())
+        for texts in translations.values()
+    ):
+        problems.append("results.json translations are not one explanation per project")
 
     # results.csv against results.json, cell by cell, as a spreadsheet shows it.
     rows = list(csv.reader(io.StringIO(files["results.csv"].decode("utf-8"), newline="")))

@@ -1,6 +1,7 @@
-"""``votes`` installs on its own (pyproject.toml): the wheel holds only the ``votes`` package,
-needs only numpy and PyNaCl, and verifies a real Devolve export from another directory with
-nothing but that wheel (and numpy and PyNaCl) importable.
+"""``votes`` installs on its own (pyproject.toml): the wheel holds only the ``votes`` package
+and its compiled language catalogues, needs only numpy and PyNaCl, and verifies a real Devolve
+export (its Welsh explanations too) from another directory with nothing but that wheel (and
+numpy and PyNaCl) importable.
 
 The wheel is built offline (``pip wheel --no-build-isolation``) with the interpreter named by
 $BUILD_PYTHON, else this one; that needs setuptools 70.1 or later, or the ``wheel`` package.
@@ -13,9 +14,12 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from app.workflow.models import Phase
 from ballots import box
@@ -39,10 +43,18 @@ def wheel(tmp_path_factory) -> Path:
         "BUILD_PYTHON)",
         "REQUIRE_WHEEL_BUILD",
     )
-    # Built from a copy: setuptools writes build/ and *.egg-info next to pyproject.toml.
+    # Built from a copy: setuptools writes build/ and *.egg-info next to pyproject.toml. The
+    # catalogues are compiled there, as `make translations` does, from the .po files alone.
     src = tmp_path_factory.mktemp("src")
     shutil.copy(ROOT / "pyproject.toml", src)
-    shutil.copytree(ROOT / "votes", src / "votes", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "votes", src / "votes", ignore=shutil.ignore_patterns("__pycache__", "*.mo")
+    )
+    for po in (src / "votes/locale").glob("*/LC_MESSAGES/votes.po"):
+        buffer = BytesIO()
+        with po.open("rb") as f:
+            write_mo(buffer, read_po(f, locale=po.parent.parent.name, domain="votes"))
+        po.with_suffix(".mo").write_bytes(buffer.getvalue())
     dist = tmp_path_factory.mktemp("dist")
     done = subprocess.run(
         [python, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation"]
@@ -64,7 +76,10 @@ def test_the_wheel_holds_votes_alone_and_requires_numpy_and_pynacl(wheel):
     assert {"votes/__main__.py", "votes/verify.py", "votes/reference.py"} <= set(package)
     assert {"votes/rules/mes/__init__.py", "votes/rules/mes/engine.py"} <= set(package)
     assert {"votes/secrecy/shuffle.py", "votes/secrecy/cli.py"} <= set(package)
-    assert all(n.endswith(".py") for n in package if n != "votes/README.md")
+    catalogues = {n for n in package if n.startswith("votes/locale/")}
+    assert "votes/locale/cy/LC_MESSAGES/votes.mo" in catalogues
+    assert all(n.endswith("/LC_MESSAGES/votes.mo") for n in catalogues)
+    assert all(n.endswith(".py") for n in set(package) - catalogues if n != "votes/README.md")
     metadata = zipfile.ZipFile(wheel).read(next(n for n in meta if n.endswith("METADATA")))
     requires = [
         line for line in metadata.decode().splitlines() if line.startswith("Requires-Dist:")
@@ -104,6 +119,8 @@ def test_the_installed_package_verifies_an_export_from_anywhere(wheel, runner, d
     assert done.stdout.splitlines()[-1].endswith(
         "verified: the published result is reproduced, from the files the council sealed."
     )
+    # The Welsh explanations were written again from the wheel's own catalogue, and agree.
+    assert "OK: the explanations in Cymraeg (cy) are the recount's" in done.stdout
     # And it still refuses a tampered export from there.
     data = bytearray(export.read_bytes())
     data[len(data) // 2] ^= 0xFF

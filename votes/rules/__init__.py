@@ -38,8 +38,11 @@ ranked
     order of the choices.
 
 Every outcome explains every project in plain English, with the facts behind each sentence in
-``details``. Money in sentences is formatted by ``money`` (default: plain numbers in the
-election's own units, e.g. "12,000" or "3.10"); Devolve passes a pence-to-pounds formatter.
+``details``; ``language`` (a code with a catalogue in ``votes/locale``, or a
+``votes.i18n.Translator``) writes the sentences in another language, and each explanation's
+``reason_in(language)`` writes them in any. Money in sentences is formatted by ``money``
+(default: plain numbers in the election's own units, e.g. "12,000" or "3.10"); Devolve passes a
+pence-to-pounds formatter.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 
 from votes._gc import paused_collection
+from votes.i18n import Translator, translator, unnamed
 from votes.model import (
     BallotKind,
     Election,
@@ -91,8 +95,10 @@ def tally(
     tie_break: TieBreak = TieBreak.COST_VOTES,
     *,
     money: MoneyFormat | None = None,
+    language: str | Translator | None = None,
 ) -> Outcome:
     """Count ``election`` with ``rule`` (see ``RULES``); exact ties are broken by ``tie_break``.
+    The explanations' ``reason`` is in ``language`` (default English).
 
     Raises ``ValueError`` for a rule the election's ballot kind does not have (naming the
     valid ones) or a ballot that names a project the election does not have.
@@ -107,16 +113,18 @@ def tally(
     if rule in ("plurality", "irv"):
         from votes import single_winner
 
-        return getattr(single_winner, rule)(election, tie_break)
+        return getattr(single_winner, rule)(election, tie_break, language=language)
     fmt = money or plain_money
     # A count allocates many short-lived objects next to a large election (one tuple per
     # ballot): the cyclic garbage collector would keep walking the election for nothing.
     # Nothing here makes reference cycles, so collection pauses until the count is done.
     with paused_collection():
         profile = build_profile(election)
-        profile.names = [p.name or f"project {p.id}" for p in election.projects]
+        profile.names = [p.name or unnamed(p.id) for p in election.projects]
         selected, explanations = _count(profile, election, rule, tie_break, fmt)
-        return _outcome(election, profile, rule, tie_break, selected, explanations)
+        return _outcome(
+            election, profile, rule, tie_break, selected, explanations, translator(language)
+        )
 
 
 def _count(profile: Profile, election: Election, rule: str, tie_break: TieBreak, fmt: MoneyFormat):
@@ -169,13 +177,15 @@ def _outcome(
     tie_break: TieBreak,
     selected: list[int],
     explanations: dict[int, ProjectExplanation],
+    t: Translator,
 ) -> Outcome:
     chosen = set(selected)
     out = []
     for i, project in enumerate(election.projects):
         e = explanations[i]
         details = {"rule": rule, "cost": frac(project.cost), **dict(e.details)}
-        out.append(ProjectExplanation(project.id, i in chosen, e.reason, details))
+        reason = t.render(e.message)
+        out.append(ProjectExplanation(project.id, i in chosen, reason, details, e.message))
     return Outcome(
         rule=rule,
         tie_break=tie_break,

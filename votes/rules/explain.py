@@ -1,5 +1,6 @@
-"""Small helpers for the plain-English explanations every rule gives for every project.
+"""Small helpers for the explanations every rule gives for every project.
 
+The sentences are ``votes.i18n`` texts, put into words in a language when the count is done.
 Counted nouns, places and lists come from ``votes.text`` (``plural``, ``ordinal`` and
 ``and_list``, which is ``votes.text.join_list``, are importable from here too).
 """
@@ -9,14 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 
+from votes.i18n import _
 from votes.text import join_list as and_list
 from votes.text import ordinal, plural
 
 __all__ = [
+    "FUNDED",
+    "NOBODY",
+    "NOT_FUNDED",
+    "TOO_DEAR",
     "MoneyFormat",
     "and_list",
     "divide",
-    "each_of",
     "frac",
     "ordinal",
     "percent",
@@ -26,6 +31,15 @@ __all__ = [
 ]
 
 MoneyFormat = Callable[[Fraction], str]
+
+# Translators: the first sentence of a funded project's explanation.
+FUNDED = _("Funded.")
+# Translators: the first sentence of an explanation of a project that was not funded.
+NOT_FUNDED = _("Not funded.")
+# Translators: a whole explanation: nobody chose the project.
+NOBODY = _("Not funded: no ballot chose it.")
+# Translators: a whole explanation: the project costs more than the pot has.
+TOO_DEAR = _("Not funded: it costs more than the whole budget.")
 
 
 def plain_money(amount: Fraction) -> str:
@@ -76,10 +90,3 @@ def percent(x: Fraction) -> str:
     if type(x) is not Fraction:
         x = Fraction(x)
     return f"{x.numerator * 100 // x.denominator:,}%"
-
-
-def each_of(voters: int) -> str:
-    """ "each of the 412 voters who chose it", or "the one voter who chose it"."""
-    if voters == 1:
-        return "the one voter who chose it"
-    return f"each of the {voters:,} voters who chose it"

@@ -11,18 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from votes.i18n import Message, Ordinal, Sentences, Text, _, ngettext
 from votes.model import ProjectExplanation, TieBreak
-from votes.rules.explain import MoneyFormat, frac
+from votes.rules.explain import FUNDED, NOT_FUNDED, MoneyFormat, frac
 from votes.rules.profile import Profile
-from votes.text import ordinal, plural
 
-UNITS = {
-    "approval": ("vote", "votes"),
-    "points": ("point", "points"),
-    "positional": ("point", "points"),
-    "borda": ("point", "points"),
-    "ranks": ("point", "points"),
-}
+# What each measure's score is counted in: votes (approval) or points (the others).
+POINTS = {"approval": False, "points": True, "positional": True, "borda": True, "ranks": True}
 
 
 @dataclass(frozen=True)
@@ -72,14 +67,51 @@ def run(
     return steps
 
 
-def score_phrase(profile: Profile, measure: str, per_cost: bool, step: GreedyStep, fmt) -> str:
-    one, many = UNITS[measure]
-    amount = plural(step.score, one, many)
+def score_sentence(
+    profile: Profile, measure: str, per_cost: bool, step: GreedyStep, fmt
+) -> Message:
+    """ "Ranked 3rd by votes (412 votes).", with the cost when the order is per unit of it."""
+    place = {"rank": Ordinal(step.rank)}
     if per_cost:
         cost = fmt(profile.money(profile.costs[step.project]))
-        rank = ordinal(step.rank)
-        return f"Ranked {rank} by {many} per unit of cost ({amount} for a cost of {cost})"
-    return f"Ranked {ordinal(step.rank)} by {many} ({amount})"
+        if POINTS[measure]:
+            # Translators: a greedy count's order, by points per unit of cost. rank: the place
+            # ("3rd"); num: the points; cost: money.
+            return ngettext(
+                "Ranked %(rank)s by points per unit of cost (%(num)s point for a cost of "
+                "%(cost)s).",
+                "Ranked %(rank)s by points per unit of cost (%(num)s points for a cost of "
+                "%(cost)s).",
+                step.score,
+                cost=cost,
+                **place,
+            )
+        # Translators: a greedy count's order, by votes per unit of cost. rank: the place
+        # ("3rd"); num: the votes; cost: money.
+        return ngettext(
+            "Ranked %(rank)s by votes per unit of cost (%(num)s vote for a cost of %(cost)s).",
+            "Ranked %(rank)s by votes per unit of cost (%(num)s votes for a cost of %(cost)s).",
+            step.score,
+            cost=cost,
+            **place,
+        )
+    if POINTS[measure]:
+        # Translators: a greedy count's order, by points. rank: the place ("3rd"); num: the
+        # points it got.
+        return ngettext(
+            "Ranked %(rank)s by points (%(num)s point).",
+            "Ranked %(rank)s by points (%(num)s points).",
+            step.score,
+            **place,
+        )
+    # Translators: a greedy count's order, by votes. rank: the place ("3rd"); num: the votes
+    # it got.
+    return ngettext(
+        "Ranked %(rank)s by votes (%(num)s vote).",
+        "Ranked %(rank)s by votes (%(num)s votes).",
+        step.score,
+        **place,
+    )
 
 
 def explain_step(
@@ -89,24 +121,31 @@ def explain_step(
     step: GreedyStep,
     fmt: MoneyFormat,
     phase: str = "greedy",
-    prefix: str = "",
+    prefix: tuple[Text, ...] = (),
 ) -> ProjectExplanation:
     cost = profile.money(profile.costs[step.project])
     left = profile.money(step.money_left)
-    head = score_phrase(profile, measure, per_cost, step, fmt)
+    head = score_sentence(profile, measure, per_cost, step, fmt)
     # Said first, so a resident reads the outcome before the reason (a completion step's
     # ``prefix`` says it already).
-    status = "" if prefix else ("Funded. " if step.funded else "Not funded. ")
+    status = None if prefix else (FUNDED if step.funded else NOT_FUNDED)
     if step.funded:
-        reason = (
-            f"{prefix}{status}{head}. {fmt(left)} was left when it was reached, "
-            f"enough for its cost of {fmt(cost)}."
+        # Translators: a greedy count reached the project with enough money left to fund
+        # it. left, cost: money.
+        then = _(
+            "%(left)s was left when it was reached, enough for its cost of %(cost)s.",
+            left=fmt(left),
+            cost=fmt(cost),
         )
     else:
-        reason = (
-            f"{prefix}{status}{head}. It did not fit: {fmt(left)} was left and it costs "
-            f"{fmt(cost)}."
+        # Translators: a greedy count reached the project with too little money left. left,
+        # cost: money.
+        then = _(
+            "It did not fit: %(left)s was left and it costs %(cost)s.",
+            left=fmt(left),
+            cost=fmt(cost),
         )
+    message = Sentences((*prefix, status, head, then))
     details: dict[str, object] = {
         "phase": phase,
         "rank": step.rank,
@@ -122,7 +161,7 @@ def explain_step(
         details["points"] = step.score
     if per_cost and profile.costs[step.project]:
         details["score_per_cost"] = frac(Fraction(step.score) / cost)
-    return ProjectExplanation(profile.ids[step.project], step.funded, reason, details)
+    return ProjectExplanation(profile.ids[step.project], step.funded, "", details, message)
 
 
 def greedy(

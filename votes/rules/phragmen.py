@@ -16,8 +16,9 @@ from fractions import Fraction
 
 import numpy as np
 
+from votes.i18n import Sentences, _, ngettext
 from votes.model import ProjectExplanation, TieBreak
-from votes.rules.explain import MoneyFormat, each_of, frac
+from votes.rules.explain import NOBODY, NOT_FUNDED, TOO_DEAR, MoneyFormat, frac
 from votes.rules.profile import Profile
 
 MARGIN = 1e-9
@@ -84,15 +85,31 @@ def phragmen(
             rnd, load = funded_load[p]
             details["round"] = rnd
             if load is None:
-                reason = f"Funded in round {rnd}: no ballot chose it, but it still fitted."
+                # Translators: Phragmén's count funded a project nobody chose, as money was left.
+                # round: the count's round (a number).
+                reason = _(
+                    "Funded in round %(round)s: no ballot chose it, but it still fitted.", round=rnd
+                )
             else:
                 details["load_per_supporter"] = frac(money(load))
-                reason = (
-                    f"Funded in round {rnd}. Its cost was shared so that "
-                    f"{each_of(approvals[p])} carries {fmt(money(load))} in total."
+                reason = Sentences(
+                    (
+                        # Translators: round: a round of the count (a number), not a funding round.
+                        _("Funded in round %(round)s.", round=rnd),
+                        # Translators: Phragmén's count shares a project's cost between the
+                        # voters who chose it ("load"). num: how many; load: money.
+                        ngettext(
+                            "Its cost was shared so that the one voter who chose it carries "
+                            "%(load)s in total.",
+                            "Its cost was shared so that each of the %(num)s voters who chose "
+                            "it carries %(load)s in total.",
+                            approvals[p],
+                            load=fmt(money(load)),
+                        ),
+                    )
                 )
         elif profile.costs[p] > profile.budget:
-            reason = "Not funded: it costs more than the whole budget."
+            reason = TOO_DEAR
         else:
             rnd, blockers = stop_reason if stop_reason else (len(selected), [])
             details["count_stopped_after_round"] = rnd
@@ -101,17 +118,37 @@ def phragmen(
             if load is not None:
                 details["load_per_supporter_needed"] = frac(money(load))
             if p in blockers:
-                reason = (
-                    f"Not funded. It was next after round {rnd}, but it did not fit: "
-                    f"{fmt(money(profile.budget - spent))} was left and it costs "
-                    f"{fmt(money(profile.costs[p]))}. The count stopped there."
+                reason = Sentences(
+                    (
+                        NOT_FUNDED,
+                        # Translators: Phragmén's count: the project was the next to fund but
+                        # too little money was left. round: a round of the count; left, cost:
+                        # money.
+                        _(
+                            "It was next after round %(round)s, but it did not fit: %(left)s "
+                            "was left and it costs %(cost)s.",
+                            round=rnd,
+                            left=fmt(money(profile.budget - spent)),
+                            cost=fmt(money(profile.costs[p])),
+                        ),
+                        # Translators: Phragmén's count ends when the next project does not fit.
+                        _("The count stopped there."),
+                    )
                 )
             elif approvals[p] == 0:
-                reason = "Not funded: no ballot chose it."
+                reason = NOBODY
             else:
-                reason = (
-                    f"Not funded. The count stopped after round {rnd}, when the next project "
-                    f"did not fit, before this one was reached."
+                reason = Sentences(
+                    (
+                        NOT_FUNDED,
+                        # Translators: Phragmén's count ended before it came to this project.
+                        # round: a round of the count (a number).
+                        _(
+                            "The count stopped after round %(round)s, when the next project "
+                            "did not fit, before this one was reached.",
+                            round=rnd,
+                        ),
+                    )
                 )
-        explanations[p] = ProjectExplanation(profile.ids[p], p in funded_load, reason, details)
+        explanations[p] = ProjectExplanation(profile.ids[p], p in funded_load, "", details, reason)
     return selected, explanations

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import sys
 
+from votes.i18n import Sentences, _, ngettext
 from votes.model import ProjectExplanation, TieBreak
-from votes.rules.explain import MoneyFormat, frac
+from votes.rules.explain import FUNDED, NOBODY, NOT_FUNDED, TOO_DEAR, MoneyFormat, frac
 from votes.rules.profile import Profile
-from votes.text import plural
 
 
 def knapsack(values: list[int], weights: list[int], capacity: int) -> tuple[int, list[int]]:
@@ -93,23 +93,41 @@ def max_welfare(
             "welfare_of_project": frac(profile.money(approvals[p] * profile.costs[p])),
         }
         if p in funded:
-            reason = (
-                "Funded. It is in the set of projects that fits the budget with the most "
-                f"support (votes times cost). {_chose(approvals[p])}."
+            reason = Sentences(
+                (
+                    FUNDED,
+                    # Translators: maximum welfare funds the projects that fit the budget with
+                    # the most votes times cost between them.
+                    _(
+                        "It is in the set of projects that fits the budget with the most "
+                        "support (votes times cost)."
+                    ),
+                    # Translators: num: how many voters chose the project.
+                    ngettext("%(num)s voter chose it.", "%(num)s voters chose it.", approvals[p]),
+                )
             )
         elif approvals[p] == 0:
-            reason = "Not funded: no ballot chose it."
+            reason = NOBODY
         elif profile.costs[p] > profile.budget:
-            reason = "Not funded: it costs more than the whole budget."
+            reason = TOO_DEAR
         else:
-            reason = (
-                f"Not funded. {_chose(approvals[p])}, but it is not in the best set that "
-                f"fits. {fmt(profile.money(profile.budget - spent))} is left and it costs "
-                f"{fmt(profile.money(profile.costs[p]))}."
+            reason = Sentences(
+                (
+                    NOT_FUNDED,
+                    # Translators: maximum welfare: the project is not in the set of projects
+                    # that fits the budget with the most votes times cost. num: its voters.
+                    ngettext(
+                        "%(num)s voter chose it, but it is not in the best set that fits.",
+                        "%(num)s voters chose it, but it is not in the best set that fits.",
+                        approvals[p],
+                    ),
+                    # Translators: left, cost: money.
+                    _(
+                        "%(left)s is left and it costs %(cost)s.",
+                        left=fmt(profile.money(profile.budget - spent)),
+                        cost=fmt(profile.money(profile.costs[p])),
+                    ),
+                )
             )
-        explanations[p] = ProjectExplanation(profile.ids[p], p in funded, reason, details)
+        explanations[p] = ProjectExplanation(profile.ids[p], p in funded, "", details, reason)
     return selected, explanations
-
-
-def _chose(votes: int) -> str:
-    return f"{plural(votes, 'voter')} chose it"

@@ -24,6 +24,7 @@ from app.web.forms.fields import (
     lazy_text,
     options,
 )
+from app.web.i18n import current as current_language
 from app.web.views import show_error
 from ballots.errors import InvalidBallot
 from ballots.paper import BallotPaper, PotPaper
@@ -159,13 +160,15 @@ class BallotForm(FlaskForm):
         return self.main_field
 
     def show_problems(self, problems: list[Problem]) -> None:
-        """Each problem beside its field, in votes' words."""
+        """Each problem beside its field, in votes' words, in the page's language."""
+        language = current_language()
         for problem in problems:
             field = self[self.field_for(problem)]
             if not isinstance(field.errors, list):
                 field.errors = list(field.errors)
-            if problem.message not in field.errors:
-                field.errors.append(problem.message)
+            message = problem.in_language(language)
+            if message not in field.errors:
+                field.errors.append(message)
 
     def show_refusal(self, error: Refusal, default: str) -> None:
         """A refused ballot on the form: an invalid ballot's problems each beside its own

@@ -13,12 +13,14 @@ from babel.numbers import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
+from markupsafe import Markup, escape
 
+from app.web.i18n import current
 from app.web.presenters import formatting
 from app.web.presenters.methods import ngettext
 from app.web.presenters.methods import rule_label as plain_rule_label
 from app.workflow.publication import CheckWarning, Pence
-from app.workflow.results import PotView
+from app.workflow.results import PotView, ProjectRow
 from votes.model import TieBreak
 
 # Greedy rules that counted points (cumulative ballots, or ranks turned into points) say
@@ -29,6 +31,17 @@ POINTS_RULE_LABELS = {
     # On points the completion goes by points per pound (see votes.rules).
     "mes-greedy": _l("Method of Equal Shares, then most points per pound first"),
 }
+
+
+def explanation(row: ProjectRow) -> Markup:
+    """A project's explanation in the page's language (the ``explanation`` filter); where the
+    stored result has none in it, the English, marked ``lang="en"`` for screen readers and
+    translation tools."""
+    language = current()
+    said = row.explanation_in(language)
+    if said.language == language:
+        return escape(said.text)
+    return Markup('<span lang="{}">{}</span>').format(said.language, said.text)
 
 
 def rule_label(rule: str, counts_points: bool) -> str:

@@ -40,6 +40,7 @@ from werkzeug.datastructures import MultiDict
 from app.web import i18n
 from app.web.extensions import db, limiter
 from app.web.forms.ballots import ConfirmForm, ReceiptForm, VerifyForm, ballot_form
+from app.web.i18n import current as current_language
 from app.web.presenters import formatting
 from app.web.public import bp as public_bp
 from app.web.public import council_and_round_or_404, council_or_404, round_or_404
@@ -335,7 +336,11 @@ def ballot(slug: str, round_slug: str, pot_id: int):
     action = request.form.get("action", "continue")
     if request.method == "POST" and action == "continue" and form.validate_on_submit():
         problems = validate_ballot(
-            form.to_ballot(), voter.paper.rules, pot.projects, Fraction(pot.budget_pence)
+            form.to_ballot(),
+            voter.paper.rules,
+            pot.projects,
+            Fraction(pot.budget_pence),
+            language=current_language(),
         )
         if not problems:
             return _check_page(

@@ -106,6 +106,13 @@ def test_the_strangers_verifier_catches_what_the_document_says_it_must(db):
         "close entry does not commit": lambda x: t.sums(x, receipts__json=x.receipts[1:]),
         "results.csv differs": lambda x: t.sums(x, results__csv=t.csv_flipped(x)),
         "another rule": lambda x: t.sums(x, results__json={**x.results, "rule": "greedy"}),
+        "translations are not one explanation per project": lambda x: t.sums(
+            x,
+            results__json={
+                **x.results,
+                "outcome": {**x.results["outcome"], "translations": {"cy": {"1": "Newid."}}},
+            },
+        ),
         "election.pb ballots": lambda x: t.sums(x, election__pb=t.pb_winners_ballots(x)),
         "is not the published one": lambda x: t.reseal(t.changed(x, t.budget)),
     }

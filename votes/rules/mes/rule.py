@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from votes.i18n import Sentences, _
 from votes.model import ProjectExplanation, TieBreak
 from votes.rules.explain import MoneyFormat, divide, frac
 from votes.rules.greedy import explain_step
@@ -86,13 +87,16 @@ def equal_shares(
         for s in steps:
             mes = explanations[s.project]
             if not s.funded:
-                left = fmt(profile.money(s.money_left))
-                cost = fmt(profile.money(profile.costs[s.project]))
-                reason = (
-                    f"{mes.reason} The completion step, which spends what Equal Shares left, "
-                    f"could not fund it either: {left} was left then, and it costs {cost}."
+                # Translators: mes-greedy: after the Method of Equal Shares, its completion step
+                # could not fund the project either. left, cost: money.
+                then = _(
+                    "The completion step, which spends what Equal Shares left, could not fund "
+                    "it either: %(left)s was left then, and it costs %(cost)s.",
+                    left=fmt(profile.money(s.money_left)),
+                    cost=fmt(profile.money(profile.costs[s.project])),
                 )
-                explanations[s.project] = ProjectExplanation("", False, reason, mes.details)
+                reason = Sentences((mes.message, then))
+                explanations[s.project] = ProjectExplanation("", False, "", mes.details, reason)
                 continue
             selected.append(s.project)
             step = explain_step(
@@ -102,9 +106,13 @@ def equal_shares(
                 s,
                 fmt,
                 phase="completion",
-                prefix=not_by_mes(mes, profile.money(profile.costs[s.project]), fmt)
-                + "Funded in the completion step, from money Equal Shares left unspent. ",
+                prefix=(
+                    not_by_mes(mes, profile.money(profile.costs[s.project]), fmt),
+                    # Translators: mes-greedy: the completion step spends the money the Method
+                    # of Equal Shares left.
+                    _("Funded in the completion step, from money Equal Shares left unspent."),
+                ),
             )
             details = {**mes.details, **step.details}
-            explanations[s.project] = ProjectExplanation("", True, step.reason, details)
+            explanations[s.project] = ProjectExplanation("", True, "", details, step.message)
     return selected, explanations
