@@ -69,6 +69,8 @@ SHOWN_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder", "aria-descripti
 # Words that are the same in every language: the service's own name.
 SAME_IN_EVERY_LANGUAGE = {"Devolve"}
 PLACEHOLDER = "\x00"
+# A command a person types, the same in every language.
+COMMAND = re.compile(r"^(python -m votes|flask --app wsgi|make) ")
 WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -103,6 +105,13 @@ class Untranslated:
         return f"{self.template}:{self.line}: {self.text!r}"
 
 
+def _unquoted(token: str) -> str:
+    """A string literal's text: Jinja's lexer gives it with its quotes."""
+    if len(token) >= 2 and token[0] == token[-1] and token[0] in "'\"":
+        return token[1:-1]
+    return token
+
+
 def _tidy(text: str) -> str:
     return " ".join(text.replace(PLACEHOLDER, " ").split())
 
@@ -129,6 +138,8 @@ class _Text(HTMLParser):
             self._skip -= 1
 
     def handle_data(self, data):
+        if COMMAND.match(_tidy(data)):
+            return
         if not self._skip and reads_as_words(data):
             self.found.append((self.getpos()[0], _tidy(data)))
 
@@ -172,7 +183,7 @@ def untranslated(source: str, name: str, env: Environment | None = None) -> list
                 pending_key.pop()
         elif kind == "operator" and value == ":" and previous and previous[-1][0] == "string":
             if pending_key:
-                pending_key[-1] = previous[-1][1]
+                pending_key[-1] = _unquoted(previous[-1][1])
         elif kind == "operator" and value == ",":
             if pending_key:
                 pending_key[-1] = None
@@ -182,8 +193,8 @@ def untranslated(source: str, name: str, env: Environment | None = None) -> list
             translated = any(fn in TRANSLATORS for fn in calls)
             key = pending_key[-1] if pending_key else None
             shown = not is_key and not translated and key not in NOT_SHOWN
-            if shown and literal_reads_as_words(value):
-                found.append(Untranslated(name, line, value))
+            if shown and literal_reads_as_words(_unquoted(value)):
+                found.append(Untranslated(name, line, _unquoted(value)))
         if kind not in ("whitespace",):
             previous.append((kind, value))
     parser = _Text()
