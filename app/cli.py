@@ -8,8 +8,8 @@ import click
 from flask import Flask, current_app
 
 from app.web.extensions import db
-from app.web.presenters.formatting import plural
 from app.web.sessions import policy
+from app.workflow.text import plural
 
 
 def register_cli(app: Flask) -> None:

@@ -101,6 +101,12 @@ PAGE_LANGUAGE = PageLanguage()
 def say(text: Refusal | str) -> str:
     """A refusal's sentence, or a ``Text``, in the page's language; any other string (a
     name, an English sentence nobody marked) as it is."""
+    problems = getattr(text, "problems", None)
+    if isinstance(text, Refusal) and problems and hasattr(problems[0], "in_language"):
+        # An invalid ballot: votes' own problems, each in the page's language.
+        from app.web.i18n import current
+
+        return " ".join(problem.in_language(current()) for problem in problems)
     if isinstance(text, Refusal):
         text = text.message
     if isinstance(text, Text):

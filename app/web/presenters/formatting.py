@@ -21,7 +21,6 @@ from flask import Flask, has_request_context
 from flask_babel import get_locale, gettext, lazy_pgettext
 
 from app.workflow.clock import in_london, london_date
-from app.workflow.text import plural, times
 
 __all__ = [
     "long_date",
@@ -29,9 +28,7 @@ __all__ = [
     "money",
     "number",
     "ordinal",
-    "plural",
     "register",
-    "times",
 ]
 
 # The ending each CLDR ordinal category takes: English uses "one" (1st, 21st), "two" (2nd),
@@ -133,7 +130,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(number, "number")
     app.add_template_filter(ordinal, "ordinal")
-    app.add_template_filter(plural, "plural")
-    app.add_template_filter(times, "times")
     app.add_template_filter(london_time, "london_time")
     app.add_template_filter(long_date, "long_date")

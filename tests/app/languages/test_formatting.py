@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
+from flask_babel import refresh
 from babel.dates import get_month_names
 
 from app.web.presenters.formatting import london_time, long_date, money, number, ordinal
@@ -12,8 +14,12 @@ from app.web.presenters.formatting import london_time, long_date, money, number,
 
 @pytest.fixture
 def in_language(app):
+    @contextmanager
     def enter(code):
-        return app.test_request_context(f"/?lang={code}")
+        with app.test_request_context(f"/?lang={code}"):
+            refresh()  # as each request does: the test's app context outlives it
+            yield
+
 
     return enter
 
@@ -56,3 +62,22 @@ def test_welsh_money_and_numbers(in_language):
         assert money(99) == "£0.99"
         assert money(1250000, always_pence=True) == "£12,500.00"
         assert number(1204) == "1,204"
+
+
+def test_an_invalid_ballot_refused_as_a_whole_is_said_in_the_page_language(in_language):
+    """The refusal page and the API join votes' own problems: in Welsh on a Welsh page."""
+    from app.web.views import say
+    from ballots.errors import InvalidBallot
+    from votes.ballot import validate_ballot
+    from votes.model import Ballot, BallotKind, BallotRules, Project
+
+    rules = BallotRules(kind=BallotKind.APPROVAL, max_choices=1)
+    projects = [Project(id="1", name="Un", cost=10), Project(id="2", name="Dau", cost=10)]
+    problems = validate_ballot(Ballot(choices=("1", "2")), rules, projects)
+    refusal = InvalidBallot(problems)
+    with in_language("en"):
+        assert say(refusal) == refusal.message
+    with in_language("cy"):
+        welsh = say(refusal)
+    assert welsh and welsh != refusal.message
+    assert welsh == " ".join(p.in_language("cy") for p in problems)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.web.presenters.formatting import plural, times
+from app.workflow.text import plural, times
 from app.web.presenters.methods import _choice_limits
 
 
