@@ -6,8 +6,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
-from flask_babel import refresh
 from babel.dates import get_month_names
+from flask_babel import refresh
 
 from app.web.presenters.formatting import london_time, long_date, money, number, ordinal
 
@@ -19,7 +19,6 @@ def in_language(app):
         with app.test_request_context(f"/?lang={code}"):
             refresh()  # as each request does: the test's app context outlives it
             yield
-
 
     return enter
 

@@ -63,9 +63,9 @@ def test_the_check_finds_text_a_person_would_see(source, text):
     [
         "<p>{{ _('Hello there') }}</p>",
         "<p>{% trans n=count %}{{ n }} ballots were cast{% endtrans %}</p>",
-        "{{ govukButton({'text': _('Continue'), 'classes': 'govuk-button govuk-button--secondary'}) }}",
+        "{{ govukButton({'text': _('Continue'), 'classes': 'govuk-button govuk-!-margin-0'}) }}",
         "<a href=\"{{ url_for('public.home') }}\" class=\"govuk-link\">{{ _('Home') }}</a>",
-        "{% if category == 'success' %}{{ ngettext('%(num)s vote', '%(num)s votes', n) }}{% endif %}",
+        "{% if kind == 'success' %}{{ ngettext('%(num)s vote', '%(num)s votes', n) }}{% endif %}",
         "<p>£{{ amount }} – {{ name }}</p>",
         "python -m votes verify EXPORT.zip --manifest-hash {{ h }}",
     ],

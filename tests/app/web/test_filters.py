@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.workflow.text import plural, times
 from app.web.presenters.methods import _choice_limits
+from app.workflow.text import plural, times
 
 
 @pytest.mark.parametrize(
