@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.web.extensions import db
 from app.web.presenters import methods as voting_methods
+from app.web.presenters.phases import what_happens_next
 from app.workflow import delivery, proposals, rounds, voting
 from app.workflow.models import (
     Council,
@@ -238,7 +239,7 @@ def _round_facts(funding_round: FundingRound) -> dict:
     published = proposals.results_published(funding_round)
     return {
         "phases": rounds.phases_of(funding_round),
-        "next_text": rounds.what_happens_next(funding_round),
+        "next_text": what_happens_next(funding_round),
         "descriptions": rounds.PHASE_DESCRIPTIONS,
         "first_day": rounds.first_day,
         "last_day": rounds.last_day,

@@ -32,7 +32,6 @@ from app.web.officers import (
     to_round,
     tried,
 )
-from app.web.presenters.formatting import long_date
 from app.web.presenters.methods import (
     describe_ballot,
     describe_eligibility,
@@ -40,6 +39,7 @@ from app.web.presenters.methods import (
     describe_rule,
     describe_tie_break,
 )
+from app.web.presenters.phases import what_happens_next
 from app.web.presenters.secrecy import stage_words
 from app.web.views import attempt, say, show_error
 from app.workflow import rounds, secrecy
@@ -106,7 +106,7 @@ def _overview(funding_round: FundingRound) -> dict:
             if target
             else []
         ),
-        "next_text": _what_happens_next(funding_round),
+        "next_text": what_happens_next(funding_round),
         "move_failure": rounds.scheduled_move_failure(db.session, funding_round),
         "descriptions": rounds.PHASE_DESCRIPTIONS,
         "phases": rounds.phases_of(funding_round),
@@ -120,34 +120,6 @@ def _overview(funding_round: FundingRound) -> dict:
         "phase_form": PhaseForm(),
         "encryption_text": stage_words(secrecy.status(db.session, funding_round)),
     }
-
-
-def _what_happens_next(funding_round: FundingRound) -> str:
-    """A sentence for the round page: the next phase and when it is due (as the workflow's
-    ``rounds.what_happens_next`` says it, in the page's language)."""
-    target = rounds.next_phase(funding_round)
-    if target is None:
-        return _("This is the round's last phase.")
-    current = funding_round.dates_for(funding_round.phase)
-    upcoming = funding_round.dates_for(target)
-    phase = _(target.label).lower()
-    description = _(rounds.PHASE_DESCRIPTIONS[target])
-    if upcoming is not None:
-        return _(
-            "Next: %(phase)s. %(description)s It is due to start on %(day)s.",
-            phase=phase,
-            description=description,
-            day=long_date(rounds.first_day(upcoming)),
-        )
-    if current is not None:
-        return _(
-            "Next: %(phase)s. %(description)s %(current)s is due to end on %(day)s.",
-            phase=phase,
-            description=description,
-            current=_(funding_round.phase.label),
-            day=long_date(rounds.last_day(current)),
-        )
-    return _("Next: %(phase)s. %(description)s", phase=phase, description=description)
 
 
 @bp.route(R + "/phase", methods=["POST"])

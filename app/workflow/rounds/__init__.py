@@ -49,7 +49,6 @@ from app.workflow.rounds.phases import (
     previous_phase,
     publish_results,
     scheduled_move_failure,
-    what_happens_next,
 )
 from app.workflow.rounds.schedule import (
     SCHEDULED_PHASES,
@@ -127,5 +126,4 @@ __all__ = [
     "voting_config",
     "voting_config_problems",
     "voting_extensions",
-    "what_happens_next",
 ]

@@ -32,10 +32,9 @@ from app.workflow.models import (
 from app.workflow.rounds.ballot import ballot_proposals, impossible_ballot, unreviewed_proposals
 from app.workflow.rounds.common import lock_round
 from app.workflow.rounds.manifest import UNFROZEN_COLUMNS, frozen_columns
-from app.workflow.rounds.schedule import first_day, last_day
 from app.workflow.rounds.voting import voting_config, voting_config_problems
 from ballots import box as ballot_box
-from ballots.refusals import N_, Day, Joined, Listed, Money, Nn_, Text, sentences
+from ballots.refusals import N_, Joined, Listed, Money, Nn_, Text
 
 # Records carry the package's name, app.workflow.rounds, not this module's: the name that log
 # filters (and the tests of scheduled moves) select them by.
@@ -567,27 +566,3 @@ def advance_due_rounds(session: Session, now: datetime) -> list[ScheduledMove]:
         if moved or problem:
             moves.append(ScheduledMove(funding_round, moved, problem, failed, round_id))
     return moves
-
-
-def what_happens_next(funding_round: FundingRound) -> Text:
-    """Sentences for the round page: the next phase and when it is due."""
-    target = next_phase(funding_round)
-    if target is None:
-        return Text(N_("This is the round's last phase."))
-    current = funding_round.dates_for(funding_round.phase)
-    upcoming = funding_round.dates_for(target)
-    parts = [
-        Text(N_("Next: %(phase)s."), phase=Text(target.label).lowered()),
-        Text(PHASE_DESCRIPTIONS[target]),
-    ]
-    if upcoming is not None:
-        parts.append(Text(N_("It is due to start on %(day)s."), day=Day(first_day(upcoming))))
-    elif current is not None:
-        parts.append(
-            Text(
-                N_("%(phase)s is due to end on %(day)s."),
-                phase=Text(funding_round.phase.label),
-                day=Day(last_day(current)),
-            )
-        )
-    return sentences(*parts)
