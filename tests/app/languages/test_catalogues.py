@@ -63,3 +63,33 @@ def test_the_catalogues_hold_every_text_the_code_marks(domain, folder, mapping):
         gone = sorted(str(t) for t in held - marked)
         assert not new, f"{po}: not in the catalogue (run `make messages`): {new[:20]}"
         assert not gone, f"{po}: no longer in the code (run `make messages`): {gone[:20]}"
+
+
+def test_no_code_names_a_language():
+    """Adding a language is adding its catalogues: no code outside the demo says "cy"."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    named = []
+    for folder in ("app", "ballots", "votes"):
+        for path in (root / folder).rglob("*.py"):
+            if "demo" in path.parts:
+                continue
+            tree = ast.parse(path.read_text())
+            docstrings = {
+                id(node.body[0].value)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
+                and node.body
+                and isinstance(node.body[0], ast.Expr)
+                and isinstance(node.body[0].value, ast.Constant)
+            }
+            named += [
+                f"{path.relative_to(root)}:{node.lineno}"
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Constant)
+                and node.value in ("cy", "cy_GB", "Cymraeg", "Welsh")
+                and id(node) not in docstrings
+            ]
+    assert not named, named
