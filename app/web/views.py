@@ -27,8 +27,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from app.web import i18n
 from app.web.extensions import db, limiter
-from app.workflow import audit, voting
+from app.workflow import audit, proposals, voting
 from app.workflow.errors import Conflict, Frozen, NotSaved, WrongPhase
 from app.workflow.models import FundingRound, Proposal
 from ballots.errors import AlreadyVoted, NotEligible, NotVerified, RoundClosed, VotingOpen
@@ -251,3 +252,23 @@ def answers_refusals(view: Callable[..., Any]) -> Callable[..., Any]:
             return refusal_answer(error)
 
     return wrapped
+
+
+def paper_texts(funding_round: FundingRound, pots, *, summaries: bool = False) -> dict:
+    """What a page about ballot papers shows of ``pots`` in the reader's language, in place of
+    the names the paper froze when voting opened (in the one language their rows had then):
+    ``pot_names`` (pot id -> Shown), ``names`` (project id -> its proposal's title) and, with
+    ``summaries``, ``summaries`` (project id -> its summary, None where moderators hid its
+    text). A name not found stays the paper's. Two queries, whatever the number of projects."""
+    rows = proposals.on_paper(
+        db.session, funding_round, [p.id for pot in pots for p in pot.projects]
+    )
+    out = {
+        "pot_names": i18n.in_page_language_by_id(funding_round.pots, "name"),
+        "names": {str(i): shown for i, shown in i18n.in_page_language_by_id(rows, "title").items()},
+    }
+    if summaries:
+        out["summaries"] = {
+            str(p.id): None if p.is_hidden else i18n.in_page_language(p, "summary") for p in rows
+        }
+    return out

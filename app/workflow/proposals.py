@@ -501,21 +501,20 @@ def report_proposal(
     return report
 
 
-def ballot_summaries(
-    session: Session, funding_round: FundingRound, project_ids: list[str]
-) -> dict[str, str | None]:
-    """What residents read beside each project on the ballot: proposal id -> its summary, or
-    None where moderators have hidden its text (it stays on the fixed ballot by its title)."""
+def on_paper(session: Session, funding_round: FundingRound, project_ids) -> list[Proposal]:
+    """The round's proposals with these ids (a ballot paper's or a stored result's project
+    ids), in one query: the pages show each one's own texts in the reader's language, where the
+    paper and the result keep the one name frozen when voting opened. Whether a proposal's
+    text is hidden by moderators is theirs to say (``Proposal.is_hidden``: its title stays
+    on the fixed ballot, its summary does not)."""
     ids = [int(i) for i in project_ids]
-    rows = session.execute(
-        select(Proposal.id, Proposal.summary, Proposal.hidden_at, Proposal.status).where(
-            Proposal.round_id == funding_round.id, Proposal.id.in_(ids)
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Proposal).where(Proposal.round_id == funding_round.id, Proposal.id.in_(ids))
         )
     )
-    return {
-        str(pid): None if hidden_at is not None or status == ProposalStatus.HIDDEN else summary
-        for pid, summary, hidden_at, status in rows
-    }
 
 
 def _supports_open(session: Session, proposal: Proposal, user: User) -> None:
