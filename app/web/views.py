@@ -254,15 +254,15 @@ def answers_refusals(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def paper_texts(funding_round: FundingRound, pots, *, summaries: bool = False) -> dict:
-    """What a page about ballot papers shows of ``pots`` in the reader's language, in place of
-    the names the paper froze when voting opened (in the one language their rows had then):
-    ``pot_names`` (pot id -> Shown), ``names`` (project id -> its proposal's title) and, with
-    ``summaries``, ``summaries`` (project id -> its summary, None where moderators hid its
-    text). A name not found stays the paper's. Two queries, whatever the number of projects."""
-    rows = proposals.on_paper(
-        db.session, funding_round, [p.id for pot in pots for p in pot.projects]
-    )
+def paper_texts(funding_round: FundingRound, project_ids=(), *, summaries: bool = False) -> dict:
+    """The round's pots' names and its projects' titles in the reader's language, for a page
+    whose list comes from the frozen ballot paper or a stored result, which keep the one name
+    each had when voting opened: ``pot_names`` (pot id -> Shown) and ``names`` (project id, as
+    the paper writes it, a string -> its proposal's title); with ``summaries``, ``summaries``
+    (project id -> its summary, None where moderators hid its text). A page shows the paper's
+    or the result's name where a row is not found. Two queries, whatever the number of
+    projects."""
+    rows = proposals.on_paper(db.session, funding_round, project_ids)
     out = {
         "pot_names": i18n.in_page_language_by_id(funding_round.pots, "name"),
         "names": {str(i): shown for i, shown in i18n.in_page_language_by_id(rows, "title").items()},

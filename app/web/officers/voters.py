@@ -166,7 +166,7 @@ def paper_ballot(slug: str, round_slug: str, pot_id: int):
     paper, pot = _open_paper_pot(funding_round, pot_id)
     form = ballot_form(paper, pot, with_reference=True)
     entry = _enter(form, funding_round, paper, pot) if form.validate_on_submit() else None
-    texts = paper_texts(funding_round, [pot])
+    texts = paper_texts(funding_round, [p.id for p in pot.projects])
     if entry is not None:
         flash(
             _(

@@ -218,7 +218,7 @@ def _ballot_page(
         "pot": pot,
         "totals": form.totals(),
         "kinds": BallotKind,
-        **paper_texts(funding_round, [pot], summaries=True),
+        **paper_texts(funding_round, [p.id for p in pot.projects], summaries=True),
     }
     return (
         render_template(
@@ -320,7 +320,7 @@ def _check_page(council, funding_round, paper, pot, form, confirm, changing: boo
         totals=form.totals(),
         changing=changing,
         kinds=BallotKind,
-        **paper_texts(funding_round, [pot]),
+        **paper_texts(funding_round, [p.id for p in pot.projects]),
     )
 
 
@@ -426,7 +426,7 @@ def _not_saved(again, voter: voting.Voter, changing: bool):
         flash(
             _(
                 "Your ballot in %(pot)s was recorded, but its receipt could not be shown.",
-                pot=str(paper_texts(funding_round, [])["pot_names"].get(pot.id, pot.name)),
+                pot=str(paper_texts(funding_round)["pot_names"].get(pot.id, pot.name)),
             ),
             "important",
         )
