@@ -197,9 +197,10 @@ def test_a_proposal_with_no_title_is_refused_beside_the_first_field(
     assert events(db, "proposal.submitted") == []
     # A summary and a description are needed in one language at least, beside the first.
     texts = {**EMPTY, "title_en": "Late-night youth club"}
-    errors = error_messages(
-        soup(submit(client, f"{ROUND}/propose?lang=cy", idea(open_round, **texts)))
-    )
+    page = soup(submit(client, f"{ROUND}/propose?lang=cy", idea(open_round, **texts)))
+    errors = error_messages(page)
+    hidden = page.select_one("#summary_cy-error .govuk-visually-hidden").get_text(strip=True)
+    assert hidden == "Gwall:"  # GOV.UK's hidden word, in the page's language
     assert errors["summary_cy"] == "Rhowch grynodeb"
     assert errors["description_cy"] == "Rhowch ddisgrifiad"
     assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0
