@@ -4,7 +4,10 @@ Only what the public pages show: no draft round, no hidden or withdrawn proposal
 before it is published, nothing about a voter. Ids are the database ids, which the manifest
 already publishes and which never change. Money is integer pence with a ``currency`` field;
 times are ISO 8601 in UTC (``...Z``). Words for people (a phase's label, an error's
-``detail``) are in the request's language: ``?lang=cy``, or the Accept-Language header.
+``detail``) are in the request's language: ``?lang=cy``, or the Accept-Language header. What
+people wrote (a council's, neighbourhood's, round's, pot's or proposal's texts) is given as
+written (``name``, ``title``...), with the ``language`` it is written in and the same texts
+in other languages (``translations``), so that a client shows whichever it wants.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.web.extensions import csrf, db
+from app.workflow import languages, results, rounds
 from app.workflow import proposals as proposal_rules
-from app.workflow import results, rounds
 from app.workflow.models import Council, FundingRound, Pot, Proposal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -36,13 +39,27 @@ def money(pence: int | None) -> dict[str, Any] | None:
     return None if pence is None else {"amount_pence": pence, "currency": CURRENCY}
 
 
+def texts(row, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The language of ``row``'s own texts and its texts in other languages (``{"cy":
+    {"title": ...}}``); with ``fields``, only those texts."""
+    translations = {
+        code: {f: t for f, t in (kept or {}).items() if fields is None or f in fields}
+        for code, kept in (row.translations or {}).items()
+    }
+    return {
+        "language": languages.own_language(row),
+        "translations": {code: kept for code, kept in translations.items() if kept},
+    }
+
+
 def _council(c: Council) -> dict[str, Any]:
     return {
         "slug": c.slug,
         "name": c.name,
         "description": c.description,
+        **texts(c),
         "neighbourhoods": [
-            {"id": n.id, "slug": n.slug, "name": n.name, "population": n.population}
+            {"id": n.id, "slug": n.slug, "name": n.name, "population": n.population, **texts(n)}
             for n in c.neighbourhoods
         ],
         "rounds_url": url_for("api.council_rounds", slug=c.slug),
@@ -55,6 +72,7 @@ def _round_summary(r: FundingRound) -> dict[str, Any]:
         "council": r.council.slug,
         "slug": r.slug,
         "title": r.title,
+        **texts(r, ("title",)),
         "phase": r.phase.value,
         "url": url_for("api.funding_round", round_id=r.id),
     }
@@ -64,6 +82,7 @@ def _pot(p: Pot) -> dict[str, Any]:
     return {
         "id": p.id,
         "name": p.name,
+        **texts(p),
         "neighbourhood": p.neighbourhood.slug if p.neighbourhood else None,
         "budget": money(p.budget_pence),
     }
@@ -138,6 +157,7 @@ def funding_round(round_id: int):
         {
             **_round_summary(r),
             "description": r.description,
+            **texts(r),
             "phase_label": _(r.phase.label),
             "budget": money(r.total_budget_pence),
             "configuration": _configuration(r),
@@ -172,6 +192,8 @@ def _proposal(p: Proposal, supports: dict[int, int] | None) -> dict[str, Any]:
         "pot_id": p.pot_id,
         "title": p.title,
         "summary": p.summary if shown else None,
+        "description": p.description if shown else None,
+        **texts(p, None if shown else ("title",)),
         "category": p.category if shown else None,
         "location": p.location if shown else None,
         "text_hidden": not shown,
@@ -188,15 +210,21 @@ def round_results(round_id: int):
     r = public_round_or_404(round_id)
     if not proposal_rules.results_published(r):
         abort(404)  # before publication a result does not exist for the public
-    pots = [_pot_result(view) for view in results.published_views(db.session, r)]
+    views = results.published_views(db.session, r)
+    ids = [p.id for view in views for p in view.projects]
+    rows = {p.id: p for p in proposal_rules.on_paper(db.session, r, ids)}
+    pots = [_pot_result(view, rows) for view in views]
     return jsonify({"round_id": r.id, "phase": r.phase.value, "pots": pots})
 
 
-def _pot_result(view: results.PotView) -> dict[str, Any]:
+def _pot_result(view: results.PotView, proposals: dict[int, Proposal]) -> dict[str, Any]:
+    """A pot's stored result; the names are those it was counted with, each with its row's
+    language and translations (a project's title only)."""
     row = view.result
     return {
         "pot_id": row.pot_id,
         "name": view.name,
+        **texts(row.pot),
         "budget": money(view.budget_pence),
         "allocated": money(None if view.withheld else view.allocated_pence),
         "ballots": view.ballots,
@@ -210,6 +238,7 @@ def _pot_result(view: results.PotView) -> dict[str, Any]:
             {
                 "id": p.id,
                 "title": p.name,
+                **_title_texts(proposals.get(p.id)),
                 "cost": money(p.cost_pence),
                 "funded": p.funded,
                 "votes": p.votes,
@@ -219,6 +248,12 @@ def _pot_result(view: results.PotView) -> dict[str, Any]:
             for p in view.projects
         ],
     }
+
+
+def _title_texts(proposal: Proposal | None) -> dict[str, Any]:
+    if proposal is None:
+        return {"language": None, "translations": {}}
+    return texts(proposal, ("title",))
 
 
 @bp.errorhandler(404)

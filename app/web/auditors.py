@@ -13,7 +13,7 @@ from werkzeug.exceptions import NotFound
 from app.web.extensions import db
 from app.web.presenters import methods as voting_methods
 from app.web.public import council_or_404
-from app.web.views import attempt, refusals_limited, refuse
+from app.web.views import attempt, paper_texts, refusals_limited, refuse
 from app.workflow import audit, exports, results, rounds
 from app.workflow.errors import DomainError, WrongPhase
 from app.workflow.models import Council, FundingRound, Role
@@ -140,10 +140,12 @@ def what_if(slug: str, round_slug: str):
     refused (``WrongPhase``, its page) until the results are published."""
     council = reader_council_or_403(slug)
     funding_round = audited_round_or_404(council, round_slug)
+    pots = results.what_if(db.session, funding_round)
     return render_template(
         "auditors/what_if.html",
         council=council,
         round=funding_round,
-        pots=results.what_if(db.session, funding_round),
+        pots=pots,
         labels=voting_methods.rule_labels(),
+        **paper_texts(funding_round, [row[3] for pot in pots for row in pot.projects]),
     )

@@ -90,6 +90,14 @@ def in_page_language(row, field: str) -> Shown:
     return shown(row, field, current(), preference)
 
 
+def in_page_language_by_id(rows: Iterable, field: str) -> dict[int, Shown]:
+    """``{row.id: in_page_language(row, field)}``, for a page whose list comes from a frozen or
+    stored document (the ballot paper, a stored result) naming each row by its id: the page
+    shows the row's own text in the reader's language instead of the name the document
+    kept."""
+    return {row.id: in_page_language(row, field) for row in rows}
+
+
 def in_languages(message: str, codes: Iterable[str]) -> dict[str, str]:
     """A catalogue text (marked with ``N_`` where the workflow keeps it) in each language of
     ``codes``: ``{code: text}``, for a text the workflow stores in each of a council's

@@ -8,9 +8,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 
 from app.web.extensions import db
+from app.web.i18n import in_page_language
 from app.web.presenters import methods as voting_methods
 from app.web.presenters import results as presented
 from app.web.public import council_or_404, round_or_404
+from app.web.views import paper_texts
 from app.workflow import proposals, results
 
 bp = Blueprint("results", __name__, url_prefix="/councils/<slug>/rounds/<round_slug>/results")
@@ -33,13 +35,21 @@ def round_results(slug: str, round_slug: str):
     fewer ballots than the round's minimum shows only its number of ballots."""
     council = council_or_404(slug)
     funding_round = round_or_404(council, round_slug)
+    views = results.published_views(db.session, funding_round)
     return render_template(
         "results/round.html",
         council=council,
         round=funding_round,
-        pots=results.published_views(db.session, funding_round),
+        pots=views,
         published=proposals.results_published(funding_round),
+        **result_texts(funding_round, views),
     )
+
+
+def result_texts(funding_round, views) -> dict:
+    """The names of the pots and projects of these results (``PotView``) in the reader's
+    language (``paper_texts``: the stored results keep the names they were counted with)."""
+    return paper_texts(funding_round, [p.id for v in views for p in v.projects])
 
 
 @bp.route("/figures")
@@ -55,6 +65,7 @@ def figures(slug: str, round_slug: str):
         allocated=sum(v.allocated_pence for v in views if not v.withheld),
         rule_label=presented.rule_label(funding_round.rule, any(v.counts_points for v in views)),
         available=sum(v.budget_pence for v in views),
+        pot_names=paper_texts(funding_round)["pot_names"],
     )
 
 
@@ -76,12 +87,15 @@ def pot(slug: str, round_slug: str, pot_id: int):
 
 def pot_page(council, funding_round, view: results.PotView):
     """A pot's results page; also the officers' preview before publishing."""
+    texts = result_texts(funding_round, [view])
+    chart = None if view.withheld else presented.bar_chart(view, funding_round.ballot_kind, texts)
     return render_template(
         "results/pot.html",
         council=council,
         round=funding_round,
         view=view,
-        chart=None if view.withheld else presented.bar_chart(view, funding_round.ballot_kind),
+        chart=chart,
+        **texts,
         counted_with=presented.counted_with(
             view.result.rule, view.result.tie_break, view.counts_points
         ),
@@ -95,11 +109,14 @@ def compare(slug: str, round_slug: str):
     """Each pot counted with the round's rule, greedy, Equal Shares and (for approval-type
     ballots) Phragmén, side by side. Nothing before publication: the page does not exist."""
     council, funding_round = published_round(slug, round_slug)
+    pots = results.compare_rules(db.session, funding_round)
     return render_template(
         "results/compare.html",
         council=council,
         round=funding_round,
-        pots=results.compare_rules(db.session, funding_round),
+        pots=pots,
+        **paper_texts(funding_round, [p.id for pot in pots for p in pot.projects]),
+        hood_names={h.name: in_page_language(h, "name") for h in council.neighbourhoods},
         labels=voting_methods.rule_labels(),
         descriptions=voting_methods.rule_descriptions(),
         percent=presented.percent,

@@ -27,8 +27,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from app.web import i18n
 from app.web.extensions import db, limiter
-from app.workflow import audit, voting
+from app.workflow import audit, proposals, voting
 from app.workflow.errors import Conflict, Frozen, NotSaved, WrongPhase
 from app.workflow.models import FundingRound, Proposal
 from ballots.errors import AlreadyVoted, NotEligible, NotVerified, RoundClosed, VotingOpen
@@ -257,3 +258,23 @@ def answers_refusals(view: Callable[..., Any]) -> Callable[..., Any]:
             return refusal_answer(error)
 
     return wrapped
+
+
+def paper_texts(funding_round: FundingRound, project_ids=(), *, summaries: bool = False) -> dict:
+    """The round's pots' names and its projects' titles in the reader's language, for a page
+    whose list comes from the frozen ballot paper or a stored result, which keep the one name
+    each had when voting opened: ``pot_names`` (pot id -> Shown) and ``names`` (project id, as
+    the paper writes it, a string -> its proposal's title); with ``summaries``, ``summaries``
+    (project id -> its summary, None where moderators hid its text). A page shows the paper's
+    or the result's name where a row is not found. Two queries, whatever the number of
+    projects."""
+    rows = proposals.on_paper(db.session, funding_round, project_ids)
+    out = {
+        "pot_names": i18n.in_page_language_by_id(funding_round.pots, "name"),
+        "names": {str(i): shown for i, shown in i18n.in_page_language_by_id(rows, "title").items()},
+    }
+    if summaries:
+        out["summaries"] = {
+            str(p.id): None if p.is_hidden else i18n.in_page_language(p, "summary") for p in rows
+        }
+    return out

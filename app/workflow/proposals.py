@@ -10,6 +10,7 @@ is fixed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.workflow import audit
 from app.workflow.delivery import funded_ids
 from app.workflow.errors import DomainError, WrongPhase
+from app.workflow.languages import TRANSLATED_FIELDS, set_texts, texts
 from app.workflow.models import (
     Contribution,
     ContributionKind,
@@ -48,21 +50,34 @@ EDITABLE_FIELDS = (
 )
 
 
+# A text in each language it is written in: ``{language: text}`` (an empty text or None: not
+# written in that language), in the order the council shows its languages.
+Texts = Mapping[str, str | None]
+# The texts a proposal has in each language (``languages.TRANSLATED_FIELDS``).
+WRITTEN_FIELDS = TRANSLATED_FIELDS["proposals"]
+
+
 @dataclass(frozen=True)
 class ProposalText:
-    """What a resident writes. Plain text: it is shown as typed, never as markup."""
+    """What a resident writes. Plain text: it is shown as typed, never as markup. The title,
+    summary and description are ``{language: text}`` in any of the council's languages, one or
+    several (a title in one at least)."""
 
-    title: str
-    summary: str
-    description: str
+    title: Texts
+    summary: Texts
+    description: Texts
     category: str
     location: str
     estimated_cost_pence: int
     pot_id: int
 
+    def written(self) -> dict[str, Texts]:
+        return {"title": self.title, "summary": self.summary, "description": self.description}
+
 
 def _snapshot(proposal: Proposal, fields=EDITABLE_FIELDS) -> dict:
-    return {f: getattr(proposal, f) for f in fields}
+    """The fields for the audit trail: the texts in every language they are written in."""
+    return {f: texts(proposal, f) if f in WRITTEN_FIELDS else getattr(proposal, f) for f in fields}
 
 
 def _pot_in_round(session: Session, funding_round: FundingRound, pot_id: int) -> Pot:
@@ -150,13 +165,11 @@ def submit_proposal(
         round_id=funding_round.id,
         pot_id=pot.id,
         author_id=author.id,
-        title=text.title.strip(),
-        summary=text.summary.strip(),
-        description=text.description.strip(),
         category=text.category.strip(),
         location=text.location.strip(),
         estimated_cost_pence=text.estimated_cost_pence,
     )
+    set_texts(proposal, text.written())
     session.add(proposal)
     session.flush()
     audit.record(
@@ -223,13 +236,14 @@ NO_PLEDGES = {
 def edit_proposal(
     session: Session, proposal: Proposal, *, author: User, text: ProposalText
 ) -> None:
-    """The author changes their proposal, until review starts."""
+    """The author changes their proposal, until review starts; its texts in languages
+    ``text`` does not name keep what they were."""
     funding_round = _own_open_proposal(session, proposal, author, "proposal.edited")
     pot = _pot_in_round(session, funding_round, text.pot_id)
     _check_cost(pot, text.estimated_cost_pence)
     before = _snapshot(proposal)
-    proposal.title, proposal.summary = text.title.strip(), text.summary.strip()
-    proposal.description, proposal.category = text.description.strip(), text.category.strip()
+    set_texts(proposal, {f: _kept(proposal, f, given) for f, given in text.written().items()})
+    proposal.category = text.category.strip()
     proposal.location, proposal.estimated_cost_pence = (
         text.location.strip(),
         text.estimated_cost_pence,
@@ -245,6 +259,15 @@ def edit_proposal(
         before=before,
         after=_snapshot(proposal),
     )
+
+
+def _kept(proposal: Proposal, field: str, given: Texts) -> dict[str, str | None]:
+    """``given``, then the texts of ``field`` in the languages it does not name (a council
+    that stopped speaking a language keeps what its author wrote in it)."""
+    out = dict(given)
+    for code, written in texts(proposal, field).items():
+        out.setdefault(code, written)
+    return out
 
 
 def withdraw_proposal(session: Session, proposal: Proposal, *, author: User) -> None:
@@ -478,21 +501,20 @@ def report_proposal(
     return report
 
 
-def ballot_summaries(
-    session: Session, funding_round: FundingRound, project_ids: list[str]
-) -> dict[str, str | None]:
-    """What residents read beside each project on the ballot: proposal id -> its summary, or
-    None where moderators have hidden its text (it stays on the fixed ballot by its title)."""
+def on_paper(session: Session, funding_round: FundingRound, project_ids) -> list[Proposal]:
+    """The round's proposals with these ids (a ballot paper's or a stored result's project
+    ids), in one query: the pages show each one's own texts in the reader's language, where the
+    paper and the result keep the one name frozen when voting opened. Whether a proposal's
+    text is hidden by moderators is theirs to say (``Proposal.is_hidden``: its title stays
+    on the fixed ballot, its summary does not)."""
     ids = [int(i) for i in project_ids]
-    rows = session.execute(
-        select(Proposal.id, Proposal.summary, Proposal.hidden_at, Proposal.status).where(
-            Proposal.round_id == funding_round.id, Proposal.id.in_(ids)
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Proposal).where(Proposal.round_id == funding_round.id, Proposal.id.in_(ids))
         )
     )
-    return {
-        str(pid): None if hidden_at is not None or status == ProposalStatus.HIDDEN else summary
-        for pid, summary, hidden_at, status in rows
-    }
 
 
 def _supports_open(session: Session, proposal: Proposal, user: User) -> None:

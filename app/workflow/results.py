@@ -318,6 +318,8 @@ class Turnout:
     neighbourhood: str
     voted: int  # people on the roll who cast a ballot in at least one pot
     roll: int  # people on the roll that applies to the round
+    # The neighbourhood's row, for its name in each language it is written in.
+    place: Any = field(default=None, compare=False)
 
     @property
     def percent(self) -> str:
@@ -380,20 +382,20 @@ def turnout_by_neighbourhood(session: Session, funding_round: FundingRound) -> l
     if funding_round.phase not in PUBLISHED:
         return []
     stored = session.execute(
-        select(Neighbourhood.name, RoundTurnout.voted, RoundTurnout.roll)
+        select(Neighbourhood, RoundTurnout.voted, RoundTurnout.roll)
         .join(Neighbourhood, Neighbourhood.id == RoundTurnout.neighbourhood_id)
         .where(RoundTurnout.round_id == funding_round.id)
         .order_by(Neighbourhood.name)
     ).all()
     if stored:
-        return [Turnout(name, voted, roll) for name, voted, roll in stored]
+        return [Turnout(h.name, voted, roll, h) for h, voted, roll in stored]
     counted = _count_turnout(session, funding_round)
     hoods = session.scalars(
         select(Neighbourhood)
         .where(Neighbourhood.id.in_(list(counted)))
         .order_by(Neighbourhood.name)
     )
-    return [Turnout(h.name, *counted[h.id]) for h in hoods]
+    return [Turnout(h.name, *counted[h.id], h) for h in hoods]
 
 
 # --- What if another rule had counted? --------------------------------------------------------
@@ -406,9 +408,11 @@ class WhatIfPot:
     name: str
     ballots: int
     rules: tuple[str, ...]  # the round's own rule first
-    projects: tuple[tuple[str, int, tuple[bool, ...]], ...]  # name, cost, funded under each rule
+    # name, cost, funded under each rule, and the project's id (its proposal's)
+    projects: tuple[tuple[str, int, tuple[bool, ...], int], ...]
+    pot_id: int = 0
 
-    def differs(self, row: tuple[str, int, tuple[bool, ...]], column: int) -> bool:
+    def differs(self, row: tuple[str, int, tuple[bool, ...], int], column: int) -> bool:
         return row[2][column] != row[2][0]
 
 
@@ -432,8 +436,10 @@ def what_if(session: Session, funding_round: FundingRound) -> list[WhatIfPot]:
                 ballots=len(election.ballots),
                 rules=names,
                 projects=tuple(
-                    (p.name, int(p.cost), tuple(p.id in c for c in chosen)) for p in pot.projects
+                    (p.name, int(p.cost), tuple(p.id in c for c in chosen), int(p.id))
+                    for p in pot.projects
                 ),
+                pot_id=pot.id,
             )
         )
     return out

@@ -17,16 +17,12 @@ from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovRadioInput,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from app.web.forms.fields import RadioChoiceField, options
+# The fields' widgets say GOV.UK's hidden "Error" in the page's language.
+from app.web.forms.fields import GovTextArea, GovTextInput, RadioChoiceField, options
 from app.web.i18n import language_name, language_name_here
 
 

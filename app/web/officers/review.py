@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.web.extensions import db
 from app.web.forms.rounds import ButtonForm, ContributionForm, MergeForm, ModerationForm, ReviewForm
+from app.web.i18n import in_page_language
 from app.web.officers import bp, officer_page, officer_round_or_404, to_round, tried
 from app.web.presenters.formatting import number
 from app.web.views import attempt, proposal_in_round_or_404, say
@@ -117,12 +118,23 @@ def review_proposal(slug: str, round_slug: str, proposal_id: int):
     if form.validate_on_submit() and tried(
         form, "decision", proposals.review_proposal, proposal, now=utcnow(), **form.arguments()
     ):
-        flash(_("Your decision on “%(title)s” is saved", title=proposal.title), "success")
+        flash(_("Your decision on “%(title)s” is saved", title=_title(proposal)), "success")
         return to_round(slug, round_slug, ".review_queue")
     supports = support_counts(db.session, funding_round).get(proposal.id, 0)
     return _proposal_page(
         "officers/review_proposal.html", council, proposal, form=form, supports=supports
     )
+
+
+def _title(proposal: Proposal) -> str:
+    """The proposal's title in the page's language (for a flash: plain text)."""
+    return in_page_language(proposal, "title").text
+
+
+def _choice(proposal: Proposal) -> str:
+    """A proposal to merge into, as the merge form lists it: its title and its pot."""
+    pot = in_page_language(proposal.pot, "name").text
+    return f"{_title(proposal)} ({pot})"
 
 
 def _decision(proposal: Proposal) -> dict | None:
@@ -141,11 +153,11 @@ def _decision(proposal: Proposal) -> dict | None:
 def merge_proposal(slug: str, round_slug: str, proposal_id: int):
     council, funding_round, proposal = _round_and_proposal(slug, round_slug, proposal_id)
     candidates = proposals.merge_candidates(db.session, proposal)
-    form = MergeForm(choices=[(str(p.id), f"{p.title} ({p.pot.name})") for p in candidates])
+    form = MergeForm(choices=[(str(p.id), _choice(p)) for p in candidates])
     if form.validate_on_submit() and tried(
         form, "into", proposals.merge_proposal, proposal, now=utcnow(), **form.arguments()
     ):
-        flash(_("“%(title)s” is merged", title=proposal.title), "success")
+        flash(_("“%(title)s” is merged", title=_title(proposal)), "success")
         return to_round(slug, round_slug, ".review_queue")
     return officer_page(
         "officers/merge_proposal.html", council, funding_round, proposal=proposal, form=form
@@ -162,7 +174,7 @@ def moderate_proposal(slug: str, round_slug: str, proposal_id: int):
     if form.validate_on_submit() and tried(
         form, "reason", action, proposal, reason=form.reason.data, now=utcnow()
     ):
-        title = proposal.title
+        title = _title(proposal)
         if hiding:
             flash(_("“%(title)s” is hidden", title=title), "success")
         else:

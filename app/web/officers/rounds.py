@@ -404,6 +404,7 @@ def check_results(slug: str, round_slug: str):
 
 def _check_page(council, funding_round, form):
     from app.web.presenters.results import warning_text
+    from app.web.results import result_texts
     from app.workflow import publication
 
     checks = publication.check_round(db.session, funding_round)
@@ -418,6 +419,7 @@ def _check_page(council, funding_round, form):
             say(p) for p in rounds.phase_change_problems(db.session, funding_round, Phase.PUBLISHED)
         ],
         pots=[c.view for c in checks],
+        **result_texts(funding_round, [c.view for c in checks]),
     )
 
 

@@ -9,12 +9,13 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 
+from app.web import i18n
 from app.web.extensions import db
 from app.web.forms.ballots import IssueCodesForm, RollForm, ballot_form
 from app.web.officers import bp, officer_round_or_404
 from app.web.presenters.formatting import number
 from app.web.residents.voting import code_key
-from app.web.views import attempt, say
+from app.web.views import attempt, paper_texts, say
 from app.workflow import voters as voting
 from app.workflow.clock import in_london, london_today, utcnow
 from app.workflow.errors import NotSaved
@@ -154,6 +155,7 @@ def paper_pots(slug: str, round_slug: str):
         round=funding_round,
         paper=paper,
         open=funding_round.phase == Phase.VOTING and paper is not None,
+        pot_names=i18n.in_page_language_by_id(funding_round.pots, "name"),
     )
 
 
@@ -164,11 +166,12 @@ def paper_ballot(slug: str, round_slug: str, pot_id: int):
     paper, pot = _open_paper_pot(funding_round, pot_id)
     form = ballot_form(paper, pot, with_reference=True)
     entry = _enter(form, funding_round, paper, pot) if form.validate_on_submit() else None
+    texts = paper_texts(funding_round, [p.id for p in pot.projects])
     if entry is not None:
         flash(
             _(
                 "Paper ballot entered in %(pot)s for %(reference)s",
-                pot=pot.name,
+                pot=str(texts["pot_names"].get(pot.id, pot.name)),
                 reference=entry.reference,
             ),
             "success",
@@ -183,6 +186,7 @@ def paper_ballot(slug: str, round_slug: str, pot_id: int):
         form=form,
         totals=form.totals(),
         kinds=BallotKind,
+        **texts,
     )
 
 

@@ -156,6 +156,7 @@ class Bar:
     funded: bool
     y: int
     width: int
+    language: str | None = None  # the label's language, where it is not the page's
 
     @property
     def colour(self) -> str:
@@ -188,8 +189,17 @@ class Chart:
     ROW = 36
 
 
-def bar_chart(view: PotView, ballot_kind: str | None = None) -> Chart:
-    """The chart of a pot's published result: votes, or points where the ballots gave points."""
+def _label(text: str) -> str:
+    return text if len(text) <= 34 else text[:33] + "…"
+
+
+def bar_chart(view: PotView, ballot_kind: str | None = None, texts: dict | None = None) -> Chart:
+    """The chart of a pot's published result: votes, or points where the ballots gave points.
+    ``texts`` (``app.web.views.paper_texts``) names the pot and the projects in the reader's
+    language; without it, or for a row it does not have, the stored result's names."""
+    names = (texts or {}).get("names", {})
+    pot = (texts or {}).get("pot_names", {}).get(view.result.pot_id, view.name)
+    shown = [names.get(str(p.id)) for p in view.projects]
     points = any(p.points is not None for p in view.projects)
     measure = "points" if points else "votes"
     values = [(p.points if points else p.votes) or 0 for p in view.projects]
@@ -197,21 +207,22 @@ def bar_chart(view: PotView, ballot_kind: str | None = None) -> Chart:
     label_width, bar_space = 260, 320
     bars = tuple(
         Bar(
-            label=p.name if len(p.name) <= 34 else p.name[:33] + "…",
+            label=_label(name.text if name else p.name),
             value=v,
             funded=p.funded,
             y=10 + i * Chart.ROW,
             width=max(2, round(bar_space * v / top)),
+            language=name.language if name and name.elsewhere else None,
         )
-        for i, (p, v) in enumerate(zip(view.projects, values, strict=True))
+        for i, (p, v, name) in enumerate(zip(view.projects, values, shown, strict=True))
     )
     funded = sum(1 for b in bars if b.funded)
     line = 10 + funded * Chart.ROW - 4 if 0 < funded < len(bars) else None
     if points:
-        title = _("Points for each project in %(pot)s", pot=view.name)
+        title = _("Points for each project in %(pot)s", pot=str(pot))
         caption = _by_kind(POINTS_CAPTION, ballot_kind)
     else:
-        title = _("Votes for each project in %(pot)s", pot=view.name)
+        title = _("Votes for each project in %(pot)s", pot=str(pot))
         caption = _by_kind(VOTES_CAPTION, ballot_kind)
     return Chart(
         measure=measure,

@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
+from app.web.i18n import in_page_language_by_id
 from app.web.presenters.formatting import number
 from app.workflow import secrecy
+from app.workflow.languages import Shown
 from app.workflow.models import FundingRound, Phase, RoundTrustee
 from ballots.secrecy import SERVER
 
@@ -87,7 +89,7 @@ def mixer_name(mixed_by: str) -> str:
 @dataclass(frozen=True)
 class PotRow:
     id: int
-    name: str
+    name: Shown | str  # in the page's language (the paper's name where the pot is not found)
     ballots: int
     mixes: tuple[str, ...]
     mixes_needed: int
@@ -117,10 +119,11 @@ def pot_rows(
     session: Session, funding_round: FundingRound, position: int | None = None
 ) -> list[PotRow]:
     names = {t.position: t.name for t in secrecy.trustees_of(session, funding_round)}
+    pot_names = in_page_language_by_id(funding_round.pots, "name")
     return [
         PotRow(
             id=pot.id,
-            name=pot.name,
+            name=pot_names.get(pot.id, pot.name),
             ballots=s.ballots,
             mixes=tuple(mixer_name(m) for m in s.mixes),
             mixes_needed=s.mixes_needed,

@@ -6,8 +6,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.web.forms.proposals import ProposalForm, ReportForm, SupportForm
+from app.web.forms.proposals import ProposalForm, ReportForm, SupportForm, proposal_form
 from app.web.forms.rounds import ButtonForm
+from app.web.i18n import in_page_language
 from app.web.public import council_or_404, round_or_404
 from app.web.residents import bp
 from app.web.views import attempt, proposal_in_round_or_404, say, show_error
@@ -28,9 +29,7 @@ def _resident_round(slug: str, round_slug: str):
 
 def _text(form) -> proposals.ProposalText:
     return proposals.ProposalText(
-        title=form.title.data,
-        summary=form.summary.data,
-        description=form.description.data,
+        **form.texts(),
         category=form.category.data or "",
         location=form.location.data or "",
         estimated_cost_pence=form.estimated_cost.data,
@@ -48,7 +47,7 @@ def _proposal_page(slug, round_slug, proposal_id):
 @login_required
 def propose(slug: str, round_slug: str):
     council, funding_round = _resident_round(slug, round_slug)
-    form = ProposalForm(pots=funding_round.pots)
+    form = proposal_form(council, funding_round.pots)
     if form.validate_on_submit():
         try:
             proposal = attempt(
@@ -57,7 +56,7 @@ def propose(slug: str, round_slug: str):
             flash(_("Your proposal is sent. You can change it until proposals close."), "success")
             return _proposal_page(slug, round_slug, proposal.id)
         except Refusal as error:
-            show_error(form, error, "title")
+            show_error(form, error, form.first("title"))
     return render_template(
         "residents/propose.html", council=council, round=funding_round, form=form
     )
@@ -70,7 +69,7 @@ def edit_proposal(slug: str, round_slug: str, proposal_id: int):
     proposal = proposal_in_round_or_404(funding_round, proposal_id)
     if proposal.author_id != current_user.id:
         abort(403)
-    form = _edit_form(funding_round, proposal)
+    form = _edit_form(council, funding_round, proposal)
     form.submit.label.text = _("Save changes")
     if form.validate_on_submit():
         try:
@@ -78,7 +77,7 @@ def edit_proposal(slug: str, round_slug: str, proposal_id: int):
             flash(_("Your proposal is saved"), "success")
             return _proposal_page(slug, round_slug, proposal.id)
         except Refusal as error:
-            show_error(form, error, "title")
+            show_error(form, error, form.first("title"))
     return render_template(
         "residents/edit_proposal.html",
         council=council,
@@ -88,22 +87,23 @@ def edit_proposal(slug: str, round_slug: str, proposal_id: int):
     )
 
 
-def _edit_form(funding_round, proposal) -> ProposalForm:
-    """The proposal form, filled in from the proposal when first shown."""
+def _edit_form(council, funding_round, proposal) -> ProposalForm:
+    """The proposal form, filled in from the proposal (its texts in each language) when first
+    shown."""
     if request.method != "GET":
-        return ProposalForm(pots=funding_round.pots)
-    return ProposalForm(
-        pots=funding_round.pots,
+        return proposal_form(council, funding_round.pots)
+    form = proposal_form(
+        council,
+        funding_round.pots,
         data={
-            "title": proposal.title,
-            "summary": proposal.summary,
-            "description": proposal.description,
             "category": proposal.category,
             "location": proposal.location,
             "estimated_cost": proposal.estimated_cost_pence,
             "pot": str(proposal.pot_id),
         },
     )
+    form.fill_from(proposal)
+    return form
 
 
 @bp.route(PROPOSAL + "/withdraw", methods=["GET", "POST"])
@@ -118,7 +118,8 @@ def withdraw_proposal(slug: str, round_slug: str, proposal_id: int):
     if form.validate_on_submit():
         try:
             attempt(proposals.withdraw_proposal, proposal, author=current_user)
-            flash(_("“%(title)s” is withdrawn", title=proposal.title), "success")
+            title = in_page_language(proposal, "title").text
+            flash(_("“%(title)s” is withdrawn", title=title), "success")
             return redirect(url_for("residents.account"))
         except Refusal as error:
             show_error(form, error, "submit")

@@ -45,8 +45,8 @@ from app.web.presenters import formatting
 from app.web.public import bp as public_bp
 from app.web.public import council_and_round_or_404, council_or_404, round_or_404
 from app.web.residents import bp
-from app.web.views import answers_refusals, attempt, say, show_error
-from app.workflow import proposals, voting
+from app.web.views import answers_refusals, attempt, paper_texts, say, show_error
+from app.workflow import voting
 from app.workflow.clock import london_today, utcnow
 from app.workflow.errors import NotSaved
 from app.workflow.models import FundingRound
@@ -187,6 +187,7 @@ def vote(slug: str, round_slug: str):
         paper=voter.paper,
         pots=voter.pots,
         voted=voter.cast,
+        pot_names=i18n.in_page_language_by_id(funding_round.pots, "name"),
     )
 
 
@@ -211,14 +212,13 @@ def _ballot_page(
     fresh: bool = False,
 ):
     """The ballot; ``fresh`` when nothing has been chosen or sent yet (the usual first view)."""
-    summaries = proposals.ballot_summaries(db.session, funding_round, [p.id for p in pot.projects])
     context = {
         "form": form,
         "paper": paper,
         "pot": pot,
         "totals": form.totals(),
         "kinds": BallotKind,
-        "summaries": summaries,
+        **paper_texts(funding_round, [p.id for p in pot.projects], summaries=True),
     }
     return (
         render_template(
@@ -262,8 +262,10 @@ _FRESH_FIELDS_MAX = 256
 
 
 def _fresh_fields(context: dict) -> Markup:
-    paper, pot, summaries = context["paper"], context["pot"], context["summaries"]
-    key = (paper.manifest_hash, pot.id, tuple(sorted(summaries.items())), i18n.current())
+    paper, pot = context["paper"], context["pot"]
+    texts = (context["pot_names"].get(pot.id), *(context[k] for k in ("names", "summaries")))
+    key = (paper.manifest_hash, pot.id, texts[0], *(tuple(sorted(t.items())) for t in texts[1:]))
+    key += (i18n.current(),)
     html = _FRESH_FIELDS.get(key)
     if html is None:
         if len(_FRESH_FIELDS) >= _FRESH_FIELDS_MAX:
@@ -318,6 +320,7 @@ def _check_page(council, funding_round, paper, pot, form, confirm, changing: boo
         totals=form.totals(),
         changing=changing,
         kinds=BallotKind,
+        **paper_texts(funding_round, [p.id for p in pot.projects]),
     )
 
 
@@ -423,7 +426,7 @@ def _not_saved(again, voter: voting.Voter, changing: bool):
         flash(
             _(
                 "Your ballot in %(pot)s was recorded, but its receipt could not be shown.",
-                pot=pot.name,
+                pot=str(paper_texts(funding_round)["pot_names"].get(pot.id, pot.name)),
             ),
             "important",
         )
@@ -459,6 +462,7 @@ def ballot_cast(slug: str, round_slug: str, pot_id: int):
         round=funding_round,
         pot=pot,
         receipt=receipt,
+        pot_names=i18n.in_page_language_by_id(funding_round.pots, "name"),
     )
 
 

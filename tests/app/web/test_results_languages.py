@@ -54,7 +54,10 @@ def test_the_pot_page_in_welsh_gives_the_welsh_explanations(client, db):
     for p in document["projects"]:
         li = items[p["name"]]
         assert welsh[p["id"]] in " ".join(li.get_text().split())
-        assert li.select("[lang]") == []  # in the page's language: no mark needed
+        # The explanation is in the page's language: no mark needed. (The project's name is
+        # its proposal's title, written in English only: marked lang="en".)
+        assert [e for e in li.select("[lang]") if e.parent is not li.strong] == []
+        assert li.strong.select_one("[lang=en]").get_text() == p["name"]
         assert p["explanation"] not in li.get_text()
     # The round's page lists them in Welsh too.
     round_page = get_page(client, f"{base}?lang=cy")
@@ -86,10 +89,11 @@ def test_a_result_stored_before_translations_shows_the_english_marked_as_english
     page = get_page(client, f"{base}/{result.pot_id}?lang=cy")
     for p in document["projects"]:
         li = explanation_items(page)[p["name"]]
-        [english] = li.select("span[lang=en]")
+        # (The project's name, its proposal's English title, is marked too, in its strong.)
+        [english] = li.find_all("span", lang="en", recursive=False)
         assert english.get_text() == p["explanation"]
     round_page = get_page(client, f"{base}?lang=cy")
-    marked = [s.get_text() for s in round_page.select("main span[lang=en]")]
+    marked = [s.get_text() for s in round_page.select("main li > span[lang=en]")]
     assert sorted(marked) == sorted(p["explanation"] for p in document["projects"])
 
 
