@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import abort, flash, request
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -13,14 +12,12 @@ from app.web.extensions import db
 from app.web.forms.rounds import ButtonForm, ContributionForm, MergeForm, ModerationForm, ReviewForm
 from app.web.i18n import in_page_language
 from app.web.officers import bp, officer_page, officer_round_or_404, to_round, tried
-from app.web.presenters.formatting import number
 from app.web.views import attempt, proposal_in_round_or_404, say
 from app.workflow import proposals
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
 from app.workflow.models import Contribution, FundingRound, Proposal, ProposalReport, ProposalStatus
 from app.workflow.rounds import ballot_problem, support_counts
-from ballots.refusals import N_
 
 P = "/<slug>/rounds/<round_slug>/proposals/<int:proposal_id>"
 
@@ -52,41 +49,13 @@ def review_queue(slug: str, round_slug: str):
     )
 
 
-# Why a proposal with this status is not on the ballot.
-NOT_ON_THE_BALLOT = {
-    ProposalStatus.SUBMITTED: N_("it is submitted"),
-    ProposalStatus.WITHDRAWN: N_("it is withdrawn"),
-    ProposalStatus.NOT_FEASIBLE: N_("it is not feasible"),
-    ProposalStatus.MERGED: N_("it is merged"),
-    ProposalStatus.HIDDEN: N_("it is hidden"),
-}
-
-
 def ballot_problem_words(
     proposal: Proposal, funding_round: FundingRound, supports: int
 ) -> str | None:
     """Why the proposal would not be on the ballot (``ballot_problem``), in the page's
     language; None when it would be."""
     problem = ballot_problem(proposal, funding_round, supports)
-    if problem is None:
-        return None
-    if proposal.status != ProposalStatus.FEASIBLE:
-        status = NOT_ON_THE_BALLOT.get(proposal.status)
-        return _(status) if status else problem
-    if proposal.final_cost_pence is None:
-        return _("it has no final cost")
-    if proposal.hidden_at is not None and not funding_round.is_frozen:
-        return _("it is hidden by moderators")
-    if funding_round.supports_enabled and supports < funding_round.support_threshold:
-        needed = funding_round.support_threshold
-        return ngettext(
-            "it has %(supports)s of the %(count)s support needed",
-            "it has %(supports)s of the %(count)s supports needed",
-            needed,
-            supports=number(supports),
-            count=number(needed),
-        )
-    return problem
+    return None if problem is None else say(problem)
 
 
 def _open_reports(funding_round: FundingRound) -> dict[int, int]:
