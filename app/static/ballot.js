@@ -75,6 +75,9 @@ if (total) {
   };
   form.addEventListener("input", update);
   form.addEventListener("change", update);
+  // A module script runs after the page is shown: a box ticked (or a choice the browser put
+  // back) before then is counted now, not at the next change.
+  update();
   // The totals now follow every change: the button that asks the server for them is not needed.
   for (const button of form.querySelectorAll(".devolve-update-totals")) button.hidden = true;
 }

@@ -64,6 +64,8 @@ def test_vote_with_running_totals_and_accessible_pages(page: Page):
     page.get_by_role("link", name="Vote in Brixton").click()
     total = page.locator("#running-total")
     expect(total).to_contain_text("You have chosen 0 projects")
+    # ballot.js has run once it hides "Update totals": from then on the total follows changes.
+    expect(page.get_by_role("button", name="Update totals")).to_be_hidden()
     boxes = page.locator("input[name=choices]")
     boxes.nth(0).check()
     expect(total).to_contain_text("You have chosen 1 project.")
