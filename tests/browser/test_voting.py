@@ -32,6 +32,22 @@ def test_update_totals_is_hidden_when_the_page_works_them_out_itself(page: Page)
     check_accessibility(page)
 
 
+def test_a_choice_made_before_the_script_runs_is_counted_when_it_does(page: Page):
+    # The script is held back while a box is ticked, then allowed to run: the total it shows
+    # counts that box without waiting for another change.
+    sign_in_from_anywhere(page, RESIDENT)
+    page.route("**/static/ballot.js", lambda route: route.abort())
+    page.goto("/councils/lambeth/rounds/youth-services-2026/vote")
+    page.get_by_role("link", name="Vote in Brixton").click()
+    page.locator("input[name=choices]").nth(0).check()
+    total = page.locator("#running-total")
+    expect(total).to_contain_text("You have chosen 0 projects")
+    page.unroute("**/static/ballot.js")
+    page.add_script_tag(url="/static/ballot.js", type="module")
+    expect(total).to_contain_text("You have chosen 1 project.")
+    expect(page.get_by_role("button", name="Update totals")).to_be_hidden()
+
+
 def test_without_javascript_reading_a_project_keeps_the_ballot(page_without_js: Page):
     page = page_without_js
     page.goto("/auth/sign-in")
