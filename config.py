@@ -105,6 +105,35 @@ class Config:
     # Sent on every response when set: production only, where the site is served over HTTPS.
     STRICT_TRANSPORT_SECURITY: str | None = None
 
+    # Messages (docs/messages.md, docs/notify.md). Each is a row in the outbox, sent by
+    # `flask send-messages`; in development and tests a request's messages are also sent by
+    # the same process as soon as its response has gone (never in production).
+    MESSAGES_IN_PROCESS = os.environ.get("MESSAGES_IN_PROCESS", "true").lower() in ("1", "true")
+    # GOV.UK Notify: with a key, email, text messages and letters all go through it (email
+    # through MAIL_SERVER instead with EMAIL_GATEWAY=smtp). NOTIFY_TEMPLATES maps each kind of
+    # message to its template in each language: JSON, or @path of a JSON file.
+    NOTIFY_API_KEY: str | None = os.environ.get("NOTIFY_API_KEY")
+    NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+    NOTIFY_TEMPLATES: str | None = os.environ.get("NOTIFY_TEMPLATES")
+    NOTIFY_EMAIL_REPLY_TO_ID: str | None = os.environ.get("NOTIFY_EMAIL_REPLY_TO_ID")
+    NOTIFY_SMS_SENDER_ID: str | None = os.environ.get("NOTIFY_SMS_SENDER_ID")
+    NOTIFY_TIMEOUT_SECONDS = int(os.environ.get("NOTIFY_TIMEOUT_SECONDS", "10"))
+    EMAIL_GATEWAY = os.environ.get("EMAIL_GATEWAY", "notify")
+    # Messages a minute per channel, counted across every worker. GOV.UK Notify allows 3,000
+    # a minute for a service in all: these leave room for a second service on the same key.
+    MESSAGE_RATES = {
+        "email": int(os.environ.get("MESSAGE_RATE_EMAIL", "1200")),
+        "sms": int(os.environ.get("MESSAGE_RATE_SMS", "600")),
+        "letter": int(os.environ.get("MESSAGE_RATE_LETTER", "600")),
+    }
+    # A failed message is tried again after 30 s, then twice as long each time up to an hour,
+    # and given up after 8 tries (about two hours): officers see it and can try it again.
+    MESSAGE_MAX_ATTEMPTS = int(os.environ.get("MESSAGE_MAX_ATTEMPTS", "8"))
+    MESSAGE_RETRY_SECONDS = int(os.environ.get("MESSAGE_RETRY_SECONDS", "30"))
+    MESSAGE_RETRY_MAX_SECONDS = int(os.environ.get("MESSAGE_RETRY_MAX_SECONDS", "3600"))
+    # What a message said, and to whom, is emptied this many days after it went.
+    MESSAGE_RETENTION_DAYS = int(os.environ.get("MESSAGE_RETENTION_DAYS", "7"))
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -139,6 +168,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # The worker sends every message: a web worker never talks to a mail server or Notify.
+    MESSAGES_IN_PROCESS = False
     # A year, subdomains included: browsers then never ask for the site over plain http.
     STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 

@@ -95,8 +95,31 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     filters.register(app)
     security.register(app)
+    from app.web.messages import worker as message_worker
+
+    message_worker.register(app)
     register_cli(app)
     return app
+
+
+def _check_messages(app: Flask) -> None:
+    """Refuse message settings that cannot work, naming the setting: an unknown gateway, a
+    malformed NOTIFY_TEMPLATES, SMTP for email without a server."""
+    from app.web.messages.gateways import SettingsError, notify_templates
+
+    if app.config.get("EMAIL_GATEWAY") not in ("notify", "smtp"):
+        raise RuntimeError("EMAIL_GATEWAY must be notify or smtp")
+    try:
+        notify_templates(app.config.get("NOTIFY_TEMPLATES"))
+    except SettingsError as e:
+        raise RuntimeError(str(e)) from None
+    production = app.config.get("ENV_NAME") == "production"
+    if (
+        app.config.get("EMAIL_GATEWAY") == "smtp"
+        and production
+        and not app.config.get("MAIL_SERVER")
+    ):
+        raise RuntimeError("EMAIL_GATEWAY=smtp needs MAIL_SERVER")
 
 
 def _finish_config(app: Flask) -> None:
@@ -108,8 +131,11 @@ def _finish_config(app: Flask) -> None:
             raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters")
         if not app.config.get("SQLALCHEMY_DATABASE_URI"):
             raise RuntimeError("DATABASE_URL must be set in production")
-        if not app.config.get("MAIL_SERVER"):
-            raise RuntimeError("MAIL_SERVER must be set in production: it sends emailed links")
+        if not app.config.get("MAIL_SERVER") and not app.config.get("NOTIFY_API_KEY"):
+            raise RuntimeError(
+                "NOTIFY_API_KEY or MAIL_SERVER must be set in production: they send the emails"
+            )
+        _check_messages(app)
         if not str(app.config.get("PUBLIC_URL") or "").startswith("https://"):
             raise RuntimeError("PUBLIC_URL must be the site's https:// address in production")
         from app.web.i18n import uncompiled
@@ -118,8 +144,9 @@ def _finish_config(app: Flask) -> None:
             names = ", ".join(f"{p.parent.parent.name}/{p.name}" for p in uncompiled())
             raise RuntimeError(f"compile the language catalogues (make translations): {names}")
         return
-    # Nothing leaves the machine without a mail server: ``app.web.emails`` logs each message.
+    # Nothing leaves the machine without a mail server: the mail gateway logs each email.
     app.config["MAIL_SUPPRESS_SEND"] = not app.config.get("MAIL_SERVER")
+    _check_messages(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "devolve.sqlite3"

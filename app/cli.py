@@ -13,6 +13,10 @@ from app.workflow.text import plural
 
 
 def register_cli(app: Flask) -> None:
+    from app.web.messages import commands as message_commands
+
+    message_commands.register(app)
+
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Load the demo councils, rounds and accounts (safe to run again)."""
@@ -91,6 +95,9 @@ def register_cli(app: Flask) -> None:
             click.echo(
                 f"{funding_round.council.slug}/{funding_round.slug}: ballots shuffled by the server"
             )
+        from app.web.messages import worker
+
+        worker.deliver_noted(app)
         if failed:
             click.echo(f"{plural(failed, 'round')} failed: see the log", err=True)
             raise SystemExit(1)

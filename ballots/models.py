@@ -36,6 +36,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -112,7 +113,16 @@ class RollEntry(Base):
         ForeignKey("neighbourhoods.id", ondelete="RESTRICT")
     )
     date_of_birth: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Where a code is posted, one line per line, the postcode last (GOV.UK Notify's letters
+    # take up to seven lines); and the language to write to the person in (empty: the
+    # council's first).
+    # (Server defaults of NULL, so an insert leaves them out unless they are set.)
+    address: Mapped[str | None] = mapped_column(Text, nullable=True, server_default=text("NULL"))
+    language: Mapped[str | None] = mapped_column(
+        String(8), nullable=True, server_default=text("NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012
 
     __table_args__ = (
         UniqueConstraint("council_id", "scope", "reference"),

@@ -32,6 +32,7 @@ from app.web.extensions import db as _db
 from app.web.extensions import limiter
 from app.workflow.database_roles import create_app_role
 from config import TestingConfig, database_url
+from tests.fake_notify import FakeNotify, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -217,6 +218,22 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def fake_notify_server() -> Iterator[FakeNotify]:
+    """One fake GOV.UK Notify per test worker, served on a free local port."""
+    fake = FakeNotify()
+    with serve(fake):
+        yield fake
+
+
+@pytest.fixture
+def fake_notify(fake_notify_server: FakeNotify) -> FakeNotify:
+    """The worker's fake GOV.UK Notify, emptied for this test: no templates, messages or
+    scripted failures. Its ``base_url`` and ``api_key`` are what a client needs."""
+    fake_notify_server.reset()
+    return fake_notify_server
 
 
 @pytest.fixture

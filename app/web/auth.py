@@ -26,7 +26,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, current_user, login_required, login_url, logout_user
 from sqlalchemy import select
 
-from app.web import emails, i18n, sessions, two_factor
+from app.web import i18n, messages, sessions, two_factor
 from app.web.extensions import db, limiter
 from app.web.forms import (
     NewPasswordForm,
@@ -35,6 +35,7 @@ from app.web.forms import (
     SendConfirmationForm,
     SignInForm,
 )
+from app.web.messages.wording import site_url
 from app.web.views import attempt, say
 from app.workflow import accounts, sign_ins
 from app.workflow.clock import utcnow
@@ -133,17 +134,17 @@ def _link_lasts() -> str:
     return lifetime(current_app.config["PASSWORD_RESET_MAX_AGE"])
 
 
-def _send_link(user: User, subject, template: str, path: str, max_age: str) -> None:
+def _send_link(user: User, kind: str, path: str, max_age: str) -> None:
     """Email ``user`` a link to ``path``, saying how long it works (``max_age`` names the
-    setting), in their language (``emails.language_for``)."""
-    emails.send(
+    setting), in their language (``messages.language_for``). Queued in the request's
+    transaction: the view's commit sends it."""
+    messages.send(
+        kind,
         user.email,
-        subject,
-        template,
-        language=emails.language_for(user),
+        language=messages.language_for(user),
         user=user,
-        link=emails.site_url(path),
-        lasts=accounts.lifetime(current_app.config[max_age]),
+        link=site_url(path),
+        lasts_seconds=int(current_app.config[max_age]),
     )
 
 
@@ -205,7 +206,7 @@ def register():
         return render_template("auth/register.html", form=form)
     try:
         user = attempt(
-            accounts.register,
+            _register_and_confirm,
             sessions.policy(),
             email=form.email.data,
             password=form.password.data,
@@ -229,22 +230,29 @@ def register():
     return redirect(url_for("auth.sign_in"))
 
 
-def _tell_the_address(email: str, user) -> None:
-    """Email the confirmation link to a new account (``user``), or, when the address already
-    had one (None), tell its owner so, with the ways in."""
+def _register_and_confirm(session, policy, **fields) -> User | None:
+    """Register, and queue the link that confirms the address in the same transaction: the
+    account and its email are committed together, or neither is."""
+    user = accounts.register(session, policy, **fields)
     if user is not None:
-        _send_confirmation(user)
+        session.flush()
+        _send_confirmation(user, commit=False)
+    return user
+
+
+def _tell_the_address(email: str, user) -> None:
+    """Nothing more for a new account (``user``: its link went with it); when the address
+    already had one (None), tell its owner so, with the ways in."""
+    if user is not None:
         return
     current_app.logger.info("registration attempt for an existing email")
     owner = accounts.find_by_email(db.session, email)
-    emails.send(
+    messages.send(
+        "account_exists",
         accounts.normalise_email(email),
-        _l("You already have a Devolve account"),
-        "account_exists.txt",
-        language=emails.language_for(owner),
-        sign_in=emails.site_url(url_for("auth.sign_in")),
-        reset=emails.site_url(url_for("auth.request_password_reset")),
+        language=messages.language_for(owner),
     )
+    db.session.commit()
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
@@ -257,14 +265,14 @@ def request_password_reset():
         if user is not None:
             _send_link(
                 user,
-                _l("Choose a new password for Devolve"),
-                "password_reset.txt",
+                "password_reset",
                 url_for(
                     "auth.reset_password",
                     token=accounts.password_reset_token(sessions.policy(), user),
                 ),
                 "PASSWORD_RESET_MAX_AGE",
             )
+            db.session.commit()
         # The same answer whether or not the email has an account.
         flash(
             _(
@@ -296,16 +304,17 @@ def reset_password(token: str):
     return render_template("auth/reset_password.html", form=form, problem=None)
 
 
-def _send_confirmation(user: User) -> None:
+def _send_confirmation(user: User, *, commit: bool = True) -> None:
     _send_link(
         user,
-        _l("Confirm your email address for Devolve"),
-        "confirm_email.txt",
+        "confirm_email",
         url_for(
             "auth.confirm_email", token=accounts.email_confirmation_token(sessions.policy(), user)
         ),
         "EMAIL_CONFIRM_MAX_AGE",
     )
+    if commit:
+        db.session.commit()
 
 
 @bp.route("/confirm-email/<token>")

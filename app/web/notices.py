@@ -5,15 +5,14 @@ when voting opened) and its sealed ballot log head. Someone who later rewrote th
 and re-chained the log would then have to explain why the export no longer matches what the
 auditors were sent. Each sending is recorded in the audit trail, with whom it went to.
 Each auditor's email is in their language: their account's choice, else the council's first
-language (``emails.language_for``; the officer who closed voting is not the one reading it).
+language (``messages.language_for``; the officer who closed voting is not the one reading it).
 """
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.web import emails
+from app.web import messages
 from app.web.extensions import db
 from app.workflow import audit
 from app.workflow.models import FundingRound, Membership, Role, User
@@ -21,7 +20,8 @@ from app.workflow.models import FundingRound, Membership, Role, User
 
 def send_fingerprints(funding_round: FundingRound) -> list[str]:
     """Email the round's manifest hash and sealed log head to the council's auditors, and
-    record it; returns the addresses written to. Does nothing for a round not yet sealed."""
+    record it, in one transaction; returns the addresses written to. Does nothing for a
+    round not yet sealed."""
     if not funding_round.manifest_hash or not funding_round.log_head_hash:
         return []
     auditors = db.session.scalars(
@@ -30,18 +30,15 @@ def send_fingerprints(funding_round: FundingRound) -> list[str]:
         .where(Membership.council_id == funding_round.council_id, Membership.role == Role.AUDITOR)
         .order_by(User.email)
     ).all()
-    page = emails.site_url(f"/councils/{funding_round.council.slug}/rounds/{funding_round.slug}")
     council_language = funding_round.council.spoken_languages[0]
     for user in auditors:
-        emails.send(
+        messages.send(
+            "fingerprints",
             user.email,
-            _l("Fingerprints of %(round)s: keep this email", round=funding_round.title),
-            "fingerprints.txt",
-            language=emails.language_for(user, acted=False, fallback=council_language),
+            language=messages.language_for(user, acted=False, fallback=council_language),
             user=user,
-            round=funding_round,
             council=funding_round.council,
-            page=page,
+            round_id=funding_round.id,
         )
     audit.record(
         db.session,

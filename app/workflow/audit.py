@@ -49,6 +49,7 @@ ACTIONS = {
     "results.exported": N_("Auditor export downloaded"),
     "results.export_refused": N_("Export refused: no access"),
     "delivery.updated": N_("Delivery update recorded"),
+    "messages.retried": N_("Failed messages tried again"),
     "refused": N_("Refused: voting had opened"),
     "account.password_reset": N_("Password changed through an emailed link"),
     "account.email_confirmed": N_("Email address confirmed"),

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.workflow.branding import check_colour
 from ballots.db import Base, UTCDateTime, utcnow
+from ballots.models import random_key
 from ballots.phases import Phase
 from ballots.refusals import N_
 from votes.model import BallotKind, TieBreak
@@ -393,6 +394,16 @@ class FundingRound(Translated, Base):
     # the manifest hash, fixed from then on by a trigger in the database.
     log_head_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     voting_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Remind residents who have not voted this many days before voting closes (empty: never),
+    # and when that reminder was queued (once a round).
+    # (Server defaults of NULL, so an insert leaves them out unless set: new rounds get their
+    # 3 days from ``rounds.create_round``.)
+    reminder_days: Mapped[int | None] = mapped_column(
+        Integer, nullable=True, server_default=sql_text("NULL")
+    )
+    reminder_queued_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, server_default=sql_text("NULL")
+    )
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
@@ -434,6 +445,10 @@ class FundingRound(Translated, Base):
         ),
         CheckConstraint("min_ballots_to_publish >= 0", name="min_ballots_not_negative"),
         CheckConstraint("support_threshold >= 0", name="support_threshold_not_negative"),
+        CheckConstraint(
+            "reminder_days IS NULL OR (reminder_days >= 1 AND reminder_days <= 60)",
+            name="reminder_days_range",
+        ),
         CheckConstraint(
             "manifest_hash IS NULL OR length(manifest_hash) = 64", name="manifest_hash_sha256"
         ),
@@ -925,3 +940,98 @@ class RoundTrustee(Base):
             "key_part IS NULL OR transport_key IS NOT NULL", name="part_needs_transport_key"
         ),
     )
+
+
+class MessageChannel(enum.StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    LETTER = "letter"
+
+
+class MessageState(enum.StrEnum):
+    """``queued`` (waiting, perhaps for ``available_at`` after a failure), ``sending`` (claimed
+    by a worker until ``claimed_until``), ``sent``, ``failed`` (given up: officers can retry it)
+    or ``cancelled`` (its person opted out of its kind before it went)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Message(Base):
+    """One message to one person, written in the transaction of what causes it (the outbox:
+    docs/messages.md) and delivered afterwards by ``flask send-messages``.
+
+    The key is random and, for kinds that follow a ballot (``unordered`` in
+    ``app.workflow.outbox``), no time is kept and the row is deleted once sent: the messages
+    must not put voters in the order of the ballot log. ``recipient`` and ``data`` (what the
+    message says) are emptied ``MESSAGE_RETENTION_DAYS`` after it went, or at once for kinds
+    that carry a secret (a link that signs in, a voting code).
+    """
+
+    __tablename__ = "messages"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_key)
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[MessageChannel] = mapped_column(_enum(MessageChannel, "message_channel"))
+    state: Mapped[MessageState] = mapped_column(
+        _enum(MessageState, "message_state"), default=MessageState.QUEUED
+    )
+    # An email address, a mobile number, or a postal address (one line per line).
+    recipient: Mapped[str | None] = mapped_column(Text, nullable=True)
+    language: Mapped[str] = mapped_column(String(8))
+    data: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    council_id: Mapped[int | None] = mapped_column(
+        ForeignKey("councils.id", ondelete="CASCADE"), nullable=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Not before this (after a failure); empty: as soon as a worker is free.
+    available_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claim: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    # The gateway's id for it (GOV.UK Notify's notification id).
+    provider_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User | None] = relationship()
+    council: Mapped[Council | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        CheckConstraint("state <> 'sent' OR sent_at IS NOT NULL", name="sent_has_time"),
+        CheckConstraint(
+            "purged_at IS NULL OR (recipient IS NULL AND data IS NULL)", name="purged_is_empty"
+        ),
+        CheckConstraint(
+            "state <> 'sending' OR (claim IS NOT NULL AND claimed_until IS NOT NULL)",
+            name="sending_is_claimed",
+        ),
+        # What a worker claims next, channel by channel.
+        Index("ix_messages_due", "state", "channel", "available_at"),
+        # What went in the last minute, for the rate per channel; what is old enough to purge.
+        Index("ix_messages_channel_sent", "channel", "sent_at"),
+        # The officers' page of a council's messages.
+        Index("ix_messages_council_state", "council_id", "state"),
+    )
+
+
+class MessageOptOut(Base):
+    """This person has asked not to be sent messages about ``topic`` (``app.workflow.outbox``
+    lists the topics): by the link in one of them, or on their account page."""
+
+    __tablename__ = "message_opt_outs"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -50,6 +50,11 @@ def slug_for(session: Session, council: Council, title: str) -> str:
 Texts = Mapping[str, str | None]
 
 
+# Residents who have not voted are reminded this many days before voting closes, unless the
+# round's officers change it (or turn the reminder off).
+DEFAULT_REMINDER_DAYS = 3
+
+
 def create_round(
     session: Session,
     council: Council,
@@ -67,6 +72,7 @@ def create_round(
         split_method=plan.method,
         phase=Phase.DRAFT,
         created_by_id=actor.id,
+        reminder_days=DEFAULT_REMINDER_DAYS,
     )
     set_texts(funding_round, {"title": title, "description": description})
     funding_round.slug = slug_for(session, council, funding_round.title)

@@ -10,7 +10,7 @@ from flask import g
 from sqlalchemy import select
 
 from app.web.extensions import mail
-from app.workflow.models import AuditEvent, User
+from app.workflow.models import AuditEvent, Message, MessageState, User
 from tests.app.pages import error_messages, get_page, sign_in, soup, submit
 from tests.factories import PASSWORD, create_user
 
@@ -178,7 +178,9 @@ def test_asking_for_links_is_rate_limited(app, client, jo):
     assert outbox == []
 
 
-def test_a_mail_server_failure_gets_the_same_answer(client, jo, monkeypatch, caplog):
+def test_a_mail_server_failure_gets_the_same_answer_and_the_email_waits_to_be_tried_again(
+    client, db, jo, monkeypatch, caplog
+):
     def refuse(message):
         raise smtplib.SMTPServerDisconnected("connection lost")
 
@@ -186,7 +188,15 @@ def test_a_mail_server_failure_gets_the_same_answer(client, jo, monkeypatch, cap
     response = submit(client, "/auth/reset-password", {"email": "jo@example.org"})
     assert response.status_code == 302
     assert banner(client, response).startswith("Success If jo@example.org has an account")
-    assert "could not send 'Choose a new password for Devolve'" in caplog.text
+    assert "password_reset message" in caplog.text and "connection lost" in caplog.text
+    [waiting] = db.session.scalars(select(Message)).all()
+    assert (waiting.kind, waiting.state, waiting.attempts) == (
+        "password_reset",
+        MessageState.QUEUED,
+        1,
+    )
+    assert waiting.recipient == "jo@example.org" and waiting.available_at is not None
+    assert "connection lost" in waiting.last_error
 
 
 def test_registering_an_existing_email_tells_its_owner_by_email(client, db, jo):
