@@ -114,10 +114,14 @@ class RollEntry(Base):
     )
     date_of_birth: Mapped[date | None] = mapped_column(Date, nullable=True)
     # Where a code is posted, one line per line, the postcode last (GOV.UK Notify's letters
-    # take up to seven lines); and the language to write to the person in (empty: the
+    # take up to seven lines); a UK mobile number a code may be texted to (+447..., as
+    # imported and checked); and the language to write to the person in (empty: the
     # council's first).
     # (Server defaults of NULL, so an insert leaves them out unless they are set.)
     address: Mapped[str | None] = mapped_column(Text, nullable=True, server_default=text("NULL"))
+    phone: Mapped[str | None] = mapped_column(
+        String(20), nullable=True, server_default=text("NULL")
+    )
     language: Mapped[str | None] = mapped_column(
         String(8), nullable=True, server_default=text("NULL")
     )

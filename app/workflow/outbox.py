@@ -80,7 +80,7 @@ KINDS = _kinds(
     Kind("password_reset", ONLY_EMAIL, secret=True),
     Kind("account_exists", ONLY_EMAIL),
     Kind("fingerprints", ONLY_EMAIL),
-    Kind("voting_code", frozenset({LETTER}), secret=True),
+    Kind("voting_code", frozenset({LETTER, SMS}), secret=True),
     Kind("vote_confirmation", ONLY_EMAIL, topic="confirmations", unordered=True),
     Kind("voting_reminder", ONLY_EMAIL, topic="reminders"),
     Kind("results_published", ONLY_EMAIL, topic="results"),

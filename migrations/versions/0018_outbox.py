@@ -8,8 +8,8 @@ Create Date: 2026-12-02 09:00:00.000000
   transaction of the event that causes it and delivered by ``flask send-messages``. A random
   key, and no creation time for the kinds that follow a ballot.
 - ``message_opt_outs``: a person's "do not send me these".
-- ``roll_entries.address`` and ``.language``: where a voting code is posted, and in which
-  language, imported with the roll.
+- ``roll_entries.address``, ``.phone`` and ``.language``: where a voting code is posted or
+  texted, and in which language, imported with the roll.
 - ``rounds.reminder_days`` and ``.reminder_queued_at``: the reminder before voting closes.
   Rounds made before this revision have none (empty); new rounds default to 3 days.
 
@@ -94,6 +94,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.add_column("roll_entries", sa.Column("address", sa.Text(), nullable=True))
+    op.add_column("roll_entries", sa.Column("phone", sa.String(20), nullable=True))
     op.add_column("roll_entries", sa.Column("language", sa.String(8), nullable=True))
     op.add_column(
         "rounds",
@@ -121,6 +122,7 @@ def downgrade() -> None:
         op.drop_constraint("reminder_days_range", "rounds", type_="check")
     _drop("rounds", "reminder_days")
     _drop("roll_entries", "language")
+    _drop("roll_entries", "phone")
     _drop("roll_entries", "address")
     op.drop_table("message_opt_outs")
     op.drop_index("ix_messages_council_state", "messages")
