@@ -63,6 +63,7 @@ def register_cli(app: Flask) -> None:
         from app.workflow.rounds import advance_due_rounds
 
         failed = 0
+        stuck = []
         for move in advance_due_rounds(db.session, utcnow()):
             name = (
                 f"{move.round.council.slug}/{move.round.slug}"
@@ -86,6 +87,8 @@ def register_cli(app: Flask) -> None:
                     click.echo(f"{name}: fingerprints emailed to {plural(len(sent), 'auditor')}")
             if move.problem:
                 click.echo(f"{name}: not moved: {move.problem}", err=True)
+                if move.round is not None:
+                    stuck.append((move.round, move.problem))
             failed += move.failed
         # Closed encrypted rounds too large to shuffle in the closing request.
         from app.workflow import secrecy
@@ -96,7 +99,12 @@ def register_cli(app: Flask) -> None:
                 f"{funding_round.council.slug}/{funding_round.slug}: ballots shuffled by the server"
             )
         from app.web.messages import worker
+        from app.workflow import notices
+        from app.workflow.clock import london_date
 
+        now = utcnow()
+        for line in notices.send_scheduled(db.session, now, london_date(now), stuck):
+            click.echo(line)
         worker.deliver_noted(app)
         if failed:
             click.echo(f"{plural(failed, 'round')} failed: see the log", err=True)

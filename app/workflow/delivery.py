@@ -89,6 +89,9 @@ def record_update(
             "happened_on": happened_on,
         },
     )
+    from app.workflow import notices
+
+    notices.delivery_updated(session, proposal, update.id)
     return update
 
 

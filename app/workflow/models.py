@@ -995,6 +995,9 @@ class Message(Base):
     claim: Mapped[str | None] = mapped_column(String(32), nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # What it is about, for a notice sent at most once in a while (``outbox.queue``'s
+    # ``once_within``): e.g. "round:12" for a round that could not move on schedule.
+    about: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # The gateway's id for it (GOV.UK Notify's notification id).
     provider_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -1019,6 +1022,8 @@ class Message(Base):
         Index("ix_messages_due", "state", "channel", "available_at"),
         # What went in the last minute, for the rate per channel; what is old enough to purge.
         Index("ix_messages_channel_sent", "channel", "sent_at"),
+        # Has this notice already gone out lately (``once_within``)?
+        Index("ix_messages_about", "kind", "about"),
         # The officers' page of a council's messages.
         Index("ix_messages_council_state", "council_id", "state"),
     )

@@ -143,16 +143,28 @@ def queue(
     user: User | None = None,
     council: Council | None = None,
     now: datetime | None = None,
+    about: str | None = None,
+    once_within: timedelta | None = None,
 ) -> Message | None:
     """Add one message to the outbox in ``session``'s transaction (the caller commits), or
     nothing (None) when its person has opted out of its topic. ``data`` is what the message
-    says, as JSON values: ids and numbers, worded when it is sent, in ``language``."""
+    says, as JSON values: ids and numbers, worded when it is sent, in ``language``.
+    ``about`` with ``once_within``: nothing either when a message of this kind about the same
+    thing went to the same address that recently (a notice the scheduler would otherwise
+    repeat every few minutes)."""
     rule = kind(kind_name)
     if channel not in rule.channels:
         raise ValueError(f"{kind_name} messages are not sent by {channel.value}")
     if not (to or "").strip():
         raise ValueError(f"a {kind_name} message needs someone to send it to")
     if user is not None and opted_out(session, user.id, rule.topic):
+        return None
+    now = now or utcnow()
+    if (
+        about is not None
+        and once_within is not None
+        and _sent_lately(session, kind_name, about, to.strip(), now - once_within)
+    ):
         return None
     message = Message(
         id=random_key(),
@@ -166,10 +178,28 @@ def queue(
         council_id=council.id if council is not None else None,
         attempts=0,
         last_error="",
-        created_at=None if rule.unordered else (now or utcnow()),
+        about=about,
+        created_at=None if rule.unordered else now,
     )
     session.add(message)
     return message
+
+
+def _sent_lately(session: Session, kind_name: str, about: str, to: str, since: datetime) -> bool:
+    return (
+        session.scalar(
+            select(Message.id)
+            .where(
+                Message.kind == kind_name,
+                Message.about == about,
+                Message.created_at >= since,
+                Message.recipient == to,
+                Message.state != MessageState.CANCELLED,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.workflow import audit
+from app.workflow import audit, notices
 from app.workflow.delivery import funded_ids
 from app.workflow.errors import DomainError, WrongPhase
 from app.workflow.languages import TRANSLATED_FIELDS, set_texts, texts
@@ -367,6 +367,13 @@ def review_proposal(
         before=b,
         after=a or {"status": proposal.status},
     )
+    if "status" in a or "review_reason" in a:
+        notices.proposal_changed(
+            session,
+            proposal,
+            "feasible" if feasible else "not_feasible",
+            reason=proposal.review_reason,
+        )
 
 
 def merge_proposal(
@@ -405,6 +412,7 @@ def merge_proposal(
             "review_reason": proposal.review_reason,
         },
     )
+    notices.proposal_changed(session, proposal, "merged", reason=proposal.review_reason)
 
 
 def hide_proposal(
@@ -431,6 +439,7 @@ def hide_proposal(
         before={"hidden": False},
         after={"hidden": True, "hidden_reason": proposal.hidden_reason},
     )
+    notices.proposal_changed(session, proposal, "hidden", reason=proposal.hidden_reason)
 
 
 def unhide_proposal(
@@ -456,6 +465,7 @@ def unhide_proposal(
         before=before,
         after={"hidden": False, "reason": reason.strip()},
     )
+    notices.proposal_changed(session, proposal, "restored")
 
 
 # --- Residents: reports and supports ----------------------------------------------------------

@@ -124,16 +124,25 @@ def cast_or_replace(
     *,
     receipt: str | None,
     today: date,
+    tell: tuple[User, FundingRound] | None = None,
 ) -> box.Cast:
     """Cast the voter's ballot in a pot, or replace their online one when ``receipt`` is
     given (the round must allow changing a vote). Raises the ballot box's refusals; a ballot
-    cast first by another request at the same time is ``AlreadyVoted`` naming the pot."""
+    cast first by another request at the same time is ``AlreadyVoted`` naming the pot.
+    ``tell``: the account and round, to email "you voted in <pot>" in the same transaction
+    (``notices.voted``: the pot and the day, nothing of the ballot)."""
     if receipt is not None:
-        return box.replace(session, voter.paper, voter.entry, pot.id, receipt, ballot, today=today)
-    try:
-        return box.cast(session, voter.paper, voter.entry, pot.id, ballot, today=today)
-    except AlreadyVoted:
-        raise already_voted(pot) from None
+        cast = box.replace(session, voter.paper, voter.entry, pot.id, receipt, ballot, today=today)
+    else:
+        try:
+            cast = box.cast(session, voter.paper, voter.entry, pot.id, ballot, today=today)
+        except AlreadyVoted:
+            raise already_voted(pot) from None
+    if tell is not None:
+        from app.workflow import notices
+
+        notices.voted(session, *tell, pot.id, today, changed=receipt is not None)
+    return cast
 
 
 def saved_after_all(session: Session, voter: Voter, pot: PotPaper) -> bool:

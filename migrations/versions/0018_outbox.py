@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("claim", sa.String(32), nullable=True),
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=False),
+        sa.Column("about", sa.String(64), nullable=True),
         sa.Column("provider_id", sa.String(64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
@@ -81,6 +82,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_messages_due", "messages", ["state", "channel", "available_at"])
     op.create_index("ix_messages_channel_sent", "messages", ["channel", "sent_at"])
+    op.create_index("ix_messages_about", "messages", ["kind", "about"])
     op.create_index("ix_messages_council_state", "messages", ["council_id", "state"])
     op.create_table(
         "message_opt_outs",
@@ -126,6 +128,7 @@ def downgrade() -> None:
     _drop("roll_entries", "address")
     op.drop_table("message_opt_outs")
     op.drop_index("ix_messages_council_state", "messages")
+    op.drop_index("ix_messages_about", "messages")
     op.drop_index("ix_messages_channel_sent", "messages")
     op.drop_index("ix_messages_due", "messages")
     op.drop_table("messages")

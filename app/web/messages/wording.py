@@ -16,15 +16,27 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
+from werkzeug.routing import BuildError
 
 from app.web.i18n import DEFAULT
+from app.web.presenters.formatting import london_time, long_date
 from app.workflow import accounts, languages, outbox
-from app.workflow.models import FundingRound, Message, MessageChannel, User
+from app.workflow.models import (
+    Council,
+    DeliveryUpdate,
+    FundingRound,
+    Message,
+    MessageChannel,
+    Phase,
+    Proposal,
+    User,
+)
 
 Fields = Callable[[Session, Message], dict[str, str]]
 
@@ -217,3 +229,247 @@ def _render(template: str, fields: dict[str, str]) -> str:
     env = current_app.jinja_env.overlay(trim_blocks=False, lstrip_blocks=False)
     text = env.get_template(template).render(f=fields)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+# --- What residents and officers are told (app.workflow.notices) -------------------------------
+
+
+def _data(message: Message) -> dict:
+    return message.data or {}
+
+
+def _round_fields(session: Session, message: Message) -> tuple[FundingRound, dict[str, str]]:
+    funding_round = _round(session, message)
+    return funding_round, {
+        "name": _name(session, message),
+        "council": shown(funding_round.council, "name", message.language),
+        "round": shown(funding_round, "title", message.language),
+    }
+
+
+def _pot_name(funding_round: FundingRound, pot_id, language: str) -> str:
+    for pot in funding_round.pots:
+        if pot.id == pot_id:
+            return shown(pot, "name", language)
+    raise NotWorded("the pot this message is about is no longer in its round")
+
+
+def _vote_confirmation(session: Session, message: Message) -> dict[str, str]:
+    funding_round, fields = _round_fields(session, message)
+    data = _data(message)
+    pot = _pot_name(funding_round, data["pot_id"], message.language)
+    day = long_date(date.fromisoformat(data["day"]))
+    if data.get("changed"):
+        said = gettext("You changed your vote in %(pot)s on %(day)s.", pot=pot, day=day)
+    else:
+        said = gettext("You voted in %(pot)s on %(day)s.", pot=pot, day=day)
+    return fields | {
+        "pot": pot,
+        "voted": said,
+        "page": _round_page(funding_round),
+    }
+
+
+def _round_page(funding_round: FundingRound) -> str:
+    return link(
+        "public.funding_round", slug=funding_round.council.slug, round_slug=funding_round.slug
+    )
+
+
+def _voting_reminder(session: Session, message: Message) -> dict[str, str]:
+    funding_round, fields = _round_fields(session, message)
+    dates = funding_round.dates_for(Phase.VOTING)
+    if dates is None:
+        raise NotWorded("the round has no closing date any more")
+    pots = [_pot_name(funding_round, p, message.language) for p in _data(message).get("pots", [])]
+    return fields | {
+        "closes": london_time(dates.ends_at),
+        "pots": ", ".join(pots),
+        "vote": link(
+            "residents.vote", slug=funding_round.council.slug, round_slug=funding_round.slug
+        ),
+    }
+
+
+def _results_published(session: Session, message: Message) -> dict[str, str]:
+    funding_round, fields = _round_fields(session, message)
+    return fields | {
+        "results": link(
+            "results.round_results",
+            slug=funding_round.council.slug,
+            round_slug=funding_round.slug,
+        )
+    }
+
+
+def _proposal(session: Session, message: Message) -> Proposal:
+    proposal = session.get(Proposal, _data(message).get("proposal_id"))
+    if proposal is None:
+        raise NotWorded("the proposal this message is about no longer exists")
+    return proposal
+
+
+def _proposal_page(proposal: Proposal) -> str:
+    return link(
+        "public.proposal",
+        slug=proposal.round.council.slug,
+        round_slug=proposal.round.slug,
+        proposal_id=proposal.id,
+    )
+
+
+NEWS = {
+    "feasible": _l("Council officers have reviewed it and found it feasible."),
+    "not_feasible": _l("Council officers have reviewed it and found it not feasible."),
+    "merged": _l("It has been merged into another proposal of the round."),
+    "hidden": _l("It has been hidden from the round's pages by a moderator."),
+    "restored": _l("It is shown on the round's pages again."),
+    "on_ballot": _l("It is on the ballot: voting has opened."),
+    "funded": _l("It has been funded: it won in the published results."),
+}
+
+
+def _proposal_status(session: Session, message: Message) -> dict[str, str]:
+    proposal = _proposal(session, message)
+    change = _data(message).get("change")
+    if change not in NEWS:
+        raise NotWorded(f"no words for a proposal's change {change!r}")
+    reason = _data(message).get("reason") or ""
+    return {
+        "name": _name(session, message),
+        "proposal": shown(proposal, "title", message.language),
+        "round": shown(proposal.round, "title", message.language),
+        "news": str(NEWS[change]),
+        "reason": gettext("The reason given: %(reason)s", reason=reason) if reason else "",
+        "page": _proposal_page(proposal),
+    }
+
+
+def _delivery_update(session: Session, message: Message) -> dict[str, str]:
+    proposal = _proposal(session, message)
+    update = session.get(DeliveryUpdate, _data(message).get("update_id"))
+    if update is None or update.proposal_id != proposal.id:
+        raise NotWorded("the delivery update this message is about no longer exists")
+    return {
+        "name": _name(session, message),
+        "proposal": shown(proposal, "title", message.language),
+        "round": shown(proposal.round, "title", message.language),
+        "status": gettext(update.status.label),
+        "percent": f"{update.percent_complete}%",
+        "happened": long_date(update.happened_on),
+        "note": update.note,
+        "page": _proposal_page(proposal),
+    }
+
+
+def _council(session: Session, message: Message) -> Council:
+    council = session.get(Council, _data(message).get("council_id"))
+    if council is None:
+        raise NotWorded("the council this message is about no longer exists")
+    return council
+
+
+def _officer_review(session: Session, message: Message) -> dict[str, str]:
+    council = _council(session, message)
+    data = _data(message)
+    waiting, reported = int(data.get("waiting", 0)), int(data.get("reported", 0))
+    return {
+        "name": _name(session, message),
+        "council": shown(council, "name", message.language),
+        "waiting": ngettext(
+            "%(num)s proposal is waiting for review.",
+            "%(num)s proposals are waiting for review.",
+            waiting,
+        ),
+        "reported": ngettext(
+            "%(num)s reported proposal is waiting for a moderation decision.",
+            "%(num)s reported proposals are waiting for a moderation decision.",
+            reported,
+        ),
+        "page": link("officers.dashboard", slug=council.slug),
+    }
+
+
+def _phase_stuck(session: Session, message: Message) -> dict[str, str]:
+    funding_round, fields = _round_fields(session, message)
+    return fields | {
+        "problem": _data(message).get("problem") or "",
+        "page": link(
+            "officers.round_overview",
+            slug=funding_round.council.slug,
+            round_slug=funding_round.slug,
+        ),
+    }
+
+
+def _messages_failed(session: Session, message: Message) -> dict[str, str]:
+    council = _council(session, message)
+    failed = int(_data(message).get("failed", 0))
+    try:
+        page = link("officers.messages", slug=council.slug)
+    except BuildError:
+        page = link("officers.dashboard", slug=council.slug)
+    return {
+        "name": _name(session, message),
+        "council": shown(council, "name", message.language),
+        "failed": ngettext(
+            "%(num)s message could not be sent in the last day.",
+            "%(num)s messages could not be sent in the last day.",
+            failed,
+        ),
+        "page": page,
+    }
+
+
+WORDINGS.update(
+    {
+        "vote_confirmation": Wording(
+            _l("Your vote in %(pot)s"),
+            _vote_confirmation,
+            ("name", "council", "round", "pot", "voted", "page"),
+            _email("vote_confirmation"),
+        ),
+        "voting_reminder": Wording(
+            _l("Voting in %(round)s closes soon"),
+            _voting_reminder,
+            ("name", "council", "round", "closes", "pots", "vote"),
+            _email("voting_reminder"),
+        ),
+        "results_published": Wording(
+            _l("Results of %(round)s"),
+            _results_published,
+            ("name", "council", "round", "results"),
+            _email("results_published"),
+        ),
+        "proposal_status": Wording(
+            _l("News of your proposal %(proposal)s"),
+            _proposal_status,
+            ("name", "proposal", "round", "news", "reason", "page"),
+            _email("proposal_status"),
+        ),
+        "delivery_update": Wording(
+            _l("Progress of %(proposal)s"),
+            _delivery_update,
+            ("name", "proposal", "round", "status", "percent", "happened", "note", "page"),
+            _email("delivery_update"),
+        ),
+        "officer_review": Wording(
+            _l("Proposals are waiting for you in %(council)s"),
+            _officer_review,
+            ("name", "council", "waiting", "reported", "page"),
+            _email("officer_review"),
+        ),
+        "phase_stuck": Wording(
+            _l("%(round)s could not move on schedule"),
+            _phase_stuck,
+            ("name", "council", "round", "problem", "page"),
+            _email("phase_stuck"),
+        ),
+        "messages_failed": Wording(
+            _l("Messages from %(council)s could not be sent"),
+            _messages_failed,
+            ("name", "council", "failed", "page"),
+            _email("messages_failed"),
+        ),
+    }
+)

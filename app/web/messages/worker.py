@@ -19,7 +19,8 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
 
-from flask import Flask, g
+from flask import Flask, current_app, g, has_app_context
+from sqlalchemy import event
 
 from app.web.extensions import db
 from app.web.messages import gateways as gateways_module
@@ -160,7 +161,20 @@ def deliver_noted(app: Flask) -> None:
         _deliver_now(app, ids)
 
 
+def _note_new_messages(session, flush_context) -> None:
+    """Every message a request or command adds (through ``outbox.queue``, from any layer) is
+    noted for in-process delivery; one rolled back is simply not found when it is sent."""
+    if not has_app_context() or not current_app.config.get("MESSAGES_IN_PROCESS"):
+        return
+    for obj in session.new:
+        if isinstance(obj, Message):
+            queued(obj)
+
+
 def register(app: Flask) -> None:
+    if not event.contains(db.session, "after_flush", _note_new_messages):
+        event.listen(db.session, "after_flush", _note_new_messages)
+
     @app.after_request
     def deliver_after_the_response(response):
         ids = g.pop("devolve_queued_messages", None)

@@ -380,7 +380,7 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
         return _ballot_page(*again, changing=changing)
     draft = _draft_key(funding_round, pot.id)  # now: a commit expires what it names
     try:
-        cast = _cast(voter, pot, form, changing)
+        cast = _cast(voter, pot, form, changing, funding_round)
     except InvalidBallot as error:
         form.show_problems(error.problems)
         return _ballot_page(*again, changing=changing)
@@ -396,11 +396,17 @@ def confirm_ballot(slug: str, round_slug: str, pot_id: int):
     )
 
 
-def _cast(voter: voting.Voter, pot, form, changing: bool) -> box.Cast:
+def _cast(voter: voting.Voter, pot, form, changing: bool, funding_round) -> box.Cast:
     receipt = form.receipt.data if changing else None
     ballot = form.to_ballot()
     return attempt(
-        voting.cast_or_replace, voter, pot, ballot, receipt=receipt, today=london_today()
+        voting.cast_or_replace,
+        voter,
+        pot,
+        ballot,
+        receipt=receipt,
+        today=london_today(),
+        tell=(current_user._get_current_object(), funding_round),
     )
 
 

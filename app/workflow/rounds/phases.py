@@ -302,6 +302,7 @@ def _move(
     # The ballot log starts from the manifest's hash when voting opens and is sealed at close.
     if target == Phase.VOTING:
         ballot_box.open_log(session, funding_round.id, funding_round.manifest_hash)
+        _tell_on_ballot(session, funding_round)
     elif target == Phase.CLOSED:
         ballot_box.close_log(session, funding_round.id, funding_round.manifest_hash)
         from app.workflow import results, secrecy
@@ -412,6 +413,28 @@ def publish_results(
             "warnings": warnings,
         },
     )
+    _tell_funded(session, funding_round)
+
+
+def _tell_on_ballot(session: Session, funding_round: FundingRound) -> None:
+    """Each proposal's author hears that it is on the ballot, as voting opens."""
+    from app.workflow import notices
+    from app.workflow.voting import paper_for
+
+    paper = paper_for(funding_round)
+    ids = {int(p.id) for pot in paper.pots for p in pot.projects} if paper else set()
+    notices.proposals_changed(session, funding_round, ids, "on_ballot")
+
+
+def _tell_funded(session: Session, funding_round: FundingRound) -> None:
+    """Each funded proposal's author hears that it won, and everyone who took part that the
+    results are out, as they are published."""
+    from app.workflow import delivery, notices
+
+    notices.proposals_changed(
+        session, funding_round, delivery.funded_ids(session, funding_round), "funded"
+    )
+    notices.results_published(session, funding_round)
 
 
 def is_due(funding_round: FundingRound, now: datetime) -> bool:
