@@ -105,12 +105,14 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 def _check_messages(app: Flask) -> None:
     """Refuse message settings that cannot work, naming the setting: an unknown gateway, a
     malformed NOTIFY_TEMPLATES, SMTP for email without a server."""
-    from app.web.messages.gateways import SettingsError, notify_templates
+    from app.web.messages.gateways import SettingsError, notify_client, notify_templates
 
     if app.config.get("EMAIL_GATEWAY") not in ("notify", "smtp"):
         raise RuntimeError("EMAIL_GATEWAY must be notify or smtp")
     try:
         notify_templates(app.config.get("NOTIFY_TEMPLATES"))
+        if app.config.get("NOTIFY_API_KEY"):
+            notify_client(app)
     except SettingsError as e:
         raise RuntimeError(str(e)) from None
     production = app.config.get("ENV_NAME") == "production"

@@ -205,8 +205,15 @@ class NotifyGateway:
 def notify_client(app: Flask):
     from notifications_python_client.notifications import NotificationsAPIClient
 
+    key = str(app.config["NOTIFY_API_KEY"])
+    # A key is "{name}-{service id}-{secret}", the two last UUIDs (Notify's API keys page).
+    if len(key) < 74 or not (UUID.fullmatch(key[-73:-37]) and UUID.fullmatch(key[-36:])):
+        raise SettingsError(
+            "NOTIFY_API_KEY is not a GOV.UK Notify API key (it ends with two UUIDs: the "
+            "service id and the secret)"
+        )
     return NotificationsAPIClient(
-        app.config["NOTIFY_API_KEY"],
+        key,
         base_url=app.config["NOTIFY_BASE_URL"],
         timeout=app.config["NOTIFY_TIMEOUT_SECONDS"],
     )
@@ -216,8 +223,8 @@ def gateways(app: Flask) -> dict[MessageChannel, object]:
     """Each channel's gateway, as the settings choose."""
     out: dict[MessageChannel, object] = {}
     if app.config.get("NOTIFY_API_KEY"):
-        client = notify_client(app)
         templates = notify_templates(app.config.get("NOTIFY_TEMPLATES"))
+        client = notify_client(app)
         for channel in MessageChannel:
             out[channel] = NotifyGateway(
                 channel,

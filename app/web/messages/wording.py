@@ -87,11 +87,16 @@ def _name(session: Session, message: Message) -> str:
     return user.display_name if user is not None else ""
 
 
+def _row(session: Session, model, key, what: str):
+    """The row ``key`` names, or ``NotWorded`` saying that ``what`` has gone."""
+    row = session.get(model, key) if isinstance(key, int) else None
+    if row is None:
+        raise NotWorded(f"the {what} this message is about no longer exists")
+    return row
+
+
 def _round(session: Session, message: Message) -> FundingRound:
-    funding_round = session.get(FundingRound, (message.data or {}).get("round_id"))
-    if funding_round is None:
-        raise NotWorded("the round this message is about no longer exists")
-    return funding_round
+    return _row(session, FundingRound, (message.data or {}).get("round_id"), "round")
 
 
 def shown(row, name: str, language: str) -> str:
@@ -303,10 +308,7 @@ def _results_published(session: Session, message: Message) -> dict[str, str]:
 
 
 def _proposal(session: Session, message: Message) -> Proposal:
-    proposal = session.get(Proposal, _data(message).get("proposal_id"))
-    if proposal is None:
-        raise NotWorded("the proposal this message is about no longer exists")
-    return proposal
+    return _row(session, Proposal, _data(message).get("proposal_id"), "proposal")
 
 
 def _proposal_page(proposal: Proposal) -> str:
@@ -347,8 +349,8 @@ def _proposal_status(session: Session, message: Message) -> dict[str, str]:
 
 def _delivery_update(session: Session, message: Message) -> dict[str, str]:
     proposal = _proposal(session, message)
-    update = session.get(DeliveryUpdate, _data(message).get("update_id"))
-    if update is None or update.proposal_id != proposal.id:
+    update = _row(session, DeliveryUpdate, _data(message).get("update_id"), "delivery update")
+    if update.proposal_id != proposal.id:
         raise NotWorded("the delivery update this message is about no longer exists")
     return {
         "name": _name(session, message),
@@ -363,10 +365,7 @@ def _delivery_update(session: Session, message: Message) -> dict[str, str]:
 
 
 def _council(session: Session, message: Message) -> Council:
-    council = session.get(Council, _data(message).get("council_id"))
-    if council is None:
-        raise NotWorded("the council this message is about no longer exists")
-    return council
+    return _row(session, Council, _data(message).get("council_id"), "council")
 
 
 def _officer_review(session: Session, message: Message) -> dict[str, str]:
