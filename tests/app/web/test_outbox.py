@@ -327,3 +327,16 @@ def test_a_key_that_is_not_a_notify_key_is_refused_naming_it(app, runner):
     result = runner.invoke(args=["send-messages", "--once"])
     assert result.exit_code != 0
     assert "NOTIFY_API_KEY is not a GOV.UK Notify API key" in result.output
+
+
+def test_an_email_has_its_plain_text_first_and_an_html_part_made_from_it(app, db):
+    outbox.queue(db.session, "account_exists", to="jo@example.org", language="cy")
+    db.session.commit()
+    with mail.record_messages() as sent:
+        worker.deliver_due(app)
+    [email] = sent
+    parts = [p.get_content_type() for p in email._message().walk()]
+    assert parts.index("text/plain") < parts.index("text/html")
+    assert email.html.startswith('<!DOCTYPE html>\n<html lang="cy">')
+    assert '<a href="http://localhost/auth/sign-in">' in email.html
+    assert "http://localhost/auth/sign-in" in email.body
