@@ -133,8 +133,10 @@ def as_html(text: str, title: str, language: str = "en") -> str:
         ]
         paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
     return (
-        f'<!DOCTYPE html>\n<html lang="{escape(language)}"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-        "</head>\n<body>\n" + "\n".join(paragraphs) + "\n</body></html>\n"
+        f'<!DOCTYPE html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head>\n<body>\n"
+        + "\n".join(paragraphs)
+        + "\n</body></html>\n"
     )
 
 
