@@ -11,10 +11,10 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.web.extensions import db
+from app.web.extensions import csrf, db
 from app.web.presenters import methods as voting_methods
 from app.web.presenters.phases import what_happens_next
-from app.workflow import delivery, proposals, rounds, voting
+from app.workflow import delivery, outbox, proposals, rounds, voting
 from app.workflow.models import (
     Council,
     FundingRound,
@@ -302,3 +302,28 @@ def _delivery_updates(proposal: Proposal):
     if not proposals.is_funded(db.session, proposal):
         return None
     return delivery.updates_for(db.session, [proposal.id]).get(proposal.id, [])
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    """The link in a message that stops its kind: no sign-in, the signed token is the
+    permission. A mail program's one-click POST (RFC 8058: ``List-Unsubscribe=One-Click``)
+    carries no CSRF token and no cookie, so this view is exempt: it changes only the one
+    (person, topic) the token names, which the token's holder may change anyway."""
+    from app.web.messages import unsubscribe as links
+    from app.web.views import attempt, refusal_page
+
+    named = links.read(token)
+    try:
+        if named is None:
+            raise outbox.LinkDoesNotWork()
+        if request.method == "GET":
+            outbox.linked_person(db.session, *named)
+            return render_template(
+                "public/unsubscribe.html", topic=outbox.TOPICS[named[1]], token=token
+            )
+        attempt(outbox.unsubscribe, *named)
+    except outbox.LinkDoesNotWork as error:
+        return refusal_page(error, title=_("This link does not work"))
+    return render_template("public/unsubscribed.html", topic=outbox.TOPICS[named[1]])

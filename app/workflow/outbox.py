@@ -34,6 +34,7 @@ from app.workflow.models import (
     MessageChannel,
     MessageOptOut,
     MessageState,
+    Role,
     User,
 )
 from ballots.db import utcnow
@@ -312,6 +313,69 @@ def opt_outs(session: Session, user_id: int) -> set[str]:
     return set(session.scalars(select(MessageOptOut.topic).where(MessageOptOut.user_id == user_id)))
 
 
+# The topic only officers are sent: what needs them in their council.
+OFFICER_TOPICS = frozenset({"officer_alerts"})
+
+
+def topics_for(user: User) -> list[str]:
+    """The topics ``user`` is offered on their account page, in ``TOPICS``' order: the
+    officers' alerts only to someone who is an officer (or administrator) of some council."""
+    officer = any(m.role in (Role.OFFICER, Role.ADMIN) for m in user.memberships)
+    return [t for t in TOPICS if officer or t not in OFFICER_TOPICS]
+
+
+def stopped_topics(session: Session, user: User) -> list[str]:
+    """The topics ``user`` is offered and has chosen not to be sent, in ``TOPICS``' order."""
+    out = opt_outs(session, user.id)
+    return [t for t in topics_for(user) if t in out]
+
+
+def set_preferences(
+    session: Session, user: User, wanted: Iterable[str], *, asked: Iterable[str] | None = None
+) -> int:
+    """``user`` wants the topics in ``wanted`` and not the others of ``asked`` (the topics
+    their page showed; every topic when None), the caller commits. A topic that is not one of
+    ``TOPICS`` (or not one asked about) is refused and nothing changes. Returns how many
+    topics changed."""
+    wanted = set(wanted)
+    asked = list(TOPICS) if asked is None else list(dict.fromkeys(asked))
+    if not set(asked) <= set(TOPICS) or not wanted <= set(asked):
+        raise Refusal(N_("There is no such kind of message."), field="topics")
+    return sum(set_opt_out(session, user, topic, out=topic not in wanted) for topic in asked)
+
+
+class LinkDoesNotWork(DomainError):
+    """An unsubscribe link we did not sign, or naming a person who no longer exists or a topic
+    we do not have."""
+
+    status = 404
+
+    def __init__(
+        self,
+        message: str = N_(
+            "The link may be incomplete, or the account it was for may have been closed. "
+            "Nothing has been changed."
+        ),
+        field: str | None = None,
+        **params,
+    ) -> None:
+        super().__init__(message, field, **params)
+
+
+def linked_person(session: Session, user_id: int, topic: str) -> User:
+    """The person an unsubscribe link names, for its ``topic``; refused when either is gone."""
+    user = session.get(User, user_id) if 0 < user_id < 2**31 else None
+    if user is None or topic not in TOPICS:
+        raise LinkDoesNotWork()
+    return user
+
+
+def unsubscribe(session: Session, user_id: int, topic: str) -> bool:
+    """The link in a message was used: its person is sent no more of its topic (the caller
+    commits). Using it again changes nothing. Returns whether anything changed."""
+    return set_opt_out(session, linked_person(session, user_id, topic), topic, out=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # Delivering: what a worker does.
 
@@ -537,6 +601,20 @@ def counts(session: Session, council: Council) -> dict[MessageState, int]:
     out = dict.fromkeys(MessageState, 0)
     out.update({state: n for state, n in rows})
     return out
+
+
+def retry_all(session: Session, *, council: Council, actor) -> int:
+    """Every failed message of ``council`` is tried again (the caller commits); as ``retry``."""
+    ids = session.scalars(
+        select(Message.id).where(
+            Message.council_id == council.id,
+            Message.state == MessageState.FAILED,
+            Message.purged_at.is_(None),
+        )
+    ).all()
+    if not ids:
+        raise Refusal(N_("There are no failed messages to try again."), field="messages")
+    return retry(session, council=council, message_ids=ids, actor=actor)
 
 
 def failed_messages(session: Session, council: Council, *, limit: int = 200) -> list[Message]:

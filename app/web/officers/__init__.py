@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from app.web.extensions import db
 from app.web.public import council_or_404
 from app.web.views import attempt, show_error
+from app.workflow import outbox
 from app.workflow.errors import DomainError
-from app.workflow.models import Council, FundingRound, Proposal, Role
+from app.workflow.models import Council, FundingRound, MessageState, Proposal, Role
 from app.workflow.rounds import find_round
 
 T = TypeVar("T")
@@ -88,12 +89,16 @@ def dashboard(slug: str):
             .group_by(Proposal.round_id)
         ).all()
     )
-    return render_template("officers/dashboard.html", council=council, counts=counts)
+    failed = outbox.counts(db.session, council)[MessageState.FAILED]
+    return render_template(
+        "officers/dashboard.html", council=council, counts=counts, failed_messages=failed
+    )
 
 
 from app.web.officers import (  # noqa: E402,F401  (registers their routes)
     delivery,
     languages,
+    messages,
     review,
     rounds,
     secrecy,

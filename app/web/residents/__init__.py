@@ -15,7 +15,7 @@ from app.web.auth import lifetime
 from app.web.extensions import db, limiter
 from app.web.forms import ChangePasswordForm, ConfirmForm
 from app.web.views import attempt, show_error
-from app.workflow import accounts, sign_ins, two_factor
+from app.workflow import accounts, outbox, sign_ins, two_factor
 from app.workflow.clock import utcnow
 from app.workflow.errors import Refusal
 from app.workflow.models import Proposal, SignIn
@@ -55,6 +55,8 @@ def account():
         recovery_left=two_factor.recovery_codes_left(db.session, current_user)
         if current_user.two_factor_enrolled
         else 0,
+        stopped=outbox.stopped_topics(db.session, current_user),
+        topics=outbox.TOPICS,
     )
 
 
@@ -115,4 +117,4 @@ def change_password():
     return render_template("residents/change_password.html", form=form)
 
 
-from app.web.residents import proposals, voting  # noqa: E402,F401  (registers their routes)
+from app.web.residents import messages, proposals, voting  # noqa: E402,F401  (registers their routes)

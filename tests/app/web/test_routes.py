@@ -51,6 +51,11 @@ ROUTES = {
     ("/auth/two-factor/recovery-codes/new", "POST", "two_factor.new_recovery_codes"),
     ("/account/sign-out-everywhere", "POST", "residents.sign_out_everywhere"),
     ("/account/password", "GET,POST", "residents.change_password"),
+    ("/account/messages", "GET,POST", "residents.message_preferences"),
+    ("/officers/<slug>/messages", "GET,POST", "officers.messages"),
+    # The link in a message that stops its kind: the signed token is the permission, and mail
+    # programs POST to it without a CSRF token (tested in test_message_pages.py).
+    ("/unsubscribe/<token>", "GET,POST", "public.unsubscribe"),
     ("/officers/<slug>/staff", "GET", "officers.staff"),
     ("/officers/<slug>/languages", "GET,POST", "officers.council_languages"),
     ("/officers/<slug>/staff/<int:user_id>/reset-two-factor", "POST", "officers.reset_two_factor"),
@@ -171,6 +176,8 @@ ACCESS = {
     "/": (200,) * 5,
     "/account/": (302, 200, 200, 200, 200),
     "/account/password": (302, 200, 200, 200, 200),
+    "/account/messages": (302, 200, 200, 200, 200),
+    "/unsubscribe/not-a-token": (404,) * 5,
     "/auth/register": (200, 302, 302, 302, 302),
     "/auth/sign-in": (200,) * 5,
     "/councils/home": (200,) * 5,
@@ -190,6 +197,7 @@ ACCESS = {
     "/councils/home/rounds/open/proposals/{p}/withdraw": RESIDENTS,
     "/councils/home/rounds/open/proposals/{p}/report": RESIDENTS,
     "/officers/home": OFFICERS,
+    "/officers/home/messages": OFFICERS,
     # Administrators only: none of these people is one (tested in test_two_factor.py).
     "/officers/home/staff": (302, 403, 403, 403, 403),
     "/officers/home/languages": (302, 403, 403, 403, 403),
@@ -250,6 +258,8 @@ POSTS = {
         {"current_password": "x", "password": "stolen pass", "confirm_password": "stolen pass"},
         (302, None, None, None, None),
     ),
+    "/account/messages": ({"topics": "results"}, (302, None, None, None, None)),
+    "/officers/home/messages": ({"action": "all"}, (302, 403, None, 403, 403)),
     # Administrators only (tested in test_two_factor.py): user 3 is the home officer.
     "/officers/home/staff/3/reset-two-factor": ({}, (302, 403, 403, 403, 403)),
     "/officers/home/languages": ({"languages": "cy en"}, (302, 403, 403, 403, 403)),
@@ -499,7 +509,7 @@ def test_every_route_is_in_the_walks(app):
     missing = []
     for rule, methods, endpoint in ROUTES:
         if endpoint in ("static", "status.status") or rule.startswith(
-            ("/auth/", "/api/", "/trustee/")
+            ("/auth/", "/api/", "/trustee/", "/unsubscribe/")
         ):
             continue
         if "GET" in methods and not any(pattern(rule).match(u) for u in gets):
