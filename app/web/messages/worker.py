@@ -8,7 +8,7 @@ and records what happened, one message per transaction. Every ten minutes it als
 what old messages said (``MESSAGE_RETENTION_DAYS``).
 
 In development and tests (``MESSAGES_IN_PROCESS``) the messages a request queued are also
-sent as soon as its response has gone, by the same process, so the demo needs no worker.
+sent by the same process as the request ends, so the demo needs no worker.
 """
 
 from __future__ import annotations
@@ -175,12 +175,13 @@ def register(app: Flask) -> None:
     if not event.contains(db.session, "after_flush", _note_new_messages):
         event.listen(db.session, "after_flush", _note_new_messages)
 
-    @app.after_request
-    def deliver_after_the_response(response):
+    @app.teardown_request
+    def deliver_once_the_request_is_done(error=None) -> None:
+        # Once the view has committed (or rolled back: then nothing is found to send), as
+        # the request ends. Development and tests only: production leaves it to the worker.
         ids = g.pop("devolve_queued_messages", None)
         if ids and app.config.get("MESSAGES_IN_PROCESS"):
-            response.call_on_close(lambda: _deliver_now(app, ids))
-        return response
+            _deliver_now(app, ids)
 
 
 def _deliver_now(app: Flask, ids: list[str]) -> None:
