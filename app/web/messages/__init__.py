@@ -41,7 +41,7 @@ def send(
     **data,
 ) -> Message | None:
     """Queue a message of ``kind`` to ``to`` in the request's transaction (the view commits);
-    in development it is also sent by the same process as the request ends."""
+    in development it is also sent by the same process once the response has gone."""
     message = outbox.queue(
         db.session,
         kind,

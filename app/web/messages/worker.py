@@ -8,7 +8,7 @@ and records what happened, one message per transaction. Every ten minutes it als
 what old messages said (``MESSAGE_RETENTION_DAYS``).
 
 In development and tests (``MESSAGES_IN_PROCESS``) the messages a request queued are also
-sent by the same process as the request ends, so the demo needs no worker.
+sent by the same process once its response has gone, so the demo needs no worker.
 """
 
 from __future__ import annotations
@@ -175,13 +175,15 @@ def register(app: Flask) -> None:
     if not event.contains(db.session, "after_flush", _note_new_messages):
         event.listen(db.session, "after_flush", _note_new_messages)
 
-    @app.teardown_request
-    def deliver_once_the_request_is_done(error=None) -> None:
-        # Once the view has committed (or rolled back: then nothing is found to send), as
-        # the request ends. Development and tests only: production leaves it to the worker.
+    @app.after_request
+    def deliver_after_the_response(response):
+        # Once the response has gone (the server closes it), so how long a page takes never
+        # tells whether it sent a message; one rolled back is simply not found. Development
+        # and tests only: production leaves every message to the worker.
         ids = g.pop("devolve_queued_messages", None)
         if ids and app.config.get("MESSAGES_IN_PROCESS"):
-            _deliver_now(app, ids)
+            response.call_on_close(lambda: _deliver_now(app, ids))
+        return response
 
 
 def _deliver_now(app: Flask, ids: list[str]) -> None:
