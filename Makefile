@@ -17,7 +17,7 @@ GOVUK_FRONTEND_INTEGRITY := sha512-cXIQxm5PHCsbic47GXZrVBZhAeeshTLRL6ZBKilLsR6rM
 STATIC := app/static/govuk
 
 .PHONY: help run test install install-dev assets translations messages new-language db demo lint format bench bench-tally bench-process \
-	bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy clean
+	bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy bench-messages clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -90,7 +90,10 @@ demo: db ## Load the demo councils, rounds and accounts (safe to repeat)
 	PORT=$(PORT) $(FLASK) seed-demo
 
 run: $(VENV)/.runtime translations assets demo ## Install everything and serve the demo on 127.0.0.1:$(PORT)
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@export PUBLIC_URL=http://127.0.0.1:$(PORT); \
+	  $(FLASK) send-messages & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.dev translations assets ## Install everything and run the whole test suite
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
@@ -103,7 +106,7 @@ format: $(VENV)/.dev ## Format the code with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-tally bench-process bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy ## Run every benchmark
+bench: bench-tally bench-process bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy bench-messages ## Run every benchmark
 
 bench-tally: $(VENV)/.dev ## Time votes against pabutools on the pabulib elections
 	$(BIN)/python bench/tally.py
@@ -128,6 +131,9 @@ bench-close: $(VENV)/.dev ## Time closing, exporting and verifying a pot of 250,
 
 bench-secrecy: $(VENV)/.dev ## Time encrypting, shuffling, decrypting and verifying a pot of 100,000 ballots
 	$(BIN)/python bench/secrecy.py
+
+bench-messages: $(VENV)/.dev ## Time queueing a reminder to 100,000 residents and sending through a fake Notify (DATABASE_URL: PostgreSQL too)
+	$(BIN)/python bench/messages.py
 
 clean: ## Remove the virtualenv, built assets and the local database
 	rm -rf $(VENV) $(STATIC) instance .pytest_cache

@@ -20,6 +20,11 @@ From a shell (CI, benchmarks)::
 
     python -m tests.fake_notify --port 8025 --templates templates.json   # prints its URL
     python -m tests.fake_notify --api-key                               # prints the key it expects
+    curl http://127.0.0.1:8025/_fake/sent       # what it accepted, as JSON (the fake's own)
+
+``GET /_fake/sent`` is not part of Notify's API: it is the fake's own, for a check from another
+process (the production recipe's test), and needs no key. It answers ``{"sent": [...]}``, the
+accepted messages as ``fake.sent`` lists them, ``received_at`` in ISO 8601.
 
 The rules mirror GOV.UK Notify's API documentation (docs.notifications.service.gov.uk) for a
 live service without international text messages, landlines or international letters. Not
@@ -385,7 +390,8 @@ class FakeNotify:
     RateLimitError, like Notify's rate limit (None: no limit). ``clock``: seconds since the
     epoch, for the token's ``iat`` check, the rate limit and ``received_at``.
 
-    Served: POST /v2/notifications/email, /sms, /letter and GET /v2/notifications/<id>.
+    Served: POST /v2/notifications/email, /sms, /letter and GET /v2/notifications/<id>; and
+    the fake's own GET /_fake/sent (what it accepted, for another process to read).
     ``base_url`` is set while ``serve`` runs it. Thread-safe: one lock guards all state.
     """
 
@@ -518,6 +524,8 @@ class FakeNotify:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
+        if request.path.rstrip("/") == "/_fake/sent":
+            return self._own_sent(request)(environ, start_response)
         raw = request.get_data(as_text=True)
         with self._lock:
             status, answer = self._answer(request, raw)
@@ -537,6 +545,18 @@ class FakeNotify:
             )
         response = Response(json.dumps(answer), status=status, mimetype="application/json")
         return response(environ, start_response)
+
+    def _own_sent(self, request: Request) -> Response:
+        """The fake's own GET /_fake/sent: what it accepted, oldest first (not recorded in
+        ``requests``, which stays what a Notify client sent)."""
+        if request.method != "GET":
+            return Response(
+                json.dumps({"result": "error", "message": "The method is not allowed"}),
+                status=405,
+                mimetype="application/json",
+            )
+        sent = [{**n, "received_at": n["received_at"].isoformat()} for n in self.sent]
+        return Response(json.dumps({"sent": sent}), status=200, mimetype="application/json")
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)

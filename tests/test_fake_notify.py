@@ -457,3 +457,17 @@ def test_the_command_line_serves_until_killed(tmp_path):
         timeout=30,
     )
     assert printed.stdout.strip() == fake_key()
+
+
+def test_what_was_sent_can_be_read_from_another_process(notify, fake_notify):
+    """GET /_fake/sent, the fake's own: what a test in another process reads."""
+    assert requests.get(f"{fake_notify.base_url}/_fake/sent", timeout=10).json() == {"sent": []}
+    answer = notify.send_sms_notification("07700 900123", SMS, {"code": "ABCD"}, reference="m1")
+    listed = requests.get(f"{fake_notify.base_url}/_fake/sent/", timeout=10).json()["sent"]
+    assert [(n["id"], n["to"], n["reference"], n["body"]) for n in listed] == [
+        (answer["id"], "07700 900123", "m1", "ABCD")
+    ]
+    assert listed[0]["received_at"] == fake_notify.sent[0]["received_at"].isoformat()
+    assert requests.post(f"{fake_notify.base_url}/_fake/sent", timeout=10).status_code == 405
+    # Reading it is not a request to Notify.
+    assert [r["path"] for r in fake_notify.requests] == ["/v2/notifications/sms"]

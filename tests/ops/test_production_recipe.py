@@ -1,8 +1,11 @@
 """The README's production recipe starts as written: its shell block, read from README.md
-itself, runs against PostgreSQL and Redis with only this machine's host names, ports,
-database, role names and passwords put in; gunicorn's 4 workers answer /_status; a resident
-signs in through the real form over HTTP; and the sign-in limit is counted in Redis, which
-all the workers share.
+itself, runs against PostgreSQL, Redis and a fake GOV.UK Notify with only this machine's host
+names, ports, database, role names, passwords, Notify key and templates file put in;
+gunicorn's 4 workers answer /_status; a resident signs in through the real form over HTTP;
+the sign-in limit is counted in Redis, which all the workers share; and an account registered
+over HTTP gets its confirmation email from the messages worker the recipe starts beside
+gunicorn, through Notify's API (the fake, ``python -m tests.fake_notify``, read back through
+its own ``GET /_fake/sent``).
 
 The session cookie is Secure, so an HTTP client would rightly never send it back over plain
 http. Here the test stands in for the TLS terminator in front of gunicorn: it checks that the
@@ -18,6 +21,7 @@ unless the URL names one). Skips without them unless REQUIRE_POSTGRES=1 / REQUIR
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import secrets
@@ -26,6 +30,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -36,9 +41,9 @@ from tests.conftest import ROOT, require_or_skip
 
 pytestmark = pytest.mark.slow
 
-# The README's hosts, none of which may be left once this machine's are put in. Nobody
-# listens on the mail port here: nothing is emailed during the test.
-README_HOSTS = ("db.internal", "cache.internal:6379", "smtp.internal", "0.0.0.0:8000")
+# The README's hosts and placeholders, none of which may be left once this machine's are put
+# in. Email goes through Notify: the fake one, served by the test.
+README_HOSTS = ("db.internal", "cache.internal:6379", "0.0.0.0:8000", "LIVE_API_KEY", "/etc/")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
@@ -88,6 +93,65 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def notify_templates(folder: Path) -> tuple[Path, Path]:
+    """A Notify template for every kind Devolve words, in English and Welsh, each needing the
+    fields Devolve sends (docs/notify.md): the fake's templates file, and the
+    NOTIFY_TEMPLATES file the recipe names."""
+    from app.web.messages.wording import WORDINGS
+    from app.workflow import outbox
+
+    fake, ids = {}, {}
+    for kind, wording in WORDINGS.items():
+        fields = list(wording.names)
+        if outbox.kind(kind).topic is not None:
+            fields.append("unsubscribe")
+        channel = next(iter(wording.templates)).value
+        for language in ("en", "cy"):
+            template_id = str(uuid.uuid4())
+            fake[template_id] = {"channel": channel, "fields": fields}
+            ids.setdefault(kind, {})[language] = template_id
+    (folder / "fake-templates.json").write_text(json.dumps(fake))
+    (folder / "notify-templates.json").write_text(json.dumps(ids))
+    return folder / "fake-templates.json", folder / "notify-templates.json"
+
+
+class FakeNotifyProcess:
+    """The fake GOV.UK Notify in a process of its own, as CI would serve it."""
+
+    def __init__(self, templates: Path, port: int) -> None:
+        from tests.fake_notify import fake_key
+
+        self.api_key = fake_key()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.fake_notify", "--port", str(port)]
+            + ["--templates", str(templates)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.base_url = self.proc.stdout.readline().strip()
+        assert self.base_url == f"http://127.0.0.1:{port}", self.proc.stderr.read()
+
+    def sent(self) -> list[dict]:
+        conn = http.client.HTTPConnection("127.0.0.1", urlsplit(self.base_url).port, timeout=10)
+        try:
+            conn.request("GET", "/_fake/sent")
+            return json.loads(conn.getresponse().read())["sent"]
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
 
 
 class Server:
@@ -142,6 +206,8 @@ def recipe(tmp_path):
     pg_host = f"{admin.hostname or '127.0.0.1'}:{admin.port or 5432}"
     redis_parts = urlsplit(redis_url())
     port = free_port()
+    fake_templates, templates_file = notify_templates(tmp_path)
+    notify = FakeNotifyProcess(fake_templates, free_port())
 
     block = production_block()
     replacements = {
@@ -152,7 +218,10 @@ def recipe(tmp_path):
             f"postgresql://{owner}:{owner_password}@{pg_host}/{database}"
         ),
         "redis://cache.internal:6379": f"redis://{redis_parts.netloc}{redis_parts.path}",
-        "MAIL_SERVER=smtp.internal": "MAIL_SERVER=127.0.0.1",
+        "NOTIFY_API_KEY=LIVE_API_KEY": f"NOTIFY_API_KEY={notify.api_key}",
+        "NOTIFY_TEMPLATES=@/etc/devolve/notify-templates.json": (
+            f"NOTIFY_TEMPLATES=@{templates_file}"
+        ),
         "--bind 0.0.0.0:8000": f"--bind 127.0.0.1:{port}",
     }
     script = block
@@ -162,12 +231,15 @@ def recipe(tmp_path):
     for host in README_HOSTS:
         assert host not in script, f"{host} left in the recipe after substitution"
     assert "gunicorn --workers 4 " in script
+    assert "flask --app wsgi send-messages &\n" in script
 
     before = set(redis.keys("*"))
     log = tmp_path / "recipe.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEVOLVE_", "RATELIMIT_"))}
     env.pop("DATABASE_URL", None)
     env.pop("MIGRATION_DATABASE_URL", None)
+    # Only the tests point Devolve at another Notify than GOV.UK's.
+    env["NOTIFY_BASE_URL"] = notify.base_url
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     server = Server(port)
     proc = None
@@ -207,8 +279,11 @@ def recipe(tmp_path):
             ],
             "SECRET_KEY": secrets.token_urlsafe(48),
             "PUBLIC_URL": "https://pb.council.example",
-            "MAIL_SERVER": "127.0.0.1",
+            "NOTIFY_API_KEY": notify.api_key,
+            "NOTIFY_TEMPLATES": f"@{templates_file}",
         }
+        server.notify = notify
+        server.templates = json.loads(templates_file.read_text())
         server.owner_url = f"postgresql://{owner}:{owner_password}@{pg_host}/{database}"
         server.app_role = app_role
         server.owner = owner
@@ -216,6 +291,7 @@ def recipe(tmp_path):
         server.redis_before = before
         yield server
     finally:
+        notify.stop()
         if proc is not None and proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
@@ -310,3 +386,40 @@ def test_the_readme_production_recipe_starts_signs_in_and_limits_in_redis(recipe
     keys = [k for k in set(recipe.redis.keys("*")) - recipe.redis_before if b"sign_in" in k]
     assert keys, "no sign-in limit key in Redis"
     assert max(int(recipe.redis.get(k)) for k in keys if recipe.redis.type(k) == b"string") >= 10
+
+    # Registering over HTTP queues the confirmation email with the account, in its
+    # transaction; the worker beside gunicorn sends it through Notify (the web workers never
+    # do in production), and empties the row once it went: the link in it signs the address.
+    visitor = Server(recipe.port)
+    _, page, _ = visitor.request("GET", "/auth/register")
+    neighbourhood = re.search(r'<option value="(\d+)"', page).group(1)
+    newcomer = f"newcomer.{secrets.token_hex(4)}@example.org"
+    response, _, _ = visitor.request(
+        "POST",
+        "/auth/register",
+        {
+            "csrf_token": CSRF.search(page).group(1) or CSRF.search(page).group(2),
+            "email": newcomer,
+            "display_name": "Nia Newcomer",
+            "home_neighbourhood": neighbourhood,
+            "password": "a long enough password",
+            "confirm_password": "a long enough password",
+        },
+    )
+    assert response.status == 302, response.status
+    deadline = time.monotonic() + 30
+    while not (sent := [n for n in recipe.notify.sent() if n["to"] == newcomer]):
+        assert time.monotonic() < deadline, f"no email to {newcomer}:\n{recipe.log.read_text()}"
+        time.sleep(0.3)
+    [email] = sent
+    assert email["template_id"] == recipe.templates["confirm_email"]["en"]
+    assert email["personalisation"]["name"] == "Nia Newcomer"
+    assert email["personalisation"]["link"].startswith(
+        "https://pb.council.example/auth/confirm-email/"
+    )
+    with psycopg.connect(recipe.owner_url) as conn:
+        row = conn.execute(
+            "SELECT kind, state, recipient, data, provider_id FROM messages WHERE id = %s",
+            (email["reference"],),
+        ).fetchone()
+    assert row == ("confirm_email", "sent", None, None, email["id"]), row
