@@ -127,7 +127,7 @@ class Config:
         "letter": int(os.environ.get("MESSAGE_RATE_LETTER", "600")),
     }
     # A failed message is tried again after 30 s, then twice as long each time up to an hour,
-    # and given up after 8 tries (about two hours): officers see it and can try it again.
+    # and given up after 8 tries (a little over an hour): officers see it and can try it again.
     MESSAGE_MAX_ATTEMPTS = int(os.environ.get("MESSAGE_MAX_ATTEMPTS", "8"))
     MESSAGE_RETRY_SECONDS = int(os.environ.get("MESSAGE_RETRY_SECONDS", "30"))
     MESSAGE_RETRY_MAX_SECONDS = int(os.environ.get("MESSAGE_RETRY_MAX_SECONDS", "3600"))

@@ -37,7 +37,7 @@ from app.workflow.models import (
     Role,
     User,
 )
-from ballots.db import utcnow
+from ballots.db import begin_write, utcnow
 from ballots.models import random_key
 from ballots.refusals import N_, Refusal
 
@@ -389,6 +389,11 @@ def _due(now: datetime):
     )
 
 
+MINUTE = timedelta(minutes=1)
+# The advisory lock a channel's rate is counted under (one per channel, from this number).
+RATE_LOCK = 0x6465766F6C7600
+
+
 def in_flight_or_sent_since(session: Session, channel: MessageChannel, since: datetime) -> int:
     """Messages of ``channel`` sent since ``since`` or being sent now, by every worker on
     every host: what the rate per channel counts."""
@@ -413,15 +418,33 @@ def claim(
     policy: RetryPolicy = RetryPolicy(),
     now: datetime | None = None,
     ids: Iterable[str] | None = None,
-) -> list[Message]:
+    per_minute: int | None = None,
+) -> list[Message] | None:
     """Claim up to ``limit`` due messages of ``channel`` for this worker, and commit the
     claim: another worker (on any host) skips them. On PostgreSQL the rows are locked with
     ``FOR UPDATE SKIP LOCKED`` while they are claimed; SQLite has one writer at a time, which
     gives the same. Unordered kinds come in their random key's order, the rest oldest first.
-    ``ids``: only these (a request's own messages, sent at once in development)."""
+    ``ids``: only these (a request's own messages, sent at once in development).
+
+    ``per_minute``: the channel's rate, counted across every worker: no more are claimed than
+    it leaves of the last minute, and None is returned (held back) when it leaves none. On
+    PostgreSQL the count and the claim are made under a lock of the channel's own, so two
+    workers cannot both take the last places."""
+    now = now or utcnow()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if per_minute is not None:
+        if postgres:
+            session.execute(
+                select(func.pg_advisory_xact_lock(RATE_LOCK + list(MessageChannel).index(channel)))
+            )
+        else:
+            begin_write(session)  # SQLite: the write lock, taken before counting
+        limit = min(limit, per_minute - in_flight_or_sent_since(session, channel, now - MINUTE))
+        if limit <= 0:
+            session.rollback()
+            return None
     if limit <= 0:
         return []
-    now = now or utcnow()
     token = secrets.token_hex(16)
     candidates = (
         select(Message.id)
@@ -430,7 +453,7 @@ def claim(
         .order_by(Message.available_at.is_not(None), Message.created_at, Message.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if postgres:
         candidates = candidates.with_for_update(skip_locked=True)
     ids = list(session.scalars(candidates))
     if not ids:
@@ -575,7 +598,7 @@ def purge(session: Session, *, retention_days: int, now: datetime | None = None)
                 (Message.state == MessageState.FAILED) & (Message.failed_at < cutoff),
             ),
         )
-        .values(recipient=None, data=None, purged_at=now)
+        .values(recipient=None, data=None, last_error="", purged_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     # Failed unordered messages are not kept past the same time either.

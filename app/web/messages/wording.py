@@ -231,7 +231,10 @@ def notify_text(kind: str, channel: MessageChannel, language: str) -> tuple[str,
 def _render(template: str, fields: dict[str, str]) -> str:
     """A message's text: its template with each line as written (the pages' templates drop
     the newline after a tag, which would run a text's paragraphs together)."""
-    env = current_app.jinja_env.overlay(trim_blocks=False, lstrip_blocks=False)
+    env = current_app.extensions.get("devolve_message_templates")
+    if env is None:
+        env = current_app.jinja_env.overlay(trim_blocks=False, lstrip_blocks=False)
+        current_app.extensions["devolve_message_templates"] = env
     text = env.get_template(template).render(f=fields)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 

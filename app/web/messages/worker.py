@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from dataclasses import replace
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -89,20 +90,19 @@ def deliver_due(
     ``batch``; or only the messages ``only`` names. Returns how many went each way."""
     done: Counter = Counter()
     rules = policy(app)
+    # A claim must outlast the batch it covers, each message waiting at most the gateway's
+    # timeout, or another worker would take the same messages again while they are sent.
+    longest = batch * int(app.config["NOTIFY_TIMEOUT_SECONDS"]) + 60
+    rules = replace(rules, lease_seconds=max(rules.lease_seconds, longest))
     by_channel = gateways_module.gateways(app)
     only = list(only) if only is not None else None
     for channel in channels:
-        now = utcnow()
-        allowed = rate(app, channel) - outbox.in_flight_or_sent_since(
-            db.session, channel, now - timedelta(minutes=1)
+        claimed = outbox.claim(
+            db.session, channel, limit=batch, policy=rules, ids=only, per_minute=rate(app, channel)
         )
-        db.session.rollback()
-        if allowed <= 0:
+        if claimed is None:
             done["held"] += 1
             continue
-        claimed = outbox.claim(
-            db.session, channel, limit=min(batch, allowed), policy=rules, ids=only
-        )
         for message in claimed:
             done[deliver_one(app, message, by_channel[channel], rules)] += 1
     return done

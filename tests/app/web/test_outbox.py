@@ -340,3 +340,37 @@ def test_an_email_has_its_plain_text_first_and_an_html_part_made_from_it(app, db
     assert email.html.startswith('<!DOCTYPE html>\n<html lang="cy">')
     assert '<a href="http://localhost/auth/sign-in">' in email.html
     assert "http://localhost/auth/sign-in" in email.body
+
+
+def test_workers_claiming_at_once_keep_to_the_channels_rate_together(app, db, database):
+    """Four workers, each with its own connection, claiming at once under a rate of 25 a
+    minute: 25 are claimed in all, however the claims interleave."""
+    for i in range(100):
+        outbox.queue(db.session, "account_exists", to=f"p{i}@example.org", language="en")
+    db.session.commit()
+    url = flask_db.engine.url
+    claimed: list[int] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def work() -> None:
+        sqlite = url.get_backend_name() == "sqlite"
+        engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {})
+        try:
+            with Session(engine) as session:
+                start.wait()
+                for _ in range(5):
+                    got = outbox.claim(session, EMAIL, limit=4, per_minute=25)
+                    claimed.append(len(got or []))
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert sum(claimed) == 25
