@@ -126,6 +126,12 @@ def long_date(value: date | datetime | None) -> str:
     return format_date(value, "d MMMM y", locale=locale())
 
 
+def long_date_in(value: date, language: str) -> str:
+    """'23 November 2026' in ``language``: for what is written with no page to take the
+    language from (a message, worded by the worker)."""
+    return format_date(value, "d MMMM y", locale=_uk(language))
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(number, "number")
