@@ -108,6 +108,11 @@ class CodeInvalid(CodeError):
         super().__init__(message, field, **params)
 
 
+class CodeUnreachable(CodeError):
+    """A code cannot be sent the way asked: the roll has no address (or mobile number) for
+    the person, or for anyone who needs one. Nothing is issued. Status 422."""
+
+
 class CodeExpired(CodeError):
     """The code is past its expiry: a new one must be issued. Status 422."""
 

@@ -23,19 +23,21 @@ import hashlib
 import hmac
 import io
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import column, delete, exists, select, table, update
+from sqlalchemy import column, delete, exists, func, select, table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ballots import contacts
 from ballots.db import begin_write
 from ballots.errors import (
     CodeExpired,
     CodeInvalid,
+    CodeUnreachable,
     CodeUsed,
     NotEligible,
     NotVerified,
@@ -66,6 +68,15 @@ WARN_AT = 10
 CODE_LIFETIME = timedelta(days=42)
 MAX_REFERENCE_LENGTH = 64
 
+# The columns a roll may have after ``reference,neighbourhood``.
+_OPTIONAL_COLUMNS = (
+    "date_of_birth",
+    *contacts.ADDRESS_COLUMNS,
+    "postcode",
+    "phone",
+    "language",
+)
+
 _neighbourhoods = table("neighbourhoods", column("id"), column("slug"), column("name"))
 _rounds = table("rounds", column("id"), column("council_id"))
 
@@ -94,9 +105,17 @@ def import_roll(
     text: str,
     neighbourhoods: Mapping[str, int],
     today: date,
+    languages: Collection[str] = ("en",),
 ) -> int:
-    """Add the people in a CSV roll (``reference,neighbourhood[,date_of_birth]``, with that
-    header) to the council's roll, or to one round's roll when ``round_id`` is given.
+    """Add the people in a CSV roll to the council's roll, or to one round's roll when
+    ``round_id`` is given.
+
+    The header starts ``reference,neighbourhood``; other columns, each optional, in any order
+    after them: ``date_of_birth`` (YYYY-MM-DD), ``address_line_1`` to ``address_line_7`` and
+    ``postcode`` (where a code is posted: at least 2 lines and a UK postcode), ``phone`` (a UK
+    mobile number a code may be texted to) and ``language`` (one of ``languages``, the
+    service's: what the person is written to in; blank for the council's first). Columns
+    with other names are ignored, as they always were.
 
     ``neighbourhoods`` maps each accepted spelling (lower-cased name or slug) to its id. Every
     row is checked; if any is wrong, ``RollInvalid`` lists each problem by row number (the
@@ -120,7 +139,12 @@ def import_roll(
             ]
         )
     header = [h.strip().lower() for h in rows[0]]
-    has_dob = len(header) > 2 and header[2] == "date_of_birth"
+    column = {name: i for i, name in reversed(list(enumerate(header)))}
+    twice = sorted({n for n in header if n in _OPTIONAL_COLUMNS and header.count(n) > 1})
+    if twice:
+        raise RollInvalid(
+            [(1, Text(N_("The header names %(columns)s more than once"), columns=", ".join(twice)))]
+        )
     existing = {
         key: reference
         for key, reference in session.execute(
@@ -149,7 +173,7 @@ def import_roll(
         row = [cell.strip() for cell in row] + [""] * (len(header) - len(row))
         reference, hood = row[0], row[1]
         key = reference_key(reference)
-        dob_text = row[2] if has_dob else ""
+        dob_text = row[column["date_of_birth"]] if "date_of_birth" in column else ""
         if not reference:
             problems.append((number, Text(N_("has no reference"))))
         elif len(reference) > MAX_REFERENCE_LENGTH:
@@ -206,6 +230,8 @@ def import_roll(
                             Text(N_("date of birth %(date)s is in the future"), date=dob_text),
                         )
                     )
+        contact, wrong = _contact(row, column, languages)
+        problems.extend((number, problem) for problem in wrong)
         entries.append(
             RollEntry(
                 council_id=council_id,
@@ -215,6 +241,7 @@ def import_roll(
                 reference_key=key,
                 neighbourhood_id=hood_id,
                 date_of_birth=dob,
+                **contact,
             )
         )
     if not entries and not problems:
@@ -224,6 +251,31 @@ def import_roll(
     session.add_all(entries)
     session.flush()
     return len(entries)
+
+
+def _contact(
+    row: list[str], column: Mapping[str, int], languages: Collection[str]
+) -> tuple[dict[str, str | None], list[Text]]:
+    """A row's address, mobile number and language, as kept (None where the row gives none),
+    and its problems with them."""
+
+    def cell(name: str) -> str:
+        return row[column[name]] if name in column else ""
+
+    lines = [(name, cell(name)) for name in contacts.ADDRESS_COLUMNS if name in column]
+    address, problems = contacts.address(lines, cell("postcode"))
+    phone, wrong = contacts.phone(cell("phone"))
+    problems += wrong
+    language = cell("language").lower() or None
+    if language is not None and language not in languages:
+        problems.append(
+            Text(
+                N_("language %(language)s is not one of the service's languages: %(languages)s"),
+                language=repr(cell("language")),
+                languages=", ".join(languages),
+            )
+        )
+    return {"address": address, "phone": phone, "language": language}, problems
 
 
 def _repeats(reference: str, other: str, row_before: int | None) -> Text:
@@ -294,19 +346,42 @@ class IssuedCode:
     neighbourhood_id: int
     code: str  # formatted XXXXX-XXXXX; shown once, never stored
     expires_at: datetime
+    # Where the person's code may be sent, from the roll (None: not given).
+    address: str | None = None
+    phone: str | None = None
+    language: str | None = None
 
 
-def issue_codes(
-    session: Session,
-    *,
-    council_id: int,
-    scope: str,
-    key: bytes,
-    now: datetime,
-    lifetime: timedelta = CODE_LIFETIME,
-) -> list[IssuedCode]:
-    """A new code for everyone on the roll who is not verified and holds no code that still
-    works. The codes are returned once, for posting; only their hashes are kept."""
+# What a code can be sent to: the roll entry's column that must be filled in, and the refusal
+# when one person's is not.
+UNREACHABLE_ONE = {
+    "address": N_(
+        "%(reference)s has no postal address on the roll: download their code to post it "
+        "yourselves, or add their address to the roll."
+    ),
+    "phone": N_(
+        "%(reference)s has no mobile number on the roll: download their code to post it "
+        "yourselves, or add their number to the roll."
+    ),
+}
+REACHED_BY = {"address": RollEntry.address, "phone": RollEntry.phone}
+
+
+def _issued(entry: RollEntry, code: str, expires_at: datetime) -> IssuedCode:
+    return IssuedCode(
+        entry.reference,
+        entry.neighbourhood_id,
+        format_code(code),
+        expires_at,
+        address=entry.address,
+        phone=entry.phone,
+        language=entry.language,
+    )
+
+
+def _needing_codes(council_id: int, scope: str, now: datetime):
+    """The roll's entries that are not verified and hold no code that still works, as a
+    query: who issuing codes gives one to."""
     live = (
         select(VerificationCode.id)
         .where(
@@ -317,11 +392,58 @@ def issue_codes(
         .exists()
     )
     verified = select(Verification.id).where(Verification.roll_entry_id == RollEntry.id).exists()
-    entries = session.scalars(
-        select(RollEntry)
-        .where(RollEntry.council_id == council_id, RollEntry.scope == scope, ~live, ~verified)
-        .order_by(RollEntry.reference)
+    return select(RollEntry).where(
+        RollEntry.council_id == council_id, RollEntry.scope == scope, ~live, ~verified
+    )
+
+
+@dataclass(frozen=True)
+class CodesDue:
+    """Who on a roll needs a code, and how many of them a letter or a text can reach."""
+
+    people: int
+    with_address: int
+    with_phone: int
+
+
+def codes_due(session: Session, *, council_id: int, scope: str, now: datetime) -> CodesDue:
+    due = _needing_codes(council_id, scope, now).subquery()
+    people, with_address, with_phone = session.execute(
+        select(func.count(), func.count(due.c.address), func.count(due.c.phone))
+    ).one()
+    return CodesDue(people, with_address, with_phone)
+
+
+def unreachable(
+    session: Session, *, council_id: int, scope: str, now: datetime, needs: str, limit: int = 5
+) -> tuple[int, list[str]]:
+    """How many of those who need a code have no ``needs`` (``address`` or ``phone``), and
+    the first few of their references."""
+    missing = _needing_codes(council_id, scope, now).where(REACHED_BY[needs].is_(None))
+    count = session.scalar(select(func.count()).select_from(missing.subquery()))
+    references = session.scalars(
+        missing.with_only_columns(RollEntry.reference).order_by(RollEntry.reference).limit(limit)
     ).all()
+    return count, list(references)
+
+
+def issue_codes(
+    session: Session,
+    *,
+    council_id: int,
+    scope: str,
+    key: bytes,
+    now: datetime,
+    lifetime: timedelta = CODE_LIFETIME,
+    needs: str | None = None,
+) -> list[IssuedCode]:
+    """A new code for everyone on the roll who is not verified and holds no code that still
+    works (and, with ``needs``, has an ``address`` or a ``phone`` to send it to). The codes
+    are returned once, for posting; only their hashes are kept."""
+    query = _needing_codes(council_id, scope, now)
+    if needs is not None:
+        query = query.where(REACHED_BY[needs].is_not(None))
+    entries = session.scalars(query.order_by(RollEntry.reference)).all()
     issued = []
     for entry in entries:
         code = new_code()
@@ -333,9 +455,7 @@ def issue_codes(
                 created_at=now,
             )
         )
-        issued.append(
-            IssuedCode(entry.reference, entry.neighbourhood_id, format_code(code), now + lifetime)
-        )
+        issued.append(_issued(entry, code, now + lifetime))
     session.flush()
     return issued
 
@@ -349,10 +469,12 @@ def reissue_code(
     key: bytes,
     now: datetime,
     lifetime: timedelta = CODE_LIFETIME,
+    needs: str | None = None,
 ) -> IssuedCode:
     """A new code for one person (a lost letter): any code of theirs that still works stops
     working. Refused (``CodeUsed``) once they are verified; ``CodeInvalid`` for a reference not
-    on the roll (matched as ``reference_key`` gives it)."""
+    on the roll (matched as ``reference_key`` gives it); ``CodeUnreachable`` when ``needs``
+    (``address`` or ``phone``) is not on their roll entry."""
     entry = session.scalar(
         select(RollEntry).where(
             RollEntry.council_id == council_id,
@@ -366,6 +488,8 @@ def reissue_code(
         raise CodeUsed(
             N_("%(reference)s has already verified an account."), reference=entry.reference
         )
+    if needs is not None and getattr(entry, needs) is None:
+        raise CodeUnreachable(UNREACHABLE_ONE[needs], reference=entry.reference)
     session.execute(
         update(VerificationCode)
         .where(
@@ -386,7 +510,7 @@ def reissue_code(
         )
     )
     session.flush()
-    return IssuedCode(entry.reference, entry.neighbourhood_id, format_code(code), now + lifetime)
+    return _issued(entry, code, now + lifetime)
 
 
 def verify(

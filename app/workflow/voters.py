@@ -1,6 +1,7 @@
 """The officers' voting work: the roll (importing it, with its audit record, and its figures),
 verification codes (issuing them, with their audit record, and the letters file that posts
-them), and entering a paper ballot from a voting event.
+them, or letters and text messages sent through the outbox), and entering a paper ballot
+from a voting event.
 
 Every function takes the session first and plain values, refuses with the project's refusals
 (``ballots.errors``) and changes nothing when it refuses; none commits.
@@ -13,17 +14,26 @@ numbers; that is a property of a public log, not a tally.)
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.workflow import audit
+from app.workflow import audit, outbox
 from app.workflow.clock import in_london
-from app.workflow.models import Council, FundingRound, Neighbourhood, Phase, User
+from app.workflow.models import (
+    Council,
+    FundingRound,
+    MessageChannel,
+    Neighbourhood,
+    Phase,
+    User,
+)
 from ballots import box, roll
-from ballots.errors import AlreadyVoted, NotEligible
+from ballots.errors import AlreadyVoted, CodeUnreachable, NotEligible
 from ballots.models import (
     COUNCIL_SCOPE,
     Channel,
@@ -35,7 +45,7 @@ from ballots.models import (
     round_scope,
 )
 from ballots.paper import BallotPaper, PotPaper
-from ballots.refusals import N_, NP_, Day, Text
+from ballots.refusals import N_, NP_, Day, Listed, Nn_, Text
 from votes import csv_cells
 from votes.model import Ballot
 
@@ -73,9 +83,11 @@ def import_roll(
     for_round: bool,
     text: str,
     today: date,
+    languages: Sequence[str] = ("en",),
 ) -> int:
     """Add the people in a CSV roll to the round's own roll (``for_round``) or to the
     council's, and write the import to the audit trail. Returns how many were added.
+    ``languages``: those a row may ask to be written to in (the service's).
 
     Refused with ``RollInvalid`` (every problem, by row) when any row is wrong; then nobody is
     added and nothing is audited."""
@@ -86,6 +98,7 @@ def import_roll(
         text=text,
         neighbourhoods=neighbourhood_spellings(session, council),
         today=today,
+        languages=languages,
     )
     audit.record(
         session,
@@ -123,9 +136,17 @@ def issue_codes(
         issued = [roll.reissue_code(session, reference=reference, **where)]
     else:
         issued = roll.issue_codes(session, **where)
-    after: dict[str, Any] = {"scope": "round" if for_round else "council", "codes": len(issued)}
+    _audit_codes(session, council, funding_round, actor, for_round, reference, len(issued))
+    return issued
+
+
+def _audit_codes(session, council, funding_round, actor, for_round, reference, codes, **more):
+    """The audit record of codes issued: which roll, how many, for whom when one person's;
+    how they went (``channel``, when sent). Never the codes."""
+    after: dict[str, Any] = {"scope": "round" if for_round else "council", "codes": codes}
     if reference:
         after["reissued_for"] = reference
+    after.update(more)
     audit.record(
         session,
         action="voters.codes_issued",
@@ -134,7 +155,124 @@ def issue_codes(
         round=funding_round,
         after=after,
     )
-    return issued
+
+
+# How the officers' form names the ways a code is sent: its channel, and what the roll entry
+# must have for it.
+SENT_BY = {
+    "letter": (MessageChannel.LETTER, "address"),
+    "sms": (MessageChannel.SMS, "phone"),
+}
+
+_NONE_REACHABLE = {
+    "address": (
+        N_(
+            "%(references)s needs a code and has no postal address on the roll: download the "
+            "code to post it yourselves, or add an address to the roll."
+        ),
+        N_(
+            "None of the %(num)s people who need a code has a postal address on the roll "
+            "(among them %(references)s): download their codes to post them yourselves, or "
+            "add addresses to the roll."
+        ),
+    ),
+    "phone": (
+        N_(
+            "%(references)s needs a code and has no mobile number on the roll: download the "
+            "code to post it yourselves, or add a number to the roll."
+        ),
+        N_(
+            "None of the %(num)s people who need a code has a mobile number on the roll "
+            "(among them %(references)s): download their codes to post them yourselves, or "
+            "add numbers to the roll."
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CodesSent:
+    """Codes issued and queued to be sent: ``sent`` letters or texts; ``left``: people who
+    still need a code, having no address (or number) to send it to."""
+
+    channel: MessageChannel
+    sent: int
+    left: int
+
+
+def send_codes(
+    session: Session,
+    council: Council,
+    funding_round: FundingRound,
+    *,
+    actor: User,
+    for_round: bool,
+    reference: str,
+    how: str,
+    key: bytes,
+    now: datetime,
+) -> CodesSent:
+    """Verification codes sent by letter (``how`` ``"letter"``) or text message (``"sms"``)
+    through the outbox, in the transaction that issues them: if issuing fails nothing is
+    queued, and a queued letter is never lost. Audited as ``issue_codes`` is, with the
+    channel.
+
+    Only those who need a code (as ``issue_codes``) AND have a postal address (a mobile
+    number) on the roll are given one now: the others keep needing one, so the officers then
+    download theirs (``issue_codes``) to post them themselves. Refused (``CodeUnreachable``,
+    nothing issued) when some need a code and none of them can be sent it, naming a few; and,
+    with a ``reference``, when that person has no address (number).
+
+    Each message goes to the entry's address (number) in its language, else the council's
+    first, and holds only what it says: the reference, the code, when it expires, the round.
+    It is a secret kind: what it said is emptied once it has gone."""
+    channel, needs = SENT_BY[how]
+    scope = round_scope(funding_round.id) if for_round else COUNCIL_SCOPE
+    reference = reference.strip()
+    where = {"council_id": council.id, "scope": scope, "key": key, "now": now, "needs": needs}
+    left = 0
+    if reference:
+        issued = [roll.reissue_code(session, reference=reference, **where)]
+    else:
+        left, examples = roll.unreachable(
+            session, council_id=council.id, scope=scope, now=now, needs=needs
+        )
+        issued = roll.issue_codes(session, **where)
+        if left and not issued:
+            one, many = _NONE_REACHABLE[needs]
+            raise CodeUnreachable(Nn_(one, many, left, references=Listed(examples)))
+    first = council.spoken_languages[0]
+    outbox.queue_many(
+        session,
+        "voting_code",
+        [
+            outbox.Recipient(
+                to=getattr(code, needs),
+                language=code.language or first,
+                data={
+                    "reference": code.reference,
+                    "code": code.code,
+                    "expires": code.expires_at.isoformat(),
+                },
+            )
+            for code in issued
+        ],
+        data={"round_id": funding_round.id},
+        channel=channel,
+        council_id=council.id,
+        now=now,
+    )
+    _audit_codes(
+        session,
+        council,
+        funding_round,
+        actor,
+        for_round,
+        reference,
+        len(issued),
+        channel=channel.value,
+    )
+    return CodesSent(channel, len(issued), left)
 
 
 def letter_rows(
@@ -236,11 +374,16 @@ def roll_figures(
         codes = select(func.count()).where(VerificationCode.roll_entry_id.in_(entries))
         live = codes.where(VerificationCode.used_on.is_(None), VerificationCode.expires_at > now)
         verified = select(func.count()).where(Verification.roll_entry_id.in_(entries))
+        due = roll.codes_due(session, council_id=council.id, scope=scope, now=now)
         return {
             "people": session.scalar(select(func.count()).where(RollEntry.id.in_(entries))),
             "codes": session.scalar(codes),
             "live": session.scalar(live),
             "verified": session.scalar(verified),
+            # Who issuing codes would give one to, and how many a letter or a text reaches.
+            "due": due.people,
+            "due_address": due.with_address,
+            "due_phone": due.with_phone,
         }
 
     figures: dict[str, Any] = {

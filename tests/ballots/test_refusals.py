@@ -6,13 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from ballots import errors
+from ballots import errors, roll
 from ballots.errors import (
     AlreadyVoted,
     BallotError,
     CodeError,
     CodeExpired,
     CodeInvalid,
+    CodeUnreachable,
     CodeUsed,
     InvalidBallot,
     NotDecrypted,
@@ -89,6 +90,12 @@ CASES = [
         422,
     ),
     (CodeExpired(), "This code has expired. Ask the council for a new one.", 422),
+    (
+        CodeUnreachable(roll.UNREACHABLE_ONE["address"], reference="A1"),
+        "A1 has no postal address on the roll: download their code to post it yourselves, "
+        "or add their address to the roll.",
+        422,
+    ),
     (
         CodeUsed(),
         "This code has already been used. Each code verifies one account.",

@@ -99,7 +99,25 @@ class IssueCodesForm(FlaskForm):
         widget=GovTextInput(),
         validators=[Length(max=64, message=_l("A roll reference is 64 characters or fewer"))],
     )
-    submit = SubmitField(_l("Issue codes and download them"), widget=GovSubmitInput())
+    # Left out of a post (a form from before there was a choice): the download, as it was.
+    how = RadioChoiceField(
+        _l("How should the codes go?"),
+        choices=options(
+            [
+                ("download", _l("Download a CSV to print and post ourselves")),
+                ("letter", _l("Post each code as a letter through GOV.UK Notify")),
+                ("sms", _l("Text each code to the person's mobile")),
+            ]
+        ),
+        default="download",
+        description=_l(
+            "A letter or a text goes only to those with a postal address or a mobile number "
+            "on the roll; download the others' codes afterwards."
+        ),
+        required_message=_l("Select how the codes should go"),
+        invalid_choice_message=_l("Select how the codes should go from the list"),
+    )
+    submit = SubmitField(_l("Issue codes"), widget=GovSubmitInput())
 
 
 class ConfirmForm(FlaskForm):

@@ -62,3 +62,4 @@ def register(app: Flask) -> None:
                         click.echo(f"Subject: {subject}")
                     click.echo(body)
         click.echo('Put each id in NOTIFY_TEMPLATES: {"kind": {"en": "<id>", "cy": "<id>"}, ...}')
+        click.echo('A kind sent more than one way has one per channel: "voting_code.letter", ...')

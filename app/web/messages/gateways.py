@@ -47,8 +47,10 @@ class SettingsError(ValueError):
 
 def notify_templates(value) -> dict[str, dict[str, str]]:
     """``NOTIFY_TEMPLATES``: ``{kind: {language: template id}}``, as JSON or as the path of a
-    JSON file (``@/etc/devolve/notify.json``). Raises ``SettingsError`` naming what is wrong:
-    an unknown kind, a language that is not a code, an id that is not a Notify id."""
+    JSON file (``@/etc/devolve/notify.json``). A kind sent by more than one channel (a voting
+    code, by letter or text) has a template per channel: ``"voting_code.letter"``,
+    ``"voting_code.sms"``. Raises ``SettingsError`` naming what is wrong: an unknown kind or
+    channel, a language that is not a code, an id that is not a Notify id."""
     from app.workflow.outbox import KINDS
 
     if not value:
@@ -69,9 +71,14 @@ def notify_templates(value) -> dict[str, dict[str, str]]:
         raise SettingsError("NOTIFY_TEMPLATES must map each kind to {language: template id}")
     out: dict[str, dict[str, str]] = {}
     for kind, by_language in value.items():
-        if kind not in KINDS:
+        name, _, channel = str(kind).partition(".")
+        if name not in KINDS:
             known = ", ".join(sorted(KINDS))
             raise SettingsError(f"NOTIFY_TEMPLATES names an unknown kind {kind!r} ({known})")
+        if channel and channel not in {c.value for c in KINDS[name].channels}:
+            raise SettingsError(
+                f"NOTIFY_TEMPLATES names {kind!r}: {name} messages are not sent by {channel!r}"
+            )
         if not isinstance(by_language, dict):
             raise SettingsError(f"NOTIFY_TEMPLATES[{kind!r}] must map languages to template ids")
         for language, template_id in by_language.items():
@@ -179,11 +186,15 @@ class NotifyGateway:
     sms_sender_id: str | None = None
 
     def template_for(self, message: Message) -> str:
-        template_id = self.templates.get(message.kind, {}).get(message.language)
+        by_channel = f"{message.kind}.{self.channel.value}"
+        template_id = self.templates.get(by_channel, {}).get(message.language) or (
+            self.templates.get(message.kind, {}).get(message.language)
+        )
         if template_id is None:
             raise Undelivered(
-                f"no GOV.UK Notify template for {message.kind} in {message.language}: add it "
-                "to NOTIFY_TEMPLATES",
+                f"no GOV.UK Notify template for {message.kind} ({self.channel.value}) in "
+                f"{message.language}: add it to NOTIFY_TEMPLATES as {by_channel} or "
+                f"{message.kind}",
                 permanent=True,
             )
         return template_id

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import force_locale, gettext, ngettext
@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from app.web.i18n import DEFAULT
-from app.web.presenters.formatting import london_time, long_date
+from app.web.presenters.formatting import london_time, long_date, long_date_in
 from app.workflow import accounts, languages, outbox
+from app.workflow.clock import in_london
 from app.workflow.models import (
     Council,
     DeliveryUpdate,
@@ -145,6 +146,26 @@ def _fingerprints(session: Session, message: Message) -> dict[str, str]:
     }
 
 
+def _voting_code(session: Session, message: Message) -> dict[str, str]:
+    """A posted or texted code: the council and round, the person's reference and code, the
+    day it expires (in London) and where to vote, the page in the message's language."""
+    funding_round = _round(session, message)
+    council = funding_round.council
+    data = message.data or {}
+    expires = in_london(datetime.fromisoformat(data["expires"])).date()
+    where = {"slug": council.slug, "round_slug": funding_round.slug}
+    if message.language != council.spoken_languages[0]:
+        where["lang"] = message.language  # the council's pages are in its first already
+    return {
+        "council": shown(council, "name", message.language),
+        "round": shown(funding_round, "title", message.language),
+        "reference": str(data["reference"]),
+        "code": str(data["code"]),
+        "expires": long_date_in(expires, message.language or DEFAULT),
+        "vote_at": link("residents.vote", **where),
+    }
+
+
 def _email(template: str) -> dict[MessageChannel, str]:
     return {MessageChannel.EMAIL: f"messages/{template}.txt"}
 
@@ -173,6 +194,15 @@ WORDINGS: dict[str, Wording] = {
         _fingerprints,
         ("name", "council", "round", "manifest_hash", "log_head_hash", "page"),
         _email("fingerprints"),
+    ),
+    "voting_code": Wording(
+        _l("Your code to vote in %(round)s"),
+        _voting_code,
+        ("council", "round", "reference", "code", "expires", "vote_at"),
+        {
+            MessageChannel.LETTER: "messages/voting_code.letter.txt",
+            MessageChannel.SMS: "messages/voting_code.sms.txt",
+        },
     ),
 }
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from dataclasses import replace
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import Flask, current_app, g, has_app_context

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
@@ -12,6 +13,7 @@ from werkzeug.exceptions import NotFound
 from app.web import i18n
 from app.web.extensions import db
 from app.web.forms.ballots import IssueCodesForm, RollForm, ballot_form
+from app.web.messages import gateways
 from app.web.officers import bp, officer_round_or_404
 from app.web.presenters.formatting import number
 from app.web.residents.voting import code_key
@@ -19,7 +21,7 @@ from app.web.views import attempt, paper_texts, say
 from app.workflow import voters as voting
 from app.workflow.clock import in_london, london_today, utcnow
 from app.workflow.errors import NotSaved
-from app.workflow.models import Phase
+from app.workflow.models import MessageChannel, Phase
 from app.workflow.voting import paper_for
 from ballots.errors import CodeError, RollInvalid, RoundClosed
 from ballots.models import RollEntry
@@ -47,6 +49,7 @@ def voters(slug: str, round_slug: str):
             for_round=for_round,
             text=text,
             today=london_today(),
+            languages=i18n.languages(),
         )
     except RollInvalid as error:
         form.roll.errors = [_roll_problems(len(error.problems))]
@@ -98,6 +101,7 @@ def _voters_page(council, funding_round, form, row_problems=()):
         codes_form=IssueCodesForm(formdata=None),
         row_problems=list(row_problems),
         figures=voting.roll_figures(db.session, council, funding_round, now=utcnow()),
+        languages=", ".join(i18n.languages()),
     )
 
 
@@ -111,8 +115,10 @@ def issue_codes(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
     form = IssueCodesForm()
     if not form.validate_on_submit():
-        flash(_("Select which roll to issue codes for"), "important")
+        flash(_first_problem(form), "important")
         return _to_voters(slug, round_slug)
+    if form.how.data != "download":
+        return _send_codes(council, funding_round, form)
     try:
         issued = attempt(
             voting.issue_codes,
@@ -128,6 +134,93 @@ def issue_codes(slug: str, round_slug: str):
         flash(say(error), "important")
         return _to_voters(slug, round_slug)
     return _letters(voting.letter_rows(db.session, council, issued), round_slug)
+
+
+def _first_problem(form: IssueCodesForm) -> str:
+    """Why the codes form was not taken: the roll first, then how they go or the reference."""
+    others = [str(error) for field in (form.how, form.reference) for error in field.errors]
+    if form.which.errors or not others:
+        return _("Select which roll to issue codes for")
+    return others[0]
+
+
+def _send_codes(council, funding_round, form: IssueCodesForm):
+    """Codes sent by letter or text through GOV.UK Notify, queued as they are issued; refused
+    with nothing issued where Notify is not set up (production) or nobody can be reached."""
+    channel, _needs = voting.SENT_BY[form.how.data]
+    back = _to_voters(council.slug, funding_round.slug)
+    if not gateways.available(channel):
+        flash(str(NEEDS_NOTIFY[channel]), "important")
+        return back
+    try:
+        sent = attempt(
+            voting.send_codes,
+            council,
+            funding_round,
+            actor=current_user,
+            for_round=form.which.data == "round",
+            reference=form.reference.data or "",
+            how=form.how.data,
+            key=code_key(),
+            now=utcnow(),
+        )
+    except (CodeError, NotSaved) as error:  # nothing issued, nothing queued
+        flash(say(error), "important")
+        return back
+    flash(_sent_words(sent), "success")
+    return back
+
+
+NEEDS_NOTIFY = {
+    MessageChannel.LETTER: _l(
+        "Letters need GOV.UK Notify: set NOTIFY_API_KEY. No codes were issued."
+    ),
+    MessageChannel.SMS: _l(
+        "Text messages need GOV.UK Notify: set NOTIFY_API_KEY. No codes were issued."
+    ),
+}
+
+
+def _sent_words(sent: voting.CodesSent) -> str:
+    """What was queued, and who still needs a code the chosen way cannot reach."""
+    letters = sent.channel == MessageChannel.LETTER
+    if not sent.sent:
+        return _("Nobody on this roll needs a code: each has one that still works, or is verified.")
+    if letters:
+        words = ngettext(
+            "%(count)s code issued, to be posted as a letter through GOV.UK Notify.",
+            "%(count)s codes issued, to be posted as letters through GOV.UK Notify.",
+            sent.sent,
+            count=number(sent.sent),
+        )
+    else:
+        words = ngettext(
+            "%(count)s code issued, to be sent as a text message through GOV.UK Notify.",
+            "%(count)s codes issued, to be sent as text messages through GOV.UK Notify.",
+            sent.sent,
+            count=number(sent.sent),
+        )
+    if not sent.left:
+        return words
+    if letters:
+        rest = ngettext(
+            "%(count)s person who needs a code has no postal address on the roll: download "
+            "their code to post it yourselves.",
+            "%(count)s people who need a code have no postal address on the roll: download "
+            "their codes to post them yourselves.",
+            sent.left,
+            count=number(sent.left),
+        )
+    else:
+        rest = ngettext(
+            "%(count)s person who needs a code has no mobile number on the roll: download "
+            "their code to post it yourselves.",
+            "%(count)s people who need a code have no mobile number on the roll: download "
+            "their codes to post them yourselves.",
+            sent.left,
+            count=number(sent.left),
+        )
+    return f"{words} {rest}"
 
 
 def _letters(rows: list[list[str]], round_slug: str) -> Response:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, has_request_context
+from flask import Flask, has_app_context
 from flask_babel import get_locale, gettext, lazy_pgettext
 
 from app.workflow.clock import in_london, london_date
@@ -64,8 +64,9 @@ def _uk(code: str) -> Locale:
 
 
 def locale() -> Locale:
-    """The page's language for formatting; English (as in the UK) outside a request."""
-    return _uk(str(get_locale() or "en") if has_request_context() else "en")
+    """The page's language for formatting, or the message's (the worker words each message
+    under ``force_locale``); English (as in the UK) outside both."""
+    return _uk(str(get_locale() or "en") if has_app_context() else "en")
 
 
 def money(pence: Fraction | int | None, *, always_pence: bool = False) -> str:
@@ -124,6 +125,12 @@ def long_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = london_date(value)
     return format_date(value, "d MMMM y", locale=locale())
+
+
+def long_date_in(value: date, language: str) -> str:
+    """'23 November 2026' in ``language``: for what is written with no page to take the
+    language from (a message, worded by the worker)."""
+    return format_date(value, "d MMMM y", locale=_uk(language))
 
 
 def register(app: Flask) -> None:

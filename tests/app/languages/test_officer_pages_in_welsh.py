@@ -161,7 +161,6 @@ def test_the_voters_and_paper_ballot_pages_in_welsh(app, client, db):
         "Ffeil y rhestr pleidleiswyr (CSV)",
         "Ar gyfer pwy mae'r rhestr pleidleiswyr hon?",
         "Postio codau dilysu",
-        "Cyhoeddi codau a'u lawrlwytho",
         "Cofnodi papurau pleidleisio o ddigwyddiad pleidleisio",
     )
     # No file, then a file with two bad rows: the reasons beside the field are Welsh.
