@@ -7,7 +7,9 @@ PostgreSQL too (in a database of its own, ``<name>_bench_messages``, dropped at 
 1. queue: ``--residents`` residents of one council (a few of whom opted out of reminders) are
    written in bulk first. Then a voting reminder is queued to each with ``outbox.queue_many``
    in one transaction, the residents chosen by one query as the app chooses them; timed with
-   its commit. Two baselines are timed in the same run, from the same query, with the same
+   its commit; then as the scheduler queues it (``notices.queue_reminder``: every verified
+   resident, one in ten of whom has voted, who has not voted in a pot they can vote in, chosen
+   and queued in the one transaction). Two baselines are timed in the same run, from the same query, with the same
    rows: one ORM ``Message`` object added at a time (what a loop of ``outbox.queue`` does),
    and a plain executemany of the rows through SQLAlchemy Core (the floor: no ORM at all).
    The outbox is emptied between them. Target: under 30 s for 100,000.
@@ -19,9 +21,8 @@ PostgreSQL too (in a database of its own, ``<name>_bench_messages``, dropped at 
 3. cap: with ``MESSAGE_RATES`` email at ``--rate`` (600) a minute, one worker, then two
    (``--cap-workers 1,2``: threads, each with its own session, as workers on two hosts), deliver
    for ``--cap-seconds`` seconds from an outbox holding more than the cap. The most the fake
-   received in any 60 seconds must not exceed the cap with one worker; with several, it may by
-   what workers counting the same moment take together (at most a batch for each worker but
-   one), and the excess is printed.
+   received in any 60 seconds must not exceed the cap, with one worker or several (each
+   channel's minute is counted and claimed under one lock).
 
     make bench-messages                                   # SQLite, about 4 minutes
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python bench/messages.py
@@ -124,9 +125,17 @@ def seed(app, residents: int) -> tuple[int, int]:
     from ballots.db import utcnow
     from tests.factories import create_council, create_round
 
+    from datetime import timedelta
+
+    from ballots.models import RollEntry, Verification, VoterMark
+    from tests.ballots.helpers import place, voting_round
+
     with app.app_context():
         council = create_council(slug="bench", name="Bench Borough Council")
-        funding_round = create_round(council, slug="reminded")
+        hood = place(council)
+        funding_round, paper = voting_round(council)
+        funding_round.slug = "reminded"
+        funding_round.reminder_days = 3
         db.session.commit()
         council_id, round_id = council.id, funding_round.id
         now = utcnow()
@@ -139,6 +148,7 @@ def seed(app, residents: int) -> tuple[int, int]:
                     "display_name": f"Resident {i}",
                     "session_token": f"bench-{i}",
                     "created_at": now,
+                    "email_confirmed_at": now,
                     "language": "cy" if i % 5 == 0 else "en",
                 }
                 for i in range(start, min(start + step, residents))
@@ -156,6 +166,64 @@ def seed(app, residents: int) -> tuple[int, int]:
         db.session.execute(
             insert(MessageOptOut),
             [{"user_id": uid, "topic": "reminders", "created_at": now} for uid in ids[::50]],
+        )
+        # Each resident verified on the council's roll, and one in ten has voted already:
+        # what the reminder as the scheduler queues it (``notices.queue_reminder``) reads.
+        for start in range(0, len(ids), step):
+            chunk = ids[start : start + step]
+            db.session.execute(
+                insert(RollEntry),
+                [
+                    {
+                        "council_id": council_id,
+                        "scope": "council",
+                        "reference": f"B{uid:07d}",
+                        "reference_key": f"B{uid:07d}",
+                        "neighbourhood_id": hood.id,
+                        "created_at": now,
+                    }
+                    for uid in chunk
+                ],
+            )
+        entries = dict(db.session.execute(select(RollEntry.reference, RollEntry.id)).all())
+        for start in range(0, len(ids), step):
+            chunk = ids[start : start + step]
+            db.session.execute(
+                insert(Verification),
+                [
+                    {
+                        "user_id": uid,
+                        "roll_entry_id": entries[f"B{uid:07d}"],
+                        "council_id": council_id,
+                        "scope": "council",
+                        "verified_on": now.date(),
+                    }
+                    for uid in chunk
+                ],
+            )
+        pot = paper.pots[0].id
+        db.session.execute(
+            insert(VoterMark),
+            [
+                {
+                    "id": f"{uid:032x}",
+                    "roll_entry_id": entries[f"B{uid:07d}"],
+                    "round_id": round_id,
+                    "pot_id": pot,
+                    "channel": "online",
+                }
+                for uid in ids[::10]
+            ],
+        )
+        from app.workflow.models import Phase, PhaseDates
+
+        db.session.add(
+            PhaseDates(
+                round_id=round_id,
+                phase=Phase.VOTING,
+                starts_at=now - timedelta(days=10),
+                ends_at=now + timedelta(days=2),
+            )
         )
         db.session.commit()
     return council_id, round_id
@@ -238,6 +306,21 @@ def queue_with_queue_many(session, council_id, round_id) -> int:
     )
 
 
+def queue_as_the_scheduler_does(session, council_id, round_id) -> int:
+    """What `flask advance-phases` runs: who is verified and has not voted in a pot they can
+    vote in, chosen and queued in one transaction."""
+    from app.workflow import notices
+    from app.workflow.models import FundingRound
+    from app.workflow.voting import paper_for
+    from ballots.db import utcnow
+
+    funding_round = session.get(FundingRound, round_id)
+    funding_round.reminder_queued_at = None
+    session.flush()
+    now = utcnow()
+    return notices.queue_reminder(session, funding_round, paper_for(funding_round), now, now.date())
+
+
 def queue_one_object_at_a_time(session, council_id, round_id) -> int:
     from app.workflow.models import Message
 
@@ -257,6 +340,7 @@ def queue_with_core_executemany(session, council_id, round_id) -> int:
 
 WAYS = (
     ("outbox.queue_many", queue_with_queue_many),
+    ("notices.queue_reminder", queue_as_the_scheduler_does),
     ("one ORM object at a time", queue_one_object_at_a_time),
     ("Core executemany", queue_with_core_executemany),
 )
@@ -421,7 +505,8 @@ def main() -> int:
                         f"     {name:<26} {n:>8,} rows {seconds:7.2f} s {n / seconds:>9,.0f} rows/s"
                         f"  {seconds / floor:5.2f}x queue_many's time"
                     )
-                met = floor < TARGET_SECONDS * args.residents / 100_000
+                slowest = max(queued["outbox.queue_many"][0], queued["notices.queue_reminder"][0])
+                met = slowest < TARGET_SECONDS * args.residents / 100_000
                 ok &= met
                 print(f"     target met: {'yes' if met else 'NO'}")
 
@@ -436,9 +521,9 @@ def main() -> int:
                 for workers in args.cap_workers if args.cap_seconds > 0 else ():
                     cap = bench_cap(app, fake, args.rate, args.cap_seconds, workers, args.batch)
                     over = cap["most in 60 s"] - args.rate
-                    # One worker must hold the cap exactly. Workers that count the minute at
-                    # the same moment may each take its last places: at most a batch each.
-                    bound = (workers - 1) * args.batch
+                    # The minute is counted and claimed under one lock per channel: however
+                    # many workers, the cap holds exactly.
+                    bound = 0
                     ok &= over <= bound
                     to_cap = cap["seconds to the cap"]
                     held = "yes" if over <= 0 else f"over by {over} (bound {bound})"
