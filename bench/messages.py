@@ -120,15 +120,14 @@ def databases():
 def seed(app, residents: int) -> tuple[int, int]:
     """A council with ``residents`` residents (one in fifty opted out of reminders) and a
     round; returns (council id, round id)."""
+    from datetime import timedelta
+
     from app.web.extensions import db
     from app.workflow.models import Membership, MessageOptOut, Role, User
     from ballots.db import utcnow
-    from tests.factories import create_council, create_round
-
-    from datetime import timedelta
-
     from ballots.models import RollEntry, Verification, VoterMark
     from tests.ballots.helpers import place, voting_round
+    from tests.factories import create_council
 
     with app.app_context():
         council = create_council(slug="bench", name="Bench Borough Council")
