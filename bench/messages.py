@@ -9,10 +9,10 @@ PostgreSQL too (in a database of its own, ``<name>_bench_messages``, dropped at 
    in one transaction, the residents chosen by one query as the app chooses them; timed with
    its commit; then as the scheduler queues it (``notices.queue_reminder``: every verified
    resident, one in ten of whom has voted, who has not voted in a pot they can vote in, chosen
-   and queued in the one transaction). Two baselines are timed in the same run, from the same query, with the same
-   rows: one ORM ``Message`` object added at a time (what a loop of ``outbox.queue`` does),
-   and a plain executemany of the rows through SQLAlchemy Core (the floor: no ORM at all).
-   The outbox is emptied between them. Target: under 30 s for 100,000.
+   and queued in the one transaction). Two baselines are timed in the same run, from the same
+   query, with the same rows: one ORM ``Message`` object added at a time (what a loop of
+   ``outbox.queue`` does), and a plain executemany of the rows through SQLAlchemy Core (the
+   floor: no ORM at all). The outbox is emptied between them. Target: under 30 s for 100,000.
 2. deliver: ``--emails`` confirmation emails are queued, then ``worker.deliver_due`` runs in
    a loop, as ``flask send-messages`` does, through the real ``NotifyGateway`` (the
    notifications-python-client) to ``tests.fake_notify`` served on a local port, with the
