@@ -374,3 +374,24 @@ def test_workers_claiming_at_once_keep_to_the_channels_rate_together(app, db, da
         t.join(60)
     assert not errors, errors
     assert sum(claimed) == 25
+
+
+def test_with_messages_left_to_the_worker_a_request_never_sends_one(app, db, client, runner):
+    """As in production (``MESSAGES_IN_PROCESS`` off): the request queues the email and the
+    worker sends it; the request itself talks to no mail server."""
+    from config import ProductionConfig
+    from tests.app.pages import submit
+
+    assert ProductionConfig.MESSAGES_IN_PROCESS is False
+    app.config["MESSAGES_IN_PROCESS"] = False
+    create_user(email="jo@example.org")
+    db.session.commit()
+    with mail.record_messages() as sent:
+        response = submit(client, "/auth/reset-password", {"email": "jo@example.org"})
+        response.close()
+        assert sent == []
+        [waiting] = messages(db)
+        assert waiting.state == MessageState.QUEUED and waiting.kind == "password_reset"
+        result = runner.invoke(args=["send-messages", "--once"])
+    assert "1 sent" in result.output
+    assert [m.recipients for m in sent] == [["jo@example.org"]]
