@@ -133,7 +133,7 @@ def test_a_message_with_no_notify_template_fails_saying_which(app, db, notify):
     db.session.commit()
     assert worker.deliver_due(app)["failed"] == 1
     [m] = messages(db)
-    assert "no GOV.UK Notify template for account_exists in en" in m.last_error
+    assert "no GOV.UK Notify template for account_exists (email) in en" in m.last_error
     assert notify.requests == []
 
 
