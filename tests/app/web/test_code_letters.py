@@ -212,7 +212,7 @@ def test_codes_posted_as_letters_through_notify_in_each_language(
     officer(client)
     upload(client, ROLL)
     page = get_page(client, M + "/voters")
-    due = [td.get_text(strip=True) for td in page.select("#codes-due-round td")]
+    due = [td.get_text(strip=True) for td in page.select("#codes-due-round dd")]
     assert due == ["3", "2", "2"]
 
     assert issue(client, "letter").status_code == 302
