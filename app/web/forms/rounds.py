@@ -205,8 +205,18 @@ def details_form(council: Council, funding_round: FundingRound) -> DetailsForm:
 
 
 class ScheduleForm(FlaskForm):
-    """One first-day and last-day pair per phase (built by ``schedule_form_class``)."""
+    """One first-day and last-day pair per phase (built by ``schedule_form_class``), and when
+    residents who have not voted are reminded."""
 
+    reminder_days = WholeNumberField(
+        _l("Days before voting closes to remind residents who have not voted"),
+        description=_l(
+            "An email to each verified resident who has not yet voted in a pot they can vote "
+            "in, sent once. From 1 to 60 days. Leave it empty for no reminder."
+        ),
+        validators=[Optional()],
+        message=_l("Enter the number of days as a whole number, like 3"),
+    )
     submit = SubmitField(_l("Save schedule"), widget=GovSubmitInput())
 
 

@@ -231,7 +231,12 @@ def edit_schedule(slug: str, round_slug: str):
         form_class(data=_schedule_data(funding_round)) if request.method == "GET" else form_class()
     )
     if form.validate_on_submit() and tried(
-        form, "proposals_start", rounds.set_schedule, funding_round, days=_schedule_days(form)
+        form,
+        "proposals_start",
+        rounds.set_schedule,
+        funding_round,
+        days=_schedule_days(form),
+        reminder_days=form.reminder_days.data,
     ):
         flash(_("The schedule is saved"), "success")
         return to_round(slug, round_slug)
@@ -246,7 +251,7 @@ def edit_schedule(slug: str, round_slug: str):
 
 def _schedule_data(funding_round: FundingRound) -> dict:
     """The schedule form filled in with the round's days as they are."""
-    data = {}
+    data = {"reminder_days": funding_round.reminder_days}
     for d in funding_round.phase_dates:
         data[f"{d.phase.value}_start"] = rounds.first_day(d)
         data[f"{d.phase.value}_end"] = rounds.last_day(d)

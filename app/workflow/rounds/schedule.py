@@ -31,14 +31,20 @@ def first_day(dates: PhaseDates) -> date:
     return london_date(dates.starts_at)
 
 
+KEEP = object()  # ``set_schedule``'s reminder, when the caller does not change it
+
+
 def set_schedule(
     session: Session,
     funding_round: FundingRound,
     *,
     actor: User,
     days: Mapping[Phase, tuple[date | None, date | None]],
+    reminder_days: int | None | object = KEEP,
 ) -> None:
     """Set each phase's first and last day (London). A phase with neither is unscheduled.
+    ``reminder_days``: how many days before voting closes residents who have not voted are
+    reminded (1 to 60; None: no reminder; left out: kept as it is).
 
     A phase runs from the start of its first day to the end of its last; each scheduled phase
     must start after the one before it ends. Once voting opens the whole schedule is frozen,
@@ -77,6 +83,12 @@ def set_schedule(
                 day=Day(previous[1]),
             )
         previous = (phase, end)
+    if reminder_days is KEEP:
+        reminder_days = funding_round.reminder_days
+    if reminder_days is not None and not 1 <= reminder_days <= 60:
+        raise DomainError(
+            N_("The reminder must be from 1 to 60 days before voting closes"), "reminder_days"
+        )
     before = schedule_snapshot(funding_round)
     wanted = {
         phase: (london_midnight(s), london_midnight(e + timedelta(days=1)))
@@ -85,7 +97,9 @@ def set_schedule(
     }
     lock_round(session, funding_round)
     current = {d.phase: (d.starts_at, d.ends_at) for d in funding_round.phase_dates}
-    if funding_round.is_frozen and wanted != current:
+    if funding_round.is_frozen and (
+        wanted != current or reminder_days != funding_round.reminder_days
+    ):
         raise Frozen(
             N_(
                 "Voting has opened, so the schedule is fixed with the rest of the round. Only the "
@@ -108,6 +122,7 @@ def set_schedule(
             )
         else:
             row.starts_at, row.ends_at = starts_at, ends_at
+    funding_round.reminder_days = reminder_days
     session.flush()
     audit.record_changes(
         session,
@@ -231,9 +246,10 @@ def voting_extensions(session: Session, funding_round: FundingRound) -> list[Ext
 
 
 def schedule_snapshot(funding_round: FundingRound) -> dict[str, Any]:
-    """Each scheduled phase's first and last day as ISO dates, in phase order, for the audit
-    trail."""
-    out = {}
+    """Each scheduled phase's first and last day as ISO dates, in phase order, and the days
+    before voting closes that the reminder goes, for the audit trail."""
+    out: dict[str, Any] = {}
     for d in sorted(funding_round.phase_dates, key=lambda d: d.phase.index):
         out[d.phase.value] = [first_day(d).isoformat(), last_day(d).isoformat()]
+    out["reminder_days"] = funding_round.reminder_days
     return out

@@ -292,6 +292,38 @@ def test_dates_out_of_order_are_refused(client, db, lambeth, data, field, messag
     assert events(db, "round.schedule_changed") == []
 
 
+def test_the_reminder_is_set_on_the_schedule_page_and_audited(client, db, lambeth):
+    r = create_round(lambeth.council, slug="r", phase=Phase.PROPOSALS)
+    r.reminder_days = 3
+    db.session.commit()
+    sign_in(client, "officer@lambeth.example", PASSWORD)
+    url = "/officers/lambeth/rounds/r/schedule"
+    page = get_page(client, url)
+    assert page.select_one("input[name=reminder_days]")["value"] == "3"
+    for typed, message in (
+        ("0", "from 1 to 60 days"),
+        ("61", "from 1 to 60 days"),
+        ("x", "whole number"),
+    ):
+        response = submit(
+            client, url, {**schedule(voting=("15/7/2026", "31/7/2026")), "reminder_days": typed}
+        )
+        assert message in error_messages(soup(response))["reminder_days"]
+    db.session.refresh(r)
+    assert r.reminder_days == 3 and events(db, "round.schedule_changed") == []
+    response = submit(
+        client, url, {**schedule(voting=("15/7/2026", "31/7/2026")), "reminder_days": "5"}
+    )
+    assert response.status_code == 302
+    db.session.refresh(r)
+    assert r.reminder_days == 5
+    [event] = events(db, "round.schedule_changed")
+    assert event.before["reminder_days"] == 3 and event.after["reminder_days"] == 5
+    submit(client, url, {**schedule(voting=("15/7/2026", "31/7/2026")), "reminder_days": ""})
+    db.session.refresh(r)
+    assert r.reminder_days is None
+
+
 # --- Voting configuration ---------------------------------------------------------------------
 
 VOTING = {"ballot_kind": "approval", "rule": "mes-add1", "tie_break": "cost-votes"}
@@ -938,8 +970,9 @@ def test_the_schedule_is_frozen_once_voting_opens(client, db, lambeth, scheduled
     assert rounds.schedule_snapshot(r) == before
     # Saving the schedule as it is changes nothing, so it is not refused.
     same = {
-        Phase(k): (datetime.fromisoformat(a).date(), datetime.fromisoformat(b).date())
-        for k, (a, b) in before.items()
+        Phase(k): tuple(datetime.fromisoformat(day).date() for day in days)
+        for k, days in before.items()
+        if k != "reminder_days"
     }
     rounds.set_schedule(db.session, r, actor=lambeth.officer, days=same)
     db.session.commit()
