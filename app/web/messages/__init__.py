@@ -13,7 +13,6 @@ from flask import has_request_context
 
 from app.web import i18n
 from app.web.extensions import db
-from app.web.messages import worker
 from app.workflow import outbox
 from app.workflow.models import Council, Message, MessageChannel, User
 
@@ -42,7 +41,7 @@ def send(
 ) -> Message | None:
     """Queue a message of ``kind`` to ``to`` in the request's transaction (the view commits);
     in development it is also sent by the same process once the response has gone."""
-    message = outbox.queue(
+    return outbox.queue(
         db.session,
         kind,
         to=to,
@@ -52,5 +51,3 @@ def send(
         user=user,
         council=council,
     )
-    worker.queued(message)
-    return message
