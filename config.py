@@ -2,8 +2,8 @@
 
 development (the default): SQLite under instance/, a secret key generated once into instance/.
 testing: what the test suite passes to ``create_app``; CSRF stays on so tests see what users see.
-production: refuses to start without a real SECRET_KEY, DATABASE_URL, MAIL_SERVER and
-PUBLIC_URL.
+production: refuses to start without a real SECRET_KEY, DATABASE_URL, PUBLIC_URL, and
+NOTIFY_API_KEY or MAIL_SERVER.
 """
 
 from __future__ import annotations

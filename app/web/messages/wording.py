@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app
+from flask import current_app, g, has_request_context, request
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -67,9 +67,15 @@ class Worded:
 
 
 def site_url(path: str) -> str:
-    """``path`` under ``PUBLIC_URL`` (always set in production): a message is worded by a
-    worker that has no request to take a host from."""
-    base = current_app.config.get("PUBLIC_URL") or "http://localhost"
+    """``path`` on this site, for a message: under ``PUBLIC_URL`` (always set in production:
+    the worker has no request to take a host from, and a Host header alone is whatever the
+    asker chose). Without it (development, tests): the request's host, or that of the request
+    whose messages are being sent in-process, else localhost."""
+    base = current_app.config.get("PUBLIC_URL") or ""
+    if not base and has_request_context():
+        base = request.host_url
+    if not base:
+        base = g.get("devolve_site_url") or "http://localhost"
     return base.rstrip("/") + path
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
-from flask import Flask, current_app, g, has_app_context
+from flask import Flask, current_app, g, has_app_context, request
 from sqlalchemy import event
 
 from app.web.extensions import db
@@ -182,12 +182,14 @@ def register(app: Flask) -> None:
         # and tests only: production leaves every message to the worker.
         ids = g.pop("devolve_queued_messages", None)
         if ids and app.config.get("MESSAGES_IN_PROCESS"):
-            response.call_on_close(lambda: _deliver_now(app, ids))
+            base = request.host_url
+            response.call_on_close(lambda: _deliver_now(app, ids, base))
         return response
 
 
-def _deliver_now(app: Flask, ids: list[str]) -> None:
+def _deliver_now(app: Flask, ids: list[str], base: str | None = None) -> None:
     with app.app_context():
+        g.devolve_site_url = base  # links in them point where the request came from
         try:
             deliver_due(app, only=ids, batch=max(len(ids), 1))
         except Exception:  # noqa: BLE001 (the worker will find them)
