@@ -733,8 +733,29 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def check_age(paper: BallotPaper, entry: RollEntry, today: date) -> None:
+def old_enough(paper: BallotPaper, born: date | None, today: date) -> bool:
+    """Whether someone born on ``born`` (None: not known) is within the paper's age limits."""
     if paper.min_age is None and paper.max_age is None:
+        return True
+    if born is None:
+        return False
+    age = age_on(born, today)
+    return (paper.min_age is None or age >= paper.min_age) and (
+        paper.max_age is None or age <= paper.max_age
+    )
+
+
+def home_pots(paper: BallotPaper, home: str | None) -> list[PotPaper]:
+    """The pots with something to vote for that someone living in ``home`` (a neighbourhood's
+    slug) may vote in."""
+    pots = [p for p in paper.pots if p.projects]
+    if not paper.home_pot_only:
+        return pots
+    return [p for p in pots if p.neighbourhood is None or p.neighbourhood == home]
+
+
+def check_age(paper: BallotPaper, entry: RollEntry, today: date) -> None:
+    if old_enough(paper, entry.date_of_birth, today):
         return
     if entry.date_of_birth is None:
         raise NotEligible(
@@ -766,11 +787,7 @@ def eligible_pots(
     A pot with no project on its ballot is never offered: there is nothing to vote for (a
     round frozen before voting refused empty pots may still have one)."""
     check_age(paper, entry, today)
-    pots = [p for p in paper.pots if p.projects]
-    if not paper.home_pot_only:
-        return pots
-    slug = home_slug(session, entry)
-    return [p for p in pots if p.neighbourhood is None or p.neighbourhood == slug]
+    return home_pots(paper, home_slug(session, entry) if paper.home_pot_only else None)
 
 
 def check_pot(

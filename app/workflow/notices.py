@@ -263,7 +263,6 @@ def queue_reminder(
     session.refresh(funding_round, ["reminder_queued_at"])
     council = funding_round.council
     scope = roll.roll_scope_for(session, funding_round.id)
-    pots = [p for p in paper.pots if p.projects]
     slugs = dict(
         session.execute(
             select(Neighbourhood.id, Neighbourhood.slug).where(
@@ -300,18 +299,10 @@ def queue_reminder(
     )
     recipients = []
     for uid, email, language, entry_id, hood_id, born in rows:
-        if not _old_enough(paper, born, today):
+        if not roll.old_enough(paper, born, today):
             continue
-        open_pots = [
-            p.id
-            for p in pots
-            if p.id not in voted.get(entry_id, ())
-            and (
-                not paper.home_pot_only
-                or p.neighbourhood is None
-                or p.neighbourhood == slugs.get(hood_id)
-            )
-        ]
+        done = voted.get(entry_id, ())
+        open_pots = [p.id for p in roll.home_pots(paper, slugs.get(hood_id)) if p.id not in done]
         if open_pots:
             recipients.append(
                 outbox.Recipient(
@@ -325,17 +316,6 @@ def queue_reminder(
         data={"round_id": funding_round.id},
         council_id=council.id,
         now=now,
-    )
-
-
-def _old_enough(paper: BallotPaper, born: date | None, today: date) -> bool:
-    if paper.min_age is None and paper.max_age is None:
-        return True
-    if born is None:
-        return False
-    age = roll.age_on(born, today)
-    return (paper.min_age is None or age >= paper.min_age) and (
-        paper.max_age is None or age <= paper.max_age
     )
 
 
