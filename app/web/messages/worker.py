@@ -71,7 +71,9 @@ def deliver_one(app: Flask, message: Message, gateway, rules: outbox.RetryPolicy
         log.exception("%s message %s: the gateway failed", message.kind, message.id)
         session.rollback()
         message = session.get(Message, message.id)
-        gave_up = outbox.failed(session, message, f"unexpected error: {e}", permanent=False)
+        gave_up = outbox.failed(
+            session, message, f"unexpected error: {e}", permanent=False, policy=rules
+        )
         session.commit()
         return "failed" if gave_up else "retry"
     outbox.sent(session, message, provider_id=provider_id)
