@@ -51,6 +51,27 @@ def random_key() -> str:
 class Channel(enum.StrEnum):
     ONLINE = "online"
     PAPER = "paper"
+    EVENT = "event"  # at a kiosk of a decision-day event, with a check-in token
+
+
+class RollSource(enum.StrEnum):
+    """How a person came to be on the roll (None on the entry: imported with the roll)."""
+
+    REGISTERED = "registered"  # registered themselves at an address in the council's gazetteer
+    IN_PERSON = "in_person"  # registered by an officer who saw them (at an event or an office)
+
+
+def name_key(name: str) -> str:
+    """A person's name as registrations are matched: case, accents, spacing and punctuation
+    left out (``Siân O'Neill`` is ``sian oneill``)."""
+    folded = unicodedata.normalize("NFKD", name).casefold()
+    kept = "".join(ch for ch in folded if ch.isalnum() or ch.isspace())
+    return " ".join(kept.split())
+
+
+def postcode_key(postcode: str) -> str:
+    """A postcode as it is matched: upper-cased, without spaces (``se11 5ab`` is ``SE115AB``)."""
+    return "".join(ch for ch in postcode.upper() if ch.isalnum())
 
 
 class LogKind(enum.StrEnum):
@@ -125,6 +146,23 @@ class RollEntry(Base):
     language: Mapped[str | None] = mapped_column(
         String(8), nullable=True, server_default=text("NULL")
     )
+    # An email address a one-time code may be sent to (imported with the roll); the person's
+    # name and the gazetteer address (UPRN) they registered at, for people who registered
+    # rather than being imported (``name_key``: the name as matched); and how they came to be
+    # on the roll (``RollSource``; empty: imported).
+    email: Mapped[str | None] = mapped_column(
+        String(254), nullable=True, server_default=text("NULL")
+    )
+    name: Mapped[str | None] = mapped_column(
+        String(200), nullable=True, server_default=text("NULL")
+    )
+    name_key: Mapped[str | None] = mapped_column(
+        String(200), nullable=True, server_default=text("NULL")
+    )
+    uprn: Mapped[str | None] = mapped_column(String(12), nullable=True, server_default=text("NULL"))
+    source: Mapped[RollSource | None] = mapped_column(
+        _enum(RollSource, "roll_source"), nullable=True, server_default=text("NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012
 
@@ -142,6 +180,20 @@ class RollEntry(Base):
         # Whether a round has its own roll looks for any entry in its scope, on every voting
         # page and results page: the unique constraint above cannot answer that by scope.
         Index("ix_roll_entries_scope", "scope"),
+        # A person is on a roll once: the same name, date of birth and address cannot be
+        # registered twice (imported entries have no name, and are not held by this).
+        Index(
+            "uq_roll_entries_person",
+            "council_id",
+            "scope",
+            "name_key",
+            "date_of_birth",
+            "uprn",
+            unique=True,
+        ),
+        # One-time codes by text or email are asked for by the number or address on the roll.
+        Index("ix_roll_entries_council_phone", "council_id", "phone"),
+        Index("ix_roll_entries_council_email", "council_id", "email"),
         CheckConstraint("length(reference) > 0", name="reference_not_empty"),
         CheckConstraint(
             "(round_id IS NULL AND scope = 'council') "
@@ -416,4 +468,129 @@ class DecryptedBallot(Base):
             ondelete="RESTRICT",
         ),
         CheckConstraint("position >= 1", name="position_from_one"),
+    )
+
+
+# --- More ways to be eligible, and decision-day events (issue: every channel) ---------------
+
+
+class ContactCode(Base):
+    """A six-digit code texted or emailed to the number or address on a roll entry, to verify
+    the account that asked for it. Only its HMAC is kept; it works for ``CONTACT_CODE_LIFETIME``
+    and ``CONTACT_CODE_TRIES`` wrong tries (``ballots.contact_codes``). The row is removed when
+    the code is used, so nothing keeps the time an account was verified."""
+
+    __tablename__ = "contact_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    roll_entry_id: Mapped[int] = mapped_column(ForeignKey("roll_entries.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # "sms" or "email": where it went.
+    channel: Mapped[str] = mapped_column(String(8))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        CheckConstraint("channel IN ('sms', 'email')", name="contact_code_channel"),
+        CheckConstraint("wrong_tries >= 0", name="contact_code_tries_not_negative"),
+        Index("ix_contact_codes_user", "user_id", "council_id"),
+        Index("ix_contact_codes_roll_entry", "roll_entry_id"),
+    )
+
+
+class GazetteerAddress(Base):
+    """One address from the council's gazetteer (a local land and property gazetteer extract):
+    its UPRN, the address as written, its postcode and the neighbourhood it is in."""
+
+    __tablename__ = "gazetteer_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    uprn: Mapped[str] = mapped_column(String(12))
+    address: Mapped[str] = mapped_column(Text)
+    postcode: Mapped[str] = mapped_column(String(10))
+    # The postcode as matched (``postcode_key``).
+    postcode_key: Mapped[str] = mapped_column(String(8))
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="RESTRICT")
+    )
+
+    __table_args__ = (
+        UniqueConstraint("council_id", "uprn"),
+        Index("ix_gazetteer_addresses_postcode", "council_id", "postcode_key"),
+        CheckConstraint("length(uprn) > 0", name="uprn_not_empty"),
+    )
+
+
+class RegistrationState(enum.StrEnum):
+    PENDING = "pending"  # waiting for an officer
+    APPROVED = "approved"  # on the roll
+    REFUSED = "refused"  # an officer said no, and why
+
+
+class Registration(Base):
+    """A resident's registration at a gazetteer address, for a roll: approved at once (up to
+    the council's limit per address) or by an officer, when it becomes a roll entry verified
+    as the account that registered."""
+
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(32))
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), nullable=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    address_id: Mapped[int] = mapped_column(
+        ForeignKey("gazetteer_addresses.id", ondelete="RESTRICT")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    state: Mapped[RegistrationState] = mapped_column(_enum(RegistrationState, "registration_state"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    roll_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("roll_entries.id", ondelete="SET NULL"), nullable=True
+    )
+    created_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (
+        # One registration per account and roll.
+        UniqueConstraint("user_id", "council_id", "scope"),
+        # The officers' queue, and the registrations at one address.
+        Index("ix_registrations_council_state", "council_id", "state"),
+        Index("ix_registrations_address", "address_id"),
+        CheckConstraint(
+            "state <> 'approved' OR roll_entry_id IS NOT NULL", name="approved_is_on_roll"
+        ),
+    )
+
+
+class CheckIn(Base):
+    """A person checked in at a decision-day event's desk for a round, and the hash of the
+    one-time token that lets them vote at the event's kiosks in ``pot_ids`` (space-separated
+    pot ids). One per roll entry and round: once checked in, a person votes at the event and
+    nowhere else. Only the day is kept."""
+
+    __tablename__ = "check_ins"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_key)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="RESTRICT"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="RESTRICT"))
+    roll_entry_id: Mapped[int] = mapped_column(ForeignKey("roll_entries.id", ondelete="RESTRICT"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    pot_ids: Mapped[str] = mapped_column(String(400))
+    checked_in_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    checked_in_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (
+        UniqueConstraint("roll_entry_id", "round_id"),
+        Index("ix_check_ins_event", "event_id"),
     )

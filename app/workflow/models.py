@@ -164,6 +164,16 @@ class Council(Translated, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The languages the council speaks, in the order it shows them: "en", "en cy", "cy en".
     languages: Mapped[str] = mapped_column(String(40), server_default="en")
+    # The ways a resident may become eligible to vote (``app.workflow.eligibility.WAYS``,
+    # space-separated): posted codes from an imported roll, codes texted or emailed to the
+    # contact on the roll, registering at an address in the council's gazetteer, and being
+    # registered in person by an officer. A round may choose its own (``rounds.eligibility``).
+    eligibility: Mapped[str] = mapped_column(String(80), server_default="code")
+    # How many people may register at one gazetteer address and be eligible at once; those
+    # after them wait for an officer (empty or 0: everyone waits).
+    registrations_per_address: Mapped[int | None] = mapped_column(
+        Integer, nullable=True, server_default=sql_text("NULL")
+    )
 
     neighbourhoods: Mapped[list[Neighbourhood]] = relationship(
         back_populates="council", order_by="Neighbourhood.name"
@@ -183,6 +193,10 @@ class Council(Translated, Base):
     __table_args__ = (
         CheckConstraint("length(slug) > 0", name="slug_not_empty"),
         CheckConstraint("length(colour) = 7", name="colour_hex"),
+        CheckConstraint(
+            "registrations_per_address IS NULL OR registrations_per_address >= 0",
+            name="registrations_per_address_not_negative",
+        ),
     )
 
 
@@ -403,6 +417,11 @@ class FundingRound(Translated, Base):
     )
     reminder_queued_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, nullable=True, server_default=sql_text("NULL")
+    )
+    # The ways to become eligible for this round (as ``councils.eligibility``); empty: the
+    # council's.
+    eligibility: Mapped[str | None] = mapped_column(
+        String(80), nullable=True, server_default=sql_text("NULL")
     )
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
@@ -1040,3 +1059,128 @@ class MessageOptOut(Base):
     )
     topic: Mapped[str] = mapped_column(String(32), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Event(Base):
+    """A decision-day event for a round in voting: where and when, the pots it takes votes
+    for and the officers at its check-in desk. People checked in there vote at its kiosks."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When an officer closed its voting (no more check-ins or kiosk ballots); empty: open
+    # while the round is in voting and the event is on.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    round: Mapped[FundingRound] = relationship()
+    pots: Mapped[list[Pot]] = relationship(secondary="event_pots", order_by="Pot.position")
+    officers: Mapped[list[User]] = relationship(
+        secondary="event_officers", order_by="User.display_name"
+    )
+
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="event_ends_after_start"),
+        CheckConstraint("length(name) > 0", name="event_name_not_empty"),
+        Index("ix_events_round", "round_id"),
+    )
+
+
+class EventPot(Base):
+    """A pot an event takes votes for."""
+
+    __tablename__ = "event_pots"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    pot_id: Mapped[int] = mapped_column(ForeignKey("pots.id", ondelete="CASCADE"), primary_key=True)
+
+
+class EventOfficer(Base):
+    """An officer at an event's check-in desk."""
+
+    __tablename__ = "event_officers"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Kiosk(Base):
+    """A device an officer signed in as a kiosk for an event: it shows only the ballot. The
+    device holds a random secret (``token_hash`` is its SHA-256); the voter at it now (their
+    check-in) and when the kiosk falls back to its start screen are kept here, on the server,
+    and cleared when they finish."""
+
+    __tablename__ = "kiosks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    check_in_id: Mapped[str | None] = mapped_column(
+        ForeignKey("check_ins.id", ondelete="SET NULL"), nullable=True
+    )
+    idle_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    event: Mapped[Event] = relationship()
+
+    __table_args__ = (Index("ix_kiosks_event", "event_id"),)
+
+
+class PaperBatchState(enum.StrEnum):
+    CHECKED = "checked"  # uploaded and reconciled; nothing stored yet
+    STORED = "stored"  # its accepted rows were cast
+    DISCARDED = "discarded"  # the officer did not store it, or it went stale
+
+
+class PaperBatch(Base):
+    """A CSV of paper ballots for one pot, between its reconciliation report and the
+    officer's decision. The file (which pairs roll references with ballots) is kept only
+    until then: ``content`` is emptied when the batch is stored or discarded."""
+
+    __tablename__ = "paper_batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_key)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    pot_id: Mapped[int] = mapped_column()
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[PaperBatchState] = mapped_column(_enum(PaperBatchState, "paper_batch_state"))
+    rows_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rows_refused: Mapped[int] = mapped_column(Integer, default=0)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["pot_id", "round_id"],
+            ["pots.id", "pots.round_id"],
+            name="fk_paper_batches_pot_in_round",
+            ondelete="CASCADE",
+        ),
+        CheckConstraint("state = 'checked' OR content IS NULL", name="decided_batch_is_emptied"),
+        Index("ix_paper_batches_round", "round_id"),
+    )
