@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from ballots.db import begin_write
 from ballots.errors import (
     AlreadyVoted,
+    CheckedIn,
     InvalidBallot,
     NotEligible,
     ReceiptNotFound,
@@ -43,6 +44,7 @@ from ballots.errors import (
 )
 from ballots.models import (
     Channel,
+    CheckIn,
     LogEntry,
     LogKind,
     Receipt,
@@ -411,6 +413,8 @@ def cast(
     """
     begin_write(session)
     pot, content = _check(session, paper, entry, pot_id, ballot, today)
+    if channel is not Channel.EVENT and checked_in(session, entry, paper.round_id):
+        raise CheckedIn()
     session.add(
         VoterMark(
             roll_entry_id=entry.id,
@@ -449,6 +453,19 @@ def violates(error: IntegrityError, constraint: str) -> bool:
                 columns = ", ".join(f"{declared.name}.{c.name}" for c in unique.columns)
                 return str(error.orig) == f"UNIQUE constraint failed: {columns}"
     return False
+
+
+def checked_in(session: Session, entry: RollEntry, round_id: int) -> bool:
+    """Whether the person has checked in at one of the round's voting events: they then vote
+    at its kiosks only (``cast`` refuses them online and on paper with ``CheckedIn``)."""
+    return (
+        session.scalar(
+            select(CheckIn.id).where(
+                CheckIn.roll_entry_id == entry.id, CheckIn.round_id == round_id
+            )
+        )
+        is not None
+    )
 
 
 def has_voted(session: Session, entry: RollEntry, pot_id: int) -> Channel | None:

@@ -45,6 +45,21 @@ class AlreadyVoted(BallotError):
         super().__init__(message, field, **params)
 
 
+class CheckedIn(AlreadyVoted):
+    """The person has checked in at a voting event of this round: they vote at its kiosks,
+    and nowhere else (not online, not on paper). Status 409."""
+
+    def __init__(
+        self,
+        message: str = N_(
+            "You have checked in at a voting event in this round: vote at one of its kiosks."
+        ),
+        field: str | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(message, field, **params)
+
+
 class RoundClosed(BallotError):
     """The round is not in its voting phase (or its log is sealed). Status 409."""
 
