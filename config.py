@@ -67,6 +67,8 @@ class Config:
     STAFF_SESSION_IDLE_MINUTES = int(os.environ.get("STAFF_SESSION_IDLE_MINUTES", "30"))
     RESIDENT_SESSION_IDLE_DAYS = int(os.environ.get("RESIDENT_SESSION_IDLE_DAYS", "14"))
     REGISTER_RATE_LIMIT = "20 per hour"
+    # Wrong check-in tokens typed at one event kiosk.
+    KIOSK_WRONG_SLIP_LIMIT = "20 per minute"
     # Asking for a link by email (to choose a new password, to confirm an address).
     EMAIL_LINK_RATE_LIMIT = "10 per hour"
     # How long the links work, in seconds.

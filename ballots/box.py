@@ -406,7 +406,7 @@ def cast(
     Raises ``RoundClosed`` unless the round is in voting, ``NotEligible`` (age, neighbourhood,
     another council), ``InvalidBallot`` with every problem, ``AlreadyVoted`` (online or on
     paper). On any error the caller rolls back; nothing is kept. Online ballots get a receipt
-    code, returned once; paper ballots none.
+    code, returned once; paper ballots none (a kiosk's voter gets one too).
 
     The voter mark's unique constraint decides "once": a second cast by the same voter waits
     at its insert until the first commits, then fails there. Only then is the round locked.
@@ -425,7 +425,9 @@ def cast(
         )
     )
     try:
-        stored, code = _new_ballot(session, paper, pot, content, receipt=channel is Channel.ONLINE)
+        stored, code = _new_ballot(
+            session, paper, pot, content, receipt=channel is not Channel.PAPER
+        )
     except IntegrityError as error:
         # The mark's unique key (roll entry, pot) is the only one a real cast can break; any
         # other failure is the database's, and is passed on as it is (nothing was saved).

@@ -32,7 +32,14 @@ from app.web.extensions import db, limiter
 from app.workflow import audit, proposals, voting
 from app.workflow.errors import Conflict, Frozen, NotSaved, WrongPhase
 from app.workflow.models import FundingRound, Proposal
-from ballots.errors import AlreadyVoted, NotEligible, NotVerified, RoundClosed, VotingOpen
+from ballots.errors import (
+    AlreadyVoted,
+    CheckedIn,
+    NotEligible,
+    NotVerified,
+    RoundClosed,
+    VotingOpen,
+)
 from ballots.refusals import N_, Refusal, Text
 
 T = TypeVar("T")
@@ -174,6 +181,7 @@ REFUSAL_TITLES: dict[type[Refusal], str] = {
     RoundClosed: _l("Voting is not open"),
     VotingOpen: _l("Voting is still open"),
     AlreadyVoted: _l("You have already voted"),
+    CheckedIn: _l("You have checked in at a voting event"),
     NotEligible: _l("You cannot vote here"),
     WrongPhase: _l("This cannot be done at this stage of the round"),
     Conflict: _l("Someone else changed this first"),
@@ -240,7 +248,7 @@ def refusal_answer(error: Refusal):
     """How a refusal that belongs beside no form field is answered: a redirect with a flash
     for a class in ``REFUSAL_REDIRECTS``, else its page (``refusal_page``)."""
     where = _nearest(REFUSAL_REDIRECTS, error)
-    if where is None:
+    if where is None or isinstance(error, CheckedIn):
         return refusal_page(error)
     flash(say(error), "important")
     return redirect(where(error))

@@ -18,7 +18,7 @@ from app.workflow.clock import london_date
 from app.workflow.errors import Refusal
 from app.workflow.models import Council, FundingRound, Phase, Role, User
 from ballots import box, roll
-from ballots.errors import AlreadyVoted, CodeInvalid, NotEligible, RoundClosed
+from ballots.errors import AlreadyVoted, CheckedIn, CodeInvalid, NotEligible, RoundClosed
 from ballots.models import COUNCIL_SCOPE, Channel, RollEntry
 from ballots.paper import BallotPaper, PotPaper, ballot_paper
 from ballots.refusals import N_, Listed, Nn_, Text, sentences
@@ -111,6 +111,8 @@ def voter(
     entry = roll.roll_entry_for(
         session, user_id=user.id, council_id=council.id, round_id=funding_round.id
     )
+    if box.checked_in(session, entry, funding_round.id):
+        raise CheckedIn()
     pots = roll.eligible_pots(session, paper, entry, today)
     cast = {pot.id: box.has_voted(session, entry, pot.id) for pot in pots}
     return Voter(paper, entry, pots, cast)
@@ -136,6 +138,8 @@ def cast_or_replace(
     else:
         try:
             cast = box.cast(session, voter.paper, voter.entry, pot.id, ballot, today=today)
+        except CheckedIn:
+            raise
         except AlreadyVoted:
             raise already_voted(pot) from None
     if tell is not None:

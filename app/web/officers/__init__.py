@@ -97,6 +97,7 @@ def dashboard(slug: str):
 
 from app.web.officers import (  # noqa: E402,F401  (registers their routes)
     delivery,
+    events,
     languages,
     messages,
     review,
