@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.demo import bilingual, secret, voters
+from app.demo import events as demo_events
 from app.workflow import accounts, rounds
 from app.workflow.clock import london_today, utcnow
 from app.workflow.models import (
@@ -910,6 +911,7 @@ def seed_demo(
     session.flush()
     bilingual.apply(session)  # the Welsh council's English texts, its people's language
     voters.seed(session)  # voter rolls, verified demo residents and a few ballots
+    demo_events.seed(session)  # a decision-day event on now, for the desk and a kiosk
     session.flush()
     _count_closed_rounds(session)
     return logins

@@ -239,3 +239,17 @@ def test_the_demo_has_a_welsh_council_that_speaks_welsh_first(runner, db, client
     assert 'hreflang="en"' in page
     english = client.get("/councils/ynys-mon?lang=en").get_data(as_text=True)
     assert '<html lang="en"' in english and "Isle of Anglesey County Council" in english
+
+
+def test_the_demo_has_a_decision_day_event_on_now(runner, db):
+    from app.workflow import events
+    from app.workflow.clock import utcnow
+    from app.workflow.models import Event
+
+    runner.invoke(args=["seed-demo"])
+    event = db.session.scalar(select(Event))
+    assert event.round.slug == "youth-services-2026"
+    assert events.is_open(event, utcnow())
+    assert [o.email for o in event.officers] == ["officer.lambeth@devolve.example"]
+    runner.invoke(args=["seed-demo"])
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 1

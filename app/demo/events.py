@@ -1,0 +1,41 @@
+"""A demo decision-day event: Lambeth's open youth round has one on now, at a library, with
+the Lambeth officer at its desk, so the check-in desk and a kiosk can be tried straight away.
+Idempotent (a round that has an event is left alone)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.workflow import events
+from app.workflow.clock import london_midnight, london_today, utcnow
+from app.workflow.models import Event, FundingRound, Phase, User
+
+ROUND = "youth-services-2026"
+OFFICER = "officer.lambeth@devolve.example"
+
+
+def seed(session: Session) -> None:
+    funding_round = session.scalar(select(FundingRound).where(FundingRound.slug == ROUND))
+    officer = session.scalar(select(User).where(User.email == OFFICER))
+    if funding_round is None or officer is None or funding_round.phase != Phase.VOTING:
+        return
+    if session.scalar(select(Event.id).where(Event.round_id == funding_round.id)) is not None:
+        return
+    # On from the start of today for a week, whenever the demo is seeded.
+    starts = london_midnight(london_today(utcnow()))
+    events.create_event(
+        session,
+        funding_round,
+        name="Youth decision day",
+        place="Brixton Library, Brixton Oval, London SW2 1JQ",
+        starts_at=starts,
+        ends_at=starts + timedelta(days=7),
+        pot_ids=[p.id for p in funding_round.pots],
+        officer_ids=[officer.id],
+        actor=officer,
+    )
+    council = funding_round.council
+    council.eligibility = "code contact register in_person"
