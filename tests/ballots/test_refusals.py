@@ -9,6 +9,7 @@ import pytest
 from ballots import errors, roll
 from ballots.errors import (
     AlreadyVoted,
+    CheckedIn,
     BallotError,
     CodeError,
     CodeExpired,
@@ -46,6 +47,11 @@ CASES = [
     ),
     (NotVerified("Verify your account first."), "Verify your account first.", 403),
     (AlreadyVoted(), "A ballot has already been cast for you in this pot.", 409),
+    (
+        CheckedIn(),
+        "You have checked in at a voting event in this round: vote at one of its kiosks.",
+        409,
+    ),
     (RoundClosed("Voting is not open in this round."), "Voting is not open in this round.", 409),
     (
         VotingOpen("Ballots are counted only after voting closes: there is no running tally."),

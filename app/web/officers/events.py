@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from markupsafe import Markup
@@ -18,7 +18,7 @@ from app.web.forms.events import ActionForm, CheckInForm, DeskSearchForm, event_
 from app.web.officers import bp, officer_round_or_404, tried
 from app.web.residents.voting import code_key
 from app.web.views import answers_refusals, attempt, refusal_page, say
-from app.workflow import events, sign_ins
+from app.workflow import eligibility, events, sign_ins
 from app.workflow.clock import in_london, london_today, utcnow
 from app.workflow.events import EventNotFound
 from app.workflow.models import Phase
@@ -144,7 +144,18 @@ def _desk_page(council, funding_round, found, search, rows, form):
         action=ActionForm(),
         is_open=events.is_open(found, utcnow()),
         may_run_desk=events.may_run_desk(current_user, found),
+        register_in_person=_register_link(council, funding_round, found),
     )
+
+
+def _register_link(council, funding_round, found) -> str | None:
+    """Where the desk registers someone not on the roll, when the round allows it."""
+    endpoint = "officers.register_in_person"
+    if endpoint not in current_app.view_functions:
+        return None
+    if not eligibility.allows(council, funding_round, "in_person"):
+        return None
+    return url_for(endpoint, slug=council.slug, round_slug=funding_round.slug, event=found.id)
 
 
 def qr_svg(text: str) -> Markup:
