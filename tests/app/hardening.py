@@ -30,7 +30,7 @@ def sign_in_as(client, email: str) -> None:
 
 
 # Endpoints that end the walker's own session: walked by the anonymous only.
-ENDS_THE_SESSION = {"auth.sign_out", "residents.sign_out_everywhere"}
+ENDS_THE_SESSION = {"auth.sign_out", "residents.sign_out_everywhere", "officers.event_kiosk"}
 
 
 def csrf(client) -> str:
@@ -47,7 +47,7 @@ def build_world() -> SimpleNamespace:
     away = create_council(slug="away")
     hood = place(home, name="Centre")
     resident = create_user(email=RESIDENT, roles={home: Role.RESIDENT}, home=hood)
-    create_user(email=OFFICER, roles={home: Role.OFFICER})
+    officer = create_user(email=OFFICER, roles={home: Role.OFFICER})
     create_user(email=AUDITOR, roles={home: Role.AUDITOR})
     create_user(email=STRANGER, roles={away: Role.RESIDENT})
     open_round = create_round(home, slug="open", phase=Phase.PROPOSALS)
@@ -61,6 +61,7 @@ def build_world() -> SimpleNamespace:
     voting.slug = "vote"
     db.session.commit()
     enrol(home, hood, user=resident, reference="HOME-7Q2X")
+    event = _event(voting, officer)
     done = closed_round(home, phase=Phase.PUBLISHED)
     done.slug = "done"
     db.session.commit()
@@ -76,7 +77,32 @@ def build_world() -> SimpleNamespace:
         proposal=proposal.id,
         contribution=contribution.id,
         resident=resident.id,
+        event=event.id,
     )
+
+
+def _event(funding_round, officer):
+    """A voting event on now, with nobody at its desk: the walkers (not administrators) can
+    see it and change nothing."""
+    from datetime import timedelta
+
+    from app.workflow import events
+    from app.workflow.clock import utcnow
+
+    now = utcnow()
+    event = events.create_event(
+        db.session,
+        funding_round,
+        name="Decision day",
+        place="Hall",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=2),
+        pot_ids=[p.id for p in funding_round.pots],
+        officer_ids=[],
+        actor=officer,
+    )
+    db.session.commit()
+    return event
 
 
 @dataclass(frozen=True)
@@ -89,7 +115,10 @@ class Address:
 
 def round_for(rule: str, world) -> object:
     """The round a rule is best walked with: its phase is the one the page is for."""
-    if any(part in rule for part in ("/vote", "/paper", "/voters", "/verify", "/open-voting")):
+    if any(
+        part in rule
+        for part in ("/vote", "/paper", "/voters", "/verify", "/open-voting", "/events", "/kiosk")
+    ):
         return world.vote
     if any(part in rule for part in ("/results", "/export", "/what-if", "/delivery", "/api/")):
         return world.done
@@ -117,6 +146,9 @@ def real_values(rule, world) -> dict[str, str]:
         "filename": "devolve.css",
         # A resident: resetting their second factor is refused, so the walk changes nothing.
         "user_id": world.resident,
+        "event_id": world.event,
+        "check_in_id": "not-a-check-in",
+        "kiosk_id": 1,
     }
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: no real value for {missing}; add one here"
