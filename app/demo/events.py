@@ -4,17 +4,21 @@ Idempotent (a round that has an event is left alone)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.workflow import events
 from app.workflow.clock import london_midnight, london_today, utcnow
-from app.workflow.models import Event, FundingRound, Phase, User
+from app.workflow.models import Event, FundingRound, Neighbourhood, Phase, User
+from ballots import roll
+from ballots.models import COUNCIL_SCOPE, RollEntry, RollSource, name_key
 
 ROUND = "youth-services-2026"
 OFFICER = "officer.lambeth@devolve.example"
+# Someone an officer registered in person, with no account: found at the desk by name.
+WALK_IN = ("Amara Okafor", date(2010, 6, 1), "Brixton")
 
 
 def seed(session: Session) -> None:
@@ -39,3 +43,21 @@ def seed(session: Session) -> None:
     )
     council = funding_round.council
     council.eligibility = "code contact register in_person"
+    name, born, hood_name = WALK_IN
+    hood = session.scalar(
+        select(Neighbourhood).where(
+            Neighbourhood.council_id == council.id, Neighbourhood.name == hood_name
+        )
+    )
+    session.add(
+        RollEntry(
+            council_id=council.id,
+            scope=COUNCIL_SCOPE,
+            reference=roll.new_reference("LAM"),
+            neighbourhood_id=hood.id,
+            date_of_birth=born,
+            name=name,
+            name_key=name_key(name),
+            source=RollSource.IN_PERSON,
+        )
+    )

@@ -248,6 +248,16 @@ def _cast_and_move_on(db_session, voter, pot, ballot):
     return cast_, left
 
 
+@bp.route("/still-here", methods=["POST"])
+def still_here():
+    """The voter asked for more time (kiosk.js): 204 while the kiosk still holds them, else
+    205 (the page goes back to the start)."""
+    kiosk = _kiosk()
+    if kiosk is None:
+        return _stopped()
+    return ("", 204) if _voter(kiosk) is not None else ("", 205)
+
+
 @bp.route("/done", methods=["POST"])
 def done():
     kiosk = _kiosk()

@@ -57,8 +57,9 @@ from votes.ballot import Ballot
 # A check-in token: 8 characters from the codes' alphabet (40 bits), typed or scanned at a
 # kiosk as XXXX-XXXX. Kiosks limit wrong tries, so it cannot be guessed; only its HMAC is kept.
 TOKEN_LENGTH = 8
-# A kiosk goes back to its start screen, forgetting its voter, after this long unused.
-KIOSK_IDLE = timedelta(minutes=3)
+# A kiosk goes back to its start screen, forgetting its voter, after this long unused (its page
+# warns 30 seconds before, with a button for more time).
+KIOSK_IDLE = timedelta(minutes=5)
 # The longest an event may last.
 LONGEST_EVENT = timedelta(days=14)
 # How many people the desk's search shows at once.

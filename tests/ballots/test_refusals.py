@@ -9,8 +9,8 @@ import pytest
 from ballots import errors, roll
 from ballots.errors import (
     AlreadyVoted,
-    CheckedIn,
     BallotError,
+    CheckedIn,
     CodeError,
     CodeExpired,
     CodeInvalid,

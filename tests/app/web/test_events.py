@@ -231,7 +231,14 @@ def test_a_kiosk_shows_only_the_ballot_and_casts_once(app, client, db):
     pot = paper.pots[0]
     assert started.headers["Location"].endswith(f"/kiosk/ballot/{pot.id}")
     ballot = get_page(client, f"/kiosk/ballot/{pot.id}")
-    assert ballot.select_one("meta[http-equiv=refresh]")["content"].endswith("url=/kiosk/")
+    # Back to the start by itself: a refresh without JavaScript, kiosk.js (with a warning and
+    # more time) with it.
+    refresh = BeautifulSoup(ballot.select_one("noscript").decode_contents(), "html.parser")
+    assert refresh.select_one("meta[http-equiv=refresh]")["content"] == "300;url=/kiosk/"
+    timer = ballot.select_one(".devolve-kiosk-timer")
+    assert timer["data-idle-seconds"] == "300" and timer.has_attr("hidden")
+    csrf_token = timer["data-csrf"]
+    assert client.post("/kiosk/still-here", headers={"X-CSRFToken": csrf_token}).status_code == 204
     # Private: nothing kept by the browser.
     assert "no-store" in client.get(f"/kiosk/ballot/{pot.id}").headers["Cache-Control"]
     a = pot.projects[0].id
