@@ -1,15 +1,17 @@
 """Public results pages once a round's results are published: per pot a chart of support with
 the funding line, the same figures in a table and each project's explanation; for the round,
 turnout per neighbourhood and money allocated against available, and what other rules would
-have funded from the same ballots."""
+have funded from the same ballots; and the same results on the big screen, one pot a slide,
+for the evening they are announced."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 
 from app.web.extensions import db
 from app.web.i18n import in_page_language
 from app.web.presenters import methods as voting_methods
+from app.web.presenters import presentation as slides
 from app.web.presenters import results as presented
 from app.web.public import council_or_404, round_or_404
 from app.web.views import paper_texts
@@ -122,4 +124,63 @@ def compare(slug: str, round_slug: str):
         percent=presented.percent,
         one_decimal=presented.one_decimal,
         voters_none_funded=presented.voters_none_funded,
+    )
+
+
+@bp.route("/present")
+def present(slug: str, round_slug: str):
+    """The results on the big screen, first slide: the round, its budget and its turnout."""
+    council, funding_round = published_round(slug, round_slug)
+    views = results.published_views(db.session, funding_round)
+    return presentation(council, funding_round, views, None, slides.PUBLIC)
+
+
+@bp.route("/present/<int:pot_id>")
+def present_pot(slug: str, round_slug: str, pot_id: int):
+    """One pot's results on the big screen (404 for a pot that is not the round's)."""
+    council, funding_round = published_round(slug, round_slug)
+    views = results.published_views(db.session, funding_round)
+    return presentation(council, funding_round, views, pot_id, slides.PUBLIC)
+
+
+def presentation(
+    council,
+    funding_round,
+    views: list[results.PotView],
+    pot_id: int | None,
+    endpoints: slides.Endpoints,
+    *,
+    published: bool = True,
+):
+    """A slide of the results on the big screen: the start (``pot_id`` None), or the pot's
+    among ``views`` (the stored results: nothing is counted again; 404 for any other pot).
+    Also the officers' presentation before publishing (``published`` False says so)."""
+    view = next((v for v in views if v.result.pot_id == pot_id), None)
+    if pot_id is not None and view is None:
+        abort(404)
+    deck = slides.deck(
+        endpoints,
+        [v.result.pot_id for v in views],
+        pot_id,
+        scheme=request.args.get("scheme"),
+        slug=council.slug,
+        round_slug=funding_round.slug,
+    )
+    context = {"council": council, "round": funding_round, "deck": deck, "published": published}
+    if view is None:
+        return render_template(
+            "results/present_start.html",
+            views=views,
+            budget_pence=sum(v.budget_pence for v in views),
+            turnout=slides.turnout_text(results.counted_turnout(db.session, funding_round)),
+            ballots=slides.ballots_text(views),
+            **context,
+            **result_texts(funding_round, []),
+        )
+    return render_template(
+        "results/present_pot.html",
+        view=view,
+        support=slides.support_text,
+        **context,
+        **result_texts(funding_round, [view]),
     )

@@ -377,9 +377,18 @@ def turnout_by_neighbourhood(session: Session, funding_round: FundingRound) -> l
     """How many people on the round's roll voted, per neighbourhood: counts only, from the
     voter marks (which say who voted, never how), as stored when voting closed (rounds closed
     before they were stored: counted now). Empty before results are published."""
+    if funding_round.phase not in PUBLISHED:
+        return []
+    return counted_turnout(session, funding_round)
+
+
+def counted_turnout(session: Session, funding_round: FundingRound) -> list[Turnout]:
+    """``turnout_by_neighbourhood`` once voting has closed, published or not: for the
+    officers, who may show the results (turnout first) before publishing them. Empty while
+    voting is open or before."""
     from app.workflow.models import Neighbourhood, RoundTurnout
 
-    if funding_round.phase not in PUBLISHED:
+    if funding_round.phase not in COUNTABLE:
         return []
     stored = session.execute(
         select(Neighbourhood, RoundTurnout.voted, RoundTurnout.roll)

@@ -100,6 +100,7 @@ from app.web.officers import (  # noqa: E402,F401  (registers their routes)
     events,
     languages,
     messages,
+    presenting,
     review,
     rounds,
     secrecy,
