@@ -354,3 +354,23 @@ def check_in_refused(client, event, entry):
 def _csrf_of(client, url):
     page = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
     return page.select_one("[name=csrf_token]")["value"]
+
+
+def test_after_voting_the_event_page_counts_kiosk_ballots_and_leads_to_the_big_screen(
+    app, client, db
+):
+    from app.workflow.models import Phase
+
+    council, hood, officer, other, resident, funding_round, paper = setup(db)
+    entry = enrol(council, hood, reference="P1")
+    event = an_event(funding_round, officer)
+    sign_in(client, "desk@example.org", PASSWORD)
+    _, token = check_in(client, event, entry)
+    page = get_page(client, f"{M}/events/{event.id}")
+    assert page.select_one("#present-results") is None
+    assert "until voting closes" in page.get_text()
+    funding_round.phase = Phase.CLOSED
+    db.session.commit()
+    page = get_page(client, f"{M}/events/{event.id}")
+    assert page.select_one("#present-results")["href"].endswith("/results/present")
+    assert "0 ballots were cast at kiosks" in page.select_one("#event-ballots").get_text()
