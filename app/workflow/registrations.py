@@ -29,13 +29,15 @@ from app.workflow.models import Council, Event, FundingRound, Neighbourhood, Pha
 from app.workflow.voters import neighbourhood_spellings
 from app.workflow.voting import NotAResident
 from ballots import gazetteer, registration, roll
-from ballots.errors import NotEligible, RoundClosed
+from ballots.errors import NotEligible, NotVerified, RoundClosed
 from ballots.models import COUNCIL_SCOPE, GazetteerAddress, Registration, RollEntry
 from ballots.refusals import N_
 
 __all__ = [
     "ByNeighbourhood",
     "address_counts",
+    "check_can_register",
+    "check_can_register_in_person",
     "addresses_at",
     "approve",
     "event_of",
@@ -45,6 +47,7 @@ __all__ = [
     "refuse",
     "register",
     "register_in_person",
+    "verified_on_roll",
     "waiting",
     "rounds_taking_registrations",
     "scope_of",
@@ -115,7 +118,9 @@ def _check_round(funding_round: FundingRound, way: str, closed: str) -> None:
     council = funding_round.council
     if not eligibility.allows(council, funding_round, way):
         raise NotEligible(
-            N_("This round does not take registrations this way."),
+            N_("This round does not take registrations at an address.")
+            if way == "register"
+            else N_("This round does not take people registered in person by an officer.")
         )
     if funding_round.phase == Phase.DRAFT or eligibility.past_voting(funding_round):
         raise RoundClosed(closed)
@@ -138,9 +143,7 @@ def register(
 
     Refused: ``NotAResident``; ``NotEligible`` when the round does not take registrations at
     an address; ``RoundClosed`` once voting is over; and as ``register`` refuses."""
-    if not user.has_role(council, Role.RESIDENT):
-        raise NotAResident(N_("Only residents of %(council)s can register."), council=council.name)
-    _check_round(funding_round, "register", N_("Registering for this round has closed."))
+    check_can_register(council, funding_round, user)
     scope, _ = _scope(session, funding_round)
     return registration.register(
         session,
@@ -154,6 +157,34 @@ def register(
         today=today,
         per_address=council.registrations_per_address,
     )
+
+
+def check_can_register(council: Council, funding_round: FundingRound, user: User) -> None:
+    """Refused unless the account may register at an address through this round:
+    ``NotAResident``, ``NotEligible`` (the round does not take it), ``RoundClosed`` (past
+    voting)."""
+    if not user.has_role(council, Role.RESIDENT):
+        raise NotAResident(N_("Only residents of %(council)s can register."), council=council.name)
+    _check_round(funding_round, "register", N_("Registering for this round has closed."))
+
+
+def check_can_register_in_person(funding_round: FundingRound) -> None:
+    """Refused unless the round takes people registered in person by an officer and is not
+    yet past voting: ``NotEligible``, ``RoundClosed``."""
+    _check_round(funding_round, "in_person", N_("Registering people for this round has closed."))
+
+
+def verified_on_roll(
+    session: Session, council: Council, funding_round: FundingRound, user: User
+) -> bool:
+    """Whether the account is verified on the roll the round uses (it can vote with it)."""
+    try:
+        roll.roll_entry_for(
+            session, user_id=user.id, council_id=council.id, round_id=funding_round.id
+        )
+    except NotVerified:
+        return False
+    return True
 
 
 def own_registration(
@@ -265,7 +296,7 @@ def register_in_person(
     audited with the officer (``roll.registered_in_person``: the entry's reference and roll,
     not the name). Refused (``NotEligible``) when the round does not take people registered
     in person, ``RoundClosed`` once voting is over, and as the ballot box refuses."""
-    _check_round(funding_round, "in_person", N_("Registering people for this round has closed."))
+    check_can_register_in_person(funding_round)
     scope, round_id = _scope(session, funding_round)
     entry = registration.register_in_person(
         session,
