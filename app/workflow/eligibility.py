@@ -133,11 +133,7 @@ def set_round_ways(
     """The round's own ways to become eligible, replacing the council's for it, or (None)
     the council's again; audited (``round.eligibility_changed``). Refused (``WrongPhase``)
     once voting is over, and as ``checked`` refuses."""
-    if funding_round.phase in _PAST_VOTING:
-        raise WrongPhase(
-            N_("The ways to become eligible cannot change once voting is over (%(phase)s)."),
-            phase=Text(funding_round.phase.label).lowered(),
-        )
+    check_ways_open(funding_round)
     stored = None if ways is None else checked(ways)
     if stored == funding_round.eligibility:
         return
@@ -152,6 +148,15 @@ def set_round_ways(
     )
     funding_round.eligibility = stored
     session.flush()
+
+
+def check_ways_open(funding_round: FundingRound) -> None:
+    """Refused (``WrongPhase``) once voting in the round is over: its ways are fixed."""
+    if funding_round.phase in _PAST_VOTING:
+        raise WrongPhase(
+            N_("The ways to become eligible cannot change once voting is over (%(phase)s)."),
+            phase=Text(funding_round.phase.label).lowered(),
+        )
 
 
 def past_voting(funding_round: FundingRound) -> bool:

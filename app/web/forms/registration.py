@@ -83,7 +83,11 @@ class RoundEligibilityForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     """An officer's decision on one waiting registration (each has its own form, named by a
-    prefix, so the queue's fields have ids of their own)."""
+    prefix, so the queue's fields have ids of their own). Its CSRF token is the page's,
+    written out once per form and checked for every POST by the app's CSRF protection."""
+
+    class Meta:
+        csrf = False
 
     reason = StringField(
         _l("Reason, if you refuse"),

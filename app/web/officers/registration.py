@@ -135,6 +135,7 @@ def eligibility_settings(slug: str):
 
 @bp.route(M + "/eligibility", methods=["GET", "POST"])
 @login_required
+@answers_refusals
 def round_eligibility(slug: str, round_slug: str):
     council, funding_round = officer_round_or_404(slug, round_slug)
     form = RoundEligibilityForm()
@@ -142,12 +143,16 @@ def round_eligibility(slug: str, round_slug: str):
         own = funding_round.eligibility is not None
         form.which.data = "own" if own else "council"
         form.ways.data = list(eligibility.ways(council, funding_round))
-    elif form.validate() and tried(
-        form,
-        "which",
-        registering.set_round_ways,
-        funding_round,
-        ways=None if form.which.data == "council" else form.ways.data or [],
+    elif (
+        eligibility.check_ways_open(funding_round) is None
+        and form.validate()
+        and tried(
+            form,
+            "which",
+            registering.set_round_ways,
+            funding_round,
+            ways=None if form.which.data == "council" else form.ways.data or [],
+        )
     ):
         flash(_("The round's ways to become eligible are saved."), "success")
         return redirect(request.path)
@@ -160,6 +165,13 @@ def round_eligibility(slug: str, round_slug: str):
         names=eligibility.WAY_NAMES,
         closed=eligibility.past_voting(funding_round),
     )
+
+
+def _ways_open(funding_round) -> bool:
+    """True while the round's ways may change; past voting, refused with its page (there is
+    no form on it to show the refusal beside)."""
+    eligibility.check_ways_open(funding_round)
+    return True
 
 
 # --- The queue of registrations waiting for an officer ---------------------------------

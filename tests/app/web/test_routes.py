@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from app.workflow.models import (
     AuditEvent,
     Contribution,
-    Council,
     ContributionKind,
+    Council,
     FundingRound,
     Phase,
     Pot,
