@@ -114,7 +114,7 @@ def _scope(session: Session, funding_round: FundingRound) -> tuple[str, int | No
 
 
 def _check_round(funding_round: FundingRound, way: str, closed: str) -> None:
-    """Refused unless the round takes ``way`` and is public and not yet past voting."""
+    """Refused unless the round takes ``way`` and is not yet past voting."""
     council = funding_round.council
     if not eligibility.allows(council, funding_round, way):
         raise NotEligible(
@@ -122,7 +122,7 @@ def _check_round(funding_round: FundingRound, way: str, closed: str) -> None:
             if way == "register"
             else N_("This round does not take people registered in person by an officer.")
         )
-    if funding_round.phase == Phase.DRAFT or eligibility.past_voting(funding_round):
+    if eligibility.past_voting(funding_round):
         raise RoundClosed(closed)
 
 

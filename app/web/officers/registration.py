@@ -35,7 +35,7 @@ from app.web.views import answers_refusals, attempt, say, show_error
 from app.workflow import eligibility
 from app.workflow import registrations as registering
 from app.workflow.clock import london_today
-from ballots.errors import GazetteerInvalid, RegistrationDecided, RegistrationRefused
+from ballots.errors import GazetteerInvalid, RegistrationRefused
 
 M = "/<slug>/rounds/<round_slug>"
 
@@ -208,8 +208,9 @@ def _decision_form(registration_id: int | None, formdata) -> DecisionForm:
 
 
 def _decided(council, registration_id: int, form: DecisionForm) -> bool:
-    """The officer's decision, taken: True, with what happened as a flash; False with the
-    refusal beside its field. Another council's registration, or none, is not found."""
+    """The officer's decision, taken (True, with what happened as a flash), or refused: True
+    with why as a flash when there is nothing on the form to correct, False with the refusal
+    beside its field. Another council's registration, or none, is not found."""
     today = london_today()
     try:
         if form.approve.data:
@@ -228,11 +229,12 @@ def _decided(council, registration_id: int, form: DecisionForm) -> bool:
                 today=today,
             )
             flash(_("Registration refused. The resident is shown your reason."), "success")
-    except RegistrationDecided as error:
-        flash(say(error), "important")
     except RegistrationRefused as error:
         if error.status == 404:
             abort(404)
+        if error.field is None:  # decided already, or on the roll by now: nothing to correct
+            flash(say(error), "important")
+            return True
         show_error(form, error, "reason")
         return False
     return True

@@ -603,3 +603,32 @@ def test_another_councils_registrations_and_addresses_are_not_found(app, db, lis
 
 def token_of(client) -> str:
     return soup(client.get("/auth/sign-in")).select_one("input[name=csrf_token]")["value"]
+
+
+def test_approving_someone_registered_in_person_since_is_refused_with_why(app, db, listed):
+    council = db.session.scalar(select(Council).where(Council.slug == "town"))
+    council.registrations_per_address = 0
+    db.session.commit()
+    register(resident_client(app), name="Gil Grey")
+    waiting = db.session.scalar(select(Registration))
+    data = [
+        ("name", "GIL GREY"),
+        ("date_of_birth", "1"),
+        ("date_of_birth", "4"),
+        ("date_of_birth", "1990"),
+        ("address", "none"),
+        ("neighbourhood", str(council.neighbourhoods[0].id)),
+    ]
+    assert in_person(listed, data).status_code == 302
+    response = submit(
+        listed,
+        OFFICERS + "/registrations",
+        {"registration": waiting.id, f"r{waiting.id}-approve": "Approve"},
+        form_selector=f"#registration-{waiting.id} form",
+    )
+    assert response.status_code == 302
+    page = get_page(listed, response.headers["Location"])
+    assert "already on this roll" in page.select_one(".govuk-notification-banner").get_text()
+    db.session.refresh(waiting)
+    assert waiting.state == RegistrationState.PENDING
+    assert not audit_events(db, "registration.approved")
