@@ -442,15 +442,18 @@ ONE_BALLOT_PER_POT = "uq_voter_marks_roll_entry_id_pot_id"
 
 
 def violates(error: IntegrityError, constraint: str) -> bool:
-    """Whether ``error`` is a violation of the unique constraint named ``constraint``, and not
-    of any other: PostgreSQL names the constraint; SQLite names only its table and columns
-    ("UNIQUE constraint failed: voter_marks.roll_entry_id, voter_marks.pot_id")."""
+    """Whether ``error`` is a violation of the unique constraint (or unique index) named
+    ``constraint``, and not of any other: PostgreSQL names the constraint; SQLite names only
+    its table and columns ("UNIQUE constraint failed: voter_marks.roll_entry_id,
+    voter_marks.pot_id")."""
     diag = getattr(error.orig, "diag", None)
     name = getattr(diag, "constraint_name", None)
     if name is not None:
         return name == constraint
     for declared in VoterMark.metadata.tables.values():
-        for unique in declared.constraints:
+        # A unique index (``uq_roll_entries_person``) is named and reported like a constraint.
+        uniques = [*declared.constraints, *(i for i in declared.indexes if i.unique)]
+        for unique in uniques:
             if unique.name == constraint:
                 columns = ", ".join(f"{declared.name}.{c.name}" for c in unique.columns)
                 return str(error.orig) == f"UNIQUE constraint failed: {columns}"

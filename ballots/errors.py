@@ -201,3 +201,72 @@ class WrongStep(BallotError):
     Status 409."""
 
     status = 409
+
+
+class GazetteerInvalid(RollInvalid):
+    """An address list (gazetteer) file with problems: ``problems`` are (row number,
+    message), nothing is stored. Status 422."""
+
+    def __init__(self, problems: list[tuple[int, str]], field: str | None = None) -> None:
+        BallotError.__init__(
+            self,
+            Nn_(
+                "%(num)s problem in the address list",
+                "%(num)s problems in the address list",
+                len(problems),
+            ),
+            field,
+        )
+        self.problems = problems
+
+
+class RegistrationRefused(BallotError):
+    """A registration (by a resident at a gazetteer address, or by an officer in person)
+    that breaks the rules: an address not in the council's list, no name, an impossible date
+    of birth. The message says which; nothing is stored. Status 422."""
+
+
+class AlreadyRegistered(RegistrationRefused):
+    """The account has already registered on this roll, or is already verified on it.
+    Status 409."""
+
+    status = 409
+
+
+class AlreadyOnRoll(RegistrationRefused):
+    """Someone with this name, date of birth and address is already on this roll: a person
+    is on a roll once. Status 409."""
+
+    status = 409
+
+    def __init__(
+        self,
+        message: str = N_(
+            "Someone with this name and date of birth is already on this roll at this "
+            "address. A person can be on the roll once."
+        ),
+        field: str | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(message, field, **params)
+
+
+class RegistrationNotFound(RegistrationRefused):
+    """No registration of this council has that id. Status 404."""
+
+    status = 404
+
+    def __init__(
+        self,
+        message: str = N_("That registration is not one of this council's."),
+        field: str | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(message, field, **params)
+
+
+class RegistrationDecided(RegistrationRefused):
+    """The registration was already approved or refused: only a waiting one is decided.
+    Status 409."""
+
+    status = 409

@@ -29,6 +29,9 @@ SUBJECTS = {
     "user": lazy_pgettext("audit subject", "account"),
     "contribution": lazy_pgettext("audit subject", "contribution"),
     "deliveryupdate": lazy_pgettext("audit subject", "delivery update"),
+    "registration": lazy_pgettext("audit subject", "registration"),
+    "rollentry": lazy_pgettext("audit subject", "roll entry"),
+    "council": lazy_pgettext("audit subject", "council"),
 }
 
 # Every refusal on these pages is counted (``refusals_limited``) and written to the server log

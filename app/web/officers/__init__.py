@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.web.extensions import db
 from app.web.public import council_or_404
 from app.web.views import attempt, show_error
-from app.workflow import outbox
+from app.workflow import outbox, registrations
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, FundingRound, MessageState, Proposal, Role
 from app.workflow.rounds import find_round
@@ -91,7 +91,11 @@ def dashboard(slug: str):
     )
     failed = outbox.counts(db.session, council)[MessageState.FAILED]
     return render_template(
-        "officers/dashboard.html", council=council, counts=counts, failed_messages=failed
+        "officers/dashboard.html",
+        council=council,
+        counts=counts,
+        failed_messages=failed,
+        waiting_registrations=registrations.waiting(db.session, council),
     )
 
 
@@ -101,6 +105,7 @@ from app.web.officers import (  # noqa: E402,F401  (registers their routes)
     languages,
     messages,
     presenting,
+    registration,
     review,
     rounds,
     secrecy,

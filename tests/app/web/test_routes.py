@@ -10,6 +10,7 @@ from app.workflow.models import (
     AuditEvent,
     Contribution,
     ContributionKind,
+    Council,
     FundingRound,
     Phase,
     Pot,
@@ -19,6 +20,7 @@ from app.workflow.models import (
     Role,
     Support,
 )
+from ballots.models import GazetteerAddress, Registration, RollEntry
 from tests.app.pages import get_page, sign_in
 from tests.factories import (
     PASSWORD,
@@ -111,6 +113,12 @@ ROUTES = {
     (R + "/receipt", "GET,POST", "public.check_receipt"),
     (R + "/results", "GET", "results.round_results"),
     (M + "/voters", "GET,POST", "officers.voters"),
+    ("/officers/<slug>/gazetteer", "GET,POST", "officers.gazetteer"),
+    ("/officers/<slug>/eligibility", "GET,POST", "officers.eligibility_settings"),
+    ("/officers/<slug>/registrations", "GET,POST", "officers.registrations"),
+    (M + "/eligibility", "GET,POST", "officers.round_eligibility"),
+    (M + "/register-in-person", "GET,POST", "officers.register_in_person"),
+    (R + "/register", "GET,POST", "residents.register"),
     (M + "/voters/codes", "POST", "officers.issue_codes"),
     (M + "/paper", "GET", "officers.paper_pots"),
     (M + "/paper/<int:pot_id>", "GET,POST", "officers.paper_ballot"),
@@ -262,6 +270,13 @@ ACCESS = {
     "/councils/home/rounds/open/vote/{pot}": (302, 409, 403, 403, 403),
     "/councils/home/rounds/open/vote/{pot}/cast": (302,) * 5,
     "/officers/home/rounds/open/voters": OFFICERS,
+    "/officers/home/gazetteer": OFFICERS,
+    "/officers/home/eligibility": OFFICERS,
+    "/officers/home/registrations": OFFICERS,
+    "/officers/home/rounds/open/eligibility": OFFICERS,
+    "/officers/home/rounds/open/register-in-person": OFFICERS,
+    # "home" takes registrations at an address (the world says so): residents register.
+    "/councils/home/rounds/open/register": RESIDENTS,
     "/officers/home/rounds/open/paper": OFFICERS,
     "/officers/home/rounds/open/trustees": OFFICERS,
     "/officers/home/rounds/open/events": OFFICERS,
@@ -302,6 +317,32 @@ POSTS = {
     "/officers/home/staff/3/reset-two-factor": ({}, (302, 403, 403, 403, 403)),
     "/officers/home/languages": ({"languages": "cy en"}, (302, 403, 403, 403, 403)),
     "/officers/home/rounds/open/voters": ({"scope": "round"}, (302, 403, None, 403, 403)),
+    "/officers/home/gazetteer": ({}, (302, 403, None, 403, 403)),
+    "/officers/home/eligibility": (
+        {"ways": "in_person", "per_address": "9"},
+        (302, 403, None, 403, 403),
+    ),
+    "/officers/home/registrations": (
+        {"registration": "1", "r1-approve": "Approve"},
+        (302, 403, None, 403, 403),
+    ),
+    "/officers/home/rounds/open/eligibility": (
+        {"which": "own", "ways": "in_person"},
+        (302, 403, None, 403, 403),
+    ),
+    "/officers/home/rounds/open/register-in-person": (
+        {
+            "name": "Mallory",
+            "date_of_birth": "1",
+            "address": "none",
+            "neighbourhood": "{hood}",
+        },
+        (302, 403, None, 403, 403),
+    ),
+    "/councils/home/rounds/open/register": (
+        {"address": "{address}", "name": "Mallory", "date_of_birth": "1"},
+        (302, None, 403, 403, 403),
+    ),
     "/officers/home/rounds/open/voters/codes": ({"which": "council"}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/trustees/settings": (
         {"encrypted": "yes", "threshold": "2", "trustee_mixes": "1"},
@@ -433,6 +474,17 @@ POSTS = {
 def world(db):
     home, away = create_council(slug="home"), create_council(slug="away")
     hood = create_neighbourhood(home, name="Centre")
+    home.eligibility = "code register"
+    home.registrations_per_address = 5
+    address = GazetteerAddress(
+        council_id=home.id,
+        uprn="1",
+        address="1 High Street",
+        postcode="EX1 2AB",
+        postcode_key="EX12AB",
+        neighbourhood_id=hood.id,
+    )
+    db.session.add(address)
     create_neighbourhood(away, name="Elsewhere")
     resident = create_user(email=EMAILS[1], roles={home: Role.RESIDENT}, home=hood)
     create_user(email=EMAILS[2], roles={home: Role.OFFICER})
@@ -451,7 +503,15 @@ def world(db):
     )
     db.session.add(c)
     db.session.commit()
-    return {"p": p.id, "q": q.id, "s": s.id, "c": c.id, "pot": pot.id}
+    return {
+        "p": p.id,
+        "q": q.id,
+        "s": s.id,
+        "c": c.id,
+        "pot": pot.id,
+        "hood": hood.id,
+        "address": address.id,
+    }
 
 
 def fill(template: str, ids: dict) -> str:
@@ -473,8 +533,16 @@ def state(db) -> dict:
             ProposalReport,
             Contribution,
             AuditEvent,
+            GazetteerAddress,
+            Registration,
+            RollEntry,
         )
     }
+    out["eligibility"] = sorted(
+        db.session.execute(
+            select(Council.slug, Council.eligibility, Council.registrations_per_address)
+        ).all()
+    ) + sorted(db.session.execute(select(FundingRound.slug, FundingRound.eligibility)).all())
     out["rounds"] = sorted(
         db.session.execute(
             select(
