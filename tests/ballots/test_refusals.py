@@ -8,6 +8,8 @@ import pytest
 
 from ballots import errors, roll
 from ballots.errors import (
+    AlreadyOnRoll,
+    AlreadyRegistered,
     AlreadyVoted,
     BallotError,
     CheckedIn,
@@ -16,11 +18,15 @@ from ballots.errors import (
     CodeInvalid,
     CodeUnreachable,
     CodeUsed,
+    GazetteerInvalid,
     InvalidBallot,
     NotDecrypted,
     NotEligible,
     NotVerified,
     ReceiptNotFound,
+    RegistrationDecided,
+    RegistrationNotFound,
+    RegistrationRefused,
     RollInvalid,
     RoundClosed,
     SecrecyFileRefused,
@@ -74,6 +80,21 @@ CASES = [
         403,
     ),
     (RollInvalid([(2, "No reference."), (5, "Bad date.")]), "2 problems in the roll", 422),
+    (GazetteerInvalid([(2, "No UPRN.")]), "1 problem in the address list", 422),
+    (RegistrationRefused("Enter your name."), "Enter your name.", 422),
+    (AlreadyRegistered("You have already registered."), "You have already registered.", 409),
+    (
+        AlreadyOnRoll(),
+        "Someone with this name and date of birth is already on this roll at this address. "
+        "A person can be on the roll once.",
+        409,
+    ),
+    (RegistrationNotFound(), "That registration is not one of this council's.", 404),
+    (
+        RegistrationDecided("That registration has been decided."),
+        "That registration has been decided.",
+        409,
+    ),
     (
         SecrecyFileRefused("That mix cannot be used: the shuffle proof does not hold."),
         "That mix cannot be used: the shuffle proof does not hold.",
