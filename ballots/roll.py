@@ -74,6 +74,7 @@ _OPTIONAL_COLUMNS = (
     *contacts.ADDRESS_COLUMNS,
     "postcode",
     "phone",
+    "email",
     "language",
 )
 
@@ -113,7 +114,8 @@ def import_roll(
     The header starts ``reference,neighbourhood``; other columns, each optional, in any order
     after them: ``date_of_birth`` (YYYY-MM-DD), ``address_line_1`` to ``address_line_7`` and
     ``postcode`` (where a code is posted: at least 2 lines and a UK postcode), ``phone`` (a UK
-    mobile number a code may be texted to) and ``language`` (one of ``languages``, the
+    mobile number a code may be texted to), ``email`` (an address a code may be emailed to,
+    its domain kept in small letters) and ``language`` (one of ``languages``, the
     service's: what the person is written to in; blank for the council's first). Columns
     with other names are ignored, as they always were.
 
@@ -256,8 +258,8 @@ def import_roll(
 def _contact(
     row: list[str], column: Mapping[str, int], languages: Collection[str]
 ) -> tuple[dict[str, str | None], list[Text]]:
-    """A row's address, mobile number and language, as kept (None where the row gives none),
-    and its problems with them."""
+    """A row's address, mobile number, email address and language, as kept (None where the
+    row gives none), and its problems with them."""
 
     def cell(name: str) -> str:
         return row[column[name]] if name in column else ""
@@ -265,6 +267,8 @@ def _contact(
     lines = [(name, cell(name)) for name in contacts.ADDRESS_COLUMNS if name in column]
     address, problems = contacts.address(lines, cell("postcode"))
     phone, wrong = contacts.phone(cell("phone"))
+    problems += wrong
+    email, wrong = contacts.email(cell("email"))
     problems += wrong
     language = cell("language").lower() or None
     if language is not None and language not in languages:
@@ -275,7 +279,7 @@ def _contact(
                 languages=", ".join(languages),
             )
         )
-    return {"address": address, "phone": phone, "language": language}, problems
+    return {"address": address, "phone": phone, "email": email, "language": language}, problems
 
 
 def _repeats(reference: str, other: str, row_before: int | None) -> Text:
