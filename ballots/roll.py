@@ -569,20 +569,7 @@ def verify(
         raise CodeUsed()
     if found.expires_at <= now:
         raise CodeExpired()
-    already = session.scalar(
-        select(Verification.id).where(
-            (Verification.roll_entry_id == entry.id)
-            | (
-                (Verification.user_id == user_id)
-                & (Verification.council_id == council_id)
-                & (Verification.scope == entry.scope)
-            )
-        )
-    )
-    if already is not None:
-        raise CodeUsed(
-            N_("You, or someone with this reference, are already verified on this roll.")
-        )
+    refuse_if_verified(session, entry=entry, user_id=user_id, message=ALREADY_VERIFIED)
     # Compare-and-set: of two requests with one code, only one uses it.
     used = session.execute(
         update(VerificationCode)
@@ -592,21 +579,7 @@ def verify(
     )
     if used.rowcount != 1:
         raise CodeUsed()
-    session.add(
-        Verification(
-            user_id=user_id,
-            roll_entry_id=entry.id,
-            council_id=council_id,
-            scope=entry.scope,
-            verified_on=today,
-        )
-    )
-    try:
-        session.flush()
-    except IntegrityError:  # the same entry verified by two accounts at once: the caller rolls back
-        raise CodeUsed(
-            N_("You, or someone with this reference, are already verified on this roll.")
-        ) from None
+    add_verification(session, entry=entry, user_id=user_id, today=today, message=ALREADY_VERIFIED)
     session.execute(
         delete(CodeTries)
         .where(CodeTries.council_id == council_id, CodeTries.reference_key == matched)
@@ -614,6 +587,48 @@ def verify(
     )
     session.expire(found)
     return entry
+
+
+ALREADY_VERIFIED = N_("You, or someone with this reference, are already verified on this roll.")
+
+
+def refuse_if_verified(session: Session, *, entry: RollEntry, user_id: int, message: str) -> None:
+    """``CodeUsed`` (with ``message``) when ``entry`` has verified an account, or the account
+    is verified on the entry's roll already: an entry verifies one account, an account one
+    entry per roll."""
+    already = session.scalar(
+        select(Verification.id).where(
+            (Verification.roll_entry_id == entry.id)
+            | (
+                (Verification.user_id == user_id)
+                & (Verification.council_id == entry.council_id)
+                & (Verification.scope == entry.scope)
+            )
+        )
+    )
+    if already is not None:
+        raise CodeUsed(message)
+
+
+def add_verification(
+    session: Session, *, entry: RollEntry, user_id: int, today: date, message: str
+) -> None:
+    """Record the account as verified as ``entry`` on its roll, on ``today`` (the London day,
+    never a time). Two accounts verifying one entry at once meet the unique constraints: the
+    second is ``CodeUsed`` (with ``message``) and its caller rolls back."""
+    session.add(
+        Verification(
+            user_id=user_id,
+            roll_entry_id=entry.id,
+            council_id=entry.council_id,
+            scope=entry.scope,
+            verified_on=today,
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        raise CodeUsed(message) from None
 
 
 def claim_try(session: Session, *, council_id: int, reference: str, now: datetime) -> int:
