@@ -117,4 +117,4 @@ def change_password():
     return render_template("residents/change_password.html", form=form)
 
 
-from app.web.residents import messages, proposals, voting  # noqa: E402,F401  (registers their routes)
+from app.web.residents import contact, messages, proposals, voting  # noqa: E402,F401  (registers their routes)

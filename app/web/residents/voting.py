@@ -46,7 +46,7 @@ from app.web.public import bp as public_bp
 from app.web.public import council_and_round_or_404, council_or_404, round_or_404
 from app.web.residents import bp
 from app.web.views import answers_refusals, attempt, paper_texts, say, show_error
-from app.workflow import voting
+from app.workflow import contact_codes, voting
 from app.workflow.clock import london_today, utcnow
 from app.workflow.errors import NotSaved
 from app.workflow.models import FundingRound
@@ -150,7 +150,13 @@ def verify(slug: str):
         except NotSaved:
             form.code.errors.append(str(NOT_CHECKED))
             status = 409
-    page = render_template("residents/verify.html", council=council, form=form, next=target)
+    page = render_template(
+        "residents/verify.html",
+        council=council,
+        form=form,
+        next=target,
+        by_contact=contact_codes.offered(db.session, council),
+    )
     return page, status
 
 
