@@ -1,10 +1,12 @@
 """Where a voting code can be sent: a UK postal address for a letter, a UK mobile number for
-a text message, checked as a roll is imported by the rules GOV.UK Notify sends by, so that a
-code is not issued to an address Notify will refuse.
+a text message, an email address, checked as a roll is imported by the rules GOV.UK Notify
+sends by, so that a code is not issued to an address Notify will refuse.
 
 A letter's address is 3 to 7 lines, the postcode last: here at least 2 lines before a real UK
 postcode (Royal Mail's postcode areas) and at most 6. A mobile number is written as people
-write it (``07700 900123``, ``+44 (0)7700-900-123``) and kept as ``+447700900123``.
+write it (``07700 900123``, ``+44 (0)7700-900-123``) and kept as ``+447700900123``. An email
+address is kept as written with its domain in small letters (``Jo.Bloggs@Example.ORG`` is
+``Jo.Bloggs@example.org``): the part before the ``@`` is the mail server's to read.
 
 Each check answers the value as it is kept, or the problem as a ``Text`` naming the roll
 file's column, for the row's list of problems.
@@ -36,6 +38,13 @@ _POSTCODE = re.compile(rf"(?:{_AREAS})[0-9][0-9A-Z]?[0-9][ABD-HJLNP-UW-Z]{{2}}")
 _BAD_STARTS = tuple('@()=[]"\\/,<>~')
 _NO_ADDRESS = re.compile(r"^nfa$|no fixed (abode|address)", re.IGNORECASE)
 _PHONE_CHARACTERS = re.compile(r"\+?[0-9()\- ]+")
+# An email address as Notify accepts one: the characters a local part may have without
+# quoting, then a domain of at least two labels, the last a top-level domain (letters, or an
+# internationalised one as ``xn--``).
+_LOCAL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_TOP_LEVEL = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
+MAX_EMAIL_LENGTH = 254
 
 
 def squashed(cell: str) -> str:
@@ -147,3 +156,38 @@ def phone(text: str) -> tuple[str | None, list[Text]]:
             )
         ]
     return number, []
+
+
+def email_address(text: str) -> str | None:
+    """``text`` as an email address, kept as written with its domain in small letters, or
+    None when it is not a plausible one: one ``@``, no spaces, no dot at either end of the
+    part before it or two together, a domain of two or more labels, 254 characters at most."""
+    text = text.strip()
+    local, at, domain = text.rpartition("@")
+    if not at or len(text) > MAX_EMAIL_LENGTH or not _LOCAL.fullmatch(local):
+        return None
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return None
+    domain = domain.lower()
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
+        return None
+    if not _TOP_LEVEL.fullmatch(labels[-1]):
+        return None
+    return f"{local}@{domain}"
+
+
+def email(text: str) -> tuple[str | None, list[Text]]:
+    """The email address a row gives, as it is kept, or None when the cell is blank; and its
+    problem."""
+    if not text.strip():
+        return None, []
+    address = email_address(text)
+    if address is None:
+        return None, [
+            Text(
+                N_("email %(email)s is not an email address (like name@example.org)"),
+                email=repr(text.strip()),
+            )
+        ]
+    return address, []

@@ -182,6 +182,57 @@ class TooManyTries(CodeError):
         self.wait = wait
 
 
+class ContactInvalid(CodeError):
+    """What was typed to send a code to is neither a UK mobile number nor an email address.
+    Nothing is looked up or sent. Status 422."""
+
+    def __init__(
+        self,
+        message: str = N_(
+            "Enter a UK mobile number, like 07700 900123, or an email address, like "
+            "name@example.org."
+        ),
+        field: str | None = "contact",
+        **params: Any,
+    ) -> None:
+        super().__init__(message, field, **params)
+
+
+class CodeSpent(CodeError):
+    """A texted or emailed code tried wrongly too many times: it no longer works, and a new
+    one must be asked for. Nothing was checked. Status 429."""
+
+    status = 429
+
+    def __init__(
+        self,
+        message: str = N_(
+            "This code has been tried wrongly too many times, so it no longer works. Ask for a "
+            "new code."
+        ),
+        field: str | None = "code",
+        **params: Any,
+    ) -> None:
+        super().__init__(message, field, **params)
+
+
+class CodeBusy(CodeError):
+    """Another try with the same code is being checked at this moment: this one was not
+    checked or counted. Status 429."""
+
+    status = 429
+
+    def __init__(
+        self,
+        message: str = N_(
+            "Another try with this code is being checked. Wait a moment, then enter it again."
+        ),
+        field: str | None = "code",
+        **params: Any,
+    ) -> None:
+        super().__init__(message, field, **params)
+
+
 class SecrecyFileRefused(BallotError):
     """A trustee's file (a mix, a partial decryption) that does not prove what it must, or is
     for another round, pot or step; the message names what is wrong. Nothing was stored.

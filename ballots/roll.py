@@ -74,6 +74,7 @@ _OPTIONAL_COLUMNS = (
     *contacts.ADDRESS_COLUMNS,
     "postcode",
     "phone",
+    "email",
     "language",
 )
 
@@ -113,7 +114,8 @@ def import_roll(
     The header starts ``reference,neighbourhood``; other columns, each optional, in any order
     after them: ``date_of_birth`` (YYYY-MM-DD), ``address_line_1`` to ``address_line_7`` and
     ``postcode`` (where a code is posted: at least 2 lines and a UK postcode), ``phone`` (a UK
-    mobile number a code may be texted to) and ``language`` (one of ``languages``, the
+    mobile number a code may be texted to), ``email`` (an address a code may be emailed to,
+    its domain kept in small letters) and ``language`` (one of ``languages``, the
     service's: what the person is written to in; blank for the council's first). Columns
     with other names are ignored, as they always were.
 
@@ -256,8 +258,8 @@ def import_roll(
 def _contact(
     row: list[str], column: Mapping[str, int], languages: Collection[str]
 ) -> tuple[dict[str, str | None], list[Text]]:
-    """A row's address, mobile number and language, as kept (None where the row gives none),
-    and its problems with them."""
+    """A row's address, mobile number, email address and language, as kept (None where the
+    row gives none), and its problems with them."""
 
     def cell(name: str) -> str:
         return row[column[name]] if name in column else ""
@@ -265,6 +267,8 @@ def _contact(
     lines = [(name, cell(name)) for name in contacts.ADDRESS_COLUMNS if name in column]
     address, problems = contacts.address(lines, cell("postcode"))
     phone, wrong = contacts.phone(cell("phone"))
+    problems += wrong
+    email, wrong = contacts.email(cell("email"))
     problems += wrong
     language = cell("language").lower() or None
     if language is not None and language not in languages:
@@ -275,7 +279,7 @@ def _contact(
                 languages=", ".join(languages),
             )
         )
-    return {"address": address, "phone": phone, "language": language}, problems
+    return {"address": address, "phone": phone, "email": email, "language": language}, problems
 
 
 def _repeats(reference: str, other: str, row_before: int | None) -> Text:
@@ -565,20 +569,7 @@ def verify(
         raise CodeUsed()
     if found.expires_at <= now:
         raise CodeExpired()
-    already = session.scalar(
-        select(Verification.id).where(
-            (Verification.roll_entry_id == entry.id)
-            | (
-                (Verification.user_id == user_id)
-                & (Verification.council_id == council_id)
-                & (Verification.scope == entry.scope)
-            )
-        )
-    )
-    if already is not None:
-        raise CodeUsed(
-            N_("You, or someone with this reference, are already verified on this roll.")
-        )
+    refuse_if_verified(session, entry=entry, user_id=user_id, message=ALREADY_VERIFIED)
     # Compare-and-set: of two requests with one code, only one uses it.
     used = session.execute(
         update(VerificationCode)
@@ -588,21 +579,7 @@ def verify(
     )
     if used.rowcount != 1:
         raise CodeUsed()
-    session.add(
-        Verification(
-            user_id=user_id,
-            roll_entry_id=entry.id,
-            council_id=council_id,
-            scope=entry.scope,
-            verified_on=today,
-        )
-    )
-    try:
-        session.flush()
-    except IntegrityError:  # the same entry verified by two accounts at once: the caller rolls back
-        raise CodeUsed(
-            N_("You, or someone with this reference, are already verified on this roll.")
-        ) from None
+    add_verification(session, entry=entry, user_id=user_id, today=today, message=ALREADY_VERIFIED)
     session.execute(
         delete(CodeTries)
         .where(CodeTries.council_id == council_id, CodeTries.reference_key == matched)
@@ -610,6 +587,48 @@ def verify(
     )
     session.expire(found)
     return entry
+
+
+ALREADY_VERIFIED = N_("You, or someone with this reference, are already verified on this roll.")
+
+
+def refuse_if_verified(session: Session, *, entry: RollEntry, user_id: int, message: str) -> None:
+    """``CodeUsed`` (with ``message``) when ``entry`` has verified an account, or the account
+    is verified on the entry's roll already: an entry verifies one account, an account one
+    entry per roll."""
+    already = session.scalar(
+        select(Verification.id).where(
+            (Verification.roll_entry_id == entry.id)
+            | (
+                (Verification.user_id == user_id)
+                & (Verification.council_id == entry.council_id)
+                & (Verification.scope == entry.scope)
+            )
+        )
+    )
+    if already is not None:
+        raise CodeUsed(message)
+
+
+def add_verification(
+    session: Session, *, entry: RollEntry, user_id: int, today: date, message: str
+) -> None:
+    """Record the account as verified as ``entry`` on its roll, on ``today`` (the London day,
+    never a time). Two accounts verifying one entry at once meet the unique constraints: the
+    second is ``CodeUsed`` (with ``message``) and its caller rolls back."""
+    session.add(
+        Verification(
+            user_id=user_id,
+            roll_entry_id=entry.id,
+            council_id=entry.council_id,
+            scope=entry.scope,
+            verified_on=today,
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        raise CodeUsed(message) from None
 
 
 def claim_try(session: Session, *, council_id: int, reference: str, now: datetime) -> int:

@@ -61,8 +61,8 @@ class Kind:
     ``topic``: the person can opt out of it (None: it answers their own action, or is the
     council's duty, and always goes). ``secret``: it carries something that must not be kept
     once it went (a link that proves the address, a voting code): emptied on delivery.
-    ``unordered``: it follows a ballot, so it keeps no time and is deleted once sent (its
-    rows must not give the order people voted in)."""
+    ``unordered``: it follows a ballot, or comes just before one, so it keeps no time and is
+    deleted once sent (its rows must not give the order people voted in)."""
 
     name: str
     channels: frozenset[MessageChannel]
@@ -82,6 +82,9 @@ KINDS = _kinds(
     Kind("account_exists", ONLY_EMAIL),
     Kind("fingerprints", ONLY_EMAIL),
     Kind("voting_code", frozenset({LETTER, SMS}), secret=True),
+    # Asked for on the verify page, to the number or address on the roll: the code is a
+    # secret, and when it was asked for is about when its person votes, so no time is kept.
+    Kind("contact_code", frozenset({SMS, EMAIL}), secret=True, unordered=True),
     Kind("vote_confirmation", ONLY_EMAIL, topic="confirmations", unordered=True),
     Kind("voting_reminder", ONLY_EMAIL, topic="reminders"),
     Kind("results_published", ONLY_EMAIL, topic="results"),

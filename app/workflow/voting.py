@@ -194,6 +194,11 @@ def verify_account(
 _NOT_VERIFYING = (Phase.DRAFT, Phase.CLOSED, Phase.PUBLISHED, Phase.DELIVERY)
 
 
+def verifying_rounds(council: Council) -> list[FundingRound]:
+    """The council's rounds a verification now is for: published, and not yet past voting."""
+    return [r for r in council.rounds if r.phase not in _NOT_VERIFYING]
+
+
 def verified_for(session: Session, council: Council, entry: RollEntry) -> Text:
     """What a verification covers, exactly: one round for a round's own roll; for the
     council's roll, its rounds without a roll of their own (named while they are not yet past
@@ -208,7 +213,7 @@ def verified_for(session: Session, council: Council, entry: RollEntry) -> Text:
             round=only.title,
             council=council.name,
         )
-    current = [r for r in council.rounds if r.phase not in _NOT_VERIFYING]
+    current = verifying_rounds(council)
     own_roll = {r.id for r in current if roll.has_round_roll(session, r.id)}
     own = [r.title for r in current if r.id in own_roll]
     covered = [r.title for r in current if r.id not in own_roll]

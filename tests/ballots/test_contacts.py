@@ -63,3 +63,38 @@ def test_no_fixed_abode_is_not_a_postal_address():
     lines = [("address_line_1", "No fixed abode"), ("address_line_2", "Cardiff")]
     _, problems = contacts.address(lines, "CF10 1AA")
     assert problems == ["address_line_1 No fixed abode is not a postal address"]
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("jo@example.org", "jo@example.org"),
+        (" Jo.Bloggs@Example.ORG ", "Jo.Bloggs@example.org"),
+        ("jo+vote@mail.example.co.uk", "jo+vote@mail.example.co.uk"),
+        ("o'neill@example.cymru", "o'neill@example.cymru"),
+        ("jo@xn--bcher-kva.example", "jo@xn--bcher-kva.example"),
+    ],
+)
+def test_an_email_address_keeps_its_local_part_and_a_small_letter_domain(written, kept):
+    assert contacts.email_address(written) == kept
+    assert contacts.email(written) == (kept, [])
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["jo", "jo@", "@example.org", "jo@example", "jo@@example.org", "jo bloggs@example.org",
+     "jo@example..org", ".jo@example.org", "jo.@example.org", "jo..b@example.org",
+     "jo@-example.org", "jo@example.o", "jo@example.123", "a" * 65 + "@example.org",
+     "jo@" + "a" * 250 + ".org", "jo@exa_mple.org"],
+)  # fmt: skip
+def test_anything_else_is_not_an_email_address(written):
+    assert contacts.email_address(written) is None
+    kept, problems = contacts.email(written)
+    assert kept is None
+    assert problems == [
+        f"email {written.strip()!r} is not an email address (like name@example.org)"
+    ]
+
+
+def test_a_blank_email_is_none_and_no_problem():
+    assert contacts.email("  ") == (None, [])

@@ -248,3 +248,37 @@ def test_a_verification_keeps_the_london_day_and_no_time(db, council):
     # Only the code's issue and expiry are times: an officer's act, the same for a whole roll.
     timed = sorted(name for name, kind in kept.items() if "DateTime" in repr(kind))
     assert timed == ["code.created_at", "code.expires_at"]
+
+
+def test_a_roll_may_give_email_addresses_kept_with_small_letter_domains(db, council):
+    added = import_text(
+        db,
+        council,
+        "reference,neighbourhood,email,phone\n"
+        "A1,Centre,Jo.Bloggs@Example.ORG,07700 900123\n"
+        "A2,Centre,,\n",
+    )
+    db.session.commit()
+    assert added == 2
+    rows = db.session.execute(
+        select(RollEntry.reference, RollEntry.email, RollEntry.phone).order_by(RollEntry.reference)
+    ).all()
+    assert rows == [("A1", "Jo.Bloggs@example.org", "+447700900123"), ("A2", None, None)]
+
+
+def test_a_bad_email_address_adds_nobody_and_says_which_row(db, council):
+    with pytest.raises(RollInvalid) as caught:
+        import_text(
+            db, council, "reference,neighbourhood,email\nA1,Centre,jo@example.org\nA2,Centre,jo@\n"
+        )
+    assert caught.value.problems == [
+        (3, "email 'jo@' is not an email address (like name@example.org)")
+    ]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(RollEntry)) == 0
+
+
+def test_the_email_column_may_be_named_once_only(db, council):
+    with pytest.raises(RollInvalid) as caught:
+        import_text(db, council, "reference,neighbourhood,email,email\nA1,Centre,a@b.org,c@d.org\n")
+    assert "email" in caught.value.problems[0][1]

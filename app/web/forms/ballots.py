@@ -1,5 +1,6 @@
-"""Forms for voting: verifying with a posted code, the ballot itself (built per pot from the
-frozen ballot paper), checking a receipt, and the officers' roll upload, codes and paper ballots.
+"""Forms for voting: verifying with a posted code or one texted or emailed, the ballot itself
+(built per pot from the frozen ballot paper), checking a receipt, and the officers' roll upload,
+codes and paper ballots.
 
 The ballot's fields accept whatever is sent: a tampered value is not refused here but passed to
 ``votes`` validation, so the resident sees exactly its message (an unknown project, a
@@ -50,6 +51,34 @@ class VerifyForm(FlaskForm):
         validators=[
             InputRequired(message=_l("Enter the code from your letter")),
             Length(max=40, message=_l("The code is 10 letters and numbers, like ABCDE-23456")),
+        ],
+    )
+    submit = SubmitField(_l("Verify"), widget=GovSubmitInput())
+
+
+class ContactForm(FlaskForm):
+    """Where to send a six-digit code: the mobile number or email address on the roll."""
+
+    contact = StringField(
+        _l("Mobile number or email address"),
+        description=_l("The one the council has for you, like 07700 900123 or name@example.org"),
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message=_l("Enter your mobile number or email address")),
+            Length(max=254, message=_l("An email address is 254 characters or fewer")),
+        ],
+    )
+    submit = SubmitField(_l("Send a code"), widget=GovSubmitInput())
+
+
+class ContactCodeForm(FlaskForm):
+    code = StringField(
+        _l("Your code"),
+        description=_l("6 digits, like 123456, from the text message or email"),
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message=_l("Enter the code from the text message or email")),
+            Length(max=20, message=_l("The code is 6 digits, like 123456")),
         ],
     )
     submit = SubmitField(_l("Verify"), widget=GovSubmitInput())

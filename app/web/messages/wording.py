@@ -38,6 +38,7 @@ from app.workflow.models import (
     Proposal,
     User,
 )
+from ballots.contact_codes import CONTACT_CODE_LIFETIME
 
 Fields = Callable[[Session, Message], dict[str, str]]
 
@@ -172,6 +173,19 @@ def _voting_code(session: Session, message: Message) -> dict[str, str]:
     }
 
 
+def _contact_code(session: Session, message: Message) -> dict[str, str]:
+    """A six-digit code asked for on the verify page: the council's name in the message's
+    language, the code, and how long it works. No link: a message with a code and a link is
+    what a fake one looks like, and the person is on the page that asked for it."""
+    council = _council(session, message)
+    minutes = int(CONTACT_CODE_LIFETIME.total_seconds() // 60)
+    return {
+        "council": shown(council, "name", message.language),
+        "code": str((message.data or {})["code"]),
+        "lasts": ngettext("%(num)s minute", "%(num)s minutes", minutes),
+    }
+
+
 def _email(template: str) -> dict[MessageChannel, str]:
     return {MessageChannel.EMAIL: f"messages/{template}.txt"}
 
@@ -208,6 +222,15 @@ WORDINGS: dict[str, Wording] = {
         {
             MessageChannel.LETTER: "messages/voting_code.letter.txt",
             MessageChannel.SMS: "messages/voting_code.sms.txt",
+        },
+    ),
+    "contact_code": Wording(
+        _l("Your code for %(council)s"),
+        _contact_code,
+        ("council", "code", "lasts"),
+        {
+            MessageChannel.SMS: "messages/contact_code.sms.txt",
+            MessageChannel.EMAIL: "messages/contact_code.txt",
         },
     ),
 }

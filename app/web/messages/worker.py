@@ -27,7 +27,7 @@ from app.web.extensions import db
 from app.web.messages import gateways as gateways_module
 from app.web.messages.gateways import Undelivered
 from app.web.messages.wording import NotWorded, word
-from app.workflow import outbox
+from app.workflow import contact_codes, outbox
 from app.workflow.models import Message, MessageChannel
 from ballots.db import utcnow
 
@@ -121,6 +121,9 @@ def run(app: Flask, *, once: bool = False, batch: int = 50, idle: float = 2.0) -
                 purged = outbox.purge(
                     db.session, retention_days=app.config["MESSAGE_RETENTION_DAYS"]
                 )
+                # Codes by text or email that neither work nor count any more (their rows
+                # tie an account to a roll entry, with a time).
+                contact_codes.forget_spent(db.session, now=now)
                 db.session.commit()
                 if purged:
                     log.info("emptied %d old messages", purged)

@@ -16,6 +16,7 @@ KIND_NAMES = {
     "account_exists": _l("Account already exists"),
     "fingerprints": _l("Round fingerprints"),
     "voting_code": _l("Voting code"),
+    "contact_code": _l("Six-digit code by text or email"),
     "vote_confirmation": _l("Vote confirmation"),
     "voting_reminder": _l("Voting reminder"),
     "results_published": _l("Results published"),

@@ -118,6 +118,7 @@ def change_password():
 
 
 from app.web.residents import (  # noqa: E402,F401  (registers their routes)
+    contact,
     messages,
     proposals,
     registration,

@@ -46,7 +46,7 @@ from app.web.public import bp as public_bp
 from app.web.public import council_and_round_or_404, council_or_404, round_or_404
 from app.web.residents import bp
 from app.web.views import answers_refusals, attempt, paper_texts, say, show_error
-from app.workflow import eligibility, registrations, voting
+from app.workflow import contact_codes, eligibility, registrations, voting
 from app.workflow.clock import london_today, utcnow
 from app.workflow.errors import NotSaved
 from app.workflow.models import FundingRound
@@ -156,6 +156,7 @@ def verify(slug: str):
         form=form,
         next=target,
         register_rounds=registrations.rounds_taking_registrations(db.session, council),
+        by_contact=contact_codes.offered(db.session, council),
     )
     return page, status
 

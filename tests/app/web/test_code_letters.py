@@ -136,7 +136,7 @@ def test_a_roll_with_addresses_phones_and_languages_is_kept_normalised(client, d
     officer(client)
     page = get_page(client, M + "/voters")
     hint = page.select_one("#roll-columns").find_next("ul").get_text(" ", strip=True)
-    for column in ("address_line_1", "address_line_7", "postcode", "phone", "language"):
+    for column in ("address_line_1", "address_line_7", "postcode", "phone", "email", "language"):
         assert column in hint
     assert "en, cy" in hint
 

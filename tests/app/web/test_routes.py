@@ -106,6 +106,8 @@ ROUTES = {
     (M + "/delivery/<int:proposal_id>", "GET,POST", "officers.delivery"),
     ("/static/<path:filename>", "GET", "static"),
     ("/councils/<slug>/verify", "GET,POST", "residents.verify"),
+    ("/councils/<slug>/verify/contact", "GET,POST", "residents.verify_by_contact"),
+    ("/councils/<slug>/verify/contact/code", "GET,POST", "residents.contact_code"),
     (R + "/vote", "GET", "residents.vote"),
     (R + "/vote/<int:pot_id>", "GET,POST", "residents.ballot"),
     (R + "/vote/<int:pot_id>/confirm", "POST", "residents.confirm_ballot"),
@@ -266,6 +268,9 @@ ACCESS = {
     "/auditors/home/rounds/open/what-if": (302, 403, 409, 403, 409),
     # Voting ("open" is not in its voting phase: residents are told so, with 409).
     "/councils/home/verify": (302, 200, 200, 200, 200),
+    # "home" offers no codes by text or email (tested in test_contact_code_pages.py).
+    "/councils/home/verify/contact": (302, 404, 404, 404, 404),
+    "/councils/home/verify/contact/code": (302, 404, 404, 404, 404),
     "/councils/home/rounds/open/vote": (302, 409, 403, 403, 403),
     "/councils/home/rounds/open/vote/{pot}": (302, 409, 403, 403, 403),
     "/councils/home/rounds/open/vote/{pot}/cast": (302,) * 5,
@@ -297,6 +302,8 @@ POSTS = {
         {"reference": "R1", "code": "ABCDE-FGHJK"},
         (302, None, None, None, None),
     ),
+    "/councils/home/verify/contact": ({"contact": "07700900123"}, (302, 404, 404, 404, 404)),
+    "/councils/home/verify/contact/code": ({"code": "123456"}, (302, 404, 404, 404, 404)),
     "/councils/home/rounds/open/vote/{pot}": (
         {"action": "continue", "choices": "{p}"},
         (302, 409, 403, 403, 403),
