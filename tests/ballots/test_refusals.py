@@ -13,11 +13,14 @@ from ballots.errors import (
     AlreadyVoted,
     BallotError,
     CheckedIn,
+    CodeBusy,
     CodeError,
     CodeExpired,
     CodeInvalid,
+    CodeSpent,
     CodeUnreachable,
     CodeUsed,
+    ContactInvalid,
     GazetteerInvalid,
     InvalidBallot,
     NotDecrypted,
@@ -115,6 +118,22 @@ CASES = [
         CodeInvalid(),
         "The reference or code is not right. Check your letter and try again.",
         422,
+    ),
+    (
+        ContactInvalid(field=None),
+        "Enter a UK mobile number, like 07700 900123, or an email address, like name@example.org.",
+        422,
+    ),
+    (
+        CodeSpent(field=None),
+        "This code has been tried wrongly too many times, so it no longer works. Ask for a "
+        "new code.",
+        429,
+    ),
+    (
+        CodeBusy(field=None),
+        "Another try with this code is being checked. Wait a moment, then enter it again.",
+        429,
     ),
     (CodeExpired(), "This code has expired. Ask the council for a new one.", 422),
     (
