@@ -129,6 +129,7 @@ def issue_codes(
     theirs that still works stops working; refused with ``CodeInvalid`` when the reference is
     not on the roll, ``CodeUsed`` when they have already verified. Without one, everyone not
     verified and holding no working code gets one (which may be nobody)."""
+    _require_codes(council, funding_round)
     scope = round_scope(funding_round.id) if for_round else COUNCIL_SCOPE
     reference = reference.strip()
     where = {"council_id": council.id, "scope": scope, "key": key, "now": now}
@@ -138,6 +139,22 @@ def issue_codes(
         issued = roll.issue_codes(session, **where)
     _audit_codes(session, council, funding_round, actor, for_round, reference, len(issued))
     return issued
+
+
+def _require_codes(council: Council, funding_round: FundingRound) -> None:
+    """Codes from the council are one of the ways to become eligible (docs/eligibility.md):
+    a round that does not use them is refused them, so nobody is sent a code that the verify
+    page would then not take."""
+    from app.workflow import eligibility
+    from app.workflow.errors import DomainError
+
+    if not eligibility.allows(council, funding_round, "code"):
+        raise DomainError(
+            N_(
+                "This round does not use codes sent by the council. Add that way on its "
+                "page of ways to become eligible first."
+            )
+        )
 
 
 def _audit_codes(session, council, funding_round, actor, for_round, reference, codes, **more):
@@ -226,6 +243,7 @@ def send_codes(
     Each message goes to the entry's address (number) in its language, else the council's
     first, and holds only what it says: the reference, the code, when it expires, the round.
     It is a secret kind: what it said is emptied once it has gone."""
+    _require_codes(council, funding_round)
     channel, needs = SENT_BY[how]
     scope = round_scope(funding_round.id) if for_round else COUNCIL_SCOPE
     reference = reference.strip()

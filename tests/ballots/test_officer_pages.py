@@ -172,3 +172,21 @@ def test_the_demo_has_voters_and_ballots(app, runner, db):
         )
         assert box.log_head(db.session, funding_round.id).kind == last
         assert box.verify_log(db.session, funding_round.id) == []
+
+
+def test_a_round_that_does_not_use_posted_codes_issues_none(app, client, db):
+    council, *_, funding_round, _paper = setup(db)
+    funding_round.eligibility = "register in_person"
+    db.session.commit()
+    sign_in(client, "officer@example.org", PASSWORD)
+    upload(client, "reference,neighbourhood\nA1,Centre\n")
+    response = submit(
+        client,
+        M + "/voters",
+        {"which": "round"},
+        post_to=M + "/voters/codes",
+        form_selector="form[action$='/voters/codes']",
+    )
+    assert response.mimetype != "text/csv"
+    assert "does not use codes sent by the council" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(VerificationCode)) == 0
