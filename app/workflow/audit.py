@@ -46,6 +46,8 @@ ACTIONS = {
     "voters.roll_imported": N_("Voter roll uploaded"),
     "voters.codes_issued": N_("Verification codes issued"),
     "ballot.paper_entered": N_("Paper ballot entered"),
+    "ballot.paper_batch_stored": N_("File of paper ballots stored"),
+    "ballot.paper_batch_discarded": N_("File of paper ballots discarded"),
     "results.exported": N_("Auditor export downloaded"),
     "results.export_refused": N_("Export refused: no access"),
     "delivery.updated": N_("Delivery update recorded"),
