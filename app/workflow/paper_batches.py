@@ -893,6 +893,31 @@ def store(
     return StoredBatch(batch.id, pot.id, pot.name, len(accepted), refused)
 
 
+def check_again(
+    session: Session,
+    batch_id: str,
+    funding_round: FundingRound,
+    *,
+    today: date,
+    now: datetime | None = None,
+) -> Report:
+    """Check a waiting batch's kept file again as if it were uploaded now (the report after
+    ``BatchChanged``): its refused rows and counts are those of now. Refused as ``store``
+    is, for a batch decided or stale, or once voting is not open."""
+    now = now or utcnow()
+    batch = _locked(session, funding_round, batch_id)
+    _decided(batch, now)
+    paper, pot = _open(funding_round, batch.pot_id)
+    text, _ = _kept(batch)
+    rows, ignored = _decide(session, funding_round, paper, pot, text, today)
+    refused = [r.number for r in rows if not r.accepted]
+    batch.content = canonical_json({"refused": refused, "text": text})
+    batch.rows_accepted = len(rows) - len(refused)
+    batch.rows_refused = len(refused)
+    session.flush()
+    return Report(batch, pot, tuple(rows), (), ignored)
+
+
 def discard(
     session: Session,
     batch_id: str,

@@ -99,6 +99,7 @@ from app.web.officers import (  # noqa: E402,F401  (registers their routes)
     delivery,
     languages,
     messages,
+    paper,
     review,
     rounds,
     secrecy,
