@@ -246,3 +246,93 @@ def test_a_stale_file_cannot_be_stored(app, client, db, home):
     assert "more than 24 hours ago" in soup(response).select_one("#action").get_text()
     assert db.session.scalar(select(PaperBatch.content)) is None
     assert count(db, VoterMark) == 0
+
+
+def test_ballots_by_channel_on_the_published_results(app, client, db):
+    """Online, at an event and on paper (through a file): counted by channel on the results
+    pages, the API and the officers' voters page; a pot below the publishing minimum shows
+    no split of its own."""
+    from app.workflow import paper_batches, rounds
+    from tests.app.closed_round import NOW, officer
+
+    council = create_council(slug="home")
+    hood = place(council, "Centre")
+    funding_round, paper = voting_round(
+        council,
+        costs=((10_000_00, 20_000_00, 30_000_00), (1_000_00, 2_000_00)),
+        budgets=(50_000_00, 10_000_00),
+        neighbourhoods=(None, hood),
+        min_ballots_to_publish=10,
+    )
+    funding_round.slug = "vote"
+    db.session.commit()
+    big, small = paper.pots
+    box.open_log(db.session, funding_round.id, funding_round.manifest_hash)
+    people = [enrol(council, hood, reference=f"V{i}") for i in range(12)]
+    day = date(2026, 5, 1)
+    for i, entry in enumerate(people[:9]):
+        channel = Channel.EVENT if i < 2 else Channel.ONLINE
+        box.cast(
+            db.session,
+            paper,
+            entry,
+            big.id,
+            Ballot((big.projects[0].id,)),
+            today=day,
+            channel=channel,
+        )
+    box.cast(db.session, paper, people[0], small.id, Ballot((small.projects[0].id,)), today=day)
+    db.session.commit()
+    clerk = officer(council)
+    checked = paper_batches.check(
+        db.session,
+        funding_round,
+        big,
+        text="reference,choices\nV9,1\nV10,2\nV11,1;2\nV0,3\n",
+        filename="count-sheet.csv",
+        actor=clerk,
+        today=day,
+    )
+    paper_batches.store(db.session, checked.batch.id, funding_round, actor=clerk, today=day)
+    db.session.commit()
+    rounds.change_phase(
+        db.session, funding_round, target=Phase.CLOSED, expected=Phase.VOTING, actor=clerk, now=NOW
+    )
+    db.session.commit()
+    rounds.publish_results(db.session, funding_round, actor=clerk, now=NOW, confirmed=True)
+    db.session.commit()
+
+    page = get_page(client, "/councils/home/rounds/vote/results")
+    assert page.select_one("#round-channels").get_text(strip=True) == (
+        "Ballots by channel: online 8, at events 2, on paper 3."
+    )
+    assert page.select_one(f"#channels-{big.id}").get_text(strip=True) == (
+        "Ballots by channel: online 7, at events 2, on paper 3."
+    )
+    assert page.select_one(f"#channels-{small.id}") is None
+    pot_page = get_page(client, f"/councils/home/rounds/vote/results/{big.id}")
+    assert pot_page.select_one("#pot-channels").get_text(strip=True) == (
+        "online 7, at events 2, on paper 3"
+    )
+    assert (
+        get_page(client, f"/councils/home/rounds/vote/results/{small.id}").select_one(
+            "#pot-channels"
+        )
+        is None
+    )
+    data = client.get(f"/api/v1/rounds/{funding_round.id}/results").get_json()
+    assert data["ballots_by_channel"] == {"online": 8, "event": 2, "paper": 3}
+    by_pot = {p["pot_id"]: p["ballots_by_channel"] for p in data["pots"]}
+    assert by_pot == {big.id: {"online": 7, "event": 2, "paper": 3}, small.id: None}
+    create_user(email="clerk@example.org", roles={council: Role.OFFICER})
+    sign_in(client, "clerk@example.org", PASSWORD)
+    voters = get_page(client, M + "/voters")
+    assert voters.select_one("#turnout").get_text(strip=True) == (
+        "Ballots by channel: online 8, at events 2, on paper 3."
+    )
+    cells = [
+        [c.get_text(strip=True) for c in tr.select("th, td")]
+        for tr in voters.select("#turnout-by-pot tbody tr")
+    ]
+    assert cells[0][1:] == ["7", "2", "3"]
+    assert cells[1][1].startswith("Withheld")

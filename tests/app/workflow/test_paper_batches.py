@@ -515,3 +515,35 @@ def test_checking_costs_the_same_and_storing_the_same_per_row_at_any_size(db, ho
     per_row = (stores[1] - stores[0]) / 5
     assert stores[2] - stores[1] == per_row * 10, stores
     assert per_row <= 8, per_row
+
+
+def test_turnout_by_channel_counts_the_marks_once_voting_has_closed(db, home):
+    from app.workflow import results
+
+    council, centre, north, officer, funding_round, paper = home
+    big, small = paper.pots
+    online, event_goer, on_paper = (adult(council, north, r) for r in ("O", "E", "P"))
+    box.cast(db.session, paper, online, big.id, Ballot((big.projects[0].id,)), today=TODAY)
+    box.cast(
+        db.session,
+        paper,
+        event_goer,
+        small.id,
+        Ballot((small.projects[0].id,)),
+        today=TODAY,
+        channel=Channel.EVENT,
+    )
+    store(db, home, check(db, home, "reference,choices\nP,2\n").batch.id)
+    db.session.commit()
+    assert results.turnout_by_channel(db.session, funding_round) == {}
+    funding_round.phase = Phase.CLOSED
+    assert results.turnout_by_channel(db.session, funding_round) == {
+        big.id: {"online": 1, "event": 0, "paper": 1},
+        small.id: {"online": 0, "event": 1, "paper": 0},
+        None: {"online": 1, "event": 1, "paper": 1},
+    }
+    # Both pots are below the round's minimum of 10: only the round's figures are shown.
+    assert results.shown_by_channel(db.session, funding_round) == {
+        None: {"online": 1, "event": 1, "paper": 1}
+    }
+    db.session.rollback()
