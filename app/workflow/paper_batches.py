@@ -60,9 +60,11 @@ from votes.ballot import Problem, validate_ballot
 from votes.canonical import canonical_json
 from votes.model import Ballot, BallotKind
 
-# The most ballots one file may hold: a large community vote's paper ballots, and a file of
-# a few megabytes (uploads are limited to 5 MB); more is split into several files.
-MAX_ROWS = 50_000
+# The most ballots one file may hold. Storing costs the ballot box's six statements a ballot:
+# 10,000 take 13 s on SQLite and 35 s on PostgreSQL on a busy two-core machine
+# (bench/paper_batch.py), about as long as one request should run; more is split into
+# several files.
+MAX_ROWS = 10_000
 # A file not stored or discarded within this time is stale: refused, and emptied when seen.
 STALE_AFTER = timedelta(hours=24)
 # The longest cell read (a reference is at most 64 characters; a ballot lists each project
