@@ -51,7 +51,6 @@ from app.workflow.models import (
 )
 from app.workflow.voting import paper_for
 from ballots import box, roll
-from ballots.db import begin_write
 from ballots.errors import AlreadyVoted, CheckedIn, InvalidBallot, RoundClosed
 from ballots.models import Channel, CheckIn, RollEntry, VoterMark, reference_key
 from ballots.paper import BallotPaper, PotPaper
@@ -838,9 +837,12 @@ def store(
     online since, checked in at an event, left the roll), or refused by the box itself as it
     is cast."""
     now = now or utcnow()
-    # SQLite: the database's write lock from here, so nothing is cast between the check
-    # below and the casts; PostgreSQL: the batch's row lock, then the box's constraints.
-    begin_write(session)
+    # The round's casting lock first (SQLite: the database's write lock), as each cast below
+    # would take it: nothing is cast in the round between the check below and the casts, and
+    # closing voting, which takes the round's lock and then empties waiting batches, waits
+    # for this store (or this store for it) instead of the two waiting for each other.
+    if box.lock_round_for_casting(session, funding_round.id) != Phase.VOTING:
+        raise RoundClosed(NOT_OPEN)
     batch = _locked(session, funding_round, batch_id)
     _decided(batch, now)
     paper, pot = _open(funding_round, batch.pot_id)

@@ -117,6 +117,8 @@ def real_values(rule, world) -> dict[str, str]:
         "filename": "devolve.css",
         # A resident: resetting their second factor is refused, so the walk changes nothing.
         "user_id": world.resident,
+        # A file of paper ballots: none is uploaded, so storing one is refused (404).
+        "batch_id": "0" * 32,
     }
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: no real value for {missing}; add one here"

@@ -359,7 +359,7 @@ def test_only_while_voting_is_open(db, home):
     with pytest.raises(RoundClosed, match="only while voting is open"):
         check(db, home, "reference,choices\nP1,1\n")
     db.session.rollback()
-    with pytest.raises(batches.BatchDecided):
+    with pytest.raises(RoundClosed, match="only while voting is open"):
         store(db, home, report.batch.id)
     db.session.rollback()
     assert count(db, VoterMark) == 0
