@@ -336,3 +336,6 @@ def test_ballots_by_channel_on_the_published_results(app, client, db):
     ]
     assert cells[0][1:] == ["7", "2", "3"]
     assert cells[1][1].startswith("Withheld")
+    assert get_page(client, M).select_one("#round-channels").get_text(strip=True) == (
+        "Ballots by channel: online 8, at events 2, on paper 3."
+    )
