@@ -17,7 +17,7 @@ GOVUK_FRONTEND_INTEGRITY := sha512-cXIQxm5PHCsbic47GXZrVBZhAeeshTLRL6ZBKilLsR6rM
 STATIC := app/static/govuk
 
 .PHONY: help run test install install-dev assets translations messages new-language db demo lint format bench bench-tally bench-process \
-	bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy bench-messages clean
+	bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy bench-messages bench-paper-batch clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -106,7 +106,7 @@ format: $(VENV)/.dev ## Format the code with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-tally bench-process bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy bench-messages ## Run every benchmark
+bench: bench-tally bench-process bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy bench-messages bench-paper-batch ## Run every benchmark
 
 bench-tally: $(VENV)/.dev ## Time votes against pabutools on the pabulib elections
 	$(BIN)/python bench/tally.py
@@ -134,6 +134,9 @@ bench-secrecy: $(VENV)/.dev ## Time encrypting, shuffling, decrypting and verify
 
 bench-messages: $(VENV)/.dev ## Time queueing a reminder to 100,000 residents and sending through a fake Notify (DATABASE_URL: PostgreSQL too)
 	$(BIN)/python bench/messages.py
+
+bench-paper-batch: $(VENV)/.dev ## Time checking and storing a file of 10,000 paper ballots against entering them one by one (DATABASE_URL: PostgreSQL)
+	$(BIN)/python bench/paper_batch.py
 
 clean: ## Remove the virtualenv, built assets and the local database
 	rm -rf $(VENV) $(STATIC) instance .pytest_cache

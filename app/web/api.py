@@ -213,13 +213,24 @@ def round_results(round_id: int):
     views = results.published_views(db.session, r)
     ids = [p.id for view in views for p in view.projects]
     rows = {p.id: p for p in proposal_rules.on_paper(db.session, r, ids)}
-    pots = [_pot_result(view, rows) for view in views]
-    return jsonify({"round_id": r.id, "phase": r.phase.value, "pots": pots})
+    channels = results.published_by_channel(db.session, r)
+    pots = [_pot_result(view, rows, channels.get(view.result.pot_id)) for view in views]
+    return jsonify(
+        {
+            "round_id": r.id,
+            "phase": r.phase.value,
+            "ballots_by_channel": channels.get(None),
+            "pots": pots,
+        }
+    )
 
 
-def _pot_result(view: results.PotView, proposals: dict[int, Proposal]) -> dict[str, Any]:
+def _pot_result(
+    view: results.PotView, proposals: dict[int, Proposal], channels: dict[str, int] | None
+) -> dict[str, Any]:
     """A pot's stored result; the names are those it was counted with, each with its row's
-    language and translations (a project's title only)."""
+    language and translations (a project's title only); its ballots by channel (None when
+    the pot is withheld)."""
     row = view.result
     return {
         "pot_id": row.pot_id,
@@ -228,6 +239,7 @@ def _pot_result(view: results.PotView, proposals: dict[int, Proposal]) -> dict[s
         "budget": money(view.budget_pence),
         "allocated": money(None if view.withheld else view.allocated_pence),
         "ballots": view.ballots,
+        "ballots_by_channel": None if view.withheld else channels,
         "withheld": view.withheld,
         "rule": row.rule,
         "tie_break": row.tie_break,

@@ -1,8 +1,9 @@
 """Public results pages once a round's results are published: per pot a chart of support with
-the funding line, the same figures in a table and each project's explanation; for the round,
-turnout per neighbourhood and money allocated against available, and what other rules would
-have funded from the same ballots; and the same results on the big screen, one pot a slide,
-for the evening they are announced."""
+the funding line, the same figures in a table and each project's explanation, and its ballots
+by channel (online, at events, on paper); for the round, its ballots by channel, turnout per
+neighbourhood and money allocated against available, and what other rules would have funded
+from the same ballots; and the same results on the big screen, one pot a slide, for the
+evening they are announced."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ def round_results(slug: str, round_slug: str):
         round=funding_round,
         pots=views,
         published=proposals.results_published(funding_round),
+        channels=results.published_by_channel(db.session, funding_round),
         **result_texts(funding_round, views),
     )
 
@@ -97,6 +99,7 @@ def pot_page(council, funding_round, view: results.PotView):
         round=funding_round,
         view=view,
         chart=chart,
+        channels=results.shown_by_channel(db.session, funding_round).get(view.result.pot_id),
         **texts,
         counted_with=presented.counted_with(
             view.result.rule, view.result.tie_break, view.counts_points

@@ -59,6 +59,8 @@ ACTIONS = {
     "roll.registered_in_person": N_("Person registered on the roll in person by an officer"),
     "council.eligibility_changed": N_("Ways to become eligible changed for the council"),
     "round.eligibility_changed": N_("Ways to become eligible changed for the round"),
+    "ballot.paper_batch_stored": N_("File of paper ballots stored"),
+    "ballot.paper_batch_discarded": N_("File of paper ballots discarded"),
     "results.exported": N_("Auditor export downloaded"),
     "results.export_refused": N_("Export refused: no access"),
     "delivery.updated": N_("Delivery update recorded"),

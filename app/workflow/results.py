@@ -407,6 +407,66 @@ def counted_turnout(session: Session, funding_round: FundingRound) -> list[Turno
     return [Turnout(h.name, *counted[h.id], h) for h in hoods]
 
 
+# --- Ballots by channel ----------------------------------------------------------------------
+
+# The ways a ballot is cast, in the order the pages give them.
+CHANNELS = ("online", "event", "paper")
+
+
+def turnout_by_channel(
+    session: Session, funding_round: FundingRound
+) -> dict[int | None, dict[str, int]]:
+    """How many ballots were cast online, at a voting event and on paper: per pot of the
+    round (every pot, with zeros) and for the whole round (key None). Counts of the voter
+    marks only (which say who voted and how, never what), grouped in one statement. Empty
+    until voting has closed: nobody sees a count while it is open."""
+    from sqlalchemy import func
+
+    from ballots.models import VoterMark
+
+    if funding_round.phase.index <= Phase.VOTING.index:
+        return {}
+    out: dict[int | None, dict[str, int]] = {
+        key: dict.fromkeys(CHANNELS, 0) for key in [*(p.id for p in funding_round.pots), None]
+    }
+    for pot_id, channel, n in session.execute(
+        select(VoterMark.pot_id, VoterMark.channel, func.count())
+        .where(VoterMark.round_id == funding_round.id)
+        .group_by(VoterMark.pot_id, VoterMark.channel)
+    ):
+        out.setdefault(pot_id, dict.fromkeys(CHANNELS, 0))[str(channel)] += n
+        out[None][str(channel)] += n
+    return out
+
+
+def shown_by_channel(
+    session: Session, funding_round: FundingRound
+) -> dict[int | None, dict[str, int]]:
+    """``turnout_by_channel`` as the pages show it: the round's figures, and a pot's only
+    when the pot has at least the round's ``min_ballots_to_publish`` ballots, as its
+    results are (a smaller pot's figures are withheld, split by channel too)."""
+    counts = turnout_by_channel(session, funding_round)
+    least = (
+        publishing_minimum(funding_round)
+        if funding_round.manifest_json
+        else funding_round.min_ballots_to_publish
+    )
+    return {
+        key: by_channel
+        for key, by_channel in counts.items()
+        if key is None or sum(by_channel.values()) >= least
+    }
+
+
+def published_by_channel(
+    session: Session, funding_round: FundingRound
+) -> dict[int | None, dict[str, int]]:
+    """``shown_by_channel`` once the round's results are published; nothing before."""
+    if funding_round.phase not in PUBLISHED:
+        return {}
+    return shown_by_channel(session, funding_round)
+
+
 # --- What if another rule had counted? --------------------------------------------------------
 
 WHAT_IF_RULES = ("greedy", "mes", "phragmen")

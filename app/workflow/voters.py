@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.workflow import audit, outbox
+from app.workflow import audit, outbox, results
 from app.workflow.clock import in_london
 from app.workflow.models import (
     Council,
@@ -40,7 +40,6 @@ from ballots.models import (
     RollEntry,
     Verification,
     VerificationCode,
-    VoterMark,
     reference_key,
     round_scope,
 )
@@ -383,7 +382,9 @@ def roll_figures(
     """What the voters page shows of the roll: for the round's roll and the council's, how
     many people, codes, working codes and verified accounts; which roll the round uses; the
     references someone may be guessing codes for; and, once voting has ended, how many
-    voted by each channel (never before)."""
+    ballots were cast by each channel (never before): ``turnout`` for the round (channel ->
+    count: ``results.CHANNELS``) and ``turnout_by_pot`` (pot id -> the same), without the
+    pots whose figures are withheld."""
 
     def counts(scope: str) -> dict[str, int]:
         entries = select(RollEntry.id).where(
@@ -417,11 +418,9 @@ def roll_figures(
         ),
     }
     if funding_round.phase.index > Phase.VOTING.index:
-        figures["turnout"] = dict(
-            session.execute(
-                select(VoterMark.channel, func.count())
-                .where(VoterMark.round_id == funding_round.id)
-                .group_by(VoterMark.channel)
-            ).all()
-        )
+        # Ballots by channel, for the round and for each pot whose figures are shown
+        # (``results.shown_by_channel``: a pot below the publishing minimum is withheld).
+        by_channel = results.shown_by_channel(session, funding_round)
+        figures["turnout"] = by_channel.pop(None)
+        figures["turnout_by_pot"] = by_channel
     return figures

@@ -149,6 +149,8 @@ def real_values(rule, world) -> dict[str, str]:
         "event_id": world.event,
         "check_in_id": "not-a-check-in",
         "kiosk_id": 1,
+        # A file of paper ballots: none is uploaded, so storing one is refused (404).
+        "batch_id": "0" * 32,
     }
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: no real value for {missing}; add one here"

@@ -145,11 +145,16 @@ def test_no_running_counts_for_officers_while_voting(app, client, db):
     assert page.select_one("#turnout") is None
     for url in (M, M + "/voters", M + "/proposals", "/auditors/home/rounds/vote"):
         text = client.get(url).get_data(as_text=True)
-        assert "ballots online" not in text
+        assert "Ballots by channel" not in text
     funding_round.phase = Phase.CLOSED
     db.session.commit()
     page = get_page(client, M + "/voters")
-    assert "3 ballots online" in page.select_one("#turnout").get_text()
+    assert page.select_one("#turnout").get_text() == (
+        "Ballots by channel: online 3, at events 0, on paper 0."
+    )
+    # Fewer than the round's 10 ballots to publish: the pot's split is withheld as its
+    # results are.
+    assert "Withheld" in page.select_one("#turnout-by-pot tbody").get_text()
 
 
 def test_the_demo_has_voters_and_ballots(app, runner, db):

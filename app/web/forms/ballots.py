@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import AnyOf, InputRequired, Length
 
 from app.web.forms.fields import (
     GovFileInput,
@@ -111,6 +111,24 @@ class RollForm(FlaskForm):
         invalid_choice_message=_l("Select who the roll is for from the list"),
     )
     submit = SubmitField(_l("Upload roll"), widget=GovSubmitInput())
+
+
+class PaperBatchForm(FlaskForm):
+    """A file of paper ballots for one pot (docs/paper-ballots.md)."""
+
+    batch = FileField(_l("File of paper ballots (CSV)"), widget=GovFileInput())
+    submit = SubmitField(_l("Check the file"), widget=GovSubmitInput())
+
+
+class BatchDecisionForm(FlaskForm):
+    """Store a checked file's accepted ballots, check it again, or discard it: the button
+    pressed is ``action``."""
+
+    action = StringField(
+        validators=[
+            AnyOf(("store", "discard", "recheck"), message=_l("Choose to store or discard")),
+        ]
+    )
 
 
 class IssueCodesForm(FlaskForm):

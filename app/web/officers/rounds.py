@@ -42,7 +42,7 @@ from app.web.presenters.methods import (
 from app.web.presenters.phases import what_happens_next
 from app.web.presenters.secrecy import stage_words
 from app.web.views import attempt, say, show_error
-from app.workflow import rounds, secrecy
+from app.workflow import results, rounds, secrecy
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, FundingRound, Phase, SplitMethod
@@ -119,6 +119,8 @@ def _overview(funding_round: FundingRound) -> dict:
         "eligibility_text": describe_eligibility(funding_round),
         "phase_form": PhaseForm(),
         "encryption_text": stage_words(secrecy.status(db.session, funding_round)),
+        # Once voting has closed: the round's ballots by channel (None before).
+        "channels": results.turnout_by_channel(db.session, funding_round).get(None),
     }
 
 

@@ -305,7 +305,10 @@ def _move(
         _tell_on_ballot(session, funding_round)
     elif target == Phase.CLOSED:
         ballot_box.close_log(session, funding_round.id, funding_round.manifest_hash)
-        from app.workflow import results, secrecy
+        from app.workflow import paper_batches, results, secrecy
+
+        # Files of paper ballots still waiting can no longer be stored: emptied now.
+        paper_batches.at_close(session, funding_round, now)
 
         if secrecy.is_encrypted(funding_round):
             # Shuffled by the server in the same transaction as the seal; counted when the

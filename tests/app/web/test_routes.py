@@ -124,6 +124,8 @@ ROUTES = {
     (M + "/voters/codes", "POST", "officers.issue_codes"),
     (M + "/paper", "GET", "officers.paper_pots"),
     (M + "/paper/<int:pot_id>", "GET,POST", "officers.paper_ballot"),
+    (M + "/paper/<int:pot_id>/batch", "GET,POST", "officers.paper_batch_upload"),
+    (M + "/paper/<int:pot_id>/batch/<batch_id>", "GET,POST", "officers.paper_batch"),
     (M + "/trustees", "GET", "officers.trustees"),
     (M + "/events", "GET,POST", "officers.events_page"),
     (M + "/events/<int:event_id>", "GET", "officers.event"),
@@ -291,6 +293,16 @@ ACCESS = {
     "/kiosk/": (410,) * 5,
     "/kiosk/ballot/{pot}": (410,) * 5,
     "/officers/home/rounds/open/paper/{pot}": (302, 403, 409, 403, 403),
+    # Files of paper ballots: only while voting is open; "open" has no ballot paper, so no
+    # file of it exists (tested in test_paper_batch_pages.py).
+    "/officers/home/rounds/open/paper/{pot}/batch": (302, 403, 409, 403, 403),
+    "/officers/home/rounds/open/paper/{pot}/batch/0123456789abcdef0123456789abcdef": (
+        302,
+        403,
+        404,
+        403,
+        403,
+    ),
     # {p} was not funded ("open" has no results): officers get 404 too.
     "/officers/home/rounds/open/delivery/{p}": (302, 403, 404, 403, 403),
 }
@@ -384,6 +396,11 @@ POSTS = {
     "/officers/home/rounds/open/paper/{pot}": (
         {"reference": "R1", "choices": "{p}"},
         (302, 403, None, 403, 403),
+    ),
+    "/officers/home/rounds/open/paper/{pot}/batch": ({}, (302, 403, 409, 403, 403)),
+    "/officers/home/rounds/open/paper/{pot}/batch/0123456789abcdef0123456789abcdef": (
+        {"action": "store"},
+        (302, 403, 404, 403, 403),
     ),
     "/councils/home/rounds/open/propose": (
         {

@@ -204,7 +204,11 @@ def test_the_figures_count_the_roll_and_hide_turnout_until_voting_ends(db, home)
     assert figures["council"]["people"] == 1 and figures["round"]["people"] == 1
     assert "turnout" not in figures
     funding_round.phase = Phase.CLOSED
-    assert voters.roll_figures(db.session, council, funding_round, now=utcnow())["turnout"] == {}
+    assert voters.roll_figures(db.session, council, funding_round, now=utcnow())["turnout"] == {
+        "online": 0,
+        "event": 0,
+        "paper": 0,
+    }
 
 
 def stored(db) -> dict:
