@@ -112,23 +112,28 @@ def start():
     if voter is not None:
         return _to_ballot(voter.pots[0].id)
     form = TokenForm()
-    if form.validate_on_submit():
-        try:
-            voter = attempt(
-                events.start_voter,
-                kiosk,
-                form.token.data,
-                key=_key(),
-                now=utcnow(),
-                today=london_today(),
-            )
-            return _to_ballot(voter.pots[0].id)
-        except Refusal as error:
-            form.token.errors.append(say(error))
+    voter = form.validate_on_submit() and _start_voter(kiosk, form)
+    if voter:
+        return _to_ballot(voter.pots[0].id)
     status = 422 if form.errors else 200
-    return _page(
-        "kiosk/start.html", kiosk, status, form=form, is_open=events.is_open(kiosk.event, utcnow())
-    )
+    is_open = events.is_open(kiosk.event, utcnow())
+    return _page("kiosk/start.html", kiosk, status, form=form, is_open=is_open)
+
+
+def _start_voter(kiosk, form):
+    """The voter whose token was typed, or None with the reason beside the field."""
+    try:
+        return attempt(
+            events.start_voter,
+            kiosk,
+            form.token.data,
+            key=_key(),
+            now=utcnow(),
+            today=london_today(),
+        )
+    except Refusal as error:
+        form.token.errors.append(say(error))
+        return None
 
 
 def _key() -> bytes:

@@ -55,13 +55,16 @@ def events_page(slug: str, round_slug: str):
     if done:
         flash(_("Event created: %(name)s", name=done.value.name), "success")
         return _to_event(slug, round_slug, done.value.id)
-    listed = events.events_of(db.session, funding_round)
+    return _events_list(council, funding_round, form)
+
+
+def _events_list(council, funding_round, form):
     return render_template(
         "officers/events.html",
         council=council,
         round=funding_round,
         form=form,
-        events=listed,
+        events=events.events_of(db.session, funding_round),
         can_create=funding_round.phase.index <= Phase.VOTING.index,
     )
 
