@@ -11,8 +11,6 @@ server forgets the voter. A kiosk's browser can reach no other page (``_only_the
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from flask import (
     Blueprint,
     current_app,
@@ -27,9 +25,8 @@ from flask_babel import gettext as _
 
 from app.web import i18n
 from app.web.extensions import db, limiter
-from app.web.forms.ballots import ConfirmForm, ballot_form
+from app.web.forms.ballots import ConfirmForm, ballot_form, rule_problems
 from app.web.forms.events import ActionForm, TokenForm
-from app.web.i18n import current as current_language
 from app.web.officers.events import KIOSK
 from app.web.views import attempt, paper_texts, say
 from app.workflow import events
@@ -37,7 +34,6 @@ from app.workflow.clock import london_today, utcnow
 from app.workflow.errors import NotSaved
 from ballots.errors import InvalidBallot
 from ballots.refusals import Refusal
-from votes.ballot import validate_ballot
 from votes.model import BallotKind
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
@@ -179,13 +175,7 @@ def ballot(pot_id: int):
     form = ballot_form(voter.paper, pot)
     if request.method == "POST" and request.form.get("action", "continue") == "continue":
         if form.validate_on_submit():
-            problems = validate_ballot(
-                form.to_ballot(),
-                voter.paper.rules,
-                pot.projects,
-                Fraction(pot.budget_pence),
-                language=current_language(),
-            )
+            problems = rule_problems(form, voter.paper, pot)
             if not problems:
                 return _page(
                     "kiosk/check.html",

@@ -9,6 +9,8 @@ duplicate, too many...). Only a value that is not a number of points at all is r
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -30,7 +32,7 @@ from app.web.views import show_error
 from ballots.errors import InvalidBallot
 from ballots.paper import BallotPaper, PotPaper
 from ballots.refusals import N_, Refusal
-from votes.ballot import Problem, format_money
+from votes.ballot import Problem, format_money, validate_ballot
 from votes.model import Ballot, BallotKind
 
 
@@ -354,3 +356,15 @@ def _build_form_class(
             )
         attrs["main_field"] = f"points_{pot.projects[0].id}" if pot.projects else "csrf_token"
     return type("PotBallotForm", (BallotForm,), attrs)
+
+
+def rule_problems(form, paper: BallotPaper, pot: PotPaper) -> list[Problem]:
+    """What the round's rules say of the ballot as filled in (empty: it may be cast), in the
+    page's language: the check before the page that shows it back to the voter."""
+    return validate_ballot(
+        form.to_ballot(),
+        paper.rules,
+        pot.projects,
+        Fraction(pot.budget_pence),
+        language=current_language(),
+    )

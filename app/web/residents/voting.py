@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import time
 from datetime import timedelta
-from fractions import Fraction
 from functools import lru_cache
 
 from babel import Locale
@@ -39,8 +38,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.web import i18n
 from app.web.extensions import db, limiter
-from app.web.forms.ballots import ConfirmForm, ReceiptForm, VerifyForm, ballot_form
-from app.web.i18n import current as current_language
+from app.web.forms.ballots import ConfirmForm, ReceiptForm, VerifyForm, ballot_form, rule_problems
 from app.web.presenters import formatting
 from app.web.public import bp as public_bp
 from app.web.public import council_and_round_or_404, council_or_404, round_or_404
@@ -61,7 +59,6 @@ from ballots.errors import (
     VoteChangeNotAllowed,
     wait_words,
 )
-from votes.ballot import validate_ballot
 from votes.model import BallotKind
 
 __all__ = ["code_key"]
@@ -346,13 +343,7 @@ def ballot(slug: str, round_slug: str, pot_id: int):
         return redirect(_reading(slug, round_slug, int(read), pot.id), 303)
     action = request.form.get("action", "continue")
     if request.method == "POST" and action == "continue" and form.validate_on_submit():
-        problems = validate_ballot(
-            form.to_ballot(),
-            voter.paper.rules,
-            pot.projects,
-            Fraction(pot.budget_pence),
-            language=current_language(),
-        )
+        problems = rule_problems(form, voter.paper, pot)
         if not problems:
             return _check_page(
                 council, funding_round, voter.paper, pot, form, ConfirmForm(), changing
