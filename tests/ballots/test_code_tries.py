@@ -428,3 +428,23 @@ def test_0012_stops_on_references_that_would_become_the_same(tmp_path, capfd):
             conn.execute(text("UPDATE roll_entries SET reference = 'WLK-003' WHERE id = 2"))
         upgrade(revision="0012_code_tries")
         assert "code_tries" in inspect(flask_db.engine).get_table_names()
+
+
+def test_the_wait_after_too_many_wrong_tries_is_in_the_page_language(app, client, db, council):
+    create_user(email="voter@example.org", roles={council: Role.RESIDENT})
+    sign_in(client, "voter@example.org", PASSWORD)
+    last = None
+    for i in range(11):
+        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{i + 1}"
+        last = client.post(
+            "/councils/home/verify?lang=cy",
+            data={"csrf_token": _csrf(client), "reference": f"X{i}", "code": "WRONG-CODE1"},
+        )
+    assert last.status_code == 429
+    text = " ".join(soup(last).select_one("main").get_text(" ").split())
+    assert "munud" in text and "minute" not in text
+
+
+def _csrf(client):
+    page = soup(client.get("/councils/home/verify"))
+    return page.select_one("main form[method=post] input[name=csrf_token]")["value"]

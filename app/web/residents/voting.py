@@ -94,18 +94,19 @@ def _wrong_try(response) -> bool:
 
 
 def _too_many_wrong_tries(limit):
-    wait = timedelta(seconds=max(1, limit.reset_at - time.time()))
+    # The wait in the page's language ("30 eiliad"), as the sentence around it is.
+    wait = say(wait_words(timedelta(seconds=max(1, limit.reset_at - time.time()))))
     if "account:" in limit.key:
         body = _(
             "There have been too many wrong references or codes from this account. Try "
             "again in %(wait)s. Nothing was checked or changed.",
-            wait=wait_words(wait),
+            wait=wait,
         )
     else:
         body = _(
             "There have been too many wrong references or codes from this address. Try "
             "again in %(wait)s. Nothing was checked or changed.",
-            wait=wait_words(wait),
+            wait=wait,
         )
     return Response(
         render_template("errors/error.html", title=_("Too many wrong tries"), body=body),
