@@ -160,6 +160,25 @@ def register_cli(app: Flask) -> None:
         except DomainError as e:
             raise click.ClickException(e.message) from None
 
+    @app.cli.command("network-admin")
+    @click.argument("email")
+    @click.option("--remove", is_flag=True, help="Take it away instead.")
+    def network_admin_command(email: str, remove: bool) -> None:
+        """Make the account EMAIL an administrator of the network, who may host organisations
+        that belong to no council (or, with --remove, no longer one). Recorded in the audit
+        trail."""
+        from app.workflow.accounts import find_by_email, set_network_admin
+
+        user = find_by_email(db.session, email)
+        if user is None:
+            raise click.ClickException(f"No account has the email address {email}.")
+        changed = set_network_admin(db.session, user, admin=not remove)
+        db.session.commit()
+        state = "no longer" if remove else "now"
+        click.echo(
+            f"{user.email} is {state} a network administrator" + ("" if changed else " (as before)")
+        )
+
     @app.cli.command("create-app-role")
     @click.argument("name", required=False)
     @click.option("--print-sql", is_flag=True, help="Print the statements instead of running them.")

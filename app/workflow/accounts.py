@@ -164,6 +164,26 @@ def grant_role(session: Session, user: User, council: Council, role: Role) -> Me
     return m
 
 
+def set_network_admin(session: Session, user: User, *, admin: bool) -> bool:
+    """Make ``user`` an administrator of the network (``admin``), or no longer one: they may
+    then host organisations that belong to no council, and sign in with two factors as staff
+    do. Given from the command line, by whoever runs the deployment: the audit trail records
+    it with no actor. Returns whether anything changed (nothing is recorded otherwise)."""
+    if bool(user.network_admin) == admin:
+        return False
+    user.network_admin = admin
+    session.flush()
+    audit.record(
+        session,
+        action="account.network_admin_changed",
+        actor=None,
+        subject=user,
+        before={"network_admin": not admin},
+        after={"network_admin": admin},
+    )
+    return True
+
+
 def find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 

@@ -87,6 +87,15 @@ ACTIONS = {
     "secrecy.mixed": N_("Ballots shuffled"),
     "secrecy.decrypted": N_("Trustee decrypted their share of the ballots"),
     "secrecy.pot_decrypted": N_("A pot's ballots were decrypted"),
+    "account.network_admin_changed": N_("Network administrator given or taken away"),
+    "organisation.created": N_("Organisation with members created"),
+    "organisation.rules_changed": N_("Organisation's rules changed"),
+    "organisation.officer_appointed": N_("Officer of an organisation appointed"),
+    "organisation.officer_removed": N_("Officer of an organisation removed"),
+    "organisation.class_added": N_("Membership class added"),
+    "organisation.member_added": N_("Member added to the register"),
+    "organisation.members_imported": N_("Members imported to the register from a file"),
+    "organisation.member_left": N_("Member's leaving recorded"),
 }
 
 
@@ -120,22 +129,29 @@ def record(
     actor: User | None,
     council: Council | None = None,
     round: FundingRound | None = None,
+    organisation: Any = None,
     subject: Any = None,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Add one audit event (flushed with the rest of the caller's transaction).
 
-    An event about a round belongs to the round's council; ``council`` is needed only for
-    events about no round.
+    An event about a round belongs to the round's council, and an event about an
+    organisation (``app.workflow.organisations``) to its host's (none for the network's);
+    ``council`` is needed only for events about neither.
     """
     if round is not None:
         if council is not None and council.id != round.council_id:
             raise ValueError("an audit event's round must belong to its council")
         council = round.council
+    if organisation is not None:
+        if council is not None and council.id != organisation.council_id:
+            raise ValueError("an audit event's organisation must belong to its council")
+        council = organisation.council
     event = AuditEvent(
         council_id=council.id if council is not None else None,
         round_id=round.id if round is not None else None,
+        organisation_id=organisation.id if organisation is not None else None,
         actor_id=actor.id if actor is not None else None,
         action=action,
         subject_type=type(subject).__name__.lower() if subject is not None else "",

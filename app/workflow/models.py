@@ -12,6 +12,7 @@ import enum
 import secrets
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy import text as sql_text
@@ -39,6 +41,9 @@ from ballots.phases import Phase
 from ballots.refusals import N_
 from votes.model import BallotKind, TieBreak
 from votes.rules import RULES
+
+if TYPE_CHECKING:
+    from app.workflow.organisations.models import OrganisationOfficer
 
 
 def _one_of(column: str, values: list[str]) -> str:
@@ -254,11 +259,21 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(
         String(8), nullable=True, server_default=sql_text("NULL")
     )
+    # An administrator of the network (the deployment itself, not one council): they may host
+    # organisations that belong to no council. Given from the command line (``flask
+    # network-admin``), never from a page.
+    network_admin: Mapped[bool] = mapped_column(Boolean, server_default=false())
     __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012
 
     home_neighbourhood: Mapped[Neighbourhood | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
+    )
+    # The organisations this person is an officer of (app.workflow.organisations).
+    organisation_offices: Mapped[list[OrganisationOfficer]] = relationship(
+        back_populates="user",
+        foreign_keys="OrganisationOfficer.user_id",
+        cascade="all, delete-orphan",
     )
 
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
@@ -280,8 +295,14 @@ class User(Base):
 
     @property
     def is_staff(self) -> bool:
-        """An officer, administrator or auditor anywhere: two factors and a short idle limit."""
-        return any(m.role != Role.RESIDENT for m in self.memberships)
+        """An officer, administrator or auditor anywhere, a network administrator, or an
+        officer of an organisation (who sees its register of members): two factors and a
+        short idle limit."""
+        return (
+            any(m.role != Role.RESIDENT for m in self.memberships)
+            or bool(self.network_admin)
+            or bool(self.organisation_offices)
+        )
 
     @property
     def two_factor_enrolled(self) -> bool:
@@ -689,6 +710,11 @@ class AuditEvent(Base):
     round_id: Mapped[int | None] = mapped_column(
         ForeignKey("rounds.id", ondelete="RESTRICT"), nullable=True
     )
+    # An event about an organisation with members (its council is its host's, or None for
+    # the network's).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=True
+    )
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="RESTRICT"), nullable=True
     )
@@ -704,6 +730,7 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_events_round_created", "round_id", "created_at"),
         Index("ix_audit_events_council_created", "council_id", "created_at"),
+        Index("ix_audit_events_organisation_created", "organisation_id", "created_at"),
     )
 
 
@@ -1184,3 +1211,8 @@ class PaperBatch(Base):
         CheckConstraint("state = 'checked' OR content IS NULL", name="decided_batch_is_emptied"),
         Index("ix_paper_batches_round", "round_id"),
     )
+
+
+# The organisations' tables (a module of their own), registered with the metadata whenever
+# these are: users and the audit trail refer to them. Last, so the names they import exist.
+import app.workflow.organisations.models  # noqa: E402,F401

@@ -382,3 +382,51 @@ def test_0016_keeps_the_london_day_of_a_verification_and_of_its_code(tmp_path):
             assert conn.execute(text("SELECT verified_on FROM verifications")).scalar_one() == (
                 "2026-07-01"
             )
+
+
+def test_0020_keeps_the_audit_trail_append_only_and_its_events_through_the_rebuild(tmp_path):
+    with database_at(tmp_path, "0019_every_channel"):
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO councils (id, slug, name, colour, description, created_at) "
+                    "VALUES (1, 'x', 'X', '#000000', '', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO audit_events (council_id, action, subject_type, created_at) "
+                    "VALUES (1, 'x', '', '2026-01-01')"
+                )
+            )
+        upgrade(revision="0020_organisations")
+        assert "append-only" in _refused("DELETE FROM audit_events")
+        assert "append-only" in _refused("UPDATE audit_events SET action = 'y'")
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT action FROM audit_events")).scalar_one() == "x"
+            conn.execute(
+                text(
+                    "INSERT INTO organisations (id, council_id, slug, name, kind, notice_days, "
+                    "proxy_cap, special_numerator, special_denominator, special_more_than, "
+                    "ordinary_numerator, ordinary_denominator, ordinary_more_than, "
+                    "quorum_members, quorum_counts_proxies, abstentions_count, "
+                    "chair_casting_vote, created_at) VALUES (1, 1, 'coop', 'Co-op', 'other', "
+                    "28, 5, 3, 4, 0, 1, 2, 1, 10, 1, 0, 1, '2026-01-01')"
+                )
+            )
+            network = conn.execute(text("SELECT network_admin FROM users")).all()
+            assert network == []
+        assert "FOREIGN KEY" in _refused(
+            "INSERT INTO audit_events (organisation_id, action, subject_type, created_at) "
+            "VALUES (99, 'x', '', '2026-01-01')"
+        )
+        # Thresholds below one half are refused by the database itself.
+        assert "ck_organisations_special_threshold_range" in _refused(
+            "UPDATE organisations SET special_numerator = 1, special_denominator = 3"
+        )
+        downgrade(revision="0019_every_channel")
+        assert "append-only" in _refused("DELETE FROM audit_events")
+        assert "organisation_id" not in _table_sql("audit_events")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar_one() == 1
+        upgrade()
