@@ -253,3 +253,33 @@ def test_the_demo_has_a_decision_day_event_on_now(runner, db):
     assert [o.email for o in event.officers] == ["officer.lambeth@devolve.example"]
     runner.invoke(args=["seed-demo"])
     assert db.session.scalar(select(func.count()).select_from(Event)) == 1
+
+
+def test_the_demo_has_a_tenants_and_staff_housing_cooperative(runner, db):
+    from app.demo import coop
+    from app.workflow.organisations import Member, Organisation, eligible_members
+
+    result = runner.invoke(args=["seed-demo"])
+    assert coop.CHAIR in result.output and "Chair of Hollingworth" in result.output
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == coop.SLUG))
+    assert organisation.council.slug == "rochdale"
+    assert {c.code for c in organisation.classes} == {"tenant", "employee"}
+    assert {(o.user.email, o.role.value) for o in organisation.officers} == {
+        (coop.SECRETARY, "secretary"),
+        (coop.CHAIR, "chair"),
+    }
+    members = db.session.scalars(select(Member).where(Member.organisation_id == organisation.id))
+    by_class = {}
+    for m in members:
+        by_class[m.membership_class.code] = by_class.get(m.membership_class.code, 0) + 1
+    assert by_class == {"tenant": coop.TENANTS, "employee": coop.EMPLOYEES}
+    tenant = db.session.scalar(select(User).where(User.email == coop.TENANT))
+    assert (
+        db.session.scalar(select(Member.member_number).where(Member.account_id == tenant.id))
+        == "T0001"
+    )
+    from app.workflow.clock import london_today
+
+    assert len(eligible_members(db.session, organisation, london_today())) == 64
+    runner.invoke(args=["seed-demo"])
+    assert db.session.scalar(select(func.count()).select_from(Member)) == 64
