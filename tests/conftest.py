@@ -48,6 +48,11 @@ def pabulib_dir() -> Path:
     return Path(os.environ.get("PABULIB_DIR") or ROOT.parent / "shared" / "pabulib")
 
 
+def stv_dir() -> Path:
+    """Where the shared Scottish STV elections live: $STV_DIR, else ../shared/stv."""
+    return Path(os.environ.get("STV_DIR") or ROOT.parent / "shared" / "stv")
+
+
 def require_or_skip(available: bool, what: str, env: str) -> None:
     """Skip with a reason when something optional is missing, unless $env=1 makes it required.
 

@@ -20,6 +20,11 @@ published result (and, when given, has the published fingerprints).
 checks every ballot against the file's ballot rules with the same messages residents see,
 one line per problem, and exits 1 if any ballot is invalid.
 
+    python -m votes stv FILE.blt --rule scottish|meek [--seats N] [--lot 2,1,3,...]
+
+counts a BLT file by single transferable vote (see ``votes.stv``) and prints the quota, who
+was elected and every stage as JSON, numbers as decimals with the rule's places.
+
     python -m votes trustee register|keygen|check|still-held|mix|decrypt ...
 
 a trustee's offline steps for a round whose ballots are encrypted (see ``votes.secrecy.cli``).
@@ -195,10 +200,80 @@ def _parser() -> argparse.ArgumentParser:
         metavar="H",
         help="the ballot log head the council published when voting closed",
     )
+    stv = commands.add_parser(
+        "stv",
+        formatter_class=_formatter,
+        help="count a BLT file by single transferable vote; print JSON",
+        description="Count a BLT file (ranked ballots) by single transferable vote and print "
+        "the result as JSON: the quota, who was elected in order, and every stage (votes of "
+        "each candidate, transfers, exhausted and rounding, ties and how they were broken).",
+    )
+    stv.add_argument("file", metavar="FILE.blt", help="the election, in BLT format")
+    stv.add_argument(
+        "--rule",
+        choices=("scottish", "meek"),
+        required=True,
+        help="Scottish STV (the Scottish Local Government Elections Order 2011) or Meek STV "
+        "(the Proportional Representation Foundation's reference rule)",
+    )
+    stv.add_argument(
+        "--seats", type=_seats, metavar="N", help="seats to fill (default: the file's)"
+    )
+    stv.add_argument(
+        "--lot",
+        type=_lot,
+        metavar="N,N,...",
+        help="the order drawn by lot for ties, every candidate once, numbered from 1 as in the "
+        "file, the most favoured first (default: the file's order)",
+    )
+    stv.add_argument(
+        "--compact", action="store_true", help="print the JSON on one line instead of indented"
+    )
     from votes.secrecy.cli import add_commands
 
     add_commands(commands, _formatter)
     return parser
+
+
+def _seats(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seats (1 or more)")
+    return value
+
+
+def _lot(text: str) -> tuple[int, ...]:
+    try:
+        order = tuple(int(part) - 1 for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of candidate numbers such as 2,1,3"
+        ) from None
+    return order
+
+
+def _stv(file: str, rule: str, seats: int | None, lot: tuple[int, ...] | None) -> dict:
+    from votes.blt import BltError, read_blt
+    from votes.stv import count, result_to_json
+
+    try:
+        with open(file, encoding="utf-8-sig") as f:
+            text = f.read()
+    except OSError as e:
+        raise _Failure(f"{file}: cannot open: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise _Failure(f"{file}: not a text file in UTF-8") from None
+    try:
+        election = read_blt(text)
+    except BltError as e:
+        raise _Failure(f"{file}: {e}") from None
+    try:
+        return result_to_json(count(election, rule, seats=seats, lot=lot))
+    except ValueError as e:
+        raise _Failure(f"{file}: {e}") from None
 
 
 def _language_argument(parser: argparse.ArgumentParser, what: str) -> None:
@@ -295,13 +370,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             from votes import verify
 
             return verify.main(args.file, manifest_hash=args.manifest_hash, log_head=args.log_head)
-        results = _tally(
-            args.file,
-            args.rules,
-            TieBreak(args.tie_break),
-            RankedScoring(args.ranked_scoring) if args.ranked_scoring else None,
-            args.language,
-        )
+        if args.command == "stv":
+            results = _stv(args.file, args.rule, args.seats, args.lot)
+        else:
+            results = _tally(
+                args.file,
+                args.rules,
+                TieBreak(args.tie_break),
+                RankedScoring(args.ranked_scoring) if args.ranked_scoring else None,
+                args.language,
+            )
     except _Failure as e:
         print(f"{e}", file=sys.stderr)
         return 2

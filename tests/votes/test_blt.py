@@ -3,12 +3,9 @@ every Scottish council election in the shared folder read (or refused with a rea
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import ROOT, require_or_skip
+from tests.conftest import require_or_skip, stv_dir
 from votes.blt import BltElection, BltError, read_blt, write_blt
 
 SMALL = """4 2
@@ -79,10 +76,6 @@ def test_a_file_that_breaks_the_format_is_refused_with_its_line(text, line, reas
         read_blt(text)
     assert (refused.value.line, refused.value.message) == (line, reason)
     assert str(refused.value) == f"line {line}: {reason}"
-
-
-def stv_dir() -> Path:
-    return Path(os.environ.get("STV_DIR") or ROOT.parent / "shared" / "stv")
 
 
 def test_every_shared_scottish_election_is_read_or_refused_with_a_reason():
