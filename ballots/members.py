@@ -30,7 +30,7 @@ from sqlalchemy import column, func, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ballots.box import new_receipt_code, normalise_receipt, receipt_hash, sha256, violates
+from ballots.box import new_receipt_code, normalise_receipt, receipt_hash, violates
 from ballots.db import begin_write
 from ballots.errors import AlreadyVoted, InvalidBallot, ReceiptNotFound, RoundClosed
 from ballots.models import (
@@ -45,25 +45,14 @@ from ballots.refusals import N_
 from votes.ballot import Problem
 from votes.canonical import canonical_json
 
-ZERO_HASH = "0" * 64
+# The hashes of an item's log, as python -m votes verify recomputes them.
+from votes.members import ZERO_HASH, ballot_hash, close_payload, entry_hash
+
 ONE_MARK = "uq_member_marks_item_id_member_id"
 CHOICES = ("for", "against", "abstain")
 # The app's meeting items, by name (ballots may not import the app). Its state column holds
 # "draft", "open", "closed" or "declared".
 _items = table("meeting_items", column("id"), column("state"))
-
-
-def entry_hash(item_id: int, sequence: int, kind: str, payload: str, previous: str) -> str:
-    """An item's log entry: ``item|`` keeps it apart from any round's entry."""
-    return sha256(f"item|{item_id}|{sequence}|{kind}|{payload}|{previous}")
-
-
-def ballot_hash(ballot_id: str, constituency: int, content: str) -> str:
-    return sha256(f"{ballot_id}|{constituency}|{content}")
-
-
-def close_payload(ballots: int, receipts: int) -> str:
-    return sha256(f"close|ballots={ballots}|receipts={receipts}")
 
 
 # --- Ballots against the manifest -------------------------------------------------------------
