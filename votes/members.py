@@ -17,7 +17,8 @@ An item's export (docs/governance.md, "The export") is a ZIP of:
   "previous_hash", "entry_hash"}`` in order; ``receipts.json``: how many receipts were given.
 - ``result.json``: the declared result. A motion's: ``{"for", "against", "abstain",
   "present", "by_proxy", "eligible", "casting_vote", "decision": {...}}``; an election's:
-  ``{"constituencies": [{"id", "result": votes.stv.result_to_json(...)}]}``.
+  ``{"rule", "constituencies": [{"id", "name", "seats", "ballots", "count":
+  votes.stv.result_to_json(...)}]}`` (:func:`count_election`).
 - ``SHA256SUMS``.
 
 Hashes: entry = SHA-256 of ``item|{item}|{sequence}|{kind}|{payload_hash}|{previous_hash}``;
@@ -47,7 +48,9 @@ __all__ = [
     "decide_motion",
     "decision_document",
     "entry_hash",
+    "blt_elections",
     "is_item_export",
+    "labels",
     "main",
     "verify_item_zip",
 ]
@@ -130,30 +133,60 @@ def decision_document(decision) -> dict[str, Any]:
     }
 
 
+def labels(candidates: list[Mapping[str, Any]]) -> list[str]:
+    """The candidates' names as the count writes them: a name two candidates share gets its
+    place on the ballot after it, so every row of the count is one candidate."""
+    times: dict[str, int] = {}
+    for c in candidates:
+        times[c["name"]] = times.get(c["name"], 0) + 1
+    return [
+        c["name"] if times[c["name"]] == 1 else f"{c['name']} ({i + 1})"
+        for i, c in enumerate(candidates)
+    ]
+
+
+def blt_elections(
+    manifest: Mapping[str, Any], ballots: list[tuple[int, Mapping[str, Any]]]
+) -> list[tuple[Mapping[str, Any], BltElection]]:
+    """Each constituency's counted ballots as a BLT election: candidates in ballot order (so
+    the lot is 0, 1, 2, ...), identical rankings counted together, in a fixed order."""
+    out = []
+    for place in manifest["constituencies"]:
+        index = {c["id"]: i for i, c in enumerate(place["candidates"])}
+        grouped: dict[tuple[int, ...], int] = {}
+        for constituency, ballot in ballots:
+            if constituency == place["id"]:
+                prefs = tuple(index[c] for c in ballot["ranking"])
+                grouped[prefs] = grouped.get(prefs, 0) + 1
+        election = BltElection(
+            candidates=tuple(labels(place["candidates"])),
+            seats=int(place["seats"]),
+            ballots=tuple((n, prefs) for prefs, n in sorted(grouped.items())),
+            title=f"{manifest['title']}: {place['name']}",
+        )
+        out.append((place, election))
+    return out
+
+
 def count_election(
     manifest: Mapping[str, Any], ballots: list[tuple[int, Mapping[str, Any]]]
 ) -> dict[str, Any]:
-    """Count an election's counted ballots ((constituency, ``{"ranking": [...]}``)) by the
-    manifest's rule, constituency by constituency, candidates and lot in ballot order."""
-    counted = []
-    for place in manifest["constituencies"]:
-        ids = [c["id"] for c in place["candidates"]]
-        index = {cid: i for i, cid in enumerate(ids)}
-        grouped: dict[tuple[int, ...], int] = {}
-        for constituency, ballot in ballots:
-            if constituency != place["id"]:
-                continue
-            prefs = tuple(index[c] for c in ballot["ranking"] if c in index)
-            grouped[prefs] = grouped.get(prefs, 0) + 1
-        election = BltElection(
-            candidates=tuple(c["name"] for c in place["candidates"]),
-            seats=int(place["seats"]),
-            ballots=tuple((n, prefs) for prefs, n in sorted(grouped.items())),
-            title=place["name"],
+    """The election's result from its counted ballots ((constituency, ``{"ranking": [...]}``)):
+    for each constituency the count by the manifest's rule (``votes.stv.result_to_json``),
+    candidates and lot in ballot order."""
+    results = []
+    for place, election in blt_elections(manifest, ballots):
+        result = count(election, manifest["rule"], lot=range(len(election.candidates)))
+        results.append(
+            {
+                "id": place["id"],
+                "name": place["name"],
+                "seats": place["seats"],
+                "ballots": election.total,
+                "count": result_to_json(result),
+            }
         )
-        result = count(election, manifest["rule"], lot=range(len(ids)))
-        counted.append({"id": place["id"], "result": result_to_json(result)})
-    return {"constituencies": counted}
+    return {"rule": manifest["rule"], "constituencies": results}
 
 
 # --- Verifying an export ----------------------------------------------------------------------

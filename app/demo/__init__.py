@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.demo import bilingual, secret, voters
+from app.demo import bilingual, coop, secret, voters
 from app.demo import events as demo_events
 from app.workflow import accounts, rounds
 from app.workflow.clock import london_today, utcnow
@@ -716,6 +716,15 @@ PEOPLE = [
         {"oldham": Role.OFFICER, "rochdale": Role.RESIDENT},
     ),
     (
+        # The chair of the demo housing co-operative (app.demo.coop): staff of the co-operative,
+        # so two factors, though a resident of the council.
+        "chair.hollingworth@devolve.example",
+        "Chris Okafor",
+        ("rochdale", "Middleton"),
+        None,
+        {"rochdale": Role.RESIDENT},
+    ),
+    (
         "auditor@devolve.example",
         "Morgan Auditor",
         None,
@@ -814,13 +823,15 @@ def seed_demo(
             session.flush()
             for council_slug, role in roles.items():
                 accounts.grant_role(session, user, councils[council_slug], role)
-            if any(role != Role.RESIDENT for role in roles.values()):
+            if any(role != Role.RESIDENT for role in roles.values()) or email == coop.CHAIR:
                 user.totp_secret = DEMO_TOTP_SECRET
                 user.totp_confirmed_at = utcnow()
         users[email] = user
         logins.append(
             DemoLogin(
-                email, ", ".join(f"{r.label} in {councils[c].name}" for c, r in roles.items())
+                email,
+                coop.ROLES.get(email)
+                or ", ".join(f"{r.label} in {councils[c].name}" for c, r in roles.items()),
             )
         )
     session.flush()
@@ -912,6 +923,7 @@ def seed_demo(
     bilingual.apply(session)  # the Welsh council's English texts, its people's language
     voters.seed(session)  # voter rolls, verified demo residents and a few ballots
     demo_events.seed(session)  # a decision-day event on now, for the desk and a kiosk
+    coop.seed(session, users)  # a tenants' and staff housing co-operative and its register
     session.flush()
     _count_closed_rounds(session)
     return logins

@@ -38,6 +38,7 @@ ELECTION = {
     "version": 1,
     "item": 8,
     "kind": "election",
+    "title": "Representative body",
     "rule": "scottish",
     "constituencies": [
         {
@@ -153,7 +154,8 @@ def test_a_motions_export_verifies_and_its_decision_is_recounted(tmp_path, capsy
 def test_an_elections_export_verifies_and_each_constituency_is_recounted(tmp_path):
     files = build(ELECTION, RANKINGS)
     result = json.loads(files["result.json"])
-    assert [c["result"]["elected"] for c in result["constituencies"]] == [["Ann", "Cat"], ["Dee"]]
+    assert [c["count"]["elected"] for c in result["constituencies"]] == [["Ann", "Cat"], ["Dee"]]
+    assert [c["ballots"] for c in result["constituencies"]] == [6, 3]
     checked, problems, _, _ = verify_item_zip(write(tmp_path, files))
     assert problems == []
     assert "the recount of 2 constituencies reproduces the declared result" in checked
@@ -231,3 +233,10 @@ def test_the_published_fingerprints_must_match(tmp_path, capsys):
     path = write(tmp_path, build(MOTION, VOTES))
     assert main(["verify", path, "--manifest-hash", "0" * 64]) == 1
     assert "is not the published" in capsys.readouterr().out
+
+
+def test_candidates_who_share_a_name_are_told_apart_by_their_place():
+    from votes.members import labels
+
+    names = labels([{"name": "Sam Lee"}, {"name": "Ann"}, {"name": "Sam Lee"}])
+    assert names == ["Sam Lee (1)", "Ann", "Sam Lee (3)"]
