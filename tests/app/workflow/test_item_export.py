@@ -104,6 +104,7 @@ def test_a_declared_elections_export_verifies(db, coop, tmp_path):  # noqa: F811
         "format": FORMAT,
         "version": 1,
         "kind": "election",
+        "title": "Representative body",
         "rule": "scottish",
         "constituencies": [
             {
@@ -131,4 +132,4 @@ def test_a_declared_elections_export_verifies(db, coop, tmp_path):  # noqa: F811
     path.write_bytes(item_export(db.session, item))
     checked, problems, _, _ = verify_item_zip(str(path))
     assert problems == []
-    assert json.loads(item.result_json)["constituencies"][0]["result"]["elected"] == ["Ann"]
+    assert json.loads(item.result_json)["constituencies"][0]["count"]["elected"] == ["Ann"]
