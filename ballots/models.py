@@ -594,3 +594,111 @@ class CheckIn(Base):
         UniqueConstraint("roll_entry_id", "round_id"),
         Index("ix_check_ins_event", "event_id"),
     )
+
+
+# --- Members' votes (ballots.members, docs/governance.md) ---------------------------------------
+# The member ballot box: the same design as residents' (a mark that makes a second ballot
+# impossible, a ballot under a random key with no time and no voter, a receipt, a hash chain per
+# item), for the items of an organisation's general meetings (the app's meeting_items).
+
+
+class MemberChannel(enum.StrEnum):
+    ONLINE = "online"
+    ROOM = "room"  # at a kiosk in the meeting room
+    PAPER = "paper"  # a paper ballot in the room, entered by an officer
+    PROXY = "proxy"  # cast by the member's proxy
+
+
+class MemberMark(Base):
+    """This member has voted on this item (``channel`` says how; ``proxy_holder_id`` who for
+    them, if by proxy). The unique key is what makes a second ballot impossible. While the item
+    is open, a proxy's ballot is linked (``proxy_ballot_id``) so that the member's own vote can
+    replace it; the link is removed when voting closes."""
+
+    __tablename__ = "member_marks"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_key)
+    item_id: Mapped[int] = mapped_column(ForeignKey("meeting_items.id", ondelete="RESTRICT"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"))
+    channel: Mapped[MemberChannel] = mapped_column(_enum(MemberChannel, "member_channel"))
+    proxy_holder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="RESTRICT"), nullable=True
+    )
+    proxy_ballot_id: Mapped[str | None] = mapped_column(
+        ForeignKey("member_ballots.id", ondelete="RESTRICT"), nullable=True
+    )
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), nullable=True
+    )
+
+    __table_args__ = (
+        UniqueConstraint("item_id", "member_id", name="uq_member_marks_item_id_member_id"),
+        # Only a proxy's mark names a proxy (NULL on one: the chair, who need not be a member).
+        CheckConstraint(
+            "proxy_holder_id IS NULL OR channel = 'proxy'", name="only_proxy_marks_name_proxy"
+        ),
+        CheckConstraint(
+            "proxy_ballot_id IS NULL OR channel = 'proxy'", name="only_proxy_ballots_linked"
+        ),
+        Index("ix_member_marks_item", "item_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class MemberBallot(Base):
+    """What one member's ballot said, and nothing about who cast it or when: canonical JSON
+    (``{"choice": "for"}`` for a motion, ``{"ranking": [...]}`` for an election, candidates as
+    their ids in the manifest), in ``constituency`` for an election."""
+
+    __tablename__ = "member_ballots"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_key)
+    item_id: Mapped[int] = mapped_column(ForeignKey("meeting_items.id", ondelete="RESTRICT"))
+    constituency: Mapped[int] = mapped_column(Integer, default=0)
+    content: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_member_ballots_item", "item_id", "constituency"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class MemberReceipt(Base):
+    """The SHA-256 of a member's receipt code and the ballot it is for."""
+
+    __tablename__ = "member_receipts"
+
+    receipt_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ballot_id: Mapped[str] = mapped_column(
+        ForeignKey("member_ballots.id", ondelete="RESTRICT"), unique=True
+    )
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class MemberLogEntry(Base):
+    """One entry of an item's hash chain, as ``ballot_log`` is for a round's:
+    ``entry_hash`` = SHA-256 of ``item|item_id|sequence|kind|payload_hash|previous_hash``
+    (``item|`` keeps an item's chain from ever matching a round's). Never changed."""
+
+    __tablename__ = "member_log"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_items.id", ondelete="RESTRICT"), primary_key=True
+    )
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[LogKind] = mapped_column(_enum(LogKind, "member_log_kind"))
+    ballot_id: Mapped[str | None] = mapped_column(
+        ForeignKey("member_ballots.id", ondelete="RESTRICT"), nullable=True
+    )
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        UniqueConstraint("ballot_id", "kind"),
+        CheckConstraint("sequence >= 0", name="sequence_not_negative"),
+        CheckConstraint(
+            "(kind IN ('genesis', 'close')) = (ballot_id IS NULL)", name="ballot_entries_name_one"
+        ),
+    )

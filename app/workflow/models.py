@@ -1216,3 +1216,4 @@ class PaperBatch(Base):
 # The organisations' tables (a module of their own), registered with the metadata whenever
 # these are: users and the audit trail refer to them. Last, so the names they import exist.
 import app.workflow.organisations.models  # noqa: E402,F401
+import app.workflow.governance.models  # noqa: E402,F401
