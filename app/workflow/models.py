@@ -1213,7 +1213,8 @@ class PaperBatch(Base):
     )
 
 
-# The organisations' tables (a module of their own), registered with the metadata whenever
-# these are: users and the audit trail refer to them. Last, so the names they import exist.
-import app.workflow.organisations.models  # noqa: E402,F401
+# The tables of organisations and of their meetings (modules of their own), registered with
+# the metadata whenever these are: users and the audit trail refer to them. Last, so the names
+# they import exist.
 import app.workflow.governance.models  # noqa: E402,F401
+import app.workflow.organisations.models  # noqa: E402,F401
