@@ -25,8 +25,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 # Rows the app writes once and then only reads. All but round_turnout have triggers refusing
-# UPDATE and DELETE (migrations 0001, 0003, 0013, 0015); round_turnout is counted once, when
-# voting closes.
+# UPDATE and DELETE (migrations 0001, 0003, 0013, 0015, 0021); round_turnout is counted once,
+# when voting closes, and member_ballots are written once by the member ballot box.
 READ_AND_INSERT = (
     "audit_events",
     "ballots",
@@ -38,6 +38,9 @@ READ_AND_INSERT = (
     "ballot_mixes",
     "ballot_decryptions",
     "decrypted_ballots",
+    "member_ballots",
+    "member_receipts",
+    "member_log",
 )
 # Read by nothing but `flask db current`; only the owner moves it.
 READ_ONLY = ("alembic_version",)
