@@ -1418,6 +1418,10 @@ def main(path: str, *, manifest_hash: str | None = None, log_head: str | None = 
     Without both published fingerprints the verdict says the files agree with each other
     only: whoever holds the data can rewrite ballots, re-chain the log and recount, and only
     the fingerprints published when voting opened and closed tell the real files apart."""
+    from votes import members
+
+    if members.is_item_export(path):
+        return members.main(path, manifest_hash=manifest_hash, log_head=log_head)
     try:
         report = verify_zip(path, manifest_hash=manifest_hash, log_head=log_head)
     except OSError as e:

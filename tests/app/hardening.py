@@ -66,8 +66,11 @@ def build_world() -> SimpleNamespace:
     done.slug = "done"
     db.session.commit()
     away_round = create_round(away, slug="theirs", phase=Phase.PROPOSALS)
+    organisation, member = _organisation(home, officer)
     db.session.commit()
     return SimpleNamespace(
+        organisation=organisation.id,
+        member=member.id,
         home=home,
         open=open_round,
         vote=voting,
@@ -79,6 +82,28 @@ def build_world() -> SimpleNamespace:
         resident=resident.id,
         event=event.id,
     )
+
+
+def _organisation(council, officer):
+    """A housing co-operative the council hosts, its officer its secretary, with a member."""
+    from datetime import date
+
+    from app.workflow import organisations
+
+    organisation = organisations.create_organisation(
+        db.session, council, actor=officer, name="Co-op", kind="housing_cooperative"
+    )
+    member = organisations.add_member(
+        db.session,
+        organisation,
+        actor=officer,
+        member_number="1",
+        name="Ama",
+        membership_class="tenant",
+        joined_on="2020-01-01",
+        today=date(2026, 1, 1),
+    )
+    return organisation, member
 
 
 def _event(funding_round, officer):
@@ -151,6 +176,9 @@ def real_values(rule, world) -> dict[str, str]:
         "kiosk_id": 1,
         # A file of paper ballots: none is uploaded, so storing one is refused (404).
         "batch_id": "0" * 32,
+        # An organisation with members and one of them (the officer is its secretary).
+        "organisation_id": world.organisation,
+        "member_id": world.member,
     }
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: no real value for {missing}; add one here"

@@ -61,6 +61,7 @@ from app.workflow.organisations.register import (
     on_register,
     read_day,
     record_leaving,
+    register_count,
 )
 
 __all__ = [
@@ -100,6 +101,7 @@ __all__ = [
     "parse_fraction",
     "read_day",
     "record_leaving",
+    "register_count",
     "remove_officer",
     "rule_problem",
     "rules_of",

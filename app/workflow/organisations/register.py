@@ -314,11 +314,13 @@ def _numbers_taken(session: Session, organisation: Organisation) -> set[str]:
     )
 
 
-def _stored(session: Session, number: str | None = None) -> None:
-    """Flush in a savepoint, turning a member number another request added first into its
+def _stored(session: Session, members: list[Member], number: str | None = None) -> None:
+    """Add ``members`` in a savepoint (``begin_nested`` flushes what is pending first, so
+    they are added inside it), turning a member number another request added first into its
     refusal (the checks before could not see it)."""
     try:
         with session.begin_nested():
+            session.add_all(members)
             session.flush()
     except IntegrityError as error:
         if not violates(error, ONE_NUMBER):
@@ -392,8 +394,7 @@ def add_member(
             number=number,
         )
     member = _member(organisation, checked.values)
-    session.add(member)
-    _stored(session, number)
+    _stored(session, [member], number)
     audit.record(
         session,
         action="organisation.member_added",
@@ -458,8 +459,7 @@ def import_members(
         problems.append(RowProblem(2, None, Text(N_("The file has no members in it"))))
     if problems:
         raise MembersInvalid(problems)
-    session.add_all(members)
-    _stored(session)
+    _stored(session, members)
     audit.record(
         session,
         action="organisation.members_imported",
@@ -626,6 +626,13 @@ def on_register(organisation: Organisation, record_date: date):
         Member.organisation_id == organisation.id,
         Member.joined_on <= record_date,
         or_(Member.left_on.is_(None), Member.left_on > record_date),
+    )
+
+
+def register_count(session: Session, organisation: Organisation, day: date) -> int:
+    """How many members are on the organisation's register on ``day``."""
+    return session.scalar(
+        select(func.count()).select_from(Member).where(*on_register(organisation, day))
     )
 
 

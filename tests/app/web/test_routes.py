@@ -2,10 +2,13 @@
 who may use it. Every page is fetched, and every form posted, by every kind of person; a POST
 by someone not allowed changes nothing in the database."""
 
+from datetime import date
+
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
+from app.workflow import organisations
 from app.workflow.models import (
     AuditEvent,
     Contribution,
@@ -20,6 +23,7 @@ from app.workflow.models import (
     Role,
     Support,
 )
+from app.workflow.organisations import Member, MembershipClass, Organisation, OrganisationOfficer
 from ballots.models import GazetteerAddress, Registration, RollEntry
 from tests.app.pages import get_page, sign_in
 from tests.factories import (
@@ -35,6 +39,7 @@ R = "/councils/<slug>/rounds/<round_slug>"
 P = R + "/proposals/<int:proposal_id>"
 M = "/officers/<slug>/rounds/<round_slug>"
 MP = M + "/proposals/<int:proposal_id>"
+ORG = "/organisations/<int:organisation_id>"
 
 ROUTES = {
     ("/", "GET", "public.home"),
@@ -178,6 +183,21 @@ ROUTES = {
         "POST",
         "trustees.pot_upload",
     ),
+    # Organisations with members: their host's list, and each organisation's own pages
+    # (tested in test_organisation_pages.py).
+    ("/officers/<slug>/organisations", "GET", "organisations.council_list"),
+    ("/officers/<slug>/organisations/new", "GET,POST", "organisations.new_for_council"),
+    ("/network/organisations", "GET", "organisations.network_list"),
+    ("/network/organisations/new", "GET,POST", "organisations.new_for_network"),
+    (ORG, "GET", "organisations.home"),
+    (ORG + "/rules", "GET,POST", "organisations.rules"),
+    (ORG + "/classes", "GET,POST", "organisations.classes"),
+    (ORG + "/officers", "GET,POST", "organisations.officers"),
+    (ORG + "/officers/<int:user_id>/remove", "POST", "organisations.remove_officer"),
+    (ORG + "/members", "GET", "organisations.members"),
+    (ORG + "/members/add", "GET,POST", "organisations.add_member"),
+    (ORG + "/members/import", "GET,POST", "organisations.import_members"),
+    (ORG + "/members/<int:member_id>/leaving", "GET,POST", "organisations.member_leaving"),
     # The open data API (JSON, public, read-only): its access rules are tested in test_api.py.
     ("/api/v1/", "GET", "api.index"),
     ("/api/v1/councils", "GET", "api.councils"),
@@ -303,6 +323,19 @@ ACCESS = {
         403,
         403,
     ),
+    # Nobody here is a network administrator; the home officer is the organisation's secretary.
+    "/officers/home/organisations": OFFICERS,
+    "/officers/home/organisations/new": OFFICERS,
+    "/network/organisations": (302, 403, 403, 403, 403),
+    "/network/organisations/new": (302, 403, 403, 403, 403),
+    "/organisations/{org}": OFFICERS,
+    "/organisations/{org}/rules": OFFICERS,
+    "/organisations/{org}/classes": OFFICERS,
+    "/organisations/{org}/officers": OFFICERS,
+    "/organisations/{org}/members": OFFICERS,
+    "/organisations/{org}/members/add": OFFICERS,
+    "/organisations/{org}/members/import": OFFICERS,
+    "/organisations/{org}/members/{member}/leaving": OFFICERS,
     # {p} was not funded ("open" has no results): officers get 404 too.
     "/officers/home/rounds/open/delivery/{p}": (302, 403, 404, 403, 403),
 }
@@ -491,6 +524,38 @@ POSTS = {
         {},
         (302, 403, None, 403, 403),
     ),
+    "/officers/home/organisations/new": (
+        {"name": "Stolen", "kind": "other"},
+        (302, 403, None, 403, 403),
+    ),
+    "/network/organisations/new": ({"name": "Stolen", "kind": "other"}, (302, 403, 403, 403, 403)),
+    "/organisations/{org}/rules": (
+        {
+            "notice_days": "14",
+            "proxy_cap": "0",
+            "special": "1/1",
+            "special_more_than": "at_least",
+            "ordinary": "1/1",
+            "ordinary_more_than": "at_least",
+            "quorum_members": "1",
+        },
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/classes": ({"code": "x", "name": "X"}, (302, 403, None, 403, 403)),
+    "/organisations/{org}/officers": (
+        {"email": "other.officer@example.org", "role": "chair"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/officers/{officer}/remove": ({}, (302, 403, None, 403, 403)),
+    "/organisations/{org}/members/add": (
+        {"member_number": "9", "name": "Mallory", "membership_class": "tenant"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/members/import": ({}, (302, 403, None, 403, 403)),
+    "/organisations/{org}/members/{member}/leaving": (
+        {"left_on": "1"},
+        (302, 403, None, 403, 403),
+    ),
 }
 
 
@@ -511,7 +576,7 @@ def world(db):
     db.session.add(address)
     create_neighbourhood(away, name="Elsewhere")
     resident = create_user(email=EMAILS[1], roles={home: Role.RESIDENT}, home=hood)
-    create_user(email=EMAILS[2], roles={home: Role.OFFICER})
+    officer = create_user(email=EMAILS[2], roles={home: Role.OFFICER})
     create_user(email=EMAILS[3], roles={away: Role.OFFICER})
     create_user(email=EMAILS[4], roles={home: Role.AUDITOR})
     open_round = create_round(home, slug="open", phase=Phase.PROPOSALS)
@@ -526,8 +591,24 @@ def world(db):
         proposal=p, partner_name="Co-op", kind=ContributionKind.MONEY, amount_pence=100
     )
     db.session.add(c)
+    organisation = organisations.create_organisation(
+        db.session, home, actor=officer, name="Co-op", kind="housing_cooperative"
+    )
+    member = organisations.add_member(
+        db.session,
+        organisation,
+        actor=officer,
+        member_number="1",
+        name="Ama",
+        membership_class="tenant",
+        joined_on="2020-01-01",
+        today=date(2026, 1, 1),
+    )
     db.session.commit()
     return {
+        "org": organisation.id,
+        "member": member.id,
+        "officer": officer.id,
         "p": p.id,
         "q": q.id,
         "s": s.id,
@@ -590,6 +671,14 @@ def state(db) -> dict:
         ).all()
     )
     out["pots"] = sorted(db.session.execute(select(Pot.id, Pot.budget_pence)).all())
+    for model in (Organisation, MembershipClass, Member, OrganisationOfficer):
+        out[model.__name__] = db.session.scalar(select(func.count()).select_from(model))
+    out["organisations"] = sorted(
+        db.session.execute(
+            select(Organisation.id, Organisation.notice_days, Organisation.special_numerator)
+        ).all()
+    )
+    out["members"] = sorted(db.session.execute(select(Member.id, Member.left_on)).all())
     return out
 
 
@@ -649,8 +738,9 @@ def test_every_route_is_in_the_walks(app):
     def pattern(rule):
         return re.compile("^" + re.sub(r"<[^>]+>", "[^/]+", rule) + "$")
 
-    gets = {fill(u, {"p": 1, "q": 2, "s": 3, "c": 4}) for u in ACCESS}
-    posts = {fill(u, {"p": 1, "q": 2, "s": 3, "c": 4}) for u in POSTS}
+    ids = {"p": 1, "q": 2, "s": 3, "c": 4, "org": 5, "member": 6, "officer": 7}
+    gets = {fill(u, ids) for u in ACCESS}
+    posts = {fill(u, ids) for u in POSTS}
     missing = []
     for rule, methods, endpoint in ROUTES:
         if endpoint in ("static", "status.status") or rule.startswith(

@@ -618,3 +618,22 @@ def test_the_register_is_paged_and_searched_by_name_or_number(db, coop):
     assert orgs.members_page(db.session, organisation, query="0%").total == 1
     by_number = orgs.members_page(db.session, organisation, query="11")
     assert [m.member_number for m in by_number.members] == ["11", *map(str, range(110, 120))]
+
+
+def test_a_number_another_request_added_first_is_refused_as_a_conflict(db, coop, monkeypatch):
+    """Two requests adding one number at once both pass the check; the constraint stops the
+    second, which is refused (409) beside the number, with nothing added."""
+    from app.workflow.errors import Conflict
+    from app.workflow.organisations import register
+
+    organisation, officer, _ = coop
+    add(db, organisation, officer)
+    db.session.commit()
+    monkeypatch.setattr(register, "_numbers_taken", lambda session, organisation: set())
+    with pytest.raises(Conflict) as refused:
+        add(db, organisation, officer, name="At The Same Time")
+    assert (refused.value.field, refused.value.status) == ("member_number", 409)
+    with pytest.raises(Conflict):
+        imported(db, organisation, officer, HEADER + "1,Again,,,tenant,2020-01-01,\n")
+    db.session.rollback()
+    assert count(db, Member) == 1
