@@ -1,0 +1,273 @@
+"""The pages of general meetings, through the test client: an officer creates a meeting,
+tables a motion, gives notice (refused, saying the earliest day, when too soon), starts the
+meeting as its chair, checks members in, enters paper ballots, opens, closes and declares the
+motion; a member with a linked account votes online and reads the declaration; the turnout
+page gives counts, never choices; another organisation's officer is refused with nothing
+changed; every bad form gets its message."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.workflow.clock import LONDON
+from app.workflow.governance.models import ItemState, Meeting, MeetingItem, MeetingState
+from app.workflow.models import AuditEvent
+from tests.app import meeting_world as w
+from tests.app.pages import error_messages, get_page, sign_in, soup, submit
+from tests.factories import PASSWORD, create_user
+
+# Real time: the meeting is 40 days ahead of the clock, notice is 28 days.
+NOW = datetime.now(UTC)
+MEETING_DAY = (NOW + timedelta(days=40)).replace(hour=18, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def c(db):
+    coop = w.coop(members=8, quorum_members=3)
+    other = w.coop(name="Other Housing", members=2)
+    db.session.commit()
+    coop.other = other
+    return coop
+
+
+def url(c, meeting=None, rest=""):
+    base = f"/organisations/{c.organisation.id}/meetings"
+    return f"{base}/{meeting.id}{rest}" if meeting is not None else base + rest
+
+
+def post(client, page_url, action_url=None, data=None):
+    """A button's POST: the CSRF token from ``page_url``'s first form."""
+    return submit(client, page_url, data or {}, post_to=action_url or page_url)
+
+
+def meeting_form(when=MEETING_DAY, **over):
+    local = when.astimezone(LONDON)
+    data = {
+        "title": "Annual general meeting",
+        "kind": "annual",
+        "day": [str(local.day), str(local.month), str(local.year)],
+        "time": local.strftime("%H:%M"),
+        "place": "The community hall",
+        "online_voting": "yes",
+    }
+    return {**data, **over}
+
+
+def count(db, model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_bad_meeting_form_gets_its_messages_and_creates_nothing(client, db, c):
+    sign_in(client, c.officer.email, PASSWORD)
+    response = submit(
+        client,
+        url(c, rest="/new"),
+        meeting_form(title="", time="25:99", day=["31", "2", "2027"], online_voting="maybe"),
+    )
+    assert response.status_code == 200
+    errors = error_messages(soup(response))
+    assert errors["title"] == "Enter the meeting's title"
+    assert errors["time"].startswith("Enter the time as hours and minutes")
+    assert errors["day"] == "Day of the meeting must be a real date"
+    assert errors["online_voting"] == "Select an option from the list"
+    response = submit(client, url(c, rest="/new"), meeting_form(when=NOW - timedelta(days=2)))
+    assert error_messages(soup(response))["day"] == "The meeting must start in the future."
+    assert count(db, Meeting) == 0
+
+
+def _create(client, db, c, **over):
+    response = submit(client, url(c, rest="/new"), meeting_form(**over))
+    assert response.status_code == 302, error_messages(soup(response))
+    return db.session.scalar(select(Meeting).order_by(Meeting.id.desc()))
+
+
+def test_notice_too_soon_is_refused_with_the_earliest_day_and_nothing_changes(client, db, c):
+    sign_in(client, c.officer.email, PASSWORD)
+    meeting = _create(client, db, c, when=NOW + timedelta(days=10))
+    before = count(db, AuditEvent)
+    response = post(client, url(c, meeting), url(c, meeting, "/notice"))
+    assert response.status_code == 302
+    page = get_page(client, url(c, meeting))
+    text = page.get_text(" ", strip=True)
+    assert "gives 28 days' notice" in text and "at the earliest" in text
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).state is MeetingState.DRAFT
+    assert count(db, AuditEvent) == before
+
+
+def _motion_form(c, **over):
+    data = {
+        "amends": "",
+        "title": "Change rule 12",
+        "wording": "That rule 12 be changed.",
+        "threshold": "special",
+        "share": "",
+        "proposer": str(c.members[0].id),
+        "seconder": str(c.members[1].id),
+    }
+    return {**data, **over}
+
+
+def test_a_bad_motion_form_gets_its_messages(client, db, c):
+    sign_in(client, c.officer.email, PASSWORD)
+    meeting = _create(client, db, c)
+    new = url(c, meeting, "/motions/new")
+    response = submit(client, new, _motion_form(c, seconder=str(c.members[0].id)))
+    assert error_messages(soup(response))["seconder"] == (
+        "The seconder must be a different member from the proposer."
+    )
+    response = submit(client, new, _motion_form(c, threshold="other", share="1/3"))
+    assert error_messages(soup(response))["share"].startswith("The share must be between")
+    response = submit(client, new, _motion_form(c, title="", wording="", proposer="x"))
+    errors = error_messages(soup(response))
+    assert errors["title"] == "Enter the motion's title"
+    assert errors["wording"] == "Enter the wording of the motion"
+    assert errors["proposer"] == "Select the member who proposes it"
+    assert count(db, MeetingItem) == 0
+
+
+def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypatch):
+    member = c.members[4]
+    voter = create_user(email="member5@example.org")
+    db.session.commit()
+    sign_in(client, c.officer.email, PASSWORD)
+    # Linking the member's account: a bad address gets its message.
+    link = f"/organisations/{c.organisation.id}/members/{member.id}/account"
+    response = submit(client, link, {"email": "nobody@example.org"})
+    assert "No account has the email address" in error_messages(soup(response))["email"]
+    assert submit(client, link, {"email": voter.email}).status_code == 302
+
+    meeting = _create(client, db, c)
+    assert submit(client, url(c, meeting, "/motions/new"), _motion_form(c)).status_code == 302
+    item = db.session.scalar(select(MeetingItem))
+    assert post(client, url(c, meeting), url(c, meeting, "/notice")).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).state is MeetingState.NOTICE
+
+    # On the meeting's day.
+    monkeypatch.setattr("app.web.meetings.utcnow", lambda: MEETING_DAY + timedelta(minutes=5))
+    response = submit(client, url(c, meeting, "/start"), {"chair": ""})
+    assert error_messages(soup(response))["chair"] == (
+        "Choose the chair from the officers of the organisation."
+    )
+    response = submit(client, url(c, meeting, "/start"), {"chair": str(c.officer.id)})
+    assert response.status_code == 302
+    for m in c.members[:4]:
+        checked = submit(client, url(c, meeting, "/check-in"), {"member_number": m.member_number})
+        assert checked.status_code == 302
+    response = submit(client, url(c, meeting, "/check-in"), {"member_number": "1"})
+    assert error_messages(soup(response))["member_number"] == "Member 1 is already checked in."
+
+    item_url = url(c, meeting, f"/items/{item.id}")
+    assert post(client, url(c, meeting), item_url + "/open").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(MeetingItem, item.id).state is ItemState.OPEN
+    for m in c.members[:4]:
+        entered = submit(
+            client, item_url + "/paper", {"member_number": m.member_number, "choice": "for"}
+        )
+        assert entered.status_code == 302
+    response = submit(client, item_url + "/paper", {"member_number": "6", "choice": "for"})
+    assert "not checked in" in error_messages(soup(response))["member_number"]
+    response = submit(client, item_url + "/paper", {"member_number": "2", "choice": "maybe"})
+    assert error_messages(soup(response))["choice"] == "Select an option from the list"
+
+    turnout = get_page(client, item_url + "/turnout")
+    assert "4 members of 8 have voted" in turnout.select_one("#voted").get_text(" ", strip=True)
+    text = turnout.get_text(" ", strip=True)
+    headers = [th.get_text(strip=True) for th in turnout.select("#by-channel th")]
+    assert headers == ["Channel", "Members"] and "Votes for" not in text
+    assert turnout.select_one("a#refresh")["href"] == item_url + "/turnout"
+    assert turnout.select_one("meta[http-equiv=refresh]") is None
+
+    # The member votes online.
+    client.get("/auth/sign-out")
+    sign_in(client, voter.email, PASSWORD)
+    page = get_page(client, url(c, meeting, "/vote"))
+    assert page.select_one("#open-item")
+    response = submit(client, url(c, meeting, "/vote"), {}, post_to=item_url + "/vote")
+    assert error_messages(soup(response))["choice"] == "Choose for, against or abstain"
+    response = submit(
+        client, url(c, meeting, "/vote"), {"choice": "for"}, post_to=item_url + "/vote"
+    )
+    assert response.status_code == 200
+    assert soup(response).select_one("#receipt").get_text(strip=True)
+    assert get_page(client, url(c, meeting, "/vote")).select_one("#voted")
+
+    # The chair closes voting; a vote afterwards is refused.
+    client.get("/auth/sign-out")
+    sign_in(client, c.officer.email, PASSWORD)
+    assert post(client, url(c, meeting), item_url + "/close").status_code == 302
+    response = submit(client, item_url + "/paper", {"member_number": "1", "choice": "for"})
+    assert response.status_code == 409
+    assert "not open" in soup(response).get_text(" ", strip=True)
+
+    response = submit(client, item_url + "/declare", {"casting_vote": "for"})
+    assert "casting vote decides only a tie" in error_messages(soup(response))["casting_vote"]
+    response = submit(client, item_url + "/declare", {"casting_vote": "none"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == item_url + "/declaration"
+    declaration = get_page(client, item_url + "/declaration")
+    assert declaration.select_one("#sentence").get_text(" ", strip=True) == (
+        "Carried: 5 of 5 votes for (100%), 1 more than the 4 needed for a special resolution."
+    )
+    figures = declaration.select_one("#figures").get_text(" ", strip=True)
+    assert "Votes needed to carry it 4" in figures and "Quorum required 3" in figures
+
+    # The member reads it too.
+    client.get("/auth/sign-out")
+    sign_in(client, voter.email, PASSWORD)
+    get_page(client, item_url + "/declaration")
+
+
+def test_another_organisations_officer_is_refused_and_nothing_changes(client, db, c):
+    meeting = w.new_meeting(c, starts_at=MEETING_DAY, motions_deadline=None, now=NOW)
+    sign_in(client, c.other.officer.email, PASSWORD)
+    before = (count(db, AuditEvent), count(db, MeetingItem))
+    assert client.get(url(c, meeting)).status_code == 403
+    token = soup(client.get(f"/organisations/{c.other.organisation.id}/meetings/new")).select_one(
+        "main form input[name=csrf_token]"
+    )["value"]
+    for action, data in [
+        ("/notice", {}),
+        ("/motions/new", _motion_form(c)),
+        ("/edit", meeting_form(title="Stolen")),
+        ("/check-in", {"member_number": "1"}),
+    ]:
+        response = client.post(url(c, meeting, action), data={"csrf_token": token, **data})
+        assert response.status_code == 403, action
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).state is MeetingState.DRAFT
+    assert db.session.get(Meeting, meeting.id).title == "Annual general meeting 2027"
+    assert (count(db, AuditEvent), count(db, MeetingItem)) == before
+
+
+def test_a_member_appoints_and_revokes_their_proxy(client, db, c):
+    meeting = w.new_meeting(c, starts_at=MEETING_DAY, motions_deadline=None, now=NOW)
+    w.give_notice(c, meeting, now=NOW)
+    user = w.account_for(c, c.members[3])
+    sign_in(client, user.email, PASSWORD)
+    page_url = url(c, meeting, "/vote")
+    response = submit(
+        client,
+        page_url,
+        {"member_number": "4", "holder": "4", "item": ""},
+        post_to=url(c, meeting, "/my-proxy"),
+    )
+    assert error_messages(soup(response))["holder"] == "A member cannot be their own proxy."
+    response = submit(
+        client,
+        page_url,
+        {"member_number": "4", "holder": "3", "item": ""},
+        post_to=url(c, meeting, "/my-proxy"),
+    )
+    assert response.status_code == 302
+    page = get_page(client, page_url)
+    assert "Member 3 votes for you" in page.get_text(" ", strip=True)
+    revoke = page.select_one("form[action$='/revoke']")["action"]
+    assert post(client, page_url, revoke).status_code == 302
+    assert "You have not appointed a proxy" in get_page(client, page_url).get_text(" ", strip=True)
