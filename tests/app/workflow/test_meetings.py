@@ -7,16 +7,19 @@ changing nothing."""
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.web.extensions import db
 from app.workflow.errors import DomainError
 from app.workflow.governance import meetings, motions, proxies
-from app.workflow.governance.models import ItemState, MeetingState, MeetingVoter, Proxy
-from app.workflow.models import AuditEvent
+from app.workflow.governance.models import ItemState, Meeting, MeetingState, MeetingVoter, Proxy
+from app.workflow.models import AuditEvent, User
 from app.workflow.organisations import NotAllowed
 from ballots.errors import AlreadyVoted, RoundClosed
 from tests.app import meeting_world as w
@@ -450,3 +453,34 @@ def test_the_manifest_freezes_the_rules_when_voting_opens(c):
     c.organisation.special_denominator = 3
     db.session.commit()
     assert json.loads(item.manifest_json) == manifest
+
+
+def test_two_appointments_at_once_cannot_both_pass_the_cap(db):
+    """Two officers appoint the same holder at once, one proxy below the cap: the row lock on
+    the holder's entry (BEGIN IMMEDIATE on SQLite) lets one through and refuses the other."""
+    c = w.coop(proxy_cap=1)
+    meeting = w.new_meeting(c)
+    w.give_notice(c, meeting)
+    barrier = threading.Barrier(2)
+    engine, meeting_id, officer_id = db.engine, meeting.id, c.officer.id
+
+    def appoint(number: str) -> str:
+        with Session(engine) as session:
+            found = session.get(Meeting, meeting_id)
+            actor = session.get(User, officer_id)
+            barrier.wait()
+            try:
+                proxies.appoint_proxy(
+                    session, found, actor=actor, member_number=number, holder="3", now=w.BEFORE
+                )
+                session.commit()
+                return "appointed"
+            except DomainError:
+                session.rollback()
+                return "refused"
+
+    with ThreadPoolExecutor(2) as pool:
+        results = sorted(pool.map(appoint, ["4", "5"]))
+    assert results == ["appointed", "refused"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Proxy)) == 1
