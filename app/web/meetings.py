@@ -374,7 +374,7 @@ def revoke_proxy(organisation_id: int, meeting_id: int, proxy_id: int):
 
 def _member_page(found: Meeting, form=None, proxy=None):
     member = meetings.member_of_account(db.session, found.organisation, current_user)
-    item = meetings.open_item(db.session, found)
+    item = motions.open_motion(db.session, found)
     voted = (
         item is not None and member is not None and box.has_voted(db.session, item.id, member.id)
     )
@@ -386,6 +386,7 @@ def _member_page(found: Meeting, form=None, proxy=None):
         item=item,
         voted=voted,
         held=proxies.held_for(db.session, item, current_user) if item is not None else [],
+        is_chair=meetings.is_chair(current_user, found),
         form=form or VoteForm(),
         proxy_form=proxy
         or proxy_form(found.items, own_number=member.member_number if member else None),

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from app.web.extensions import db
 from app.workflow import organisations
-from app.workflow.governance import meetings, motions
+from app.workflow.governance import meetings, motions, proxies  # noqa: F401  (for the tests)
 from app.workflow.models import Role
 from tests.factories import create_council, create_user
 

@@ -31,6 +31,7 @@ from app.workflow.governance import proxies
 from app.workflow.governance.meetings import (
     NotAVoter,
     WrongState,
+    is_chair,
     member_of_account,
     open_item,
     require_chair,
@@ -70,6 +71,12 @@ def find_item(session: Session, meeting: Meeting, item_id: int) -> MeetingItem |
     if item is None or item.meeting_id != meeting.id or item.kind is not ItemKind.MOTION:
         return None
     return item
+
+
+def open_motion(session: Session, meeting: Meeting) -> MeetingItem | None:
+    """The meeting's motion open for voting, if the item open is one."""
+    item = open_item(session, meeting)
+    return item if item is not None and item.kind is ItemKind.MOTION else None
 
 
 def amendments_of(session: Session, item: MeetingItem) -> list[MeetingItem]:
@@ -381,7 +388,9 @@ def vote_online(
     meeting = item.meeting
     _require_open(item)
     ballot = _choice(choice)
-    if not meeting.online_voting:
+    # In a meeting that takes votes in the room only, the chair (who is in the room) still
+    # casts the votes of the members whose proxy they hold here; nobody else votes here.
+    if not meeting.online_voting and not (for_member_id is not None and is_chair(actor, meeting)):
         raise NotAllowed(N_("This meeting takes votes in the room only."))
     own = voter_of(session, meeting, member_of_account(session, meeting.organisation, actor))
     if for_member_id is None:

@@ -271,3 +271,53 @@ def test_a_member_appoints_and_revokes_their_proxy(client, db, c):
     revoke = page.select_one("form[action$='/revoke']")["action"]
     assert post(client, page_url, revoke).status_code == 302
     assert "You have not appointed a proxy" in get_page(client, page_url).get_text(" ", strip=True)
+
+
+def test_the_officers_proxy_form_refuses_beyond_the_cap_beside_the_holder(client, db, c):
+    c.organisation.proxy_cap = 1
+    meeting = w.new_meeting(c, starts_at=MEETING_DAY, motions_deadline=None, now=NOW)
+    w.give_notice(c, meeting, now=NOW)
+    sign_in(client, c.officer.email, PASSWORD)
+    page = url(c, meeting, "/proxies")
+    response = submit(client, page, {"member_number": "4", "holder": "3", "item": ""})
+    assert response.status_code == 302
+    response = submit(client, page, {"member_number": "5", "holder": "3", "item": ""})
+    assert error_messages(soup(response))["holder"] == (
+        "Member 3 already holds 1 proxies, the most the rules allow one member."
+    )
+    response = submit(client, page, {"member_number": "99", "holder": "3", "item": ""})
+    assert "has no vote at this meeting" in error_messages(soup(response))["member_number"]
+    response = submit(client, page, {"member_number": "", "holder": "", "item": "x"})
+    errors = error_messages(soup(response))
+    assert errors["member_number"] == "Enter the member number"
+    assert errors["holder"] == "Enter the proxy's member number, or chair"
+    listed = get_page(client, page).select("#proxies tbody tr")
+    assert len(listed) == 1
+
+
+def test_the_chair_votes_for_a_member_whose_proxy_they_hold(client, db, c, monkeypatch):
+    meeting = w.new_meeting(c, starts_at=MEETING_DAY, motions_deadline=None, now=NOW)
+    item = w.table(c, meeting, threshold="ordinary")
+    w.give_notice(c, meeting, now=NOW)
+    w.proxies.appoint_proxy(
+        db.session, meeting, actor=c.officer, member_number="6", holder="chair", now=NOW
+    )
+    db.session.commit()
+    meetings_start = MEETING_DAY + timedelta(minutes=1)
+    w.meetings.start_meeting(
+        db.session, meeting, actor=c.officer, chair_id=c.officer.id, now=meetings_start
+    )
+    w.open_item(c, item, now=meetings_start)
+    sign_in(client, c.officer.email, PASSWORD)
+    page = get_page(client, url(c, meeting, "/vote"))
+    forms = page.select("form input[name=for_member]")
+    assert [f["value"] for f in forms] == [str(c.members[5].id)]
+    item_url = url(c, meeting, f"/items/{item.id}")
+    data = {"choice": "against", "for_member": str(c.members[5].id)}
+    response = submit(client, url(c, meeting, "/vote"), data, post_to=item_url + "/vote")
+    assert response.status_code == 200
+    turnout = get_page(client, item_url + "/turnout")
+    assert "1 member of 8 has voted" in turnout.select_one("#voted").get_text(" ", strip=True)
+    response = submit(client, url(c, meeting, "/vote"), data, post_to=item_url + "/vote")
+    assert response.status_code == 409
+    assert "already been cast for this member" in soup(response).get_text(" ", strip=True)
