@@ -10,10 +10,12 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.web.extensions import db
+from app.web.extensions import db, limiter
 from app.web.forms import ConfirmForm
 from app.web.forms.meetings import (
     CheckInForm,
+    ClaimCodeForm,
+    ClaimForm,
     DeclareForm,
     LinkForm,
     MeetingForm,
@@ -26,11 +28,12 @@ from app.web.forms.meetings import (
 from app.web.officers import tried
 from app.web.organisations import run_or_403
 from app.web.presenters import meetings as words
+from app.web.residents.voting import code_key
 from app.web.views import attempt, say
 from app.workflow import organisations
 from app.workflow.clock import london_today, utcnow
 from app.workflow.errors import Refusal
-from app.workflow.governance import meetings, motions, proxies
+from app.workflow.governance import claims, meetings, motions, proxies
 from app.workflow.governance.models import ItemState, Meeting, MeetingItem
 from ballots import members as box
 
@@ -450,3 +453,72 @@ def link(organisation_id: int, member_id: int):
         flash(_("%(name)s's account is linked: they can vote online", name=member.name), "success")
         return redirect(url_for("organisations.members", organisation_id=organisation.id))
     return _page("link", organisation=organisation, form=form, member=member)
+
+
+# --- A member links their own account ------------------------------------------------------
+
+
+def _claim_page(organisation, form):
+    member = meetings.member_of_account(db.session, organisation, current_user)
+    listed = meetings.meetings_of(db.session, organisation) if member else []
+    return _page("claim", organisation=organisation, form=form, member=member, meetings=listed)
+
+
+@bp.route(ORG + "/claim", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute", methods=["POST"])
+def claim(organisation_id: int):
+    organisation = _organisation_or_404(organisation_id)
+    form = ClaimForm()
+    done = form.validate_on_submit() and tried(
+        form, "member_number", claims.ask_code, organisation, **_asked(form)
+    )
+    if done:
+        flash(
+            _(
+                "If that member number has an email address on the register, a code is on its "
+                "way to it"
+            ),
+            "success",
+        )
+        return redirect(url_for(".claim_code", organisation_id=organisation.id))
+    return _claim_page(organisation, form)
+
+
+def _asked(form) -> dict:
+    return {"member_number": form.member_number.data, "key": code_key(), "now": utcnow()}
+
+
+@bp.route(ORG + "/claim/code", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute", methods=["POST"])
+def claim_code(organisation_id: int):
+    organisation = _organisation_or_404(organisation_id)
+    form = ClaimCodeForm()
+    done = form.validate_on_submit() and tried(
+        form, "code", _claimed, organisation, code=form.code.data
+    )
+    if done:
+        flash(
+            _("Your account is linked to member %(number)s", number=done.value.member_number),
+            "success",
+        )
+        return redirect(url_for(".claim", organisation_id=organisation.id))
+    return _page("claim_code", organisation=organisation, form=form)
+
+
+def _claimed(session, organisation, *, actor, code):
+    """Link the account; a wrong code's try is committed before it is refused (it counts)."""
+    outcome = claims.claim_account(
+        session, organisation, actor=actor, code=code, key=code_key(), now=utcnow()
+    )
+    if isinstance(outcome, claims.ClaimRefused):
+        session.commit()
+        raise outcome
+    return outcome
+
+
+def _organisation_or_404(organisation_id: int):
+    organisation = organisations.find_organisation(db.session, organisation_id) or abort(404)
+    g.council = organisation.council
+    return organisation

@@ -103,6 +103,7 @@ ACTIONS = {
     "meeting.proxy_voted": N_("Proxy voted for a member"),
     "meeting.result_declared": N_("Result of a motion declared"),
     "organisation.member_linked": N_("Member linked to the account they sign in with"),
+    "organisation.member_claimed": N_("Member linked their account with a code emailed to them"),
     "organisation.created": N_("Organisation with members created"),
     "organisation.rules_changed": N_("Organisation's rules changed"),
     "organisation.officer_appointed": N_("Officer of an organisation appointed"),

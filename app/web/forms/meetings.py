@@ -282,3 +282,23 @@ class LinkForm(FlaskForm):
         widget=GovEmailInput(),
     )
     submit = SubmitField(_l("Link the account"), widget=GovSubmitInput())
+
+
+class ClaimForm(FlaskForm):
+    member_number = StringField(
+        _l("Your member number"),
+        description=_l("As the organisation gave it to you"),
+        validators=[InputRequired(_l("Enter your member number")), Length(max=32)],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField(_l("Email me a code"), widget=GovSubmitInput())
+
+
+class ClaimCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        description=_l("The 6 digits in the email"),
+        validators=[InputRequired(_l("Enter the code from the email")), Length(max=20)],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField(_l("Link my account"), widget=GovSubmitInput())

@@ -7,11 +7,13 @@ changed; every bad form gets its message."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from app.web.extensions import mail
 from app.workflow.clock import LONDON
 from app.workflow.governance.models import ItemState, Meeting, MeetingItem, MeetingState
 from app.workflow.models import AuditEvent
@@ -321,3 +323,69 @@ def test_the_chair_votes_for_a_member_whose_proxy_they_hold(client, db, c, monke
     response = submit(client, url(c, meeting, "/vote"), data, post_to=item_url + "/vote")
     assert response.status_code == 409
     assert "already been cast for this member" in soup(response).get_text(" ", strip=True)
+
+
+def ask(client, claim: str, number: str):
+    """Ask for a code for member ``number``: the response and the emails sent."""
+    with mail.record_messages() as sent:
+        response = submit(client, claim, {"member_number": number})
+    return response, sent
+
+
+def _code(email) -> str:
+    return re.search(r"^(\d{6})$", email.body, re.MULTILINE).group(1)
+
+
+def test_a_member_links_their_account_with_a_code_emailed_to_them(client, db, c):
+    person = create_user(email="ama@example.org")
+    db.session.commit()
+    sign_in(client, person.email, PASSWORD)
+    claim = f"/organisations/{c.organisation.id}/claim"
+    assert get_page(client, claim).select_one("input[name=member_number]")
+    response = submit(client, claim, {"member_number": ""})
+    assert error_messages(soup(response))["member_number"] == "Enter your member number"
+    # A number not on the register gets the same answer, and nothing is sent.
+    response, sent = ask(client, claim, "99")
+    assert response.status_code == 302 and sent == []
+    response, sent = ask(client, claim, "3")
+    assert response.headers["Location"] == claim + "/code"
+    [email] = sent
+    assert email.recipients == [c.members[2].email]
+    assert email.subject == "Your code for Hollins Housing"
+    assert "member 3 of Hollins Housing" in email.body and "http" not in email.body
+    code = _code(email)
+    wrong = "000000" if code != "000000" else "111111"
+    response = submit(client, claim + "/code", {"code": wrong})
+    assert error_messages(soup(response))["code"] == "That is not the code in the email."
+    response = submit(client, claim + "/code", {"code": ""})
+    assert error_messages(soup(response))["code"] == "Enter the code from the email"
+    response = submit(client, claim + "/code", {"code": code})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(c.members[2]), c.members[2].id).account_id == person.id
+    assert "linked to member 3" in get_page(client, claim).select_one("#linked").get_text()
+    assert (
+        count(db, AuditEvent)
+        and db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "organisation.member_claimed")
+        )
+        == 1
+    )
+
+
+def test_wrong_codes_count_and_run_out(client, db, c):
+    person = create_user(email="ben@example.org")
+    db.session.commit()
+    sign_in(client, person.email, PASSWORD)
+    claim = f"/organisations/{c.organisation.id}/claim"
+    _, [email] = ask(client, claim, "4")
+    code = _code(email)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        submit(client, claim + "/code", {"code": wrong})
+    response = submit(client, claim + "/code", {"code": code})
+    assert error_messages(soup(response))["code"] == "Too many wrong codes: ask for a new one."
+    db.session.expire_all()
+    assert db.session.get(type(c.members[3]), c.members[3].id).account_id is None

@@ -225,6 +225,8 @@ ROUTES = {
     (ITEM + "/vote", "POST", "meetings.cast"),
     (MEETING + "/my-proxy", "POST", "meetings.my_proxy"),
     (ORG + "/members/<int:member_id>/account", "GET,POST", "meetings.link"),
+    (ORG + "/claim", "GET,POST", "meetings.claim"),
+    (ORG + "/claim/code", "GET,POST", "meetings.claim_code"),
     # The open data API (JSON, public, read-only): its access rules are tested in test_api.py.
     ("/api/v1/", "GET", "api.index"),
     ("/api/v1/councils", "GET", "api.councils"),
@@ -379,6 +381,9 @@ ACCESS = {
     # Its members with a linked account, and its officers (nobody here is a linked member).
     "/organisations/{org}/meetings/{meeting}/vote": OFFICERS,
     "/organisations/{org}/members/{member}/account": OFFICERS,
+    # Anyone signed in may link their account to a member, with a code emailed to the member.
+    "/organisations/{org}/claim": (302, 200, 200, 200, 200),
+    "/organisations/{org}/claim/code": (302, 200, 200, 200, 200),
     # {p} was not funded ("open" has no results): officers get 404 too.
     "/officers/home/rounds/open/delivery/{p}": (302, 403, 404, 403, 403),
 }
@@ -663,6 +668,8 @@ POSTS = {
         {"email": "resident@example.org"},
         (302, 403, None, 403, 403),
     ),
+    "/organisations/{org}/claim": ({"member_number": "1"}, (302, None, None, None, None)),
+    "/organisations/{org}/claim/code": ({"code": "123456"}, (302, None, None, None, None)),
 }
 
 
