@@ -389,3 +389,66 @@ def test_wrong_codes_count_and_run_out(client, db, c):
     assert error_messages(soup(response))["code"] == "Too many wrong codes: ask for a new one."
     db.session.expire_all()
     assert db.session.get(type(c.members[3]), c.members[3].id).account_id is None
+
+
+def _result(for_, against, abstain=0, *, needed, margin, inquorate=False, casting=None):
+    return {
+        "threshold": {"share": "3/4", "more_than": False, "name": "special"},
+        "decision": {
+            "for": for_,
+            "against": against,
+            "abstain": abstain,
+            "cast": for_ + against,
+            "needed": needed,
+            "margin": margin,
+            "carried": None if inquorate else margin >= 0,
+            "inquorate": inquorate,
+            "quorum_required": 10,
+            "quorum_counted": 8,
+            "casting_vote": casting,
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("result", "said"),
+    [
+        (
+            _result(31, 9, needed=30, margin=1),
+            "Carried: 31 of 40 votes for (77.5%), 1 more than the 30 needed for a special "
+            "resolution.",
+        ),
+        (
+            _result(29, 11, needed=30, margin=-1),
+            "Not carried: 29 of 40 votes for (72.5%), 1 fewer than the 30 needed for a special "
+            "resolution.",
+        ),
+        (
+            _result(1200, 2, needed=902, margin=298),
+            "Carried: 1,200 of 1,202 votes for (99.8%), 298 more than the 902 needed for a "
+            "special resolution.",
+        ),
+        (
+            _result(5, 1, needed=5, margin=-1, inquorate=True),
+            "Inquorate: 8 members present or represented counted towards the quorum of 10, so "
+            "the vote made no decision.",
+        ),
+    ],
+)
+def test_the_declaration_says_the_result_in_one_plain_sentence(app, result, said):
+    from app.web.presenters.meetings import sentence
+
+    with app.test_request_context():
+        assert sentence(result) == said
+
+
+def test_an_other_threshold_is_named_by_its_share(app):
+    from app.web.presenters.meetings import sentence
+
+    result = _result(2, 1, needed=2, margin=0)
+    result["threshold"] = {"share": "2/3", "more_than": False, "name": "other"}
+    with app.test_request_context():
+        assert sentence(result) == (
+            "Carried: 2 of 3 votes for (66.7%), exactly the 2 needed for a resolution needing "
+            "at least two thirds of the votes cast."
+        )
