@@ -71,6 +71,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from app.web.api import bp as api_bp
     from app.web.auditors import bp as auditors_bp
     from app.web.kiosk import bp as kiosk_bp
+    from app.web.meetings import bp as meetings_bp
     from app.web.officers import bp as officers_bp
     from app.web.organisations import bp as organisations_bp
     from app.web.presenters import formatting as filters
@@ -91,6 +92,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(trustees_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(meetings_bp)
     i18n.init_app(app)
     auth.init_login(login_manager)
     auth.init_app(app)

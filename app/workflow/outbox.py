@@ -85,6 +85,9 @@ KINDS = _kinds(
     # Asked for on the verify page, to the number or address on the roll: the code is a
     # secret, and when it was asked for is about when its person votes, so no time is kept.
     Kind("contact_code", frozenset({SMS, EMAIL}), secret=True, unordered=True),
+    # To the address a member has on an organisation's register, asked for by an account
+    # to be linked to the member (``governance.claims``).
+    Kind("member_code", ONLY_EMAIL, secret=True),
     Kind("vote_confirmation", ONLY_EMAIL, topic="confirmations", unordered=True),
     Kind("voting_reminder", ONLY_EMAIL, topic="reminders"),
     Kind("results_published", ONLY_EMAIL, topic="results"),

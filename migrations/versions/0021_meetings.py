@@ -16,7 +16,9 @@ Create Date: 2026-12-03 18:48:37.500060
   (partial unique indexes);
 - the member ballot box: ``member_marks`` (one per member and item:
   ``uq_member_marks_item_id_member_id``), ``member_ballots``, ``member_receipts`` and
-  ``member_log``, the items' hash chains, append-only like ``ballot_log``.
+  ``member_log``, the items' hash chains, append-only like ``ballot_log``;
+- ``member_claims``: a code emailed to a member's address on the register, to link the
+  account that asked for it to the member.
 """
 
 import sqlalchemy as sa
@@ -555,6 +557,33 @@ def upgrade():
     )
     _append_only("member_log")
     _append_only("member_receipts")
+    op.create_table(
+        "member_claims",
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("wrong_tries", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "wrong_tries >= 0", name=op.f("ck_member_claims_member_claim_tries_not_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_member_claims_member_id_members"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_member_claims_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("member_id", name=op.f("pk_member_claims")),
+    )
+    with op.batch_alter_table("member_claims", schema=None) as batch_op:
+        batch_op.create_index("ix_member_claims_user", ["user_id"], unique=False)
 
 
 def _append_only(table: str) -> None:
@@ -574,6 +603,7 @@ def _append_only(table: str) -> None:
 
 
 def downgrade():
+    op.drop_table("member_claims")
     op.drop_table("nominations")
     op.drop_table("member_receipts")
     with op.batch_alter_table("member_marks", schema=None) as batch_op:

@@ -67,10 +67,13 @@ def build_world() -> SimpleNamespace:
     db.session.commit()
     away_round = create_round(away, slug="theirs", phase=Phase.PROPOSALS)
     organisation, member = _organisation(home, officer)
+    meeting, item = _meeting(organisation, officer, member)
     db.session.commit()
     return SimpleNamespace(
         organisation=organisation.id,
         member=member.id,
+        meeting=meeting.id,
+        item=item.id,
         home=home,
         open=open_round,
         vote=voting,
@@ -104,6 +107,51 @@ def _organisation(council, officer):
         today=date(2026, 1, 1),
     )
     return organisation, member
+
+
+def _meeting(organisation, officer, proposer):
+    """A draft general meeting of the organisation, two months ahead, with one motion."""
+    from datetime import date, timedelta
+
+    from app.workflow import organisations
+    from app.workflow.clock import utcnow
+    from app.workflow.governance import meetings, motions
+
+    seconder = organisations.add_member(
+        db.session,
+        organisation,
+        actor=officer,
+        member_number="2",
+        name="Ben",
+        membership_class="tenant",
+        joined_on="2020-01-01",
+        today=date(2026, 1, 1),
+    )
+    now = utcnow()
+    meeting = meetings.create_meeting(
+        db.session,
+        organisation,
+        actor=officer,
+        title="Annual general meeting",
+        kind="annual",
+        starts_at=now + timedelta(days=60),
+        place="The hall",
+        online_voting=True,
+        motions_deadline=None,
+        now=now,
+    )
+    item = motions.table_motion(
+        db.session,
+        meeting,
+        actor=officer,
+        title="Change rule 12",
+        wording="That rule 12 be changed.",
+        threshold="special",
+        proposer_id=proposer.id,
+        seconder_id=seconder.id,
+        now=now,
+    )
+    return meeting, item
 
 
 def _event(funding_round, officer):
@@ -179,6 +227,10 @@ def real_values(rule, world) -> dict[str, str]:
         # An organisation with members and one of them (the officer is its secretary).
         "organisation_id": world.organisation,
         "member_id": world.member,
+        # A draft meeting of it with one motion; no proxy 1 exists, so revoking is refused.
+        "meeting_id": world.meeting,
+        "item_id": world.item,
+        "proxy_id": 1,
     }
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: no real value for {missing}; add one here"

@@ -186,6 +186,22 @@ def _contact_code(session: Session, message: Message) -> dict[str, str]:
     }
 
 
+def _member_code(session: Session, message: Message) -> dict[str, str]:
+    """A six-digit code that links the account that asked for it to a member: the
+    organisation's name, the member number, the code and how long it works. No link, as for
+    ``contact_code``."""
+    from app.workflow.governance.claims import CLAIM_LIFETIME
+
+    data = message.data or {}
+    minutes = int(CLAIM_LIFETIME.total_seconds() // 60)
+    return {
+        "organisation": str(data["organisation"]),
+        "member_number": str(data["member_number"]),
+        "code": str(data["code"]),
+        "lasts": ngettext("%(num)s minute", "%(num)s minutes", minutes),
+    }
+
+
 def _email(template: str) -> dict[MessageChannel, str]:
     return {MessageChannel.EMAIL: f"messages/{template}.txt"}
 
@@ -232,6 +248,12 @@ WORDINGS: dict[str, Wording] = {
             MessageChannel.SMS: "messages/contact_code.sms.txt",
             MessageChannel.EMAIL: "messages/contact_code.txt",
         },
+    ),
+    "member_code": Wording(
+        _l("Your code for %(organisation)s"),
+        _member_code,
+        ("organisation", "member_number", "code", "lasts"),
+        _email("member_code"),
     ),
 }
 

@@ -17,6 +17,7 @@ KIND_NAMES = {
     "fingerprints": _l("Round fingerprints"),
     "voting_code": _l("Voting code"),
     "contact_code": _l("Six-digit code by text or email"),
+    "member_code": _l("Code to link an account to a member of an organisation"),
     "vote_confirmation": _l("Vote confirmation"),
     "voting_reminder": _l("Voting reminder"),
     "results_published": _l("Results published"),

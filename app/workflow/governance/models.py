@@ -373,3 +373,26 @@ class Proxy(Base):
         ),
         Index("ix_proxies_holder", "meeting_id", "holder_id"),
     )
+
+
+class MemberClaim(Base):
+    """A six-digit code emailed to the address a member has on the register, so that the
+    account that asked for it can be linked to the member (``governance.claims``). Only its
+    HMAC is kept; it works for a while and a few wrong tries; asking again replaces it, and it
+    is removed once used."""
+
+    __tablename__ = "member_claims"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        CheckConstraint("wrong_tries >= 0", name="member_claim_tries_not_negative"),
+        Index("ix_member_claims_user", "user_id"),
+    )

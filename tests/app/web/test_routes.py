@@ -2,13 +2,16 @@
 who may use it. Every page is fetched, and every form posted, by every kind of person; a POST
 by someone not allowed changes nothing in the database."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from app.workflow import organisations
+from app.workflow.clock import utcnow
+from app.workflow.governance import meetings, motions
+from app.workflow.governance.models import Meeting, MeetingItem, MeetingVoter, Proxy
 from app.workflow.models import (
     AuditEvent,
     Contribution,
@@ -40,6 +43,8 @@ P = R + "/proposals/<int:proposal_id>"
 M = "/officers/<slug>/rounds/<round_slug>"
 MP = M + "/proposals/<int:proposal_id>"
 ORG = "/organisations/<int:organisation_id>"
+MEETING = ORG + "/meetings/<int:meeting_id>"
+ITEM = MEETING + "/items/<int:item_id>"
 
 ROUTES = {
     ("/", "GET", "public.home"),
@@ -198,6 +203,30 @@ ROUTES = {
     (ORG + "/members/add", "GET,POST", "organisations.add_member"),
     (ORG + "/members/import", "GET,POST", "organisations.import_members"),
     (ORG + "/members/<int:member_id>/leaving", "GET,POST", "organisations.member_leaving"),
+    # General meetings, their motions and proxies (tested in test_meeting_pages.py).
+    (ORG + "/meetings", "GET", "meetings.listing"),
+    (ORG + "/meetings/new", "GET,POST", "meetings.new"),
+    (MEETING, "GET", "meetings.meeting"),
+    (MEETING + "/edit", "GET,POST", "meetings.edit"),
+    (MEETING + "/notice", "POST", "meetings.notice"),
+    (MEETING + "/start", "GET,POST", "meetings.start"),
+    (MEETING + "/close", "POST", "meetings.close"),
+    (MEETING + "/motions/new", "GET,POST", "meetings.new_motion"),
+    (ITEM + "/open", "POST", "meetings.open_item"),
+    (ITEM + "/close", "POST", "meetings.close_item"),
+    (ITEM + "/turnout", "GET", "meetings.turnout"),
+    (ITEM + "/declare", "GET,POST", "meetings.declare"),
+    (ITEM + "/declaration", "GET", "meetings.declaration"),
+    (MEETING + "/check-in", "GET,POST", "meetings.check_in"),
+    (ITEM + "/paper", "GET,POST", "meetings.paper"),
+    (MEETING + "/proxies", "GET,POST", "meetings.proxies_page"),
+    (MEETING + "/proxies/<int:proxy_id>/revoke", "POST", "meetings.revoke_proxy"),
+    (MEETING + "/vote", "GET", "meetings.vote"),
+    (ITEM + "/vote", "POST", "meetings.cast"),
+    (MEETING + "/my-proxy", "POST", "meetings.my_proxy"),
+    (ORG + "/members/<int:member_id>/account", "GET,POST", "meetings.link"),
+    (ORG + "/claim", "GET,POST", "meetings.claim"),
+    (ORG + "/claim/code", "GET,POST", "meetings.claim_code"),
     # The open data API (JSON, public, read-only): its access rules are tested in test_api.py.
     ("/api/v1/", "GET", "api.index"),
     ("/api/v1/councils", "GET", "api.councils"),
@@ -336,6 +365,25 @@ ACCESS = {
     "/organisations/{org}/members/add": OFFICERS,
     "/organisations/{org}/members/import": OFFICERS,
     "/organisations/{org}/members/{member}/leaving": OFFICERS,
+    "/organisations/{org}/meetings": OFFICERS,
+    "/organisations/{org}/meetings/new": OFFICERS,
+    "/organisations/{org}/meetings/{meeting}": OFFICERS,
+    "/organisations/{org}/meetings/{meeting}/edit": OFFICERS,
+    "/organisations/{org}/meetings/{meeting}/start": OFFICERS,
+    "/organisations/{org}/meetings/{meeting}/motions/new": OFFICERS,
+    "/organisations/{org}/meetings/{meeting}/items/{item}/turnout": OFFICERS,
+    "/organisations/{org}/meetings/{meeting}/items/{item}/declare": OFFICERS,
+    # Not declared: its officers are told there is no declaration yet.
+    "/organisations/{org}/meetings/{meeting}/items/{item}/declaration": (302, 403, 404, 403, 403),
+    "/organisations/{org}/meetings/{meeting}/check-in": OFFICERS,
+    "/organisations/{org}/meetings/{meeting}/items/{item}/paper": OFFICERS,
+    "/organisations/{org}/meetings/{meeting}/proxies": OFFICERS,
+    # Its members with a linked account, and its officers (nobody here is a linked member).
+    "/organisations/{org}/meetings/{meeting}/vote": OFFICERS,
+    "/organisations/{org}/members/{member}/account": OFFICERS,
+    # Anyone signed in may link their account to a member, with a code emailed to the member.
+    "/organisations/{org}/claim": (302, 200, 200, 200, 200),
+    "/organisations/{org}/claim/code": (302, 200, 200, 200, 200),
     # {p} was not funded ("open" has no results): officers get 404 too.
     "/officers/home/rounds/open/delivery/{p}": (302, 403, 404, 403, 403),
 }
@@ -556,6 +604,72 @@ POSTS = {
         {"left_on": "1"},
         (302, 403, None, 403, 403),
     ),
+    "/organisations/{org}/meetings/new": (
+        {"title": "Stolen", "kind": "general", "time": "18:00", "place": "x"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/edit": (
+        {"title": "Renamed", "kind": "general", "time": "18:00", "place": "x"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/notice": (
+        {},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/start": (
+        {"chair": "{officer}"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/close": (
+        {},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/motions/new": (
+        {"title": "Stolen", "wording": "w", "threshold": "ordinary"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/items/{item}/open": (
+        {},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/items/{item}/close": (
+        {},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/items/{item}/declare": (
+        {"casting_vote": "none"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/check-in": (
+        {"member_number": "1"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/items/{item}/paper": (
+        {"member_number": "1", "choice": "for"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/proxies": (
+        {"member_number": "1", "holder": "2"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/proxies/1/revoke": (
+        {},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/items/{item}/vote": (
+        {"choice": "for"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/my-proxy": (
+        {"member_number": "1", "holder": "2"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/members/{member}/account": (
+        {"email": "resident@example.org"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/claim": ({"member_number": "1"}, (302, None, None, None, None)),
+    "/organisations/{org}/claim/code": ({"code": "123456"}, (302, None, None, None, None)),
 }
 
 
@@ -604,8 +718,43 @@ def world(db):
         joined_on="2020-01-01",
         today=date(2026, 1, 1),
     )
+    seconder = organisations.add_member(
+        db.session,
+        organisation,
+        actor=officer,
+        member_number="2",
+        name="Ben",
+        membership_class="tenant",
+        joined_on="2020-01-01",
+        today=date(2026, 1, 1),
+    )
+    meeting = meetings.create_meeting(
+        db.session,
+        organisation,
+        actor=officer,
+        title="AGM",
+        kind="annual",
+        starts_at=utcnow() + timedelta(days=60),
+        place="The hall",
+        online_voting=True,
+        motions_deadline=None,
+        now=utcnow(),
+    )
+    item = motions.table_motion(
+        db.session,
+        meeting,
+        actor=officer,
+        title="Change rule 12",
+        wording="That rule 12 be changed.",
+        threshold="special",
+        proposer_id=member.id,
+        seconder_id=seconder.id,
+        now=utcnow(),
+    )
     db.session.commit()
     return {
+        "meeting": meeting.id,
+        "item": item.id,
         "org": organisation.id,
         "member": member.id,
         "officer": officer.id,
@@ -678,7 +827,15 @@ def state(db) -> dict:
             select(Organisation.id, Organisation.notice_days, Organisation.special_numerator)
         ).all()
     )
-    out["members"] = sorted(db.session.execute(select(Member.id, Member.left_on)).all())
+    out["members"] = sorted(
+        db.session.execute(select(Member.id, Member.left_on, Member.account_id)).all()
+    )
+    for model in (Meeting, MeetingItem, MeetingVoter, Proxy):
+        out[model.__name__] = db.session.scalar(select(func.count()).select_from(model))
+    out["meetings"] = sorted(
+        db.session.execute(select(Meeting.id, Meeting.title, Meeting.state, Meeting.chair_id)).all()
+    )
+    out["items"] = sorted(db.session.execute(select(MeetingItem.id, MeetingItem.state)).all())
     return out
 
 
@@ -738,7 +895,8 @@ def test_every_route_is_in_the_walks(app):
     def pattern(rule):
         return re.compile("^" + re.sub(r"<[^>]+>", "[^/]+", rule) + "$")
 
-    ids = {"p": 1, "q": 2, "s": 3, "c": 4, "org": 5, "member": 6, "officer": 7}
+    ids = {"p": 1, "q": 2, "s": 3, "c": 4, "org": 5, "member": 6, "officer": 7, "meeting": 8}
+    ids["item"] = 9
     gets = {fill(u, ids) for u in ACCESS}
     posts = {fill(u, ids) for u in POSTS}
     missing = []

@@ -1,0 +1,589 @@
+"""Motions at an organisation's general meetings (docs/governance.md, "Motions"): an officer
+tables a motion, or an amendment to one, for members who propose and second it; the chair
+opens voting (freezing the manifest: the wording, the threshold and the rules that decide
+it), closes it, and declares the result, counted by ``votes.motions``.
+
+Members vote online (signed in, their account linked to their member record), in the room on
+paper (entered by an officer), or by proxy; the ballot box (``ballots.members``) casts each
+once and lets a member's own vote replace their proxy's. An amendment is voted before the
+motion it amends: the motion cannot open while one of its amendments is undecided. One item of
+a meeting is open at a time.
+
+Every function takes a session, the actor and the time, refuses with a ``DomainError`` (or
+the ballot box's refusals) saying why, changes nothing when it refuses, and never commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.workflow import audit
+from app.workflow.clock import london_date
+from app.workflow.errors import DomainError
+from app.workflow.governance import proxies
+from app.workflow.governance.meetings import (
+    NotAVoter,
+    WrongState,
+    is_chair,
+    member_of_account,
+    open_item,
+    require_chair,
+    require_officer,
+    voter_by_number,
+    voter_of,
+    voters_count,
+)
+from app.workflow.governance.models import (
+    ItemKind,
+    ItemState,
+    Meeting,
+    MeetingItem,
+    MeetingState,
+    MeetingVoter,
+    ThresholdKind,
+)
+from app.workflow.models import User
+from app.workflow.organisations import Member, NotAllowed, member_of, on_register
+from app.workflow.organisations.common import squashed, unprintable
+from ballots import members as box
+from ballots.db import begin_write
+from ballots.errors import RoundClosed
+from ballots.models import MemberChannel, MemberMark
+from ballots.refusals import N_
+from votes.canonical import canonical_json
+from votes.members import FORMAT, decide_motion, decision_document
+
+LONGEST_TITLE = 200
+LONGEST_WORDING = 10_000
+CHOICES = box.CHOICES
+
+
+def find_item(session: Session, meeting: Meeting, item_id: int) -> MeetingItem | None:
+    """The meeting's motion (or amendment) with this id, or None."""
+    item = session.get(MeetingItem, item_id)
+    if item is None or item.meeting_id != meeting.id or item.kind is not ItemKind.MOTION:
+        return None
+    return item
+
+
+def open_motion(session: Session, meeting: Meeting) -> MeetingItem | None:
+    """The meeting's motion open for voting, if the item open is one."""
+    item = open_item(session, meeting)
+    return item if item is not None and item.kind is ItemKind.MOTION else None
+
+
+def amendments_of(session: Session, item: MeetingItem) -> list[MeetingItem]:
+    return list(
+        session.scalars(
+            select(MeetingItem)
+            .where(MeetingItem.amends_id == item.id)
+            .order_by(MeetingItem.position)
+        )
+    )
+
+
+# --- Tabling ---------------------------------------------------------------------------------
+
+
+def _member(session: Session, meeting: Meeting, member_id: int | None, field: str, today):
+    member = member_of(session, meeting.organisation, member_id or 0)
+    if member is None or not member.is_member_on(today):
+        raise DomainError(
+            N_("Choose a member on the register of %(organisation)s."),
+            field,
+            organisation=meeting.organisation.name,
+        )
+    return member
+
+
+def _threshold(kind: ThresholdKind | str, share: str | None, more_than: bool) -> tuple:
+    from app.workflow.organisations import parse_fraction
+
+    try:
+        kind = ThresholdKind(kind)
+    except ValueError:
+        raise DomainError(N_("Choose the resolution's threshold."), "threshold") from None
+    if kind is not ThresholdKind.OTHER:
+        return kind, None, None, None
+    parsed = parse_fraction(share or "")
+    if parsed is None or not 1 <= parsed[1] <= 100 or parsed[0] < 1:
+        raise DomainError(N_("Write the share as a fraction, like 2/3."), "share")
+    n, d = parsed
+    if Fraction(n, d) < Fraction(1, 2) or n > d or (more_than and n == d):
+        raise DomainError(
+            N_("The share must be between one half and the whole (like 1/2, 2/3 or 3/4)."),
+            "share",
+        )
+    return kind, n, d, bool(more_than)
+
+
+def table_motion(
+    session: Session,
+    meeting: Meeting,
+    *,
+    actor: User,
+    title: str,
+    wording: str,
+    threshold: ThresholdKind | str,
+    share: str | None = None,
+    more_than: bool = False,
+    proposer_id: int | None,
+    seconder_id: int | None,
+    amends_id: int | None = None,
+    now: datetime,
+) -> MeetingItem:
+    """Table a motion (or, with ``amends_id``, an amendment to one) on a draft meeting's
+    agenda for the members who propose and second it, audited.
+
+    Refused for anyone but the organisation's officers; once notice is given or after the
+    motions deadline (``WrongState``); beside its field for an empty or overlong title or
+    wording, a threshold not in ``ThresholdKind`` (for ``other``, a share outside one half to
+    the whole), a proposer or seconder not on the register today, the same member both, and an
+    amendment to something that is not a motion of this meeting (or is itself an
+    amendment)."""
+    require_officer(actor, meeting.organisation)
+    begin_write(session)
+    if meeting.state is not MeetingState.DRAFT:
+        raise WrongState(N_("Notice of the meeting has been given: its agenda is fixed."))
+    if meeting.motions_deadline is not None and now >= meeting.motions_deadline:
+        raise WrongState(N_("The deadline for motions to this meeting has passed."))
+    amends = None
+    if amends_id is not None:
+        amends = find_item(session, meeting, amends_id)
+        if amends is None or amends.amends_id is not None:
+            raise DomainError(N_("Choose the motion the amendment amends."), "amends")
+    title = squashed(title)
+    if not title:
+        raise DomainError(N_("Enter the motion's title."), "title")
+    if len(title) > LONGEST_TITLE or unprintable(title):
+        raise DomainError(
+            N_("The title must be %(most)s printable characters or fewer."),
+            "title",
+            most=LONGEST_TITLE,
+        )
+    wording = (wording or "").strip()
+    if not wording:
+        raise DomainError(N_("Enter the wording the members are asked to resolve."), "wording")
+    if len(wording) > LONGEST_WORDING:
+        raise DomainError(
+            N_("The wording must be %(most)s characters or fewer."),
+            "wording",
+            most=LONGEST_WORDING,
+        )
+    kind, n, d, more = _threshold(threshold, share, more_than)
+    today = london_date(now)
+    proposer = _member(session, meeting, proposer_id, "proposer", today)
+    seconder = _member(session, meeting, seconder_id, "seconder", today)
+    if proposer.id == seconder.id:
+        raise DomainError(
+            N_("The seconder must be a different member from the proposer."), "seconder"
+        )
+    position = (
+        session.scalar(
+            select(func.max(MeetingItem.position)).where(MeetingItem.meeting_id == meeting.id)
+        )
+        or 0
+    ) + 1
+    item = MeetingItem(
+        meeting=meeting,
+        position=position,
+        kind=ItemKind.MOTION,
+        title=title,
+        body=wording,
+        threshold=kind,
+        threshold_numerator=n,
+        threshold_denominator=d,
+        threshold_more_than=more,
+        amends_id=amends.id if amends is not None else None,
+        proposer_id=proposer.id,
+        seconder_id=seconder.id,
+        tabled_at=now,
+    )
+    session.add(item)
+    session.flush()
+    audit.record(
+        session,
+        action="meeting.motion_tabled",
+        actor=actor,
+        organisation=meeting.organisation,
+        subject=item,
+        after={
+            "meeting": meeting.id,
+            "title": title,
+            "threshold": kind,
+            "share": f"{n}/{d}" if n else None,
+            "amends": item.amends_id,
+            "proposer": proposer.member_number,
+            "seconder": seconder.member_number,
+        },
+    )
+    return item
+
+
+def proposers(session: Session, meeting: Meeting, today) -> list[Member]:
+    """The members who may propose or second a motion today: those on the register."""
+    return list(
+        session.scalars(
+            select(Member)
+            .where(*on_register(meeting.organisation, today))
+            .order_by(func.length(Member.member_number), Member.member_number)
+        )
+    )
+
+
+# --- Opening and closing ---------------------------------------------------------------------
+
+
+def threshold_of(item: MeetingItem) -> dict:
+    """The item's threshold as the manifest states it, from the organisation's rules now."""
+    organisation = item.meeting.organisation
+    if item.threshold is ThresholdKind.OTHER:
+        n, d, more = item.threshold_numerator, item.threshold_denominator, item.threshold_more_than
+    else:
+        name = item.threshold.value
+        n = getattr(organisation, f"{name}_numerator")
+        d = getattr(organisation, f"{name}_denominator")
+        more = getattr(organisation, f"{name}_more_than")
+    return {
+        "share": str(Fraction(n, d)),
+        "more_than": bool(more),
+        "name": item.threshold.value,
+    }
+
+
+def manifest_for(session: Session, item: MeetingItem) -> dict:
+    """What the item's ballot offers and how it is decided, frozen when it opens."""
+    organisation = item.meeting.organisation
+    percent = organisation.quorum_percent
+    return {
+        "format": FORMAT,
+        "version": 1,
+        "item": item.id,
+        "meeting": item.meeting_id,
+        "kind": "motion",
+        "title": item.title,
+        "wording": item.body,
+        "amends": item.amends_id,
+        "threshold": threshold_of(item),
+        "abstentions_count": bool(organisation.abstentions_count),
+        "casting_vote": bool(organisation.chair_casting_vote),
+        "quorum": {
+            "members": organisation.quorum_members,
+            "share": None if percent is None else str(Fraction(percent, 100)),
+            "counts_proxies": bool(organisation.quorum_counts_proxies),
+        },
+        "eligible": voters_count(session, item.meeting),
+    }
+
+
+def manifest_of(item: MeetingItem) -> dict:
+    if item.manifest_json is None:
+        raise WrongState(N_("Voting on this item has not opened."))
+    return json.loads(item.manifest_json)
+
+
+def _lock_meeting(session: Session, meeting: Meeting) -> None:
+    # One item open at a time: opening takes the meeting's row lock before it looks.
+    begin_write(session)
+    session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+
+
+def open_voting(session: Session, item: MeetingItem, *, actor: User, now: datetime) -> MeetingItem:
+    """Open voting on a motion, audited: the manifest is frozen (``manifest_for``) and its
+    hash starts the item's log. Refused unless the chair asks while the meeting is under way,
+    the item is a draft, no other item of the meeting is open, and every amendment to it has
+    been declared."""
+    meeting = item.meeting
+    require_chair(actor, meeting)
+    _lock_meeting(session, meeting)
+    if meeting.state is not MeetingState.OPEN:
+        raise WrongState(N_("Voting opens once the meeting is under way."))
+    if box.lock_item(session, item.id) != ItemState.DRAFT.value:
+        raise WrongState(N_("Voting on this item has already opened."))
+    other = open_item(session, meeting)
+    if other is not None:
+        raise WrongState(N_("Close voting on %(title)s first."), title=other.title)
+    undecided = [a for a in amendments_of(session, item) if a.state is not ItemState.DECLARED]
+    if undecided:
+        raise WrongState(
+            N_("Vote on the amendment %(title)s first: an amendment is decided before its motion."),
+            title=undecided[0].title,
+        )
+    text = canonical_json(manifest_for(session, item))
+    item.manifest_json = text
+    item.manifest_hash = hashlib.sha256(text.encode()).hexdigest()
+    item.state = ItemState.OPEN
+    item.opened_at = now
+    session.flush()
+    box.open_item_log(session, item.id, item.manifest_hash)
+    audit.record(
+        session,
+        action="meeting.item_opened",
+        actor=actor,
+        organisation=meeting.organisation,
+        subject=item,
+        after={"manifest_hash": item.manifest_hash},
+    )
+    return item
+
+
+def close_voting(session: Session, item: MeetingItem, *, actor: User, now: datetime) -> MeetingItem:
+    """Close voting on a motion and seal its log, audited; refused unless the chair asks and
+    voting is open."""
+    require_chair(actor, item.meeting)
+    if box.lock_item(session, item.id) != ItemState.OPEN.value:
+        raise WrongState(N_("Voting on this item is not open."))
+    seal = box.close_item_log(session, item.id)
+    item.state = ItemState.CLOSED
+    item.closed_at = now
+    item.log_head_hash = seal.entry_hash
+    session.flush()
+    audit.record(
+        session,
+        action="meeting.item_closed",
+        actor=actor,
+        organisation=item.meeting.organisation,
+        subject=item,
+        after={"log_head_hash": seal.entry_hash},
+    )
+    return item
+
+
+# --- Voting ----------------------------------------------------------------------------------
+
+
+def _choice(choice: str | None) -> dict:
+    if choice not in CHOICES:
+        raise DomainError(N_("Choose for, against or abstain."), "choice")
+    return {"choice": choice}
+
+
+def _require_open(item: MeetingItem) -> None:
+    if item.state is not ItemState.OPEN:
+        raise RoundClosed(N_("Voting on this item is not open."))
+
+
+def vote_online(
+    session: Session,
+    item: MeetingItem,
+    *,
+    actor: User,
+    choice: str | None,
+    for_member_id: int | None = None,
+    now: datetime,
+) -> box.MemberCast:
+    """Cast the signed-in member's vote on an open motion, or (``for_member_id``) their vote
+    for a member whose proxy they hold (audited: who for whom, never how). Returns the
+    receipt, shown once. Refused while voting is not open; when the meeting takes no votes
+    online; for someone whose account is not linked to a member with a vote at it; for a proxy
+    they do not hold; for a member who has voted (a member's own vote replaces their proxy's,
+    not the other way)."""
+    meeting = item.meeting
+    _require_open(item)
+    ballot = _choice(choice)
+    # In a meeting that takes votes in the room only, the chair (who is in the room) still
+    # casts the votes of the members whose proxy they hold here; nobody else votes here.
+    if not meeting.online_voting and not (for_member_id is not None and is_chair(actor, meeting)):
+        raise NotAllowed(N_("This meeting takes votes in the room only."))
+    own = voter_of(session, meeting, member_of_account(session, meeting.organisation, actor))
+    if for_member_id is None:
+        if own is None:
+            raise NotAVoter(
+                N_("Your account is not linked to a member with a vote at this meeting.")
+            )
+        return box.cast(
+            session,
+            item_id=item.id,
+            manifest=manifest_of(item),
+            member_id=own.member_id,
+            ballot=ballot,
+        )
+    voter = session.get(MeetingVoter, (meeting.id, for_member_id))
+    if voter is None:
+        raise NotAVoter(N_("That member has no vote at this meeting."))
+    holder_id, proxy = proxies.may_vote_for(session, item, actor, for_member_id)
+    cast = box.cast(
+        session,
+        item_id=item.id,
+        manifest=manifest_of(item),
+        member_id=for_member_id,
+        ballot=ballot,
+        channel=MemberChannel.PROXY,
+        proxy_holder_id=holder_id,
+    )
+    audit.record(
+        session,
+        action="meeting.proxy_voted",
+        actor=actor,
+        organisation=meeting.organisation,
+        subject=item,
+        after={
+            "member_number": voter.member.member_number,
+            "holder": proxies.CHAIR if holder_id is None else proxy.holder.member_number,
+        },
+    )
+    return cast
+
+
+def record_paper(
+    session: Session,
+    item: MeetingItem,
+    *,
+    actor: User,
+    member_number: str,
+    choice: str | None,
+    now: datetime,
+) -> box.MemberCast:
+    """Enter the paper ballot of a member checked in at the meeting, audited (whose, never
+    how). Refused for anyone but the organisation's officers, while voting is not open, for a
+    member with no vote at the meeting or not checked in, and for one who has voted."""
+    meeting = item.meeting
+    require_officer(actor, meeting.organisation)
+    _require_open(item)
+    ballot = _choice(choice)
+    voter = voter_by_number(session, meeting, member_number, "member_number")
+    if voter.present_at is None:
+        raise DomainError(
+            N_("Member %(number)s is not checked in: check them in at the door first."),
+            "member_number",
+            number=voter.member.member_number,
+        )
+    cast = box.cast(
+        session,
+        item_id=item.id,
+        manifest=manifest_of(item),
+        member_id=voter.member_id,
+        ballot=ballot,
+        channel=MemberChannel.PAPER,
+        recorded_by_id=actor.id,
+    )
+    audit.record(
+        session,
+        action="meeting.paper_ballot_recorded",
+        actor=actor,
+        organisation=meeting.organisation,
+        subject=item,
+        after={"member_number": voter.member.member_number},
+    )
+    return cast
+
+
+# --- Quorum and the declaration --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """Who counts towards an item's quorum: ``present`` (checked in at the door, or voting
+    themselves), ``by_proxy`` (not present, but represented by a proxy who voted for them or
+    who is present), and ``eligible`` (the meeting's voters)."""
+
+    present: int
+    by_proxy: int
+    eligible: int
+
+
+def attendance(session: Session, item: MeetingItem) -> Attendance:
+    meeting = item.meeting
+    voters = session.execute(
+        select(MeetingVoter.member_id, MeetingVoter.present_at).where(
+            MeetingVoter.meeting_id == meeting.id
+        )
+    ).all()
+    marks = session.execute(
+        select(MemberMark.member_id, MemberMark.channel).where(MemberMark.item_id == item.id)
+    ).all()
+    present = {m for m, at in voters if at is not None}
+    present |= {m for m, channel in marks if channel is not MemberChannel.PROXY}
+    represented = {m for m, channel in marks if channel is MemberChannel.PROXY}
+    for member_id, proxy in proxies.in_force_for(session, item).items():
+        if proxy.holder_is_chair or proxy.holder_id in present:
+            represented.add(member_id)
+    return Attendance(len(present), len(represented - present), len(voters))
+
+
+def declare(
+    session: Session,
+    item: MeetingItem,
+    *,
+    actor: User,
+    casting_vote: str | None = None,
+    now: datetime,
+) -> dict:
+    """Declare a closed motion's result, audited: its counted ballots decided by
+    ``votes.motions`` under the manifest's rules, with the quorum from ``attendance``; stored
+    as canonical JSON in ``result_json``. Returns the result.
+
+    Refused unless the chair asks and voting has closed; a casting vote (``for`` or
+    ``against``) is refused unless the votes are tied, the resolution is ordinary with a
+    simple majority, and the rules give the chair one."""
+    require_chair(actor, item.meeting)
+    begin_write(session)
+    if item.state is not ItemState.CLOSED:
+        raise WrongState(N_("The result is declared once voting has closed, and only once."))
+    manifest = manifest_of(item)
+    ballots = [b for _, b in box.counted_ballots(session, item.id)]
+    seen = attendance(session, item)
+    if casting_vote in ("", None):
+        casting_vote = None
+    elif casting_vote not in ("for", "against"):
+        raise DomainError(N_("Choose for or against, or no casting vote."), "casting_vote")
+    if casting_vote is not None:
+        plain = decide_motion(
+            manifest, ballots, present=seen.present, by_proxy=seen.by_proxy, eligible=seen.eligible
+        )
+        if not manifest["casting_vote"]:
+            raise DomainError(
+                N_("The rules of %(organisation)s give the chair no casting vote."),
+                "casting_vote",
+                organisation=item.meeting.organisation.name,
+            )
+        if not plain.threshold.simple_majority or not plain.tie:
+            raise DomainError(
+                N_("The chair's casting vote decides only a tie on an ordinary resolution."),
+                "casting_vote",
+            )
+    decision = decide_motion(
+        manifest,
+        ballots,
+        present=seen.present,
+        by_proxy=seen.by_proxy,
+        eligible=seen.eligible,
+        casting_vote=casting_vote,
+    )
+    result = {
+        "for": decision.tally.for_,
+        "against": decision.tally.against,
+        "abstain": decision.tally.abstain,
+        "present": seen.present,
+        "by_proxy": seen.by_proxy,
+        "eligible": seen.eligible,
+        "casting_vote": casting_vote,
+        "threshold": manifest["threshold"],
+        "decision": decision_document(decision),
+    }
+    item.result_json = canonical_json(result)
+    item.casting_vote = casting_vote
+    item.state = ItemState.DECLARED
+    item.declared_at = now
+    session.flush()
+    audit.record(
+        session,
+        action="meeting.result_declared",
+        actor=actor,
+        organisation=item.meeting.organisation,
+        subject=item,
+        after={"result": result},
+    )
+    return result
+
+
+def result_of(item: MeetingItem) -> dict | None:
+    """The declared result (``declare``), or None before it is declared."""
+    return json.loads(item.result_json) if item.result_json else None

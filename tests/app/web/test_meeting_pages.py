@@ -1,0 +1,454 @@
+"""The pages of general meetings, through the test client: an officer creates a meeting,
+tables a motion, gives notice (refused, saying the earliest day, when too soon), starts the
+meeting as its chair, checks members in, enters paper ballots, opens, closes and declares the
+motion; a member with a linked account votes online and reads the declaration; the turnout
+page gives counts, never choices; another organisation's officer is refused with nothing
+changed; every bad form gets its message."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.web.extensions import mail
+from app.workflow.clock import LONDON
+from app.workflow.governance.models import ItemState, Meeting, MeetingItem, MeetingState
+from app.workflow.models import AuditEvent
+from tests.app import meeting_world as w
+from tests.app.pages import error_messages, get_page, sign_in, soup, submit
+from tests.factories import PASSWORD, create_user
+
+# Real time: the meeting is 40 days ahead of the clock, notice is 28 days.
+NOW = datetime.now(UTC)
+MEETING_DAY = (NOW + timedelta(days=40)).replace(hour=18, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def c(db):
+    coop = w.coop(members=8, quorum_members=3)
+    other = w.coop(name="Other Housing", members=2)
+    db.session.commit()
+    coop.other = other
+    return coop
+
+
+def url(c, meeting=None, rest=""):
+    base = f"/organisations/{c.organisation.id}/meetings"
+    return f"{base}/{meeting.id}{rest}" if meeting is not None else base + rest
+
+
+def post(client, page_url, action_url=None, data=None):
+    """A button's POST: the CSRF token from ``page_url``'s first form."""
+    return submit(client, page_url, data or {}, post_to=action_url or page_url)
+
+
+def meeting_form(when=MEETING_DAY, **over):
+    local = when.astimezone(LONDON)
+    data = {
+        "title": "Annual general meeting",
+        "kind": "annual",
+        "day": [str(local.day), str(local.month), str(local.year)],
+        "time": local.strftime("%H:%M"),
+        "place": "The community hall",
+        "online_voting": "yes",
+    }
+    return {**data, **over}
+
+
+def count(db, model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_bad_meeting_form_gets_its_messages_and_creates_nothing(client, db, c):
+    sign_in(client, c.officer.email, PASSWORD)
+    response = submit(
+        client,
+        url(c, rest="/new"),
+        meeting_form(title="", time="25:99", day=["31", "2", "2027"], online_voting="maybe"),
+    )
+    assert response.status_code == 200
+    errors = error_messages(soup(response))
+    assert errors["title"] == "Enter the meeting's title"
+    assert errors["time"].startswith("Enter the time as hours and minutes")
+    assert errors["day"] == "Day of the meeting must be a real date"
+    assert errors["online_voting"] == "Select an option from the list"
+    response = submit(client, url(c, rest="/new"), meeting_form(when=NOW - timedelta(days=2)))
+    assert error_messages(soup(response))["day"] == "The meeting must start in the future."
+    assert count(db, Meeting) == 0
+
+
+def _create(client, db, c, **over):
+    response = submit(client, url(c, rest="/new"), meeting_form(**over))
+    assert response.status_code == 302, error_messages(soup(response))
+    return db.session.scalar(select(Meeting).order_by(Meeting.id.desc()))
+
+
+def test_notice_too_soon_is_refused_with_the_earliest_day_and_nothing_changes(client, db, c):
+    sign_in(client, c.officer.email, PASSWORD)
+    meeting = _create(client, db, c, when=NOW + timedelta(days=10))
+    before = count(db, AuditEvent)
+    response = post(client, url(c, meeting), url(c, meeting, "/notice"))
+    assert response.status_code == 302
+    page = get_page(client, url(c, meeting))
+    text = page.get_text(" ", strip=True)
+    assert "gives 28 days' notice" in text and "at the earliest" in text
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).state is MeetingState.DRAFT
+    assert count(db, AuditEvent) == before
+
+
+def _motion_form(c, **over):
+    data = {
+        "amends": "",
+        "title": "Change rule 12",
+        "wording": "That rule 12 be changed.",
+        "threshold": "special",
+        "share": "",
+        "proposer": str(c.members[0].id),
+        "seconder": str(c.members[1].id),
+    }
+    return {**data, **over}
+
+
+def test_a_bad_motion_form_gets_its_messages(client, db, c):
+    sign_in(client, c.officer.email, PASSWORD)
+    meeting = _create(client, db, c)
+    new = url(c, meeting, "/motions/new")
+    response = submit(client, new, _motion_form(c, seconder=str(c.members[0].id)))
+    assert error_messages(soup(response))["seconder"] == (
+        "The seconder must be a different member from the proposer."
+    )
+    response = submit(client, new, _motion_form(c, threshold="other", share="1/3"))
+    assert error_messages(soup(response))["share"].startswith("The share must be between")
+    response = submit(client, new, _motion_form(c, title="", wording="", proposer="x"))
+    errors = error_messages(soup(response))
+    assert errors["title"] == "Enter the motion's title"
+    assert errors["wording"] == "Enter the wording of the motion"
+    assert errors["proposer"] == "Select the member who proposes it"
+    assert count(db, MeetingItem) == 0
+
+
+def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypatch):
+    member = c.members[4]
+    voter = create_user(email="member5@example.org")
+    db.session.commit()
+    sign_in(client, c.officer.email, PASSWORD)
+    # Linking the member's account: a bad address gets its message.
+    link = f"/organisations/{c.organisation.id}/members/{member.id}/account"
+    response = submit(client, link, {"email": "nobody@example.org"})
+    assert "No account has the email address" in error_messages(soup(response))["email"]
+    assert submit(client, link, {"email": voter.email}).status_code == 302
+
+    meeting = _create(client, db, c)
+    assert submit(client, url(c, meeting, "/motions/new"), _motion_form(c)).status_code == 302
+    item = db.session.scalar(select(MeetingItem))
+    assert post(client, url(c, meeting), url(c, meeting, "/notice")).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).state is MeetingState.NOTICE
+
+    # On the meeting's day.
+    monkeypatch.setattr("app.web.meetings.utcnow", lambda: MEETING_DAY + timedelta(minutes=5))
+    response = submit(client, url(c, meeting, "/start"), {"chair": ""})
+    assert error_messages(soup(response))["chair"] == (
+        "Choose the chair from the officers of the organisation."
+    )
+    response = submit(client, url(c, meeting, "/start"), {"chair": str(c.officer.id)})
+    assert response.status_code == 302
+    for m in c.members[:4]:
+        checked = submit(client, url(c, meeting, "/check-in"), {"member_number": m.member_number})
+        assert checked.status_code == 302
+    response = submit(client, url(c, meeting, "/check-in"), {"member_number": "1"})
+    assert error_messages(soup(response))["member_number"] == "Member 1 is already checked in."
+
+    item_url = url(c, meeting, f"/items/{item.id}")
+    assert post(client, url(c, meeting), item_url + "/open").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(MeetingItem, item.id).state is ItemState.OPEN
+    for m in c.members[:4]:
+        entered = submit(
+            client, item_url + "/paper", {"member_number": m.member_number, "choice": "for"}
+        )
+        assert entered.status_code == 302
+    response = submit(client, item_url + "/paper", {"member_number": "6", "choice": "for"})
+    assert "not checked in" in error_messages(soup(response))["member_number"]
+    response = submit(client, item_url + "/paper", {"member_number": "2", "choice": "maybe"})
+    assert error_messages(soup(response))["choice"] == "Select an option from the list"
+
+    turnout = get_page(client, item_url + "/turnout")
+    assert "4 members of 8 have voted" in turnout.select_one("#voted").get_text(" ", strip=True)
+    text = turnout.get_text(" ", strip=True)
+    headers = [th.get_text(strip=True) for th in turnout.select("#by-channel th")]
+    assert headers == ["Channel", "Members"] and "Votes for" not in text
+    assert turnout.select_one("a#refresh")["href"] == item_url + "/turnout"
+    assert turnout.select_one("meta[http-equiv=refresh]") is None
+
+    # The member votes online.
+    client.get("/auth/sign-out")
+    sign_in(client, voter.email, PASSWORD)
+    page = get_page(client, url(c, meeting, "/vote"))
+    assert page.select_one("#open-item")
+    response = submit(client, url(c, meeting, "/vote"), {}, post_to=item_url + "/vote")
+    assert error_messages(soup(response))["choice"] == "Choose for, against or abstain"
+    response = submit(
+        client, url(c, meeting, "/vote"), {"choice": "for"}, post_to=item_url + "/vote"
+    )
+    assert response.status_code == 200
+    assert soup(response).select_one("#receipt").get_text(strip=True)
+    assert get_page(client, url(c, meeting, "/vote")).select_one("#voted")
+
+    # The chair closes voting; a vote afterwards is refused.
+    client.get("/auth/sign-out")
+    sign_in(client, c.officer.email, PASSWORD)
+    assert post(client, url(c, meeting), item_url + "/close").status_code == 302
+    response = submit(client, item_url + "/paper", {"member_number": "1", "choice": "for"})
+    assert response.status_code == 409
+    assert "not open" in soup(response).get_text(" ", strip=True)
+
+    response = submit(client, item_url + "/declare", {"casting_vote": "for"})
+    assert "casting vote decides only a tie" in error_messages(soup(response))["casting_vote"]
+    response = submit(client, item_url + "/declare", {"casting_vote": "none"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == item_url + "/declaration"
+    declaration = get_page(client, item_url + "/declaration")
+    assert declaration.select_one("#sentence").get_text(" ", strip=True) == (
+        "Carried: 5 of 5 votes for (100%), 1 more than the 4 needed for a special resolution."
+    )
+    figures = declaration.select_one("#figures").get_text(" ", strip=True)
+    assert "Votes needed to carry it 4" in figures and "Quorum required 3" in figures
+
+    # The member reads it too.
+    client.get("/auth/sign-out")
+    sign_in(client, voter.email, PASSWORD)
+    get_page(client, item_url + "/declaration")
+
+
+def test_another_organisations_officer_is_refused_and_nothing_changes(client, db, c):
+    meeting = w.new_meeting(c, starts_at=MEETING_DAY, motions_deadline=None, now=NOW)
+    sign_in(client, c.other.officer.email, PASSWORD)
+    before = (count(db, AuditEvent), count(db, MeetingItem))
+    assert client.get(url(c, meeting)).status_code == 403
+    token = soup(client.get(f"/organisations/{c.other.organisation.id}/meetings/new")).select_one(
+        "main form input[name=csrf_token]"
+    )["value"]
+    for action, data in [
+        ("/notice", {}),
+        ("/motions/new", _motion_form(c)),
+        ("/edit", meeting_form(title="Stolen")),
+        ("/check-in", {"member_number": "1"}),
+    ]:
+        response = client.post(url(c, meeting, action), data={"csrf_token": token, **data})
+        assert response.status_code == 403, action
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).state is MeetingState.DRAFT
+    assert db.session.get(Meeting, meeting.id).title == "Annual general meeting 2027"
+    assert (count(db, AuditEvent), count(db, MeetingItem)) == before
+
+
+def test_a_member_appoints_and_revokes_their_proxy(client, db, c):
+    meeting = w.new_meeting(c, starts_at=MEETING_DAY, motions_deadline=None, now=NOW)
+    w.give_notice(c, meeting, now=NOW)
+    user = w.account_for(c, c.members[3])
+    sign_in(client, user.email, PASSWORD)
+    page_url = url(c, meeting, "/vote")
+    response = submit(
+        client,
+        page_url,
+        {"member_number": "4", "holder": "4", "item": ""},
+        post_to=url(c, meeting, "/my-proxy"),
+    )
+    assert error_messages(soup(response))["holder"] == "A member cannot be their own proxy."
+    response = submit(
+        client,
+        page_url,
+        {"member_number": "4", "holder": "3", "item": ""},
+        post_to=url(c, meeting, "/my-proxy"),
+    )
+    assert response.status_code == 302
+    page = get_page(client, page_url)
+    assert "Member 3 votes for you" in page.get_text(" ", strip=True)
+    revoke = page.select_one("form[action$='/revoke']")["action"]
+    assert post(client, page_url, revoke).status_code == 302
+    assert "You have not appointed a proxy" in get_page(client, page_url).get_text(" ", strip=True)
+
+
+def test_the_officers_proxy_form_refuses_beyond_the_cap_beside_the_holder(client, db, c):
+    c.organisation.proxy_cap = 1
+    meeting = w.new_meeting(c, starts_at=MEETING_DAY, motions_deadline=None, now=NOW)
+    w.give_notice(c, meeting, now=NOW)
+    sign_in(client, c.officer.email, PASSWORD)
+    page = url(c, meeting, "/proxies")
+    response = submit(client, page, {"member_number": "4", "holder": "3", "item": ""})
+    assert response.status_code == 302
+    response = submit(client, page, {"member_number": "5", "holder": "3", "item": ""})
+    assert error_messages(soup(response))["holder"] == (
+        "Member 3 already holds 1 proxies, the most the rules allow one member."
+    )
+    response = submit(client, page, {"member_number": "99", "holder": "3", "item": ""})
+    assert "has no vote at this meeting" in error_messages(soup(response))["member_number"]
+    response = submit(client, page, {"member_number": "", "holder": "", "item": "x"})
+    errors = error_messages(soup(response))
+    assert errors["member_number"] == "Enter the member number"
+    assert errors["holder"] == "Enter the proxy's member number, or chair"
+    listed = get_page(client, page).select("#proxies tbody tr")
+    assert len(listed) == 1
+
+
+def test_the_chair_votes_for_a_member_whose_proxy_they_hold(client, db, c, monkeypatch):
+    meeting = w.new_meeting(c, starts_at=MEETING_DAY, motions_deadline=None, now=NOW)
+    item = w.table(c, meeting, threshold="ordinary")
+    w.give_notice(c, meeting, now=NOW)
+    w.proxies.appoint_proxy(
+        db.session, meeting, actor=c.officer, member_number="6", holder="chair", now=NOW
+    )
+    db.session.commit()
+    meetings_start = MEETING_DAY + timedelta(minutes=1)
+    w.meetings.start_meeting(
+        db.session, meeting, actor=c.officer, chair_id=c.officer.id, now=meetings_start
+    )
+    w.open_item(c, item, now=meetings_start)
+    sign_in(client, c.officer.email, PASSWORD)
+    page = get_page(client, url(c, meeting, "/vote"))
+    forms = page.select("form input[name=for_member]")
+    assert [f["value"] for f in forms] == [str(c.members[5].id)]
+    item_url = url(c, meeting, f"/items/{item.id}")
+    data = {"choice": "against", "for_member": str(c.members[5].id)}
+    response = submit(client, url(c, meeting, "/vote"), data, post_to=item_url + "/vote")
+    assert response.status_code == 200
+    turnout = get_page(client, item_url + "/turnout")
+    assert "1 member of 8 has voted" in turnout.select_one("#voted").get_text(" ", strip=True)
+    response = submit(client, url(c, meeting, "/vote"), data, post_to=item_url + "/vote")
+    assert response.status_code == 409
+    assert "already been cast for this member" in soup(response).get_text(" ", strip=True)
+
+
+def ask(client, claim: str, number: str):
+    """Ask for a code for member ``number``: the response and the emails sent."""
+    with mail.record_messages() as sent:
+        response = submit(client, claim, {"member_number": number})
+    return response, sent
+
+
+def _code(email) -> str:
+    return re.search(r"^(\d{6})$", email.body, re.MULTILINE).group(1)
+
+
+def test_a_member_links_their_account_with_a_code_emailed_to_them(client, db, c):
+    person = create_user(email="ama@example.org")
+    db.session.commit()
+    sign_in(client, person.email, PASSWORD)
+    claim = f"/organisations/{c.organisation.id}/claim"
+    assert get_page(client, claim).select_one("input[name=member_number]")
+    response = submit(client, claim, {"member_number": ""})
+    assert error_messages(soup(response))["member_number"] == "Enter your member number"
+    # A number not on the register gets the same answer, and nothing is sent.
+    response, sent = ask(client, claim, "99")
+    assert response.status_code == 302 and sent == []
+    response, sent = ask(client, claim, "3")
+    assert response.headers["Location"] == claim + "/code"
+    [email] = sent
+    assert email.recipients == [c.members[2].email]
+    assert email.subject == "Your code for Hollins Housing"
+    assert "member 3 of Hollins Housing" in email.body and "http" not in email.body
+    code = _code(email)
+    wrong = "000000" if code != "000000" else "111111"
+    response = submit(client, claim + "/code", {"code": wrong})
+    assert error_messages(soup(response))["code"] == "That is not the code in the email."
+    response = submit(client, claim + "/code", {"code": ""})
+    assert error_messages(soup(response))["code"] == "Enter the code from the email"
+    response = submit(client, claim + "/code", {"code": code})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(c.members[2]), c.members[2].id).account_id == person.id
+    assert "linked to member 3" in get_page(client, claim).select_one("#linked").get_text()
+    assert (
+        count(db, AuditEvent)
+        and db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "organisation.member_claimed")
+        )
+        == 1
+    )
+
+
+def test_wrong_codes_count_and_run_out(client, db, c):
+    person = create_user(email="ben@example.org")
+    db.session.commit()
+    sign_in(client, person.email, PASSWORD)
+    claim = f"/organisations/{c.organisation.id}/claim"
+    _, [email] = ask(client, claim, "4")
+    code = _code(email)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        submit(client, claim + "/code", {"code": wrong})
+    response = submit(client, claim + "/code", {"code": code})
+    assert error_messages(soup(response))["code"] == "Too many wrong codes: ask for a new one."
+    db.session.expire_all()
+    assert db.session.get(type(c.members[3]), c.members[3].id).account_id is None
+
+
+def _result(for_, against, abstain=0, *, needed, margin, inquorate=False, casting=None):
+    return {
+        "threshold": {"share": "3/4", "more_than": False, "name": "special"},
+        "decision": {
+            "for": for_,
+            "against": against,
+            "abstain": abstain,
+            "cast": for_ + against,
+            "needed": needed,
+            "margin": margin,
+            "carried": None if inquorate else margin >= 0,
+            "inquorate": inquorate,
+            "quorum_required": 10,
+            "quorum_counted": 8,
+            "casting_vote": casting,
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("result", "said"),
+    [
+        (
+            _result(31, 9, needed=30, margin=1),
+            "Carried: 31 of 40 votes for (77.5%), 1 more than the 30 needed for a special "
+            "resolution.",
+        ),
+        (
+            _result(29, 11, needed=30, margin=-1),
+            "Not carried: 29 of 40 votes for (72.5%), 1 fewer than the 30 needed for a special "
+            "resolution.",
+        ),
+        (
+            _result(1200, 2, needed=902, margin=298),
+            "Carried: 1,200 of 1,202 votes for (99.8%), 298 more than the 902 needed for a "
+            "special resolution.",
+        ),
+        (
+            _result(5, 1, needed=5, margin=-1, inquorate=True),
+            "Inquorate: 8 members present or represented counted towards the quorum of 10, so "
+            "the vote made no decision.",
+        ),
+    ],
+)
+def test_the_declaration_says_the_result_in_one_plain_sentence(app, result, said):
+    from app.web.presenters.meetings import sentence
+
+    with app.test_request_context():
+        assert sentence(result) == said
+
+
+def test_an_other_threshold_is_named_by_its_share(app):
+    from app.web.presenters.meetings import sentence
+
+    result = _result(2, 1, needed=2, margin=0)
+    result["threshold"] = {"share": "2/3", "more_than": False, "name": "other"}
+    with app.test_request_context():
+        assert sentence(result) == (
+            "Carried: 2 of 3 votes for (66.7%), exactly the 2 needed for a resolution needing "
+            "at least two thirds of the votes cast."
+        )
