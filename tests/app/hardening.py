@@ -30,7 +30,12 @@ def sign_in_as(client, email: str) -> None:
 
 
 # Endpoints that end the walker's own session: walked by the anonymous only.
-ENDS_THE_SESSION = {"auth.sign_out", "residents.sign_out_everywhere", "officers.event_kiosk"}
+ENDS_THE_SESSION = {
+    "auth.sign_out",
+    "residents.sign_out_everywhere",
+    "officers.event_kiosk",
+    "room.make_kiosk",
+}
 
 
 def csrf(client) -> str:
@@ -67,10 +72,12 @@ def build_world() -> SimpleNamespace:
     db.session.commit()
     away_round = create_round(away, slug="theirs", phase=Phase.PROPOSALS)
     organisation, member = _organisation(home, officer)
+    meeting = _meeting(organisation, officer)
     db.session.commit()
     return SimpleNamespace(
         organisation=organisation.id,
         member=member.id,
+        meeting=meeting.id,
         home=home,
         open=open_round,
         vote=voting,
@@ -104,6 +111,27 @@ def _organisation(council, officer):
         today=date(2026, 1, 1),
     )
     return organisation, member
+
+
+def _meeting(organisation, officer):
+    """A draft general meeting of the co-operative, two months ahead."""
+    from datetime import timedelta
+
+    from app.workflow.clock import utcnow
+    from app.workflow.governance import meetings
+
+    return meetings.create_meeting(
+        db.session,
+        organisation,
+        actor=officer,
+        title="Annual general meeting",
+        kind="annual",
+        starts_at=utcnow() + timedelta(days=60),
+        place="The hall",
+        online_voting=True,
+        motions_deadline=None,
+        now=utcnow(),
+    )
 
 
 def _event(funding_round, officer):
@@ -179,6 +207,9 @@ def real_values(rule, world) -> dict[str, str]:
         # An organisation with members and one of them (the officer is its secretary).
         "organisation_id": world.organisation,
         "member_id": world.member,
+        # A draft meeting of the organisation; it has no items (a kiosk answers "stopped").
+        "meeting_id": world.meeting,
+        "item_id": 1,
     }
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: no real value for {missing}; add one here"

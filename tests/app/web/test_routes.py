@@ -2,13 +2,16 @@
 who may use it. Every page is fetched, and every form posted, by every kind of person; a POST
 by someone not allowed changes nothing in the database."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from app.workflow import organisations
+from app.workflow.clock import utcnow
+from app.workflow.governance import meetings
+from app.workflow.governance.models import MeetingCard, MeetingKiosk
 from app.workflow.models import (
     AuditEvent,
     Contribution,
@@ -40,6 +43,7 @@ P = R + "/proposals/<int:proposal_id>"
 M = "/officers/<slug>/rounds/<round_slug>"
 MP = M + "/proposals/<int:proposal_id>"
 ORG = "/organisations/<int:organisation_id>"
+ROOM = ORG + "/meetings/<int:meeting_id>/room"
 
 ROUTES = {
     ("/", "GET", "public.home"),
@@ -198,6 +202,17 @@ ROUTES = {
     (ORG + "/members/add", "GET,POST", "organisations.add_member"),
     (ORG + "/members/import", "GET,POST", "organisations.import_members"),
     (ORG + "/members/<int:member_id>/leaving", "GET,POST", "organisations.member_leaving"),
+    # Voting in the room at a general meeting: the desk's cards and kiosks, and a meeting
+    # kiosk's pages, which only a browser an officer made a kiosk sees as more than "stopped"
+    # (tested in test_room.py).
+    (ROOM, "GET,POST", "room.desk"),
+    (ROOM + "/kiosk", "POST", "room.make_kiosk"),
+    (ROOM + "/kiosks/<int:kiosk_id>/stop", "POST", "room.stop_kiosk"),
+    ("/meeting-kiosk/", "GET,POST", "room_kiosk.start"),
+    ("/meeting-kiosk/ballot/<int:item_id>", "GET,POST", "room_kiosk.ballot"),
+    ("/meeting-kiosk/ballot/<int:item_id>/cast", "POST", "room_kiosk.cast"),
+    ("/meeting-kiosk/done", "POST", "room_kiosk.done"),
+    ("/meeting-kiosk/still-here", "POST", "room_kiosk.still_here"),
     # The open data API (JSON, public, read-only): its access rules are tested in test_api.py.
     ("/api/v1/", "GET", "api.index"),
     ("/api/v1/councils", "GET", "api.councils"),
@@ -311,6 +326,10 @@ ACCESS = {
     "/officers/home/rounds/open/events/1": (302, 403, 404, 403, 403),
     "/officers/home/rounds/open/events/1/desk": (302, 403, 404, 403, 403),
     "/kiosk/": (410,) * 5,
+    # A draft meeting: its desk says cards are given once notice is given.
+    "/organisations/{org}/meetings/{meeting}/room": OFFICERS,
+    "/meeting-kiosk/": (410,) * 5,
+    "/meeting-kiosk/ballot/1": (410,) * 5,
     "/kiosk/ballot/{pot}": (410,) * 5,
     "/officers/home/rounds/open/paper/{pot}": (302, 403, 409, 403, 403),
     # Files of paper ballots: only while voting is open; "open" has no ballot paper, so no
@@ -416,6 +435,20 @@ POSTS = {
     "/kiosk/ballot/{pot}/cast": ({"choices": "{p}"}, (410,) * 5),
     "/kiosk/done": ({}, (410,) * 5),
     "/kiosk/still-here": ({}, (410,) * 5),
+    "/organisations/{org}/meetings/{meeting}/room": (
+        {"member_number": "1", "action": "give"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/room/kiosk": ({}, (302, 403, 409, 403, 403)),
+    "/organisations/{org}/meetings/{meeting}/room/kiosks/1/stop": (
+        {},
+        (302, 403, 404, 403, 403),
+    ),
+    "/meeting-kiosk/": ({"card": "ABCD-EFGH-JKLM-NPQR"}, (410,) * 5),
+    "/meeting-kiosk/ballot/1": ({"choice": "for"}, (410,) * 5),
+    "/meeting-kiosk/ballot/1/cast": ({"choice": "for"}, (410,) * 5),
+    "/meeting-kiosk/done": ({}, (410,) * 5),
+    "/meeting-kiosk/still-here": ({}, (410,) * 5),
     "/officers/home/rounds/open/trustees/1/remove": ({}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/trustees/1/renew": ({}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/trustees/1/lost": ({}, (302, 403, None, 403, 403)),
@@ -604,9 +637,22 @@ def world(db):
         joined_on="2020-01-01",
         today=date(2026, 1, 1),
     )
+    meeting = meetings.create_meeting(
+        db.session,
+        organisation,
+        actor=officer,
+        title="Annual general meeting",
+        kind="annual",
+        starts_at=utcnow() + timedelta(days=60),
+        place="The hall",
+        online_voting=True,
+        motions_deadline=None,
+        now=utcnow(),
+    )
     db.session.commit()
     return {
         "org": organisation.id,
+        "meeting": meeting.id,
         "member": member.id,
         "officer": officer.id,
         "p": p.id,
@@ -671,7 +717,14 @@ def state(db) -> dict:
         ).all()
     )
     out["pots"] = sorted(db.session.execute(select(Pot.id, Pot.budget_pence)).all())
-    for model in (Organisation, MembershipClass, Member, OrganisationOfficer):
+    for model in (
+        Organisation,
+        MembershipClass,
+        Member,
+        OrganisationOfficer,
+        MeetingCard,
+        MeetingKiosk,
+    ):
         out[model.__name__] = db.session.scalar(select(func.count()).select_from(model))
     out["organisations"] = sorted(
         db.session.execute(
@@ -738,7 +791,7 @@ def test_every_route_is_in_the_walks(app):
     def pattern(rule):
         return re.compile("^" + re.sub(r"<[^>]+>", "[^/]+", rule) + "$")
 
-    ids = {"p": 1, "q": 2, "s": 3, "c": 4, "org": 5, "member": 6, "officer": 7}
+    ids = {"p": 1, "q": 2, "s": 3, "c": 4, "org": 5, "member": 6, "officer": 7, "meeting": 8}
     gets = {fill(u, ids) for u in ACCESS}
     posts = {fill(u, ids) for u in POSTS}
     missing = []
