@@ -347,7 +347,7 @@ def _nothing_to_vote(session: Session, meeting: Meeting, card: MeetingCard) -> N
         )
     if box.has_voted(session, item.id, card.member_id) not in (None, MemberChannel.PROXY):
         return NothingToVote(
-            N_("A ballot has already been cast with this card on %(title)s."),
+            N_("You have already voted on %(title)s. Wait for the next item."),
             "card",
             title=item.title,
         )
@@ -431,9 +431,7 @@ def cast_at_kiosk(
             recorded_by_id=member.kiosk.created_by_id,
         )
     except AlreadyVoted:
-        raise AlreadyVoted(
-            N_("A ballot has already been cast with this card on %(title)s."), title=item.title
-        ) from None
+        raise AlreadyVoted(N_("You have already voted on %(title)s."), title=item.title) from None
     finish(member.kiosk)
     session.flush()
     return cast

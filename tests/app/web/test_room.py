@@ -146,7 +146,7 @@ def test_a_member_votes_at_the_kiosk_once_and_sees_the_receipt_once(app, client,
     # The same card cannot vote twice on the item.
     twice = enter_card(client, code)
     assert twice.status_code == 409
-    assert "already been cast with this card" in error_messages(soup(twice))["card"]
+    assert "You have already voted on" in error_messages(soup(twice))["card"]
     assert db.session.scalar(select(func.count()).select_from(MemberMark)) == 1
 
 

@@ -79,11 +79,11 @@ def test_a_card_votes_once_per_item_at_a_kiosk_and_the_kiosk_forgets_it(c):
     db.session.commit()
     assert cast.receipt and here.card_id is None
     assert box.has_voted(db.session, item.id, c.members[3].id) is MemberChannel.ROOM
-    with pytest.raises(room.NothingToVote, match="already been cast"):
+    with pytest.raises(room.NothingToVote, match="already voted"):
         room.start_member(db.session, here, card.code, now=NOW)
     db.session.rollback()
     # Even if the kiosk still held it, the ballot box's mark refuses a second ballot.
-    with pytest.raises(AlreadyVoted, match="already been cast with this card"):
+    with pytest.raises(AlreadyVoted, match="You have already voted on"):
         room.cast_at_kiosk(db.session, member, item.id, choice="for", now=NOW)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(MemberMark)) == 1
@@ -163,3 +163,49 @@ def test_only_the_organisations_officers_give_cards_and_open_kiosks(c):
     assert db.session.scalar(select(func.count()).select_from(MeetingCard)) == 0
     assert db.session.scalar(select(func.count()).select_from(MeetingKiosk)) == 0
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+def test_a_members_vote_at_the_kiosk_replaces_their_proxys(c):
+    from app.workflow.governance import motions, proxies
+
+    meeting, item = w.ready(c, threshold="ordinary")
+    holder, member = c.members[2], c.members[3]
+    holder_account = w.account_for(c, holder)
+    proxies.appoint_proxy(
+        db.session,
+        meeting,
+        actor=c.officer,
+        member_number=member.member_number,
+        holder=holder.member_number,
+        item_id=None,
+        now=w.BEFORE + timedelta(days=1),
+    )
+    db.session.commit()
+    w.open_item(c, item)
+    motions.vote_online(
+        db.session, item, actor=holder_account, choice="for", for_member_id=member.id, now=NOW
+    )
+    db.session.commit()
+    card = give(c, meeting, member)
+    here = kiosk(c, meeting)
+    at = room.start_member(db.session, here, card.code, now=NOW)
+    mine = room.cast_at_kiosk(db.session, at, item.id, choice="against", now=NOW)
+    db.session.commit()
+    assert mine.replaced_proxy and mine.receipt
+    assert box.has_voted(db.session, item.id, member.id) is MemberChannel.ROOM
+    w.close_item(c, item)
+    result = w.declare(c, item)
+    assert (result["for"], result["against"]) == (0, 1)
+
+
+def test_a_closed_meeting_stops_its_kiosks_and_gives_no_cards(c):
+    meeting, item = w.ready(c)
+    here, secret = room.open_kiosk(db.session, meeting, actor=c.officer, now=NOW)
+    db.session.commit()
+    assert room.kiosk_for(db.session, secret) is here
+    w.meetings.close_meeting(db.session, meeting, actor=c.officer, now=NOW)
+    db.session.commit()
+    assert room.kiosk_for(db.session, secret) is None
+    with pytest.raises(room.WrongState):
+        give(c, meeting, c.members[0])
+    db.session.rollback()
