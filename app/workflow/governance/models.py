@@ -84,7 +84,9 @@ class Meeting(Base):
     __tablename__ = "meetings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
     slug: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind, "meeting_kind"))
@@ -211,7 +213,9 @@ class MeetingItem(Base):
     __table_args__ = (
         UniqueConstraint("meeting_id", "position"),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
-        CheckConstraint("kind = 'election' OR threshold IS NOT NULL", name="motion_has_threshold"),
+        CheckConstraint(
+            "kind = 'election' OR threshold IS NOT NULL", name="motion_has_threshold"
+        ),
         CheckConstraint(
             "threshold_numerator IS NULL OR (threshold_denominator > 0 AND "
             "2 * threshold_numerator >= threshold_denominator AND "
@@ -353,7 +357,9 @@ class Proxy(Base):
         CheckConstraint(
             "(holder_id IS NULL) = holder_is_chair", name="holder_is_a_member_or_the_chair"
         ),
-        CheckConstraint("holder_id IS NULL OR holder_id <> member_id", name="not_own_proxy"),
+        CheckConstraint(
+            "holder_id IS NULL OR holder_id <> member_id", name="not_own_proxy"
+        ),
         # At most one appointment in force per member: for the whole meeting, and per item.
         Index(
             ONE_ACTIVE_PROXY,
@@ -373,7 +379,6 @@ class Proxy(Base):
         ),
         Index("ix_proxies_holder", "meeting_id", "holder_id"),
     )
-
 
 ONE_CARD_IN_FORCE = "uq_meeting_cards_in_force"
 
