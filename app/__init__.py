@@ -78,6 +78,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from app.web.public import bp as public_bp
     from app.web.residents import bp as residents_bp
     from app.web.results import bp as results_bp
+    from app.web.room import bp as room_bp
+    from app.web.room_kiosk import bp as room_kiosk_bp
     from app.web.status import bp as status_bp
     from app.web.trustees import bp as trustees_bp
 
@@ -93,6 +95,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(room_bp)
+    app.register_blueprint(room_kiosk_bp)
     i18n.init_app(app)
     auth.init_login(login_manager)
     auth.init_app(app)

@@ -30,7 +30,12 @@ def sign_in_as(client, email: str) -> None:
 
 
 # Endpoints that end the walker's own session: walked by the anonymous only.
-ENDS_THE_SESSION = {"auth.sign_out", "residents.sign_out_everywhere", "officers.event_kiosk"}
+ENDS_THE_SESSION = {
+    "auth.sign_out",
+    "residents.sign_out_everywhere",
+    "officers.event_kiosk",
+    "room.make_kiosk",
+}
 
 
 def csrf(client) -> str:

@@ -396,3 +396,75 @@ class MemberClaim(Base):
         CheckConstraint("wrong_tries >= 0", name="member_claim_tries_not_negative"),
         Index("ix_member_claims_user", "user_id"),
     )
+
+
+ONE_CARD_IN_FORCE = "uq_meeting_cards_in_force"
+
+
+class MeetingCard(Base):
+    """A member's voting card for one meeting: a random code given at the door, shown once
+    (printed as a code and a QR code), that lets them vote at the meeting's kiosks on each item
+    while it is open (the ballot box's mark makes it once per item). Only the code's SHA-256
+    is kept. A new card revokes the old one (``revoked_at``): at most one card in force per
+    member and meeting (a partial unique index). The card belongs to one of the meeting's
+    voters (the composite foreign key), so nobody without a vote can hold one."""
+
+    __tablename__ = "meeting_cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column()
+    member_id: Mapped[int] = mapped_column()
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["meeting_id", "member_id"],
+            ["meeting_voters.meeting_id", "meeting_voters.member_id"],
+            name="fk_meeting_cards_voter",
+            ondelete="CASCADE",
+        ),
+        Index(
+            ONE_CARD_IN_FORCE,
+            "meeting_id",
+            "member_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+
+class MeetingKiosk(Base):
+    """A device an officer of the organisation signed in as a kiosk for one meeting: it shows
+    only the ballot of the item open now. The device holds a random secret (``token_hash`` is
+    its SHA-256). The card being used at it now, and when it falls back to its start screen,
+    are kept here, on the server, and cleared when the member has voted or walks away.
+
+    Not a row of ``kiosks``: an event's kiosk belongs to an event and holds a check-in, and
+    every query of the events' kiosks would otherwise have to leave the meetings' out."""
+
+    __tablename__ = "meeting_kiosks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    card_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_cards.id", ondelete="SET NULL"), nullable=True
+    )
+    idle_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    meeting: Mapped[Meeting] = relationship()
+    card: Mapped[MeetingCard | None] = relationship()
+
+    __table_args__ = (Index("ix_meeting_kiosks_meeting", "meeting_id"),)

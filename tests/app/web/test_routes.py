@@ -11,7 +11,14 @@ from sqlalchemy import func, select
 from app.workflow import organisations
 from app.workflow.clock import utcnow
 from app.workflow.governance import meetings, motions
-from app.workflow.governance.models import Meeting, MeetingItem, MeetingVoter, Proxy
+from app.workflow.governance.models import (
+    Meeting,
+    MeetingCard,
+    MeetingItem,
+    MeetingKiosk,
+    MeetingVoter,
+    Proxy,
+)
 from app.workflow.models import (
     AuditEvent,
     Contribution,
@@ -45,6 +52,7 @@ MP = M + "/proposals/<int:proposal_id>"
 ORG = "/organisations/<int:organisation_id>"
 MEETING = ORG + "/meetings/<int:meeting_id>"
 ITEM = MEETING + "/items/<int:item_id>"
+ROOM = ORG + "/meetings/<int:meeting_id>/room"
 
 ROUTES = {
     ("/", "GET", "public.home"),
@@ -227,6 +235,17 @@ ROUTES = {
     (ORG + "/members/<int:member_id>/account", "GET,POST", "meetings.link"),
     (ORG + "/claim", "GET,POST", "meetings.claim"),
     (ORG + "/claim/code", "GET,POST", "meetings.claim_code"),
+    # Voting in the room at a general meeting: the desk's cards and kiosks, and a meeting
+    # kiosk's pages, which only a browser an officer made a kiosk sees as more than "stopped"
+    # (tested in test_room.py).
+    (ROOM, "GET,POST", "room.desk"),
+    (ROOM + "/kiosk", "POST", "room.make_kiosk"),
+    (ROOM + "/kiosks/<int:kiosk_id>/stop", "POST", "room.stop_kiosk"),
+    ("/meeting-kiosk/", "GET,POST", "room_kiosk.start"),
+    ("/meeting-kiosk/ballot/<int:item_id>", "GET,POST", "room_kiosk.ballot"),
+    ("/meeting-kiosk/ballot/<int:item_id>/cast", "POST", "room_kiosk.cast"),
+    ("/meeting-kiosk/done", "POST", "room_kiosk.done"),
+    ("/meeting-kiosk/still-here", "POST", "room_kiosk.still_here"),
     # The open data API (JSON, public, read-only): its access rules are tested in test_api.py.
     ("/api/v1/", "GET", "api.index"),
     ("/api/v1/councils", "GET", "api.councils"),
@@ -340,6 +359,10 @@ ACCESS = {
     "/officers/home/rounds/open/events/1": (302, 403, 404, 403, 403),
     "/officers/home/rounds/open/events/1/desk": (302, 403, 404, 403, 403),
     "/kiosk/": (410,) * 5,
+    # A draft meeting: its desk says cards are given once notice is given.
+    "/organisations/{org}/meetings/{meeting}/room": OFFICERS,
+    "/meeting-kiosk/": (410,) * 5,
+    "/meeting-kiosk/ballot/1": (410,) * 5,
     "/kiosk/ballot/{pot}": (410,) * 5,
     "/officers/home/rounds/open/paper/{pot}": (302, 403, 409, 403, 403),
     # Files of paper ballots: only while voting is open; "open" has no ballot paper, so no
@@ -464,6 +487,20 @@ POSTS = {
     "/kiosk/ballot/{pot}/cast": ({"choices": "{p}"}, (410,) * 5),
     "/kiosk/done": ({}, (410,) * 5),
     "/kiosk/still-here": ({}, (410,) * 5),
+    "/organisations/{org}/meetings/{meeting}/room": (
+        {"member_number": "1", "action": "give"},
+        (302, 403, None, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/room/kiosk": ({}, (302, 403, 409, 403, 403)),
+    "/organisations/{org}/meetings/{meeting}/room/kiosks/1/stop": (
+        {},
+        (302, 403, 404, 403, 403),
+    ),
+    "/meeting-kiosk/": ({"card": "ABCD-EFGH-JKLM-NPQR"}, (410,) * 5),
+    "/meeting-kiosk/ballot/1": ({"choice": "for"}, (410,) * 5),
+    "/meeting-kiosk/ballot/1/cast": ({"choice": "for"}, (410,) * 5),
+    "/meeting-kiosk/done": ({}, (410,) * 5),
+    "/meeting-kiosk/still-here": ({}, (410,) * 5),
     "/officers/home/rounds/open/trustees/1/remove": ({}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/trustees/1/renew": ({}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/trustees/1/lost": ({}, (302, 403, None, 403, 403)),
@@ -820,7 +857,14 @@ def state(db) -> dict:
         ).all()
     )
     out["pots"] = sorted(db.session.execute(select(Pot.id, Pot.budget_pence)).all())
-    for model in (Organisation, MembershipClass, Member, OrganisationOfficer):
+    for model in (
+        Organisation,
+        MembershipClass,
+        Member,
+        OrganisationOfficer,
+        MeetingCard,
+        MeetingKiosk,
+    ):
         out[model.__name__] = db.session.scalar(select(func.count()).select_from(model))
     out["organisations"] = sorted(
         db.session.execute(
