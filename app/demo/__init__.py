@@ -923,7 +923,8 @@ def seed_demo(
     bilingual.apply(session)  # the Welsh council's English texts, its people's language
     voters.seed(session)  # voter rolls, verified demo residents and a few ballots
     demo_events.seed(session)  # a decision-day event on now, for the desk and a kiosk
-    coop.seed(session, users)  # a tenants' and staff housing co-operative and its register
+    organisation = coop.seed(session, users)  # a tenants' and staff housing co-operative
+    coop.meeting(session, organisation, users)  # its AGM: an election, a rule change, proxies
     session.flush()
     _count_closed_rounds(session)
     return logins

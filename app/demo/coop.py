@@ -100,3 +100,102 @@ def seed(session: Session, users: dict[str, User]) -> Organisation:
             member.account_id = users[TENANT].id
     session.flush()
     return organisation
+
+
+MEETING_TITLE = "Annual general meeting 2026"
+RULE_CHANGE = "Change rule 12: two independent members on the representative body"
+# Members who appoint a proxy before the meeting: (member, holder: a member number or "chair").
+PROXIES = [("T0040", "T0002"), ("T0041", "T0002"), ("T0042", "chair"), ("E0015", "E0001")]
+
+
+def meeting(session: Session, organisation: Organisation, users: dict[str, User]):
+    """The co-operative's annual general meeting, under way now: notice given five weeks ago
+    (the record date), proxies appointed, the representative body's election declared
+    (``election``), and the special resolution to change the rules open, with some members
+    having voted in the room, by proxy and on paper. The demo tenant can vote on it online."""
+    from datetime import timedelta
+
+    from app.workflow.clock import utcnow
+    from app.workflow.governance import meetings, motions, proxies
+    from app.workflow.governance.models import Meeting
+
+    existing = session.scalar(
+        select(Meeting).where(
+            Meeting.organisation_id == organisation.id, Meeting.title == MEETING_TITLE
+        )
+    )
+    if existing is not None:
+        return existing
+    secretary, chair = users[SECRETARY], users[CHAIR]
+    now = utcnow()
+    drafted = now - timedelta(days=40)
+    agm = meetings.create_meeting(
+        session,
+        organisation,
+        actor=secretary,
+        title=MEETING_TITLE,
+        kind="annual",
+        starts_at=now - timedelta(minutes=45),
+        place="Hollingworth Community Centre, Rochdale",
+        online_voting=True,
+        motions_deadline=drafted + timedelta(days=2),
+        now=drafted,
+    )
+    number = {m.member_number: m for m in _members(session, organisation)}
+    election_item = election(session, agm, secretary, number, drafted)
+    rule_change = motions.table_motion(
+        session,
+        agm,
+        actor=secretary,
+        title=RULE_CHANGE,
+        wording=(
+            "That rule 12 be changed so that the representative body may appoint up to two "
+            "independent members, who are not tenants or employees, for two years at a time."
+        ),
+        threshold="special",
+        proposer_id=number["T0003"].id,
+        seconder_id=number["E0002"].id,
+        now=drafted,
+    )
+    meetings.give_notice(session, agm, actor=secretary, now=now - timedelta(days=35))
+    for member, holder in PROXIES:
+        proxies.appoint_proxy(
+            session,
+            agm,
+            actor=secretary,
+            member_number=member,
+            holder=holder,
+            now=now - timedelta(days=3),
+        )
+    meetings.start_meeting(
+        session, agm, actor=secretary, chair_id=chair.id, now=now - timedelta(minutes=40)
+    )
+    present = [f"T{i:04d}" for i in range(2, 31)] + [f"E{i:04d}" for i in range(1, 12)]
+    for member in present:
+        meetings.check_in(
+            session, agm, actor=secretary, member_number=member, now=now - timedelta(minutes=38)
+        )
+    if election_item is not None:
+        run_election(session, election_item, secretary, chair, present, now)
+    motions.open_voting(session, rule_change, actor=chair, now=now - timedelta(minutes=5))
+    rng = random.Random(12)
+    for member in present[:24]:
+        choice = rng.choices(["for", "against", "abstain"], weights=[8, 2, 1])[0]
+        motions.record_paper(
+            session, rule_change, actor=secretary, member_number=member, choice=choice, now=now
+        )
+    session.flush()
+    return agm
+
+
+def _members(session: Session, organisation: Organisation) -> list[Member]:
+    return list(session.scalars(select(Member).where(Member.organisation_id == organisation.id)))
+
+
+def election(session, agm, secretary, number, drafted):
+    """The representative body's election (added when elections are available)."""
+    return None
+
+
+def run_election(session, item, secretary, chair, present, now) -> None:
+    """Open, vote on, close and declare the election (added when elections are available)."""

@@ -283,3 +283,24 @@ def test_the_demo_has_a_tenants_and_staff_housing_cooperative(runner, db):
     assert len(eligible_members(db.session, organisation, london_today())) == 64
     runner.invoke(args=["seed-demo"])
     assert db.session.scalar(select(func.count()).select_from(Member)) == 64
+
+
+def test_the_cooperatives_agm_is_under_way_with_proxies_and_a_rule_change_open(runner, db, client):
+    from app.demo import coop
+    from app.workflow.governance.models import ItemState, Meeting, MeetingState, Proxy
+    from ballots.members import turnout
+
+    runner.invoke(args=["seed-demo"])
+    agm = db.session.scalar(select(Meeting).where(Meeting.title == coop.MEETING_TITLE))
+    assert agm.state is MeetingState.OPEN
+    assert agm.chair.email == coop.CHAIR
+    assert agm.record_date < agm.starts_at.date()
+    assert db.session.scalar(select(func.count()).where(Proxy.meeting_id == agm.id)) == len(
+        coop.PROXIES
+    )
+    rule_change = next(i for i in agm.items if i.title == coop.RULE_CHANGE)
+    assert rule_change.state is ItemState.OPEN
+    assert rule_change.threshold.value == "special"
+    assert turnout(db.session, rule_change.id).voted == 24
+    runner.invoke(args=["seed-demo"])
+    assert db.session.scalar(select(func.count()).select_from(Meeting)) == 1
