@@ -62,7 +62,7 @@ from app.workflow.organisations.common import squashed, unprintable
 from ballots import members as box
 from ballots.box import violates
 from ballots.db import begin_write
-from ballots.errors import InvalidBallot
+from ballots.errors import AlreadyVoted, InvalidBallot
 from ballots.models import MemberChannel, MemberLogEntry
 from ballots.refusals import N_, Day, Listed
 from votes import stv
@@ -239,25 +239,25 @@ def add_constituency(
 
 def _check_deadlines(meeting, nominations, withdrawals, now) -> None:
     if nominations is None:
-        raise DomainError(N_("Enter when nominations close."), "nominations_close")
+        raise DomainError(N_("Enter when nominations close."), "nominations_day")
     if nominations <= now:
-        raise DomainError(N_("Nominations must close in the future."), "nominations_close")
+        raise DomainError(N_("Nominations must close in the future."), "nominations_day")
     if nominations >= meeting.starts_at:
         raise DomainError(
             N_("Nominations must close before the meeting, on %(day)s."),
-            "nominations_close",
+            "nominations_day",
             day=Day(london_date(meeting.starts_at)),
         )
     if withdrawals is None:
-        raise DomainError(N_("Enter when withdrawals close."), "withdrawals_close")
+        raise DomainError(N_("Enter when withdrawals close."), "withdrawals_day")
     if withdrawals < nominations:
         raise DomainError(
-            N_("Withdrawals must close when nominations close or after."), "withdrawals_close"
+            N_("Withdrawals must close when nominations close or after."), "withdrawals_day"
         )
     if withdrawals >= meeting.starts_at:
         raise DomainError(
             N_("Withdrawals must close before the meeting, on %(day)s."),
-            "withdrawals_close",
+            "withdrawals_day",
             day=Day(london_date(meeting.starts_at)),
         )
 
@@ -442,6 +442,53 @@ def nominate(
         after={"constituency": constituency.id, "member_number": candidate.member_number},
     )
     return nomination
+
+
+def member_by_number(session: Session, meeting: Meeting, number: str | None) -> Member | None:
+    return session.scalar(
+        select(Member).where(
+            Member.organisation_id == meeting.organisation_id,
+            Member.member_number == (number or "").strip(),
+        )
+    )
+
+
+def nominate_by_numbers(
+    session: Session,
+    item: MeetingItem,
+    *,
+    actor: User,
+    constituency_id: int | str | None,
+    member: str,
+    proposer: str,
+    seconder: str,
+    statement: str,
+    now: datetime,
+) -> Nomination:
+    """``nominate`` with the candidate, proposer and seconder given by member number, as an
+    officer types them; an unknown number is refused beside its field."""
+    _require_officer(actor, item.meeting)
+    constituency = next((c for c in item.constituencies if str(c.id) == str(constituency_id)), None)
+    if constituency is None:
+        raise DomainError(N_("Choose the constituency."), "constituency")
+    found = {}
+    for field, number in (("member", member), ("proposer", proposer), ("seconder", seconder)):
+        person = member_by_number(session, item.meeting, number)
+        if person is None:
+            raise DomainError(
+                N_("No member has the member number %(number)s."), field, number=number
+            )
+        found[field] = person.id
+    return nominate(
+        session,
+        constituency,
+        actor=actor,
+        member_id=found["member"],
+        statement=statement,
+        proposer_id=found["proposer"],
+        seconder_id=found["seconder"],
+        now=now,
+    )
 
 
 def withdraw(session: Session, nomination: Nomination, *, actor: User, now: datetime) -> Nomination:
@@ -677,6 +724,19 @@ def voter_place(session: Session, item: MeetingItem, user: User | None) -> Place
     return place_of(session, item, member)
 
 
+def ballot_for(session: Session, item: MeetingItem, user: User | None) -> Place:
+    """The signed-in member's ballot: refused while voting is not open, at a meeting taking no
+    online votes, for someone with no vote in it, and once they have voted."""
+    if item.state is not ItemState.OPEN:
+        raise WrongState(N_("Voting on this election is not open."))
+    if not item.meeting.online_voting:
+        raise NotAVoter(N_("This meeting takes votes in the room only."))
+    place = voter_place(session, item, user)
+    if box.has_voted(session, item.id, place.member.id) not in (None, MemberChannel.PROXY):
+        raise AlreadyVoted(N_("You have already voted on this item."))
+    return place
+
+
 def cast_online(
     session: Session,
     item: MeetingItem,
@@ -688,11 +748,7 @@ def cast_online(
     """The signed-in member's ranked ballot, cast once with a receipt. Refused for someone
     who has no vote in it, when the meeting takes no online votes, while voting is not open,
     for numbers that give no order (``ranking_from_numbers``) and after voting once."""
-    if item.state is not ItemState.OPEN:
-        raise WrongState(N_("Voting on this election is not open."))
-    if not item.meeting.online_voting:
-        raise NotAVoter(N_("This meeting takes votes in the room only."))
-    place = voter_place(session, item, actor)
+    place = ballot_for(session, item, actor)
     return _cast(session, item, place, numbers, MemberChannel.ONLINE, None)
 
 
@@ -704,24 +760,28 @@ def record_paper(
     member_number: str,
     numbers: Mapping[str, str],
     now: datetime,
+    constituency_id: int | None = None,
 ) -> box.MemberCast:
     """A paper ranked ballot handed in at the meeting, entered by an officer against the
-    member who voted (so they cannot vote again), audited (who, never how)."""
+    member who voted (so they cannot vote again), audited (who, never how). With
+    ``constituency_id`` (the paper's constituency), a member who votes in another is refused."""
     _require_officer(actor, item.meeting)
     if item.state is not ItemState.OPEN:
         raise WrongState(N_("Voting on this election is not open."))
-    member = session.scalar(
-        select(Member).where(
-            Member.organisation_id == item.meeting.organisation_id,
-            Member.member_number == (member_number or "").strip(),
-        )
-    )
+    member = member_by_number(session, item.meeting, member_number)
     if member is None:
         raise DomainError(N_("No member has that member number."), "member_number")
     try:
         place = place_of(session, item, member)
     except NotAVoter as error:
         raise DomainError(error.message, "member_number") from None
+    if constituency_id is not None and place.constituency["id"] != constituency_id:
+        raise DomainError(
+            N_("%(name)s votes in %(constituency)s: use its ballot paper."),
+            "member_number",
+            name=member.name,
+            constituency=place.constituency["name"],
+        )
     cast = _cast(session, item, place, numbers, MemberChannel.PAPER, actor.id)
     audit.record(
         session,
@@ -912,6 +972,7 @@ __all__ = [
     "WrongState",
     "add_constituency",
     "add_election",
+    "ballot_for",
     "ballot_order",
     "cast_online",
     "close_election",

@@ -96,15 +96,15 @@ def test_an_officer_adds_an_election_with_two_constituencies(db, c):
             "classes",
             "Tenant is in two",
         ),
-        ({"nominations_close_at": BEFORE - timedelta(hours=1)}, "nominations_close", "future"),
+        ({"nominations_close_at": BEFORE - timedelta(hours=1)}, "nominations_day", "future"),
         (
             {"nominations_close_at": NOMINATIONS_CLOSE + timedelta(days=60)},
-            "nominations_close",
+            "nominations_day",
             "before the meeting",
         ),
         (
             {"withdrawals_close_at": NOMINATIONS_CLOSE - timedelta(hours=1)},
-            "withdrawals_close",
+            "withdrawals_day",
             "when nominations close or after",
         ),
     ],
