@@ -128,3 +128,43 @@ def nominated_election(c: Coop):
     nominate(c, employees, e[0], e[2], e[3])
     nominate(c, employees, e[1], e[2], e[3])
     return item
+
+
+def draft_election(council, officer) -> dict[str, int]:
+    """For the walks of every route: a co-operative ``officer`` is the secretary of, its draft
+    meeting 40 days from now and on it a draft election taking nominations (tenants, one
+    seat), with one candidate. Its ids by the name the walks fill in."""
+    from app.workflow.clock import utcnow
+
+    c = coop(tenants=4, employees=1, council=council, officer=officer)
+    now = utcnow()
+    c.meeting.starts_at = now + timedelta(days=40)
+    item = elections.add_election(
+        db.session,
+        c.meeting,
+        actor=officer,
+        title="Board election",
+        constituencies=[elections.ConstituencySpec("Tenants", 1, ["tenant"])],
+        nominations_close_at=now + timedelta(days=10),
+        withdrawals_close_at=now + timedelta(days=12),
+        now=now,
+    )
+    t = c.tenants
+    nomination = elections.nominate(
+        db.session,
+        item.constituencies[0],
+        actor=officer,
+        member_id=t[0].id,
+        statement="I will serve.",
+        proposer_id=t[1].id,
+        seconder_id=t[2].id,
+        now=now,
+    )
+    db.session.commit()
+    return {
+        "org": c.organisation.id,
+        "meeting": c.meeting.id,
+        "item": item.id,
+        "constituency": item.constituencies[0].id,
+        "nomination": nomination.id,
+    }

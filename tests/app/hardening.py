@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from app.web.extensions import db
 from app.workflow.models import Contribution, ContributionKind, Phase, Role
 from tests.app.closed_round import closed_round
+from tests.app.election_world import draft_election
 from tests.app.pages import sign_in
 from tests.ballots.helpers import enrol, place, voting_round
 from tests.factories import PASSWORD, create_council, create_proposal, create_round, create_user
@@ -67,7 +68,9 @@ def build_world() -> SimpleNamespace:
     db.session.commit()
     away_round = create_round(away, slug="theirs", phase=Phase.PROPOSALS)
     db.session.commit()
+    election = draft_election(home, officer)
     return SimpleNamespace(
+        election=election,
         home=home,
         open=open_round,
         vote=voting,
@@ -151,6 +154,12 @@ def real_values(rule, world) -> dict[str, str]:
         "kiosk_id": 1,
         # A file of paper ballots: none is uploaded, so storing one is refused (404).
         "batch_id": "0" * 32,
+        # A co-operative's draft election, taking nominations (the officer is its secretary).
+        "organisation_id": world.election["org"],
+        "meeting_id": world.election["meeting"],
+        "item_id": world.election["item"],
+        "constituency_id": world.election["constituency"],
+        "nomination_id": world.election["nomination"],
     }
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: no real value for {missing}; add one here"

@@ -6,6 +6,12 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
+from app.workflow.governance.models import (
+    Constituency,
+    ConstituencyClass,
+    MeetingItem,
+    Nomination,
+)
 from app.workflow.models import (
     AuditEvent,
     Contribution,
@@ -20,7 +26,8 @@ from app.workflow.models import (
     Role,
     Support,
 )
-from ballots.models import GazetteerAddress, Registration, RollEntry
+from ballots.models import GazetteerAddress, MemberBallot, Registration, RollEntry
+from tests.app.election_world import draft_election
 from tests.app.pages import get_page, sign_in
 from tests.factories import (
     PASSWORD,
@@ -35,6 +42,9 @@ R = "/councils/<slug>/rounds/<round_slug>"
 P = R + "/proposals/<int:proposal_id>"
 M = "/officers/<slug>/rounds/<round_slug>"
 MP = M + "/proposals/<int:proposal_id>"
+ORG = "/organisations/<int:organisation_id>"
+EL = ORG + "/elections/<int:item_id>"
+ELECTION = "/organisations/{org}/elections/{item}"
 
 ROUTES = {
     ("/", "GET", "public.home"),
@@ -178,6 +188,22 @@ ROUTES = {
         "POST",
         "trustees.pot_upload",
     ),
+    # Elections at an organisation's general meetings (tested in test_election_pages.py).
+    (ORG + "/meetings/<int:meeting_id>/elections/new", "GET,POST", "elections.new"),
+    (EL, "GET", "elections.manage"),
+    (EL + "/constituencies/new", "GET,POST", "elections.add_constituency"),
+    (EL + "/nominate", "GET,POST", "elections.nominate"),
+    (EL + "/nominations/<int:nomination_id>/withdraw", "POST", "elections.withdraw"),
+    (EL + "/open", "POST", "elections.open_voting"),
+    (EL + "/close", "POST", "elections.close_voting"),
+    (EL + "/declare", "POST", "elections.declare"),
+    (EL + "/paper/<int:constituency_id>", "GET,POST", "elections.paper"),
+    (EL + "/export.zip", "GET", "elections.export"),
+    (EL + "/candidates", "GET", "elections.candidates"),
+    (EL + "/declaration", "GET", "elections.declaration_page"),
+    (EL + "/declaration.pdf", "GET", "elections.declaration_file"),
+    (EL + "/vote", "GET,POST", "elections.vote"),
+    (EL + "/voted", "GET", "elections.voted"),
     # The open data API (JSON, public, read-only): its access rules are tested in test_api.py.
     ("/api/v1/", "GET", "api.index"),
     ("/api/v1/councils", "GET", "api.councils"),
@@ -305,6 +331,19 @@ ACCESS = {
     ),
     # {p} was not funded ("open" has no results): officers get 404 too.
     "/officers/home/rounds/open/delivery/{p}": (302, 403, 404, 403, 403),
+    # A draft election of a co-operative the home officer is the secretary of: nothing to vote
+    # on, declare or export yet (409).
+    "/organisations/{org}/meetings/{meeting}/elections/new": OFFICERS,
+    ELECTION: OFFICERS,
+    ELECTION + "/constituencies/new": OFFICERS,
+    ELECTION + "/nominate": OFFICERS,
+    ELECTION + "/paper/{constituency}": (302, 403, 409, 403, 403),
+    ELECTION + "/export.zip": (302, 403, 409, 403, 409),
+    ELECTION + "/candidates": (200,) * 5,
+    ELECTION + "/declaration": (409,) * 5,
+    ELECTION + "/declaration.pdf": (409,) * 5,
+    ELECTION + "/vote": (302, 409, 409, 409, 409),
+    ELECTION + "/voted": (302, 200, 200, 200, 200),
 }
 
 # Every POST, with data that would change something if the access check were missing, and
@@ -491,6 +530,24 @@ POSTS = {
         {},
         (302, 403, None, 403, 403),
     ),
+    "/organisations/{org}/meetings/{meeting}/elections/new": (
+        {"title": "Stolen", "rule": "meek", "name": "Tenants", "seats": "9", "classes": "tenant"},
+        (302, 403, None, 403, 403),
+    ),
+    ELECTION + "/constituencies/new": (
+        {"name": "Employees", "seats": "1", "classes": "employee"},
+        (302, 403, None, 403, 403),
+    ),
+    ELECTION + "/nominate": (
+        {"constituency": "{constituency}", "member": "T4", "statement": "s", "proposer": "T2"},
+        (302, 403, None, 403, 403),
+    ),
+    ELECTION + "/nominations/{nomination}/withdraw": ({}, (302, 403, None, 403, 403)),
+    ELECTION + "/open": ({}, (302, 403, None, 403, 403)),
+    ELECTION + "/close": ({}, (302, 403, None, 403, 403)),
+    ELECTION + "/declare": ({}, (302, 403, None, 403, 403)),
+    ELECTION + "/paper/{constituency}": ({"member_number": "T2"}, (302, 403, None, 403, 403)),
+    ELECTION + "/vote": ({"c1": "1"}, (302, 409, 409, 409, 409)),
 }
 
 
@@ -511,7 +568,7 @@ def world(db):
     db.session.add(address)
     create_neighbourhood(away, name="Elsewhere")
     resident = create_user(email=EMAILS[1], roles={home: Role.RESIDENT}, home=hood)
-    create_user(email=EMAILS[2], roles={home: Role.OFFICER})
+    officer = create_user(email=EMAILS[2], roles={home: Role.OFFICER})
     create_user(email=EMAILS[3], roles={away: Role.OFFICER})
     create_user(email=EMAILS[4], roles={home: Role.AUDITOR})
     open_round = create_round(home, slug="open", phase=Phase.PROPOSALS)
@@ -527,7 +584,9 @@ def world(db):
     )
     db.session.add(c)
     db.session.commit()
+    election = draft_election(home, officer)
     return {
+        **election,
         "p": p.id,
         "q": q.id,
         "s": s.id,
@@ -590,6 +649,16 @@ def state(db) -> dict:
         ).all()
     )
     out["pots"] = sorted(db.session.execute(select(Pot.id, Pot.budget_pence)).all())
+    for model in (MeetingItem, Constituency, ConstituencyClass, Nomination, MemberBallot):
+        out[model.__name__] = db.session.scalar(select(func.count()).select_from(model))
+    out["elections"] = sorted(
+        db.session.execute(
+            select(MeetingItem.id, MeetingItem.state, MeetingItem.ballot_seed, MeetingItem.rule)
+        ).all()
+    )
+    out["nominations"] = sorted(
+        db.session.execute(select(Nomination.id, Nomination.withdrawn_at)).all()
+    )
     return out
 
 
