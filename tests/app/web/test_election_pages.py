@@ -128,7 +128,8 @@ def set_up(client, db, c) -> tuple[MeetingItem, str]:
 
 
 def post(client, url, data=None):
-    token = get_page(client, url.rsplit("/", 1)[0]).select_one("input[name=csrf_token]")["value"]
+    """POST to one of an election's buttons, with a CSRF token from the home page."""
+    token = get_page(client, "/").select_one("input[name=csrf_token]")["value"]
     return client.post(url, data={"csrf_token": token, **(data or {})})
 
 
@@ -285,3 +286,10 @@ def test_a_bad_election_form_and_a_bad_nomination_get_their_messages(app, client
     response = nominate(client, url, item.constituencies[0].id, c.employees[0], t[0], t[1])
     assert "must be a member who votes in" in error_messages(soup(response))["member"]
     assert db.session.scalar(select(func.count()).select_from(Nomination)) == 0
+    # A good nomination, then the candidate withdraws before the deadline.
+    assert nominate(client, url, item.constituencies[0].id, t[0], t[1], t[2]).status_code == 302
+    assert "Tenant 1 will serve." in get_page(client, f"{url}/candidates").get_text()
+    nomination = db.session.scalar(select(Nomination))
+    assert post(client, f"{url}/nominations/{nomination.id}/withdraw").status_code == 302
+    assert "Tenant 1 will serve." not in get_page(client, f"{url}/candidates").get_text()
+    assert post(client, f"{url}/nominations/{nomination.id}/withdraw").status_code == 409

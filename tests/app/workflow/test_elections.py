@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from datetime import timedelta
 
@@ -383,7 +385,7 @@ def test_members_vote_the_chair_closes_and_the_count_matches_votes_stv(db, c):
     assert len(tenants["count"]["elected"]) == 2 and len(employees["count"]["elected"]) == 1
 
 
-def test_the_export_is_recounted_to_the_declared_result(db, c):
+def test_the_export_is_recounted_to_the_declared_result(db, c, tmp_path):
     item = nominated_election(c)
     give_notice(c)
     manifest = open_it(db, c, item)
@@ -411,6 +413,16 @@ def test_the_export_is_recounted_to_the_declared_result(db, c):
         election = read_blt(archive.read(f"constituency-{place['id']}.blt").decode())
         recount = stv.count(election, exported["rule"])  # the file's order is the lot
         assert stv.result_to_json(recount) == place["count"]
+        # And as the export's README says, with the command line.
+        blt = tmp_path / f"constituency-{place['id']}.blt"
+        blt.write_bytes(archive.read(blt.name))
+        printed = subprocess.run(
+            [sys.executable, "-m", "votes", "stv", str(blt), "--rule", exported["rule"]],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert json.loads(printed) == place["count"]
     log = json.loads(archive.read("log.json"))
     assert [e["kind"] for e in log] == ["genesis"] + ["ballot"] * 6 + ["close"]
     assert log[-1]["entry_hash"] == item.log_head_hash
@@ -446,3 +458,21 @@ def test_a_member_without_a_vote_is_refused(db, c):
             db.session, item, actor=link(db, c.employees[0]), numbers=numbers, now=AFTER
         )
     assert box.turnout(db.session, item.id).voted == 0
+
+
+def test_the_declarations_pdf_prints_welsh():
+    from app import create_app
+    from app.web.presenters.declaration_pdf import declaration_pdf
+    from app.web.presenters.elections import Declared
+    from tests.conftest import make_config
+
+    with create_app(make_config("sqlite://")).test_request_context():
+        data = declaration_pdf(
+            organisation="Tai Cydweithredol Ŵyl",
+            meeting="Cyfarfod cyffredinol blynyddol",
+            title="Etholiad y bwrdd",
+            declared_at="3 Rhagfyr 2026",
+            rule="Scottish STV",
+            parts=[Declared("Tenantiaid", 1, 1, 1, 0, "1.00000", ["Siŵan Prŷs"], [], [], [], [])],
+        )
+    assert data.startswith(b"%PDF") and b"NotoSans" in data
