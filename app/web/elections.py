@@ -269,7 +269,7 @@ def export(organisation_id: int, item_id: int):
 def candidates(organisation_id: int, item_id: int):
     item = _election_or_404(organisation_id, item_id)
     officer = may_run(current_user, item.meeting.organisation)
-    return _page("candidates", item, standing=elections.standing, officer=officer)
+    return _page("candidates", item, on_ballot=elections.on_ballot, officer=officer)
 
 
 @bp.route(E + "/declaration")

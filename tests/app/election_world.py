@@ -117,9 +117,9 @@ def give_notice(c: Coop, *, open_meeting: bool = True) -> None:
     db.session.commit()
 
 
-def nominated_election(c: Coop):
+def nominated_election(c: Coop, rule: str = "scottish"):
     """An election with three tenants standing for two seats and two employees for one."""
-    item = add_election(c)
+    item = add_election(c, rule=rule)
     tenants, employees = item.constituencies
     t, e = c.tenants, c.employees
     nominate(c, tenants, t[0], t[3], t[4])

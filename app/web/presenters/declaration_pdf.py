@@ -89,6 +89,10 @@ def _stage_table(pdf: FPDF, part: Declared, start: int, end: int) -> None:
             line.cell(row.name + (" (" + _("elected") + ")" if row.elected else ""))
             for cell in row.cells[start:end]:
                 line.cell(_cell(cell))
+        line = table.row()
+        line.cell(_("Quota"))
+        for quota in part.quotas[start:end]:
+            line.cell(quota)
         for label, cells in (
             (_("Non-transferable: exhausted"), part.exhausted),
             (_("Non-transferable: rounding"), part.rounding),

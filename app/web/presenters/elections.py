@@ -45,6 +45,7 @@ class Declared:
     rows: list[Row]
     exhausted: list[Cell]
     rounding: list[Cell]
+    quotas: list[str]  # at each stage (Meek's quota falls as votes are exhausted)
 
 
 def _signed(value: str | None) -> str:
@@ -109,6 +110,7 @@ def declared(constituency: dict) -> Declared:
         rows=rows,
         exhausted=exhausted,
         rounding=rounding,
+        quotas=[s["quota"] for s in stages],
     )
 
 

@@ -519,6 +519,17 @@ def standing(constituency: Constituency) -> list[Nomination]:
     return [n for n in constituency.nominations if n.withdrawn_at is None]
 
 
+def on_ballot(item: MeetingItem, constituency: Constituency) -> list[Nomination]:
+    """The constituency's candidates standing: in ballot order once voting has opened (as the
+    manifest lists them), in the order nominated before."""
+    people = standing(constituency)
+    if item.manifest_json is None:
+        return people
+    place = next(p for p in manifest_of(item)["constituencies"] if p["id"] == constituency.id)
+    position = {c["id"]: i for i, c in enumerate(place["candidates"])}
+    return sorted(people, key=lambda n: position.get(str(n.id), len(position)))
+
+
 # --- Ballot order, opening and closing -------------------------------------------------------
 
 
@@ -983,6 +994,7 @@ __all__ = [
     "manifest_for",
     "may_audit",
     "nominate",
+    "on_ballot",
     "open_election",
     "ranking_from_numbers",
     "record_paper",

@@ -158,6 +158,10 @@ def test_an_election_from_nominations_to_the_declaration(app, client, db, c):
     assert post(client, f"{url}/open").status_code == 302
     db.session.refresh(item)
     assert item.state is ItemState.OPEN and len(item.ballot_seed) == 64
+    # The candidates' page lists them in ballot order once it is drawn.
+    names = [h.get_text(strip=True) for h in get_page(client, f"{url}/candidates").select("h3")]
+    manifest = json.loads(item.manifest_json)
+    assert names == [c["name"] for p in manifest["constituencies"] for c in p["candidates"]]
 
     # A ranking that gives no order gets its message and casts nothing.
     member, response = vote(app, 0, url, {0: 1, 1: 1})
@@ -200,8 +204,8 @@ def test_an_election_from_nominations_to_the_declaration(app, client, db, c):
         assert "devolve-table-stack" in table["class"]
         assert all(td.get("data-label") for td in table.select("td"))
         rows = [th.get_text(strip=True) for th in table.select("tbody th")]
-        assert rows[:-2] == part["count"]["candidates"]
-        assert rows[-2:] == ["Non-transferable: exhausted", "Non-transferable: rounding"]
+        assert rows[:-3] == part["count"]["candidates"]
+        assert rows[-3:] == ["Quota", "Non-transferable: exhausted", "Non-transferable: rounding"]
         assert len(table.select("thead th")) == 1 + len(part["count"]["stages"])
         assert part["count"]["quota"] in page.get_text()
 
