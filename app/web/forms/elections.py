@@ -172,7 +172,9 @@ class _Ballot(FlaskForm):
         """Each candidate's id and the number typed beside them (text, checked by the
         workflow)."""
         return {
-            name[1:]: (field.data or "") for name, field in self._fields.items() if name[0] == "c"
+            name[1:]: (field.data or "")
+            for name, field in self._fields.items()
+            if name.startswith("c") and name != "csrf_token"
         }
 
 

@@ -793,7 +793,12 @@ def record_paper(
             name=member.name,
             constituency=place.constituency["name"],
         )
-    cast = _cast(session, item, place, numbers, MemberChannel.PAPER, actor.id)
+    try:
+        cast = _cast(session, item, place, numbers, MemberChannel.PAPER, actor.id)
+    except AlreadyVoted:
+        raise DomainError(
+            N_("%(name)s has already voted in this election."), "member_number", name=member.name
+        ) from None
     audit.record(
         session,
         action="election.paper_ballot_entered",

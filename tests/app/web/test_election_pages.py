@@ -188,7 +188,9 @@ def test_an_election_from_nominations_to_the_declaration(app, client, db, c):
     paper = f"{url}/paper/{manifest['constituencies'][0]['id']}"
     first = f"c{manifest['constituencies'][0]['candidates'][0]['id']}"
     response = submit(client, paper, {"member_number": "T1", first: "1"})
-    assert response.status_code == 409
+    assert "Tenant 1 has already voted" in error_messages(soup(response))["member_number"]
+    response = submit(client, paper, {"member_number": "E1", first: "1"})
+    assert "votes in Employee board member" in error_messages(soup(response))["member_number"]
 
     assert post(client, f"{url}/close").status_code == 302
     response = post(client, f"{url}/declare")
