@@ -55,6 +55,16 @@ def _signed(value: str | None) -> str:
 
 
 def _heading(stage: dict) -> str:
+    heading = _what(stage)
+    tie = stage.get("tie")
+    if tie and tie["how"] == "lot":
+        return _("%(what)s (a tie, broken by the ballot order)", what=heading)
+    if tie:
+        return _("%(what)s (a tie, broken by stage %(n)s)", what=heading, n=tie["stage"])
+    return heading
+
+
+def _what(stage: dict) -> str:
     action, who = stage["action"], stage["candidate"]
     if action == "first":
         return _("First preferences")
@@ -85,9 +95,9 @@ def declared(constituency: dict) -> Declared:
                 if name in stage["excluded"]
                 else ""
             )
-            cells.append(
-                Cell(stage["votes"].get(name, ""), _signed(stage["transfers"].get(name)), status)
-            )
+            # First preferences are where the votes start, not a transfer.
+            moved = "" if stage["action"] == "first" else _signed(stage["transfers"].get(name))
+            cells.append(Cell(stage["votes"].get(name, ""), moved, status))
         rows.append(Row(name, cells, name in count["elected"]))
 
     # Each stage records the running totals; their change is the difference from the stage

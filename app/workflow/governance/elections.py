@@ -685,8 +685,10 @@ def ranking_from_numbers(candidates: Sequence[str], numbers: Mapping[str, str]) 
         raise DomainError(N_("Number at least one candidate: 1 for your first choice."))
     repeated = [n for n, times in Counter(given.values()).items() if times > 1]
     if repeated:
+        first = next(c for c, n in given.items() if n in repeated)
         raise DomainError(
             N_("Give each number to one candidate only: %(numbers)s is used more than once."),
+            f"c{first}",
             numbers=Listed(sorted(repeated)),
         )
     return sorted(given, key=given.__getitem__)
