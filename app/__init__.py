@@ -70,6 +70,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from app.web import auth, errors, i18n, sessions, two_factor
     from app.web.api import bp as api_bp
     from app.web.auditors import bp as auditors_bp
+    from app.web.elections import bp as elections_bp
     from app.web.kiosk import bp as kiosk_bp
     from app.web.meetings import bp as meetings_bp
     from app.web.officers import bp as officers_bp
@@ -97,6 +98,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(room_bp)
     app.register_blueprint(room_kiosk_bp)
+    app.register_blueprint(elections_bp)
     i18n.init_app(app)
     auth.init_login(login_manager)
     auth.init_app(app)

@@ -117,6 +117,14 @@ ACTIONS = {
     "organisation.member_added": N_("Member added to the register"),
     "organisation.members_imported": N_("Members imported to the register from a file"),
     "organisation.member_left": N_("Member's leaving recorded"),
+    "election.created": N_("Election added to a meeting's agenda"),
+    "election.constituency_added": N_("Constituency added to an election"),
+    "election.nominated": N_("Candidate nominated in an election"),
+    "election.withdrawn": N_("Candidate's withdrawal from an election recorded"),
+    "election.opened": N_("Voting in an election opened: ballot order drawn"),
+    "election.closed": N_("Voting in an election closed"),
+    "election.paper_ballot_entered": N_("Paper ballot in an election entered by an officer"),
+    "election.declared": N_("Result of an election declared"),
 }
 
 

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from app.web.extensions import db
 from app.workflow.models import Contribution, ContributionKind, Phase, Role
 from tests.app.closed_round import closed_round
+from tests.app.election_world import draft_election
 from tests.app.pages import sign_in
 from tests.ballots.helpers import enrol, place, voting_round
 from tests.factories import PASSWORD, create_council, create_proposal, create_round, create_user
@@ -74,11 +75,13 @@ def build_world() -> SimpleNamespace:
     organisation, member = _organisation(home, officer)
     meeting, item = _meeting(organisation, officer, member)
     db.session.commit()
+    election = draft_election(home, officer)
     return SimpleNamespace(
         organisation=organisation.id,
         member=member.id,
         meeting=meeting.id,
         item=item.id,
+        election=election,
         home=home,
         open=open_round,
         vote=voting,
@@ -236,6 +239,9 @@ def real_values(rule, world) -> dict[str, str]:
         "meeting_id": world.meeting,
         "item_id": world.item,
         "proxy_id": 1,
+        # A co-operative's draft election, taking nominations (the officer is its secretary).
+        "constituency_id": world.election["constituency"],
+        "nomination_id": world.election["nomination"],
     }
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: no real value for {missing}; add one here"

@@ -12,11 +12,14 @@ from app.workflow import organisations
 from app.workflow.clock import utcnow
 from app.workflow.governance import meetings, motions
 from app.workflow.governance.models import (
+    Constituency,
+    ConstituencyClass,
     Meeting,
     MeetingCard,
     MeetingItem,
     MeetingKiosk,
     MeetingVoter,
+    Nomination,
     Proxy,
 )
 from app.workflow.models import (
@@ -34,7 +37,8 @@ from app.workflow.models import (
     Support,
 )
 from app.workflow.organisations import Member, MembershipClass, Organisation, OrganisationOfficer
-from ballots.models import GazetteerAddress, Registration, RollEntry
+from ballots.models import GazetteerAddress, MemberBallot, Registration, RollEntry
+from tests.app.election_world import draft_election
 from tests.app.pages import get_page, sign_in
 from tests.factories import (
     PASSWORD,
@@ -53,6 +57,8 @@ ORG = "/organisations/<int:organisation_id>"
 MEETING = ORG + "/meetings/<int:meeting_id>"
 ITEM = MEETING + "/items/<int:item_id>"
 ROOM = ORG + "/meetings/<int:meeting_id>/room"
+EL = ORG + "/elections/<int:item_id>"
+ELECTION = "/organisations/{eorg}/elections/{eitem}"
 
 ROUTES = {
     ("/", "GET", "public.home"),
@@ -246,6 +252,22 @@ ROUTES = {
     ("/meeting-kiosk/ballot/<int:item_id>/cast", "POST", "room_kiosk.cast"),
     ("/meeting-kiosk/done", "POST", "room_kiosk.done"),
     ("/meeting-kiosk/still-here", "POST", "room_kiosk.still_here"),
+    # Elections at an organisation's general meetings (tested in test_election_pages.py).
+    (ORG + "/meetings/<int:meeting_id>/elections/new", "GET,POST", "elections.new"),
+    (EL, "GET", "elections.manage"),
+    (EL + "/constituencies/new", "GET,POST", "elections.add_constituency"),
+    (EL + "/nominate", "GET,POST", "elections.nominate"),
+    (EL + "/nominations/<int:nomination_id>/withdraw", "POST", "elections.withdraw"),
+    (EL + "/open", "POST", "elections.open_voting"),
+    (EL + "/close", "POST", "elections.close_voting"),
+    (EL + "/declare", "POST", "elections.declare"),
+    (EL + "/paper/<int:constituency_id>", "GET,POST", "elections.paper"),
+    (EL + "/export.zip", "GET", "elections.export"),
+    (EL + "/candidates", "GET", "elections.candidates"),
+    (EL + "/declaration", "GET", "elections.declaration_page"),
+    (EL + "/declaration.pdf", "GET", "elections.declaration_file"),
+    (EL + "/vote", "GET,POST", "elections.vote"),
+    (EL + "/voted", "GET", "elections.voted"),
     # The open data API (JSON, public, read-only): its access rules are tested in test_api.py.
     ("/api/v1/", "GET", "api.index"),
     ("/api/v1/councils", "GET", "api.councils"),
@@ -409,6 +431,19 @@ ACCESS = {
     "/organisations/{org}/claim/code": (302, 200, 200, 200, 200),
     # {p} was not funded ("open" has no results): officers get 404 too.
     "/officers/home/rounds/open/delivery/{p}": (302, 403, 404, 403, 403),
+    # A draft election of a co-operative the home officer is the secretary of: nothing to vote
+    # on, declare or export yet (409).
+    "/organisations/{eorg}/meetings/{emeeting}/elections/new": OFFICERS,
+    ELECTION: OFFICERS,
+    ELECTION + "/constituencies/new": OFFICERS,
+    ELECTION + "/nominate": OFFICERS,
+    ELECTION + "/paper/{constituency}": (302, 403, 409, 403, 403),
+    ELECTION + "/export.zip": (302, 403, 409, 403, 409),
+    ELECTION + "/candidates": (200,) * 5,
+    ELECTION + "/declaration": (409,) * 5,
+    ELECTION + "/declaration.pdf": (409,) * 5,
+    ELECTION + "/vote": (302, 409, 409, 409, 409),
+    ELECTION + "/voted": (302, 200, 200, 200, 200),
 }
 
 # Every POST, with data that would change something if the access check were missing, and
@@ -707,6 +742,24 @@ POSTS = {
     ),
     "/organisations/{org}/claim": ({"member_number": "1"}, (302, None, None, None, None)),
     "/organisations/{org}/claim/code": ({"code": "123456"}, (302, None, None, None, None)),
+    "/organisations/{eorg}/meetings/{emeeting}/elections/new": (
+        {"title": "Stolen", "rule": "meek", "name": "Tenants", "seats": "9", "classes": "tenant"},
+        (302, 403, None, 403, 403),
+    ),
+    ELECTION + "/constituencies/new": (
+        {"name": "Employees", "seats": "1", "classes": "employee"},
+        (302, 403, None, 403, 403),
+    ),
+    ELECTION + "/nominate": (
+        {"constituency": "{constituency}", "member": "T4", "statement": "s", "proposer": "T2"},
+        (302, 403, None, 403, 403),
+    ),
+    ELECTION + "/nominations/{nomination}/withdraw": ({}, (302, 403, None, 403, 403)),
+    ELECTION + "/open": ({}, (302, 403, None, 403, 403)),
+    ELECTION + "/close": ({}, (302, 403, None, 403, 403)),
+    ELECTION + "/declare": ({}, (302, 403, None, 403, 403)),
+    ELECTION + "/paper/{constituency}": ({"member_number": "T2"}, (302, 403, None, 403, 403)),
+    ELECTION + "/vote": ({"c1": "1"}, (302, 409, 409, 409, 409)),
 }
 
 
@@ -789,12 +842,14 @@ def world(db):
         now=utcnow(),
     )
     db.session.commit()
+    election = draft_election(home, officer)
     return {
         "meeting": meeting.id,
         "item": item.id,
         "org": organisation.id,
         "member": member.id,
         "officer": officer.id,
+        **{("e" + k if k in ("org", "meeting", "item") else k): v for k, v in election.items()},
         "p": p.id,
         "q": q.id,
         "s": s.id,
@@ -880,6 +935,16 @@ def state(db) -> dict:
         db.session.execute(select(Meeting.id, Meeting.title, Meeting.state, Meeting.chair_id)).all()
     )
     out["items"] = sorted(db.session.execute(select(MeetingItem.id, MeetingItem.state)).all())
+    for model in (MeetingItem, Constituency, ConstituencyClass, Nomination, MemberBallot):
+        out[model.__name__] = db.session.scalar(select(func.count()).select_from(model))
+    out["elections"] = sorted(
+        db.session.execute(
+            select(MeetingItem.id, MeetingItem.state, MeetingItem.ballot_seed, MeetingItem.rule)
+        ).all()
+    )
+    out["nominations"] = sorted(
+        db.session.execute(select(Nomination.id, Nomination.withdrawn_at)).all()
+    )
     return out
 
 
@@ -940,7 +1005,7 @@ def test_every_route_is_in_the_walks(app):
         return re.compile("^" + re.sub(r"<[^>]+>", "[^/]+", rule) + "$")
 
     ids = {"p": 1, "q": 2, "s": 3, "c": 4, "org": 5, "member": 6, "officer": 7, "meeting": 8}
-    ids["item"] = 9
+    ids.update(item=9, eorg=10, emeeting=11, eitem=12, constituency=13, nomination=14)
     gets = {fill(u, ids) for u in ACCESS}
     posts = {fill(u, ids) for u in POSTS}
     missing = []

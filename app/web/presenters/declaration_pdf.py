@@ -1,0 +1,114 @@
+"""The declaration of an election as a PDF for the minutes: the same figures as its page
+(``presenters.elections``), on landscape A4, in Noto Sans (from the ``fontpkg-noto-sans``
+package: a Unicode font, so Welsh's ŵ and ŷ print; no font file is kept here).
+
+Only the font's default instance (its regular weight) is used: making a bold instance from the
+variable font takes seconds, and the headings stand out by size instead."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from fontpkg_noto_sans import ROOT as NOTO
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from app.web.presenters.elections import Declared
+
+FONT = NOTO / "files" / "NotoSans[wdth,wght].ttf"
+# Stages a page's table takes across before the rest continue in another table below.
+STAGES_ACROSS = 8
+
+
+def declaration_pdf(
+    *,
+    organisation: str,
+    meeting: str,
+    title: str,
+    declared_at: str,
+    rule: str,
+    parts: list[Declared],
+) -> bytes:
+    pdf = FPDF(orientation="landscape", format="A4")
+    pdf.set_title(title)
+    pdf.set_creator("Devolve")
+    pdf.add_font("Noto", "", FONT)
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    pdf.set_font("Noto", size=20)
+    pdf.multi_cell(0, 10, _("Declaration: %(title)s", title=title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Noto", size=11)
+    for line in (
+        organisation,
+        meeting,
+        _("Counted by %(rule)s. Declared %(when)s.", rule=rule, when=declared_at),
+    ):
+        pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    for part in parts:
+        _constituency(pdf, part)
+    return bytes(pdf.output())
+
+
+def _constituency(pdf: FPDF, part: Declared) -> None:
+    pdf.ln(4)
+    pdf.set_font("Noto", size=15)
+    pdf.multi_cell(0, 8, part.name, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Noto", size=10)
+    facts = [
+        _("Seats: %(n)s", n=part.seats),
+        _("Ballots: %(n)s", n=part.ballots),
+        _("Valid votes: %(n)s", n=part.valid),
+        _("Quota: %(quota)s", quota=part.quota),
+        _("Elected, in order: %(names)s", names=", ".join(part.elected)),
+    ]
+    for line in facts:
+        pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    for start in range(0, len(part.stages), STAGES_ACROSS):
+        _stage_table(pdf, part, start, start + STAGES_ACROSS)
+
+
+def _stage_table(pdf: FPDF, part: Declared, start: int, end: int) -> None:
+    stages = part.stages[start:end]
+    pdf.ln(2)
+    pdf.set_font("Noto", size=8)
+    widths = (50, *([min(28, (pdf.epw - 50) / max(len(stages), 1))] * len(stages)))
+    # The headings are shaded, not bold: only the regular weight is loaded.
+    headings = FontFace(emphasis=None, fill_color=(225, 225, 225))
+    with pdf.table(
+        col_widths=widths,
+        width=sum(widths),
+        align="LEFT",
+        text_align="LEFT",
+        headings_style=headings,
+    ) as table:
+        header = table.row()
+        header.cell(_("Candidate"))
+        for stage in stages:
+            header.cell(_("Stage %(n)s: %(what)s", n=stage.number, what=stage.heading))
+        for row in part.rows:
+            line = table.row()
+            line.cell(row.name + (" (" + _("elected") + ")" if row.elected else ""))
+            for cell in row.cells[start:end]:
+                line.cell(_cell(cell))
+        line = table.row()
+        line.cell(_("Quota"))
+        for quota in part.quotas[start:end]:
+            line.cell(quota)
+        for label, cells in (
+            (_("Non-transferable: exhausted"), part.exhausted),
+            (_("Non-transferable: rounding"), part.rounding),
+        ):
+            line = table.row()
+            line.cell(label)
+            for cell in cells[start:end]:
+                line.cell(_cell(cell))
+
+
+def _cell(cell) -> str:
+    text = cell.votes
+    if cell.transfer:
+        text += f" ({cell.transfer})"
+    if cell.status == "elected":
+        text += "\n" + _("Elected")
+    elif cell.status == "excluded":
+        text += "\n" + _("Excluded")
+    return text
