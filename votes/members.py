@@ -241,7 +241,8 @@ def verify_item_zip(path: str) -> tuple[list[str], list[str], str | None, str | 
             problems.append("the recount does not reproduce the declared result")
         else:
             n = len(recount["constituencies"])
-            checked.append(f"the recount of {n} constituencies reproduces the declared result")
+            places = "constituency" if n == 1 else "constituencies"
+            checked.append(f"the recount of {n} {places} reproduces the declared result")
     else:
         decision = decide_motion(
             manifest,

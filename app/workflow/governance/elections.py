@@ -23,7 +23,6 @@ import io
 import json
 import re
 import secrets
-import zipfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +35,8 @@ from sqlalchemy.orm import Session
 from app.workflow import audit
 from app.workflow.clock import london_date
 from app.workflow.errors import Conflict, DomainError
+from app.workflow.governance.exports import item_export
+from app.workflow.governance.meetings import open_item
 from app.workflow.governance.models import (
     ONE_CLASS_PER_ELECTION,
     ONE_NOMINATION,
@@ -65,8 +66,8 @@ from ballots.db import begin_write
 from ballots.errors import AlreadyVoted, InvalidBallot
 from ballots.models import MemberChannel, MemberLogEntry
 from ballots.refusals import N_, Day, Listed
-from votes import stv
-from votes.blt import BltElection, write_blt
+from votes import members as members_count
+from votes.blt import write_blt
 from votes.canonical import canonical_json
 
 RULES = ("scottish", "meek")
@@ -561,6 +562,8 @@ def manifest_for(item: MeetingItem, seed: str, voters: Mapping[int, int]) -> dic
         )
     meeting = item.meeting
     return {
+        "format": members_count.FORMAT,
+        "version": 1,
         "kind": "election",
         "organisation": meeting.organisation.name,
         "meeting": meeting.title,
@@ -601,6 +604,9 @@ def open_election(
         raise WrongState(N_("Voting can open once notice of the meeting has been given."))
     if box.lock_item(session, item.id) != ItemState.DRAFT.value:
         raise WrongState(N_("Voting on this election has already opened."))
+    other = open_item(session, meeting)  # one item open at a time, motions and elections alike
+    if other is not None:
+        raise WrongState(N_("Close voting on %(title)s first."), title=other.title)
     if now < item.withdrawals_close_at:
         raise WrongState(N_("Voting can open once withdrawals have closed."))
     for constituency in item.constituencies:
@@ -830,60 +836,11 @@ def _cast(session, item, place: Place, numbers, channel, recorded_by_id) -> box.
 # --- Counting and declaring ------------------------------------------------------------------
 
 
-def labels(candidates: Sequence[dict]) -> list[str]:
-    """The candidates' names as the count writes them: a name two candidates share gets
-    its position on the ballot after it, so every row of the count is one candidate."""
-    times = Counter(c["name"] for c in candidates)
-    return [
-        c["name"] if times[c["name"]] == 1 else f"{c['name']} ({i + 1})"
-        for i, c in enumerate(candidates)
-    ]
-
-
-def blt_elections(
-    manifest: dict, ballots: Sequence[tuple[int, dict]]
-) -> list[tuple[dict, BltElection]]:
-    """Each constituency's ballots as a BLT election: candidates in ballot order (so the lot
-    is 0, 1, 2 …), identical rankings counted together, in a fixed order."""
-    out = []
-    for place in manifest["constituencies"]:
-        index = {c["id"]: i for i, c in enumerate(place["candidates"])}
-        counted = Counter(
-            tuple(index[c] for c in ballot["ranking"])
-            for constituency, ballot in ballots
-            if constituency == place["id"]
-        )
-        out.append(
-            (
-                place,
-                BltElection(
-                    candidates=tuple(labels(place["candidates"])),
-                    seats=place["seats"],
-                    ballots=tuple((n, ranking) for ranking, n in sorted(counted.items())),
-                    title=f"{manifest['title']}: {place['name']}",
-                ),
-            )
-        )
-    return out
-
-
-def count(manifest: dict, ballots: Sequence[tuple[int, dict]]) -> dict:
-    """The election's result: for each constituency the count by the manifest's rule
-    (``votes.stv.result_to_json``) with the ballot order as the lot."""
-    results = []
-    for place, election in blt_elections(manifest, ballots):
-        lot = list(range(len(election.candidates)))
-        result = stv.count(election, manifest["rule"], lot=lot)
-        results.append(
-            {
-                "id": place["id"],
-                "name": place["name"],
-                "seats": place["seats"],
-                "ballots": election.total,
-                "count": stv.result_to_json(result),
-            }
-        )
-    return {"rule": manifest["rule"], "constituencies": results}
+# How each constituency's ballots become a count: in votes.members, which python -m votes verify
+# runs on the export, so the declaration and the recount are one piece of code.
+labels = members_count.labels
+blt_elections = members_count.blt_elections
+count = members_count.count_election
 
 
 def declare_election(
@@ -920,24 +877,16 @@ def result_of(item: MeetingItem) -> dict | None:
 # --- The auditor's export --------------------------------------------------------------------
 
 EXPORT_README = """\
-An election at a general meeting, as Devolve declared it (docs/governance.md).
-
-manifest.json     what the ballot offered: per constituency its seats and candidates in
-                  ballot order, drawn from "seed" as sha256(seed|constituency id|candidate id),
-                  smallest first; the count's rule
-constituency-N.blt  the counted ballots of constituency N, candidates numbered in ballot order
-log.csv, log.json the item's hash chain: sequence, kind, ballot id, payload, previous, entry hash
-result.json       the declared count (votes.stv result_to_json per constituency)
-
-Recount: python -m votes stv constituency-N.blt --rule RULE (the lot is the file's
-candidate order, which is the ballot order)
+Each constituency's counted ballots are also in constituency-N.blt (candidates numbered in
+ballot order): python -m votes stv constituency-N.blt --rule RULE recounts one (the lot is the
+file's candidate order, which is the ballot order). log.csv is log.json as a table.
 """
 
 
 def export_zip(session: Session, item: MeetingItem, *, actor: User) -> bytes:
-    """The auditor's export of a declared election: the manifest, each constituency's ballots
-    as a BLT file, the log, the result. Refused for anyone who may not audit the organisation,
-    and until the result is declared."""
+    """The auditor's export of a declared election (``governance.exports``), with each
+    constituency's ballots as a BLT file and the log as CSV too. Refused for anyone who may
+    not audit the organisation, and until the result is declared."""
     if not may_audit(actor, item.meeting):
         raise NotAllowed(
             N_("Only the officers and auditors of %(organisation)s can export its elections."),
@@ -945,13 +894,11 @@ def export_zip(session: Session, item: MeetingItem, *, actor: User) -> bytes:
         )
     if item.state is not ItemState.DECLARED:
         raise WrongState(N_("The export is ready once the result is declared."))
-    manifest = manifest_of(item)
     ballots = box.counted_ballots(session, item.id)
-    entries = session.scalars(
-        select(MemberLogEntry)
-        .where(MemberLogEntry.item_id == item.id)
-        .order_by(MemberLogEntry.sequence)
-    ).all()
+    extra = {
+        f"constituency-{place['id']}.blt": write_blt(election)
+        for place, election in blt_elections(manifest_of(item), ballots)
+    }
     log = [
         {
             "sequence": e.sequence,
@@ -961,18 +908,14 @@ def export_zip(session: Session, item: MeetingItem, *, actor: User) -> bytes:
             "previous_hash": e.previous_hash,
             "entry_hash": e.entry_hash,
         }
-        for e in entries
+        for e in session.scalars(
+            select(MemberLogEntry)
+            .where(MemberLogEntry.item_id == item.id)
+            .order_by(MemberLogEntry.sequence)
+        )
     ]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("README.txt", EXPORT_README)
-        archive.writestr("manifest.json", item.manifest_json)
-        for place, election in blt_elections(manifest, ballots):
-            archive.writestr(f"constituency-{place['id']}.blt", write_blt(election))
-        archive.writestr("log.json", canonical_json(log))
-        archive.writestr("log.csv", _csv(log))
-        archive.writestr("result.json", item.result_json)
-    return out.getvalue()
+    extra["log.csv"] = _csv(log)
+    return item_export(session, item, extra=extra, notes=EXPORT_README)
 
 
 def _csv(rows: list[dict]) -> str:

@@ -26,8 +26,15 @@ from ballots.refusals import N_
 _EPOCH = (2020, 1, 1, 0, 0, 0)
 
 
-def item_export(session: Session, item: MeetingItem) -> bytes:
-    """The ZIP's bytes. Refused (``WrongPhase``) until the item's result is declared."""
+def item_export(
+    session: Session,
+    item: MeetingItem,
+    *,
+    extra: dict[str, str] | None = None,
+    notes: str = "",
+) -> bytes:
+    """The ZIP's bytes, with ``extra`` files (an election's BLT files) and ``notes`` added to
+    the README. Refused (``WrongPhase``) until the item's result is declared."""
     if item.state is not ItemState.DECLARED or item.result_json is None:
         raise WrongPhase(N_("The export is made once the item's result has been declared."))
     ballots = [
@@ -63,7 +70,8 @@ def item_export(session: Session, item: MeetingItem) -> bytes:
         "log.json": json.dumps(log, indent=1),
         "receipts.json": json.dumps({"receipts": receipts or 0}),
         "result.json": item.result_json,
-        "README.txt": _readme(item, log),
+        "README.txt": _readme(item, log) + (f"\n{notes}" if notes else ""),
+        **(extra or {}),
     }
     sums = "".join(
         f"{hashlib.sha256(text.encode('utf-8')).hexdigest()}  {name}\n"

@@ -428,6 +428,27 @@ def test_the_export_is_recounted_to_the_declared_result(db, c, tmp_path):
     log = json.loads(archive.read("log.json"))
     assert [e["kind"] for e in log] == ["genesis"] + ["ballot"] * 6 + ["close"]
     assert log[-1]["entry_hash"] == item.log_head_hash
+    # python -m votes verify re-checks the whole export: sums, chain, ballots and the recount.
+    whole = tmp_path / "election.zip"
+    whole.write_bytes(data)
+    checked = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "votes",
+            "verify",
+            str(whole),
+            "--manifest-hash",
+            item.manifest_hash,
+            "--log-head",
+            item.log_head_hash,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout
+    assert "reproduces the declared result" in checked.stdout
+    assert "verified: the declared result is reproduced" in checked.stdout
 
 
 def test_a_ranking_must_give_an_order():
