@@ -33,7 +33,7 @@ from app.web.views import attempt, say
 from app.workflow import organisations
 from app.workflow.clock import london_today, utcnow
 from app.workflow.errors import Refusal
-from app.workflow.governance import claims, meetings, motions, proxies
+from app.workflow.governance import claims, elections, exports, meetings, motions, proxies
 from app.workflow.governance.models import ItemState, Meeting, MeetingItem
 from ballots import members as box
 
@@ -285,7 +285,24 @@ def declaration(organisation_id: int, meeting_id: int, item_id: int):
         item=item,
         sentence=words.sentence(result),
         rows=words.result_rows(result),
+        can_export=elections.may_audit(current_user, found),
     )
+
+
+@bp.route(ITEM + "/export.zip")
+@login_required
+def export(organisation_id: int, meeting_id: int, item_id: int):
+    """A declared motion's auditor export, which python -m votes verify recounts."""
+    organisation = organisations.find_organisation(db.session, organisation_id) or abort(404)
+    meeting = _meeting_or_404(organisation, meeting_id)
+    item = _item_or_404(meeting, item_id)
+    if not elections.may_audit(current_user, meeting):
+        abort(403)
+    if item.state is not ItemState.DECLARED:
+        abort(409)
+    headers = {"Content-Disposition": f'attachment; filename="motion-{item.id}.zip"'}
+    data = exports.item_export(db.session, item)
+    return data, 200, {"Content-Type": "application/zip", **headers}
 
 
 # --- In the room -----------------------------------------------------------------------------

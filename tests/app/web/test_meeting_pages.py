@@ -20,6 +20,7 @@ from app.workflow.models import AuditEvent
 from tests.app import meeting_world as w
 from tests.app.pages import error_messages, get_page, sign_in, soup, submit
 from tests.factories import PASSWORD, create_user
+from votes.members import verify_item_zip
 
 # Real time: the meeting is 40 days ahead of the clock, notice is 28 days.
 NOW = datetime.now(UTC)
@@ -132,7 +133,7 @@ def test_a_bad_motion_form_gets_its_messages(client, db, c):
     assert count(db, MeetingItem) == 0
 
 
-def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypatch):
+def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypatch, tmp_path):
     member = c.members[4]
     voter = create_user(email="member5@example.org")
     db.session.commit()
@@ -219,6 +220,14 @@ def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypat
     )
     figures = declaration.select_one("#figures").get_text(" ", strip=True)
     assert "Votes needed to carry it 4" in figures and "Quorum required 3" in figures
+
+    # The officers' export of the declared motion is recounted without Devolve.
+    export = client.get(item_url + "/export.zip")
+    assert export.status_code == 200 and export.mimetype == "application/zip"
+    archive = tmp_path / "motion.zip"
+    archive.write_bytes(export.data)
+    checked, problems, _, _ = verify_item_zip(str(archive))
+    assert problems == [] and "the recount reproduces the declared decision" in checked
 
     # The member reads it too.
     client.get("/auth/sign-out")
