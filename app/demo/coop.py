@@ -192,10 +192,91 @@ def _members(session: Session, organisation: Organisation) -> list[Member]:
     return list(session.scalars(select(Member).where(Member.organisation_id == organisation.id)))
 
 
+ELECTION_TITLE = "Representative body 2026"
+# (constituency, seats, class, candidates' numbers, proposer, seconder): 14 tenants standing
+# for 6 places and 8 employees for 4, as in a year of Rochdale's tenants' and staff mutual.
+CONSTITUENCIES = [
+    ("Tenants", 6, "tenant", [f"T{i:04d}" for i in range(4, 18)], "T0018", "T0019"),
+    ("Employees", 4, "employee", [f"E{i:04d}" for i in range(3, 11)], "E0011", "E0012"),
+]
+
+
 def election(session, agm, secretary, number, drafted):
-    """The representative body's election (added when elections are available)."""
-    return None
+    """The representative body's election in two constituencies, by Scottish STV, with its
+    nominations (before notice is given)."""
+    from datetime import timedelta
+
+    from app.workflow.governance import elections
+
+    item = elections.add_election(
+        session,
+        agm,
+        actor=secretary,
+        title=ELECTION_TITLE,
+        rule="scottish",
+        constituencies=[
+            elections.ConstituencySpec(name, seats, [code])
+            for name, seats, code, *_ in CONSTITUENCIES
+        ],
+        nominations_close_at=drafted + timedelta(days=10),
+        withdrawals_close_at=drafted + timedelta(days=20),
+        now=drafted,
+    )
+    for constituency, (_, _, _, standing, proposer, seconder) in zip(
+        item.constituencies, CONSTITUENCIES, strict=True
+    ):
+        for candidate in standing:
+            elections.nominate_by_numbers(
+                session,
+                item,
+                actor=secretary,
+                constituency_id=constituency.id,
+                member=candidate,
+                proposer=proposer,
+                seconder=seconder,
+                statement=(
+                    f"I have been a {number[candidate].membership_class.name.lower()} member "
+                    "since "
+                    f"{number[candidate].joined_on.year} and want our homes run by the people "
+                    "who live and work in them."
+                ),
+                now=drafted,
+            )
+    return item
 
 
 def run_election(session, item, secretary, chair, present, now) -> None:
-    """Open, vote on, close and declare the election (added when elections are available)."""
+    """Open the election, enter the paper ballots of the members in the room (preferences
+    leaning towards some candidates, so the count transfers surpluses and excludes), close
+    it and declare the result."""
+    from datetime import timedelta
+
+    from app.workflow.governance import elections
+
+    elections.open_election(
+        session, item, actor=chair, now=now - timedelta(minutes=35), seed="19" * 32
+    )
+    manifest = elections.manifest_of(item)
+    places = {place["classes"][0]: place for place in manifest["constituencies"]}
+    rng = random.Random(2026)
+    for member in present:
+        place = places["tenant" if member.startswith("T") else "employee"]
+        ids = [c["id"] for c in place["candidates"]]
+        # A popularity per candidate, the same for every voter: a few are well known.
+        weights = [1 + (int(cid) * 7) % 5 for cid in ids]
+        ranking = []
+        pool = list(zip(ids, weights, strict=True))
+        for _ in range(rng.randint(1, min(6, len(ids)))):
+            cid = rng.choices([c for c, _ in pool], weights=[w for _, w in pool])[0]
+            ranking.append(cid)
+            pool = [(c, w) for c, w in pool if c != cid]
+        elections.record_paper(
+            session,
+            item,
+            actor=secretary,
+            member_number=member,
+            numbers={cid: str(i + 1) for i, cid in enumerate(ranking)},
+            now=now - timedelta(minutes=30),
+        )
+    elections.close_election(session, item, actor=chair, now=now - timedelta(minutes=20))
+    elections.declare_election(session, item, actor=chair, now=now - timedelta(minutes=15))

@@ -302,5 +302,13 @@ def test_the_cooperatives_agm_is_under_way_with_proxies_and_a_rule_change_open(r
     assert rule_change.state is ItemState.OPEN
     assert rule_change.threshold.value == "special"
     assert turnout(db.session, rule_change.id).voted == 24
+    election = next(i for i in agm.items if i.title == coop.ELECTION_TITLE)
+    assert election.state is ItemState.DECLARED
+    result = json.loads(election.result_json)
+    elected = {c["name"]: len(c["count"]["elected"]) for c in result["constituencies"]}
+    assert elected == {"Tenants": 6, "Employees": 4}
+    assert all(len(c["count"]["stages"]) > 1 for c in result["constituencies"])
+    page = client.get(f"/organisations/{agm.organisation_id}/elections/{election.id}/declaration")
+    assert page.status_code == 200
     runner.invoke(args=["seed-demo"])
     assert db.session.scalar(select(func.count()).select_from(Meeting)) == 1
