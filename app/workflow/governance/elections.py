@@ -36,7 +36,7 @@ from app.workflow import audit
 from app.workflow.clock import london_date
 from app.workflow.errors import Conflict, DomainError
 from app.workflow.governance.exports import item_export
-from app.workflow.governance.meetings import open_item
+from app.workflow.governance.meetings import open_item, seal_item
 from app.workflow.governance.models import (
     ONE_CLASS_PER_ELECTION,
     ONE_NOMINATION,
@@ -641,22 +641,14 @@ def close_election(
 ) -> MeetingItem:
     """Close voting and seal the log, audited; refused unless voting is open."""
     _require_officer(actor, item.meeting)
-    if box.lock_item(session, item.id) != ItemState.OPEN.value:
-        raise WrongState(N_("Voting on this election is not open."))
-    seal = box.close_item_log(session, item.id)
-    item.state = ItemState.CLOSED
-    item.closed_at = now
-    item.log_head_hash = seal.entry_hash
-    session.flush()
-    audit.record(
+    return seal_item(
         session,
-        action="election.closed",
+        item,
         actor=actor,
-        organisation=item.meeting.organisation,
-        subject=item,
-        after={"log_head_hash": seal.entry_hash},
+        now=now,
+        action="election.closed",
+        not_open=N_("Voting on this election is not open."),
     )
-    return item
 
 
 def manifest_of(item: MeetingItem) -> dict:

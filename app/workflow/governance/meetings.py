@@ -43,6 +43,7 @@ from app.workflow.organisations import (
     member_of,
 )
 from app.workflow.organisations.common import squashed, unprintable
+from ballots import members as box
 from ballots.db import begin_write
 from ballots.refusals import N_, Day
 
@@ -547,3 +548,27 @@ def link_account(
         after={"member_number": member.member_number, "account": person.id},
     )
     return member
+
+
+def seal_item(
+    session: Session, item: MeetingItem, *, actor: User, now: datetime, action: str, not_open: str
+) -> MeetingItem:
+    """Close voting on an open item (a motion or an election) and seal its log, audited as
+    ``action``; refused with ``not_open`` unless voting is open. The caller has checked who
+    may close it."""
+    if box.lock_item(session, item.id) != ItemState.OPEN.value:
+        raise WrongState(not_open)
+    seal = box.close_item_log(session, item.id)
+    item.state = ItemState.CLOSED
+    item.closed_at = now
+    item.log_head_hash = seal.entry_hash
+    session.flush()
+    audit.record(
+        session,
+        action=action,
+        actor=actor,
+        organisation=item.meeting.organisation,
+        subject=item,
+        after={"log_head_hash": seal.entry_hash},
+    )
+    return item

@@ -36,6 +36,7 @@ from app.workflow.governance.meetings import (
     open_item,
     require_chair,
     require_officer,
+    seal_item,
     voter_by_number,
     voter_of,
     voters_count,
@@ -338,22 +339,14 @@ def close_voting(session: Session, item: MeetingItem, *, actor: User, now: datet
     """Close voting on a motion and seal its log, audited; refused unless the chair asks and
     voting is open."""
     require_chair(actor, item.meeting)
-    if box.lock_item(session, item.id) != ItemState.OPEN.value:
-        raise WrongState(N_("Voting on this item is not open."))
-    seal = box.close_item_log(session, item.id)
-    item.state = ItemState.CLOSED
-    item.closed_at = now
-    item.log_head_hash = seal.entry_hash
-    session.flush()
-    audit.record(
+    return seal_item(
         session,
-        action="meeting.item_closed",
+        item,
         actor=actor,
-        organisation=item.meeting.organisation,
-        subject=item,
-        after={"log_head_hash": seal.entry_hash},
+        now=now,
+        action="meeting.item_closed",
+        not_open=N_("Voting on this item is not open."),
     )
-    return item
 
 
 # --- Voting ----------------------------------------------------------------------------------
