@@ -36,7 +36,7 @@ from app.workflow import audit
 from app.workflow.clock import london_date
 from app.workflow.errors import Conflict, DomainError
 from app.workflow.governance.exports import item_export
-from app.workflow.governance.meetings import open_item, seal_item
+from app.workflow.governance.meetings import open_item, seal_item, start_voting
 from app.workflow.governance.models import (
     ONE_CLASS_PER_ELECTION,
     ONE_NOMINATION,
@@ -616,24 +616,16 @@ def open_election(
                 name=constituency.name,
             )
     seed = seed or secrets.token_hex(32)
-    manifest = manifest_for(item, seed, _voters_by_constituency(session, item))
-    text = canonical_json(manifest)
     item.ballot_seed = seed
-    item.manifest_json = text
-    item.manifest_hash = hashlib.sha256(text.encode()).hexdigest()
-    item.state = ItemState.OPEN
-    item.opened_at = now
-    session.flush()
-    box.open_item_log(session, item.id, item.manifest_hash)
-    audit.record(
+    return start_voting(
         session,
-        action="election.opened",
+        item,
+        manifest_for(item, seed, _voters_by_constituency(session, item)),
         actor=actor,
-        organisation=meeting.organisation,
-        subject=item,
-        after={"seed": seed, "manifest_hash": item.manifest_hash},
+        now=now,
+        action="election.opened",
+        audited={"seed": seed},
     )
-    return item
 
 
 def close_election(

@@ -13,6 +13,7 @@ why, changes nothing when it refuses, and never commits. Every change is audited
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime, timedelta
 
@@ -46,6 +47,7 @@ from app.workflow.organisations.common import squashed, unprintable
 from ballots import members as box
 from ballots.db import begin_write
 from ballots.refusals import N_, Day
+from votes.canonical import canonical_json
 
 LONGEST_TITLE = 200
 LONGEST_PLACE = 500
@@ -570,5 +572,36 @@ def seal_item(
         organisation=item.meeting.organisation,
         subject=item,
         after={"log_head_hash": seal.entry_hash},
+    )
+    return item
+
+
+def start_voting(
+    session: Session,
+    item: MeetingItem,
+    manifest: dict,
+    *,
+    actor: User,
+    now: datetime,
+    action: str,
+    audited: dict | None = None,
+) -> MeetingItem:
+    """Open voting on an item whose checks have passed: freeze ``manifest`` (canonical JSON and
+    its SHA-256), start the item's log from it, audited as ``action`` with ``audited`` and the
+    manifest hash. Call under the item's lock (``ballots.members.lock_item``)."""
+    text = canonical_json(manifest)
+    item.manifest_json = text
+    item.manifest_hash = hashlib.sha256(text.encode()).hexdigest()
+    item.state = ItemState.OPEN
+    item.opened_at = now
+    session.flush()
+    box.open_item_log(session, item.id, item.manifest_hash)
+    audit.record(
+        session,
+        action=action,
+        actor=actor,
+        organisation=item.meeting.organisation,
+        subject=item,
+        after={**(audited or {}), "manifest_hash": item.manifest_hash},
     )
     return item

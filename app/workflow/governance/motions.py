@@ -15,7 +15,6 @@ the ballot box's refusals) saying why, changes nothing when it refuses, and neve
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +36,7 @@ from app.workflow.governance.meetings import (
     require_chair,
     require_officer,
     seal_item,
+    start_voting,
     voter_by_number,
     voter_of,
     voters_count,
@@ -317,22 +317,14 @@ def open_voting(session: Session, item: MeetingItem, *, actor: User, now: dateti
             N_("Vote on the amendment %(title)s first: an amendment is decided before its motion."),
             title=undecided[0].title,
         )
-    text = canonical_json(manifest_for(session, item))
-    item.manifest_json = text
-    item.manifest_hash = hashlib.sha256(text.encode()).hexdigest()
-    item.state = ItemState.OPEN
-    item.opened_at = now
-    session.flush()
-    box.open_item_log(session, item.id, item.manifest_hash)
-    audit.record(
+    return start_voting(
         session,
-        action="meeting.item_opened",
+        item,
+        manifest_for(session, item),
         actor=actor,
-        organisation=meeting.organisation,
-        subject=item,
-        after={"manifest_hash": item.manifest_hash},
+        now=now,
+        action="meeting.item_opened",
     )
-    return item
 
 
 def close_voting(session: Session, item: MeetingItem, *, actor: User, now: datetime) -> MeetingItem:
