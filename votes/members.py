@@ -18,7 +18,9 @@ An item's export (docs/governance.md, "The export") is a ZIP of:
 - ``result.json``: the declared result. A motion's: ``{"for", "against", "abstain",
   "present", "by_proxy", "eligible", "casting_vote", "decision": {...}}``; an election's:
   ``{"rule", "constituencies": [{"id", "name", "seats", "ballots", "count":
-  votes.stv.result_to_json(...)}]}`` (:func:`count_election`).
+  votes.stv.result_to_json(...)}], "quorum": {"present", "by_proxy", "eligible", "required",
+  "counted", "inquorate"}}`` (:func:`count_election`; ``quorum`` where the manifest froze
+  one).
 - ``SHA256SUMS``.
 
 Hashes: entry = SHA-256 of ``item|{item}|{sequence}|{kind}|{payload_hash}|{previous_hash}``;
@@ -47,6 +49,7 @@ __all__ = [
     "count_election",
     "decide_motion",
     "decision_document",
+    "election_quorum",
     "entry_hash",
     "blt_elections",
     "is_item_export",
@@ -83,6 +86,34 @@ def _threshold(spec: Mapping[str, Any]) -> Threshold:
     return Threshold(Fraction(spec["share"]), bool(spec["more_than"]), spec.get("name", ""))
 
 
+def quorum_of(manifest: Mapping[str, Any]) -> Quorum:
+    """The quorum the item's manifest froze."""
+    q = manifest["quorum"]
+    return Quorum(
+        members=int(q["members"]),
+        share=None if q.get("share") is None else Fraction(q["share"]),
+        counts_proxies=bool(q["counts_proxies"]),
+    )
+
+
+def election_quorum(
+    manifest: Mapping[str, Any], *, present: int, by_proxy: int, eligible: int
+) -> dict[str, Any]:
+    """Whether an election was quorate, as its result records it: the attendance, the
+    members required and counted, and ``inquorate``."""
+    quorum = quorum_of(manifest)
+    required = quorum.required(eligible)
+    counted = quorum.counted(present, by_proxy)
+    return {
+        "present": present,
+        "by_proxy": by_proxy,
+        "eligible": eligible,
+        "required": required,
+        "counted": counted,
+        "inquorate": counted < required,
+    }
+
+
 def decide_motion(
     manifest: Mapping[str, Any],
     ballots: list[Mapping[str, Any]],
@@ -96,12 +127,7 @@ def decide_motion(
     frozen rules: a :class:`votes.motions.Decision`."""
     choices = [b["choice"] for b in ballots]
     tally = Tally(choices.count("for"), choices.count("against"), choices.count("abstain"))
-    q = manifest["quorum"]
-    quorum = Quorum(
-        members=int(q["members"]),
-        share=None if q.get("share") is None else Fraction(q["share"]),
-        counts_proxies=bool(q["counts_proxies"]),
-    )
+    quorum = quorum_of(manifest)
     return decide(
         tally,
         _threshold(manifest["threshold"]),
@@ -169,11 +195,18 @@ def blt_elections(
 
 
 def count_election(
-    manifest: Mapping[str, Any], ballots: list[tuple[int, Mapping[str, Any]]]
+    manifest: Mapping[str, Any],
+    ballots: list[tuple[int, Mapping[str, Any]]],
+    attendance: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """The election's result from its counted ballots ((constituency, ``{"ranking": [...]}``)):
     for each constituency the count by the manifest's rule (``votes.stv.result_to_json``),
-    candidates and lot in ballot order."""
+    candidates and lot in ballot order.
+
+    When the manifest froze a quorum, ``attendance`` (``present``, ``by_proxy``,
+    ``eligible``) says who was there, and the result's ``quorum`` (:func:`election_quorum`)
+    says whether the election was quorate. An inquorate election elects nobody: its counts
+    are kept for the record, but the declaration says it made no decision."""
     results = []
     for place, election in blt_elections(manifest, ballots):
         result = count(election, manifest["rule"], lot=range(len(election.candidates)))
@@ -186,7 +219,17 @@ def count_election(
                 "count": result_to_json(result),
             }
         )
-    return {"rule": manifest["rule"], "constituencies": results}
+    out: dict[str, Any] = {"rule": manifest["rule"], "constituencies": results}
+    if "quorum" in manifest:
+        if attendance is None:
+            raise ValueError("an election with a quorum is counted with its attendance")
+        out["quorum"] = election_quorum(
+            manifest,
+            present=int(attendance["present"]),
+            by_proxy=int(attendance["by_proxy"]),
+            eligible=int(attendance["eligible"]),
+        )
+    return out
 
 
 # --- Verifying an export ----------------------------------------------------------------------
@@ -236,7 +279,12 @@ def verify_item_zip(path: str) -> tuple[list[str], list[str], str | None, str | 
         checked.append(f"the close entry commits to the {len(counted)} counted ballots")
     contents = [(b["constituency"], json.loads(b["content"])) for b in counted]
     if manifest.get("kind") == "election":
-        recount = count_election(manifest, contents)
+        seen = result.get("quorum") if isinstance(result, dict) else None
+        try:
+            recount = count_election(manifest, contents, seen)
+        except (KeyError, TypeError, ValueError) as e:
+            problems.append(f"the election's quorum cannot be recomputed: {e}")
+            return checked, problems, manifest_hash, head
         if recount != result:
             problems.append("the recount does not reproduce the declared result")
         else:

@@ -101,6 +101,13 @@ class Quorum:
             return self.members
         return max(self.members, ceil(self.share * eligible))
 
+    def counted(self, present: int, by_proxy: int) -> int:
+        """The members who count towards it: those present or voting, and those represented
+        only by a proxy where proxies count."""
+        if min(present, by_proxy) < 0:
+            raise ValueError("members present cannot be negative")
+        return present + (by_proxy if self.counts_proxies else 0)
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -156,7 +163,7 @@ def decide(
         if not tie:
             raise ValueError("a casting vote decides only a tie (as many for as against)")
     quorum = quorum or Quorum(members=0)
-    counted = present + (by_proxy if quorum.counts_proxies else 0)
+    counted = quorum.counted(present, by_proxy)
     required = quorum.required(eligible)
     inquorate = counted < required
     votes_for = tally.for_ + (1 if casting_vote == "for" else 0)

@@ -22,12 +22,12 @@ from app.web.forms.elections import (
 )
 from app.web.officers import tried
 from app.web.presenters.declaration_pdf import declaration_pdf
-from app.web.presenters.elections import declaration
+from app.web.presenters.elections import declaration, quorum_sentence
 from app.web.presenters.formatting import london_time
 from app.web.views import attempt, refusal_page, show_error
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
-from app.workflow.governance import elections
+from app.workflow.governance import elections, proxies
 from app.workflow.governance.models import ItemState, Meeting, MeetingItem
 from app.workflow.organisations import may_run
 from ballots import members as box
@@ -276,8 +276,15 @@ def candidates(organisation_id: int, item_id: int):
 @_answers_refusals
 def declaration_page(organisation_id: int, item_id: int):
     item = _election_or_404(organisation_id, item_id)
-    parts = declaration(_declared(item))
-    return _page("declaration", item, parts=parts, declared_at=london_time(item.declared_at))
+    result = _declared(item)
+    return _page(
+        "declaration",
+        item,
+        parts=declaration(result),
+        quorum=quorum_sentence(result),
+        inquorate=bool((result.get("quorum") or {}).get("inquorate")),
+        declared_at=london_time(item.declared_at),
+    )
 
 
 def _declared(item: MeetingItem) -> dict:
@@ -313,20 +320,42 @@ def vote(organisation_id: int, item_id: int):
     form = ballot_form(place.constituency["candidates"])
     if form.validate_on_submit() and _cast(form, item, place):
         return _to("voted", item)
-    return _page("vote", item, form=form, place=place.constituency)
+    return _page("vote", item, form=form, place=place.constituency, held=_held(item))
 
 
-def _cast(form, item: MeetingItem, place) -> bool:
+@bp.route(E + "/proxy/<int:member_id>", methods=["GET", "POST"])
+@login_required
+@_answers_refusals
+def vote_for(organisation_id: int, item_id: int, member_id: int):
+    """The ballot of a member whose proxy the signed-in member (or the chair) holds."""
+    item = _election_or_404(organisation_id, item_id)
+    place, _holder = elections.proxy_ballot_for(db.session, item, current_user, member_id)
+    form = ballot_form(place.constituency["candidates"])
+    if form.validate_on_submit() and _cast(form, item, place, for_member_id=member_id):
+        return _to("voted", item)
+    return _page("vote", item, form=form, place=place.constituency, for_member=place.member)
+
+
+def _cast(form, item: MeetingItem, place, for_member_id: int | None = None) -> bool:
     """Cast the ballot; its receipt is kept for the next page only. A refusal of the numbers
     goes beside the first candidate's box."""
     try:
         cast = attempt(
-            elections.cast_online, item, actor=current_user, numbers=form.numbers(), now=utcnow()
+            elections.cast_online,
+            item,
+            actor=current_user,
+            numbers=form.numbers(),
+            now=utcnow(),
+            for_member_id=for_member_id,
         )
     except DomainError as error:
         show_error(form, error, f"c{place.constituency['candidates'][0]['id']}")
         return False
-    session["election_receipt"] = {"item": item.id, "code": cast.receipt}
+    session["election_receipt"] = {
+        "item": item.id,
+        "code": cast.receipt,
+        "for": place.member.name if for_member_id is not None else None,
+    }
     return True
 
 
@@ -335,5 +364,23 @@ def _cast(form, item: MeetingItem, place) -> bool:
 def voted(organisation_id: int, item_id: int):
     item = _election_or_404(organisation_id, item_id)
     receipt = session.pop("election_receipt", None)
-    code = receipt["code"] if receipt and receipt.get("item") == item.id else None
-    return _page("voted", item, receipt=code)
+    mine = receipt is not None and receipt.get("item") == item.id
+    return _page(
+        "voted",
+        item,
+        receipt=receipt["code"] if mine else None,
+        for_name=receipt.get("for") if mine else None,
+        held=_held(item),
+    )
+
+
+def _held(item: MeetingItem) -> list:
+    """The members whose proxy the signed-in user holds for this election and for whom no
+    ballot has been cast yet: each gets a link to their ballot."""
+    if item.state is not ItemState.OPEN:
+        return []
+    return [
+        member
+        for member in proxies.held_for(db.session, item, current_user)
+        if box.has_voted(db.session, item.id, member.id) is None
+    ]

@@ -34,7 +34,7 @@ from app.workflow import organisations
 from app.workflow.clock import london_today, utcnow
 from app.workflow.errors import Refusal
 from app.workflow.governance import claims, elections, exports, meetings, motions, proxies
-from app.workflow.governance.models import ItemState, Meeting, MeetingItem
+from app.workflow.governance.models import ItemKind, ItemState, Meeting, MeetingItem
 from ballots import members as box
 
 bp = Blueprint("meetings", __name__)
@@ -394,7 +394,7 @@ def revoke_proxy(organisation_id: int, meeting_id: int, proxy_id: int):
 
 def _member_page(found: Meeting, form=None, proxy=None):
     member = meetings.member_of_account(db.session, found.organisation, current_user)
-    item = motions.open_motion(db.session, found)
+    item = meetings.open_item(db.session, found)
     voted = (
         item is not None and member is not None and box.has_voted(db.session, item.id, member.id)
     )
@@ -405,7 +405,7 @@ def _member_page(found: Meeting, form=None, proxy=None):
         voter=meetings.voter_of(db.session, found, member),
         item=item,
         voted=voted,
-        held=proxies.held_for(db.session, item, current_user) if item is not None else [],
+        held=_held(item),
         is_chair=meetings.is_chair(current_user, found),
         form=form or VoteForm(),
         proxy_form=proxy
@@ -415,6 +415,17 @@ def _member_page(found: Meeting, form=None, proxy=None):
         ],
         confirm=ConfirmForm(),
     )
+
+
+def _held(item: MeetingItem | None) -> list:
+    """The members whose proxy the signed-in user holds for the open item; for an election,
+    only those with no ballot cast yet (each gets a link to their own ballot)."""
+    if item is None:
+        return []
+    held = proxies.held_for(db.session, item, current_user)
+    if item.kind is ItemKind.ELECTION:
+        held = [m for m in held if box.has_voted(db.session, item.id, m.id) is None]
+    return held
 
 
 @bp.route(MEETING + "/vote")

@@ -11,6 +11,9 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from app.web.presenters.formatting import number
+from app.web.presenters.methods import ngettext
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -136,3 +139,28 @@ def _difference(now: str, before: str | None) -> str:
 
 def declaration(result: dict) -> list[Declared]:
     return [declared(c) for c in result["constituencies"]]
+
+
+def quorum_sentence(result: dict) -> str | None:
+    """Whether the election was quorate, in one sentence (None for a result declared before
+    elections recorded their quorum)."""
+    quorum = result.get("quorum")
+    if quorum is None:
+        return None
+    counted = ngettext(
+        "%(num)s member present or represented",
+        "%(num)s members present or represented",
+        quorum["counted"],
+    )
+    if quorum["inquorate"]:
+        return _(
+            "Inquorate: %(counted)s, fewer than the quorum of %(required)s, so nobody is "
+            "elected. The count is kept for the record only.",
+            counted=counted,
+            required=number(quorum["required"]),
+        )
+    return _(
+        "Quorate: %(counted)s, against a quorum of %(required)s.",
+        counted=counted,
+        required=number(quorum["required"]),
+    )

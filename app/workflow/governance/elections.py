@@ -35,8 +35,9 @@ from sqlalchemy.orm import Session
 from app.workflow import audit
 from app.workflow.clock import london_date
 from app.workflow.errors import Conflict, DomainError
+from app.workflow.governance import proxies
 from app.workflow.governance.exports import item_export
-from app.workflow.governance.meetings import open_item, seal_item, start_voting
+from app.workflow.governance.meetings import is_chair, open_item, seal_item, start_voting
 from app.workflow.governance.models import (
     ONE_CLASS_PER_ELECTION,
     ONE_NOMINATION,
@@ -50,6 +51,7 @@ from app.workflow.governance.models import (
     MeetingVoter,
     Nomination,
 )
+from app.workflow.governance.motions import attendance, quorum_spec
 from app.workflow.models import Role, User
 from app.workflow.organisations import (
     Member,
@@ -573,6 +575,7 @@ def manifest_for(item: MeetingItem, seed: str, voters: Mapping[int, int]) -> dic
         "seed": seed,
         "ballot_order": "sha256(seed|constituency id|candidate id), smallest first",
         "constituencies": places,
+        "quorum": quorum_spec(meeting.organisation),
     }
 
 
@@ -740,6 +743,33 @@ def ballot_for(session: Session, item: MeetingItem, user: User | None) -> Place:
     return place
 
 
+def proxy_ballot_for(
+    session: Session, item: MeetingItem, user: User | None, member_id: int
+) -> tuple[Place, int | None]:
+    """The ballot ``user`` casts as the proxy of the member ``member_id``, and the holder to
+    record (a member id, or None for the chair). Refused while voting is not open; at a
+    meeting taking no online votes, unless ``user`` is its chair (who is in the room); for a
+    proxy they do not hold for this election (``proxies.may_vote_for``); for a member of a
+    class voting in no constituency; and once a ballot has been cast for the member (their
+    own, or their proxy's)."""
+    if item.state is not ItemState.OPEN:
+        raise WrongState(N_("Voting on this election is not open."))
+    meeting = item.meeting
+    if not meeting.online_voting and not is_chair(user, meeting):
+        raise NotAVoter(N_("This meeting takes votes in the room only."))
+    voter = session.get(MeetingVoter, (meeting.id, member_id))
+    if voter is None:
+        raise NotAVoter(N_("That member has no vote at this meeting."))
+    holder_id, _proxy = proxies.may_vote_for(session, item, user, member_id)
+    place = place_of(session, item, voter.member)
+    if box.has_voted(session, item.id, member_id) is not None:
+        raise AlreadyVoted(
+            N_("A ballot has already been cast for %(name)s in this election."),
+            name=voter.member.name,
+        )
+    return place, holder_id
+
+
 def cast_online(
     session: Session,
     item: MeetingItem,
@@ -747,12 +777,35 @@ def cast_online(
     actor: User,
     numbers: Mapping[str, str],
     now: datetime,
+    for_member_id: int | None = None,
 ) -> box.MemberCast:
     """The signed-in member's ranked ballot, cast once with a receipt. Refused for someone
     who has no vote in it, when the meeting takes no online votes, while voting is not open,
-    for numbers that give no order (``ranking_from_numbers``) and after voting once."""
-    place = ballot_for(session, item, actor)
-    return _cast(session, item, place, numbers, MemberChannel.ONLINE, None)
+    for numbers that give no order (``ranking_from_numbers``) and after voting once.
+
+    With ``for_member_id``, the ballot of a member whose proxy ``actor`` holds
+    (``proxy_ballot_for`` says when that is refused), audited (who for whom, never how). The
+    member's own vote later replaces it; it never replaces theirs."""
+    if for_member_id is None:
+        place = ballot_for(session, item, actor)
+        return _cast(session, item, place, numbers, MemberChannel.ONLINE, None)
+    place, holder_id = proxy_ballot_for(session, item, actor, for_member_id)
+    cast = _cast(
+        session, item, place, numbers, MemberChannel.PROXY, None, proxy_holder_id=holder_id
+    )
+    holder = session.get(Member, holder_id) if holder_id is not None else None
+    audit.record(
+        session,
+        action="election.proxy_voted",
+        actor=actor,
+        organisation=item.meeting.organisation,
+        subject=item,
+        after={
+            "member_number": place.member.member_number,
+            "holder": proxies.CHAIR if holder is None else holder.member_number,
+        },
+    )
+    return cast
 
 
 def record_paper(
@@ -802,9 +855,21 @@ def record_paper(
     return cast
 
 
-def _cast(session, item, place: Place, numbers, channel, recorded_by_id) -> box.MemberCast:
+def _cast(
+    session, item, place: Place, numbers, channel, recorded_by_id, proxy_holder_id=None
+) -> box.MemberCast:
     candidates = [c["id"] for c in place.constituency["candidates"]]
     ranking = ranking_from_numbers(candidates, numbers)
+    return cast_ranking(
+        session, item, place, ranking, channel, recorded_by_id, proxy_holder_id=proxy_holder_id
+    )
+
+
+def cast_ranking(
+    session, item, place: Place, ranking: list[str], channel, recorded_by_id, proxy_holder_id=None
+) -> box.MemberCast:
+    """Cast a ranking (candidate ids, first choice first) for the member at ``place``; the
+    ballot box checks it against the manifest."""
     return box.cast(
         session,
         item_id=item.id,
@@ -813,6 +878,7 @@ def _cast(session, item, place: Place, numbers, channel, recorded_by_id) -> box.
         ballot={"ranking": ranking},
         constituency=place.constituency["id"],
         channel=channel,
+        proxy_holder_id=proxy_holder_id,
         recorded_by_id=recorded_by_id,
     )
 
@@ -835,7 +901,13 @@ def declare_election(
     _require_officer(actor, item.meeting)
     if box.lock_item(session, item.id) != ItemState.CLOSED.value:
         raise WrongState(N_("The result can be declared once voting has closed."))
-    result = count(manifest_of(item), box.counted_ballots(session, item.id))
+    manifest = manifest_of(item)
+    seen = attendance(session, item)
+    result = count(
+        manifest,
+        box.counted_ballots(session, item.id),
+        {"present": seen.present, "by_proxy": seen.by_proxy, "eligible": seen.eligible},
+    )
     item.result_json = canonical_json(result)
     item.declared_at = now
     item.state = ItemState.DECLARED
@@ -848,6 +920,7 @@ def declare_election(
         subject=item,
         after={
             "elected": {c["name"]: c["count"]["elected"] for c in result["constituencies"]},
+            "inquorate": result["quorum"]["inquorate"],
             "result_hash": hashlib.sha256(item.result_json.encode()).hexdigest(),
         },
     )

@@ -262,7 +262,6 @@ def threshold_of(item: MeetingItem) -> dict:
 def manifest_for(session: Session, item: MeetingItem) -> dict:
     """What the item's ballot offers and how it is decided, frozen when it opens."""
     organisation = item.meeting.organisation
-    percent = organisation.quorum_percent
     return {
         "format": FORMAT,
         "version": 1,
@@ -275,12 +274,18 @@ def manifest_for(session: Session, item: MeetingItem) -> dict:
         "threshold": threshold_of(item),
         "abstentions_count": bool(organisation.abstentions_count),
         "casting_vote": bool(organisation.chair_casting_vote),
-        "quorum": {
-            "members": organisation.quorum_members,
-            "share": None if percent is None else str(Fraction(percent, 100)),
-            "counts_proxies": bool(organisation.quorum_counts_proxies),
-        },
+        "quorum": quorum_spec(organisation),
         "eligible": voters_count(session, item.meeting),
+    }
+
+
+def quorum_spec(organisation) -> dict:
+    """The organisation's quorum as a manifest freezes it."""
+    percent = organisation.quorum_percent
+    return {
+        "members": organisation.quorum_members,
+        "share": None if percent is None else str(Fraction(percent, 100)),
+        "counts_proxies": bool(organisation.quorum_counts_proxies),
     }
 
 

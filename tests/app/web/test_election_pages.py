@@ -199,6 +199,9 @@ def test_an_election_from_nominations_to_the_declaration(app, client, db, c):
     result = json.loads(item.result_json)
 
     page = get_page(client, f"{url}/declaration")
+    assert page.select_one("#quorum").get_text(strip=True) == (
+        "Quorate: 11 members present or represented, against a quorum of 10."
+    )
     for n, part in enumerate(result["constituencies"], start=1):
         elected = [li.get_text(strip=True) for li in page.select(f"#elected-{n} li")]
         assert elected == part["count"]["elected"]
@@ -221,6 +224,66 @@ def test_an_election_from_nominations_to_the_declaration(app, client, db, c):
     for part in json.loads(archive.read("result.json"))["constituencies"]:
         election = read_blt(archive.read(f"constituency-{part['id']}.blt").decode())
         assert stv.result_to_json(stv.scottish(election)) == part["count"]
+
+
+def test_a_proxy_votes_for_a_member_through_the_pages_and_their_own_vote_replaces_it(
+    app, client, db, c
+):
+    from app.workflow.governance import proxies
+
+    item, url = set_up(client, db, c)
+    member, holder = c.tenants[0], c.tenants[1]
+    proxies.appoint_proxy(
+        db.session,
+        c.meeting,
+        actor=c.officer,
+        member_number=member.member_number,
+        holder=holder.member_number,
+        now=utcnow(),
+    )
+    db.session.commit()
+    assert post(client, f"{url}/open").status_code == 302
+    meeting_page = f"{base(c)}/meetings/{c.meeting.id}/vote"
+
+    # The holder's meeting page points to the election and to the ballot they hold.
+    browser, _ = vote(app, 1, url, {0: 1})
+    page = get_page(browser, meeting_page)
+    assert page.select_one("#open-item").get_text(strip=True) == "Voting is open: Board election"
+    assert page.select_one("#voted")  # their own vote is in
+    links = page.select("#proxy-ballots a")
+    assert [a.get_text(strip=True) for a in links] == ["Vote for member T1, Tenant 1"]
+    ballot = get_page(browser, links[0]["href"])
+    assert "as the proxy of member T1, Tenant 1" in ballot.select_one("#for-member").get_text()
+    boxes = [i["name"] for i in ballot.select("main form input[type=text]")]
+    # Numbers that give no order are refused beside the ballot, and nothing is cast.
+    response = submit(browser, links[0]["href"], {boxes[0]: "1", boxes[1]: "1"})
+    assert "used more than once" in " ".join(error_messages(soup(response)).values())
+    assert db.session.scalar(select(func.count()).select_from(MemberBallot)) == 1
+    response = submit(browser, links[0]["href"], {boxes[2]: "1"})
+    assert response.status_code == 302, error_messages(soup(response))
+    voted = get_page(browser, response.headers["Location"])
+    assert "The vote of Tenant 1 is cast." in voted.get_text()
+    assert not voted.select("#proxy-ballots a")  # nothing left to cast
+    # A second time is refused with its reason and casts nothing.
+    again = get_page(browser, links[0]["href"], status=409)
+    assert "already been cast for Tenant 1" in again.get_text()
+    # Another member holds no proxy for Tenant 1.
+    other, _ = vote(app, 2, url, {0: 1})
+    assert get_page(other, links[0]["href"], status=403)
+    assert db.session.scalar(select(func.count()).select_from(MemberBallot)) == 3
+
+    # Tenant 1 votes themselves: their page says the proxy voted, and their vote replaces it.
+    own, _ = vote(app, 0, url, {1: 1})
+    db.session.expire_all()
+    audit = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "election.proxy_voted")
+    ).all()
+    assert [a.after for a in audit] == [{"member_number": "T1", "holder": "T2"}]
+    from ballots import members as box
+    from ballots.models import MemberChannel
+
+    assert box.has_voted(db.session, item.id, member.id) is MemberChannel.ONLINE
+    assert box.verify_item_log(db.session, item.id) == []
 
 
 def state(db) -> dict:

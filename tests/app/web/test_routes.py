@@ -269,6 +269,7 @@ ROUTES = {
     (EL + "/declaration.pdf", "GET", "elections.declaration_file"),
     (EL + "/vote", "GET,POST", "elections.vote"),
     (EL + "/voted", "GET", "elections.voted"),
+    (EL + "/proxy/<int:member_id>", "GET,POST", "elections.vote_for"),
     # The open data API (JSON, public, read-only): its access rules are tested in test_api.py.
     ("/api/v1/", "GET", "api.index"),
     ("/api/v1/councils", "GET", "api.councils"),
@@ -446,6 +447,8 @@ ACCESS = {
     ELECTION + "/declaration.pdf": (409,) * 5,
     ELECTION + "/vote": (302, 409, 409, 409, 409),
     ELECTION + "/voted": (302, 200, 200, 200, 200),
+    # A proxy's ballot: the election is a draft, so voting has not opened.
+    ELECTION + "/proxy/{member}": (302, 409, 409, 409, 409),
 }
 
 # Every POST, with data that would change something if the access check were missing, and
@@ -762,6 +765,7 @@ POSTS = {
     ELECTION + "/declare": ({}, (302, 403, None, 403, 403)),
     ELECTION + "/paper/{constituency}": ({"member_number": "T2"}, (302, 403, None, 403, 403)),
     ELECTION + "/vote": ({"c1": "1"}, (302, 409, 409, 409, 409)),
+    ELECTION + "/proxy/{member}": ({"c1": "1"}, (302, 409, 409, 409, 409)),
 }
 
 
