@@ -1,7 +1,8 @@
 """A kiosk at a general meeting: a device an officer of the organisation signed in for the
-meeting (``room.make_kiosk``), which shows only the ballot of the item open now. A member
-types or scans their voting card, votes, sees their receipt once (and can print it), and the
-kiosk goes back to its start screen.
+meeting (``room.open_kiosk``), which shows only the ballot of the item open now: for, against
+or abstain on a motion, or the member's own constituency's candidates to number in an
+election. A member types or scans their voting card, votes, checks their vote, sees their
+receipt once (and can print it), and the kiosk goes back to its start screen.
 
 Built as the event kiosk is (``app.web.kiosk``): the browser keeps only the kiosk's secret
 (``session["meeting_kiosk"]``); the card in use, and when the kiosk falls back to its start,
@@ -29,14 +30,16 @@ from flask_babel import gettext as _
 from app.web import i18n
 from app.web.extensions import db, limiter
 from app.web.forms.ballots import ConfirmForm
+from app.web.forms.elections import ballot_form
 from app.web.forms.events import ActionForm
 from app.web.forms.room import CardForm, MotionBallotForm
 from app.web.room import MEETING_KIOSK
-from app.web.views import attempt, say
+from app.web.views import attempt, say, show_error
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
 from app.workflow.events import KIOSK_IDLE, kiosk_secret_hash
 from app.workflow.governance import room
+from app.workflow.governance.models import ItemKind
 from ballots.refusals import Refusal
 
 bp = Blueprint("room_kiosk", __name__, url_prefix="/meeting-kiosk")
@@ -161,17 +164,47 @@ def _at_item(item_id: int):
         return None, _back_to_start(say(error))
 
 
+def _ballot_form(member, item):
+    """The item's ballot: for, against or abstain on a motion; in an election, a number box
+    for each candidate of the member's constituency, in ballot order. With its constituency
+    (None for a motion)."""
+    if item.kind is not ItemKind.ELECTION:
+        return MotionBallotForm(), None
+    place = room.place_at_kiosk(db.session, member).constituency
+    return ballot_form(place["candidates"]), place
+
+
+def _first_box(form, place) -> str:
+    return "choice" if place is None else f"c{place['candidates'][0]['id']}"
+
+
 @bp.route("/ballot/<int:item_id>", methods=["GET", "POST"])
 def ballot(item_id: int):
     found, answer = _at_item(item_id)
     if answer is not None:
         return answer
     kiosk, member, item = found
-    form = MotionBallotForm()
+    form, place = _ballot_form(member, item)
     if request.form.get("action") != "edit" and form.validate_on_submit():
-        return _page("check", kiosk, item=item, choice=form.choice, confirm=ConfirmForm())
+        if place is None:
+            return _page("check", kiosk, item=item, choice=form.choice, confirm=ConfirmForm())
+        try:
+            ranking = room.ranking_at_kiosk(db.session, member, form.numbers())
+        except DomainError as error:
+            show_error(form, error, _first_box(form, place))
+        else:
+            names = {c["id"]: c["name"] for c in place["candidates"]}
+            return _page(
+                "check",
+                kiosk,
+                item=item,
+                place=place,
+                ranking=[names[c] for c in ranking],
+                numbers=form.numbers(),
+                confirm=ConfirmForm(),
+            )
     status = 422 if form.errors else 200
-    return _page("ballot", kiosk, status, item=item, form=form)
+    return _page("ballot", kiosk, status, item=item, form=form, place=place)
 
 
 @bp.route("/ballot/<int:item_id>/cast", methods=["POST"])
@@ -180,14 +213,15 @@ def cast(item_id: int):
     if answer is not None:
         return answer
     kiosk, member, item = found
-    form = MotionBallotForm()
+    form, place = _ballot_form(member, item)
     if not form.validate_on_submit():
-        return _page("ballot", kiosk, 422, item=item, form=form)
+        return _page("ballot", kiosk, 422, item=item, form=form, place=place)
+    vote = {"choice": form.choice.data} if place is None else {"numbers": form.numbers()}
     try:
-        done = attempt(room.cast_at_kiosk, member, item.id, choice=form.choice.data, now=utcnow())
+        done = attempt(room.cast_at_kiosk, member, item.id, now=utcnow(), **vote)
     except DomainError as error:
-        form.choice.errors.append(say(error))
-        return _page("ballot", kiosk, 422, item=item, form=form)
+        show_error(form, error, _first_box(form, place))
+        return _page("ballot", kiosk, 422, item=item, form=form, place=place)
     except Refusal as error:
         return _back_to_start(say(error))
     return _page("receipt", kiosk, item=item, receipt=done, action=ActionForm())

@@ -17,9 +17,9 @@ server, for ``KIOSK_IDLE`` unused) and shows the ballot of the item open now; th
 cast through ``ballots.members.cast`` with ``MemberChannel.ROOM``, the receipt is shown once,
 and the kiosk forgets the card. Nothing of the member is kept in the browser.
 
-Motions are voted at the kiosk. Elections are not yet: ``ROOM_BALLOTS`` says which kinds of
-item a kiosk takes, and an election's entry goes there once ``elections`` can cast a ranked
-ballot for a member in the room (its ``place_of`` and a cast with ``MemberChannel.ROOM``).
+Motions and elections are both voted at the kiosk (``ROOM_BALLOTS``): a motion's ballot is
+for, against or abstain; an election's is the ranked ballot of the member's own constituency
+(``elections.place_of``), numbered as on paper and checked before it is cast.
 
 Every function takes a session, the actor and the time, refuses with a ``DomainError`` saying
 why, changes nothing when it refuses, and never commits. Officers' steps are audited (whose
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,7 +40,7 @@ from sqlalchemy.orm import Session
 from app.workflow import audit
 from app.workflow.errors import DomainError
 from app.workflow.events import KIOSK_IDLE, kiosk_secret_hash
-from app.workflow.governance import meetings
+from app.workflow.governance import elections, meetings
 from app.workflow.governance.meetings import WrongState, open_item, require_officer
 from app.workflow.governance.models import (
     ItemKind,
@@ -52,6 +53,7 @@ from app.workflow.governance.models import (
 )
 from app.workflow.governance.motions import manifest_of
 from app.workflow.models import User
+from app.workflow.organisations import Member
 from ballots import members as box
 from ballots import roll
 from ballots.db import begin_write
@@ -64,8 +66,8 @@ from ballots.refusals import N_
 # behind it, the code itself must be too long to find from its hash.
 CARD_LENGTH = 16
 CHOICES = box.CHOICES
-# The kinds of item a kiosk takes a ballot on: an election joins once it can be cast here.
-ROOM_BALLOTS = frozenset({ItemKind.MOTION})
+# The kinds of item a kiosk takes a ballot on.
+ROOM_BALLOTS = frozenset({ItemKind.MOTION, ItemKind.ELECTION})
 
 
 class CardRefused(DomainError):
@@ -345,6 +347,11 @@ def _nothing_to_vote(session: Session, meeting: Meeting, card: MeetingCard) -> N
             "card",
             title=item.title,
         )
+    if item.kind is ItemKind.ELECTION:
+        try:
+            elections.place_of(session, item, session.get(Member, card.member_id))
+        except DomainError as error:
+            return NothingToVote(error.message, "card")
     if box.has_voted(session, item.id, card.member_id) not in (None, MemberChannel.PROXY):
         return NothingToVote(
             N_("You have already voted on %(title)s. Wait for the next item."),
@@ -408,28 +415,60 @@ def kiosk_member(session: Session, kiosk: MeetingKiosk, *, now: datetime) -> AtK
     return _at_kiosk(session, kiosk, card)
 
 
+def place_at_kiosk(session: Session, member: AtKiosk) -> elections.Place:
+    """The kiosk member's constituency in the election open now (its manifest entry)."""
+    return elections.place_of(session, member.item, member.voter.member)
+
+
+def ranking_at_kiosk(session: Session, member: AtKiosk, numbers: Mapping[str, str]) -> list[str]:
+    """The candidates of the kiosk member's constituency in the order of the numbers typed
+    beside them (``elections.ranking_from_numbers``, refusing numbers that give no order)."""
+    place = place_at_kiosk(session, member)
+    candidates = [c["id"] for c in place.constituency["candidates"]]
+    return elections.ranking_from_numbers(candidates, numbers)
+
+
 def cast_at_kiosk(
-    session: Session, member: AtKiosk, item_id: int, *, choice: str | None, now: datetime
+    session: Session,
+    member: AtKiosk,
+    item_id: int,
+    *,
+    choice: str | None = None,
+    numbers: Mapping[str, str] | None = None,
+    now: datetime,
 ) -> box.MemberCast:
     """Cast the kiosk member's vote on the item open now, with ``MemberChannel.ROOM``, once
     (the ballot box's mark decides, against every other kiosk, the web, paper and proxies),
-    and the kiosk forgets the card. Returns the receipt, shown once. Refused while the item is
-    not the one open (``RoundClosed``), for a choice not in ``CHOICES`` (beside ``choice``),
-    and once the card has voted on it (``AlreadyVoted``, naming the item)."""
+    and the kiosk forgets the card: a motion's ``choice``, or an election's ``numbers`` (each
+    candidate id of the member's constituency and the number typed beside it). Returns the
+    receipt, shown once. Refused while the item is not the one open (``RoundClosed``), for a
+    choice not in ``CHOICES`` (beside ``choice``) or numbers that give no order, and once the
+    card has voted on it (``AlreadyVoted``, naming the item)."""
     item = member.ballot(item_id)
-    if choice not in CHOICES:
-        raise DomainError(N_("Choose for, against or abstain."), "choice")
+    # The officer who made the kiosk answers for what it records.
+    recorder = member.kiosk.created_by_id
     try:
-        cast = box.cast(
-            session,
-            item_id=item.id,
-            manifest=manifest_of(item),
-            member_id=member.card.member_id,
-            ballot={"choice": choice},
-            channel=MemberChannel.ROOM,
-            # The officer who made the kiosk answers for what it records.
-            recorded_by_id=member.kiosk.created_by_id,
-        )
+        if item.kind is ItemKind.ELECTION:
+            cast = elections.cast_ranking(
+                session,
+                item,
+                place_at_kiosk(session, member),
+                ranking_at_kiosk(session, member, numbers or {}),
+                MemberChannel.ROOM,
+                recorder,
+            )
+        else:
+            if choice not in CHOICES:
+                raise DomainError(N_("Choose for, against or abstain."), "choice")
+            cast = box.cast(
+                session,
+                item_id=item.id,
+                manifest=manifest_of(item),
+                member_id=member.card.member_id,
+                ballot={"choice": choice},
+                channel=MemberChannel.ROOM,
+                recorded_by_id=recorder,
+            )
     except AlreadyVoted:
         raise AlreadyVoted(N_("You have already voted on %(title)s."), title=item.title) from None
     finish(member.kiosk)

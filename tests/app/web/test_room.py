@@ -7,6 +7,8 @@ item, and wrong codes are limited."""
 
 from __future__ import annotations
 
+import json
+
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
@@ -222,3 +224,49 @@ def test_a_stopped_kiosk_takes_nothing_and_the_browser_is_ordinary_again(app, cl
     stopped = client.get(K + "/")
     assert stopped.status_code == 410 and "stopped" in stopped.get_data(as_text=True)
     assert client.get("/").status_code == 200
+
+
+def test_a_member_numbers_their_constituencys_candidates_at_the_kiosk(app, client, db):
+    from ballots.models import MemberBallot
+    from tests.app import election_world as ew
+    from tests.app.workflow.test_elections import open_it, ranking_ids
+
+    e = ew.coop()
+    e.officer.email = "secretary@hollins.example"
+    item = ew.nominated_election(e)
+    ew.give_notice(e)
+    manifest = open_it(db, e, item)
+    assert sign_in(client, e.officer.email, PASSWORD).status_code == 302
+    _, code = give_card(client, e.meeting, e.employees[1])
+    make_kiosk(client, e.meeting)
+    started = enter_card(client, code)
+    assert started.headers["Location"].endswith(f"{K}/ballot/{item.id}")
+    url = f"{K}/ballot/{item.id}"
+    ballot = get_page(client, url)
+    assert "1 member in Employee board member" in ballot.select_one("#constituency").get_text()
+    employees = manifest["constituencies"][1]["candidates"]
+    boxes = [i["name"] for i in ballot.select("main form input[type=text]")]
+    assert boxes == [f"c{c['id']}" for c in employees]  # ballot order, this constituency only
+    # Numbers that give no order get their message beside the first box; nothing is cast.
+    wrong = submit(client, url, {boxes[0]: "1", boxes[1]: "1"})
+    assert wrong.status_code == 422
+    assert "used more than once" in error_messages(soup(wrong))[boxes[0]]
+    # The check shows the order; "change" goes back to the numbers.
+    check = submit(client, url, {boxes[0]: "2", boxes[1]: "1"})
+    page = soup(check)
+    order = [li.get_text(strip=True) for li in page.select("#your-ranking li")]
+    assert order == [employees[1]["name"], employees[0]["name"]]
+    assert _db.session.scalar(select(func.count()).select_from(MemberBallot)) == 0
+    form = page.select_one("form[action$='/cast']")
+    data = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+    receipt = client.post(f"{url}/cast", data=data)
+    assert receipt.status_code == 200
+    assert soup(receipt).select_one("#receipt-code").get_text(strip=True)
+    mark = _db.session.scalar(select(MemberMark))
+    assert (mark.member_id, mark.channel) == (e.employees[1].id, MemberChannel.ROOM)
+    stored = _db.session.scalar(select(MemberBallot))
+    assert json.loads(stored.content) == {"ranking": ranking_ids(manifest, 1, (1, 0))}
+    # The same card once more: already voted.
+    twice = enter_card(client, code)
+    assert twice.status_code == 409
+    assert "already voted on Board election" in error_messages(soup(twice))["card"]

@@ -5,6 +5,7 @@ and at no other meeting, replaced or taken back, and every refusal changing noth
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 
 import pytest
@@ -209,3 +210,96 @@ def test_a_closed_meeting_stops_its_kiosks_and_gives_no_cards(c):
     with pytest.raises(room.WrongState):
         give(c, meeting, c.members[0])
     db.session.rollback()
+
+
+def test_an_election_is_voted_at_the_kiosk_in_the_members_own_constituency(db):
+    from tests.app import election_world as ew
+    from tests.app.workflow.test_elections import AFTER, open_it, ranking_ids
+
+    e = ew.coop()
+    item = ew.nominated_election(e)
+    ew.give_notice(e)  # the meeting is under way
+    manifest = open_it(db, e, item)
+    tenant, employee = e.tenants[0], e.employees[0]
+    cards = [
+        room.give_card(
+            db.session, e.meeting, actor=e.officer, member_number=m.member_number, now=AFTER
+        )
+        for m in (tenant, employee)
+    ]
+    db.session.commit()
+    found, _secret = room.open_kiosk(db.session, e.meeting, actor=e.officer, now=AFTER)
+    db.session.commit()
+
+    at = room.start_member(db.session, found, cards[0].code, now=AFTER)
+    assert at.item.id == item.id
+    assert room.place_at_kiosk(db.session, at).constituency["name"] == "Tenant board members"
+    tenants_ids = ranking_ids(manifest, 0, (2, 0, 1))
+    # Numbers that give no order, or an employee candidate's id, are refused; nothing is cast.
+    with pytest.raises(DomainError, match="more than once"):
+        room.cast_at_kiosk(
+            db.session, at, item.id, numbers={tenants_ids[0]: "1", tenants_ids[1]: "1"}, now=AFTER
+        )
+    employee_id = ranking_ids(manifest, 1, (0,))[0]
+    with pytest.raises(DomainError, match="Number at least one candidate"):
+        room.cast_at_kiosk(db.session, at, item.id, numbers={employee_id: "1"}, now=AFTER)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(MemberMark)) == 0
+
+    at = room.start_member(db.session, found, cards[0].code, now=AFTER)
+    cast = room.cast_at_kiosk(
+        db.session,
+        at,
+        item.id,
+        numbers={cid: str(n + 1) for n, cid in enumerate(tenants_ids)},
+        now=AFTER,
+    )
+    db.session.commit()
+    assert cast.receipt and found.card_id is None
+    mark = db.session.scalar(select(MemberMark))
+    assert (mark.member_id, mark.channel) == (tenant.id, MemberChannel.ROOM)
+    assert mark.recorded_by_id == e.officer.id
+    from ballots.models import MemberBallot
+
+    stored = db.session.scalar(select(MemberBallot))
+    assert json.loads(stored.content) == {"ranking": tenants_ids}
+    assert stored.constituency == manifest["constituencies"][0]["id"]
+    # Once is all: the card has nothing more to vote on in this election.
+    with pytest.raises(room.NothingToVote, match="already voted on Board election"):
+        room.start_member(db.session, found, cards[0].code, now=AFTER)
+    db.session.rollback()
+    # The employee's card gets the employee constituency's ballot.
+    at = room.start_member(db.session, found, cards[1].code, now=AFTER)
+    assert room.place_at_kiosk(db.session, at).constituency["name"] == "Employee board member"
+
+
+def test_a_member_of_a_class_voting_in_no_constituency_is_told_at_the_kiosk(db):
+    from app.workflow import organisations
+    from tests.app import election_world as ew
+    from tests.app.workflow.test_elections import AFTER, open_it
+
+    e = ew.coop()
+    organisations.add_class(
+        db.session, e.organisation, actor=e.officer, code="friend", name="Friend"
+    )
+    friend = organisations.add_member(
+        db.session,
+        e.organisation,
+        actor=e.officer,
+        member_number="F1",
+        name="Friend 1",
+        membership_class="friend",
+        joined_on=ew.TODAY - timedelta(days=400),
+        today=ew.TODAY,
+    )
+    db.session.commit()
+    item = ew.nominated_election(e)
+    ew.give_notice(e)
+    open_it(db, e, item)
+    card = room.give_card(db.session, e.meeting, actor=e.officer, member_number="F1", now=AFTER)
+    found, _secret = room.open_kiosk(db.session, e.meeting, actor=e.officer, now=AFTER)
+    db.session.commit()
+    with pytest.raises(room.NothingToVote, match="does not vote in this election"):
+        room.start_member(db.session, found, card.code, now=AFTER)
+    db.session.rollback()
+    assert found.card_id is None and friend.id
