@@ -21,7 +21,7 @@ from app.web.forms.elections import (
     with_classes,
 )
 from app.web.officers import tried
-from app.web.presenters.declaration_pdf import declaration_pdf
+from app.web.presenters.declaration_pdf import election_declaration_pdf
 from app.web.presenters.elections import declaration
 from app.web.presenters.formatting import london_time
 from app.web.views import attempt, refusal_page, show_error
@@ -292,7 +292,7 @@ def _declared(item: MeetingItem) -> dict:
 @_answers_refusals
 def declaration_file(organisation_id: int, item_id: int):
     item = _election_or_404(organisation_id, item_id)
-    data = declaration_pdf(
+    data = election_declaration_pdf(
         organisation=item.meeting.organisation.name,
         meeting=item.meeting.title,
         title=item.title,

@@ -28,6 +28,8 @@ from app.web.forms.meetings import (
 from app.web.officers import tried
 from app.web.organisations import run_or_403
 from app.web.presenters import meetings as words
+from app.web.presenters.declaration_pdf import motion_declaration_pdf
+from app.web.presenters.formatting import london_time
 from app.web.residents.voting import code_key
 from app.web.views import attempt, say
 from app.workflow import organisations
@@ -273,20 +275,46 @@ def declare(organisation_id: int, meeting_id: int, item_id: int):
     return _page("declare", found, item=item, form=form)
 
 
+def _declared(organisation_id: int, meeting_id: int, item_id: int) -> tuple[MeetingItem, dict]:
+    """The declared motion and its result, for the organisation's officers and its members
+    with a linked account; 404 before it is declared."""
+    item = _item_or_404(member_meeting(organisation_id, meeting_id), item_id)
+    return item, motions.result_of(item) or abort(404)
+
+
 @bp.route(ITEM + "/declaration")
 @login_required
 def declaration(organisation_id: int, meeting_id: int, item_id: int):
-    found = member_meeting(organisation_id, meeting_id)
-    item = _item_or_404(found, item_id)
-    result = motions.result_of(item) or abort(404)
+    item, result = _declared(organisation_id, meeting_id, item_id)
     return _page(
         "declaration",
-        found,
+        item.meeting,
         item=item,
         sentence=words.sentence(result),
         rows=words.result_rows(result),
-        can_export=elections.may_audit(current_user, found),
+        can_export=elections.may_audit(current_user, item.meeting),
     )
+
+
+@bp.route(ITEM + "/declaration.pdf")
+@login_required
+def declaration_file(organisation_id: int, meeting_id: int, item_id: int):
+    """The declaration as a PDF for the minutes, in the page's language."""
+    item, result = _declared(organisation_id, meeting_id, item_id)
+    data = motion_declaration_pdf(
+        organisation=item.meeting.organisation.name,
+        meeting=item.meeting.title,
+        title=item.title,
+        wording=item.body,
+        amends=item.amends.title if item.amends is not None else None,
+        declared_at=london_time(item.declared_at),
+        sentence=words.sentence(result),
+        figures=words.result_figures(result),
+        manifest_hash=item.manifest_hash or "",
+        log_hash=item.log_head_hash or "",
+    )
+    headers = {"Content-Disposition": f'inline; filename="declaration-{item.id}.pdf"'}
+    return data, 200, {"Content-Type": "application/pdf", **headers}
 
 
 @bp.route(ITEM + "/export.zip")

@@ -19,6 +19,7 @@ from app.workflow.governance.models import ItemState, Meeting, MeetingItem, Meet
 from app.workflow.models import AuditEvent
 from tests.app import meeting_world as w
 from tests.app.pages import error_messages, get_page, sign_in, soup, submit
+from tests.app.pdf_text import pdf_text
 from tests.factories import PASSWORD, create_user
 from votes.members import verify_item_zip
 
@@ -233,6 +234,83 @@ def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypat
     client.get("/auth/sign-out")
     sign_in(client, voter.email, PASSWORD)
     get_page(client, item_url + "/declaration")
+
+
+def _declared_amendment(c):
+    """An amendment to rule 12's motion, voted on paper in the room (2 for, 1 against) and
+    closed: ready to declare."""
+    meeting = w.new_meeting(c)
+    motion = w.table(c, meeting)
+    amendment = w.table(
+        c,
+        meeting,
+        title="Rule 12 takes effect in May",
+        wording="That the change to rule 12 takes effect in May.",
+        threshold="ordinary",
+        amends=motion,
+    )
+    w.give_notice(c, meeting)
+    w.start(c, meeting)
+    w.open_item(c, amendment)
+    votes = {c.members[0]: "for", c.members[1]: "for", c.members[2]: "against"}
+    w.paper(c, meeting, amendment, votes)
+    w.close_item(c, amendment)
+    return meeting, amendment
+
+
+def _figures(page) -> list[str]:
+    rows = page.select("#figures .govuk-summary-list__row")
+    return [" ".join(row.get_text(" ", strip=True).split()) for row in rows]
+
+
+def test_the_declaration_pdf_says_what_its_page_says_in_its_language(client, db, c):
+    meeting, item = _declared_amendment(c)
+    item_url = url(c, meeting, f"/items/{item.id}")
+    sign_in(client, c.officer.email, PASSWORD)
+    # Not declared yet: no declaration, as the page answers.
+    assert client.get(item_url + "/declaration.pdf").status_code == 404
+    get_page(client, item_url + "/declaration", status=404)
+    w.declare(c, item)
+
+    page = get_page(client, item_url + "/declaration")
+    assert page.select_one("#amends").get_text(strip=True) == "Amendment to Change rule 12"
+    assert page.select_one("a#pdf")["href"] == item_url + "/declaration.pdf"
+    agenda = get_page(client, url(c, meeting)).select_one(f"#item-{item.id}")
+    assert item_url + "/declaration.pdf" in [a["href"] for a in agenda.select("a")]
+
+    response = client.get(item_url + "/declaration.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == (
+        f'inline; filename="declaration-{item.id}.pdf"'
+    )
+    text = pdf_text(response.data)
+    sentence = page.select_one("#sentence").get_text(" ", strip=True)
+    assert sentence == (
+        "Carried: 2 of 3 votes for (66.7%), exactly the 2 needed for an ordinary resolution."
+    )
+    db.session.refresh(item)
+    for said in [
+        "Result: Rule 12 takes effect in May",
+        "Hollins Housing",
+        "Annual general meeting 2027",
+        "Amendment to Change rule 12",
+        "Declared 10 January 2027 at 6:05pm.",
+        "Wording That the change to rule 12 takes effect in May.",
+        sentence,
+        *_figures(page),
+        f"Manifest fingerprint: {item.manifest_hash}",
+        f"Sealed log: {item.log_head_hash}",
+    ]:
+        assert said in text, said
+    assert "Votes for 2 Votes against 1 Abstentions 0 Votes cast 3" in text
+
+    # In Welsh, the PDF is in the Welsh page's words.
+    welsh_page = get_page(client, item_url + "/declaration?lang=cy")
+    welsh = pdf_text(client.get(item_url + "/declaration.pdf?lang=cy").data)
+    welsh_sentence = welsh_page.select_one("#sentence").get_text(" ", strip=True)
+    assert welsh_sentence != sentence and welsh_sentence in welsh
+    assert all(row in welsh for row in _figures(welsh_page))
+    assert "Pleidleisiau o blaid 2" in welsh and "Votes for" not in welsh
 
 
 def test_another_organisations_officer_is_refused_and_nothing_changes(client, db, c):
