@@ -29,7 +29,7 @@ from app.web.officers import tried
 from app.web.organisations import run_or_403
 from app.web.presenters import meetings as words
 from app.web.presenters.declaration_pdf import motion_declaration_pdf
-from app.web.presenters.formatting import london_time
+from app.web.presenters.formatting import clock_time, london_time
 from app.web.residents.voting import code_key
 from app.web.views import attempt, say
 from app.workflow import organisations
@@ -256,7 +256,17 @@ def turnout(organisation_id: int, meeting_id: int, item_id: int):
     item = _item_or_404(found, item_id)
     counts = box.turnout(db.session, item.id) if item.state is not ItemState.DRAFT else None
     voters = meetings.voters_count(db.session, found)
-    return _page("turnout", found, item=item, counts=counts, voters=voters, channels=words.CHANNELS)
+    return _page(
+        "turnout",
+        found,
+        item=item,
+        counts=counts,
+        voters=voters,
+        channels=words.CHANNELS,
+        # While voting is open the page reloads itself, unless whoever reads it stops that.
+        live=item.state is ItemState.OPEN and request.args.get("refresh") != "off",
+        updated=clock_time(utcnow()),
+    )
 
 
 @bp.route(ITEM + "/declare", methods=["GET", "POST"])
@@ -433,6 +443,9 @@ def _member_page(found: Meeting, form=None, proxy=None):
         voter=meetings.voter_of(db.session, found, member),
         item=item,
         voted=voted,
+        # How many have voted on the open item, out of how many may: never how.
+        turnout=box.turnout(db.session, item.id).voted if item is not None else None,
+        voters=meetings.voters_count(db.session, found),
         held=proxies.held_for(db.session, item, current_user) if item is not None else [],
         is_chair=meetings.is_chair(current_user, found),
         form=form or VoteForm(),

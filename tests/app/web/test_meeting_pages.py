@@ -167,6 +167,8 @@ def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypat
     assert error_messages(soup(response))["member_number"] == "Member 1 is already checked in."
 
     item_url = url(c, meeting, f"/items/{item.id}")
+    draft = get_page(client, item_url + "/turnout")
+    assert draft.select_one("#not-open") and not draft.select_one("meta[http-equiv=refresh]")
     assert post(client, url(c, meeting), item_url + "/open").status_code == 302
     db.session.expire_all()
     assert db.session.get(MeetingItem, item.id).state is ItemState.OPEN
@@ -180,19 +182,32 @@ def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypat
     response = submit(client, item_url + "/paper", {"member_number": "2", "choice": "maybe"})
     assert error_messages(soup(response))["choice"] == "Select an option from the list"
 
+    # While voting is open the officers' turnout refreshes itself, and says when it was read.
     turnout = get_page(client, item_url + "/turnout")
     assert "4 members of 8 have voted" in turnout.select_one("#voted").get_text(" ", strip=True)
     text = turnout.get_text(" ", strip=True)
     headers = [th.get_text(strip=True) for th in turnout.select("#by-channel th")]
-    assert headers == ["Channel", "Members"] and "Votes for" not in text
+    assert headers == ["Channel", "Members"]
+    assert not re.search(r"Votes (for|against)|Abstentions", text)
     assert turnout.select_one("a#refresh")["href"] == item_url + "/turnout"
-    assert turnout.select_one("meta[http-equiv=refresh]") is None
+    assert turnout.select_one("head meta[http-equiv=refresh]")["content"] == "15"
+    read_at = (MEETING_DAY + timedelta(minutes=5)).astimezone(LONDON).strftime("%H:%M:%S")
+    assert turnout.select_one("#updated").get_text(strip=True) == f"Last updated {read_at}"
+    # Whoever reads it may stop that, and refreshing by hand keeps it stopped.
+    stop = turnout.select_one("#live a")["href"]
+    assert stop == item_url + "/turnout?refresh=off"
+    still = get_page(client, stop)
+    assert still.select_one("meta[http-equiv=refresh]") is None
+    assert still.select_one("a#refresh")["href"] == stop
+    assert still.select_one("#live a")["href"] == item_url + "/turnout"
 
-    # The member votes online.
+    # The member votes online; the meeting's page shows how many have voted, never how.
     client.get("/auth/sign-out")
     sign_in(client, voter.email, PASSWORD)
     page = get_page(client, url(c, meeting, "/vote"))
     assert page.select_one("#open-item")
+    assert page.select_one("#turnout").get_text(" ", strip=True) == "4 members of 8 have voted"
+    assert not re.search(r"Votes (for|against)|Abstentions", page.get_text(" ", strip=True))
     response = submit(client, url(c, meeting, "/vote"), {}, post_to=item_url + "/vote")
     assert error_messages(soup(response))["choice"] == "Choose for, against or abstain"
     response = submit(
@@ -200,12 +215,21 @@ def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypat
     )
     assert response.status_code == 200
     assert soup(response).select_one("#receipt").get_text(strip=True)
-    assert get_page(client, url(c, meeting, "/vote")).select_one("#voted")
+    page = get_page(client, url(c, meeting, "/vote"))
+    assert page.select_one("#voted")
+    assert page.select_one("#turnout").get_text(" ", strip=True) == "5 members of 8 have voted"
 
     # The chair closes voting; a vote afterwards is refused.
     client.get("/auth/sign-out")
     sign_in(client, c.officer.email, PASSWORD)
+    turnout = get_page(client, item_url + "/turnout")
+    assert "5 members of 8 have voted" in turnout.select_one("#voted").get_text(" ", strip=True)
     assert post(client, url(c, meeting), item_url + "/close").status_code == 302
+    # Closed, the counts no longer change: the page stops refreshing itself.
+    turnout = get_page(client, item_url + "/turnout")
+    assert "5 members of 8 have voted" in turnout.select_one("#voted").get_text(" ", strip=True)
+    assert turnout.select_one("meta[http-equiv=refresh]") is None
+    assert turnout.select_one("#live") is None
     response = submit(client, item_url + "/paper", {"member_number": "1", "choice": "for"})
     assert response.status_code == 409
     assert "not open" in soup(response).get_text(" ", strip=True)
