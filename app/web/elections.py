@@ -21,7 +21,7 @@ from app.web.forms.elections import (
     with_classes,
 )
 from app.web.officers import tried
-from app.web.presenters.declaration_pdf import declaration_pdf
+from app.web.presenters.declaration_pdf import election_declaration_pdf
 from app.web.presenters.elections import declaration, quorum_sentence
 from app.web.presenters.formatting import london_time
 from app.web.views import attempt, refusal_page, show_error
@@ -299,13 +299,16 @@ def _declared(item: MeetingItem) -> dict:
 @_answers_refusals
 def declaration_file(organisation_id: int, item_id: int):
     item = _election_or_404(organisation_id, item_id)
-    data = declaration_pdf(
+    result = _declared(item)
+    data = election_declaration_pdf(
         organisation=item.meeting.organisation.name,
         meeting=item.meeting.title,
         title=item.title,
         declared_at=london_time(item.declared_at) if item.declared_at else "",
         rule=RULE_NAMES.get(item.rule, item.rule),
-        parts=declaration(_declared(item)),
+        parts=declaration(result),
+        quorum=quorum_sentence(result),
+        inquorate=bool((result.get("quorum") or {}).get("inquorate")),
     )
     headers = {"Content-Disposition": f'inline; filename="declaration-{item.id}.pdf"'}
     return data, 200, {"Content-Type": "application/pdf", **headers}

@@ -28,6 +28,8 @@ from app.web.forms.meetings import (
 from app.web.officers import tried
 from app.web.organisations import run_or_403
 from app.web.presenters import meetings as words
+from app.web.presenters.declaration_pdf import motion_declaration_pdf
+from app.web.presenters.formatting import clock_time, london_time
 from app.web.residents.voting import code_key
 from app.web.views import attempt, say
 from app.workflow import organisations
@@ -254,7 +256,17 @@ def turnout(organisation_id: int, meeting_id: int, item_id: int):
     item = _item_or_404(found, item_id)
     counts = box.turnout(db.session, item.id) if item.state is not ItemState.DRAFT else None
     voters = meetings.voters_count(db.session, found)
-    return _page("turnout", found, item=item, counts=counts, voters=voters, channels=words.CHANNELS)
+    return _page(
+        "turnout",
+        found,
+        item=item,
+        counts=counts,
+        voters=voters,
+        channels=words.CHANNELS,
+        # While voting is open the page reloads itself, unless whoever reads it stops that.
+        live=item.state is ItemState.OPEN and request.args.get("refresh") != "off",
+        updated=clock_time(utcnow()),
+    )
 
 
 @bp.route(ITEM + "/declare", methods=["GET", "POST"])
@@ -273,20 +285,46 @@ def declare(organisation_id: int, meeting_id: int, item_id: int):
     return _page("declare", found, item=item, form=form)
 
 
+def _declared(organisation_id: int, meeting_id: int, item_id: int) -> tuple[MeetingItem, dict]:
+    """The declared motion and its result, for the organisation's officers and its members
+    with a linked account; 404 before it is declared."""
+    item = _item_or_404(member_meeting(organisation_id, meeting_id), item_id)
+    return item, motions.result_of(item) or abort(404)
+
+
 @bp.route(ITEM + "/declaration")
 @login_required
 def declaration(organisation_id: int, meeting_id: int, item_id: int):
-    found = member_meeting(organisation_id, meeting_id)
-    item = _item_or_404(found, item_id)
-    result = motions.result_of(item) or abort(404)
+    item, result = _declared(organisation_id, meeting_id, item_id)
     return _page(
         "declaration",
-        found,
+        item.meeting,
         item=item,
         sentence=words.sentence(result),
         rows=words.result_rows(result),
-        can_export=elections.may_audit(current_user, found),
+        can_export=elections.may_audit(current_user, item.meeting),
     )
+
+
+@bp.route(ITEM + "/declaration.pdf")
+@login_required
+def declaration_file(organisation_id: int, meeting_id: int, item_id: int):
+    """The declaration as a PDF for the minutes, in the page's language."""
+    item, result = _declared(organisation_id, meeting_id, item_id)
+    data = motion_declaration_pdf(
+        organisation=item.meeting.organisation.name,
+        meeting=item.meeting.title,
+        title=item.title,
+        wording=item.body,
+        amends=item.amends.title if item.amends is not None else None,
+        declared_at=london_time(item.declared_at),
+        sentence=words.sentence(result),
+        figures=words.result_figures(result),
+        manifest_hash=item.manifest_hash or "",
+        log_hash=item.log_head_hash or "",
+    )
+    headers = {"Content-Disposition": f'inline; filename="declaration-{item.id}.pdf"'}
+    return data, 200, {"Content-Type": "application/pdf", **headers}
 
 
 @bp.route(ITEM + "/export.zip")
@@ -405,6 +443,9 @@ def _member_page(found: Meeting, form=None, proxy=None):
         voter=meetings.voter_of(db.session, found, member),
         item=item,
         voted=voted,
+        # How many have voted on the open item, out of how many may: never how.
+        turnout=box.turnout(db.session, item.id).voted if item is not None else None,
+        voters=meetings.voters_count(db.session, found),
         held=_held(item),
         is_chair=meetings.is_chair(current_user, found),
         form=form or VoteForm(),

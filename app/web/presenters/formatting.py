@@ -23,6 +23,7 @@ from flask_babel import get_locale, gettext, lazy_pgettext
 from app.workflow.clock import in_london, london_date
 
 __all__ = [
+    "clock_time",
     "long_date",
     "london_time",
     "money",
@@ -116,6 +117,12 @@ def london_time(value: datetime | None) -> str:
         date=format_date(local, "d MMMM y", locale=here),
         time=format_time(local, "h:mmaaaa", locale=here),
     )
+
+
+def clock_time(value: datetime) -> str:
+    """'17:52:08': the time on a London clock to the second, for a page that says when its
+    figures were read (the same in both languages)."""
+    return in_london(value).strftime("%H:%M:%S")
 
 
 def long_date(value: date | datetime | None) -> str:

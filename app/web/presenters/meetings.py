@@ -98,10 +98,11 @@ def sentence(result: dict) -> str:
     return text
 
 
-def result_rows(result: dict) -> list[dict]:
-    """The declaration's figures as the rows of a GOV.UK summary list."""
+def result_figures(result: dict) -> list[tuple[str, str]]:
+    """The declaration's figures, each as (what, how many): the page's summary list and the
+    PDF's table."""
     decision = result["decision"]
-    rows = [
+    return [
         (_("Votes for"), number(result["for"])),
         (_("Votes against"), number(result["against"])),
         (_("Abstentions"), number(result["abstain"])),
@@ -114,4 +115,10 @@ def result_rows(result: dict) -> list[dict]:
         (_("Represented by proxy only"), number(result["by_proxy"])),
         (_("Members with a vote"), number(result["eligible"])),
     ]
-    return [{"key": {"text": key}, "value": {"text": value}} for key, value in rows]
+
+
+def result_rows(result: dict) -> list[dict]:
+    """The declaration's figures as the rows of a GOV.UK summary list."""
+    return [
+        {"key": {"text": key}, "value": {"text": value}} for key, value in result_figures(result)
+    ]

@@ -22,6 +22,7 @@ from app.workflow.models import AuditEvent, Role
 from ballots.models import MemberBallot
 from tests.app.election_world import coop, give_notice
 from tests.app.pages import error_messages, get_page, sign_in, soup, submit
+from tests.app.pdf_text import pdf_text
 from tests.factories import PASSWORD, create_council, create_user
 from votes import stv
 from votes.blt import read_blt
@@ -216,7 +217,11 @@ def test_an_election_from_nominations_to_the_declaration(app, client, db, c):
 
     pdf = client.get(f"{url}/declaration.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    assert pdf.data.startswith(b"%PDF")
+    text = pdf_text(pdf.data)
+    assert page.select_one("h1").get_text(strip=True) in text
+    for n in range(1, len(result["constituencies"]) + 1):
+        elected = [li.get_text(strip=True) for li in page.select(f"#elected-{n} li")]
+        assert "Elected, in order: " + ", ".join(elected) in text
 
     export = client.get(f"{url}/export.zip")
     assert export.status_code == 200 and export.mimetype == "application/zip"

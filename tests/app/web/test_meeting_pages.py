@@ -19,6 +19,7 @@ from app.workflow.governance.models import ItemState, Meeting, MeetingItem, Meet
 from app.workflow.models import AuditEvent
 from tests.app import meeting_world as w
 from tests.app.pages import error_messages, get_page, sign_in, soup, submit
+from tests.app.pdf_text import pdf_text
 from tests.factories import PASSWORD, create_user
 from votes.members import verify_item_zip
 
@@ -166,6 +167,8 @@ def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypat
     assert error_messages(soup(response))["member_number"] == "Member 1 is already checked in."
 
     item_url = url(c, meeting, f"/items/{item.id}")
+    draft = get_page(client, item_url + "/turnout")
+    assert draft.select_one("#not-open") and not draft.select_one("meta[http-equiv=refresh]")
     assert post(client, url(c, meeting), item_url + "/open").status_code == 302
     db.session.expire_all()
     assert db.session.get(MeetingItem, item.id).state is ItemState.OPEN
@@ -179,19 +182,32 @@ def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypat
     response = submit(client, item_url + "/paper", {"member_number": "2", "choice": "maybe"})
     assert error_messages(soup(response))["choice"] == "Select an option from the list"
 
+    # While voting is open the officers' turnout refreshes itself, and says when it was read.
     turnout = get_page(client, item_url + "/turnout")
     assert "4 members of 8 have voted" in turnout.select_one("#voted").get_text(" ", strip=True)
     text = turnout.get_text(" ", strip=True)
     headers = [th.get_text(strip=True) for th in turnout.select("#by-channel th")]
-    assert headers == ["Channel", "Members"] and "Votes for" not in text
+    assert headers == ["Channel", "Members"]
+    assert not re.search(r"Votes (for|against)|Abstentions", text)
     assert turnout.select_one("a#refresh")["href"] == item_url + "/turnout"
-    assert turnout.select_one("meta[http-equiv=refresh]") is None
+    assert turnout.select_one("head meta[http-equiv=refresh]")["content"] == "15"
+    read_at = (MEETING_DAY + timedelta(minutes=5)).astimezone(LONDON).strftime("%H:%M:%S")
+    assert turnout.select_one("#updated").get_text(strip=True) == f"Last updated {read_at}"
+    # Whoever reads it may stop that, and refreshing by hand keeps it stopped.
+    stop = turnout.select_one("#live a")["href"]
+    assert stop == item_url + "/turnout?refresh=off"
+    still = get_page(client, stop)
+    assert still.select_one("meta[http-equiv=refresh]") is None
+    assert still.select_one("a#refresh")["href"] == stop
+    assert still.select_one("#live a")["href"] == item_url + "/turnout"
 
-    # The member votes online.
+    # The member votes online; the meeting's page shows how many have voted, never how.
     client.get("/auth/sign-out")
     sign_in(client, voter.email, PASSWORD)
     page = get_page(client, url(c, meeting, "/vote"))
     assert page.select_one("#open-item")
+    assert page.select_one("#turnout").get_text(" ", strip=True) == "4 members of 8 have voted"
+    assert not re.search(r"Votes (for|against)|Abstentions", page.get_text(" ", strip=True))
     response = submit(client, url(c, meeting, "/vote"), {}, post_to=item_url + "/vote")
     assert error_messages(soup(response))["choice"] == "Choose for, against or abstain"
     response = submit(
@@ -199,12 +215,21 @@ def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypat
     )
     assert response.status_code == 200
     assert soup(response).select_one("#receipt").get_text(strip=True)
-    assert get_page(client, url(c, meeting, "/vote")).select_one("#voted")
+    page = get_page(client, url(c, meeting, "/vote"))
+    assert page.select_one("#voted")
+    assert page.select_one("#turnout").get_text(" ", strip=True) == "5 members of 8 have voted"
 
     # The chair closes voting; a vote afterwards is refused.
     client.get("/auth/sign-out")
     sign_in(client, c.officer.email, PASSWORD)
+    turnout = get_page(client, item_url + "/turnout")
+    assert "5 members of 8 have voted" in turnout.select_one("#voted").get_text(" ", strip=True)
     assert post(client, url(c, meeting), item_url + "/close").status_code == 302
+    # Closed, the counts no longer change: the page stops refreshing itself.
+    turnout = get_page(client, item_url + "/turnout")
+    assert "5 members of 8 have voted" in turnout.select_one("#voted").get_text(" ", strip=True)
+    assert turnout.select_one("meta[http-equiv=refresh]") is None
+    assert turnout.select_one("#live") is None
     response = submit(client, item_url + "/paper", {"member_number": "1", "choice": "for"})
     assert response.status_code == 409
     assert "not open" in soup(response).get_text(" ", strip=True)
@@ -233,6 +258,83 @@ def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypat
     client.get("/auth/sign-out")
     sign_in(client, voter.email, PASSWORD)
     get_page(client, item_url + "/declaration")
+
+
+def _declared_amendment(c):
+    """An amendment to rule 12's motion, voted on paper in the room (2 for, 1 against) and
+    closed: ready to declare."""
+    meeting = w.new_meeting(c)
+    motion = w.table(c, meeting)
+    amendment = w.table(
+        c,
+        meeting,
+        title="Rule 12 takes effect in May",
+        wording="That the change to rule 12 takes effect in May.",
+        threshold="ordinary",
+        amends=motion,
+    )
+    w.give_notice(c, meeting)
+    w.start(c, meeting)
+    w.open_item(c, amendment)
+    votes = {c.members[0]: "for", c.members[1]: "for", c.members[2]: "against"}
+    w.paper(c, meeting, amendment, votes)
+    w.close_item(c, amendment)
+    return meeting, amendment
+
+
+def _figures(page) -> list[str]:
+    rows = page.select("#figures .govuk-summary-list__row")
+    return [" ".join(row.get_text(" ", strip=True).split()) for row in rows]
+
+
+def test_the_declaration_pdf_says_what_its_page_says_in_its_language(client, db, c):
+    meeting, item = _declared_amendment(c)
+    item_url = url(c, meeting, f"/items/{item.id}")
+    sign_in(client, c.officer.email, PASSWORD)
+    # Not declared yet: no declaration, as the page answers.
+    assert client.get(item_url + "/declaration.pdf").status_code == 404
+    get_page(client, item_url + "/declaration", status=404)
+    w.declare(c, item)
+
+    page = get_page(client, item_url + "/declaration")
+    assert page.select_one("#amends").get_text(strip=True) == "Amendment to Change rule 12"
+    assert page.select_one("a#pdf")["href"] == item_url + "/declaration.pdf"
+    agenda = get_page(client, url(c, meeting)).select_one(f"#item-{item.id}")
+    assert item_url + "/declaration.pdf" in [a["href"] for a in agenda.select("a")]
+
+    response = client.get(item_url + "/declaration.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == (
+        f'inline; filename="declaration-{item.id}.pdf"'
+    )
+    text = pdf_text(response.data)
+    sentence = page.select_one("#sentence").get_text(" ", strip=True)
+    assert sentence == (
+        "Carried: 2 of 3 votes for (66.7%), exactly the 2 needed for an ordinary resolution."
+    )
+    db.session.refresh(item)
+    for said in [
+        "Result: Rule 12 takes effect in May",
+        "Hollins Housing",
+        "Annual general meeting 2027",
+        "Amendment to Change rule 12",
+        "Declared 10 January 2027 at 6:05pm.",
+        "Wording That the change to rule 12 takes effect in May.",
+        sentence,
+        *_figures(page),
+        f"Manifest fingerprint: {item.manifest_hash}",
+        f"Sealed log: {item.log_head_hash}",
+    ]:
+        assert said in text, said
+    assert "Votes for 2 Votes against 1 Abstentions 0 Votes cast 3" in text
+
+    # In Welsh, the PDF is in the Welsh page's words.
+    welsh_page = get_page(client, item_url + "/declaration?lang=cy")
+    welsh = pdf_text(client.get(item_url + "/declaration.pdf?lang=cy").data)
+    welsh_sentence = welsh_page.select_one("#sentence").get_text(" ", strip=True)
+    assert welsh_sentence != sentence and welsh_sentence in welsh
+    assert all(row in welsh for row in _figures(welsh_page))
+    assert "Pleidleisiau o blaid 2" in welsh and "Votes for" not in welsh
 
 
 def test_another_organisations_officer_is_refused_and_nothing_changes(client, db, c):

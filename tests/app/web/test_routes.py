@@ -231,6 +231,7 @@ ROUTES = {
     (ITEM + "/turnout", "GET", "meetings.turnout"),
     (ITEM + "/declare", "GET,POST", "meetings.declare"),
     (ITEM + "/declaration", "GET", "meetings.declaration"),
+    (ITEM + "/declaration.pdf", "GET", "meetings.declaration_file"),
     (ITEM + "/export.zip", "GET", "meetings.export"),
     (MEETING + "/check-in", "GET,POST", "meetings.check_in"),
     (ITEM + "/paper", "GET,POST", "meetings.paper"),
@@ -422,6 +423,13 @@ ACCESS = {
     "/organisations/{org}/meetings/{meeting}/items/{item}/declare": OFFICERS,
     # Not declared: its officers are told there is no declaration yet.
     "/organisations/{org}/meetings/{meeting}/items/{item}/declaration": (302, 403, 404, 403, 403),
+    "/organisations/{org}/meetings/{meeting}/items/{item}/declaration.pdf": (
+        302,
+        403,
+        404,
+        403,
+        403,
+    ),
     "/organisations/{org}/meetings/{meeting}/items/{item}/export.zip": (302, 403, 409, 403, 409),
     "/organisations/{org}/meetings/{meeting}/check-in": OFFICERS,
     "/organisations/{org}/meetings/{meeting}/items/{item}/paper": OFFICERS,
