@@ -485,12 +485,12 @@ def test_a_member_without_a_vote_is_refused(db, c):
 
 def test_the_declarations_pdf_prints_welsh():
     from app import create_app
-    from app.web.presenters.declaration_pdf import declaration_pdf
+    from app.web.presenters.declaration_pdf import election_declaration_pdf
     from app.web.presenters.elections import Declared
     from tests.conftest import make_config
 
     with create_app(make_config("sqlite://")).test_request_context():
-        data = declaration_pdf(
+        data = election_declaration_pdf(
             organisation="Tai Cydweithredol Ŵyl",
             meeting="Cyfarfod cyffredinol blynyddol",
             title="Etholiad y bwrdd",
