@@ -136,9 +136,35 @@ class PostgresDatabase:
                 )
             ]
 
+        with self.engine.connect() as conn:
+            sequences = [
+                r[0]
+                for r in conn.execute(
+                    text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+                )
+            ]
+        # Which tables hold rows (one quick query), and every sequence back to 1: truncating
+        # only those tables is what makes a test's fresh database cheap, as TRUNCATE costs
+        # about the same for an empty table as for a full one.
+        self.probe = text(
+            " UNION ALL ".join(
+                # The names are the schema's own tables, read above.
+                f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")"  # noqa: S608
+                for t in self.tables
+            )
+        )
+        self.restart = text(
+            "SELECT " + ", ".join(f"setval('\"{s}\"', 1, false)" for s in sequences)
+            if sequences
+            else "SELECT 1"
+        )
+
     def fresh(self, tmp_path: Path) -> str:  # noqa: ARG002
         with self.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(self.tables)} RESTART IDENTITY CASCADE"))
+            full = [row[0] for row in conn.execute(self.probe)]
+            if full:
+                conn.execute(text(f"TRUNCATE {', '.join(full)} CASCADE"))
+            conn.execute(self.restart)
         return self.url
 
 

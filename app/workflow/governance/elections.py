@@ -101,6 +101,17 @@ def _require_officer(actor: User, meeting: Meeting) -> None:
         )
 
 
+def _audit(session: Session, action: str, actor: User, item: MeetingItem, after: dict) -> None:
+    audit.record(
+        session,
+        action=action,
+        actor=actor,
+        organisation=item.meeting.organisation,
+        subject=item,
+        after=after,
+    )
+
+
 def may_audit(user: User | None, meeting: Meeting) -> bool:
     """The organisation's officers, its host's officers and its host's auditors."""
     organisation = meeting.organisation
@@ -794,13 +805,12 @@ def cast_online(
         session, item, place, numbers, MemberChannel.PROXY, None, proxy_holder_id=holder_id
     )
     holder = session.get(Member, holder_id) if holder_id is not None else None
-    audit.record(
+    _audit(
         session,
-        action="election.proxy_voted",
-        actor=actor,
-        organisation=item.meeting.organisation,
-        subject=item,
-        after={
+        "election.proxy_voted",
+        actor,
+        item,
+        {
             "member_number": place.member.member_number,
             "holder": proxies.CHAIR if holder is None else holder.member_number,
         },
@@ -844,13 +854,12 @@ def record_paper(
         raise DomainError(
             N_("%(name)s has already voted in this election."), "member_number", name=member.name
         ) from None
-    audit.record(
+    _audit(
         session,
-        action="election.paper_ballot_entered",
-        actor=actor,
-        organisation=item.meeting.organisation,
-        subject=item,
-        after={"member_number": member.member_number},
+        "election.paper_ballot_entered",
+        actor,
+        item,
+        {"member_number": member.member_number},
     )
     return cast
 
@@ -912,13 +921,12 @@ def declare_election(
     item.declared_at = now
     item.state = ItemState.DECLARED
     session.flush()
-    audit.record(
+    _audit(
         session,
-        action="election.declared",
-        actor=actor,
-        organisation=item.meeting.organisation,
-        subject=item,
-        after={
+        "election.declared",
+        actor,
+        item,
+        {
             "elected": {c["name"]: c["count"]["elected"] for c in result["constituencies"]},
             "inquorate": result["quorum"]["inquorate"],
             "result_hash": hashlib.sha256(item.result_json.encode()).hexdigest(),

@@ -48,6 +48,19 @@ def numbers(manifest, constituency, order):
     return {cid: str(i + 1) for i, cid in enumerate(ranking_ids(manifest, constituency, order))}
 
 
+def by_proxy(item, actor, numbers, member_id):
+    """``actor`` casts the ballot of ``member_id`` as their proxy."""
+    return elections.cast_online(
+        db_session(), item, actor=actor, numbers=numbers, now=AFTER, for_member_id=member_id
+    )
+
+
+def db_session():
+    from app.web.extensions import db
+
+    return db.session
+
+
 def stored(db, item) -> dict:
     db.session.rollback()
     return {
@@ -74,14 +87,7 @@ def test_a_proxy_casts_the_members_ranked_ballot_and_their_own_vote_replaces_it(
     place, holder_id = elections.proxy_ballot_for(db.session, item, holder_account, member.id)
     assert place.member.id == member.id and holder_id == holder.id
     assert place.constituency["name"] == "Tenant board members"
-    cast = elections.cast_online(
-        db.session,
-        item,
-        actor=holder_account,
-        numbers=numbers(manifest, 0, (2, 0)),
-        now=AFTER,
-        for_member_id=member.id,
-    )
+    cast = by_proxy(item, holder_account, numbers(manifest, 0, (2, 0)), member.id)
     db.session.commit()
     assert box.has_voted(db.session, item.id, member.id) is MemberChannel.PROXY
     event = db.session.scalars(
@@ -95,14 +101,7 @@ def test_a_proxy_casts_the_members_ranked_ballot_and_their_own_vote_replaces_it(
     # A second ballot for the same member by the proxy is refused, and nothing is kept.
     before = stored(db, item)
     with pytest.raises(AlreadyVoted, match="already been cast for Tenant 1"):
-        elections.cast_online(
-            db.session,
-            item,
-            actor=holder_account,
-            numbers=numbers(manifest, 0, (1,)),
-            now=AFTER,
-            for_member_id=member.id,
-        )
+        by_proxy(item, holder_account, numbers(manifest, 0, (1,)), member.id)
     assert stored(db, item) == before
     # The member votes themselves: theirs is counted and the proxy's superseded.
     own = elections.cast_online(
@@ -136,26 +135,13 @@ def test_only_the_holder_casts_a_proxys_ballot_and_nothing_is_kept_otherwise(db,
         (other_account, 10_000, DomainError),  # no such member at the meeting
     ]:
         with pytest.raises(error):
-            elections.cast_online(
-                db.session,
-                item,
-                actor=actor,
-                numbers=numbers(manifest, 0, (0,)),
-                now=AFTER,
-                for_member_id=member_id,
-            )
+            by_proxy(item, actor, numbers(manifest, 0, (0,)), member_id)
         db.session.rollback()
     # The holder's numbers that give no order are refused beside the ballot.
     holder_account = link(db, holder)
     with pytest.raises(DomainError, match="more than once"):
-        elections.cast_online(
-            db.session,
-            item,
-            actor=holder_account,
-            numbers={cid: "1" for cid in ranking_ids(manifest, 0, (0, 1))},
-            now=AFTER,
-            for_member_id=member.id,
-        )
+        same = dict.fromkeys(ranking_ids(manifest, 0, (0, 1)), "1")
+        by_proxy(item, holder_account, same, member.id)
     assert stored(db, item) == before
 
 
@@ -203,14 +189,7 @@ def test_the_chair_casts_proxy_ballots_at_a_meeting_taking_votes_in_the_room_onl
     c.meeting.chair_id = chair.id
     db.session.commit()
     manifest = open_it(db, c, item)
-    elections.cast_online(
-        db.session,
-        item,
-        actor=chair,
-        numbers=numbers(manifest, 0, (0,)),
-        now=AFTER,
-        for_member_id=member.id,
-    )
+    by_proxy(item, chair, numbers(manifest, 0, (0,)), member.id)
     db.session.commit()
     assert box.has_voted(db.session, item.id, member.id) is MemberChannel.PROXY
     # A member holding a proxy is in the room: they vote on paper there, not online.
