@@ -157,3 +157,13 @@ def page_without_js(chromium_path, live_server, browser):
     context = _new_context(browser, live_server, java_script_enabled=False)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def narrow_page(chromium_path, live_server, browser):
+    """A page 320 CSS pixels wide, as a 1280-pixel screen zoomed to 400% (WCAG 1.4.10)."""
+    from tests.browser.helpers import WIDTH
+
+    context = _new_context(browser, live_server, viewport={"width": WIDTH, "height": 640})
+    yield context.new_page()
+    context.close()

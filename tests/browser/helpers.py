@@ -1,4 +1,5 @@
-"""What the browser tests do again and again: sign in through the form, check a page with axe."""
+"""What the browser tests do again and again: sign in through the form, check a page with axe,
+measure a page's width, find the demo co-operative's meeting."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from app.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 RESIDENT = "resident@devolve.example"
 LAMBETH_OFFICER = "officer.lambeth@devolve.example"
+
+# The width at which every page must reflow (WCAG 2.1 success criterion 1.4.10).
+WIDTH = 320
 
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA: what UK public sector bodies must meet.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -115,3 +119,54 @@ def sign_in_in_welsh(page: Page, email: str, password: str = DEMO_PASSWORD) -> N
         page.get_by_role("button", name=cy("Continue")).click()
         page.wait_for_load_state()
     expect(page.locator(".govuk-notification-banner").first).to_be_visible()
+
+
+def scroll_width(page: Page) -> int:
+    page.wait_for_load_state()  # a click may still be loading the next page
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def too_wide(page: Page, width: int = WIDTH) -> list[str]:
+    """The innermost elements that reach past the viewport's right edge, for the message."""
+    return page.evaluate(
+        r"""(width) => {
+          const wide = [...document.querySelectorAll('body *')].filter(
+            (el) => el.getBoundingClientRect().right > width + 0.5);
+          return wide
+            .filter((el) => !wide.some((other) => other !== el && el.contains(other)))
+            .slice(0, 5)
+            .map((el) => {
+              const name = typeof el.className === 'string' ? el.className.trim() : '';
+              return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                + (name ? '.' + name.split(/\s+/).join('.') : '')
+                + ` (right edge ${Math.round(el.getBoundingClientRect().right)})`;
+            });
+        }""",
+        width,
+    )
+
+
+def coop_paths(live_server) -> dict[str, str]:
+    """The demo co-operative's pages, whose numbers only its database knows: ``organisation``,
+    ``meeting`` (its annual general meeting), ``motion`` (the special resolution, under the
+    meeting) and ``election`` (the representative body's, under the organisation)."""
+    from sqlalchemy import select
+
+    from app.demo import coop
+    from app.web.extensions import db
+    from app.workflow.governance.models import Meeting
+
+    with live_server.app.app_context():
+        agm = db.session.scalar(select(Meeting).where(Meeting.title == coop.MEETING_TITLE))
+        organisation = f"/organisations/{agm.organisation_id}"
+        meeting = f"{organisation}/meetings/{agm.id}"
+        motion = next(i for i in agm.items if i.title == coop.RULE_CHANGE)
+        election = next(i for i in agm.items if i.title == coop.ELECTION_TITLE)
+        paths = {
+            "organisation": organisation,
+            "meeting": meeting,
+            "motion": f"{meeting}/items/{motion.id}",
+            "election": f"{organisation}/elections/{election.id}",
+        }
+        db.session.remove()
+    return paths

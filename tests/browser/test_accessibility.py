@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.demo import COUNCILS
+from app.demo import COUNCILS, coop
 from tests.browser.helpers import (
     LAMBETH_OFFICER,
     RESIDENT,
     check_accessibility,
+    coop_paths,
     sign_in_from_anywhere,
 )
 
@@ -51,16 +52,34 @@ PAGES = [
         None,
         "Trustee 2: Independent auditor (demo)",
     ),
+    # The demo co-operative's general meeting (its paths' numbers filled in from its
+    # database): a member's page with the open resolution, the officers' meeting and live
+    # turnout, and the declared election. The resolution's declaration is checked by
+    # test_meeting.py, which declares it.
+    ("meeting, a member's page", "{meeting}/vote", RESIDENT, coop.MEETING_TITLE),
+    ("meeting, its chair's page", "{meeting}", coop.CHAIR, coop.MEETING_TITLE),
+    (
+        "meeting, live turnout",
+        "{motion}/turnout",
+        coop.SECRETARY,
+        f"Turnout: {coop.RULE_CHANGE}",
+    ),
+    (
+        "election declaration",
+        "{election}/declaration",
+        None,
+        f"Declaration: {coop.ELECTION_TITLE}",
+    ),
     ("not found", "/no-such-page", None, "Page not found"),
     ("not found in a council", "/councils/lambeth/rounds/no-such-round", None, "Page not found"),
 ]
 
 
 @pytest.mark.parametrize(("path", "who", "h1"), [p[1:] for p in PAGES], ids=[p[0] for p in PAGES])
-def test_page_has_no_accessibility_violations(page: Page, path, who, h1):
+def test_page_has_no_accessibility_violations(page: Page, live_server, path, who, h1):
     if who:
         sign_in_from_anywhere(page, who)
-    page.goto(path)
+    page.goto(path.format(**coop_paths(live_server)) if "{" in path else path)
     expect(page.get_by_role("heading", level=1)).to_have_text(h1)
     check_accessibility(page)
 

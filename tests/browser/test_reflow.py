@@ -15,13 +15,15 @@ from werkzeug.exceptions import HTTPException
 from tests.browser.helpers import (
     LAMBETH_OFFICER,
     RESIDENT,
+    WIDTH,
+    scroll_width,
     sign_in_from_anywhere,
     sign_in_in_welsh,
+    too_wide,
 )
 
 pytestmark = pytest.mark.browser
 
-WIDTH = 320
 # A few pages of each route in each round show its layout; all of them would only take longer.
 PER_ROUTE = 2
 ITEM_ARGS = {"pot_id", "proposal_id", "contribution_id"}
@@ -54,31 +56,6 @@ WELSH = {"preswylydd@ynysmon.devolve.example", "swyddog@ynysmon.devolve.example"
 # Links not to follow: they change something, download a file or answer in JSON. (Nor the
 # language switch: for a signed-in person it changes their account's language.)
 SKIP = ("/static/", "/api/", "/export/", "/auth/sign-out", "/auth/confirm-email")
-
-
-def scroll_width(page: Page) -> int:
-    page.wait_for_load_state()  # a click may still be loading the next page
-    return page.evaluate("document.documentElement.scrollWidth")
-
-
-def too_wide(page: Page) -> list[str]:
-    """The innermost elements that reach past the viewport's right edge, for the message."""
-    return page.evaluate(
-        r"""(width) => {
-          const wide = [...document.querySelectorAll('body *')].filter(
-            (el) => el.getBoundingClientRect().right > width + 0.5);
-          return wide
-            .filter((el) => !wide.some((other) => other !== el && el.contains(other)))
-            .slice(0, 5)
-            .map((el) => {
-              const name = typeof el.className === 'string' ? el.className.trim() : '';
-              return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
-                + (name ? '.' + name.split(/\s+/).join('.') : '')
-                + ` (right edge ${Math.round(el.getBoundingClientRect().right)})`;
-            });
-        }""",
-        WIDTH,
-    )
 
 
 def route(live_server, path: str) -> tuple | None:
@@ -124,16 +101,6 @@ def walk(page: Page, live_server, starts: list[str]) -> dict[str, int]:
         f"{path}: {widths[path]} px; {', '.join(els)}" for path, els in problems.items()
     )
     return widths
-
-
-@pytest.fixture
-def narrow_page(chromium_path, live_server, browser):
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": WIDTH, "height": 640}
-    )
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 @pytest.mark.parametrize("who", list(WALKERS))

@@ -208,6 +208,13 @@ def test_an_election_from_nominations_to_the_declaration(app, client, db, c):
         assert elected == part["count"]["elected"]
         table = page.select_one(f"#stages-{n}")
         assert "devolve-table-stack" in table["class"]
+        # A column per stage: too wide for a wide screen, it scrolls in its own box, which the
+        # keyboard reaches and a screen reader names by its constituency.
+        box = table.parent
+        assert "devolve-table-scroll" in box["class"]
+        assert (box["role"], box["tabindex"]) == ("region", "0")
+        named = [page.find(id=i).get_text(strip=True) for i in box["aria-labelledby"].split()]
+        assert named == [part["name"], "The count, stage by stage"]
         assert all(td.get("data-label") for td in table.select("td"))
         rows = [th.get_text(strip=True) for th in table.select("tbody th")]
         assert rows[:-3] == part["count"]["candidates"]
