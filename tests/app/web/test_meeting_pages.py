@@ -234,6 +234,10 @@ def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypat
     page = get_page(client, url(c, meeting, "/vote"))
     assert page.select_one("#voted")
     assert page.select_one("#turnout").get_text(" ", strip=True) == "5 members of 8 have voted"
+    # The count keeps itself up to date (turnout.js), and nothing is declared yet.
+    assert page.select_one("#turnout")["data-refresh-seconds"] == "15"
+    assert page.select_one("script[src$='turnout.js']") is not None
+    assert page.select_one("#results") is None
 
     # The chair closes voting; a vote afterwards is refused.
     client.get("/auth/sign-out")
@@ -270,10 +274,15 @@ def test_a_meeting_from_its_creation_to_the_declaration(client, db, c, monkeypat
     checked, problems, _, _ = verify_item_zip(str(archive))
     assert problems == [] and "the recount reproduces the declared decision" in checked
 
-    # The member reads it too.
+    # The member reads it too, from the meeting's page.
     client.get("/auth/sign-out")
     sign_in(client, voter.email, PASSWORD)
-    get_page(client, item_url + "/declaration")
+    page = get_page(client, url(c, meeting, "/vote"))
+    assert page.select_one("#nothing-open") and not page.select_one("script[src$='turnout.js']")
+    link = page.select_one("#results a")
+    assert link["href"] == item_url + "/declaration"
+    assert link.get_text(strip=True) == f"Result: {item.title}"
+    get_page(client, link["href"])
 
 
 def _declared_amendment(c):
