@@ -27,6 +27,7 @@ from app.web import i18n
 from app.web.extensions import db, limiter
 from app.web.forms.ballots import ConfirmForm, ballot_form, rule_problems
 from app.web.forms.events import ActionForm, TokenForm
+from app.web.kiosk_guard import keep_to_the_kiosk, kiosk_limit_key
 from app.web.officers.events import KIOSK
 from app.web.views import attempt, paper_texts, say
 from app.workflow import events
@@ -45,19 +46,9 @@ def _token_limit() -> str:
     return current_app.config["KIOSK_WRONG_SLIP_LIMIT"]
 
 
-@bp.before_app_request
-def _only_the_kiosk():
-    """A kiosk's browser sees the kiosk's pages and static files, and nothing else."""
-    if KIOSK not in session:
-        return None
-    endpoint = request.endpoint or ""
-    if endpoint == "static" or endpoint.startswith("kiosk."):
-        return None
-    return redirect(url_for("kiosk.start"), 303)
-
-
-def _kiosk_key() -> str:
-    return f"kiosk:{events.kiosk_secret_hash(session.get(KIOSK) or '')}"
+# A kiosk's browser sees the kiosk's pages and static files, and nothing else.
+bp.before_app_request(keep_to_the_kiosk(KIOSK, "kiosk"))
+_kiosk_key = kiosk_limit_key(KIOSK)
 
 
 def _kiosk():

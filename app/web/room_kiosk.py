@@ -33,11 +33,12 @@ from app.web.forms.ballots import ConfirmForm
 from app.web.forms.elections import ballot_form
 from app.web.forms.events import ActionForm
 from app.web.forms.room import CardForm, MotionBallotForm
+from app.web.kiosk_guard import keep_to_the_kiosk, kiosk_limit_key
 from app.web.room import MEETING_KIOSK
 from app.web.views import attempt, say, show_error
 from app.workflow.clock import utcnow
 from app.workflow.errors import DomainError
-from app.workflow.events import KIOSK_IDLE, kiosk_secret_hash
+from app.workflow.events import KIOSK_IDLE
 from app.workflow.governance import room
 from app.workflow.governance.models import ItemKind
 from ballots.refusals import Refusal
@@ -51,19 +52,9 @@ def _card_limit() -> str:
     return current_app.config["KIOSK_WRONG_SLIP_LIMIT"]
 
 
-@bp.before_app_request
-def _only_the_kiosk():
-    """A meeting kiosk's browser sees the kiosk's pages and static files, and nothing else."""
-    if MEETING_KIOSK not in session:
-        return None
-    endpoint = request.endpoint or ""
-    if endpoint == "static" or endpoint.startswith("room_kiosk."):
-        return None
-    return redirect(url_for("room_kiosk.start"), 303)
-
-
-def _kiosk_key() -> str:
-    return f"meeting-kiosk:{kiosk_secret_hash(session.get(MEETING_KIOSK) or '')}"
+# A meeting kiosk's browser sees the kiosk's pages and static files, and nothing else.
+bp.before_app_request(keep_to_the_kiosk(MEETING_KIOSK, "room_kiosk"))
+_kiosk_key = kiosk_limit_key(MEETING_KIOSK)
 
 
 def _kiosk():
@@ -93,6 +84,7 @@ def _page(template: str, kiosk, status: int = 200, **context):
             organisation=kiosk.meeting.organisation,
             idle_seconds=int(KIOSK_IDLE.total_seconds()),
             refresh=template != "start",
+            kiosk_blueprint="room_kiosk",
             **context,
         ),
         status,
