@@ -37,7 +37,13 @@ from app.workflow.clock import london_date
 from app.workflow.errors import Conflict, DomainError
 from app.workflow.governance import proxies
 from app.workflow.governance.exports import item_export
-from app.workflow.governance.meetings import is_chair, open_item, seal_item, start_voting
+from app.workflow.governance.meetings import (
+    audit_item,
+    is_chair,
+    open_item,
+    seal_item,
+    start_voting,
+)
 from app.workflow.governance.models import (
     ONE_CLASS_PER_ELECTION,
     ONE_NOMINATION,
@@ -99,17 +105,6 @@ def _require_officer(actor: User, meeting: Meeting) -> None:
             N_("Only the officers of %(organisation)s can do this."),
             organisation=meeting.organisation.name,
         )
-
-
-def _audit(session: Session, action: str, actor: User, item: MeetingItem, after: dict) -> None:
-    audit.record(
-        session,
-        action=action,
-        actor=actor,
-        organisation=item.meeting.organisation,
-        subject=item,
-        after=after,
-    )
 
 
 def may_audit(user: User | None, meeting: Meeting) -> bool:
@@ -805,7 +800,7 @@ def cast_online(
         session, item, place, numbers, MemberChannel.PROXY, None, proxy_holder_id=holder_id
     )
     holder = session.get(Member, holder_id) if holder_id is not None else None
-    _audit(
+    audit_item(
         session,
         "election.proxy_voted",
         actor,
@@ -854,7 +849,7 @@ def record_paper(
         raise DomainError(
             N_("%(name)s has already voted in this election."), "member_number", name=member.name
         ) from None
-    _audit(
+    audit_item(
         session,
         "election.paper_ballot_entered",
         actor,
@@ -921,7 +916,7 @@ def declare_election(
     item.declared_at = now
     item.state = ItemState.DECLARED
     session.flush()
-    _audit(
+    audit_item(
         session,
         "election.declared",
         actor,

@@ -552,6 +552,18 @@ def link_account(
     return member
 
 
+def audit_item(session: Session, action: str, actor: User, item: MeetingItem, after: dict) -> None:
+    """Record ``action`` on a meeting's item (a motion or an election) in the audit trail."""
+    audit.record(
+        session,
+        action=action,
+        actor=actor,
+        organisation=item.meeting.organisation,
+        subject=item,
+        after=after,
+    )
+
+
 def seal_item(
     session: Session, item: MeetingItem, *, actor: User, now: datetime, action: str, not_open: str
 ) -> MeetingItem:
@@ -565,13 +577,12 @@ def seal_item(
     item.closed_at = now
     item.log_head_hash = seal.entry_hash
     session.flush()
-    audit.record(
+    audit_item(
         session,
-        action=action,
-        actor=actor,
-        organisation=item.meeting.organisation,
-        subject=item,
-        after={"log_head_hash": seal.entry_hash},
+        action,
+        actor,
+        item,
+        {"log_head_hash": seal.entry_hash},
     )
     return item
 
@@ -596,12 +607,11 @@ def start_voting(
     item.opened_at = now
     session.flush()
     box.open_item_log(session, item.id, item.manifest_hash)
-    audit.record(
+    audit_item(
         session,
-        action=action,
-        actor=actor,
-        organisation=item.meeting.organisation,
-        subject=item,
-        after={**(audited or {}), "manifest_hash": item.manifest_hash},
+        action,
+        actor,
+        item,
+        {**(audited or {}), "manifest_hash": item.manifest_hash},
     )
     return item
