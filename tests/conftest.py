@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
+from werkzeug.routing import Rule
 
 from app import create_app
 from app.web.extensions import db as _db
@@ -227,6 +228,33 @@ class MemoryBytecodeCache(BytecodeCache):
 
 
 TEMPLATE_CACHE = MemoryBytecodeCache()
+
+
+def _reuse_url_builders() -> None:
+    """Every test builds a new app, and werkzeug compiles two URL builders (Python code made
+    from an AST) for each of the app's routes as it adds them: most of the time a new app
+    takes. A builder depends only on its rule's parts and defaults, so the tests' apps share
+    them: each is compiled once per test process. (A wrong builder would give wrong URLs,
+    which the tests would see at once.)"""
+    original = Rule._compile_builder
+    compiled: dict[tuple, object] = {}
+
+    def compile_builder(self, append_unknown: bool = True):
+        key = (
+            append_unknown,
+            self.rule,
+            tuple(self._trace),
+            tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items())),
+            tuple(sorted((k, type(c).__qualname__) for k, c in self._converters.items())),
+        )
+        if key not in compiled:
+            compiled[key] = original(self, append_unknown)
+        return compiled[key]
+
+    Rule._compile_builder = compile_builder
+
+
+_reuse_url_builders()
 
 
 @pytest.fixture
