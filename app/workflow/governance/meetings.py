@@ -110,6 +110,23 @@ def meetings_of(session: Session, organisation: Organisation) -> list[Meeting]:
     )
 
 
+def meetings_of_account(session: Session, user: User | None) -> list[tuple[Member, Meeting]]:
+    """The general meetings of every organisation ``user``'s account is a member of, once
+    notice of them is given, newest first, each with the member record: what a member's
+    account page lists."""
+    if user is None or not user.is_authenticated:
+        return []
+    return [
+        (member, meeting)
+        for member, meeting in session.execute(
+            select(Member, Meeting)
+            .join(Meeting, Meeting.organisation_id == Member.organisation_id)
+            .where(Member.account_id == user.id, Meeting.state != MeetingState.DRAFT)
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        )
+    ]
+
+
 def member_of_account(session: Session, organisation: Organisation, user: User | None):
     """The member of ``organisation`` whose account ``user`` is, or None."""
     if user is None or not user.is_authenticated:

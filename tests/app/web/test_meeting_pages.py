@@ -588,3 +588,26 @@ def test_an_other_threshold_is_named_by_its_share(app):
             "Carried: 2 of 3 votes for (66.7%), exactly the 2 needed for a resolution needing "
             "at least two thirds of the votes cast."
         )
+
+
+def test_a_members_account_lists_their_meetings_once_notice_is_given(client, db, c):
+    member = c.members[2]
+    user = w.account_for(c, member)
+    meeting = w.new_meeting(c)
+    sign_in(client, user.email, PASSWORD)
+    # A draft: not on their account yet, and its page says notice has not been given.
+    assert get_page(client, "/account/").select_one("#meetings") is None
+    page = get_page(client, url(c, meeting, "/vote"))
+    assert page.select_one("#no-notice") and not page.select_one("#no-vote")
+    w.give_notice(c, meeting)
+    listed = get_page(client, "/account/").select("#meetings li")
+    assert len(listed) == 1
+    link = listed[0].select_one("a")
+    assert link["href"] == url(c, meeting, "/vote") and link.get_text() == meeting.title
+    assert f"member {member.member_number}" in listed[0].get_text()
+    page = get_page(client, link["href"])
+    assert page.select_one("#nothing-open") and not page.select_one("#no-notice")
+    # Another organisation's meetings are not theirs.
+    other = w.coop(name="Other Housing", council=c.council, officer=c.officer)
+    w.give_notice(other, w.new_meeting(other))
+    assert len(get_page(client, "/account/").select("#meetings li")) == 1
