@@ -560,6 +560,26 @@ def proposals_for(session: Session, member: Member | None) -> list[MotionProposa
     )
 
 
+def waiting_for_account(session: Session, user: User | None) -> list[MotionProposal]:
+    """The proposals waiting for ``user``'s account to second them, at draft meetings of any
+    organisation they are a member of, oldest first: what a member's account page lists."""
+    if user is None or not user.is_authenticated:
+        return []
+    return list(
+        session.scalars(
+            select(MotionProposal)
+            .join(Member, Member.id == MotionProposal.seconder_id)
+            .join(Meeting, Meeting.id == MotionProposal.meeting_id)
+            .where(
+                Member.account_id == user.id,
+                MotionProposal.state == ProposalState.WAITING,
+                Meeting.state == MeetingState.DRAFT,
+            )
+            .order_by(MotionProposal.proposed_at, MotionProposal.id)
+        )
+    )
+
+
 def proposals_of(
     session: Session, meeting: Meeting, *, waiting_only: bool = True
 ) -> list[MotionProposal]:
