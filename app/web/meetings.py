@@ -1,8 +1,9 @@
 """Pages for an organisation's general meetings: its officers create a meeting, table motions
 and amendments, give notice, start it with a chair, check members in, enter paper ballots and
 proxies; the chair opens, closes and declares each motion; members whose account is linked to
-their member record vote online, for themselves and for those whose proxy they hold, and
-read the declarations. The work itself is ``app.workflow.governance``."""
+their member record propose motions for another member to second, vote online, for
+themselves and for those whose proxy they hold, and read the declarations. The work itself
+is ``app.workflow.governance``."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from app.web.forms.meetings import (
     PaperForm,
     VoteForm,
     motion_form,
+    propose_form,
     proxy_form,
     start_form,
 )
@@ -36,7 +38,13 @@ from app.workflow import organisations
 from app.workflow.clock import london_today, utcnow
 from app.workflow.errors import Refusal
 from app.workflow.governance import claims, elections, exports, meetings, motions, proxies
-from app.workflow.governance.models import ItemKind, ItemState, Meeting, MeetingItem
+from app.workflow.governance.models import (
+    ItemKind,
+    ItemState,
+    Meeting,
+    MeetingItem,
+    ProposalState,
+)
 from ballots import members as box
 
 bp = Blueprint("meetings", __name__)
@@ -44,6 +52,7 @@ bp = Blueprint("meetings", __name__)
 ORG = "/organisations/<int:organisation_id>"
 MEETING = ORG + "/meetings/<int:meeting_id>"
 ITEM = MEETING + "/items/<int:item_id>"
+PROPOSAL = MEETING + "/proposals/<int:proposal_id>"
 
 
 # --- Finding things, and who may see them ----------------------------------------------------
@@ -148,6 +157,7 @@ def meeting(organisation_id: int, meeting_id: int):
         present=meetings.present_count(db.session, found),
         earliest=meetings.earliest_start(found.organisation, utcnow()),
         is_chair=meetings.is_chair(current_user, found),
+        proposals=motions.proposals_of(db.session, found),
         confirm=ConfirmForm(),
     )
 
@@ -454,6 +464,11 @@ def _member_page(found: Meeting, form=None, proxy=None):
         appointed=[
             p for p in proxies.proxies_at(db.session, found) if member and p.member_id == member.id
         ],
+        takes_motions=motions.takes_motions(found, utcnow()),
+        proposals=[
+            p for p in motions.proposals_for(db.session, member) if p.meeting_id == found.id
+        ],
+        proposal_states=motions.PROPOSAL_STATES,
         confirm=ConfirmForm(),
     )
 
@@ -507,6 +522,127 @@ def my_proxy(organisation_id: int, meeting_id: int):
         flash(_("Your proxy is appointed"), "success")
         return _to("vote", found)
     return _member_page(found, proxy=form)
+
+
+# --- Members propose motions, and second them ----------------------------------------------
+
+
+def _linked_member(found: Meeting):
+    """The signed-in member of the meeting's organisation (403 for an account not linked)."""
+    return meetings.member_of_account(db.session, found.organisation, current_user) or abort(403)
+
+
+@bp.route(MEETING + "/propose", methods=["GET", "POST"])
+@login_required
+def propose(organisation_id: int, meeting_id: int):
+    found = member_meeting(organisation_id, meeting_id)
+    _linked_member(found)
+    form = propose_form(
+        [i for i in found.items if i.kind is ItemKind.MOTION and i.amends_id is None]
+    )
+    if not form.is_submitted():
+        form.amends.data = request.args.get("amends", "")
+    done = form.validate_on_submit() and tried(
+        form, "title", motions.propose_motion, found, **_proposed(form)
+    )
+    if done:
+        flash(
+            _(
+                "%(title)s is proposed: it goes on the agenda once %(name)s seconds it",
+                title=done.value.title,
+                name=done.value.seconder.name,
+            ),
+            "success",
+        )
+        return _to("proposal", found, proposal_id=done.value.id)
+    return _page("propose", found, form=form, takes_motions=motions.takes_motions(found, utcnow()))
+
+
+def _proposed(form) -> dict:
+    return {
+        "title": form.title.data,
+        "wording": form.wording.data,
+        "threshold": form.threshold.data,
+        "share": form.share.data,
+        "seconder_number": form.seconder.data,
+        "amends_id": _int(form.amends.data),
+        "now": utcnow(),
+    }
+
+
+def _proposal(organisation_id: int, meeting_id: int, proposal_id: int):
+    """The meeting's proposal, for its proposer and its seconder (403 for anyone else of the
+    organisation; 404 for another meeting's)."""
+    found = member_meeting(organisation_id, meeting_id)
+    proposal = motions.find_proposal(db.session, found, proposal_id) or abort(404)
+    member = meetings.member_of_account(db.session, found.organisation, current_user)
+    if member is None or member.id not in (proposal.proposer_id, proposal.seconder_id):
+        abort(403)
+    return found, proposal, member
+
+
+@bp.route(PROPOSAL)
+@login_required
+def proposal(organisation_id: int, meeting_id: int, proposal_id: int):
+    found, shown, member = _proposal(organisation_id, meeting_id, proposal_id)
+    return _page(
+        "proposal",
+        found,
+        proposal=shown,
+        member=member,
+        waiting=shown.state is ProposalState.WAITING,
+        state=motions.PROPOSAL_STATES[shown.state],
+        takes_motions=motions.takes_motions(found, utcnow()),
+        confirm=ConfirmForm(),
+    )
+
+
+def _decide(fn, organisation_id, meeting_id, proposal_id, *, done: str):
+    found, shown, _member = _proposal(organisation_id, meeting_id, proposal_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt(fn, shown, actor=current_user, now=utcnow())
+        flash(done, "success")
+    except Refusal as refused:
+        flash(say(refused), "important")
+    return _to("proposal", found, proposal_id=shown.id)
+
+
+@bp.route(PROPOSAL + "/second", methods=["POST"])
+@login_required
+def second_motion(organisation_id: int, meeting_id: int, proposal_id: int):
+    return _decide(
+        motions.second_motion,
+        organisation_id,
+        meeting_id,
+        proposal_id,
+        done=_("You have seconded the motion: it is on the agenda"),
+    )
+
+
+@bp.route(PROPOSAL + "/decline", methods=["POST"])
+@login_required
+def decline_motion(organisation_id: int, meeting_id: int, proposal_id: int):
+    return _decide(
+        motions.decline_motion,
+        organisation_id,
+        meeting_id,
+        proposal_id,
+        done=_("You have declined to second the motion"),
+    )
+
+
+@bp.route(PROPOSAL + "/withdraw", methods=["POST"])
+@login_required
+def withdraw_proposal(organisation_id: int, meeting_id: int, proposal_id: int):
+    return _decide(
+        motions.withdraw_proposal,
+        organisation_id,
+        meeting_id,
+        proposal_id,
+        done=_("Your proposal is withdrawn"),
+    )
 
 
 @bp.route(ORG + "/members/<int:member_id>/account", methods=["GET", "POST"])

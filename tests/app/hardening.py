@@ -73,7 +73,7 @@ def build_world() -> SimpleNamespace:
     db.session.commit()
     away_round = create_round(away, slug="theirs", phase=Phase.PROPOSALS)
     organisation, member = _organisation(home, officer)
-    meeting, item = _meeting(organisation, officer, member)
+    meeting, item, motion_proposal = _meeting(organisation, officer, member)
     db.session.commit()
     election = draft_election(home, officer)
     return SimpleNamespace(
@@ -81,6 +81,7 @@ def build_world() -> SimpleNamespace:
         member=member.id,
         meeting=meeting.id,
         item=item.id,
+        motion_proposal=motion_proposal.id,
         election=election,
         home=home,
         open=open_round,
@@ -118,12 +119,15 @@ def _organisation(council, officer):
 
 
 def _meeting(organisation, officer, proposer):
-    """A draft general meeting of the organisation, two months ahead, with one motion."""
+    """A draft general meeting of the organisation, two months ahead, with one motion, and a
+    motion its member proposed, waiting for the other member to second it (neither has an
+    account, so nobody here may second, decline or withdraw it)."""
     from datetime import date, timedelta
 
     from app.workflow import organisations
     from app.workflow.clock import utcnow
     from app.workflow.governance import meetings, motions
+    from app.workflow.governance.models import MotionProposal
 
     seconder = organisations.add_member(
         db.session,
@@ -159,7 +163,18 @@ def _meeting(organisation, officer, proposer):
         seconder_id=seconder.id,
         now=now,
     )
-    return meeting, item
+    proposal = MotionProposal(
+        meeting=meeting,
+        proposer=proposer,
+        seconder=seconder,
+        title="Paint the hall",
+        wording="That the hall be painted.",
+        threshold="ordinary",
+        proposed_at=now,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    return meeting, item, proposal
 
 
 def _event(funding_round, officer):
@@ -216,7 +231,8 @@ def real_values(rule, world) -> dict[str, str]:
         "round_slug": funding_round.slug,
         "round_id": funding_round.id,
         "pot_id": pot.id,
-        "proposal_id": proposal,
+        # A round's proposal; at a meeting, the motion a member proposed.
+        "proposal_id": world.motion_proposal if "/meetings/" in rule.rule else proposal,
         "contribution_id": world.contribution,
         "token": "not-a-token",
         # The trustee pages' steps and files; no trustee 1 exists, so nothing is changed.

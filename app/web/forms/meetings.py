@@ -1,4 +1,5 @@
-"""The forms of general meetings: a meeting, a motion, starting the meeting with its chair,
+"""The forms of general meetings: a meeting, a motion (tabled by an officer, or proposed by a
+member), starting the meeting with its chair,
 checking members in, a paper ballot, a member's vote, a proxy, the declaration and linking a
 member to their account."""
 
@@ -27,6 +28,13 @@ from app.workflow.clock import LONDON
 from app.workflow.governance.models import MeetingKind
 
 YES_NO = options([("yes", _l("Yes")), ("no", _l("No"))])
+THRESHOLDS = options(
+    [
+        ("ordinary", _l("Ordinary resolution")),
+        ("special", _l("Special resolution")),
+        ("other", _l("Another share of the votes cast")),
+    ]
+)
 CHOICE_LABELS = {"for": _l("For"), "against": _l("Against"), "abstain": _l("Abstain")}
 
 
@@ -142,13 +150,7 @@ class MotionForm(FlaskForm):
     )
     threshold = RadioChoiceField(
         _l("Threshold"),
-        choices=options(
-            [
-                ("ordinary", _l("Ordinary resolution")),
-                ("special", _l("Special resolution")),
-                ("other", _l("Another share of the votes cast")),
-            ]
-        ),
+        choices=THRESHOLDS,
         required_message=_l("Select the resolution's threshold"),
     )
     share = StringField(
@@ -177,6 +179,53 @@ def motion_form(members, motions) -> MotionForm:
     ]
     form.proposer.choices = options(people)
     form.seconder.choices = options(people)
+    form.amends.choices = options(
+        [("", _l("No: it is a motion"))]
+        + [(str(m.id), _l("An amendment to %(title)s", title=m.title)) for m in motions]
+    )
+    return form
+
+
+class ProposeForm(FlaskForm):
+    """A member's own motion, and the member they ask to second it (``propose_motion``)."""
+
+    amends = ChoiceField(_l("Is it an amendment?"), widget=GovSelect(), coerce=str)
+    title = StringField(
+        _l("Title"),
+        validators=[InputRequired(_l("Enter the motion's title")), Length(max=200)],
+        widget=GovTextInput(),
+    )
+    wording = TextAreaField(
+        _l("Wording"),
+        description=_l("What the members are asked to resolve, as it will be put to them"),
+        validators=[InputRequired(_l("Enter the wording of the motion")), Length(max=10_000)],
+        widget=GovTextArea(),
+    )
+    threshold = RadioChoiceField(
+        _l("Threshold"),
+        choices=THRESHOLDS,
+        required_message=_l("Select the resolution's threshold"),
+    )
+    share = StringField(
+        _l("Share it needs, for another threshold"),
+        description=_l("At least this share of the votes cast, like 2/3"),
+        validators=[Length(max=10)],
+        widget=GovTextInput(),
+    )
+    seconder = StringField(
+        _l("Member number of the member you ask to second it"),
+        description=_l("They confirm it before the motion goes on the agenda"),
+        validators=[
+            InputRequired(_l("Enter the member number of the member who seconds it")),
+            Length(max=32),
+        ],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField(_l("Propose the motion"), widget=GovSubmitInput())
+
+
+def propose_form(motions) -> ProposeForm:
+    form = ProposeForm()
     form.amends.choices = options(
         [("", _l("No: it is a motion"))]
         + [(str(m.id), _l("An amendment to %(title)s", title=m.title)) for m in motions]

@@ -18,7 +18,7 @@ from app.web.views import attempt, show_error
 from app.workflow import accounts, outbox, sign_ins, two_factor
 from app.workflow.clock import utcnow
 from app.workflow.errors import Refusal
-from app.workflow.governance import meetings
+from app.workflow.governance import meetings, motions
 from app.workflow.models import Proposal, SignIn
 
 bp = Blueprint("residents", __name__)
@@ -58,7 +58,8 @@ def account():
         else 0,
         stopped=outbox.stopped_topics(db.session, current_user),
         topics=outbox.TOPICS,
-        meetings=meetings.meetings_of_account(db.session, current_user),
+        meetings=meetings.meetings_of_account(db.session, current_user, utcnow()),
+        to_second=motions.waiting_for_account(db.session, current_user),
     )
 
 

@@ -110,18 +110,27 @@ def meetings_of(session: Session, organisation: Organisation) -> list[Meeting]:
     )
 
 
-def meetings_of_account(session: Session, user: User | None) -> list[tuple[Member, Meeting]]:
-    """The general meetings of every organisation ``user``'s account is a member of, once
-    notice of them is given, newest first, each with the member record: what a member's
-    account page lists."""
+def meetings_of_account(
+    session: Session, user: User | None, now: datetime
+) -> list[tuple[Member, Meeting]]:
+    """The general meetings of every organisation ``user``'s account is a member of, newest
+    first, each with the member record: what a member's account page lists. A meeting is
+    listed once notice of it is given, and while it is a draft that still takes motions (no
+    deadline, or before it), so that members can find where to propose one."""
     if user is None or not user.is_authenticated:
         return []
+    takes_motions = (Meeting.state == MeetingState.DRAFT) & (
+        Meeting.motions_deadline.is_(None) | (Meeting.motions_deadline > now)
+    )
     return [
         (member, meeting)
         for member, meeting in session.execute(
             select(Member, Meeting)
             .join(Meeting, Meeting.organisation_id == Member.organisation_id)
-            .where(Member.account_id == user.id, Meeting.state != MeetingState.DRAFT)
+            .where(
+                Member.account_id == user.id,
+                (Meeting.state != MeetingState.DRAFT) | takes_motions,
+            )
             .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
         )
     ]

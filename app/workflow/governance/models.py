@@ -72,6 +72,13 @@ class ItemState(enum.StrEnum):
     DECLARED = "declared"  # the result declared for the minutes
 
 
+class ProposalState(enum.StrEnum):
+    WAITING = "waiting"  # proposed by a member, waiting for the seconder
+    SECONDED = "seconded"  # the seconder confirmed it: the motion is on the agenda
+    DECLINED = "declined"  # the seconder would not second it
+    WITHDRAWN = "withdrawn"  # the proposer took it back
+
+
 class ThresholdKind(enum.StrEnum):
     ORDINARY = "ordinary"
     SPECIAL = "special"
@@ -468,3 +475,59 @@ class MeetingKiosk(Base):
     card: Mapped[MeetingCard | None] = relationship()
 
     __table_args__ = (Index("ix_meeting_kiosks_meeting", "meeting_id"),)
+
+
+class MotionProposal(Base):
+    """A motion (or amendment) a member proposes for a draft meeting, naming the member they
+    ask to second it. It goes on the agenda (``item_id``, a motion like any tabled by the
+    officers) when the seconder seconds it, before the motions deadline; the seconder may
+    decline it and the proposer withdraw it while it waits (``governance.motions``)."""
+
+    __tablename__ = "motion_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    proposer_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"))
+    seconder_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"))
+    title: Mapped[str] = mapped_column(String(200))
+    wording: Mapped[str] = mapped_column(Text)
+    # As a motion's: meeting_items.threshold and its share.
+    threshold: Mapped[ThresholdKind] = mapped_column(_enum(ThresholdKind, "threshold_kind"))
+    threshold_numerator: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    threshold_denominator: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    threshold_more_than: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    amends_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_items.id", ondelete="CASCADE"), nullable=True
+    )
+    state: Mapped[ProposalState] = mapped_column(
+        _enum(ProposalState, "proposal_state"), default=ProposalState.WAITING
+    )
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The motion tabled when it was seconded.
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_items.id", ondelete="SET NULL"), nullable=True
+    )
+
+    meeting: Mapped[Meeting] = relationship()
+    proposer: Mapped[Member] = relationship(foreign_keys=[proposer_id])
+    seconder: Mapped[Member] = relationship(foreign_keys=[seconder_id])
+    amends: Mapped[MeetingItem | None] = relationship(foreign_keys=[amends_id])
+    item: Mapped[MeetingItem | None] = relationship(foreign_keys=[item_id])
+
+    __table_args__ = (
+        CheckConstraint("proposer_id <> seconder_id", name="seconder_not_proposer"),
+        CheckConstraint("length(title) > 0", name="title_not_empty"),
+        CheckConstraint(
+            "threshold_numerator IS NULL OR (threshold_denominator > 0 AND "
+            "2 * threshold_numerator >= threshold_denominator AND "
+            "threshold_numerator <= threshold_denominator)",
+            name="threshold_from_half_to_all",
+        ),
+        CheckConstraint(
+            "(state = 'waiting') = (decided_at IS NULL)", name="decided_unless_waiting"
+        ),
+        Index("ix_motion_proposals_meeting", "meeting_id"),
+        Index("ix_motion_proposals_seconder", "seconder_id", "state"),
+        Index("ix_motion_proposals_proposer", "proposer_id"),
+    )

@@ -1,5 +1,6 @@
 """Motions at an organisation's general meetings (docs/governance.md, "Motions"): an officer
-tables a motion, or an amendment to one, for members who propose and second it; the chair
+tables a motion, or an amendment to one, for members who propose and second it, or a member
+proposes one and the member they name seconds it, which tables it the same way; the chair
 opens voting (freezing the manifest: the wording, the threshold and the rules that decide
 it), closes it, and declares the result, counted by ``votes.motions``.
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.workflow import audit
@@ -48,6 +49,8 @@ from app.workflow.governance.models import (
     MeetingItem,
     MeetingState,
     MeetingVoter,
+    MotionProposal,
+    ProposalState,
     ThresholdKind,
 )
 from app.workflow.models import User
@@ -125,6 +128,138 @@ def _threshold(kind: ThresholdKind | str, share: str | None, more_than: bool) ->
     return kind, n, d, bool(more_than)
 
 
+def _open_for_motions(meeting: Meeting, now: datetime) -> None:
+    """Refused once notice is given or after the motions deadline (``WrongState``)."""
+    if meeting.state is not MeetingState.DRAFT:
+        raise WrongState(N_("Notice of the meeting has been given: its agenda is fixed."))
+    if meeting.motions_deadline is not None and now >= meeting.motions_deadline:
+        raise WrongState(N_("The deadline for motions to this meeting has passed."))
+
+
+def takes_motions(meeting: Meeting, now: datetime) -> bool:
+    """Whether motions may still be tabled or proposed for the meeting now."""
+    return meeting.state is MeetingState.DRAFT and (
+        meeting.motions_deadline is None or now < meeting.motions_deadline
+    )
+
+
+@dataclass(frozen=True)
+class _Motion:
+    """A motion's checked fields, as ``_motion_fields`` gives them."""
+
+    title: str
+    wording: str
+    threshold: ThresholdKind
+    numerator: int | None
+    denominator: int | None
+    more_than: bool | None
+    amends: MeetingItem | None
+
+
+def _motion_fields(
+    session: Session,
+    meeting: Meeting,
+    *,
+    title: str,
+    wording: str,
+    threshold: ThresholdKind | str,
+    share: str | None,
+    more_than: bool,
+    amends_id: int | None,
+) -> _Motion:
+    """A motion's title, wording, threshold and the motion it amends, checked: refused
+    beside its field for an empty or overlong title or wording, a threshold not in
+    ``ThresholdKind`` (for ``other``, a share outside one half to the whole), and an amendment
+    to something that is not a motion of this meeting (or is itself an amendment)."""
+    amends = None
+    if amends_id is not None:
+        amends = find_item(session, meeting, amends_id)
+        if amends is None or amends.amends_id is not None:
+            raise DomainError(N_("Choose the motion the amendment amends."), "amends")
+    title = squashed(title)
+    if not title:
+        raise DomainError(N_("Enter the motion's title."), "title")
+    if len(title) > LONGEST_TITLE or unprintable(title):
+        raise DomainError(
+            N_("The title must be %(most)s printable characters or fewer."),
+            "title",
+            most=LONGEST_TITLE,
+        )
+    wording = (wording or "").strip()
+    if not wording:
+        raise DomainError(N_("Enter the wording the members are asked to resolve."), "wording")
+    if len(wording) > LONGEST_WORDING:
+        raise DomainError(
+            N_("The wording must be %(most)s characters or fewer."),
+            "wording",
+            most=LONGEST_WORDING,
+        )
+    kind, n, d, more = _threshold(threshold, share, more_than)
+    return _Motion(title, wording, kind, n, d, more, amends)
+
+
+def _table(
+    session: Session,
+    meeting: Meeting,
+    motion: _Motion,
+    *,
+    actor: User,
+    proposer_id: int | None,
+    seconder_id: int | None,
+    now: datetime,
+) -> MeetingItem:
+    """Put the checked motion on the agenda, last, for its proposer and seconder (both on
+    the register today, and different members), audited as tabled."""
+    today = london_date(now)
+    proposer = _member(session, meeting, proposer_id, "proposer", today)
+    seconder = _member(session, meeting, seconder_id, "seconder", today)
+    if proposer.id == seconder.id:
+        raise DomainError(
+            N_("The seconder must be a different member from the proposer."), "seconder"
+        )
+    position = (
+        session.scalar(
+            select(func.max(MeetingItem.position)).where(MeetingItem.meeting_id == meeting.id)
+        )
+        or 0
+    ) + 1
+    item = MeetingItem(
+        meeting=meeting,
+        position=position,
+        kind=ItemKind.MOTION,
+        title=motion.title,
+        body=motion.wording,
+        threshold=motion.threshold,
+        threshold_numerator=motion.numerator,
+        threshold_denominator=motion.denominator,
+        threshold_more_than=motion.more_than,
+        amends_id=motion.amends.id if motion.amends is not None else None,
+        proposer_id=proposer.id,
+        seconder_id=seconder.id,
+        tabled_at=now,
+    )
+    session.add(item)
+    session.flush()
+    n, d = motion.numerator, motion.denominator
+    audit.record(
+        session,
+        action="meeting.motion_tabled",
+        actor=actor,
+        organisation=meeting.organisation,
+        subject=item,
+        after={
+            "meeting": meeting.id,
+            "title": motion.title,
+            "threshold": motion.threshold,
+            "share": f"{n}/{d}" if n else None,
+            "amends": item.amends_id,
+            "proposer": proposer.member_number,
+            "seconder": seconder.member_number,
+        },
+    )
+    return item
+
+
 def table_motion(
     session: Session,
     meeting: Meeting,
@@ -151,81 +286,309 @@ def table_motion(
     amendment)."""
     require_officer(actor, meeting.organisation)
     begin_write(session)
-    if meeting.state is not MeetingState.DRAFT:
-        raise WrongState(N_("Notice of the meeting has been given: its agenda is fixed."))
-    if meeting.motions_deadline is not None and now >= meeting.motions_deadline:
-        raise WrongState(N_("The deadline for motions to this meeting has passed."))
-    amends = None
-    if amends_id is not None:
-        amends = find_item(session, meeting, amends_id)
-        if amends is None or amends.amends_id is not None:
-            raise DomainError(N_("Choose the motion the amendment amends."), "amends")
-    title = squashed(title)
-    if not title:
-        raise DomainError(N_("Enter the motion's title."), "title")
-    if len(title) > LONGEST_TITLE or unprintable(title):
-        raise DomainError(
-            N_("The title must be %(most)s printable characters or fewer."),
-            "title",
-            most=LONGEST_TITLE,
+    _open_for_motions(meeting, now)
+    motion = _motion_fields(
+        session,
+        meeting,
+        title=title,
+        wording=wording,
+        threshold=threshold,
+        share=share,
+        more_than=more_than,
+        amends_id=amends_id,
+    )
+    return _table(
+        session,
+        meeting,
+        motion,
+        actor=actor,
+        proposer_id=proposer_id,
+        seconder_id=seconder_id,
+        now=now,
+    )
+
+
+# --- Members propose, and another member seconds ---------------------------------------------
+
+
+def _own_member(session: Session, meeting: Meeting, actor: User, now: datetime) -> Member:
+    """The member of the meeting's organisation whose account ``actor`` is, on the register
+    today; refused otherwise."""
+    organisation = meeting.organisation
+    member = member_of_account(session, organisation, actor)
+    if member is None:
+        raise NotAllowed(
+            N_("Your account is not linked to a member of %(organisation)s."),
+            organisation=organisation.name,
         )
-    wording = (wording or "").strip()
-    if not wording:
-        raise DomainError(N_("Enter the wording the members are asked to resolve."), "wording")
-    if len(wording) > LONGEST_WORDING:
-        raise DomainError(
-            N_("The wording must be %(most)s characters or fewer."),
-            "wording",
-            most=LONGEST_WORDING,
+    if not member.is_member_on(london_date(now)):
+        raise NotAllowed(
+            N_("You are not on the register of %(organisation)s today."),
+            organisation=organisation.name,
         )
-    kind, n, d, more = _threshold(threshold, share, more_than)
-    today = london_date(now)
-    proposer = _member(session, meeting, proposer_id, "proposer", today)
-    seconder = _member(session, meeting, seconder_id, "seconder", today)
-    if proposer.id == seconder.id:
+    return member
+
+
+def _seconder_by_number(session: Session, meeting: Meeting, number: str | None, today) -> Member:
+    number = (number or "").strip()
+    if not number:
+        raise DomainError(N_("Enter the member number of the member who seconds it."), "seconder")
+    member = session.scalar(
+        select(Member).where(
+            Member.organisation_id == meeting.organisation_id, Member.member_number == number
+        )
+    )
+    if member is None or not member.is_member_on(today):
+        raise DomainError(
+            N_("No member numbered %(number)s is on the register of %(organisation)s."),
+            "seconder",
+            number=number[:32],
+            organisation=meeting.organisation.name,
+        )
+    return member
+
+
+def _proposal_audit(session, proposal: MotionProposal, action: str, actor: User) -> None:
+    audit.record(
+        session,
+        action=action,
+        actor=actor,
+        organisation=proposal.meeting.organisation,
+        subject=proposal,
+        after={
+            "meeting": proposal.meeting_id,
+            "title": proposal.title,
+            "state": proposal.state,
+            "proposer": proposal.proposer.member_number,
+            "seconder": proposal.seconder.member_number,
+            "item": proposal.item_id,
+        },
+    )
+
+
+def propose_motion(
+    session: Session,
+    meeting: Meeting,
+    *,
+    actor: User,
+    title: str,
+    wording: str,
+    threshold: ThresholdKind | str,
+    share: str | None = None,
+    more_than: bool = False,
+    seconder_number: str | None,
+    amends_id: int | None = None,
+    now: datetime,
+) -> MotionProposal:
+    """Propose a motion (or, with ``amends_id``, an amendment) for a draft meeting, as the
+    member whose account ``actor`` is, naming the member (by member number) asked to second
+    it; it waits for them (``second_motion``), audited.
+
+    Refused for an account not linked to a member on the register today; once notice is
+    given or after the motions deadline, as ``table_motion`` refuses; beside its field for
+    what ``table_motion`` refuses in the motion itself, and for a seconder who is not on the
+    register today or is the proposer."""
+    begin_write(session)
+    proposer = _own_member(session, meeting, actor, now)
+    _open_for_motions(meeting, now)
+    motion = _motion_fields(
+        session,
+        meeting,
+        title=title,
+        wording=wording,
+        threshold=threshold,
+        share=share,
+        more_than=more_than,
+        amends_id=amends_id,
+    )
+    seconder = _seconder_by_number(session, meeting, seconder_number, london_date(now))
+    if seconder.id == proposer.id:
         raise DomainError(
             N_("The seconder must be a different member from the proposer."), "seconder"
         )
-    position = (
-        session.scalar(
-            select(func.max(MeetingItem.position)).where(MeetingItem.meeting_id == meeting.id)
-        )
-        or 0
-    ) + 1
-    item = MeetingItem(
+    proposal = MotionProposal(
         meeting=meeting,
-        position=position,
-        kind=ItemKind.MOTION,
-        title=title,
-        body=wording,
-        threshold=kind,
-        threshold_numerator=n,
-        threshold_denominator=d,
-        threshold_more_than=more,
-        amends_id=amends.id if amends is not None else None,
-        proposer_id=proposer.id,
-        seconder_id=seconder.id,
-        tabled_at=now,
+        proposer=proposer,
+        seconder=seconder,
+        title=motion.title,
+        wording=motion.wording,
+        threshold=motion.threshold,
+        threshold_numerator=motion.numerator,
+        threshold_denominator=motion.denominator,
+        threshold_more_than=motion.more_than,
+        amends_id=motion.amends.id if motion.amends is not None else None,
+        state=ProposalState.WAITING,
+        proposed_at=now,
     )
-    session.add(item)
+    session.add(proposal)
     session.flush()
-    audit.record(
-        session,
-        action="meeting.motion_tabled",
-        actor=actor,
-        organisation=meeting.organisation,
-        subject=item,
-        after={
-            "meeting": meeting.id,
-            "title": title,
-            "threshold": kind,
-            "share": f"{n}/{d}" if n else None,
-            "amends": item.amends_id,
-            "proposer": proposer.member_number,
-            "seconder": seconder.member_number,
-        },
+    _proposal_audit(session, proposal, "meeting.motion_proposed", actor)
+    return proposal
+
+
+def _waiting(session: Session, proposal: MotionProposal) -> None:
+    """Lock the proposal's row; refused unless it still waits for its seconder."""
+    begin_write(session)
+    state = session.scalar(
+        select(MotionProposal.state).where(MotionProposal.id == proposal.id).with_for_update()
     )
+    if state is not ProposalState.WAITING:
+        raise WrongState(NO_LONGER_WAITING[ProposalState(state)])
+
+
+NO_LONGER_WAITING = {
+    ProposalState.SECONDED: N_("This motion has been seconded: it is on the agenda."),
+    ProposalState.DECLINED: N_("The seconder has declined this motion."),
+    ProposalState.WITHDRAWN: N_("The proposer has withdrawn this motion."),
+}
+# How the members' pages name each state.
+PROPOSAL_STATES = {
+    ProposalState.WAITING: N_("Waiting for the seconder"),
+    ProposalState.SECONDED: N_("Seconded: on the agenda"),
+    ProposalState.DECLINED: N_("Declined by the seconder"),
+    ProposalState.WITHDRAWN: N_("Withdrawn"),
+}
+
+
+def _require_seconder(session: Session, proposal: MotionProposal, actor: User) -> None:
+    member = member_of_account(session, proposal.meeting.organisation, actor)
+    if member is None or member.id != proposal.seconder_id:
+        raise NotAllowed(N_("Only the member asked to second this motion can do this."))
+
+
+def second_motion(
+    session: Session, proposal: MotionProposal, *, actor: User, now: datetime
+) -> MeetingItem:
+    """Second a waiting proposal, as the member it names as seconder: the motion is tabled
+    as ``table_motion`` tables one (last on the agenda, for its proposer and seconder, audited
+    as tabled), and the proposal is seconded, audited. Refused for anyone else, unless it
+    waits, once notice is given or after the motions deadline, and when the proposer or the
+    seconder is no longer on the register (or the motion it amends is gone)."""
+    meeting = proposal.meeting
+    _require_seconder(session, proposal, actor)
+    _waiting(session, proposal)
+    _open_for_motions(meeting, now)
+    share = None
+    if proposal.threshold_numerator is not None:
+        share = f"{proposal.threshold_numerator}/{proposal.threshold_denominator}"
+    motion = _motion_fields(
+        session,
+        meeting,
+        title=proposal.title,
+        wording=proposal.wording,
+        threshold=proposal.threshold,
+        share=share,
+        more_than=bool(proposal.threshold_more_than),
+        amends_id=proposal.amends_id,
+    )
+    item = _table(
+        session,
+        meeting,
+        motion,
+        actor=actor,
+        proposer_id=proposal.proposer_id,
+        seconder_id=proposal.seconder_id,
+        now=now,
+    )
+    proposal.state = ProposalState.SECONDED
+    proposal.item_id = item.id
+    proposal.decided_at = now
+    session.flush()
+    _proposal_audit(session, proposal, "meeting.motion_seconded", actor)
     return item
+
+
+def decline_motion(
+    session: Session, proposal: MotionProposal, *, actor: User, now: datetime
+) -> MotionProposal:
+    """Decline to second a waiting proposal, as the member it names as seconder, audited;
+    refused for anyone else and unless it waits."""
+    _require_seconder(session, proposal, actor)
+    _waiting(session, proposal)
+    proposal.state = ProposalState.DECLINED
+    proposal.decided_at = now
+    session.flush()
+    _proposal_audit(session, proposal, "meeting.motion_declined", actor)
+    return proposal
+
+
+def withdraw_proposal(
+    session: Session, proposal: MotionProposal, *, actor: User, now: datetime
+) -> MotionProposal:
+    """Withdraw a waiting proposal, as its proposer, audited; refused for anyone else and
+    unless it waits."""
+    member = member_of_account(session, proposal.meeting.organisation, actor)
+    if member is None or member.id != proposal.proposer_id:
+        raise NotAllowed(N_("Only the member who proposed this motion can withdraw it."))
+    _waiting(session, proposal)
+    proposal.state = ProposalState.WITHDRAWN
+    proposal.decided_at = now
+    session.flush()
+    _proposal_audit(session, proposal, "meeting.proposal_withdrawn", actor)
+    return proposal
+
+
+def find_proposal(session: Session, meeting: Meeting, proposal_id: int) -> MotionProposal | None:
+    """The meeting's proposal with this id, or None (another meeting's too)."""
+    proposal = session.get(MotionProposal, proposal_id)
+    if proposal is None or proposal.meeting_id != meeting.id:
+        return None
+    return proposal
+
+
+def proposals_for(session: Session, member: Member | None) -> list[MotionProposal]:
+    """What a member's pages list: the proposals waiting for them to second, then their own
+    proposals in any state, newest first."""
+    if member is None:
+        return []
+    return list(
+        session.scalars(
+            select(MotionProposal)
+            .where(
+                or_(
+                    (MotionProposal.seconder_id == member.id)
+                    & (MotionProposal.state == ProposalState.WAITING),
+                    MotionProposal.proposer_id == member.id,
+                )
+            )
+            .order_by(
+                (MotionProposal.proposer_id == member.id).asc(),
+                MotionProposal.proposed_at.desc(),
+                MotionProposal.id.desc(),
+            )
+        )
+    )
+
+
+def waiting_for_account(session: Session, user: User | None) -> list[MotionProposal]:
+    """The proposals waiting for ``user``'s account to second them, at draft meetings of any
+    organisation they are a member of, oldest first: what a member's account page lists."""
+    if user is None or not user.is_authenticated:
+        return []
+    return list(
+        session.scalars(
+            select(MotionProposal)
+            .join(Member, Member.id == MotionProposal.seconder_id)
+            .join(Meeting, Meeting.id == MotionProposal.meeting_id)
+            .where(
+                Member.account_id == user.id,
+                MotionProposal.state == ProposalState.WAITING,
+                Meeting.state == MeetingState.DRAFT,
+            )
+            .order_by(MotionProposal.proposed_at, MotionProposal.id)
+        )
+    )
+
+
+def proposals_of(
+    session: Session, meeting: Meeting, *, waiting_only: bool = True
+) -> list[MotionProposal]:
+    """The meeting's proposals for its officers: those waiting for their seconder (all of
+    them with ``waiting_only=False``), oldest first."""
+    query = select(MotionProposal).where(MotionProposal.meeting_id == meeting.id)
+    if waiting_only:
+        query = query.where(MotionProposal.state == ProposalState.WAITING)
+    return list(session.scalars(query.order_by(MotionProposal.proposed_at, MotionProposal.id)))
 
 
 def proposers(session: Session, meeting: Meeting, today) -> list[Member]:

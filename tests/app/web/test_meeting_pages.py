@@ -15,7 +15,15 @@ from sqlalchemy import func, select
 
 from app.web.extensions import mail
 from app.workflow.clock import LONDON
-from app.workflow.governance.models import ItemState, Meeting, MeetingItem, MeetingState
+from app.workflow.governance import motions
+from app.workflow.governance.models import (
+    ItemState,
+    Meeting,
+    MeetingItem,
+    MeetingState,
+    MotionProposal,
+    ProposalState,
+)
 from app.workflow.models import AuditEvent
 from tests.app import meeting_world as w
 from tests.app.pages import error_messages, get_page, sign_in, soup, submit
@@ -590,24 +598,197 @@ def test_an_other_threshold_is_named_by_its_share(app):
         )
 
 
-def test_a_members_account_lists_their_meetings_once_notice_is_given(client, db, c):
+def test_a_members_account_lists_their_meetings_taking_motions_or_given_notice(client, db, c):
     member = c.members[2]
     user = w.account_for(c, member)
-    meeting = w.new_meeting(c)
+    meeting = w.new_meeting(
+        c, starts_at=MEETING_DAY, motions_deadline=NOW + timedelta(days=5), now=NOW
+    )
+    # A draft whose deadline for motions has passed is not listed.
+    w.new_meeting(
+        c,
+        title="Closed to motions",
+        starts_at=MEETING_DAY,
+        motions_deadline=NOW - timedelta(days=1),
+        now=NOW - timedelta(days=2),
+    )
     sign_in(client, user.email, PASSWORD)
-    # A draft: not on their account yet, and its page says notice has not been given.
-    assert get_page(client, "/account/").select_one("#meetings") is None
-    page = get_page(client, url(c, meeting, "/vote"))
+    # A draft taking motions: listed, and its page says notice has not been given and offers
+    # to propose one.
+    listed = get_page(client, "/account/").select("#meetings li")
+    assert len(listed) == 1 and "notice not given yet: it takes motions" in listed[0].get_text()
+    page = get_page(client, listed[0].select_one("a")["href"])
     assert page.select_one("#no-notice") and not page.select_one("#no-vote")
-    w.give_notice(c, meeting)
+    assert page.select_one("#propose")["href"] == url(c, meeting, "/propose")
+    w.give_notice(c, meeting, now=NOW)
     listed = get_page(client, "/account/").select("#meetings li")
     assert len(listed) == 1
     link = listed[0].select_one("a")
     assert link["href"] == url(c, meeting, "/vote") and link.get_text() == meeting.title
     assert f"member {member.member_number}" in listed[0].get_text()
+    assert "takes motions" not in listed[0].get_text()
     page = get_page(client, link["href"])
     assert page.select_one("#nothing-open") and not page.select_one("#no-notice")
+    assert page.select_one("#propose") is None
     # Another organisation's meetings are not theirs.
     other = w.coop(name="Other Housing", council=c.council, officer=c.officer)
     w.give_notice(other, w.new_meeting(other))
     assert len(get_page(client, "/account/").select("#meetings li")) == 1
+
+
+def _draft(c):
+    return w.new_meeting(c, starts_at=MEETING_DAY, motions_deadline=None, now=NOW)
+
+
+def _proposal_form(**over):
+    data = {
+        "amends": "",
+        "title": "Paint the hall",
+        "wording": "That the community hall be painted green.",
+        "threshold": "other",
+        "share": "2/3",
+        "seconder": "4",
+    }
+    return {**data, **over}
+
+
+def _token(client) -> str:
+    page = get_page(client, "/account/")
+    return page.select_one("input[name=csrf_token]")["value"]
+
+
+def _sign_out(client) -> None:
+    client.post("/auth/sign-out", data={"csrf_token": _token(client)})
+
+
+def test_a_member_proposes_a_motion_their_seconder_seconds_it_and_it_is_on_the_agenda(
+    client, db, c
+):
+    meeting = _draft(c)
+    proposer = w.account_for(c, c.members[2])
+    seconder = w.account_for(c, c.members[3])
+    sign_in(client, proposer.email, PASSWORD)
+    page = get_page(client, url(c, meeting, "/vote"))
+    propose = page.select_one("#propose")["href"]
+    response = submit(client, propose, _proposal_form())
+    assert response.status_code == 302
+    proposal = db.session.scalar(select(MotionProposal))
+    assert response.headers["Location"].endswith(url(c, meeting, f"/proposals/{proposal.id}"))
+    page = get_page(client, response.headers["Location"])
+    assert page.select_one("h1").get_text() == "Paint the hall"
+    assert "Waiting for the seconder" in page.select_one("#proposal").get_text()
+    assert page.select_one("#proposer-actions") and not page.select_one("#seconder-actions")
+    page = get_page(client, url(c, meeting, "/vote"))
+    assert "Waiting for the seconder" in page.select_one("#own-proposals").get_text()
+    assert page.select_one("#to-second") is None
+    assert count(db, MeetingItem) == 0
+    _sign_out(client)
+
+    # The officers see it waiting, not on the agenda.
+    sign_in(client, c.officer.email, PASSWORD)
+    page = get_page(client, url(c, meeting))
+    row = page.select_one(f"#proposal-{proposal.id}").get_text(" ", strip=True)
+    assert "Paint the hall" in row and "Member 3" in row and "Member 4" in row
+    assert page.select_one("#agenda") is None
+    _sign_out(client)
+
+    # The seconder finds it on their account page and their meeting page, and seconds it.
+    sign_in(client, seconder.email, PASSWORD)
+    waiting = get_page(client, "/account/").select("#to-second li")
+    assert len(waiting) == 1 and "proposed by Member 3" in waiting[0].get_text()
+    link = waiting[0].select_one("a")["href"]
+    assert link == url(c, meeting, f"/proposals/{proposal.id}")
+    page = get_page(client, url(c, meeting, "/vote"))
+    assert page.select_one("#to-second a")["href"] == link
+    page = get_page(client, link)
+    assert page.select_one("#seconder-actions") and not page.select_one("#proposer-actions")
+    second = url(c, meeting, f"/proposals/{proposal.id}/second")
+    assert page.select_one(f'form[action="{second}"]')
+    response = post(client, link, second)
+    assert response.status_code == 302
+    page = get_page(client, response.headers["Location"])
+    assert "You have seconded the motion: it is on the agenda" in page.get_text()
+    assert "Seconded: on the agenda" in page.select_one("#proposal").get_text()
+    assert page.select_one("#seconder-actions") is None
+    assert get_page(client, "/account/").select_one("#to-second") is None
+    # Seconding again (a page left open) is refused, saying why, with nothing more tabled.
+    response = client.post(second, data={"csrf_token": _token(client)})
+    page = get_page(client, response.headers["Location"])
+    assert "This motion has been seconded: it is on the agenda." in page.get_text()
+    assert count(db, MeetingItem) == 1
+    _sign_out(client)
+
+    # On the agenda, as the officers table a motion.
+    sign_in(client, c.officer.email, PASSWORD)
+    page = get_page(client, url(c, meeting))
+    item = db.session.scalar(select(MeetingItem))
+    row = page.select_one(f"#agenda #item-{item.id}").get_text(" ", strip=True)
+    assert "Paint the hall" in row and "Member 3, Member 4" in row
+    assert page.select_one("#proposals") is None
+    assert (item.threshold_numerator, item.threshold_denominator) == (2, 3)
+
+
+def test_a_bad_proposal_form_gets_its_messages_and_creates_nothing(client, db, c):
+    meeting = _draft(c)
+    user = w.account_for(c, c.members[2])
+    sign_in(client, user.email, PASSWORD)
+    propose = url(c, meeting, "/propose")
+    before = (count(db, MotionProposal), count(db, AuditEvent))
+    response = submit(client, propose, _proposal_form(title="", wording="", seconder=""))
+    assert response.status_code == 200
+    errors = error_messages(soup(response))
+    assert errors["title"] == "Enter the motion's title"
+    assert errors["wording"] == "Enter the wording of the motion"
+    assert errors["seconder"] == "Enter the member number of the member who seconds it"
+    response = submit(client, propose, _proposal_form(seconder="3"))
+    assert error_messages(soup(response))["seconder"] == (
+        "The seconder must be a different member from the proposer."
+    )
+    response = submit(client, propose, _proposal_form(seconder="77"))
+    assert error_messages(soup(response))["seconder"] == (
+        "No member numbered 77 is on the register of Hollins Housing."
+    )
+    response = submit(client, propose, _proposal_form(share="1/3"))
+    assert error_messages(soup(response))["share"].startswith("The share must be between")
+    response = submit(client, propose, _proposal_form(threshold="most"))
+    assert "threshold" in error_messages(soup(response))
+    assert (count(db, MotionProposal), count(db, AuditEvent)) == before
+
+
+def test_only_the_proposer_and_seconder_see_a_proposal_and_the_seconder_declines_it(client, db, c):
+    meeting = _draft(c)
+    proposer = w.account_for(c, c.members[2])
+    seconder = w.account_for(c, c.members[3])
+    other = w.account_for(c, c.members[5])
+    proposal = motions.propose_motion(
+        db.session,
+        meeting,
+        actor=proposer,
+        title="Paint the hall",
+        wording="That the hall be painted.",
+        threshold="ordinary",
+        seconder_number="4",
+        now=NOW,
+    )
+    db.session.commit()
+    page_url = url(c, meeting, f"/proposals/{proposal.id}")
+    sign_in(client, other.email, PASSWORD)
+    get_page(client, page_url, status=403)
+    # Through another meeting of the organisation: not found.
+    elsewhere = _draft(c)
+    get_page(client, url(c, elsewhere, f"/proposals/{proposal.id}"), status=404)
+    before = count(db, AuditEvent)
+    token = _token(client)
+    for action in ("second", "decline", "withdraw"):
+        response = client.post(f"{page_url}/{action}", data={"csrf_token": token})
+        assert response.status_code == 403, action
+    assert count(db, AuditEvent) == before
+    _sign_out(client)
+
+    sign_in(client, seconder.email, PASSWORD)
+    response = post(client, page_url, page_url + "/decline")
+    page = get_page(client, response.headers["Location"])
+    assert "Declined by the seconder" in page.select_one("#proposal").get_text()
+    db.session.expire_all()
+    assert db.session.get(MotionProposal, proposal.id).state is ProposalState.DECLINED
+    assert count(db, MeetingItem) == 0

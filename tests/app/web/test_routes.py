@@ -19,6 +19,7 @@ from app.workflow.governance.models import (
     MeetingItem,
     MeetingKiosk,
     MeetingVoter,
+    MotionProposal,
     Nomination,
     Proxy,
 )
@@ -240,6 +241,11 @@ ROUTES = {
     (MEETING + "/vote", "GET", "meetings.vote"),
     (ITEM + "/vote", "POST", "meetings.cast"),
     (MEETING + "/my-proxy", "POST", "meetings.my_proxy"),
+    (MEETING + "/propose", "GET,POST", "meetings.propose"),
+    (MEETING + "/proposals/<int:proposal_id>", "GET", "meetings.proposal"),
+    (MEETING + "/proposals/<int:proposal_id>/second", "POST", "meetings.second_motion"),
+    (MEETING + "/proposals/<int:proposal_id>/decline", "POST", "meetings.decline_motion"),
+    (MEETING + "/proposals/<int:proposal_id>/withdraw", "POST", "meetings.withdraw_proposal"),
     (ORG + "/members/<int:member_id>/account", "GET,POST", "meetings.link"),
     (ORG + "/claim", "GET,POST", "meetings.claim"),
     (ORG + "/claim/code", "GET,POST", "meetings.claim_code"),
@@ -437,6 +443,12 @@ ACCESS = {
     # Its members with a linked account, and its officers (nobody here is a linked member).
     "/organisations/{org}/meetings/{meeting}/vote": OFFICERS,
     "/organisations/{org}/members/{member}/account": OFFICERS,
+    # A member's own motions: only members with a linked account propose (the officer is not
+    # a member), and only its proposer and seconder see a proposal ({mp}: neither is anyone
+    # here, so the officer, let through to the meeting, finds no proposal of theirs: 403).
+    "/organisations/{org}/meetings/{meeting}/propose": (302, 403, 403, 403, 403),
+    "/organisations/{org}/meetings/{meeting}/proposals/{mp}": (302, 403, 403, 403, 403),
+    "/organisations/{org}/meetings/{meeting}/proposals/999999": (302, 403, 404, 403, 403),
     # Anyone signed in may link their account to a member, with a code emailed to the member.
     "/organisations/{org}/claim": (302, 200, 200, 200, 200),
     "/organisations/{org}/claim/code": (302, 200, 200, 200, 200),
@@ -749,6 +761,22 @@ POSTS = {
         {"member_number": "1", "holder": "2"},
         (302, 403, None, 403, 403),
     ),
+    "/organisations/{org}/meetings/{meeting}/propose": (
+        {"title": "Stolen", "wording": "w", "threshold": "ordinary", "seconder": "2"},
+        (302, 403, 403, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/proposals/{mp}/second": (
+        {},
+        (302, 403, 403, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/proposals/{mp}/decline": (
+        {},
+        (302, 403, 403, 403, 403),
+    ),
+    "/organisations/{org}/meetings/{meeting}/proposals/{mp}/withdraw": (
+        {},
+        (302, 403, 403, 403, 403),
+    ),
     "/organisations/{org}/members/{member}/account": (
         {"email": "resident@example.org"},
         (302, 403, None, 403, 403),
@@ -855,11 +883,22 @@ def world(db):
         seconder_id=seconder.id,
         now=utcnow(),
     )
+    proposal = MotionProposal(
+        meeting=meeting,
+        proposer=member,
+        seconder=seconder,
+        title="Paint the hall",
+        wording="That the hall be painted.",
+        threshold="ordinary",
+        proposed_at=utcnow(),
+    )
+    db.session.add(proposal)
     db.session.commit()
     election = draft_election(home, officer)
     return {
         "meeting": meeting.id,
         "item": item.id,
+        "mp": proposal.id,
         "org": organisation.id,
         "member": member.id,
         "officer": officer.id,
@@ -943,12 +982,15 @@ def state(db) -> dict:
     out["members"] = sorted(
         db.session.execute(select(Member.id, Member.left_on, Member.account_id)).all()
     )
-    for model in (Meeting, MeetingItem, MeetingVoter, Proxy):
+    for model in (Meeting, MeetingItem, MeetingVoter, Proxy, MotionProposal):
         out[model.__name__] = db.session.scalar(select(func.count()).select_from(model))
     out["meetings"] = sorted(
         db.session.execute(select(Meeting.id, Meeting.title, Meeting.state, Meeting.chair_id)).all()
     )
     out["items"] = sorted(db.session.execute(select(MeetingItem.id, MeetingItem.state)).all())
+    out["motion_proposals"] = sorted(
+        db.session.execute(select(MotionProposal.id, MotionProposal.state)).all()
+    )
     for model in (MeetingItem, Constituency, ConstituencyClass, Nomination, MemberBallot):
         out[model.__name__] = db.session.scalar(select(func.count()).select_from(model))
     out["elections"] = sorted(
