@@ -40,6 +40,7 @@ from app.workflow.governance.exports import item_export
 from app.workflow.governance.meetings import (
     audit_item,
     is_chair,
+    next_position,
     open_item,
     seal_item,
     start_voting,
@@ -188,7 +189,7 @@ def add_election(
     _one_constituency_per_class([classes for _, _, classes in checked])
     item = MeetingItem(
         meeting=meeting,
-        position=_next_position(session, meeting),
+        position=next_position(session, meeting),
         kind=ItemKind.ELECTION,
         title=title,
         rule=rule,
@@ -310,13 +311,6 @@ def _one_constituency_per_class(groups: list[list[MembershipClass]]) -> None:
             "classes",
             classes=Listed(dict.fromkeys(twice)),
         )
-
-
-def _next_position(session: Session, meeting: Meeting) -> int:
-    last = session.scalar(
-        select(func.max(MeetingItem.position)).where(MeetingItem.meeting_id == meeting.id)
-    )
-    return (last or 0) + 1
 
 
 def _store_constituency(session, item, name, seats, classes) -> Constituency:

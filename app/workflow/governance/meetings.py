@@ -578,6 +578,18 @@ def link_account(
     return member
 
 
+def next_position(session: Session, meeting: Meeting) -> int:
+    """The agenda position for an item added now: last. Takes the meeting's row lock first,
+    so two items added at once (an officer's and a seconder's) queue instead of both taking
+    the same place."""
+    begin_write(session)
+    session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+    last = session.scalar(
+        select(func.max(MeetingItem.position)).where(MeetingItem.meeting_id == meeting.id)
+    )
+    return (last or 0) + 1
+
+
 def audit_item(session: Session, action: str, actor: User, item: MeetingItem, after: dict) -> None:
     """Record ``action`` on a meeting's item (a motion or an election) in the audit trail."""
     audit.record(

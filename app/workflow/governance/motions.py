@@ -33,6 +33,7 @@ from app.workflow.governance.meetings import (
     WrongState,
     is_chair,
     member_of_account,
+    next_position,
     open_item,
     require_chair,
     require_officer,
@@ -217,12 +218,7 @@ def _table(
         raise DomainError(
             N_("The seconder must be a different member from the proposer."), "seconder"
         )
-    position = (
-        session.scalar(
-            select(func.max(MeetingItem.position)).where(MeetingItem.meeting_id == meeting.id)
-        )
-        or 0
-    ) + 1
+    position = next_position(session, meeting)
     item = MeetingItem(
         meeting=meeting,
         position=position,
