@@ -135,7 +135,10 @@ class MeetingForm(FlaskForm):
         }
 
 
-class MotionForm(FlaskForm):
+class _MotionFields:
+    """What a motion is, the same whoever tables it: officers (``MotionForm``) or a member
+    (``ProposeForm``)."""
+
     amends = ChoiceField(_l("Is it an amendment?"), widget=GovSelect(), coerce=str)
     title = StringField(
         _l("Title"),
@@ -159,6 +162,9 @@ class MotionForm(FlaskForm):
         validators=[Length(max=10)],
         widget=GovTextInput(),
     )
+
+
+class MotionForm(_MotionFields, FlaskForm):
     proposer = ChoiceField(
         _l("Proposed by"),
         widget=GovSelect(),
@@ -186,32 +192,9 @@ def motion_form(members, motions) -> MotionForm:
     return form
 
 
-class ProposeForm(FlaskForm):
+class ProposeForm(_MotionFields, FlaskForm):
     """A member's own motion, and the member they ask to second it (``propose_motion``)."""
 
-    amends = ChoiceField(_l("Is it an amendment?"), widget=GovSelect(), coerce=str)
-    title = StringField(
-        _l("Title"),
-        validators=[InputRequired(_l("Enter the motion's title")), Length(max=200)],
-        widget=GovTextInput(),
-    )
-    wording = TextAreaField(
-        _l("Wording"),
-        description=_l("What the members are asked to resolve, as it will be put to them"),
-        validators=[InputRequired(_l("Enter the wording of the motion")), Length(max=10_000)],
-        widget=GovTextArea(),
-    )
-    threshold = RadioChoiceField(
-        _l("Threshold"),
-        choices=THRESHOLDS,
-        required_message=_l("Select the resolution's threshold"),
-    )
-    share = StringField(
-        _l("Share it needs, for another threshold"),
-        description=_l("At least this share of the votes cast, like 2/3"),
-        validators=[Length(max=10)],
-        widget=GovTextInput(),
-    )
     seconder = StringField(
         _l("Member number of the member you ask to second it"),
         description=_l("They confirm it before the motion goes on the agenda"),
