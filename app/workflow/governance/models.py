@@ -156,6 +156,17 @@ class MeetingVoter(Base):
     __table_args__ = (Index("ix_meeting_voters_class", "meeting_id", "membership_class_id"),)
 
 
+def _threshold_from_half_to_all() -> CheckConstraint:
+    """A motion's own threshold (its columns ``threshold_numerator`` and ``_denominator``),
+    when it has one, is a share from one half to the whole."""
+    return CheckConstraint(
+        "threshold_numerator IS NULL OR (threshold_denominator > 0 AND "
+        "2 * threshold_numerator >= threshold_denominator AND "
+        "threshold_numerator <= threshold_denominator)",
+        name="threshold_from_half_to_all",
+    )
+
+
 class MeetingItem(Base):
     """An item of a meeting's agenda: a motion (or an amendment to one) or an election."""
 
@@ -219,12 +230,7 @@ class MeetingItem(Base):
         UniqueConstraint("meeting_id", "position"),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
         CheckConstraint("kind = 'election' OR threshold IS NOT NULL", name="motion_has_threshold"),
-        CheckConstraint(
-            "threshold_numerator IS NULL OR (threshold_denominator > 0 AND "
-            "2 * threshold_numerator >= threshold_denominator AND "
-            "threshold_numerator <= threshold_denominator)",
-            name="threshold_from_half_to_all",
-        ),
+        _threshold_from_half_to_all(),
         CheckConstraint(
             "kind = 'motion' OR rule IN ('scottish', 'meek')", name="election_has_rule"
         ),
@@ -518,12 +524,7 @@ class MotionProposal(Base):
     __table_args__ = (
         CheckConstraint("proposer_id <> seconder_id", name="seconder_not_proposer"),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
-        CheckConstraint(
-            "threshold_numerator IS NULL OR (threshold_denominator > 0 AND "
-            "2 * threshold_numerator >= threshold_denominator AND "
-            "threshold_numerator <= threshold_denominator)",
-            name="threshold_from_half_to_all",
-        ),
+        _threshold_from_half_to_all(),
         CheckConstraint(
             "(state = 'waiting') = (decided_at IS NULL)", name="decided_unless_waiting"
         ),
