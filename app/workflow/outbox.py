@@ -88,6 +88,9 @@ KINDS = _kinds(
     # To the address a member has on an organisation's register, asked for by an account
     # to be linked to the member (``governance.claims``).
     Kind("member_code", ONLY_EMAIL, secret=True),
+    # To the member asked to second another member's motion (``governance.motions``): it
+    # answers a request made of them, so it always goes.
+    Kind("second_request", ONLY_EMAIL),
     Kind("vote_confirmation", ONLY_EMAIL, topic="confirmations", unordered=True),
     Kind("voting_reminder", ONLY_EMAIL, topic="reminders"),
     Kind("results_published", ONLY_EMAIL, topic="results"),

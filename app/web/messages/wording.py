@@ -206,6 +206,30 @@ def _email(template: str) -> dict[MessageChannel, str]:
     return {MessageChannel.EMAIL: f"messages/{template}.txt"}
 
 
+def _second_request(session: Session, message: Message) -> dict[str, str]:
+    """A member asks the addressee to second their motion: who, what, for which meeting, and
+    the page where they second or decline it. Not worded once the request is answered."""
+    from app.workflow.governance.models import MotionProposal, ProposalState
+
+    proposal = _row(session, MotionProposal, _data(message).get("proposal_id"), "motion")
+    if proposal.state is not ProposalState.WAITING:
+        raise NotWorded("the motion has been seconded, declined or withdrawn since")
+    meeting = proposal.meeting
+    return {
+        "name": proposal.seconder.name,
+        "proposer": proposal.proposer.name,
+        "motion": proposal.title,
+        "meeting": meeting.title,
+        "organisation": meeting.organisation.name,
+        "page": link(
+            "meetings.proposal",
+            organisation_id=meeting.organisation_id,
+            meeting_id=meeting.id,
+            proposal_id=proposal.id,
+        ),
+    }
+
+
 WORDINGS: dict[str, Wording] = {
     "confirm_email": Wording(
         _l("Confirm your email address for Devolve"),
@@ -254,6 +278,12 @@ WORDINGS: dict[str, Wording] = {
         _member_code,
         ("organisation", "member_number", "code", "lasts"),
         _email("member_code"),
+    ),
+    "second_request": Wording(
+        _l("%(proposer)s asks you to second a motion"),
+        _second_request,
+        ("name", "proposer", "motion", "meeting", "organisation", "page"),
+        _email("second_request"),
     ),
 }
 

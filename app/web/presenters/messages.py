@@ -18,6 +18,7 @@ KIND_NAMES = {
     "voting_code": _l("Voting code"),
     "contact_code": _l("Six-digit code by text or email"),
     "member_code": _l("Code to link an account to a member of an organisation"),
+    "second_request": _l("A request to second a member's motion"),
     "vote_confirmation": _l("Vote confirmation"),
     "voting_reminder": _l("Voting reminder"),
     "results_published": _l("Results published"),

@@ -24,7 +24,7 @@ from fractions import Fraction
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.workflow import audit
+from app.workflow import audit, outbox
 from app.workflow.clock import london_date
 from app.workflow.errors import DomainError
 from app.workflow.governance import proxies
@@ -419,7 +419,29 @@ def propose_motion(
     session.add(proposal)
     session.flush()
     _proposal_audit(session, proposal, "meeting.motion_proposed", actor)
+    _ask_seconder(session, proposal, now)
     return proposal
+
+
+def _ask_seconder(session: Session, proposal: MotionProposal, now: datetime) -> None:
+    """Tell the member asked to second the motion, by email: to their linked account's
+    address in its language, else to the address on the register (in English), else nobody
+    (they see it on the meeting's page once they link an account)."""
+    seconder = proposal.seconder
+    account = session.get(User, seconder.account_id) if seconder.account_id else None
+    to = account.email if account is not None else (seconder.email or "")
+    if not to.strip():
+        return
+    outbox.queue(
+        session,
+        "second_request",
+        to=to,
+        language=(account.language if account is not None else None) or "en",
+        data={"proposal_id": proposal.id},
+        user=account,
+        council=proposal.meeting.organisation.council,
+        now=now,
+    )
 
 
 def _waiting(session: Session, proposal: MotionProposal) -> None:

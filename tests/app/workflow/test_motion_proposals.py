@@ -277,3 +277,34 @@ def test_a_proposal_of_another_meeting_is_not_found_through_this_one(c):
     assert motions.find_proposal(db.session, other, proposal.id) is None
     assert motions.find_proposal(db.session, c.meeting, proposal.id) == proposal
     assert meetings.find_meeting(db.session, c.organisation, other.id) == other
+
+
+def test_the_seconder_is_emailed_a_link_to_the_motion_once_it_is_proposed(app, c):
+    from app.web.messages.wording import NotWorded, word
+    from app.workflow.models import Message
+
+    proposal = propose(c)
+    sent = db.session.scalars(select(Message).where(Message.kind == "second_request")).all()
+    assert [(m.recipient, m.user_id, m.data) for m in sent] == [
+        (c.seconder.email, c.seconder.id, {"proposal_id": proposal.id})
+    ]
+    worded = word(db.session, sent[0])
+    assert worded.subject == f"{c.members[2].name} asks you to second a motion"
+    page = f"/organisations/{c.organisation.id}/meetings/{c.meeting.id}/proposals/{proposal.id}"
+    assert worded.fields["page"].endswith(page) and page in worded.body
+    assert '"Paint the hall"' in worded.body and c.meeting.title in worded.body
+    # Answered before it went: it is not sent (the worker fails it as unworded).
+    motions.decline_motion(db.session, proposal, actor=c.seconder, now=w.BEFORE)
+    db.session.commit()
+    with pytest.raises(NotWorded):
+        word(db.session, sent[0])
+
+
+def test_a_seconder_with_no_account_is_emailed_at_the_address_on_the_register(c):
+    from app.workflow.models import Message
+
+    member = c.members[5]
+    assert member.account_id is None and member.email
+    propose(c, seconder_number=member.member_number)
+    sent = db.session.scalars(select(Message).where(Message.kind == "second_request")).one()
+    assert (sent.recipient, sent.user_id, sent.language) == (member.email, None, "en")
