@@ -206,10 +206,13 @@ def officer_and_round(db, council):
 
 
 def issue_for_the_app(app, db, council, scope="council"):
-    """Codes under the app's key, as an officer issues them, to be entered on its pages."""
+    """Codes under the app's key, as an officer issues them now, to be entered on its pages
+    (which read the real clock: codes issued at ``NOW`` would expire as the months pass)."""
     with app.test_request_context():
         key = code_key()
-    codes = roll.issue_codes(db.session, council_id=council.id, scope=scope, key=key, now=NOW)
+    codes = roll.issue_codes(
+        db.session, council_id=council.id, scope=scope, key=key, now=datetime.now(UTC)
+    )
     db.session.commit()
     return {c.reference: c.code for c in codes}
 

@@ -15,6 +15,8 @@ from tests.app.pages import error_messages, get_page, sign_in, soup, submit, sum
 from tests.factories import PASSWORD, create_proposal, create_round
 
 NEW = "/officers/lambeth/rounds/new"
+# The schedules below are in January of next year, so they stay ahead of the real clock.
+Y = datetime.now(UTC).year + 1
 
 
 def events(db, action=None):
@@ -936,16 +938,16 @@ def test_officer_changes_the_split_before_voting(client, db, lambeth):
 
 @pytest.fixture
 def scheduled_voting(client, db, lambeth, reviewable):
-    """``reviewable`` scheduled (voting 1 to 14 January 2027, results 18 to 20 January) and
+    """``reviewable`` scheduled (voting 1 to 14 January next year, results 18 to 20 January) and
     opened for voting by the officer, who stays signed in."""
     rounds.set_schedule(
         db.session,
         reviewable,
         actor=lambeth.officer,
         days={
-            Phase.VOTING: (datetime(2027, 1, 1).date(), datetime(2027, 1, 14).date()),
-            Phase.CLOSED: (datetime(2027, 1, 15).date(), datetime(2027, 1, 17).date()),
-            Phase.PUBLISHED: (datetime(2027, 1, 18).date(), datetime(2027, 1, 20).date()),
+            Phase.VOTING: (datetime(Y, 1, 1).date(), datetime(Y, 1, 14).date()),
+            Phase.CLOSED: (datetime(Y, 1, 15).date(), datetime(Y, 1, 17).date()),
+            Phase.PUBLISHED: (datetime(Y, 1, 18).date(), datetime(Y, 1, 20).date()),
         },
     )
     db.session.commit()
@@ -963,7 +965,7 @@ def test_the_schedule_is_frozen_once_voting_opens(client, db, lambeth, scheduled
             db.session,
             r,
             actor=lambeth.officer,
-            days={Phase.PUBLISHED: (datetime(2027, 2, 1).date(), datetime(2027, 2, 2).date())},
+            days={Phase.PUBLISHED: (datetime(Y, 2, 1).date(), datetime(Y, 2, 2).date())},
         )
     db.session.rollback()
     db.session.expire_all()
@@ -985,7 +987,7 @@ def test_the_schedule_is_frozen_once_voting_opens(client, db, lambeth, scheduled
     response = submit(
         client,
         "/officers/lambeth/rounds/r/schedule",
-        schedule(voting=("1/1/2027", "10/1/2027"), published=("1/2/2027", "2/2/2027")),
+        schedule(voting=(f"1/1/{Y}", f"10/1/{Y}"), published=(f"1/2/{Y}", f"2/2/{Y}")),
     )
     assert (
         "Voting can only be extended, never shortened"
@@ -999,9 +1001,9 @@ def test_the_schedule_is_frozen_once_voting_opens(client, db, lambeth, scheduled
 @pytest.mark.parametrize(
     "day, message",
     [
-        ("10/1/2027", "Voting can only be extended, never shortened: choose a day after 14 "),
-        ("14/1/2027", "choose a day after 14 January 2027, its last day now"),
-        ("31/2/2027", "must be a real date"),
+        (f"10/1/{Y}", "Voting can only be extended, never shortened: choose a day after 14 "),
+        (f"14/1/{Y}", f"choose a day after 14 January {Y}, its last day now"),
+        (f"31/2/{Y}", "must be a real date"),
         ("", "Enter the new last day of voting"),
     ],
 )
@@ -1019,24 +1021,24 @@ def test_an_officer_extends_voting_and_the_public_page_says_so(client, db, sched
     from zoneinfo import ZoneInfo
 
     response = submit(
-        client, "/officers/lambeth/rounds/r/schedule", {"voting_end": ["21", "1", "2027"]}
+        client, "/officers/lambeth/rounds/r/schedule", {"voting_end": ["21", "1", str(Y)]}
     )
     assert response.status_code == 302
     db.session.expire_all()
     r = scheduled_voting
     # Voting closes at the end of 21 January (London); the later phases move a week on.
-    assert r.dates_for(Phase.VOTING).ends_at == datetime(2027, 1, 22, tzinfo=UTC)
-    assert rounds.schedule_snapshot(r)["closed"] == ["2027-01-22", "2027-01-24"]
-    assert rounds.schedule_snapshot(r)["published"] == ["2027-01-25", "2027-01-27"]
+    assert r.dates_for(Phase.VOTING).ends_at == datetime(Y, 1, 22, tzinfo=UTC)
+    assert rounds.schedule_snapshot(r)["closed"] == [f"{Y}-01-22", f"{Y}-01-24"]
+    assert rounds.schedule_snapshot(r)["published"] == [f"{Y}-01-25", f"{Y}-01-27"]
     [event] = events(db, "round.voting_extended")
-    assert event.before["voting"] == ["2027-01-01", "2027-01-14"]
-    assert event.after["voting"] == ["2027-01-01", "2027-01-21"]
+    assert event.before["voting"] == [f"{Y}-01-01", f"{Y}-01-14"]
+    assert event.after["voting"] == [f"{Y}-01-01", f"{Y}-01-21"]
     assert event.actor.email == "officer@lambeth.example"
     today = datetime.now(ZoneInfo("Europe/London")).date()
     text = " ".join(get_page(client, "/councils/lambeth/rounds/r").get_text().split())
     assert (
-        f"Voting was due to close on 14 January 2027; on {today.day} {today:%B %Y} the council "
-        "extended it to 21 January 2027." in text
+        f"Voting was due to close on 14 January {Y}; on {today.day} {today:%B %Y} the council "
+        f"extended it to 21 January {Y}." in text
     )
     assert "Voting extended" in get_page(client, "/auditors/lambeth/rounds/r").get_text()
     # The manifest, and so the ballot, is unchanged.
@@ -1060,7 +1062,7 @@ def test_voting_cannot_be_extended_once_closed(client, db, lambeth, scheduled_vo
             r,
             actor=lambeth.officer,
             now=datetime.now(UTC),
-            new_last_day=datetime(2027, 2, 1).date(),
+            new_last_day=datetime(Y, 2, 1).date(),
         )
     db.session.rollback()
     page = get_page(client, "/officers/lambeth/rounds/r/schedule")
@@ -1077,7 +1079,7 @@ def test_unscheduled_voting_has_no_close_to_extend(client, db, lambeth, reviewab
             reviewable,
             actor=lambeth.officer,
             now=datetime.now(UTC),
-            new_last_day=datetime(2027, 2, 1).date(),
+            new_last_day=datetime(Y, 2, 1).date(),
         )
     page = get_page(client, "/officers/lambeth/rounds/r/schedule")
     assert "no scheduled close" in page.select_one("#no-close").get_text()
