@@ -26,7 +26,7 @@ from app.workflow.errors import DomainError
 from app.workflow.governance.meetings import member_of_account
 from app.workflow.governance.models import MemberClaim
 from app.workflow.models import User
-from app.workflow.organisations import Member, NotAllowed, Organisation
+from app.workflow.organisations import Member, NotAllowed, Organisation, member_by_number
 from ballots.contact_codes import new_code, normalise
 from ballots.db import begin_write
 from ballots.refusals import N_
@@ -72,11 +72,7 @@ def ask_code(
     number = (member_number or "").strip()
     if not number:
         raise DomainError(N_("Enter your member number."), "member_number")
-    member = session.scalar(
-        select(Member).where(
-            Member.organisation_id == organisation.id, Member.member_number == number
-        )
-    )
+    member = member_by_number(session, organisation.id, number)
     if (
         member is None
         or not member.email

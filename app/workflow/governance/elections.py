@@ -67,6 +67,7 @@ from app.workflow.organisations import (
     classes_of,
     may_oversee,
     may_run,
+    member_by_number,
 )
 from app.workflow.organisations.common import squashed, unprintable
 from ballots import members as box
@@ -447,15 +448,6 @@ def nominate(
     return nomination
 
 
-def member_by_number(session: Session, meeting: Meeting, number: str | None) -> Member | None:
-    return session.scalar(
-        select(Member).where(
-            Member.organisation_id == meeting.organisation_id,
-            Member.member_number == (number or "").strip(),
-        )
-    )
-
-
 def nominate_by_numbers(
     session: Session,
     item: MeetingItem,
@@ -476,7 +468,7 @@ def nominate_by_numbers(
         raise DomainError(N_("Choose the constituency."), "constituency")
     found = {}
     for field, number in (("member", member), ("proposer", proposer), ("seconder", seconder)):
-        person = member_by_number(session, item.meeting, number)
+        person = member_by_number(session, item.meeting.organisation_id, number)
         if person is None:
             raise DomainError(
                 N_("No member has the member number %(number)s."), field, number=number
@@ -823,7 +815,7 @@ def record_paper(
     _require_officer(actor, item.meeting)
     if item.state is not ItemState.OPEN:
         raise WrongState(N_("Voting on this election is not open."))
-    member = member_by_number(session, item.meeting, member_number)
+    member = member_by_number(session, item.meeting.organisation_id, member_number)
     if member is None:
         raise DomainError(N_("No member has that member number."), "member_number")
     try:

@@ -41,6 +41,7 @@ from app.workflow.organisations import (
     OrganisationOfficer,
     eligible_members,
     may_run,
+    member_by_number,
     member_of,
 )
 from app.workflow.organisations.common import squashed, unprintable
@@ -159,11 +160,7 @@ def voter_by_number(session: Session, meeting: Meeting, number: str, field: str)
     number = (number or "").strip()
     if not number:
         raise DomainError(N_("Enter the member number."), field)
-    member = session.scalar(
-        select(Member).where(
-            Member.organisation_id == meeting.organisation_id, Member.member_number == number
-        )
-    )
+    member = member_by_number(session, meeting.organisation_id, number)
     voter = voter_of(session, meeting, member)
     if voter is None:
         raise NotAVoter(

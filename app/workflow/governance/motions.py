@@ -55,7 +55,13 @@ from app.workflow.governance.models import (
     ThresholdKind,
 )
 from app.workflow.models import User
-from app.workflow.organisations import Member, NotAllowed, member_of, on_register
+from app.workflow.organisations import (
+    Member,
+    NotAllowed,
+    member_by_number,
+    member_of,
+    on_register,
+)
 from app.workflow.organisations.common import squashed, unprintable
 from ballots import members as box
 from ballots.db import begin_write
@@ -329,11 +335,7 @@ def _seconder_by_number(session: Session, meeting: Meeting, number: str | None, 
     number = (number or "").strip()
     if not number:
         raise DomainError(N_("Enter the member number of the member who seconds it."), "seconder")
-    member = session.scalar(
-        select(Member).where(
-            Member.organisation_id == meeting.organisation_id, Member.member_number == number
-        )
-    )
+    member = member_by_number(session, meeting.organisation_id, number)
     if member is None or not member.is_member_on(today):
         raise DomainError(
             N_("No member numbered %(number)s is on the register of %(organisation)s."),

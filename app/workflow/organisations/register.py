@@ -564,6 +564,19 @@ def member_of(session: Session, organisation: Organisation, member_id: int) -> M
     return member
 
 
+def member_by_number(session: Session, organisation_id: int, number: str | None) -> Member | None:
+    """The organisation's member with this member number (spaces around it ignored), or
+    None."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    return session.scalar(
+        select(Member).where(
+            Member.organisation_id == organisation_id, Member.member_number == number
+        )
+    )
+
+
 def record_leaving(
     session: Session,
     organisation: Organisation,
