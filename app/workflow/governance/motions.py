@@ -470,6 +470,14 @@ PROPOSAL_STATES = {
 }
 
 
+def _decide(session, proposal: MotionProposal, state, action: str, actor: User, now) -> None:
+    """The waiting proposal is answered (``state``), now, audited as ``action``."""
+    proposal.state = state
+    proposal.decided_at = now
+    session.flush()
+    _proposal_audit(session, proposal, action, actor)
+
+
 def _require_seconder(session: Session, proposal: MotionProposal, actor: User) -> None:
     member = member_of_account(session, proposal.meeting.organisation, actor)
     if member is None or member.id != proposal.seconder_id:
@@ -510,11 +518,8 @@ def second_motion(
         seconder_id=proposal.seconder_id,
         now=now,
     )
-    proposal.state = ProposalState.SECONDED
     proposal.item_id = item.id
-    proposal.decided_at = now
-    session.flush()
-    _proposal_audit(session, proposal, "meeting.motion_seconded", actor)
+    _decide(session, proposal, ProposalState.SECONDED, "meeting.motion_seconded", actor, now)
     return item
 
 
@@ -525,10 +530,7 @@ def decline_motion(
     refused for anyone else and unless it waits."""
     _require_seconder(session, proposal, actor)
     _waiting(session, proposal)
-    proposal.state = ProposalState.DECLINED
-    proposal.decided_at = now
-    session.flush()
-    _proposal_audit(session, proposal, "meeting.motion_declined", actor)
+    _decide(session, proposal, ProposalState.DECLINED, "meeting.motion_declined", actor, now)
     return proposal
 
 
@@ -541,10 +543,7 @@ def withdraw_proposal(
     if member is None or member.id != proposal.proposer_id:
         raise NotAllowed(N_("Only the member who proposed this motion can withdraw it."))
     _waiting(session, proposal)
-    proposal.state = ProposalState.WITHDRAWN
-    proposal.decided_at = now
-    session.flush()
-    _proposal_audit(session, proposal, "meeting.proposal_withdrawn", actor)
+    _decide(session, proposal, ProposalState.WITHDRAWN, "meeting.proposal_withdrawn", actor, now)
     return proposal
 
 
