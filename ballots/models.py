@@ -24,6 +24,7 @@ import enum
 import secrets
 import unicodedata
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -516,9 +518,20 @@ class GazetteerAddress(Base):
     neighbourhood_id: Mapped[int] = mapped_column(
         ForeignKey("neighbourhoods.id", ondelete="RESTRICT")
     )
+    # Where it is (WGS 84), when the extract gives it: a proposal placed at this address is
+    # drawn there on the maps.
+    latitude: Mapped[Decimal | None] = mapped_column(
+        Numeric(9, 6), nullable=True, server_default=text("NULL")
+    )
+    longitude: Mapped[Decimal | None] = mapped_column(
+        Numeric(9, 6), nullable=True, server_default=text("NULL")
+    )
 
     __table_args__ = (
         UniqueConstraint("council_id", "uprn"),
+        CheckConstraint(
+            "(latitude IS NULL) = (longitude IS NULL)", name="point_has_both_coordinates"
+        ),
         Index("ix_gazetteer_addresses_postcode", "council_id", "postcode_key"),
         CheckConstraint("length(uprn) > 0", name="uprn_not_empty"),
     )

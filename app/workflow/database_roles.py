@@ -24,9 +24,10 @@ import re
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-# Rows the app writes once and then only reads. All but round_turnout have triggers refusing
-# UPDATE and DELETE (migrations 0001, 0003, 0013, 0015, 0021); round_turnout is counted once,
-# when voting closes, and member_ballots are written once by the member ballot box.
+# Rows the app writes once and then only reads. All but round_turnout and pot_figures have
+# triggers refusing UPDATE and DELETE (migrations 0001, 0003, 0013, 0015, 0021); round_turnout
+# is counted once, when voting closes, pot_figures with a pot's result, and member_ballots
+# are written once by the member ballot box.
 READ_AND_INSERT = (
     "audit_events",
     "ballots",
@@ -35,6 +36,7 @@ READ_AND_INSERT = (
     "ballot_log",
     "pot_results",
     "round_turnout",
+    "pot_figures",
     "ballot_mixes",
     "ballot_decryptions",
     "decrypted_ballots",

@@ -179,6 +179,13 @@ class Council(Translated, Base):
     registrations_per_address: Mapped[int | None] = mapped_column(
         Integer, nullable=True, server_default=sql_text("NULL")
     )
+    # Shown on the network's pages (the network home, the comparison, what worked) beside
+    # the other councils of the deployment; a council that leaves keeps its own pages.
+    in_network: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("true"))
+    # Open data: a published pot's ballots carry each voter's neighbourhood and age band
+    # (nothing finer), for rounds whose voting opens while this is set (frozen in the
+    # manifest, so voters are told on the ballot).
+    open_data_voter_details: Mapped[bool] = mapped_column(Boolean, server_default=sql_text("false"))
 
     neighbourhoods: Mapped[list[Neighbourhood]] = relationship(
         back_populates="council", order_by="Neighbourhood.name"
@@ -215,6 +222,11 @@ class Neighbourhood(Translated, Base):
     population: Mapped[int] = mapped_column(Integer, default=0)
     # A relative weight for formula splits (e.g. youth need); None when the council sets none.
     need_weight: Mapped[Decimal | None] = mapped_column(Numeric(12, 4), nullable=True)
+    # Where it is: a GeoJSON geometry (Polygon or MultiPolygon, longitude and latitude in
+    # WGS 84) as canonical JSON, from the boundaries the council uploads; None until then.
+    boundary: Mapped[str | None] = mapped_column(
+        Text, nullable=True, server_default=sql_text("NULL")
+    )
 
     council: Mapped[Council] = relationship(back_populates="neighbourhoods")
 
@@ -600,6 +612,23 @@ class Proposal(Translated, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(64), default="")
     location: Mapped[str] = mapped_column(String(200), default="")
+    # Where the project would be, as a point (WGS 84), picked from the council's address list
+    # (``address_uprn``) or on the map; and the neighbourhood that point is in (set with the
+    # point, from the address's neighbourhood or the uploaded boundaries).
+    latitude: Mapped[Decimal | None] = mapped_column(
+        Numeric(9, 6), nullable=True, server_default=sql_text("NULL")
+    )
+    longitude: Mapped[Decimal | None] = mapped_column(
+        Numeric(9, 6), nullable=True, server_default=sql_text("NULL")
+    )
+    address_uprn: Mapped[str | None] = mapped_column(
+        String(12), nullable=True, server_default=sql_text("NULL")
+    )
+    neighbourhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="SET NULL"),
+        nullable=True,
+        server_default=sql_text("NULL"),
+    )
     estimated_cost_pence: Mapped[int] = mapped_column(BigInteger)
     final_cost_pence: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     status: Mapped[ProposalStatus] = mapped_column(
@@ -629,6 +658,7 @@ class Proposal(Translated, Base):
         back_populates="proposal", cascade="all, delete-orphan"
     )
     merged_into: Mapped[Proposal | None] = relationship(remote_side="Proposal.id")
+    neighbourhood: Mapped[Neighbourhood | None] = relationship(foreign_keys=[neighbourhood_id])
     contributions: Mapped[list[Contribution]] = relationship(
         back_populates="proposal", order_by="Contribution.id", cascade="all, delete-orphan"
     )
@@ -650,6 +680,14 @@ class Proposal(Translated, Base):
         CheckConstraint("length(title) > 0", name="title_not_empty"),
         CheckConstraint(
             "merged_into_id IS NULL OR merged_into_id <> id", name="not_merged_into_itself"
+        ),
+        CheckConstraint(
+            "(latitude IS NULL) = (longitude IS NULL)", name="point_has_both_coordinates"
+        ),
+        CheckConstraint(
+            "latitude IS NULL OR (latitude >= -90 AND latitude <= 90 "
+            "AND longitude >= -180 AND longitude <= 180)",
+            name="point_on_earth",
         ),
         Index("ix_proposals_round_status", "round_id", "status"),
     )
@@ -849,6 +887,33 @@ class RoundTurnout(Base):
     neighbourhood: Mapped[Neighbourhood] = relationship()
 
     __table_args__ = (CheckConstraint("voted >= 0 AND roll >= 0", name="counts_not_negative"),)
+
+
+class PotFigures(Base):
+    """What a counted pot's ballots say beyond its result, worked out once with the result
+    (``app.workflow.network``) so the network's pages never count ballots on a request: how
+    many ballots chose something, and under the round's rule and under greedy (for contrast)
+    which projects are funded, the money they take and how many of those ballots have at
+    least one choice funded. Canonical JSON; written once, never changed. None for a pot
+    withheld for too few ballots."""
+
+    __tablename__ = "pot_figures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    pot_id: Mapped[int] = mapped_column()
+    document: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "pot_id"),
+        ForeignKeyConstraint(
+            ["pot_id", "round_id"],
+            ["pots.id", "pots.round_id"],
+            name="fk_pot_figures_pot_in_round",
+            ondelete="CASCADE",
+        ),
+    )
 
 
 class DeliveryStatus(enum.StrEnum):
