@@ -136,6 +136,20 @@ def register_cli(app: Flask) -> None:
                 f"log head {row.log_head_hash}{state}"
             )
 
+    @app.cli.command("network-figures")
+    def network_figures_command() -> None:
+        """Store the network's figures for every counted pot that lacks them (pots counted
+        before they were stored with each result): counted once from the stored ballots, as
+        closing voting does, so the network's pages never count ballots."""
+        from app.workflow.clock import utcnow
+        from app.workflow.network import fill_missing_figures
+
+        done = fill_missing_figures(db.session, utcnow())
+        db.session.commit()
+        click.echo(
+            f"{plural(done, 'pot')} given figures" if done else "Every counted pot has its figures"
+        )
+
     @app.cli.command("export")
     @click.argument("round_id", metavar="ROUND", type=int)
     @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))

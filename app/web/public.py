@@ -68,15 +68,23 @@ def council_and_round_or_404(slug: str, round_slug: str) -> tuple[Council, Fundi
 
 @bp.route("/")
 def home():
-    councils = db.session.scalars(select(Council).order_by(Council.name)).all()
-    open_counts = dict(
-        db.session.execute(
-            select(FundingRound.council_id, func.count())
-            .where(FundingRound.phase.not_in([Phase.DRAFT]))
-            .group_by(FundingRound.council_id)
-        ).all()
+    """The network's home: every council on the deployment; for each in the network, its
+    rounds, the money it has devolved, the residents who voted and delivery so far (from
+    stored figures: ``app.workflow.network``)."""
+    from app.web.network import current_network
+    from app.web.presenters.network import Totals
+
+    network = current_network()
+    councils = {c.id: c for c in db.session.scalars(select(Council).order_by(Council.name))}
+    members = [(councils[c.council.id], c) for c in network.members if c.council.id in councils]
+    others = [councils[c.council.id] for c in network.councils if not c.in_network]
+    return render_template(
+        "public/home.html",
+        members=members,
+        others=others,
+        totals=Totals.of(network.rounds, sum(c.residents for c in network.members)),
+        published=len(network.rounds),
     )
-    return render_template("public/home.html", councils=councils, round_counts=open_counts)
 
 
 @bp.route("/councils/<slug>")

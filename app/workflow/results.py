@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.workflow import network
 from app.workflow.errors import DomainError, WrongPhase
 from app.workflow.models import FundingRound, Phase, PotResult
 from app.workflow.text import money as format_money
@@ -54,13 +55,15 @@ def missing_results(session: Session, funding_round: FundingRound) -> list[str]:
     return [p.name for p in funding_round.pots if p.id not in done]
 
 
-def _count(session: Session, funding_round: FundingRound, pot_id: int) -> dict[str, Any]:
+def _count(
+    session: Session, funding_round: FundingRound, pot_id: int
+) -> tuple[Election, dict[str, Any]]:
     # The frozen manifest's rule and tie-break, never the round's live settings: what voters
     # were told when voting opened is how their ballots are counted.
     paper = ballot_paper(funding_round.manifest_json)
     election = box.stored_election(session, paper, pot_id)
     outcome = tally(election, paper.rule, TieBreak(paper.tie_break), money=format_money)
-    return result_document(election, outcome)
+    return election, result_document(election, outcome)
 
 
 def publishing_minimum(funding_round: FundingRound) -> int:
@@ -118,9 +121,22 @@ def tally_round(session: Session, funding_round: FundingRound, now: datetime) ->
     out = []
     paper_pots = [p.id for p in ballot_paper(funding_round.manifest_json).pots]
     for pot_id in paper_pots:
-        document = _count(session, funding_round, pot_id)
+        election, document = _count(session, funding_round, pot_id)
         text = canonical_json(document)
         existing = stored.get(pot_id)
+        withheld = document["ballots"] < publishing_minimum(funding_round)
+        if not withheld:
+            # What the network's pages read instead of counting again (a pot counted before
+            # they were stored gets them now).
+            network.store_pot_figures(
+                session,
+                funding_round,
+                pot_id,
+                election,
+                document["rule"],
+                TieBreak(document["tie_break"]),
+                now,
+            )
         if existing is not None:
             if (
                 not same_count(document, json.loads(existing.outcome_json))
@@ -143,7 +159,7 @@ def tally_round(session: Session, funding_round: FundingRound, now: datetime) ->
             manifest_hash=funding_round.manifest_hash,
             log_head_hash=head.entry_hash,
             ballot_count=document["ballots"],
-            withheld=document["ballots"] < publishing_minimum(funding_round),
+            withheld=withheld,
             outcome_json=text,
             computed_at=now,
         )

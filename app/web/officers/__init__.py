@@ -96,6 +96,7 @@ def dashboard(slug: str):
         counts=counts,
         failed_messages=failed,
         waiting_registrations=registrations.waiting(db.session, council),
+        is_admin=current_user.has_role(council, Role.ADMIN),
     )
 
 
@@ -104,6 +105,7 @@ from app.web.officers import (  # noqa: E402,F401  (registers their routes)
     events,
     languages,
     messages,
+    network,
     paper,
     presenting,
     registration,

@@ -85,6 +85,9 @@ ROUTES = {
     ("/unsubscribe/<token>", "GET,POST", "public.unsubscribe"),
     ("/officers/<slug>/staff", "GET", "officers.staff"),
     ("/officers/<slug>/languages", "GET,POST", "officers.council_languages"),
+    ("/officers/<slug>/network", "GET,POST", "officers.council_network"),
+    ("/network/compare", "GET", "network.compare"),
+    ("/network/what-worked", "GET", "network.what_worked"),
     ("/officers/<slug>/staff/<int:user_id>/reset-two-factor", "POST", "officers.reset_two_factor"),
     ("/councils/<slug>", "GET", "public.council"),
     (R, "GET", "public.funding_round"),
@@ -341,6 +344,9 @@ ACCESS = {
     # Administrators only: none of these people is one (tested in test_two_factor.py).
     "/officers/home/staff": (302, 403, 403, 403, 403),
     "/officers/home/languages": (302, 403, 403, 403, 403),
+    "/officers/home/network": (302, 403, 403, 403, 403),
+    "/network/compare": (200,) * 5,
+    "/network/what-worked": (200,) * 5,
     "/officers/home/rounds/new": OFFICERS,
     "/officers/home/rounds/open": OFFICERS,
     "/officers/home/rounds/draft": OFFICERS,
@@ -499,6 +505,7 @@ POSTS = {
     # Administrators only (tested in test_two_factor.py): user 3 is the home officer.
     "/officers/home/staff/3/reset-two-factor": ({}, (302, 403, 403, 403, 403)),
     "/officers/home/languages": ({"languages": "cy en"}, (302, 403, 403, 403, 403)),
+    "/officers/home/network": ({"in_network": "no"}, (302, 403, 403, 403, 403)),
     "/officers/home/rounds/open/voters": ({"scope": "round"}, (302, 403, None, 403, 403)),
     "/officers/home/gazetteer": ({}, (302, 403, None, 403, 403)),
     "/officers/home/eligibility": (

@@ -1,0 +1,697 @@
+"""The network's figures: every council of the deployment that is in the network, its
+published rounds side by side, and what each round achieved.
+
+Two kinds of figure, both from stored rows and never from counting ballots on a request:
+
+- **counted** once, when a pot is counted (``tally_round``), and stored beside its result in
+  ``pot_figures`` (``figures_document``): how many ballots chose something, and under the
+  round's rule and, for contrast, under greedy (most votes first), which projects are funded,
+  the money they take and how many of those ballots have at least one of their choices
+  funded. A pot withheld for too few ballots gets none: its figures stay withheld here too.
+- **live**, read from the tables that change after publication: the turnout stored on closing
+  (``round_turnout``), partners' pledges (``contributions``), delivery updates and the
+  neighbourhoods' populations.
+
+``network_rounds`` reads all of them for every published round in a handful of statements and
+keeps the answer until anything it reads changes (``fingerprint``): the comparison pages ask
+for it on every request.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.workflow.clock import london_date
+from app.workflow.models import (
+    AuditEvent,
+    Contribution,
+    ContributionKind,
+    Council,
+    DeliveryStatus,
+    DeliveryUpdate,
+    FundingRound,
+    Neighbourhood,
+    Phase,
+    PhaseDates,
+    Pot,
+    PotFigures,
+    PotResult,
+    Proposal,
+    RoundTurnout,
+    User,
+)
+from votes.model import Election, TieBreak
+from votes.rules import tally
+from votes.verify import canonical_json
+
+PUBLISHED = (Phase.PUBLISHED, Phase.DELIVERY)
+CONTRAST_RULE = "greedy"
+FIGURES_VERSION = 1
+
+
+def is_equal_shares(rule: str) -> bool:
+    """The Method of Equal Shares in any of its completions (``mes``, ``mes-add1``, ...)."""
+    return rule.startswith("mes")
+
+
+# --- Counted once, with the result -------------------------------------------------------------
+
+
+def figures_document(election: Election, rule: str, tie_break: TieBreak) -> dict[str, Any]:
+    """What a pot's ballots say beyond its result: the ballots choosing at least one project
+    (``voters``; blank ballots are left out), and for the round's rule and greedy (once if the
+    round's rule is greedy) the projects funded, the money they take, how many voters have at
+    least one choice funded (``satisfied``) and the funded choices summed over voters; and what
+    the pot pays for each of those projects (``costs``)."""
+    cost = {p.id: int(p.cost) for p in election.projects}
+    choices = [frozenset(c for c in b.choices if c) for b in election.ballots]
+    choices = [c for c in choices if c]
+    rules = [rule] + ([CONTRAST_RULE] if rule != CONTRAST_RULE else [])
+    counted = []
+    for name in rules:
+        funded = frozenset(tally(election, name, tie_break).selected)
+        hits = [len(c & funded) for c in choices]
+        counted.append(
+            {
+                "rule": name,
+                "funded": sorted(funded, key=_project_order),
+                "spent_pence": sum(cost[p] for p in funded),
+                "satisfied": sum(1 for h in hits if h),
+                "choices_funded": sum(hits),
+            }
+        )
+    every = sorted({p for c in counted for p in c["funded"]}, key=_project_order)
+    return {
+        "version": FIGURES_VERSION,
+        "ballots": len(election.ballots),
+        "voters": len(choices),
+        "rules": counted,
+        # What the pot pays for each project funded under any of the rules.
+        "costs": {p: cost[p] for p in every},
+    }
+
+
+def _project_order(project_id: str) -> tuple[int, str]:
+    return (int(project_id), "") if project_id.isdigit() else (0, project_id)
+
+
+def store_pot_figures(
+    session: Session,
+    funding_round: FundingRound,
+    pot_id: int,
+    election: Election,
+    rule: str,
+    tie_break: TieBreak,
+    now: datetime,
+) -> PotFigures:
+    """Store a counted pot's figures once (kept if stored: they are never changed)."""
+    existing = session.scalar(
+        select(PotFigures).where(
+            PotFigures.round_id == funding_round.id, PotFigures.pot_id == pot_id
+        )
+    )
+    if existing is not None:
+        return existing
+    row = PotFigures(
+        round_id=funding_round.id,
+        pot_id=pot_id,
+        document=canonical_json(figures_document(election, rule, tie_break)),
+        computed_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def missing_figures(session: Session) -> list[FundingRound]:
+    """Counted rounds with a published (not withheld) pot result but no stored figures for it:
+    rounds counted before figures were stored, for ``flask network-figures``."""
+    stored = select(PotFigures.pot_id).where(PotFigures.round_id == PotResult.round_id)
+    ids = session.scalars(
+        select(PotResult.round_id)
+        .where(PotResult.withheld.is_(False), PotResult.pot_id.not_in(stored))
+        .distinct()
+    ).all()
+    return list(session.scalars(select(FundingRound).where(FundingRound.id.in_(ids))))
+
+
+def fill_missing_figures(session: Session, now: datetime) -> int:
+    """Count again, from the stored ballots and the frozen manifest, each counted pot that has
+    a result but no figures, and store them; the number of pots done. A command's work (``flask
+    network-figures``), never a page's."""
+    from app.workflow import results
+    from ballots import box
+    from ballots.paper import ballot_paper
+
+    done = 0
+    for funding_round in missing_figures(session):
+        paper = ballot_paper(funding_round.manifest_json)
+        for row in results.results_for(session, funding_round):
+            if row.withheld:
+                continue
+            election = box.stored_election(session, paper, row.pot_id)
+            before = session.scalar(
+                select(func.count())
+                .select_from(PotFigures)
+                .where(PotFigures.round_id == funding_round.id, PotFigures.pot_id == row.pot_id)
+            )
+            if before:
+                continue
+            store_pot_figures(
+                session, funding_round, row.pot_id, election, row.rule, TieBreak(row.tie_break), now
+            )
+            done += 1
+    session.flush()
+    return done
+
+
+# --- Read for the pages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Named:
+    """A council's or round's texts as written (``app.workflow.languages.shown`` reads them),
+    kept apart from the database row so figures can be kept between requests."""
+
+    id: int
+    slug: str
+    name: str
+    language: str
+    translations: Mapping[str, Any]
+
+    @property
+    def title(self) -> str:  # a round's name is its title
+        return self.name
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Money a round funded in one neighbourhood (under its rule), and the people there."""
+
+    neighbourhood: Named | None  # None: projects whose neighbourhood is not known
+    population: int
+    allocated_pence: int
+
+    @property
+    def per_resident(self) -> Fraction | None:
+        return Fraction(self.allocated_pence, self.population) if self.population else None
+
+
+@dataclass(frozen=True)
+class RoundFigures:
+    council: Named
+    round: Named
+    council_colour: str
+    year: int
+    closed_on: Any  # the last day of voting (London)
+    ballot_kind: str
+    rule: str
+    budget_pence: int
+    residents: int  # the council's neighbourhoods' populations
+    voted: int  # people on the roll who voted
+    roll: int  # people on the roll
+    pots: int
+    withheld_pots: int
+    ballots: int  # ballots in pots whose figures are published
+    voters: int  # of those, ballots that chose at least one project
+    satisfied: int  # of those, ballots with at least one choice funded
+    funded: tuple[str, ...]  # project (proposal) ids funded by the round's rule
+    allocated_pence: int
+    greedy: Contrast | None  # the same under greedy, for Equal Shares rounds
+    partner_pence: int  # partners' money pledged to funded projects
+    delivered: int  # funded projects delivered
+    spent_pence: int  # spent so far on funded projects (their latest updates)
+    updated: int  # funded projects with at least one delivery update
+    spread: tuple[Spread, ...] = field(default=())
+
+    # --- shares, None when there is nothing to share ---
+
+    @property
+    def turnout(self) -> Fraction | None:
+        return Fraction(self.voted, self.roll) if self.roll else None
+
+    @property
+    def per_thousand(self) -> Fraction | None:
+        return Fraction(1000 * self.voted, self.residents) if self.residents else None
+
+    @property
+    def per_resident_pence(self) -> Fraction | None:
+        return Fraction(self.budget_pence, self.residents) if self.residents else None
+
+    @property
+    def partner_share(self) -> Fraction | None:
+        whole = self.allocated_pence + self.partner_pence
+        return Fraction(self.partner_pence, whole) if whole else None
+
+    @property
+    def satisfied_share(self) -> Fraction | None:
+        return Fraction(self.satisfied, self.voters) if self.voters else None
+
+    @property
+    def delivered_share(self) -> Fraction | None:
+        return Fraction(self.delivered, len(self.funded)) if self.funded else None
+
+    @property
+    def spent_share(self) -> Fraction | None:
+        return Fraction(self.spent_pence, self.allocated_pence) if self.allocated_pence else None
+
+    @property
+    def reached(self) -> int:
+        """Neighbourhoods (known ones) where the round funded something."""
+        return sum(1 for s in self.spread if s.neighbourhood is not None and s.allocated_pence)
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """A pot's figures had greedy counted its ballots."""
+
+    satisfied: int
+    funded: tuple[str, ...]
+    allocated_pence: int
+    gained: tuple[str, ...]  # funded by the round's rule, not by greedy
+    dropped: tuple[str, ...]  # funded by greedy, not by the round's rule
+
+    def satisfied_share(self, voters: int) -> Fraction | None:
+        return Fraction(self.satisfied, voters) if voters else None
+
+
+@dataclass(frozen=True)
+class CouncilFigures:
+    council: Named
+    colour: str
+    in_network: bool
+    public_rounds: int
+    residents: int
+    rounds: tuple[RoundFigures, ...]  # published, oldest first
+
+    @property
+    def devolved_pence(self) -> int:
+        return sum(r.budget_pence for r in self.rounds)
+
+    @property
+    def voted(self) -> int:
+        return sum(r.voted for r in self.rounds)
+
+    @property
+    def funded(self) -> int:
+        return sum(len(r.funded) for r in self.rounds)
+
+    @property
+    def delivered(self) -> int:
+        return sum(r.delivered for r in self.rounds)
+
+    @property
+    def allocated_pence(self) -> int:
+        return sum(r.allocated_pence for r in self.rounds)
+
+    @property
+    def spent_pence(self) -> int:
+        return sum(r.spent_pence for r in self.rounds)
+
+
+@dataclass(frozen=True)
+class Network:
+    councils: tuple[CouncilFigures, ...]  # every council, by name
+
+    @property
+    def members(self) -> tuple[CouncilFigures, ...]:
+        return tuple(c for c in self.councils if c.in_network)
+
+    @property
+    def rounds(self) -> tuple[RoundFigures, ...]:
+        """Every published round of the councils in the network."""
+        return tuple(r for c in self.members for r in c.rounds)
+
+
+def _named(row, field_name: str) -> Named:
+    return Named(
+        id=row.id,
+        slug=row.slug,
+        name=getattr(row, field_name),
+        language=row.language or "en",
+        translations=dict(row.translations or {}),
+    )
+
+
+def _closed_on(voting_ends: datetime | None, opened: datetime | None, created: datetime):
+    if voting_ends is not None:
+        return london_date(voting_ends - timedelta(seconds=1))
+    return london_date(opened or created)
+
+
+def compute(session: Session) -> Network:
+    """Every council's figures, from the stored rows (no ballot is read)."""
+    councils = session.scalars(select(Council).order_by(Council.name)).all()
+    residents = dict(
+        session.execute(
+            select(
+                Neighbourhood.council_id, func.coalesce(func.sum(Neighbourhood.population), 0)
+            ).group_by(Neighbourhood.council_id)
+        ).all()
+    )
+    public_counts = dict(
+        session.execute(
+            select(FundingRound.council_id, func.count())
+            .where(FundingRound.phase != Phase.DRAFT)
+            .group_by(FundingRound.council_id)
+        ).all()
+    )
+    rounds = session.scalars(
+        select(FundingRound).where(FundingRound.phase.in_(PUBLISHED)).order_by(FundingRound.id)
+    ).all()
+    round_ids = [r.id for r in rounds]
+    ends = dict(
+        session.execute(
+            select(PhaseDates.round_id, PhaseDates.ends_at).where(
+                PhaseDates.phase == Phase.VOTING, PhaseDates.round_id.in_(round_ids)
+            )
+        ).all()
+    )
+    turnout = {
+        rid: (int(v or 0), int(n or 0))
+        for rid, v, n in session.execute(
+            select(RoundTurnout.round_id, func.sum(RoundTurnout.voted), func.sum(RoundTurnout.roll))
+            .where(RoundTurnout.round_id.in_(round_ids))
+            .group_by(RoundTurnout.round_id)
+        )
+    }
+    pots = session.execute(
+        select(Pot.id, Pot.round_id, Pot.neighbourhood_id).where(Pot.round_id.in_(round_ids))
+    ).all()
+    pot_hood = {pid: hood for pid, _rid, hood in pots}
+    pot_count: dict[int, int] = {}
+    for _pid, rid, _hood in pots:
+        pot_count[rid] = pot_count.get(rid, 0) + 1
+    results = session.execute(
+        select(PotResult.round_id, PotResult.pot_id, PotResult.withheld).where(
+            PotResult.round_id.in_(round_ids)
+        )
+    ).all()
+    withheld: dict[int, set[int]] = {}
+    for rid, pid, held in results:
+        if held:
+            withheld.setdefault(rid, set()).add(pid)
+    documents: dict[int, list[tuple[int, dict]]] = {}
+    for rid, pid, text in session.execute(
+        select(PotFigures.round_id, PotFigures.pot_id, PotFigures.document).where(
+            PotFigures.round_id.in_(round_ids)
+        )
+    ):
+        if pid in withheld.get(rid, set()):
+            continue
+        documents.setdefault(rid, []).append((pid, json.loads(text)))
+    funded_ids = {
+        int(p)
+        for docs in documents.values()
+        for _pid, d in docs
+        for p in d["rules"][0]["funded"]
+        if p.isdigit()
+    }
+    partner = _partner_money(session, funded_ids)
+    latest = _latest_updates(session, funded_ids)
+    placed = _project_places(session, funded_ids)
+    hoods = {
+        h.id: h
+        for h in session.scalars(
+            select(Neighbourhood).where(Neighbourhood.council_id.in_([c.id for c in councils]))
+        )
+    }
+    cost_of = _funded_costs(documents)
+
+    by_council: dict[int, list[RoundFigures]] = {}
+    council_of = {c.id: c for c in councils}
+    for r in rounds:
+        council = council_of[r.council_id]
+        closed_on = _closed_on(ends.get(r.id), r.voting_opened_at, r.created_at)
+        docs = documents.get(r.id, [])
+        own_funded: list[str] = []
+        allocated = satisfied = voters = ballots = 0
+        greedy_funded: list[str] = []
+        greedy_satisfied = greedy_allocated = 0
+        spread: dict[int | None, int] = {}
+        for pid, d in docs:
+            own = d["rules"][0]
+            ballots += d["ballots"]
+            voters += d["voters"]
+            satisfied += own["satisfied"]
+            allocated += own["spent_pence"]
+            own_funded += own["funded"]
+            contrast = d["rules"][1] if len(d["rules"]) > 1 else own
+            greedy_funded += contrast["funded"]
+            greedy_satisfied += contrast["satisfied"]
+            greedy_allocated += contrast["spent_pence"]
+            for project in own["funded"]:
+                hood = pot_hood.get(pid)
+                if hood is None and project.isdigit():
+                    hood = placed.get(int(project))
+                spread[hood] = spread.get(hood, 0) + cost_of.get((pid, project), 0)
+        greedy = None
+        if is_equal_shares(r.rule) and docs:
+            own_set, greedy_set = set(own_funded), set(greedy_funded)
+            greedy = Contrast(
+                satisfied=greedy_satisfied,
+                funded=tuple(greedy_funded),
+                allocated_pence=greedy_allocated,
+                gained=tuple(p for p in own_funded if p not in greedy_set),
+                dropped=tuple(p for p in greedy_funded if p not in own_set),
+            )
+        council_hoods = [h for h in hoods.values() if h.council_id == council.id]
+        rows = [
+            Spread(_named(h, "name"), h.population, spread.get(h.id, 0))
+            for h in sorted(council_hoods, key=lambda h: h.name)
+        ]
+        known = {h.id for h in council_hoods}
+        unknown = sum(v for k, v in spread.items() if k not in known)
+        if unknown:
+            rows.append(Spread(None, 0, unknown))
+        numeric = [int(p) for p in own_funded if p.isdigit()]
+        updates = [latest[p] for p in numeric if p in latest]
+        voted, roll = turnout.get(r.id, (0, 0))
+        by_council.setdefault(council.id, []).append(
+            RoundFigures(
+                council=_named(council, "name"),
+                round=_named(r, "title"),
+                council_colour=council.colour,
+                year=closed_on.year,
+                closed_on=closed_on,
+                ballot_kind=r.ballot_kind,
+                rule=r.rule,
+                budget_pence=r.total_budget_pence,
+                residents=int(residents.get(council.id, 0)),
+                voted=voted,
+                roll=roll,
+                pots=pot_count.get(r.id, 0),
+                withheld_pots=len(withheld.get(r.id, ())),
+                ballots=ballots,
+                voters=voters,
+                satisfied=satisfied,
+                funded=tuple(own_funded),
+                allocated_pence=allocated,
+                greedy=greedy,
+                partner_pence=sum(partner.get(p, 0) for p in numeric),
+                delivered=sum(1 for u in updates if u[0] == DeliveryStatus.DELIVERED),
+                spent_pence=sum(u[1] for u in updates),
+                updated=len(updates),
+                spread=tuple(rows),
+            )
+        )
+    out = []
+    for c in councils:
+        mine = sorted(by_council.get(c.id, []), key=lambda f: (f.closed_on, f.round.id))
+        out.append(
+            CouncilFigures(
+                council=_named(c, "name"),
+                colour=c.colour,
+                in_network=bool(c.in_network),
+                public_rounds=int(public_counts.get(c.id, 0)),
+                residents=int(residents.get(c.id, 0)),
+                rounds=tuple(mine),
+            )
+        )
+    return Network(tuple(out))
+
+
+def _funded_costs(documents: Mapping[int, list[tuple[int, dict]]]) -> dict[tuple[int, str], int]:
+    """(pot, project) -> what the pot pays for a project funded under the round's rule or
+    greedy, as stored with the pot's figures."""
+    return {
+        (pid, project): int(cost)
+        for docs in documents.values()
+        for pid, d in docs
+        for project, cost in d.get("costs", {}).items()
+    }
+
+
+def _partner_money(session: Session, proposal_ids: set[int]) -> dict[int, int]:
+    if not proposal_ids:
+        return {}
+    return {
+        pid: int(total or 0)
+        for pid, total in session.execute(
+            select(Contribution.proposal_id, func.sum(Contribution.amount_pence))
+            .where(
+                Contribution.proposal_id.in_(proposal_ids),
+                Contribution.kind == ContributionKind.MONEY,
+            )
+            .group_by(Contribution.proposal_id)
+        )
+    }
+
+
+def _latest_updates(
+    session: Session, proposal_ids: set[int]
+) -> dict[int, tuple[DeliveryStatus, int]]:
+    """Each project's newest delivery update: (status, money spent so far)."""
+    if not proposal_ids:
+        return {}
+    out: dict[int, tuple[DeliveryStatus, int]] = {}
+    for pid, status, spent in session.execute(
+        select(DeliveryUpdate.proposal_id, DeliveryUpdate.status, DeliveryUpdate.spent_pence)
+        .where(DeliveryUpdate.proposal_id.in_(proposal_ids))
+        .order_by(DeliveryUpdate.happened_on, DeliveryUpdate.created_at, DeliveryUpdate.id)
+    ):
+        out[pid] = (status, int(spent))
+    return out
+
+
+def _project_places(session: Session, proposal_ids: set[int]) -> dict[int, int | None]:
+    """Where each project of a council-wide pot is: the neighbourhood its point is in, else its
+    proposer's home neighbourhood."""
+    if not proposal_ids:
+        return {}
+    return {
+        pid: hood or home
+        for pid, hood, home in session.execute(
+            select(Proposal.id, Proposal.neighbourhood_id, User.home_neighbourhood_id)
+            .outerjoin(User, User.id == Proposal.author_id)
+            .where(Proposal.id.in_(proposal_ids))
+        )
+    }
+
+
+# --- Kept between requests until something it reads changes ----------------------------------
+
+_cache: dict[str, tuple[tuple, Network]] = {}
+_lock = threading.Lock()
+
+
+def fingerprint(session: Session) -> tuple:
+    """What the figures depend on, in one statement: every officer's change writes an audit
+    event; the other counts catch rows written without one (a command, the demo)."""
+
+    def most(column):
+        return select(func.max(column)).scalar_subquery()
+
+    def count(model):
+        return select(func.count()).select_from(model).scalar_subquery()
+
+    row = session.execute(
+        select(
+            most(AuditEvent.id),
+            count(PotFigures),
+            count(RoundTurnout),
+            most(DeliveryUpdate.id),
+            count(DeliveryUpdate),
+            most(Contribution.id),
+            count(Contribution),
+            most(FundingRound.id),
+            select(func.count())
+            .select_from(FundingRound)
+            .where(FundingRound.phase.in_(PUBLISHED))
+            .scalar_subquery(),
+            select(func.coalesce(func.sum(Neighbourhood.population), 0)).scalar_subquery(),
+            select(func.count())
+            .select_from(Council)
+            .where(Council.in_network.is_(True))
+            .scalar_subquery(),
+            most(Proposal.updated_at),
+        )
+    ).one()
+    return tuple(row)
+
+
+def network(session: Session, key: str = "default") -> Network:
+    """``compute``'s answer, kept until ``fingerprint`` changes (``key`` keeps one answer per
+    database, for a process serving more than one)."""
+    mark = fingerprint(session)
+    with _lock:
+        kept = _cache.get(key)
+    if kept is not None and kept[0] == mark:
+        return kept[1]
+    answer = compute(session)
+    with _lock:
+        _cache[key] = (mark, answer)
+    return answer
+
+
+# --- Choosing and comparing rounds -------------------------------------------------------------
+
+
+def filtered(
+    rounds: Iterable[RoundFigures],
+    *,
+    years: Sequence[int] = (),
+    kinds: Sequence[str] = (),
+    councils: Sequence[str] = (),
+) -> list[RoundFigures]:
+    return [
+        r
+        for r in rounds
+        if (not years or r.year in years)
+        and (not kinds or r.ballot_kind in kinds)
+        and (not councils or r.council.slug in councils)
+    ]
+
+
+def previous_round(network: Network, figures: RoundFigures) -> RoundFigures | None:
+    """The same council's published round before this one (by the day voting closed)."""
+    for council in network.councils:
+        if council.council.id != figures.council.id:
+            continue
+        earlier = [
+            r
+            for r in council.rounds
+            if (r.closed_on, r.round.id) < (figures.closed_on, figures.round.id)
+        ]
+        return earlier[-1] if earlier else None
+    return None
+
+
+def round_figures(network: Network, round_id: int) -> RoundFigures | None:
+    for council in network.councils:
+        for r in council.rounds:
+            if r.round.id == round_id:
+                return r
+    return None
+
+
+# --- A council joins or leaves the network view -----------------------------------------------
+
+
+def set_in_network(session: Session, council: Council, *, joined: bool, actor: User) -> bool:
+    """An administrator shows ``council`` on the network's pages or takes it off them (its own
+    pages stay as they are); audited. False when it was already so."""
+    from app.workflow import audit
+
+    if bool(council.in_network) == joined:
+        return False
+    council.in_network = joined
+    session.flush()
+    audit.record(
+        session,
+        action="council.network_view",
+        actor=actor,
+        council=council,
+        subject=council,
+        before={"in_network": not joined},
+        after={"in_network": joined},
+    )
+    return True
