@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, url_for
+from flask import Blueprint, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -271,3 +271,104 @@ def _title_texts(proposal: Proposal | None) -> dict[str, Any]:
 @bp.errorhandler(404)
 def not_found(error):  # noqa: ARG001
     return jsonify({"error": "not found"}), 404
+
+
+# --- The network's figures ---------------------------------------------------------------------
+
+
+def _figures(f) -> dict[str, Any]:
+    """A published round's figures as counts (every share on the pages is one count over
+    another: programs can work them out exactly)."""
+    greedy = f.greedy
+    return {
+        "council": f.council.slug,
+        "round_id": f.round.id,
+        "url": url_for("api.funding_round", round_id=f.round.id),
+        "year": f.year,
+        "voting_closed_on": f.closed_on.isoformat(),
+        "ballot_kind": f.ballot_kind,
+        "rule": f.rule,
+        "budget": money(f.budget_pence),
+        "residents": f.residents,
+        "turnout": {"voted": f.voted, "roll": f.roll},
+        "pots": {"counted": f.pots - f.withheld_pots, "withheld": f.withheld_pots},
+        "voters": {"chose_something": f.voters, "at_least_one_funded": f.satisfied},
+        "funded": {
+            "projects": [int(p) if p.isdigit() else p for p in f.funded],
+            "allocated": money(f.allocated_pence),
+            "partners": money(f.partner_pence),
+        },
+        "greedy": None
+        if greedy is None
+        else {
+            "projects": [int(p) if p.isdigit() else p for p in greedy.funded],
+            "allocated": money(greedy.allocated_pence),
+            "at_least_one_funded": greedy.satisfied,
+        },
+        "delivery": {
+            "delivered": f.delivered,
+            "with_updates": f.updated,
+            "spent": money(f.spent_pence),
+        },
+        "neighbourhoods": [
+            {
+                "slug": s.neighbourhood.slug if s.neighbourhood else None,
+                "population": s.population,
+                "allocated": money(s.allocated_pence),
+            }
+            for s in f.spread
+        ],
+    }
+
+
+@bp.get("/network/figures")
+def network_figures():
+    """Every published round of the councils in the network, with its figures; ``year``,
+    ``kind`` and ``council`` (each may repeat) choose among them, as on the comparison page.
+    A value that names nothing is ``400`` with the values it could be."""
+    from app.web.network import current_network
+    from app.workflow.network import filtered
+
+    everyone = current_network()
+    rounds = everyone.rounds
+    years = {str(r.year) for r in rounds}
+    kinds = {r.ballot_kind for r in rounds}
+    slugs = {c.council.slug for c in everyone.members}
+    for name, known in (("year", years), ("kind", kinds), ("council", slugs)):
+        unknown = [v for v in request.args.getlist(name) if v not in known]
+        if unknown:
+            return (
+                jsonify(
+                    {
+                        "error": f"unknown {name}",
+                        "detail": _(
+                            "These values name no published round of the network: %(values)s.",
+                            values=", ".join(v[:64] for v in unknown[:5]),
+                        ),
+                        "known": sorted(known),
+                    }
+                ),
+                400,
+            )
+    chosen = filtered(
+        rounds,
+        years=[int(y) for y in request.args.getlist("year")],
+        kinds=request.args.getlist("kind"),
+        councils=request.args.getlist("council"),
+    )
+    return jsonify({"rounds": [_figures(f) for f in chosen]})
+
+
+@bp.get("/rounds/<int:round_id>/figures")
+def round_figures(round_id: int):
+    """A published round's figures (``404`` before publication, as its results)."""
+    from app.web.network import current_network
+    from app.workflow.network import round_figures as figures_of
+
+    r = public_round_or_404(round_id)
+    if not proposal_rules.results_published(r):
+        abort(404)
+    f = figures_of(current_network(), r.id)
+    if f is None:
+        abort(404)
+    return jsonify(_figures(f))

@@ -39,12 +39,23 @@ def round_results(slug: str, round_slug: str):
     council = council_or_404(slug)
     funding_round = round_or_404(council, round_slug)
     views = results.published_views(db.session, funding_round)
+    published = proposals.results_published(funding_round)
+    summary = []
+    if published:
+        from app.web.network import current_network
+        from app.web.presenters.network import summary as summarised
+        from app.workflow.network import round_figures
+
+        everyone = current_network()
+        stored = round_figures(everyone, funding_round.id)
+        summary = summarised(everyone, stored) if stored is not None else []
     return render_template(
         "results/round.html",
+        summary=summary,
         council=council,
         round=funding_round,
         pots=views,
-        published=proposals.results_published(funding_round),
+        published=published,
         channels=results.published_by_channel(db.session, funding_round),
         **result_texts(funding_round, views),
     )

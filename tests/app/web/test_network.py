@@ -423,3 +423,34 @@ def test_a_new_delivery_update_shows_at_once(app, client):
 @pytest.mark.parametrize("path", ["/network/compare", "/network/what-worked", "/"])
 def test_an_empty_network_says_so(app, client, path):
     assert client.get(path).status_code == 200
+
+
+def test_a_rounds_results_page_gives_its_summary_for_reports(app, client):
+    council = create_council(name="Riverside Council")
+    funding_round = published_round(council)
+    page = get_page(client, f"/councils/{council.slug}/rounds/{funding_round.slug}/results")
+    summary = " ".join(page.select_one("#summary").get_text(" ").split())
+    assert "10 of the 20 people on the roll voted (50%)." in summary
+    assert "Counting rule: Method of Equal Shares." in summary
+    closed = published_round(council, phase=Phase.CLOSED)
+    page = get_page(client, f"/councils/{council.slug}/rounds/{closed.slug}/results")
+    assert page.select_one("#summary") is None
+
+
+def test_the_api_gives_the_comparison_figures_as_counts(app, client):
+    council = create_council(name="Riverside Council")
+    funding_round = published_round(council, closed=date(2026, 3, 1))
+    hidden = published_round(council, phase=Phase.CLOSED)
+    body = client.get("/api/v1/network/figures").get_json()
+    [row] = body["rounds"]
+    assert row["round_id"] == funding_round.id and row["year"] == 2026
+    assert row["turnout"] == {"voted": 10, "roll": 20}
+    assert row["voters"] == {"chose_something": 10, "at_least_one_funded": 10}
+    assert row["greedy"]["at_least_one_funded"] == 6
+    assert row["funded"]["allocated"] == {"amount_pence": 86_00, "currency": "GBP"}
+    assert client.get(f"/api/v1/rounds/{funding_round.id}/figures").get_json() == row
+    assert client.get(f"/api/v1/rounds/{hidden.id}/figures").status_code == 404
+    assert client.get("/api/v1/rounds/999999/figures").status_code == 404
+    assert client.get("/api/v1/network/figures?year=2026").get_json()["rounds"] == [row]
+    bad = client.get("/api/v1/network/figures?year=1999")
+    assert bad.status_code == 400 and bad.get_json()["known"] == ["2026"]

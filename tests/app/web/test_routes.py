@@ -287,6 +287,8 @@ ROUTES = {
     ("/api/v1/rounds/<int:round_id>", "GET", "api.funding_round"),
     ("/api/v1/rounds/<int:round_id>/proposals", "GET", "api.proposals"),
     ("/api/v1/rounds/<int:round_id>/results", "GET", "api.round_results"),
+    ("/api/v1/rounds/<int:round_id>/figures", "GET", "api.round_figures"),
+    ("/api/v1/network/figures", "GET", "api.network_figures"),
 }
 
 
