@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.demo import bilingual, coop, secret, voters
+from app.demo import bilingual, coop, network, secret, voters
 from app.demo import events as demo_events
 from app.workflow import accounts, rounds
 from app.workflow.clock import london_today, utcnow
@@ -927,6 +927,7 @@ def seed_demo(
     coop.meeting(session, organisation, users)  # its AGM: an election, a rule change, proxies
     session.flush()
     _count_closed_rounds(session)
+    network.seed(session)  # earlier rounds and two more councils, for the network's pages
     return logins
 
 

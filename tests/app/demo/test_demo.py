@@ -86,7 +86,7 @@ def test_demo_pages_render(runner, client):
 def test_demo_rounds_are_configured_scheduled_and_frozen_from_voting_on(runner, db, client):
     import json
 
-    from app.workflow.models import Contribution, ProposalReport, Support
+    from app.workflow.models import Contribution, Proposal, ProposalReport, Support
     from app.workflow.rounds import canonical_json, manifest_hash
 
     runner.invoke(args=["seed-demo"])
@@ -104,7 +104,13 @@ def test_demo_rounds_are_configured_scheduled_and_frozen_from_voting_on(runner, 
     van = next(p for p in oldham["pots"][0]["proposals"] if p["title"] == "Food bank delivery van")
     assert van["money_pledged_pence"] == 8_000_00
     assert van["cost_to_pot_pence"] == 30_000_00
-    assert db.session.scalar(select(func.count()).select_from(Contribution)) == 2
+    pledged = (
+        select(func.count())
+        .select_from(Contribution)
+        .join(Proposal, Proposal.id == Contribution.proposal_id)
+        .where(Proposal.round_id == rounds["community-dividend-2026"].id)
+    )
+    assert db.session.scalar(pledged) == 2
     assert db.session.scalar(select(func.count()).select_from(Support)) == 5
     assert db.session.scalar(select(func.count()).select_from(ProposalReport)) == 1
     page = get_page(client, "/councils/lambeth/rounds/youth-services-2026")
@@ -312,3 +318,27 @@ def test_the_cooperatives_agm_is_under_way_with_proxies_and_a_rule_change_open(r
     assert page.status_code == 200
     runner.invoke(args=["seed-demo"])
     assert db.session.scalar(select(func.count()).select_from(Meeting)) == 1
+
+
+def test_the_demo_network_has_years_of_published_rounds_to_compare(runner, db, client):
+    """Earlier rounds of the demo councils and two councils more, each counted, published and
+    (but the newest) delivered through the workflow: the network's pages have years, ballot
+    kinds and rules to compare, and every counted pot its stored figures."""
+    from app.workflow import network
+    from app.workflow.models import PotFigures, PotResult
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    everyone = network.compute(db.session)
+    rounds = everyone.rounds
+    assert {"salford", "stevenage"} <= {c.council.slug for c in everyone.members}
+    assert {2023, 2024, 2025} <= {r.year for r in rounds}
+    assert {"approval", "knapsack", "cumulative", "ranked"} <= {r.ballot_kind for r in rounds}
+    assert any(r.greedy is not None and (r.greedy.gained or r.greedy.dropped) for r in rounds)
+    assert any(r.delivered and r.partner_pence for r in rounds)
+    counted = db.session.scalar(
+        select(func.count()).select_from(PotResult).where(PotResult.withheld.is_(False))
+    )
+    assert db.session.scalar(select(func.count()).select_from(PotFigures)) == counted
+    for url in ("/", "/network/compare?view=rounds", "/network/what-worked?order=delivered"):
+        page = get_page(client, url)
+        assert "Salford City Council" in page.get_text(), url
