@@ -151,13 +151,15 @@ def compare():
     else:
         rows = shown.council_rows(network, rounds, round_href, council_href)
     charts = [shown.chart(f, rows) for f in shown.FIGURES]
+    methods = shown.methods_used(rounds)
     return render_template(
         "network/compare.html",
         filters=chosen,
         rounds=rounds,
         councils={r.council.id for r in rounds},
         charts=charts,
-        methods=shown.methods_used(rounds),
+        methods=methods,
+        methods_chart=shown.methods_chart(methods),
         round_href=round_href,
         totals=shown.Totals.of(
             rounds,

@@ -224,6 +224,7 @@ class RoundFigures:
     voters: int  # of those, ballots that chose at least one project
     satisfied: int  # of those, ballots with at least one choice funded
     funded: tuple[str, ...]  # project (proposal) ids funded by the round's rule
+    available_pence: int  # the budgets of the pots whose figures are published
     allocated_pence: int
     greedy: Contrast | None  # the same under greedy, for Equal Shares rounds
     partner_pence: int  # partners' money pledged to funded projects
@@ -384,11 +385,14 @@ def compute(session: Session) -> Network:
         )
     }
     pots = session.execute(
-        select(Pot.id, Pot.round_id, Pot.neighbourhood_id).where(Pot.round_id.in_(round_ids))
+        select(Pot.id, Pot.round_id, Pot.neighbourhood_id, Pot.budget_pence).where(
+            Pot.round_id.in_(round_ids)
+        )
     ).all()
-    pot_hood = {pid: hood for pid, _rid, hood in pots}
+    pot_hood = {pid: hood for pid, _rid, hood, _budget in pots}
+    pot_budget = {pid: int(budget) for pid, _rid, _hood, budget in pots}
     pot_count: dict[int, int] = {}
-    for _pid, rid, _hood in pots:
+    for _pid, rid, _hood, _budget in pots:
         pot_count[rid] = pot_count.get(rid, 0) + 1
     results = session.execute(
         select(PotResult.round_id, PotResult.pot_id, PotResult.withheld).where(
@@ -433,12 +437,13 @@ def compute(session: Session) -> Network:
         closed_on = _closed_on(ends.get(r.id), r.voting_opened_at, r.created_at)
         docs = documents.get(r.id, [])
         own_funded: list[str] = []
-        allocated = satisfied = voters = ballots = 0
+        allocated = satisfied = voters = ballots = available = 0
         greedy_funded: list[str] = []
         greedy_satisfied = greedy_allocated = 0
         spread: dict[int | None, int] = {}
         for pid, d in docs:
             own = d["rules"][0]
+            available += pot_budget.get(pid, 0)
             ballots += d["ballots"]
             voters += d["voters"]
             satisfied += own["satisfied"]
@@ -494,6 +499,7 @@ def compute(session: Session) -> Network:
                 voters=voters,
                 satisfied=satisfied,
                 funded=tuple(own_funded),
+                available_pence=available,
                 allocated_pence=allocated,
                 greedy=greedy,
                 partner_pence=sum(partner.get(p, 0) for p in numeric),

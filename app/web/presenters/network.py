@@ -39,6 +39,10 @@ class Totals:
     mes_voters: int
     mes_satisfied: int
     greedy_satisfied: int
+    available_pence: int = 0  # in the pots whose figures are published
+    mes_available_pence: int = 0
+    mes_allocated_pence: int = 0
+    greedy_allocated_pence: int = 0
 
     @classmethod
     def of(cls, rounds: Sequence[RoundFigures], residents: int | None = None) -> Totals:
@@ -61,6 +65,10 @@ class Totals:
             mes_voters=sum(r.voters for r in mes),
             mes_satisfied=sum(r.satisfied for r in mes),
             greedy_satisfied=sum(r.greedy.satisfied for r in mes if r.greedy),
+            available_pence=sum(r.available_pence for r in rounds),
+            mes_available_pence=sum(r.available_pence for r in mes),
+            mes_allocated_pence=sum(r.allocated_pence for r in mes),
+            greedy_allocated_pence=sum(r.greedy.allocated_pence for r in mes if r.greedy),
         )
 
     @property
@@ -94,6 +102,22 @@ class Totals:
     @property
     def greedy_share(self) -> Fraction | None:
         return Fraction(self.greedy_satisfied, self.mes_voters) if self.mes_voters else None
+
+    @property
+    def allocated_share(self) -> Fraction | None:
+        return (
+            Fraction(self.allocated_pence, self.available_pence) if self.available_pence else None
+        )
+
+    @property
+    def mes_allocated_share(self) -> Fraction | None:
+        whole = self.mes_available_pence
+        return Fraction(self.mes_allocated_pence, whole) if whole else None
+
+    @property
+    def greedy_allocated_share(self) -> Fraction | None:
+        whole = self.mes_available_pence
+        return Fraction(self.greedy_allocated_pence, whole) if whole else None
 
     @property
     def delivered_share(self) -> Fraction | None:
@@ -213,6 +237,34 @@ FIGURES = (
             greedy=_of(t.greedy_satisfied, t.mes_voters),
         ),
         contrast=lambda t: t.greedy_share,
+        only_mes=True,
+    ),
+    Figure(
+        "allocated",
+        _l("Money allocated"),
+        _l(
+            "The money the funded projects take, as a share of the money in the pots "
+            "(pots whose figures are withheld are left out)."
+        ),
+        lambda t: t.allocated_share,
+        percent,
+        lambda t: _money_of(t.allocated_pence, t.available_pence),
+    ),
+    Figure(
+        "allocated-equal-shares",
+        _l("Money allocated: Equal Shares against greedy"),
+        _l(
+            "For rounds counted by the Method of Equal Shares: the money allocated as a share "
+            "of the money in the pots, and the same had the ballots been counted by greedy."
+        ),
+        lambda t: t.mes_allocated_share,
+        percent,
+        lambda t: _(
+            "%(rule)s under Equal Shares, %(greedy)s under greedy",
+            rule=_money_of(t.mes_allocated_pence, t.mes_available_pence),
+            greedy=_money_of(t.greedy_allocated_pence, t.mes_available_pence),
+        ),
+        contrast=lambda t: t.greedy_allocated_share,
         only_mes=True,
     ),
     Figure(
@@ -433,6 +485,37 @@ def methods_used(rounds: Iterable[RoundFigures]) -> list[tuple[str, str, int]]:
     return sorted(
         ((kind_label(k), rule_label(rule), n) for (k, rule), n in counts.items()),
         key=lambda t: (-t[2], t[0], t[1]),
+    )
+
+
+@dataclass(frozen=True)
+class CountChart:
+    """How many rounds used each ballot and rule, as bars."""
+
+    bars: tuple[Bar, ...]
+    width: int
+    height: int
+    label_width: int
+
+
+def methods_chart(methods: Sequence[tuple[str, str, int]]) -> CountChart:
+    top = max((n for _k, _r, n in methods), default=1) or 1
+    bars = tuple(
+        Bar(
+            label=_short(f"{kind}: {rule}", 44),
+            language=None,
+            href="",
+            y=10 + i * 32,
+            width=max(2, round(BAR_SPACE * n / top)),
+            value_text=formatting.number(n),
+        )
+        for i, (kind, rule, n) in enumerate(methods)
+    )
+    return CountChart(
+        bars=bars,
+        width=LABEL_WIDTH + BAR_SPACE + TEXT_SPACE,
+        height=20 + len(bars) * 32,
+        label_width=LABEL_WIDTH,
     )
 
 

@@ -454,3 +454,51 @@ def test_the_api_gives_the_comparison_figures_as_counts(app, client):
     assert client.get("/api/v1/network/figures?year=2026").get_json()["rounds"] == [row]
     bad = client.get("/api/v1/network/figures?year=1999")
     assert bad.status_code == 400 and bad.get_json()["known"] == ["2026"]
+
+
+def test_reading_the_figures_takes_the_same_statements_for_one_round_or_many(app):
+    """A fixed number of statements, one per table, whatever the number of rounds: the pages
+    stay fast as the network grows."""
+    from sqlalchemy import event
+
+    def statements() -> int:
+        seen = []
+
+        def note(*args):
+            seen.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            network.compute(db.session)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        return len(seen)
+
+    first = published_round()
+    one = statements()
+    for _ in range(3):
+        published_round()
+    rounds.change_phase(
+        db.session,
+        first,
+        target=Phase.DELIVERY,
+        expected=first.phase,
+        actor=officer(first.council),
+        now=NOW,
+    )
+    db.session.commit()
+    assert statements() == one
+
+
+def test_money_allocated_is_compared_with_greedy_for_equal_shares_rounds(app, client):
+    council = create_council(name="Riverside Council")
+    published_round(council)
+    published_round(create_council(name="Hillside Council"), rule="greedy")
+    page = get_page(client, "/network/compare")
+    assert "86%" in row_of(page, "table-allocated", "Riverside")
+    assert "100%" in row_of(page, "table-allocated", "Hillside")
+    contrast = row_of(page, "table-allocated-equal-shares", "Riverside")
+    assert "£86 of £100 under Equal Shares, £100 of £100 under greedy" in contrast
+    # A council counting by greedy alone has no Equal Shares figure to contrast.
+    assert "Hillside" not in page.select_one("#table-allocated-equal-shares").get_text()
+    assert len(page.select("#chart-methods rect")) == 2
