@@ -33,6 +33,16 @@ PAGES = [
         None,
         "Other ways of counting: Community dividend fund 2025",
     ),
+    # The network's pages: eight charts drawn on the server, each with its table.
+    ("councils side by side", "/network/compare", None, "Councils side by side"),
+    (
+        "rounds side by side",
+        "/network/compare?view=rounds&year=2024",
+        None,
+        "Councils side by side",
+    ),
+    ("what worked", "/network/what-worked?order=delivered", None, "What worked"),
+    ("the network setting", "/officers/lambeth/network", "admin@devolve.example", "The network"),
     ("sign in", "/auth/sign-in", None, "Sign in"),
     ("register", "/auth/register", None, "Create an account"),
     ("reset password", "/auth/reset-password", None, "Reset your password"),

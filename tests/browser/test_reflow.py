@@ -83,7 +83,9 @@ def walk(page: Page, live_server, starts: list[str]) -> dict[str, int]:
         if widths[path] > WIDTH:
             problems[path] = too_wide(page)
         for href in page.eval_on_selector_all(
-            "a[href]:not([download]):not([hreflang])", "(links) => links.map((a) => a.href)"
+            "a[href]:not([download]):not([hreflang])",
+            # getAttribute: an SVG link's href is an object, not the address.
+            "(links) => links.map((a) => new URL(a.getAttribute('href'), document.baseURI).href)",
         ):
             parts = urlsplit(href)
             if parts.netloc != urlsplit(live_server.url).netloc:
