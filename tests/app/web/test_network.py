@@ -288,7 +288,7 @@ def test_councils_side_by_side_chart_each_figure_with_a_table_of_the_same(app, c
     page = get_page(client, "/network/compare")
     for key in ("turnout", "per-thousand", "per-resident", "partners", "satisfied", "delivered"):
         svg = page.select_one(f"#chart-{key}")
-        assert svg is not None and svg.get("role") == "img", key
+        assert svg is not None and svg.get("role") == "group", key
         assert svg.select_one(f"#chart-{key}-title") and svg.select_one(f"#chart-{key}-desc")
         # Each bar links to what is behind it.
         assert svg.select_one("a")["href"] == f"/councils/{council.slug}", key
