@@ -321,6 +321,21 @@ def _figures(f) -> dict[str, Any]:
     }
 
 
+def _unknown_filters(everyone) -> tuple[str, list[str], set[str]] | None:
+    """The first filter of the query string with values naming nothing in the network: its
+    name, those values and the values it could be; None when every value names something."""
+    rounds = everyone.rounds
+    for name, known in (
+        ("year", {str(r.year) for r in rounds}),
+        ("kind", {r.ballot_kind for r in rounds}),
+        ("council", {c.council.slug for c in everyone.members}),
+    ):
+        unknown = [v for v in request.args.getlist(name) if v not in known]
+        if unknown:
+            return name, unknown, known
+    return None
+
+
 @bp.get("/network/figures")
 def network_figures():
     """Every published round of the councils in the network, with its figures; ``year``,
@@ -330,28 +345,16 @@ def network_figures():
     from app.workflow.network import filtered
 
     everyone = current_network()
-    rounds = everyone.rounds
-    years = {str(r.year) for r in rounds}
-    kinds = {r.ballot_kind for r in rounds}
-    slugs = {c.council.slug for c in everyone.members}
-    for name, known in (("year", years), ("kind", kinds), ("council", slugs)):
-        unknown = [v for v in request.args.getlist(name) if v not in known]
-        if unknown:
-            return (
-                jsonify(
-                    {
-                        "error": f"unknown {name}",
-                        "detail": _(
-                            "These values name no published round of the network: %(values)s.",
-                            values=", ".join(v[:64] for v in unknown[:5]),
-                        ),
-                        "known": sorted(known),
-                    }
-                ),
-                400,
-            )
+    problem = _unknown_filters(everyone)
+    if problem is not None:
+        name, unknown, known = problem
+        detail = _(
+            "These values name no published round of the network: %(values)s.",
+            values=", ".join(v[:64] for v in unknown[:5]),
+        )
+        return jsonify({"error": f"unknown {name}", "detail": detail, "known": sorted(known)}), 400
     chosen = filtered(
-        rounds,
+        everyone.rounds,
         years=[int(y) for y in request.args.getlist("year")],
         kinds=request.args.getlist("kind"),
         councils=request.args.getlist("council"),
