@@ -74,6 +74,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from app.web.kiosk import bp as kiosk_bp
     from app.web.meetings import bp as meetings_bp
     from app.web.officers import bp as officers_bp
+    from app.web.open_data import bp as open_data_bp
     from app.web.organisations import bp as organisations_bp
     from app.web.presenters import formatting as filters
     from app.web.public import bp as public_bp
@@ -99,6 +100,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(room_bp)
     app.register_blueprint(room_kiosk_bp)
     app.register_blueprint(elections_bp)
+    app.register_blueprint(open_data_bp)
     i18n.init_app(app)
     auth.init_login(login_manager)
     auth.init_app(app)

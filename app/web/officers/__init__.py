@@ -104,6 +104,7 @@ from app.web.officers import (  # noqa: E402,F401  (registers their routes)
     events,
     languages,
     messages,
+    open_data,
     paper,
     presenting,
     registration,
