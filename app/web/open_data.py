@@ -41,7 +41,7 @@ def _download(data: bytes | None, mimetype: str, name: str) -> Response:
     if data is None:
         abort(404)  # a withheld pot has no ballots or figures to give
     return Response(
-        data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        data, content_type=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
 
 

@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.workflow import audit
 from app.workflow.clock import london_date
+from app.workflow.languages import own_language
 from app.workflow.models import (
     Council,
     FundingRound,
@@ -197,11 +198,13 @@ class ProjectFacts:
     votes: int
     points: int | None
     funded: bool
-    explanation: str
+    explanation: str  # in English
     category: str | None
     neighbourhood: str | None
     latitude: str | None  # decimal degrees, as stored (WGS 84)
     longitude: str | None
+    # The explanation in the other languages the stored result gives it in: {"cy": "..."}.
+    explanations: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,7 @@ class PotData:
     round_id: int
     round_slug: str
     round_title: str
+    language: str  # what the round's and pot's names are written in
     ballot_kind: str
     rule: str
     tie_break: str
@@ -273,6 +277,7 @@ def pot_data(session: Session, pot: PublishedPot) -> PotData:
         round_id=funding_round.id,
         round_slug=funding_round.slug,
         round_title=funding_round.title,
+        language=own_language(funding_round),
         ballot_kind=paper.kind.value,
         rule=result.rule,
         tie_break=result.tie_break,
@@ -313,6 +318,7 @@ def _projects(session: Session, document: dict, pot: Pot) -> tuple[ProjectFacts,
     """The result's projects, in the manifest's order, with their descriptions now (none for
     a proposal whose text moderators hid, as on its page)."""
     ids = [int(p["id"]) for p in document["projects"]]
+    translated = document.get("translations") or {}
     rows = {
         row.id: row
         for row in session.scalars(
@@ -341,6 +347,11 @@ def _projects(session: Session, document: dict, pot: Pot) -> tuple[ProjectFacts,
                 neighbourhood=place,
                 latitude=_degrees(row.latitude) if shown else None,
                 longitude=_degrees(row.longitude) if shown else None,
+                explanations={
+                    code: texts[p["id"]]
+                    for code, texts in sorted(translated.items())
+                    if isinstance(texts, dict) and texts.get(p["id"])
+                },
             )
         )
     return tuple(out)
@@ -447,7 +458,7 @@ def _pb_election(
         meta.append(("date_begin", _pabulib_date(data.voting_opened_at)))
     if data.voting_ends_at is not None:
         meta.append(("date_end", _pabulib_date(data.voting_ends_at)))
-    meta += [("language", "en"), ("comment", _comment(data, with_voters))]
+    meta += [("language", data.language), ("comment", _comment(data, with_voters))]
     return Election(
         budget=Fraction(data.budget_pence),
         projects=pb_projects,
@@ -552,6 +563,7 @@ def pot_document(data: PotData) -> dict[str, Any]:
             "id": data.round_id,
             "slug": data.round_slug,
             "title": data.round_title,
+            "language": data.language,
             "ballot_kind": data.ballot_kind,
             "rule": data.rule,
             "tie_break": data.tie_break,
@@ -583,6 +595,7 @@ def pot_document(data: PotData) -> dict[str, Any]:
                 "points": p.points,
                 "funded": p.funded,
                 "explanation": p.explanation,
+                "explanation_translations": p.explanations,
             }
             for p in data.projects
         ],
