@@ -5,7 +5,10 @@ that does not exist; a withheld pot has its JSON only (its ballot count)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, url_for
+import re
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -30,6 +33,15 @@ def file_size(size: int) -> str:
 POT = "/councils/<slug>/rounds/<round_slug>/results/<int:pot_id>"
 
 
+def store() -> open_data.Store | None:
+    """Where built files are kept (``OPEN_DATA_DIR``; unset: the instance folder's
+    ``open-data``; empty: nowhere but this process)."""
+    folder = current_app.config.get("OPEN_DATA_DIR")
+    if folder is None:
+        folder = Path(current_app.instance_path) / "open-data"
+    return open_data.Store(Path(folder)) if folder else None
+
+
 def _pot_or_404(slug: str, round_slug: str, pot_id: int) -> open_data.PublishedPot:
     pot = open_data.published_pot(db.session, council_or_404(slug), round_slug, pot_id)
     if pot is None:
@@ -40,13 +52,14 @@ def _pot_or_404(slug: str, round_slug: str, pot_id: int) -> open_data.PublishedP
 def _download(data: bytes | None, mimetype: str, name: str) -> Response:
     if data is None:
         abort(404)  # a withheld pot has no ballots or figures to give
-    return Response(
-        data, content_type=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    # Slugs are letters, digits and hyphens; anything else would not be safe in the header.
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", name)
+    disposition = f'attachment; filename="{name}"'
+    return Response(data, content_type=mimetype, headers={"Content-Disposition": disposition})
 
 
 def _files(slug: str, round_slug: str, pot_id: int) -> open_data.PotFiles:
-    return open_data.pot_files(db.session, _pot_or_404(slug, round_slug, pot_id))
+    return open_data.pot_files(db.session, _pot_or_404(slug, round_slug, pot_id), store())
 
 
 @bp.route(POT + "/open-data.pb")
@@ -88,7 +101,7 @@ def pot_urls(council_slug: str, round_slug: str, pot_id: int, *, withheld: bool)
 def index():
     """Every published pot of the network's councils, by council and round, with its files'
     formats and sizes; what each format holds, what is withheld, and the licence."""
-    listing = open_data.network_listing(db.session)
+    listing = open_data.network_listing(db.session, store())
     councils: dict[str, dict] = {}
     for item in listing:
         council = councils.setdefault(
@@ -105,5 +118,5 @@ def index():
 
 @bp.route("/network/open-data.zip")
 def network_zip():
-    data = open_data.network_zip(db.session)
+    data = open_data.network_zip(db.session, store())
     return _download(data, open_data.ZIP_TYPE, "network-open-data.zip")

@@ -31,6 +31,9 @@ import csv
 import hashlib
 import io
 import json
+import logging
+import os
+import tempfile
 import threading
 import zipfile
 from collections import Counter, OrderedDict
@@ -38,6 +41,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -64,6 +68,8 @@ from votes import csv_cells
 from votes.canonical import canonical_json
 from votes.model import Ballot, BallotKind, Election, Project
 from votes.pabulib import dumps
+
+_log = logging.getLogger(__name__)
 
 # The version of these files' layout: part of every fingerprint, so a new layout is rebuilt.
 FORMAT = "devolve-open-data/1"
@@ -367,19 +373,32 @@ def _votes(
     """The counted ballots as published, sorted by what they say, with their voters'
     details suppressed where a group is too small (:func:`suppress`)."""
     details = paper.voter_details
+    # Ballots filled in alike are one object (``box.election_from_contents``) and, with the
+    # same details, one published vote: each is made once, the rest share it.
+    made: dict[tuple, Vote] = {}
+
+    def vote(b: Ballot, hood: str | None = None, band: str | None = None) -> Vote:
+        key = (id(b), hood, band)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = Vote(tuple(int(c) for c in b.choices), b.points, hood, band)
+        return found
+
     if details is None:
-        votes = [Vote(tuple(int(c) for c in b.choices), tuple(b.points)) for b in election.ballots]
-        return tuple(sorted(votes, key=_order)), None
+        return tuple(sorted((vote(b) for b in election.ballots), key=_order)), None
     names = details.names()
+    cell_of: dict[int, tuple[str, str]] = {}
     cells = []
     for b in election.ballots:
-        kept = dict(b.extra)
-        hood = kept.get("neighbourhood") or ""
-        cells.append((names.get(hood, UNKNOWN_NEIGHBOURHOOD), kept.get("age_band") or UNKNOWN_AGE))
+        cell = cell_of.get(id(b))
+        if cell is None:
+            kept = dict(b.extra)
+            hood = names.get(kept.get("neighbourhood") or "", UNKNOWN_NEIGHBOURHOOD)
+            cell = cell_of[id(b)] = (hood, kept.get("age_band") or UNKNOWN_AGE)
+        cells.append(cell)
     released = suppress(cells, least)
     votes = [
-        Vote(tuple(int(c) for c in b.choices), tuple(b.points), hood, band)
-        for b, (hood, band) in zip(election.ballots, released, strict=True)
+        vote(b, hood, band) for b, (hood, band) in zip(election.ballots, released, strict=True)
     ]
     columns = VoterColumns(
         age_bands=details.age_bands,
@@ -434,11 +453,15 @@ def _pb_election(
     costs = {str(p["id"]): Fraction(p["cost_pence"]) for p in document["projects"]}
     pb_projects = tuple(Project(str(p.id), costs[str(p.id)], p.title, extra(p)) for p in projects)
     ballots = []
+    parts: dict[int, tuple] = {}  # votes alike are one object: their fields made once
     for number, v in enumerate(votes, 1):
-        cells: tuple[tuple[str, str], ...] = ()
-        if with_voters:
-            cells = (("neighborhood", v.neighbourhood or ""), ("age_band", v.age_band or ""))
-        ballots.append(Ballot(tuple(str(c) for c in v.choices), v.points, str(number), cells))
+        made = parts.get(id(v))
+        if made is None:
+            cells: tuple[tuple[str, str], ...] = ()
+            if with_voters:
+                cells = (("neighborhood", v.neighbourhood or ""), ("age_band", v.age_band or ""))
+            made = parts[id(v)] = (tuple(str(c) for c in v.choices), cells)
+        ballots.append(Ballot(made[0], v.points, str(number), made[1]))
     meta = [
         ("description", f"{data.council_name}: {data.round_title}: {data.pot_name}"),
         ("country", "United Kingdom"),
@@ -509,7 +532,6 @@ class PotFiles:
     json: bytes
     ballots: int = 0
     withheld: bool = False
-    sizes: dict[str, int] = field(default_factory=dict, compare=False)
 
     def named(self) -> list[tuple[str, str, bytes]]:
         """(kind, file ending, bytes) of each file the pot has."""
@@ -525,7 +547,7 @@ class PotFiles:
 
 def build_files(data: PotData) -> PotFiles:
     """The pot's ``.pb``, projects CSV, ballots CSV and JSON (only the JSON when withheld)."""
-    stem = f"{data.council_slug}-{data.round_slug}-pot-{data.pot_id}"
+    stem = f"{data.council_slug}-{data.round_slug}-pot-{data.pot_id}"  # as ``_stem``
     document = canonical_json(pot_document(data)).encode("utf-8")
     if data.withheld or data.election is None:
         return PotFiles(stem, None, None, None, document, data.ballots, True)
@@ -600,8 +622,19 @@ def pot_document(data: PotData) -> dict[str, Any]:
             for p in data.projects
         ],
         "voter_details": voters,
-        "votes": [_vote_json(v, data.voters is not None) for v in data.votes],
+        "votes": _votes_json(data.votes, data.voters is not None),
     }
+
+
+def _votes_json(votes: Sequence[Vote], voters: bool) -> list[dict[str, Any]]:
+    made: dict[int, dict[str, Any]] = {}  # votes alike are one object: one dict each
+    out = []
+    for vote in votes:
+        found = made.get(id(vote))
+        if found is None:
+            found = made[id(vote)] = _vote_json(vote, voters)
+        out.append(found)
+    return out
 
 
 def _vote_json(vote: Vote, voters: bool) -> dict[str, Any]:
@@ -675,23 +708,30 @@ def ballots_csv(data: PotData) -> bytes:
     if voters:
         header += ["neighbourhood", "age_band"]
     header += [f"project_{i}" for i in ids]
-    rows: list[list[object]] = [header]
     kind = BallotKind(data.ballot_kind)
+    # A row is its number and then what its vote says: the same for votes alike (one
+    # object, ``_votes``), so each distinct vote's cells are made and escaped once.
+    tails: dict[int, list[str]] = {}
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([csv_cells.escape(h) for h in header])
     for number, v in enumerate(data.votes, 1):
-        row: list[object] = [number]
-        if voters:
-            row += [v.neighbourhood, v.age_band]
-        if kind is BallotKind.RANKED:
-            ranks = {c: r for r, c in enumerate(v.choices, 1)}
-            row += [ranks.get(i) for i in ids]
-        elif kind is BallotKind.CUMULATIVE:
-            given = dict(zip(v.choices, v.points, strict=True))
-            row += [given.get(i, 0) for i in ids]
-        else:
-            chosen = set(v.choices)
-            row += [1 if i in chosen else 0 for i in ids]
-        rows.append(row)
-    return _csv(rows)
+        tail = tails.get(id(v))
+        if tail is None:
+            cells: list[object] = [v.neighbourhood, v.age_band] if voters else []
+            if kind is BallotKind.RANKED:
+                ranks = {c: r for r, c in enumerate(v.choices, 1)}
+                cells += [ranks.get(i) for i in ids]
+            elif kind is BallotKind.CUMULATIVE:
+                given = dict(zip(v.choices, v.points, strict=True))
+                cells += [given.get(i, 0) for i in ids]
+            else:
+                chosen = set(v.choices)
+                cells += [1 if i in chosen else 0 for i in ids]
+            # Numbers are never escaped (none is negative): only the texts need it.
+            tail = tails[id(v)] = [csv_cells.escape(c) if isinstance(c, str) else c for c in cells]
+        writer.writerow([number, *tail])
+    return out.getvalue().encode("utf-8")
 
 
 # --- Fingerprints and the cache ---------------------------------------------------------
@@ -767,12 +807,13 @@ def pot_fingerprint(session: Session, pot: PublishedPot) -> str:
 
 
 class _Cache:
-    """Built bytes by fingerprint, least recently used first out, up to ``limit`` bytes in
-    all. Thread-safe; two requests building the same thing at once both build it (the same
-    bytes), which is cheaper than making one wait on the other's lock."""
+    """Built bytes by fingerprint, least recently used first out, up to ``limit`` bytes and
+    ``items`` entries in all. Thread-safe; two requests building the same thing at once both
+    build it (the same bytes), which is cheaper than making one wait on the other's lock."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, items: int | None = None) -> None:
         self.limit = limit
+        self.items = items
         self._items: OrderedDict[str, tuple[Any, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
@@ -792,7 +833,8 @@ class _Cache:
                 self._size -= old[1]
             self._items[key] = (value, size)
             self._size += size
-            while self._size > self.limit and len(self._items) > 1:
+            most = self.items if self.items is not None else len(self._items)
+            while len(self._items) > 1 and (self._size > self.limit or len(self._items) > most):
                 _, (_, dropped) = self._items.popitem(last=False)
                 self._size -= dropped
 
@@ -802,8 +844,9 @@ class _Cache:
             self._size = 0
 
 
+# Every pot's files, and the network's newest ZIP only (an older one is never asked for again).
 _POTS = _Cache(limit=256 * 1024 * 1024)
-_NETWORK = _Cache(limit=512 * 1024 * 1024)
+_NETWORK = _Cache(limit=512 * 1024 * 1024, items=1)
 
 
 def clear_cache() -> None:
@@ -812,18 +855,98 @@ def clear_cache() -> None:
     _NETWORK.clear()
 
 
-def _files_for(session: Session, pot: PublishedPot, key: str) -> PotFiles:
+class Store:
+    """Built files kept on disk under a folder, named by fingerprint, so that every worker
+    and every restart of the app shares them and a pot is built once, ever, for what it
+    shows (``OPEN_DATA_DIR``). Written to a temporary name and renamed into place, so a
+    reader never sees half a file. A folder that cannot be written is used as far as it can
+    be: the files are then built in the process, as without a store."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, name: str) -> Path:
+        return self.folder / name
+
+    def read(self, name: str) -> bytes | None:
+        try:
+            return self._path(name).read_bytes()
+        except OSError:
+            return None
+
+    def write(self, name: str, data: bytes) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.folder, delete=False, suffix=".part") as f:
+                f.write(data)
+            os.replace(f.name, self._path(name))
+        except OSError as error:
+            _log.warning("open data: cannot keep %s in %s: %s", name, self.folder, error)
+
+    def keep_only(self, prefix: str, names: set[str]) -> None:
+        """Remove the files named ``prefix...`` that are not among ``names`` (out of date)."""
+        try:
+            stale = [p for p in self.folder.glob(prefix + "*") if p.name not in names]
+            for path in stale:
+                path.unlink(missing_ok=True)
+        except OSError as error:
+            _log.warning("open data: cannot tidy %s: %s", self.folder, error)
+
+
+_MEMBERS = ("json", "pb", "projects_csv", "ballots_csv")
+
+
+def _packed(files: PotFiles) -> bytes:
+    """A pot's files as one file for the store: a ZIP of its members."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for member in _MEMBERS:
+            data = getattr(files, member)
+            if data is not None:
+                info = zipfile.ZipInfo(member, date_time=ZIP_TIME)
+                z.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    return buffer.getvalue()
+
+
+def _unpacked(pot: PublishedPot, data: bytes) -> PotFiles | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            found = {m: z.read(m) for m in z.namelist() if m in _MEMBERS}
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if "json" not in found:
+        return None
+    return PotFiles(
+        _stem(pot),
+        found.get("pb"),
+        found.get("projects_csv"),
+        found.get("ballots_csv"),
+        found["json"],
+        pot.result.ballot_count,
+        pot.withheld,
+    )
+
+
+def _stem(pot: PublishedPot) -> str:
+    return f"{pot.council.slug}-{pot.funding_round.slug}-pot-{pot.pot_id}"
+
+
+def _files_for(session: Session, pot: PublishedPot, key: str, store: Store | None) -> PotFiles:
     files = _POTS.get(key)
+    if files is None and store is not None:
+        kept = store.read(f"pot-{key}.zip")
+        files = _unpacked(pot, kept) if kept is not None else None
     if files is None:
         files = build_files(pot_data(session, pot))
-        size = sum(len(b) for _, _, b in files.named())
-        _POTS.put(key, files, size)
+        if store is not None:
+            store.write(f"pot-{key}.zip", _packed(files))
+    _POTS.put(key, files, sum(len(b) for _, _, b in files.named()))
     return files
 
 
-def pot_files(session: Session, pot: PublishedPot) -> PotFiles:
-    """The pot's files, built once per fingerprint."""
-    return _files_for(session, pot, pot_fingerprint(session, pot))
+def pot_files(session: Session, pot: PublishedPot, store: Store | None = None) -> PotFiles:
+    """The pot's files, built once per fingerprint (kept in ``store`` too, when given)."""
+    return _files_for(session, pot, pot_fingerprint(session, pot), store)
 
 
 # --- The network -----------------------------------------------------------------------
@@ -850,29 +973,42 @@ def network_fingerprint(session: Session) -> str:
     return _digest([FORMAT, _keys(session, pots)])
 
 
-def network_listing(session: Session) -> list[Listed]:
+def network_listing(session: Session, store: Store | None = None) -> list[Listed]:
     """Every published pot of the councils in the network view, with its files (built once
     per fingerprint)."""
     pots = published_pots(session)
     return [
-        Listed(p, _files_for(session, p, key))
+        Listed(p, _files_for(session, p, key, store))
         for p, key in zip(pots, _keys(session, pots), strict=True)
     ]
 
 
-def network_zip(session: Session) -> bytes:
+def network_zip(session: Session, store: Store | None = None) -> bytes:
     """The network's open data as one ZIP: README.txt, datapackage.json (every file, its
     size, SHA-256 and what it holds), SHA256SUMS and each published pot's files under
-    ``{council}/{round}/``. The same published data gives the same bytes."""
+    ``{council}/{round}/``. The same published data gives the same bytes.
+
+    Built once per fingerprint: from the pots' files already built (in this process, else in
+    ``store``), building only the pots whose fingerprint is new; kept in this process and in
+    ``store``, whose out-of-date files it removes."""
     pots = published_pots(session)
     keys = _keys(session, pots)
     key = _digest([FORMAT, keys])
+    name = f"network-{key}.zip"
     cached = _NETWORK.get(key)
+    if cached is None and store is not None:
+        cached = store.read(name)
     if cached is not None:
+        _NETWORK.put(key, cached, len(cached))
         return cached
-    listing = [Listed(p, _files_for(session, p, k)) for p, k in zip(pots, keys, strict=True)]
+    listing = [Listed(p, _files_for(session, p, k, store)) for p, k in zip(pots, keys, strict=True)]
     data = _zip(listing)
     _NETWORK.put(key, data, len(data))
+    if store is not None:
+        store.write(name, data)
+        store.keep_only("network-", {name})
+        # A pot of a council that left the network is not among these: built again if asked.
+        store.keep_only("pot-", {f"pot-{k}.zip" for k in keys})
     return data
 
 
@@ -1072,6 +1208,7 @@ __all__ = [
     "PotData",
     "PotFiles",
     "PublishedPot",
+    "Store",
     "build_files",
     "clear_cache",
     "network_fingerprint",

@@ -411,3 +411,68 @@ def test_the_council_s_choice_is_audited(db):
         {"open_data_voter_details": False},
         {"open_data_voter_details": True},
     )
+
+
+def test_every_published_pot_of_the_demo_downloads_and_recounts(db):
+    from app.demo import seed_demo
+    from app.web.sessions import policy
+
+    seed_demo(db.session, policy())
+    db.session.commit()
+    pots = open_data.published_pots(db.session, network_only=False)
+    assert pots
+    for pot in pots:
+        files = open_data.pot_files(db.session, pot)
+        document = json.loads(files.json)
+        assert document["ballots"] == pot.result.ballot_count
+        if pot.withheld:
+            assert files.pb is None
+            continue
+        election = read(files.pb)
+        meta = dict(election.meta)
+        outcome = tally(election, meta["devolve_rule"], TieBreak(meta["tie_break"]))
+        assert sorted(outcome.selected) == sorted(json.loads(pot.result.outcome_json)["selected"])
+    with zipfile.ZipFile(io.BytesIO(open_data.network_zip(db.session))) as z:
+        assert z.testzip() is None
+
+
+def test_files_kept_in_a_folder_are_shared_and_tidied(db, tmp_path, monkeypatch):
+    r = closed_round(phase=Phase.PUBLISHED)
+    store = open_data.Store(tmp_path / "open-data")
+    first = open_data.network_zip(db.session, store)
+    kept = sorted(p.name for p in store.folder.iterdir())
+    assert [n.split("-")[0] for n in kept] == ["network", "pot"]
+    # Another process (here: this one, its memory emptied) reads them instead of building.
+    open_data.clear_cache()
+    monkeypatch.setattr(open_data, "build_files", lambda data: pytest.fail("built again"))
+    assert open_data.network_zip(db.session, store) == first
+    open_data.clear_cache()
+    pot = open_data.published_pot(db.session, r.council, r.slug, r.pots[0].id)
+    assert open_data.pot_files(db.session, pot, store).pb
+    monkeypatch.undo()
+    # Something shown changes: new files, the old ones removed.
+    proposal = db.session.get(Proposal, r.pots[0].proposals[0].id)
+    proposal.category = "Youth"
+    db.session.commit()
+    assert open_data.network_zip(db.session, store) != first
+    now = sorted(p.name for p in store.folder.iterdir())
+    assert len(now) == 2 and not set(now) & set(kept)
+
+
+def test_a_folder_that_cannot_be_written_is_no_obstacle(db, tmp_path):
+    closed_round(phase=Phase.PUBLISHED)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    data = open_data.network_zip(db.session, open_data.Store(blocked))
+    assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
+
+
+def test_the_command_builds_the_network_s_files_ahead(app, db, runner, tmp_path):
+    closed_round(phase=Phase.PUBLISHED)
+    app.config["OPEN_DATA_DIR"] = str(tmp_path / "kept")
+    out = tmp_path / "network.zip"
+    result = runner.invoke(args=["open-data", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 pot" in result.output and str(tmp_path / "kept") in result.output
+    assert zipfile.ZipFile(out).testzip() is None
+    assert any(p.name.startswith("network-") for p in (tmp_path / "kept").iterdir())
