@@ -17,7 +17,7 @@ GOVUK_FRONTEND_INTEGRITY := sha512-cXIQxm5PHCsbic47GXZrVBZhAeeshTLRL6ZBKilLsR6rM
 STATIC := app/static/govuk
 
 .PHONY: help run test install install-dev assets translations messages new-language db demo lint format bench bench-tally bench-process \
-	bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy bench-messages bench-paper-batch bench-stv bench-network clean
+	bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy bench-messages bench-paper-batch bench-stv bench-network bench-open-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -106,7 +106,7 @@ format: $(VENV)/.dev ## Format the code with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-tally bench-process bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy bench-messages bench-paper-batch bench-stv bench-network ## Run every benchmark
+bench: bench-tally bench-process bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy bench-messages bench-paper-batch bench-stv bench-network bench-open-data ## Run every benchmark
 
 bench-tally: $(VENV)/.dev ## Time votes against pabutools on the pabulib elections
 	$(BIN)/python bench/tally.py
@@ -116,6 +116,9 @@ bench-network: $(VENV)/.dev ## Time the network's pages for 13 councils of 10 pu
 
 bench-stv: $(VENV)/.dev ## Time the Scottish and Meek STV counts against votekit on the Scottish elections
 	$(BIN)/python bench/stv.py
+
+bench-open-data: $(VENV)/.dev ## Time building the network's open data (650 pots, 700,000 ballots) from nothing, from memory and from disk
+	$(BIN)/python bench/open_data.py
 
 bench-process: $(VENV)/.dev ## Time python -m votes tally against pabutools, whole processes
 	$(BIN)/python bench/process.py

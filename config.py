@@ -135,6 +135,9 @@ class Config:
     MESSAGE_RETRY_MAX_SECONDS = int(os.environ.get("MESSAGE_RETRY_MAX_SECONDS", "3600"))
     # What a message said, and to whom, is emptied this many days after it went.
     MESSAGE_RETENTION_DAYS = int(os.environ.get("MESSAGE_RETENTION_DAYS", "7"))
+    # Where the open data files are kept once built (docs/open-data.md), shared by every
+    # worker and restart: unset, instance/open-data; empty, only in each process's memory.
+    OPEN_DATA_DIR: str | None = os.environ.get("OPEN_DATA_DIR")
 
 
 class DevelopmentConfig(Config):
@@ -157,6 +160,9 @@ class TestingConfig(Config):
     # The limits' tests must see them whatever the shell that runs the suite has set.
     RATE_LIMIT_EXEMPT_ADDRESSES = ""
     TRUSTED_PROXIES = "0"
+    # Each test's open data is built in its own process's memory (a test of the folder
+    # gives it one).
+    OPEN_DATA_DIR = ""
     # The cheapest Argon2id there is (argon2.profiles.CHEAPEST): the suite hashes hundreds of
     # passwords, none of them worth cracking.
     PASSWORD_HASH_PARAMETERS = {

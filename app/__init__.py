@@ -75,6 +75,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from app.web.meetings import bp as meetings_bp
     from app.web.network import bp as network_bp
     from app.web.officers import bp as officers_bp
+    from app.web.open_data import bp as open_data_bp
     from app.web.organisations import bp as organisations_bp
     from app.web.presenters import formatting as filters
     from app.web.public import bp as public_bp
@@ -101,6 +102,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(room_kiosk_bp)
     app.register_blueprint(elections_bp)
     app.register_blueprint(network_bp)
+    app.register_blueprint(open_data_bp)
     i18n.init_app(app)
     auth.init_login(login_manager)
     auth.init_app(app)

@@ -174,6 +174,26 @@ def register_cli(app: Flask) -> None:
         except DomainError as e:
             raise click.ClickException(e.message) from None
 
+    @app.cli.command("open-data")
+    @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Also write it here.")
+    def open_data_command(out_file: str | None) -> None:
+        """Build the network's open data ZIP and every published pot's files now, into
+        OPEN_DATA_DIR (default instance/open-data), so that no request builds them from
+        nothing: after a deployment, or from the scheduler after results are published."""
+        from pathlib import Path
+
+        from app.web.open_data import store
+        from app.workflow import open_data
+
+        kept = store()
+        data = open_data.network_zip(db.session, kept)
+        pots = len(open_data.published_pots(db.session))
+        where = f" in {kept.folder}" if kept is not None else " (OPEN_DATA_DIR is empty: not kept)"
+        click.echo(f"open data: {plural(pots, 'pot')}, {len(data):,} bytes{where}")
+        if out_file:
+            Path(out_file).write_bytes(data)
+            click.echo(out_file)
+
     @app.cli.command("network-admin")
     @click.argument("email")
     @click.option("--remove", is_flag=True, help="Take it away instead.")

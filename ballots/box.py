@@ -22,7 +22,7 @@ import base64
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -57,6 +57,7 @@ from ballots.paper import BallotPaper, PotPaper
 from ballots.phases import COUNTABLE, OPEN_FOR_VOTING
 from ballots.refusals import N_
 from ballots.roll import check_pot
+from ballots.voter_details import voter_record
 from votes.ballot import validate_ballot
 from votes.canonical import canonical_json
 from votes.model import Ballot, BallotKind, Election
@@ -77,23 +78,48 @@ def sha256(text: str) -> str:
 # --- Canonical ballots ------------------------------------------------------------------------
 
 
-def encode_ballot(ballot: Ballot, kind: BallotKind) -> str:
+def encode_ballot(
+    ballot: Ballot, kind: BallotKind, voter: Mapping[str, str | None] | None = None
+) -> str:
     """A valid ballot as canonical JSON: nothing about how it was filled in (order of ticking,
-    untouched zero-point boxes, empty trailing ranks) survives."""
+    untouched zero-point boxes, empty trailing ranks) survives. ``voter``: what the round
+    keeps about its voter (``ballots.voter_details``), stored under ``"voter"``; a ballot of
+    a round that keeps nothing has no such key, as every ballot stored before there was."""
     if kind is BallotKind.RANKED:
         choices = list(ballot.choices)
         while choices and not choices[-1]:
             choices.pop()
-        return canonical_json({"choices": choices, "points": []})
-    if kind is BallotKind.CUMULATIVE:
+        content = {"choices": choices, "points": []}
+    elif kind is BallotKind.CUMULATIVE:
         pairs = sorted((c, p) for c, p in zip(ballot.choices, ballot.points, strict=True) if p)
-        return canonical_json({"choices": [c for c, _ in pairs], "points": [p for _, p in pairs]})
-    return canonical_json({"choices": sorted(set(ballot.choices)), "points": []})
+        content = {"choices": [c for c, _ in pairs], "points": [p for _, p in pairs]}
+    else:
+        content = {"choices": sorted(set(ballot.choices)), "points": []}
+    if voter is not None:
+        content["voter"] = dict(voter)
+    return canonical_json(content)
 
 
 def decode_ballot(content: str) -> Ballot:
+    """The ballot a content holds (what its voter chose; any ``"voter"`` is left out)."""
     data = json.loads(content)
     return Ballot(choices=tuple(data["choices"]), points=tuple(data["points"]))
+
+
+# The ``Ballot.extra`` names a ballot decoded with its voter's details carries.
+VOTER_EXTRA = ("age_band", "neighbourhood")
+
+
+def decode_with_voter(content: str) -> Ballot:
+    """The ballot with what its content keeps about its voter in ``extra``: ``(("age_band",
+    band), ("neighbourhood", slug))``, the slug ``""`` for a neighbourhood the manifest does
+    not name; no ``extra`` for a ballot that keeps nothing."""
+    data = json.loads(content)
+    voter = data.get("voter")
+    extra: tuple[tuple[str, str], ...] = ()
+    if isinstance(voter, Mapping):
+        extra = tuple((name, voter.get(name) or "") for name in VOTER_EXTRA)
+    return Ballot(tuple(data["choices"]), tuple(data["points"]), extra=extra)
 
 
 def ballot_hash(ballot_id: str, pot_id: int, content: str) -> str:
@@ -309,7 +335,16 @@ def _check(
     problems = validate_ballot(ballot, paper.rules, pot.projects, Fraction(pot.budget_pence))
     if problems:
         raise InvalidBallot(problems)
-    return pot, encode_ballot(ballot, paper.kind)
+    # Whatever the channel (online, a kiosk, paper), the voter's neighbourhood and age band
+    # today go into the content when the round froze them: hashed and logged with it.
+    voter = voter_record(
+        paper.voter_details,
+        entry.neighbourhood_id,
+        entry.date_of_birth,
+        today,
+        encrypted=paper.secrecy is not None,
+    )
+    return pot, encode_ballot(ballot, paper.kind, voter)
 
 
 def stored_content(paper: BallotPaper, pot: PotPaper, ballot_id: str, content: str) -> str:
@@ -601,9 +636,15 @@ def _require_closed(session: Session, round_id: int) -> None:
         )
 
 
-def stored_election(session: Session, paper: BallotPaper, pot_id: int) -> Election:
+def stored_election(
+    session: Session, paper: BallotPaper, pot_id: int, *, voters: bool = False
+) -> Election:
     """A closed pot's counted ballots (superseded ones left out) as a ``votes`` election; in
-    an encrypted round, the trustees' decryption of its last mix (``ballots.secrecy``)."""
+    an encrypted round, the trustees' decryption of its last mix (``ballots.secrecy``).
+
+    ``voters``: each ballot also carries what its content keeps about its voter, in
+    ``extra`` (:func:`decode_with_voter`; nothing in a round that keeps nothing, or in an
+    encrypted round)."""
     _require_closed(session, paper.round_id)
     pot = paper.pot(pot_id)
     if pot is None:
@@ -625,10 +666,16 @@ def stored_election(session: Session, paper: BallotPaper, pot_id: int) -> Electi
         )
         .scalars()
     )
-    return election_from_contents(paper, pot, contents)
+    decode = decode_with_voter if voters else decode_ballot
+    return election_from_contents(paper, pot, contents, decode)
 
 
-def election_from_contents(paper: BallotPaper, pot: PotPaper, contents: Iterable[str]) -> Election:
+def election_from_contents(
+    paper: BallotPaper,
+    pot: PotPaper,
+    contents: Iterable[str],
+    decode: Callable[[str], Ballot] = decode_ballot,
+) -> Election:
     """The pot's election from its ballots' canonical contents, in the order given.
 
     Many voters fill in the same ballot: each distinct content is decoded once and its
@@ -638,7 +685,7 @@ def election_from_contents(paper: BallotPaper, pot: PotPaper, contents: Iterable
     for content in contents:
         ballot = decoded.get(content)
         if ballot is None:
-            ballot = decoded[content] = decode_ballot(content)
+            ballot = decoded[content] = decode(content)
         ballots.append(ballot)
     return Election(
         budget=Fraction(pot.budget_pence),

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ballots.voter_details import VoterDetailsPaper, from_manifest
 from votes.model import BallotKind, BallotRules, Project
 from votes.verify import manifest_projects, manifest_rules
 
@@ -61,6 +62,9 @@ class BallotPaper:
     # None for a round whose ballots are stored as they are (every round made before
     # encryption, and rounds that chose not to).
     secrecy: SecrecyPaper | None = None
+    # The voters' neighbourhood and age band kept with each ballot (``ballots.voter_details``):
+    # None for a round that did not freeze them, as every encrypted round.
+    voter_details: VoterDetailsPaper | None = None
 
     @property
     def kind(self) -> BallotKind:
@@ -105,6 +109,7 @@ def ballot_paper(manifest_json: str) -> BallotPaper:
         rule=m.get("rule") or "greedy",
         tie_break=m.get("tie_break") or "cost-votes",
         secrecy=_secrecy(m.get("secrecy")),
+        voter_details=None if m.get("secrecy") else from_manifest(m.get("voter_details")),
     )
 
 

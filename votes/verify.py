@@ -691,6 +691,7 @@ def _check(
     else:
         report.checked.append(f"hash chain intact: {len(log)} entries")
     _check_ballots(ballots, log, report)
+    _check_voter_details(manifest, ballots, report)
     if log and log[-1]["entry_hash"] != results["log_head_hash"]:
         report.problems.append("the log's head is not the head the result was counted from")
     counted = counted_ballot_ids(log)
@@ -1397,6 +1398,71 @@ def _check_ballots(ballots: list[Mapping[str, Any]], log, report: Report) -> Non
     for b in ballots:
         if b["id"] not in seen:
             report.problems.append(f"ballot {b['id']} is not in the log (it was added)")
+
+
+def _check_voter_details(
+    manifest: Mapping[str, Any], ballots: list[Mapping[str, Any]], report: Report
+) -> None:
+    """What the ballots keep about their voters, against what the manifest froze.
+
+    A manifest with ``voter_details`` (its ``age_bands`` and ``neighbourhoods``) means every
+    ballot's content has ``"voter": {"age_band", "neighbourhood"}``, the band one of those
+    bands or ``"unknown"``, the neighbourhood one of those slugs or ``null``, and nothing
+    more; a manifest without it means no ballot keeps anything about its voter. An encrypted
+    round never keeps them (they would follow a ballot through the shuffle)."""
+    frozen = manifest.get("voter_details")
+    if "secrecy" in manifest:
+        if frozen is not None:
+            report.problems.append(
+                "manifest.json has both secrecy and voter_details: an encrypted round must "
+                "not keep voters' details beside its ballots"
+            )
+        return
+    if frozen is not None:
+        if not isinstance(frozen, Mapping):
+            raise _Malformed("manifest.json voter_details is not a JSON object")
+        _require(frozen, ("age_bands", "neighbourhoods"), "manifest.json voter_details")
+        bands = set(frozen["age_bands"]) | {"unknown"}
+        slugs = {h.get("slug") for h in frozen["neighbourhoods"] if isinstance(h, Mapping)}
+        slugs.add(None)
+    wrong = 0
+    seen: dict[str, str | None] = {}
+    for b in ballots:
+        text = b["content"]
+        problem = seen.get(text, "")
+        if problem == "":
+            try:
+                voter = json.loads(text).get("voter") if isinstance(text, str) else None
+            except (ValueError, AttributeError):
+                voter = None  # not a ballot at all: the recount says so
+            if frozen is None:
+                problem = (
+                    None
+                    if voter is None
+                    else "keeps details of its voter, which the manifest does not provide for"
+                )
+            elif not isinstance(voter, Mapping) or set(voter) != {"age_band", "neighbourhood"}:
+                problem = "does not keep its voter's neighbourhood and age band"
+            elif voter["age_band"] not in bands:
+                problem = f"gives the age band {voter['age_band']!r}, not one of the manifest's"
+            elif voter["neighbourhood"] not in slugs:
+                problem = (
+                    f"gives the neighbourhood {voter['neighbourhood']!r}, not one of the manifest's"
+                )
+            else:
+                problem = None
+            seen[text] = problem
+        if problem is not None:
+            wrong += 1
+            if wrong <= 5:
+                report.problems.append(f"ballot {b['id']} {problem}")
+    if wrong > 5:
+        report.problems.append(f"... {wrong} ballots in all do not keep what the manifest says")
+    if frozen is not None and not wrong:
+        report.checked.append(
+            f"every one of the {plural(len(ballots), 'ballot')} keeps its voter's neighbourhood "
+            "and age band, as manifest.json's voter_details says, and nothing more"
+        )
 
 
 def _difference(recount: Mapping[str, Any], published: Mapping[str, Any]) -> str:

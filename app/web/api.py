@@ -21,9 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.web.extensions import csrf, db
-from app.workflow import languages, results, rounds
+from app.web.open_data import pot_urls
+from app.workflow import delivery, languages, open_data, results, rounds
 from app.workflow import proposals as proposal_rules
-from app.workflow.models import Council, FundingRound, Pot, Proposal
+from app.workflow.models import ContributionKind, Council, FundingRound, Pot, Proposal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # GETs only: nothing here changes anything
@@ -105,7 +106,36 @@ def index():
         {
             "version": "1",
             "councils_url": url_for("api.councils"),
+            "open_data_url": url_for("api.open_data_catalogue"),
+            "open_data_zip_url": url_for("open_data.network_zip"),
             "documentation": "docs/api.md",
+        }
+    )
+
+
+@bp.get("/open-data")
+def open_data_catalogue():
+    """Every published pot of the councils in the network view, with its downloads."""
+    pots = open_data.published_pots(db.session)
+    return jsonify(
+        {
+            "zip_url": url_for("open_data.network_zip"),
+            "page_url": url_for("open_data.index"),
+            "pots": [
+                {
+                    "council": p.council.slug,
+                    "round_id": p.funding_round.id,
+                    "round_slug": p.funding_round.slug,
+                    "pot_id": p.pot_id,
+                    "name": p.result.pot.name,
+                    "ballots": p.result.ballot_count,
+                    "withheld": p.withheld,
+                    "downloads": pot_urls(
+                        p.council.slug, p.funding_round.slug, p.pot_id, withheld=p.withheld
+                    ),
+                }
+                for p in pots
+            ],
         }
     )
 
@@ -170,7 +200,9 @@ def funding_round(round_id: int):
             "voting_opened_at": iso(r.voting_opened_at),
             "pots": [_pot(p) for p in r.pots],
             "proposals_url": url_for("api.proposals", round_id=r.id),
+            "contributions_url": url_for("api.contributions", round_id=r.id),
             "results_url": url_for("api.round_results", round_id=r.id) if published else None,
+            "delivery_url": url_for("api.round_delivery", round_id=r.id) if published else None,
         }
     )
 
@@ -214,7 +246,7 @@ def round_results(round_id: int):
     ids = [p.id for view in views for p in view.projects]
     rows = {p.id: p for p in proposal_rules.on_paper(db.session, r, ids)}
     channels = results.published_by_channel(db.session, r)
-    pots = [_pot_result(view, rows, channels.get(view.result.pot_id)) for view in views]
+    pots = [_pot_result(r, view, rows, channels.get(view.result.pot_id)) for view in views]
     return jsonify(
         {
             "round_id": r.id,
@@ -226,11 +258,14 @@ def round_results(round_id: int):
 
 
 def _pot_result(
-    view: results.PotView, proposals: dict[int, Proposal], channels: dict[str, int] | None
+    r: FundingRound,
+    view: results.PotView,
+    proposals: dict[int, Proposal],
+    channels: dict[str, int] | None,
 ) -> dict[str, Any]:
     """A pot's stored result; the names are those it was counted with, each with its row's
     language and translations (a project's title only); its ballots by channel (None when
-    the pot is withheld)."""
+    the pot is withheld); its open data downloads."""
     row = view.result
     return {
         "pot_id": row.pot_id,
@@ -258,6 +293,83 @@ def _pot_result(
                 "explanation": p.explanation,
             }
             for p in view.projects
+        ],
+        "downloads": pot_urls(r.council.slug, r.slug, row.pot_id, withheld=view.withheld),
+    }
+
+
+@bp.get("/rounds/<int:round_id>/delivery")
+def round_delivery(round_id: int):
+    """The funded projects of a published round and their delivery updates (404 before)."""
+    r = public_round_or_404(round_id)
+    if not proposal_rules.results_published(r):
+        abort(404)
+    return jsonify(
+        {
+            "round_id": r.id,
+            "projects": [_delivered(d) for d in delivery.published_delivery(db.session, r)],
+        }
+    )
+
+
+def _update(u) -> dict[str, Any]:
+    return {
+        "status": u.status.value,
+        "status_label": _(u.status.label),
+        "percent_complete": u.percent_complete,
+        "spent": money(u.spent_pence),
+        "note": u.note,
+        "happened_on": u.happened_on.isoformat(),
+    }
+
+
+def _delivered(d: delivery.Delivered) -> dict[str, Any]:
+    latest = d.latest
+    return {
+        "proposal_id": d.proposal.id,
+        "pot_id": d.pot_id,
+        "title": d.title,
+        **_title_texts(d.proposal),
+        "cost": money(d.cost_pence),
+        "status": latest.status.value if latest else None,
+        "status_label": _(latest.status.label) if latest else None,
+        "percent_complete": latest.percent_complete if latest else None,
+        "spent": money(latest.spent_pence) if latest else None,
+        "updates": [_update(u) for u in d.updates],
+    }
+
+
+@bp.get("/rounds/<int:round_id>/contributions")
+def contributions(round_id: int):
+    """What partners give towards the round's public proposals, as their pages show it: the
+    money pledged to each (which lowers what the pot pays) and each partner's help in kind."""
+    r = public_round_or_404(round_id)
+    rows = [
+        p
+        for p in proposal_rules.public_proposals(db.session, r)
+        if p.contributions and not p.is_hidden
+    ]
+    return jsonify({"round_id": r.id, "proposals": [_contributed(p) for p in rows]})
+
+
+def _contributed(p: Proposal) -> dict[str, Any]:
+    return {
+        "proposal_id": p.id,
+        "pot_id": p.pot_id,
+        "title": p.title,
+        **texts(p, ("title",)),
+        "final_cost": money(p.final_cost_pence),
+        "money_pledged": money(p.money_pledged_pence),
+        "money_pledges": sum(1 for c in p.contributions if c.kind == ContributionKind.MONEY),
+        "cost_to_pot": money(p.cost_to_pot_pence),
+        "in_kind": [
+            {
+                "partner": c.partner_name,
+                "description": c.description,
+                "estimated_value": money(c.amount_pence) if c.amount_pence else None,
+            }
+            for c in p.contributions
+            if c.kind == ContributionKind.IN_KIND
         ],
     }
 

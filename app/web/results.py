@@ -57,6 +57,8 @@ def round_results(slug: str, round_slug: str):
         pots=views,
         published=published,
         channels=results.published_by_channel(db.session, funding_round),
+        # Each published pot's open data downloads (not on the officers' check before then).
+        downloads=proposals.results_published(funding_round),
         **result_texts(funding_round, views),
     )
 
@@ -97,11 +99,12 @@ def pot(slug: str, round_slug: str, pot_id: int):
     )
     if view is None:
         abort(404)
-    return pot_page(council, funding_round, view)
+    return pot_page(council, funding_round, view, downloads=True)
 
 
-def pot_page(council, funding_round, view: results.PotView):
-    """A pot's results page; also the officers' preview before publishing."""
+def pot_page(council, funding_round, view: results.PotView, *, downloads: bool = False):
+    """A pot's results page; also the officers' preview before publishing (``downloads``:
+    the links to the pot's open data, once published)."""
     texts = result_texts(funding_round, [view])
     chart = None if view.withheld else presented.bar_chart(view, funding_round.ballot_kind, texts)
     return render_template(
@@ -117,6 +120,7 @@ def pot_page(council, funding_round, view: results.PotView):
         ),
         votes_term=presented.votes_term(funding_round.ballot_kind),
         points_term=presented.points_term(funding_round.ballot_kind),
+        downloads=downloads,
     )
 
 

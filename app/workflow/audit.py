@@ -58,6 +58,9 @@ ACTIONS = {
     "registration.refused": N_("Registration at an address refused by an officer"),
     "roll.registered_in_person": N_("Person registered on the roll in person by an officer"),
     "council.eligibility_changed": N_("Ways to become eligible changed for the council"),
+    "council.open_data_changed": N_(
+        "Open data choice changed: whether ballots keep their voter's neighbourhood and age band"
+    ),
     "round.eligibility_changed": N_("Ways to become eligible changed for the round"),
     "ballot.paper_batch_stored": N_("File of paper ballots stored"),
     "ballot.paper_batch_discarded": N_("File of paper ballots discarded"),

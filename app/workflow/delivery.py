@@ -124,3 +124,48 @@ def round_progress(session: Session, funding_round: FundingRound) -> list[Progre
     ).all()
     updates = updates_for(session, ids)
     return [Progress(p, (updates.get(p.id) or [None])[0]) for p in proposals]
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A funded project as the open data API gives it: the name and cost it was counted with,
+    and its delivery updates, newest first."""
+
+    proposal: Proposal
+    pot_id: int
+    title: str
+    cost_pence: int
+    updates: list[DeliveryUpdate]
+
+    @property
+    def latest(self) -> DeliveryUpdate | None:
+        return self.updates[0] if self.updates else None
+
+
+def published_delivery(session: Session, funding_round: FundingRound) -> list[Delivered]:
+    """Every project funded in a published round's pots whose figures are published, in pot
+    order and then by title, with its updates; nothing before publication. A withheld pot's
+    projects are left out: which of them was funded is one of the figures withheld."""
+    from app.workflow.results import published_views
+
+    funded = [
+        (view.result.pot_id, project)
+        for view in published_views(session, funding_round)
+        if not view.withheld
+        for project in view.funded
+    ]
+    ids = [project.id for _, project in funded]
+    rows = {
+        p.id: p
+        for p in session.scalars(
+            select(Proposal).where(Proposal.round_id == funding_round.id, Proposal.id.in_(ids))
+        )
+    }
+    updates = updates_for(session, ids)
+    out = [
+        Delivered(rows[p.id], pot_id, p.name, p.cost_pence, updates.get(p.id, []))
+        for pot_id, p in funded
+        if p.id in rows
+    ]
+    order = {pot.id: (pot.position, pot.id) for pot in funding_round.pots}
+    return sorted(out, key=lambda d: (order.get(d.pot_id, (0, d.pot_id)), d.title, d.proposal.id))

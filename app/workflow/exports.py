@@ -291,7 +291,12 @@ def readme_text(funding_round: FundingRound, result: PotResult, manifest: dict) 
         "",
         "FILES",
         "  manifest.json  the round as frozen when voting opened; its SHA-256 is the manifest hash",
-        "  ballots.json   every ballot of the round, by random id; no voter data",
+        (
+            "  ballots.json   every ballot of the round, by random id; no voter data but each"
+            "\n                 ballot's voter's neighbourhood and age band (voter_details)"
+            if manifest.get("voter_details")
+            else "  ballots.json   every ballot of the round, by random id; no voter data"
+        ),
         "  log.json       the hash-chained ballot log; its last entry_hash is the log head",
         "  receipts.json  the SHA-256 of every receipt code given out",
         "  results.json   the pot's stored result",

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from app.web.extensions import db
 from app.workflow import rounds
-from app.workflow.models import Council, FundingRound, Phase
+from app.workflow.models import Council, FundingRound, Neighbourhood, Phase
 from ballots import box
 from tests.ballots.helpers import enrol, place, voting_round
 from tests.factories import create_council
@@ -58,10 +58,13 @@ def closed_round(
     phase: Phase = Phase.CLOSED,
     min_ballots: int = 10,
     scale: int = 100,
+    voters: list[tuple[Neighbourhood, date | None]] | None = None,
 ) -> FundingRound:
     """A round whose one pot (£50,000; projects £10k, £20k, £30k; ``scale=1`` makes them
     pence instead of pounds) got ``ballots`` ballots, then closed (and published when
-    ``phase`` says so) as an officer would. The rule is frozen into the manifest."""
+    ``phase`` says so) as an officer would. The rule is frozen into the manifest.
+    ``voters``: each ballot's voter's neighbourhood and date of birth (default: all in one
+    new neighbourhood, no date of birth); the neighbourhoods must exist already."""
     council = council or create_council()
     hood = place(council, name=f"Ward {kind}")
     funding_round, paper = voting_round(
@@ -78,7 +81,8 @@ def closed_round(
     ids = [p.id for p in pot.projects]
     box.open_log(db.session, funding_round.id, funding_round.manifest_hash)
     for i, ballot in enumerate(ballots_for(kind, ids, ballots)):
-        entry = enrol(council, hood, reference=f"{kind}-{funding_round.id}-{i}")
+        home, born = voters[i] if voters is not None else (hood, None)
+        entry = enrol(council, home, reference=f"{kind}-{funding_round.id}-{i}", born=born)
         box.cast(db.session, paper, entry, pot.id, ballot, today=date(2026, 5, 1))
         db.session.commit()
     for target in (Phase.CLOSED, Phase.PUBLISHED, Phase.DELIVERY):

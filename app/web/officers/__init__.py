@@ -106,6 +106,7 @@ from app.web.officers import (  # noqa: E402,F401  (registers their routes)
     languages,
     messages,
     network,
+    open_data,
     paper,
     presenting,
     registration,

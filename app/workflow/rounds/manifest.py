@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.workflow.models import FundingRound, Proposal
 from app.workflow.rounds.ballot import ballot_proposals
+from ballots import voter_details
 from votes.model import BallotKind, RankedScoring
 from votes.verify import canonical_json
 
@@ -79,6 +80,13 @@ def build_manifest(session: Session, funding_round: FundingRound) -> dict[str, A
     # An encrypted round's key (docs/secrecy.md); a plain round's manifest is as it always was.
     if secrecy is not None:
         manifest["secrecy"] = secrecy
+    elif council.open_data_voter_details:
+        # The council gives each ballot's voter's neighbourhood and age band in its open data:
+        # frozen here, so every ballot of the round keeps them and voters are told so on the
+        # ballot. Never in an encrypted round (ballots.voter_details says why).
+        manifest["voter_details"] = voter_details.manifest_entry(
+            (h.id, h.slug, h.name) for h in council.neighbourhoods
+        )
     return manifest
 
 

@@ -142,6 +142,14 @@ ROUTES = {
     (R + "/vote/<int:pot_id>/cast", "GET", "residents.ballot_cast"),
     (R + "/receipt", "GET,POST", "public.check_receipt"),
     (R + "/results", "GET", "results.round_results"),
+    # Open data: a published pot's files, the network's page and ZIP (test_open_data_pages.py).
+    (R + "/results/<int:pot_id>/open-data.pb", "GET", "open_data.pot_pb"),
+    (R + "/results/<int:pot_id>/open-data.csv", "GET", "open_data.pot_csv"),
+    (R + "/results/<int:pot_id>/open-data-ballots.csv", "GET", "open_data.pot_ballots_csv"),
+    (R + "/results/<int:pot_id>/open-data.json", "GET", "open_data.pot_json"),
+    ("/network/open-data", "GET", "open_data.index"),
+    ("/network/open-data.zip", "GET", "open_data.network_zip"),
+    ("/officers/<slug>/open-data", "GET,POST", "officers.open_data_settings"),
     (M + "/voters", "GET,POST", "officers.voters"),
     ("/officers/<slug>/gazetteer", "GET,POST", "officers.gazetteer"),
     ("/officers/<slug>/eligibility", "GET,POST", "officers.eligibility_settings"),
@@ -289,6 +297,9 @@ ROUTES = {
     ("/api/v1/rounds/<int:round_id>/results", "GET", "api.round_results"),
     ("/api/v1/rounds/<int:round_id>/figures", "GET", "api.round_figures"),
     ("/api/v1/network/figures", "GET", "api.network_figures"),
+    ("/api/v1/rounds/<int:round_id>/delivery", "GET", "api.round_delivery"),
+    ("/api/v1/rounds/<int:round_id>/contributions", "GET", "api.contributions"),
+    ("/api/v1/open-data", "GET", "api.open_data_catalogue"),
 }
 
 
@@ -335,6 +346,13 @@ ACCESS = {
     "/councils/home/rounds/open/results/present": (404,) * 5,
     "/councils/home/rounds/open/results/present/{pot}": (404,) * 5,
     "/councils/home/rounds/open/results": (200,) * 5,
+    # Open data exists once results are published: "open" has none (test_open_data_pages.py).
+    "/councils/home/rounds/open/results/{pot}/open-data.pb": (404,) * 5,
+    "/councils/home/rounds/open/results/{pot}/open-data.csv": (404,) * 5,
+    "/councils/home/rounds/open/results/{pot}/open-data-ballots.csv": (404,) * 5,
+    "/councils/home/rounds/open/results/{pot}/open-data.json": (404,) * 5,
+    "/network/open-data": (200,) * 5,
+    "/officers/home/open-data": OFFICERS,
     "/councils/home/rounds/draft": (404, 404, 200, 404, 404),
     "/councils/home/rounds/open/proposals/{p}": (200,) * 5,
     "/councils/home/rounds/open/propose": RESIDENTS,
@@ -508,6 +526,7 @@ POSTS = {
     "/officers/home/staff/3/reset-two-factor": ({}, (302, 403, 403, 403, 403)),
     "/officers/home/languages": ({"languages": "cy en"}, (302, 403, 403, 403, 403)),
     "/officers/home/network": ({"in_network": "no"}, (302, 403, 403, 403, 403)),
+    "/officers/home/open-data": ({"voter_details": "yes"}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/voters": ({"scope": "round"}, (302, 403, None, 403, 403)),
     "/officers/home/gazetteer": ({}, (302, 403, None, 403, 403)),
     "/officers/home/eligibility": (
@@ -948,7 +967,12 @@ def state(db) -> dict:
     }
     out["eligibility"] = sorted(
         db.session.execute(
-            select(Council.slug, Council.eligibility, Council.registrations_per_address)
+            select(
+                Council.slug,
+                Council.eligibility,
+                Council.registrations_per_address,
+                Council.open_data_voter_details,
+            )
         ).all()
     ) + sorted(db.session.execute(select(FundingRound.slug, FundingRound.eligibility)).all())
     out["rounds"] = sorted(
@@ -1075,7 +1099,8 @@ def test_every_route_is_in_the_walks(app):
     posts = {fill(u, ids) for u in POSTS}
     missing = []
     for rule, methods, endpoint in ROUTES:
-        if endpoint in ("static", "status.status") or rule.startswith(
+        # The network's ZIP is a file for everyone, never a page (test_open_data_pages.py).
+        if endpoint in ("static", "status.status", "open_data.network_zip") or rule.startswith(
             ("/auth/", "/api/", "/trustee/", "/unsubscribe/")
         ):
             continue
