@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.web.extensions import csrf, db
+from app.web.presenters import maps
 from app.web.presenters import methods as voting_methods
 from app.web.presenters.phases import what_happens_next
 from app.workflow import delivery, outbox, proposals, rounds, voting
@@ -27,6 +28,8 @@ from app.workflow.models import (
 from ballots import box
 
 bp = Blueprint("public", __name__)
+# ``{{ proposal | place_words }}``: where a proposal is, in words.
+bp.add_app_template_filter(maps.place_words, "place_words")
 
 
 def council_or_404(slug: str) -> Council:
@@ -202,6 +205,8 @@ def funding_round(slug: str, round_slug: str):
         **_round_facts(funding_round),
         can_vote=voting.offers_voting(funding_round, _signed_in()),
         can_propose=proposals.can_propose(funding_round, _signed_in()),
+        # The map of every proposal, on the first page of the list only.
+        **(maps.round_map(council, funding_round, session=db.session) if page == 1 else {}),
     )
 
 
