@@ -19,7 +19,7 @@ from app.web.forms.places import (
 )
 from app.web.presenters import maps
 from app.web.residents.registration import postcode_lookup
-from app.web.views import attempt, show_error
+from app.web.views import attempt, refusal_page, show_error
 from app.workflow import places
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, FundingRound, Proposal
@@ -43,8 +43,9 @@ def _done(how: str) -> str:
     }[how]
 
 
-def _carry_out(how: str, form, proposal: Proposal) -> bool:
-    """Do what the form asks; False with the refusal beside its field."""
+def _carry_out(how: str, form, proposal: Proposal) -> DomainError | bool:
+    """Do what the form asks: True when done; False, or the refusal, with the refusal beside
+    its field."""
     try:
         if how == "address":
             attempt(
@@ -79,7 +80,7 @@ def _carry_out(how: str, form, proposal: Proposal) -> bool:
             attempt(places.unplace, proposal, actor=current_user)
     except DomainError as error:
         show_error(form, error, {"address": "address", "map": "map"}.get(how, "latitude"))
-        return False
+        return error
     return True
 
 
@@ -97,15 +98,21 @@ def place_page(
     lookup, addresses = postcode_lookup(council)
     forms = _forms(addresses)
     form = lookup if lookup.errors else None
+    done: DomainError | bool = False
     if request.method == "POST":
         how = request.form.get("how", "")
         if how not in forms:
             abort(400)
         form = forms[how]
-        if form.validate_on_submit() and _carry_out(how, form, proposal):
+        done = form.validate_on_submit() and _carry_out(how, form, proposal)
+        if done is True:
             flash(_done(how), "success")
             return redirect(_without_postcode(here))
     may_place = places.can_place(proposal, current_user)
+    if isinstance(done, DomainError) and not may_place:
+        # Refused because it can no longer be placed at all (voting opened, or its author
+        # may no longer change it): the page says why, with no forms to try again with.
+        return refusal_page(done)
     picker = maps.picker(council, proposal, session=db.session) if may_place else None
     if picker is not None:
         forms["map"].frame.data = picker.key

@@ -30,7 +30,7 @@ from app.workflow import audit
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, Neighbourhood, User
 from app.workflow.places import point_count
-from ballots.refusals import N_, Nn_, Text
+from ballots.refusals import N_, Nn_, Number, Text
 
 # Under the app's limit for a whole request (5 MB): a council's generalised ward boundaries
 # (the ONS's "BGC" files) are a few hundred KB; full-resolution ones should be simplified.
@@ -226,7 +226,7 @@ def read(
                             "The file is larger than %(most)s MB. Use generalised boundaries "
                             "(such as the ONS's BGC files), or simplify them first"
                         ),
-                        most=MAX_BYTES // (1024 * 1024),
+                        most=Number(round(MAX_BYTES / (1024 * 1024), 1)),
                     ),
                 )
             ]

@@ -71,7 +71,7 @@ def _uploaded_text(form: BoundariesForm) -> str | None:
             _(
                 "The file is larger than %(most)s MB. Use generalised boundaries (such as the "
                 "ONS's BGC files), or simplify them first",
-                most=bounds.MAX_BYTES // (1024 * 1024),
+                most=number(round(bounds.MAX_BYTES / (1024 * 1024), 1)),
             )
         ]
         return None

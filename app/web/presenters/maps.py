@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from app.web.i18n import in_page_language
 from app.web.presenters import formatting
+from app.web.presenters.methods import ngettext
 from app.workflow import places
 from app.workflow.languages import Shown
 from app.workflow.models import Council, FundingRound, Neighbourhood, Proposal
@@ -208,7 +208,6 @@ def _description(areas: Sequence[DrawnArea], count: int) -> str:
             "%(num)s proposal is marked. The same information is in the table below the map.",
             "%(num)s proposals are marked. The same information is in the table below the map.",
             count,
-            num=formatting.number(count),
         )
     )
     return " ".join(said)
