@@ -27,6 +27,7 @@ from app.workflow.models import (
     Role,
 )
 from ballots.models import GazetteerAddress
+from tests.app.closed_round import closed_round
 from tests.app.pages import csrf_token, error_messages, get_page, sign_in, soup
 from tests.factories import (
     PASSWORD,
@@ -180,7 +181,7 @@ BAD_FILES = {
         [(1, "is a Point: each neighbourhood must be a Polygon or a MultiPolygon")],
     ),
     "British National Grid numbers": (
-        collection(feature("North", square(450000, 200000, 460000, 210000))),
+        collection(feature("North", square(450000, 80000, 460000, 210000))),
         "",
         [(1, "which are not longitude and latitude")],
     ),
@@ -309,10 +310,10 @@ def test_a_detailed_boundary_is_stored_and_drawn_simplified(app, db, mapton):
 
     ring = [
         [
-            -0.95 + 0.05 * math.cos(2 * math.pi * i / 20000),
-            52.1 + 0.05 * math.sin(2 * math.pi * i / 20000),
+            -0.95 + 0.05 * math.cos(2 * math.pi * i / 8000),
+            52.1 + 0.05 * math.sin(2 * math.pi * i / 8000),
         ]
-        for i in range(20000)
+        for i in range(8000)
     ]
     ring.append(ring[0])
     officer = client_of(app, "officer@mapton.example")
@@ -621,3 +622,163 @@ def test_once_voting_opens_a_proposals_place_is_fixed(app, db, mapton):
     # Its author, too, is told (their proposal was reviewed, so is no longer theirs to change).
     resident = client_of(app, "resident@mapton.example")
     assert get_page(resident, place_url(mapton)).select_one("#cannot-place") is not None
+
+
+# --- The maps on the round and results pages -----------------------------------------------
+
+
+def put(proposal, longitude: float, latitude: float, hood=None):
+    proposal.longitude, proposal.latitude = Decimal(str(longitude)), Decimal(str(latitude))
+    proposal.neighbourhood_id = hood.id if hood is not None else None
+
+
+def markers(page, map_id="proposals-map") -> dict[str, str]:
+    """{marker title: kind} of the map's markers."""
+    return {
+        m.select_one("title").get_text(): m["data-kind"]
+        for m in page.select(f"#{map_id} svg .devolve-map__marker")
+    }
+
+
+def table(page, map_id="proposals-map") -> list[list[str]]:
+    return [
+        [c.get_text(" ", strip=True) for c in row.select("th, td")]
+        for row in page.select(f"#{map_id}-list tbody tr")
+    ]
+
+
+def test_the_round_page_maps_its_proposals_with_a_table_giving_the_same(app, db, mapton):
+    with_boundaries(app, db)
+    pot_north, pot_south = mapton["round"].pots
+    benches = mapton["proposal"]
+    put(benches, -0.95, 52.15, mapton["north"])
+    benches.address_uprn = "100"
+    mural = create_proposal(pot_south, title="A mural", cost_pence=2_500_00)
+    put(mural, -0.94, 52.04)
+    unplaced = create_proposal(pot_south, title="Somewhere unsaid")
+    hidden = create_proposal(pot_south, title="Hidden one")
+    put(hidden, -0.93, 52.03)
+    hidden.hidden_at = hidden.created_at
+    gone = create_proposal(pot_south, title="Withdrawn one", status=ProposalStatus.WITHDRAWN)
+    put(gone, -0.92, 52.02)
+    unplaced.location = "By the station"
+    db.session.commit()
+    page = get_page(app.test_client(), ROUND)
+    svg = page.select_one("#proposals-map svg")
+    assert svg["role"] == "img"
+    assert svg["aria-labelledby"] == "proposals-map-title proposals-map-desc"
+    assert "The neighbourhoods drawn are North and South." in svg.select_one("desc").get_text()
+    assert markers(page) == {
+        "Benches on the green – North – £5,000": "proposal",
+        "A mural – South – £2,500": "proposal",
+    }
+    links = [a["href"] for a in svg.select("a")]
+    assert links == [f"{ROUND}/proposals/{benches.id}", f"{ROUND}/proposals/{mural.id}"]
+    assert all(a["tabindex"] == "-1" for a in svg.select("a"))
+    assert table(page) == [
+        ["Benches on the green", "North", "1 Green Lane", "£5,000"],
+        ["A mural", "South", "Not given", "£2,500"],
+    ]
+    assert (
+        "1 proposal has no place on the map"
+        in page.select_one("#proposals-map-unplaced").get_text()
+    )
+    legend = [li.get_text(strip=True) for li in page.select("#proposals-map-legend li")]
+    assert legend == ["Proposal (circle)"]
+    assert "Hidden one" not in page.select_one("#proposals-map").get_text()
+    assert "Withdrawn one" not in str(page.select_one("#proposals-map"))
+
+
+def test_no_map_without_boundaries_or_points_and_a_map_of_points_alone(app, db, mapton):
+    page = get_page(app.test_client(), ROUND)
+    assert page.select_one("#proposals-map") is None
+    assert page.select_one("#proposals") is not None
+    put(mapton["proposal"], -0.95, 52.15)
+    db.session.commit()
+    page = get_page(app.test_client(), ROUND)
+    assert page.select("#proposals-map svg path") == []
+    assert list(markers(page).values()) == ["proposal"]
+
+
+def test_a_draft_round_shows_its_map_to_its_officers_only(app, db, mapton):
+    with_boundaries(app, db)
+    mapton["round"].phase = Phase.DRAFT
+    put(mapton["proposal"], -0.95, 52.15)
+    db.session.commit()
+    assert app.test_client().get(ROUND).status_code == 404
+    resident = client_of(app, "resident@mapton.example")
+    assert resident.get(ROUND).status_code == 404
+    officer = client_of(app, "officer@mapton.example")
+    assert markers(get_page(officer, ROUND))
+
+
+def results_world(db, *, phase=Phase.PUBLISHED, ballots=12):
+    council = create_council(slug="counted", name="Counted")
+    funding_round = closed_round(council, ballots=ballots, phase=phase)
+    hood = council.neighbourhoods[0]
+    hood.boundary = json.dumps({"type": "Polygon", "coordinates": square(-1.0, 52.0, -0.9, 52.1)})
+    for i, proposal in enumerate(sorted(funding_round.proposals, key=lambda p: p.id)):
+        proposal.title = f"Project {i + 1}"
+        put(proposal, -0.98 + 0.02 * i, 52.05, hood)
+    db.session.commit()
+    return council, funding_round
+
+
+def test_the_results_mark_funded_projects_by_shape_and_say_so_in_the_table(app, db):
+    council, funding_round = results_world(db)
+    url = f"/councils/counted/rounds/{funding_round.slug}"
+    page = get_page(app.test_client(), url + "/results")
+    hood = council.neighbourhoods[0].name
+    assert markers(page) == {
+        f"Project 1 – {hood} – £10,000 – Funded": "funded",
+        f"Project 2 – {hood} – £20,000 – Funded": "funded",
+        f"Project 3 – {hood} – £30,000 – Not funded": "not-funded",
+    }
+    # Funded stars are drawn last, on top.
+    kinds = [m["data-kind"] for m in page.select("#proposals-map svg .devolve-map__marker")]
+    assert kinds == ["not-funded", "funded", "funded"]
+    assert [row[-1] for row in table(page)] == ["Funded", "Funded", "Not funded"]
+    legend = [li.get_text(strip=True) for li in page.select("#proposals-map-legend li")]
+    assert legend == ["Not funded (hollow circle)", "Funded (star)"]
+    # The round page says the same once results are out; so does the pot's page.
+    assert markers(get_page(app.test_client(), url)) == markers(page)
+    pot = funding_round.pots[0].id
+    assert markers(get_page(app.test_client(), f"{url}/results/{pot}")) == markers(page)
+
+
+def test_before_publication_nothing_says_funded(app, db):
+    _, funding_round = results_world(db, phase=Phase.CLOSED)
+    url = f"/councils/counted/rounds/{funding_round.slug}"
+    results = get_page(app.test_client(), url + "/results")
+    assert results.select_one("#proposals-map") is None
+    page = get_page(app.test_client(), url)
+    assert set(markers(page).values()) == {"proposal"}
+    assert "Funded" not in page.select_one("#proposals-map").get_text()
+    assert "Funded" not in str(page.select_one("#proposals-map svg"))
+
+
+def test_a_withheld_pots_projects_are_neither_funded_nor_not(app, db):
+    _, funding_round = results_world(db, ballots=3)
+    url = f"/councils/counted/rounds/{funding_round.slug}"
+    for page in (get_page(app.test_client(), url + "/results"), get_page(app.test_client(), url)):
+        assert set(markers(page).values()) == {"withheld"}
+        assert {row[-1] for row in table(page)} == {"Not published: too few ballots in its pot"}
+        text = page.select_one("#proposals-map").get_text()
+        assert "Not funded" not in text and "– Funded" not in text
+
+
+def test_a_council_wide_pots_projects_are_where_they_were_placed(app, db, mapton):
+    from app.workflow.results import project_neighbourhoods
+
+    funding_round = create_round(mapton["council"], slug="wide")
+    proposal = create_proposal(funding_round.pots[0], title="Near the river")
+    proposal.location = "By South park"
+    db.session.flush()
+    assert project_neighbourhoods(db.session, funding_round, [str(proposal.id)]) == {
+        str(proposal.id): "South"
+    }
+    proposal.neighbourhood_id = mapton["north"].id
+    db.session.flush()
+    assert project_neighbourhoods(db.session, funding_round, [str(proposal.id)]) == {
+        str(proposal.id): "North"
+    }

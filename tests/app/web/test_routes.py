@@ -29,6 +29,7 @@ from app.workflow.models import (
     ContributionKind,
     Council,
     FundingRound,
+    Neighbourhood,
     Phase,
     Pot,
     Proposal,
@@ -90,6 +91,7 @@ ROUTES = {
     (R, "GET", "public.funding_round"),
     (P, "GET", "public.proposal"),
     (R + "/propose", "GET,POST", "residents.propose"),
+    (P + "/place", "GET,POST", "residents.place_proposal"),
     (P + "/edit", "GET,POST", "residents.edit_proposal"),
     (P + "/withdraw", "GET,POST", "residents.withdraw_proposal"),
     (P + "/support", "POST", "residents.support"),
@@ -111,6 +113,7 @@ ROUTES = {
     (M + "/results/present/<int:pot_id>", "GET", "officers.present_results_pot"),
     (M + "/proposals", "GET", "officers.review_queue"),
     (MP, "GET,POST", "officers.review_proposal"),
+    (MP + "/place", "GET,POST", "officers.place_proposal"),
     (MP + "/merge", "GET,POST", "officers.merge_proposal"),
     (MP + "/moderation", "GET,POST", "officers.moderate_proposal"),
     (MP + "/contributions", "GET,POST", "officers.contributions"),
@@ -141,6 +144,7 @@ ROUTES = {
     (R + "/results", "GET", "results.round_results"),
     (M + "/voters", "GET,POST", "officers.voters"),
     ("/officers/<slug>/gazetteer", "GET,POST", "officers.gazetteer"),
+    ("/officers/<slug>/boundaries", "GET,POST", "officers.boundaries"),
     ("/officers/<slug>/eligibility", "GET,POST", "officers.eligibility_settings"),
     ("/officers/<slug>/registrations", "GET,POST", "officers.registrations"),
     (M + "/eligibility", "GET,POST", "officers.round_eligibility"),
@@ -336,6 +340,7 @@ ACCESS = {
     "/councils/home/rounds/open/proposals/{p}/edit": RESIDENTS,
     "/councils/home/rounds/open/proposals/{p}/withdraw": RESIDENTS,
     "/councils/home/rounds/open/proposals/{p}/report": RESIDENTS,
+    "/councils/home/rounds/open/proposals/{p}/place": RESIDENTS,
     "/officers/home": OFFICERS,
     "/officers/home/messages": OFFICERS,
     # Administrators only: none of these people is one (tested in test_two_factor.py).
@@ -361,6 +366,7 @@ ACCESS = {
     "/officers/home/rounds/open/proposals/{p}/merge": OFFICERS,
     "/officers/home/rounds/open/proposals/{p}/moderation": OFFICERS,
     "/officers/home/rounds/open/proposals/{p}/contributions": OFFICERS,
+    "/officers/home/rounds/open/proposals/{p}/place": OFFICERS,
     "/auditors/home": AUDIT,
     "/auditors/home/rounds/open": AUDIT,
     "/auditors/home/rounds/draft": AUDIT,
@@ -377,6 +383,7 @@ ACCESS = {
     "/councils/home/rounds/open/vote/{pot}/cast": (302,) * 5,
     "/officers/home/rounds/open/voters": OFFICERS,
     "/officers/home/gazetteer": OFFICERS,
+    "/officers/home/boundaries": OFFICERS,
     "/officers/home/eligibility": OFFICERS,
     "/officers/home/registrations": OFFICERS,
     "/officers/home/rounds/open/eligibility": OFFICERS,
@@ -501,6 +508,16 @@ POSTS = {
     "/officers/home/languages": ({"languages": "cy en"}, (302, 403, 403, 403, 403)),
     "/officers/home/rounds/open/voters": ({"scope": "round"}, (302, 403, None, 403, 403)),
     "/officers/home/gazetteer": ({}, (302, 403, None, 403, 403)),
+    "/officers/home/boundaries": ({}, (302, 403, None, 403, 403)),
+    # A point anywhere: "home" has no boundaries, so it would be taken.
+    "/councils/home/rounds/open/proposals/{p}/place": (
+        {"how": "point", "latitude": "51.5", "longitude": "-0.1"},
+        (302, None, 403, 403, 403),
+    ),
+    "/officers/home/rounds/open/proposals/{p}/place": (
+        {"how": "point", "latitude": "51.5", "longitude": "-0.1"},
+        (302, 403, None, 403, 403),
+    ),
     "/officers/home/eligibility": (
         {"ways": "in_person", "per_address": "9"},
         (302, 403, None, 403, 403),
@@ -965,6 +982,21 @@ def state(db) -> dict:
         ).all()
     )
     out["pots"] = sorted(db.session.execute(select(Pot.id, Pot.budget_pence)).all())
+    out["places"] = sorted(
+        db.session.execute(
+            select(
+                Proposal.id,
+                Proposal.latitude,
+                Proposal.longitude,
+                Proposal.address_uprn,
+                Proposal.neighbourhood_id,
+            )
+        ).all()
+    )
+    out["boundaries"] = sorted(
+        db.session.execute(select(Neighbourhood.id, Neighbourhood.boundary)).all(),
+        key=lambda row: row[0],
+    )
     for model in (
         Organisation,
         MembershipClass,
