@@ -17,10 +17,12 @@ from app.web.forms.places import (
     PointPlaceForm,
     RemovePlaceForm,
 )
+from app.web.forms.registration import PostcodeForm
+from app.web.i18n import in_page_language
 from app.web.presenters import maps
-from app.web.residents.registration import postcode_lookup
 from app.web.views import attempt, refusal_page, show_error
 from app.workflow import places
+from app.workflow import registrations as registering
 from app.workflow.errors import DomainError
 from app.workflow.models import Council, FundingRound, Proposal
 
@@ -84,6 +86,27 @@ def _carry_out(how: str, form, proposal: Proposal) -> DomainError | bool:
     return True
 
 
+def postcode_lookup(council: Council):
+    """The postcode form as sent (with GET), and the council's addresses at its postcode;
+    the reason beside the postcode when it is not one or has no address."""
+    if "postcode" not in request.args:
+        return PostcodeForm(formdata=None), []
+    lookup = PostcodeForm(formdata=request.args)
+    if not lookup.validate():
+        return lookup, []
+    addresses = registering.addresses_at(db.session, council, lookup.postcode.data)
+    if not addresses:
+        lookup.postcode.errors.append(
+            _(
+                "No address in %(council)s's address list has the postcode %(postcode)s. "
+                "Check it, or place the project another way below.",
+                council=str(in_page_language(council, "name")),
+                postcode=lookup.postcode.data.strip().upper(),
+            )
+        )
+    return lookup, addresses
+
+
 def place_page(
     council: Council,
     funding_round: FundingRound,
@@ -131,6 +154,7 @@ def place_page(
         back_text=back_text,
         may_place=may_place,
         picker=picker,
+        has_addresses=places.has_address_list(db.session, council.id),
         place=_where(council, proposal),
     )
 

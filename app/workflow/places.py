@@ -510,6 +510,14 @@ def unplace(session: Session, proposal: Proposal, *, actor: User) -> Place:
     return _set(session, proposal, actor, NOWHERE)
 
 
+def has_address_list(session: Session, council_id: int) -> bool:
+    """Whether the council has an address list (gazetteer) to place proposals from."""
+    found = session.scalar(
+        select(GazetteerAddress.id).where(GazetteerAddress.council_id == council_id).limit(1)
+    )
+    return found is not None
+
+
 def addresses_by_uprn(session: Session, council_id: int, uprns: Iterable[str]) -> dict[str, str]:
     """The written address of each of these UPRNs in the council's list (one query)."""
     wanted = sorted({u for u in uprns if u})

@@ -75,8 +75,8 @@ class MapView:
     legend: tuple[tuple[str, str], ...]
 
     @property
-    def kinds(self) -> set[str]:
-        return {m.kind for m in self.markers}
+    def has_links(self) -> bool:
+        return any(m.href for m in self.markers)
 
 
 @dataclass(frozen=True)
