@@ -90,11 +90,8 @@ class PlaceRow:
     where: str
     cost_pence: int
     kind: str
-
-    @property
-    def result(self) -> str | None:
-        words = RESULT_WORDS.get(self.kind)
-        return None if words is None else str(words)
+    cost: str  # the cost as the page writes money
+    result: str | None  # funded, not funded or not published, once results are out
 
 
 def _names(hoods: Iterable[Neighbourhood]) -> dict[int, Shown]:
@@ -146,13 +143,15 @@ def proposals_map(
     addresses = places.addresses_by_uprn(session, council.id, [p.address_uprn for p in placed])
     placed.sort(key=lambda p: (pots[p.pot_id].position, p.pot_id, p.title, p.id))
     rows, markers = [], []
+    # Words and links worked out once, not once a proposal (a round can have hundreds).
+    results = {kind: str(words) for kind, words in RESULT_WORDS.items()}
+    base = url_for("public.funding_round", slug=council.slug, round_slug=funding_round.slug)
     for p in placed:
         kind = (outcome or {}).get(p.id, PROPOSAL if outcome is None else WITHHELD)
         hood_id = p.neighbourhood_id or pots[p.pot_id].neighbourhood_id
         title = in_page_language(p, "title")
-        href = url_for(
-            "public.proposal", slug=council.slug, round_slug=funding_round.slug, proposal_id=p.id
-        )
+        # As url_for("public.proposal", ...) would write it.
+        href = f"{base}/proposals/{p.id}"
         row = PlaceRow(
             proposal=p,
             title=title,
@@ -161,6 +160,8 @@ def proposals_map(
             where=_where(p, addresses),
             cost_pence=p.cost_pence,
             kind=kind,
+            cost=formatting.money(p.cost_pence),
+            result=results.get(kind),
         )
         rows.append(row)
         x, y = frame.to_xy(p.longitude, p.latitude)
@@ -186,7 +187,7 @@ def _marker_title(row: PlaceRow) -> str:
     parts = [row.title.text]
     if row.neighbourhood is not None:
         parts.append(row.neighbourhood.text)
-    parts.append(formatting.money(row.cost_pence))
+    parts.append(row.cost)
     if row.result:
         parts.append(row.result)
     return " – ".join(parts)
