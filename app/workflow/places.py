@@ -59,7 +59,8 @@ def coordinate(value: float | Decimal | str) -> Decimal:
 # --- Shapes ---------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=256)
+# A council's boundaries are a few hundred KB at most: a few councils' worth kept per process.
+@lru_cache(maxsize=128)
 def _shape(boundary: str):
     return shapely.from_geojson(boundary)
 
