@@ -205,8 +205,8 @@ def funding_round(slug: str, round_slug: str):
         **_round_facts(funding_round),
         can_vote=voting.offers_voting(funding_round, _signed_in()),
         can_propose=proposals.can_propose(funding_round, _signed_in()),
-        # The map of every proposal, on the first page of the list only.
-        **(maps.round_map(council, funding_round, session=db.session) if page == 1 else {}),
+        # The map of every proposal (not only this page's), on every page of the list.
+        **maps.round_map(council, funding_round, session=db.session),
     )
 
 

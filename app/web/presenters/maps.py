@@ -257,7 +257,7 @@ def picker(council: Council, proposal: Proposal, *, session) -> Picker | None:
         description=_description(areas, len(markers)),
         legend=_legend({m.kind for m in markers}),
     )
-    svg = render_template("components/map_image.svg", map=view)
+    svg = render_template("components/map_image.svg", map=view).strip()
     src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
     alt = _(
         "Map of %(council)s's neighbourhoods (%(names)s). Click where the project would be.",

@@ -784,3 +784,17 @@ def test_a_council_wide_pots_projects_are_where_they_were_placed(app, db, mapton
     assert project_neighbourhoods(db.session, funding_round, [str(proposal.id)]) == {
         str(proposal.id): "North"
     }
+
+
+def test_names_are_escaped_in_the_drawings(app, db, mapton):
+    with_boundaries(app, db)
+    mapton["north"].name = "North & <b>East</b>"
+    put(mapton["proposal"], -0.95, 52.15, mapton["north"])
+    mapton["proposal"].title = "Benches <script>"
+    db.session.commit()
+    resident = client_of(app, "resident@mapton.example")
+    _, svg, _ = picker_of(get_page(resident, place_url(mapton)))
+    assert svg.startswith("<svg ")
+    assert "North &amp; &lt;b&gt;East&lt;/b&gt;" in svg and "<b>" not in svg
+    page = app.test_client().get(ROUND).get_data(as_text=True)
+    assert "Benches &lt;script&gt;" in page and "<script>" not in page.split("</head>")[1]
