@@ -28,8 +28,6 @@ from app.workflow.models import (
 from ballots import box
 
 bp = Blueprint("public", __name__)
-# ``{{ proposal | place_words }}``: where a proposal is, in words.
-bp.add_app_template_filter(maps.place_words, "place_words")
 
 
 def council_or_404(slug: str) -> Council:
@@ -283,6 +281,7 @@ def proposal(slug: str, round_slug: str, proposal_id: int):
         supported=may.is_resident and proposals.supports(db.session, proposal, current_user),
         support_form=SupportForm(),
         updates=_delivery_updates(proposal),
+        place_text=maps.place_words(proposal, session=db.session),
     )
 
 

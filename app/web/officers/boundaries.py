@@ -26,37 +26,40 @@ def boundaries(slug: str):
     text = _uploaded_text(form) if form.validate_on_submit() else None
     if text is None:
         return _page(council, form)
+    name_property = (form.name_property.data or "").strip() or None
     try:
         stored = attempt(
             bounds.import_boundaries,
             council,
             actor=current_user,
             text=text,
-            name_property=(form.name_property.data or "").strip() or None,
+            name_property=name_property,
         )
     except bounds.BoundariesInvalid as error:
-        n = len(error.problems)
-        form.boundaries.errors = [
-            ngettext(
-                "The boundaries file has %(count)s problem, listed below; nothing was changed. "
-                "Correct the file and upload it again.",
-                "The boundaries file has %(count)s problems, listed below; nothing was "
-                "changed. Correct the file and upload it again.",
-                n,
-                count=number(n),
-            )
-        ]
+        form.boundaries.errors = [_problems(len(error.problems))]
         return _page(council, form, [(feature, say(p)) for feature, p in error.problems])
-    flash(
-        ngettext(
-            "Boundaries uploaded for %(count)s neighbourhood.",
-            "Boundaries uploaded for %(count)s neighbourhoods.",
-            stored,
-            count=number(stored),
-        ),
-        "success",
-    )
+    flash(_stored(stored), "success")
     return redirect(url_for("officers.boundaries", slug=slug))
+
+
+def _problems(n: int) -> str:
+    return ngettext(
+        "The boundaries file has %(count)s problem, listed below; nothing was changed. "
+        "Correct the file and upload it again.",
+        "The boundaries file has %(count)s problems, listed below; nothing was "
+        "changed. Correct the file and upload it again.",
+        n,
+        count=number(n),
+    )
+
+
+def _stored(n: int) -> str:
+    return ngettext(
+        "Boundaries uploaded for %(count)s neighbourhood.",
+        "Boundaries uploaded for %(count)s neighbourhoods.",
+        n,
+        count=number(n),
+    )
 
 
 def _uploaded_text(form: BoundariesForm) -> str | None:

@@ -12,6 +12,7 @@ from app.web.extensions import db
 from app.web.forms.rounds import ButtonForm, ContributionForm, MergeForm, ModerationForm, ReviewForm
 from app.web.i18n import in_page_language
 from app.web.officers import bp, officer_page, officer_round_or_404, to_round, tried
+from app.web.presenters import maps
 from app.web.views import attempt, proposal_in_round_or_404, say
 from app.workflow import proposals
 from app.workflow.clock import utcnow
@@ -91,7 +92,12 @@ def review_proposal(slug: str, round_slug: str, proposal_id: int):
         return to_round(slug, round_slug, ".review_queue")
     supports = support_counts(db.session, funding_round).get(proposal.id, 0)
     return _proposal_page(
-        "officers/review_proposal.html", council, proposal, form=form, supports=supports
+        "officers/review_proposal.html",
+        council,
+        proposal,
+        form=form,
+        supports=supports,
+        place_text=maps.place_words(proposal, session=db.session),
     )
 
 

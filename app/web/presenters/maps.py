@@ -283,14 +283,11 @@ def round_map(council: Council, funding_round: FundingRound, *, session, pot_id=
     }
 
 
-def place_words(proposal: Proposal) -> str:
-    """Where a proposal is, in words (the ``place_words`` filter): its address from the
-    council's list and its neighbourhood, or that it is a point on the map, or that it is
-    not placed."""
-    from app.web.extensions import db
-
+def place_words(proposal: Proposal, *, session) -> str:
+    """Where a proposal is, in words: its address from the council's list and its
+    neighbourhood, or that it is a point on the map, or that it is not placed."""
     council_id = proposal.round.council_id
-    address = places.addresses_by_uprn(db.session, council_id, [proposal.address_uprn]).get(
+    address = places.addresses_by_uprn(session, council_id, [proposal.address_uprn]).get(
         proposal.address_uprn or ""
     )
     hood = proposal.neighbourhood
