@@ -81,18 +81,6 @@ def boundaries(session: Session, council: Council | int) -> list[tuple[Neighbour
     return [(h, h.boundary) for h in rows]
 
 
-def has_boundaries(session: Session, council: Council | int) -> bool:
-    council_id = council if isinstance(council, int) else council.id
-    return (
-        session.scalar(
-            select(Neighbourhood.id)
-            .where(Neighbourhood.council_id == council_id, Neighbourhood.boundary.is_not(None))
-            .limit(1)
-        )
-        is not None
-    )
-
-
 def neighbourhood_at(
     shapes: Sequence[tuple[Neighbourhood, str]], longitude: float, latitude: float
 ) -> Neighbourhood | None:

@@ -20,10 +20,6 @@ from app.web.forms.fields import (
     options,
 )
 
-# What each of the place page's forms does, sent with it as ``how`` (a plain hidden input:
-# the page has four forms, and each field's id must be its own).
-HOWS = ("address", "map", "point", "remove")
-
 
 class BoundariesForm(FlaskForm):
     boundaries = FileField(_l("Boundaries (GeoJSON)"), widget=GovFileInput())

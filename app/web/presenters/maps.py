@@ -99,9 +99,11 @@ def _names(hoods: Iterable[Neighbourhood]) -> dict[int, Shown]:
 
 
 def _listing(items: Sequence[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return _("%(items)s and %(last)s", items=", ".join(items[:-1]), last=items[-1])
+    """Names as a list in the page's language ("A, B and C"; in Welsh "a", or "ac" before a
+    vowel)."""
+    from app.web.presenters.results import names
+
+    return names(tuple(items))
 
 
 def _areas(shapes, frame, names: Mapping[int, Shown]) -> tuple[DrawnArea, ...]:
