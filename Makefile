@@ -17,7 +17,7 @@ GOVUK_FRONTEND_INTEGRITY := sha512-cXIQxm5PHCsbic47GXZrVBZhAeeshTLRL6ZBKilLsR6rM
 STATIC := app/static/govuk
 
 .PHONY: help run test install install-dev assets translations messages new-language db demo lint format bench bench-tally bench-process \
-	bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy bench-messages bench-paper-batch bench-stv bench-network bench-open-data clean
+	bench-signin bench-load bench-pages bench-maps bench-cast bench-close bench-secrecy bench-messages bench-paper-batch bench-stv bench-network bench-open-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -106,7 +106,7 @@ format: $(VENV)/.dev ## Format the code with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-tally bench-process bench-signin bench-load bench-pages bench-cast bench-close bench-secrecy bench-messages bench-paper-batch bench-stv bench-network bench-open-data ## Run every benchmark
+bench: bench-tally bench-process bench-signin bench-load bench-pages bench-maps bench-cast bench-close bench-secrecy bench-messages bench-paper-batch bench-stv bench-network bench-open-data ## Run every benchmark
 
 bench-tally: $(VENV)/.dev ## Time votes against pabutools on the pabulib elections
 	$(BIN)/python bench/tally.py
@@ -131,6 +131,9 @@ bench-load: $(VENV)/.dev ## Load-test gunicorn on PostgreSQL through HTTP (needs
 
 bench-pages: $(VENV)/.dev ## Time the public pages at 100 and at 100,000 ballots (DATABASE_URL: PostgreSQL)
 	$(BIN)/python bench/pages.py
+
+bench-maps: $(VENV)/.dev ## Time the round page with a map of 200 proposals and 6 boundaries against it without (DATABASE_URL: PostgreSQL)
+	$(BIN)/python bench/maps.py
 
 bench-cast: $(VENV)/.dev ## Time the confirm step in an empty round and one of 250,000 ballots (DATABASE_URL: PostgreSQL)
 	$(BIN)/python bench/cast.py

@@ -13,7 +13,14 @@ The file's header names its columns, in any order and any case:
   ``PAO_START_SUFFIX``, ``PAO_END_NUMBER``, ``PAO_END_SUFFIX``, ``PAO_TEXT`` (a building),
   ``STREET_DESCRIPTION``, ``LOCALITY``, ``TOWN_NAME``, joined as an address is written
   ("Flat 2, Rose Court, 12A-14 High Street, Kennington, London"). ``ADDRESS`` wins when both
-  are there. Other columns are ignored.
+  are there;
+- where it is, optionally: ``LATITUDE`` and ``LONGITUDE`` (WGS 84 degrees), or ``X_COORDINATE``
+  and ``Y_COORDINATE`` (or ``EASTING`` and ``NORTHING``), British National Grid metres as
+  an LLPG extract gives them, turned into latitude and longitude with PROJ (``pyproj``;
+  within a few metres, which is finer than a map on a page). Latitude and longitude win
+  when both are there. A row gives both numbers or neither.
+
+Other columns are ignored.
 
 Every row is checked before anything is stored: on any problem, ``GazetteerInvalid`` lists
 each by row (the header is row 1) and nothing changes. Importing again updates the addresses
@@ -25,8 +32,11 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Mapping
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -53,7 +63,22 @@ PART_COLUMNS = (
     "locality",
     "town_name",
 )
-KNOWN_COLUMNS = ("uprn", "address", *POSTCODE_COLUMNS, *NEIGHBOURHOOD_COLUMNS, *PART_COLUMNS)
+LATITUDE_COLUMNS = ("latitude", "lat")
+LONGITUDE_COLUMNS = ("longitude", "long", "lon", "lng")
+EASTING_COLUMNS = ("x_coordinate", "easting")
+NORTHING_COLUMNS = ("y_coordinate", "northing")
+POINT_COLUMNS = (*LATITUDE_COLUMNS, *LONGITUDE_COLUMNS, *EASTING_COLUMNS, *NORTHING_COLUMNS)
+KNOWN_COLUMNS = (
+    "uprn",
+    "address",
+    *POSTCODE_COLUMNS,
+    *NEIGHBOURHOOD_COLUMNS,
+    *PART_COLUMNS,
+    *POINT_COLUMNS,
+)
+# British National Grid's extent (metres): a larger number is not an easting or northing.
+GRID_EXTENT = (700_000, 1_300_000)
+PLACES = Decimal("0.000001")
 HEADER_EXAMPLE = (
     "UPRN,SAO_TEXT,PAO_START_NUMBER,PAO_TEXT,STREET_DESCRIPTION,TOWN_NAME,POSTCODE,WARD"
 )
@@ -132,6 +157,24 @@ def _header(row: list[str]) -> tuple[dict[str, int], list[tuple[int, Text]]]:
         missing.append("NEIGHBOURHOOD")
     if "address" not in column and not any(c in column for c in PART_COLUMNS):
         missing.append("ADDRESS")
+    halves = [
+        ("LATITUDE", "LONGITUDE", LATITUDE_COLUMNS, LONGITUDE_COLUMNS),
+        ("X_COORDINATE", "Y_COORDINATE", EASTING_COLUMNS, NORTHING_COLUMNS),
+    ]
+    for first, second, one, other in halves:
+        has_one = any(c in column for c in one)
+        has_other = any(c in column for c in other)
+        if has_one != has_other:
+            return {}, [
+                (
+                    1,
+                    Text(
+                        N_("The header has %(given)s without %(missing)s: give both or neither"),
+                        given=first if has_one else second,
+                        missing=second if has_one else first,
+                    ),
+                )
+            ]
     if missing:
         return {}, [
             (
@@ -170,6 +213,83 @@ def _first(row: list[str], column: Mapping[str, int], names: tuple[str, ...]) ->
         if name in column:
             return row[column[name]]
     return ""
+
+
+@lru_cache(maxsize=1)
+def _from_grid():
+    # Imported when first needed: most address lists give no coordinates.
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+
+def grid_to_degrees(easting: float, northing: float) -> tuple[float, float]:
+    """(longitude, latitude) in WGS 84 of a British National Grid point (metres)."""
+    return _from_grid().transform(easting, northing)
+
+
+def _degrees(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(PLACES, rounding=ROUND_HALF_EVEN)
+
+
+def _decimal(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _point(
+    row: list[str], column: Mapping[str, int]
+) -> tuple[tuple[Decimal, Decimal] | None, Text | None]:
+    """The row's (latitude, longitude), None when it gives none, or what is wrong."""
+    lat_text = _first(row, column, LATITUDE_COLUMNS)
+    lon_text = _first(row, column, LONGITUDE_COLUMNS)
+    if lat_text or lon_text:
+        if not (lat_text and lon_text):
+            return None, Text(N_("gives a latitude or a longitude without the other"))
+        lat, lon = _decimal(lat_text), _decimal(lon_text)
+        if lat is None or lon is None:
+            return None, Text(
+                N_("latitude %(latitude)s or longitude %(longitude)s is not a number"),
+                latitude=repr(lat_text),
+                longitude=repr(lon_text),
+            )
+        if abs(lat) > 90 or abs(lon) > 180:
+            return None, Text(
+                N_(
+                    "latitude %(latitude)s and longitude %(longitude)s are not on the earth "
+                    "(British National Grid metres go in X_COORDINATE and Y_COORDINATE)"
+                ),
+                latitude=lat_text,
+                longitude=lon_text,
+            )
+        return (_degrees(lat), _degrees(lon)), None
+    x_text = _first(row, column, EASTING_COLUMNS)
+    y_text = _first(row, column, NORTHING_COLUMNS)
+    if not (x_text or y_text):
+        return None, None
+    if not (x_text and y_text):
+        return None, Text(N_("gives an X or a Y coordinate without the other"))
+    x, y = _decimal(x_text), _decimal(y_text)
+    if x is None or y is None:
+        return None, Text(
+            N_("X coordinate %(x)s or Y coordinate %(y)s is not a number"),
+            x=repr(x_text),
+            y=repr(y_text),
+        )
+    if not (0 <= x <= GRID_EXTENT[0] and 0 <= y <= GRID_EXTENT[1]):
+        return None, Text(
+            N_(
+                "X coordinate %(x)s and Y coordinate %(y)s are not in British National Grid "
+                "(eastings up to 700000 and northings up to 1300000 metres)"
+            ),
+            x=x_text,
+            y=y_text,
+        )
+    lon, lat = grid_to_degrees(x, y)
+    return (_degrees(lat), _degrees(lon)), None
 
 
 def _read(
@@ -236,6 +356,9 @@ def _read(
                     neighbourhood=repr(hood_text),
                 )
             )
+        point, problem = _point(row, column)
+        if problem is not None:
+            wrong.append(problem)
         problems.extend((number, w) for w in wrong)
         if not wrong:
             found[uprn] = {
@@ -244,6 +367,8 @@ def _read(
                 "postcode": printed,
                 "postcode_key": postcode_key(printed),
                 "neighbourhood_id": hood_id,
+                "latitude": point[0] if point else None,
+                "longitude": point[1] if point else None,
             }
     if not found and not problems:
         problems.append((2, Text(N_("The address list has no addresses in it"))))
@@ -278,18 +403,19 @@ def import_gazetteer(
                 GazetteerAddress.address,
                 GazetteerAddress.postcode,
                 GazetteerAddress.neighbourhood_id,
+                GazetteerAddress.latitude,
+                GazetteerAddress.longitude,
             ).where(GazetteerAddress.council_id == council_id)
         )
     }
+    compared = ("address", "postcode", "neighbourhood_id", "latitude", "longitude")
     new, changed, same = [], [], 0
     for uprn, values in found.items():
         old = existing.get(uprn)
         if old is None:
             new.append({"council_id": council_id, **values})
-        elif (old.address, old.postcode, old.neighbourhood_id) != (
-            values["address"],
-            values["postcode"],
-            values["neighbourhood_id"],
+        elif tuple(_same(getattr(old, k)) for k in compared) != tuple(
+            _same(values[k]) for k in compared
         ):
             changed.append({"id": old.id, **values})
         else:
@@ -301,6 +427,14 @@ def import_gazetteer(
         session.execute(update(GazetteerAddress), changed)
     session.flush()
     return Imported(len(new), len(changed), same)
+
+
+def _same(value):
+    """A stored value as compared with the file's (SQLite gives back a coordinate as a float
+    rounded to its 6 places, PostgreSQL as a Decimal)."""
+    if isinstance(value, float | Decimal):
+        return _degrees(float(value))
+    return value
 
 
 _CHUNKS = re.compile(r"(\d+)")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.demo import bilingual, coop, network, secret, voters
 from app.demo import events as demo_events
+from app.demo import places as demo_places
 from app.workflow import accounts, rounds
 from app.workflow.clock import london_today, utcnow
 from app.workflow.models import (
@@ -926,8 +927,9 @@ def seed_demo(
     organisation = coop.seed(session, users)  # a tenants' and staff housing co-operative
     coop.meeting(session, organisation, users)  # its AGM: an election, a rule change, proxies
     session.flush()
-    _count_closed_rounds(session)
     network.seed(session)  # earlier rounds and two more councils, for the network's pages
+    demo_places.seed(session)  # neighbourhood boundaries and proposals' points, for the maps
+    _count_closed_rounds(session)
     return logins
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.web.extensions import csrf, db
+from app.web.presenters import maps
 from app.web.presenters import methods as voting_methods
 from app.web.presenters.phases import what_happens_next
 from app.workflow import delivery, outbox, proposals, rounds, voting
@@ -210,6 +211,8 @@ def funding_round(slug: str, round_slug: str):
         **_round_facts(funding_round),
         can_vote=voting.offers_voting(funding_round, _signed_in()),
         can_propose=proposals.can_propose(funding_round, _signed_in()),
+        # The map of every proposal (not only this page's), on every page of the list.
+        **maps.round_map(council, funding_round, session=db.session),
     )
 
 
@@ -286,6 +289,7 @@ def proposal(slug: str, round_slug: str, proposal_id: int):
         supported=may.is_resident and proposals.supports(db.session, proposal, current_user),
         support_form=SupportForm(),
         updates=_delivery_updates(proposal),
+        place_text=maps.place_words(proposal, session=db.session),
     )
 
 

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, render_template, request
 
 from app.web.extensions import db
 from app.web.i18n import in_page_language
+from app.web.presenters import maps
 from app.web.presenters import methods as voting_methods
 from app.web.presenters import presentation as slides
 from app.web.presenters import results as presented
@@ -60,6 +61,7 @@ def round_results(slug: str, round_slug: str):
         # Each published pot's open data downloads (not on the officers' check before then).
         downloads=proposals.results_published(funding_round),
         **result_texts(funding_round, views),
+        **(maps.round_map(council, funding_round, session=db.session) if views else {}),
     )
 
 
@@ -121,6 +123,7 @@ def pot_page(council, funding_round, view: results.PotView, *, downloads: bool =
         votes_term=presented.votes_term(funding_round.ballot_kind),
         points_term=presented.points_term(funding_round.ballot_kind),
         downloads=downloads,
+        **maps.round_map(council, funding_round, session=db.session, pot_id=view.result.pot_id),
     )
 
 

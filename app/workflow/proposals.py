@@ -204,6 +204,15 @@ def _own_open_proposal(
     return funding_round
 
 
+def check_author_may_change(
+    session: Session, proposal: Proposal, author: User, action: str
+) -> FundingRound:
+    """Refuse unless ``author`` made the proposal and may still change it (proposals open, not
+    yet reviewed or hidden); a refusal of a frozen round is logged as ``action``. Returns the
+    proposal's round."""
+    return _own_open_proposal(session, proposal, author, action)
+
+
 # Why a proposal cannot be changed by its author, by its status.
 CANNOT_CHANGE = {
     ProposalStatus.SUBMITTED: N_("This proposal is submitted and cannot be changed"),

@@ -690,9 +690,10 @@ def project_neighbourhoods(
 ) -> dict[str, str | None]:
     """Where each project of a council-wide pot is, by neighbourhood name (None: not known).
 
-    Proposals record no neighbourhood of their own: a project is placed in the neighbourhood
-    its location names (one of the council's, as a whole word), else in the home
-    neighbourhood of the resident who proposed it.
+    A project placed on the map is in the neighbourhood its place is in
+    (``Proposal.neighbourhood_id``, set from the address list or the boundaries); else in the
+    neighbourhood its location names (one of the council's, as a whole word), else in the
+    home neighbourhood of the resident who proposed it.
     """
     import re
 
@@ -704,7 +705,12 @@ def project_neighbourhoods(
     ids = [int(i) for i in project_ids]
     proposals = session.scalars(select(Proposal).where(Proposal.id.in_(ids))).all()
     out: dict[str, str | None] = {str(i): None for i in ids}
+    by_id = {h.id: h for h in hoods}
     for proposal in proposals:
+        placed = by_id.get(proposal.neighbourhood_id)
+        if placed is not None:
+            out[str(proposal.id)] = placed.name
+            continue
         named = [
             h.name
             for h in hoods

@@ -71,7 +71,9 @@ def test_walk_from_home_to_a_round(page: Page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Youth services 2026")
     expect(page).to_have_title("Youth services 2026 – Lambeth Council – Devolve")
     expect(page.get_by_role("heading", level=3, name=re.compile("^Brixton"))).to_be_visible()
-    expect(page.get_by_text("Late-night youth club")).to_be_visible()
+    # In its pot's list (the map's table, above, names it too).
+    brixton = page.get_by_role("region", name=re.compile("^Brixton"))
+    expect(brixton.get_by_text("Late-night youth club")).to_be_visible()
 
     # And back up by the breadcrumbs.
     page.get_by_role("navigation", name="Breadcrumb").get_by_role(

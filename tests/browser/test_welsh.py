@@ -211,7 +211,8 @@ def test_results_and_their_explanations_in_welsh(page: Page, live_server):
     check_welsh(page)
     # Every project's explanation is the count's own Welsh (votes' catalogue), not English.
     funded = translator("cy").gettext("Funded in round %(round)s.") % {"round": 1}
-    items = page.locator("main li")
+    # (Each pot's section's projects: not the map's legend, above them.)
+    items = page.locator("main section li")
     assert items.count() >= 14
     expect(items.first).to_contain_text(funded)
     expect(items.first).to_contain_text(cy("Funded"))

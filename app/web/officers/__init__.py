@@ -101,6 +101,7 @@ def dashboard(slug: str):
 
 
 from app.web.officers import (  # noqa: E402,F401  (registers their routes)
+    boundaries,
     delivery,
     events,
     languages,

@@ -3,7 +3,7 @@ partners' contributions."""
 
 from __future__ import annotations
 
-from flask import abort, flash, request
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from app.web.extensions import db
 from app.web.forms.rounds import ButtonForm, ContributionForm, MergeForm, ModerationForm, ReviewForm
 from app.web.i18n import in_page_language
 from app.web.officers import bp, officer_page, officer_round_or_404, to_round, tried
+from app.web.presenters import maps
 from app.web.views import attempt, proposal_in_round_or_404, say
 from app.workflow import proposals
 from app.workflow.clock import utcnow
@@ -91,7 +92,12 @@ def review_proposal(slug: str, round_slug: str, proposal_id: int):
         return to_round(slug, round_slug, ".review_queue")
     supports = support_counts(db.session, funding_round).get(proposal.id, 0)
     return _proposal_page(
-        "officers/review_proposal.html", council, proposal, form=form, supports=supports
+        "officers/review_proposal.html",
+        council,
+        proposal,
+        form=form,
+        supports=supports,
+        place_text=maps.place_words(proposal, session=db.session),
     )
 
 
@@ -115,6 +121,25 @@ def _decision(proposal: Proposal) -> dict | None:
         "final_cost": proposal.final_cost_pence,
         "reason": proposal.review_reason,
     }
+
+
+@bp.route(P + "/place", methods=["GET", "POST"])
+@login_required
+def place_proposal(slug: str, round_slug: str, proposal_id: int):
+    """Officers place a proposal on the map, or correct its place, until voting opens
+    (``app.web.placing``)."""
+    from app.web.placing import place_page
+
+    council, funding_round, proposal = _round_and_proposal(slug, round_slug, proposal_id)
+    ids = {"slug": slug, "round_slug": round_slug, "proposal_id": proposal.id}
+    return place_page(
+        council,
+        funding_round,
+        proposal,
+        here=url_for("officers.place_proposal", **ids),
+        back=url_for("officers.review_proposal", **ids),
+        back_text=_("Back to the review of this proposal"),
+    )
 
 
 @bp.route(P + "/merge", methods=["GET", "POST"])

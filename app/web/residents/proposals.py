@@ -106,6 +106,27 @@ def _edit_form(council, funding_round, proposal) -> ProposalForm:
     return form
 
 
+@bp.route(PROPOSAL + "/place", methods=["GET", "POST"])
+@login_required
+def place_proposal(slug: str, round_slug: str, proposal_id: int):
+    """Its author places their proposal on the map (``app.web.placing``)."""
+    from app.web.placing import place_page
+
+    council, funding_round = _resident_round(slug, round_slug)
+    proposal = proposal_in_round_or_404(funding_round, proposal_id)
+    if proposal.author_id != current_user.id:
+        abort(403)
+    ids = {"slug": slug, "round_slug": round_slug, "proposal_id": proposal.id}
+    return place_page(
+        council,
+        funding_round,
+        proposal,
+        here=url_for("residents.place_proposal", **ids),
+        back=url_for("public.proposal", **ids),
+        back_text=_("Back to your proposal"),
+    )
+
+
 @bp.route(PROPOSAL + "/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw_proposal(slug: str, round_slug: str, proposal_id: int):

@@ -29,6 +29,7 @@ from app.workflow.models import (
     ContributionKind,
     Council,
     FundingRound,
+    Neighbourhood,
     Phase,
     Pot,
     Proposal,
@@ -93,6 +94,7 @@ ROUTES = {
     (R, "GET", "public.funding_round"),
     (P, "GET", "public.proposal"),
     (R + "/propose", "GET,POST", "residents.propose"),
+    (P + "/place", "GET,POST", "residents.place_proposal"),
     (P + "/edit", "GET,POST", "residents.edit_proposal"),
     (P + "/withdraw", "GET,POST", "residents.withdraw_proposal"),
     (P + "/support", "POST", "residents.support"),
@@ -114,6 +116,7 @@ ROUTES = {
     (M + "/results/present/<int:pot_id>", "GET", "officers.present_results_pot"),
     (M + "/proposals", "GET", "officers.review_queue"),
     (MP, "GET,POST", "officers.review_proposal"),
+    (MP + "/place", "GET,POST", "officers.place_proposal"),
     (MP + "/merge", "GET,POST", "officers.merge_proposal"),
     (MP + "/moderation", "GET,POST", "officers.moderate_proposal"),
     (MP + "/contributions", "GET,POST", "officers.contributions"),
@@ -152,6 +155,7 @@ ROUTES = {
     ("/officers/<slug>/open-data", "GET,POST", "officers.open_data_settings"),
     (M + "/voters", "GET,POST", "officers.voters"),
     ("/officers/<slug>/gazetteer", "GET,POST", "officers.gazetteer"),
+    ("/officers/<slug>/boundaries", "GET,POST", "officers.boundaries"),
     ("/officers/<slug>/eligibility", "GET,POST", "officers.eligibility_settings"),
     ("/officers/<slug>/registrations", "GET,POST", "officers.registrations"),
     (M + "/eligibility", "GET,POST", "officers.round_eligibility"),
@@ -359,6 +363,7 @@ ACCESS = {
     "/councils/home/rounds/open/proposals/{p}/edit": RESIDENTS,
     "/councils/home/rounds/open/proposals/{p}/withdraw": RESIDENTS,
     "/councils/home/rounds/open/proposals/{p}/report": RESIDENTS,
+    "/councils/home/rounds/open/proposals/{p}/place": RESIDENTS,
     "/officers/home": OFFICERS,
     "/officers/home/messages": OFFICERS,
     # Administrators only: none of these people is one (tested in test_two_factor.py).
@@ -387,6 +392,7 @@ ACCESS = {
     "/officers/home/rounds/open/proposals/{p}/merge": OFFICERS,
     "/officers/home/rounds/open/proposals/{p}/moderation": OFFICERS,
     "/officers/home/rounds/open/proposals/{p}/contributions": OFFICERS,
+    "/officers/home/rounds/open/proposals/{p}/place": OFFICERS,
     "/auditors/home": AUDIT,
     "/auditors/home/rounds/open": AUDIT,
     "/auditors/home/rounds/draft": AUDIT,
@@ -403,6 +409,7 @@ ACCESS = {
     "/councils/home/rounds/open/vote/{pot}/cast": (302,) * 5,
     "/officers/home/rounds/open/voters": OFFICERS,
     "/officers/home/gazetteer": OFFICERS,
+    "/officers/home/boundaries": OFFICERS,
     "/officers/home/eligibility": OFFICERS,
     "/officers/home/registrations": OFFICERS,
     "/officers/home/rounds/open/eligibility": OFFICERS,
@@ -529,6 +536,16 @@ POSTS = {
     "/officers/home/open-data": ({"voter_details": "yes"}, (302, 403, None, 403, 403)),
     "/officers/home/rounds/open/voters": ({"scope": "round"}, (302, 403, None, 403, 403)),
     "/officers/home/gazetteer": ({}, (302, 403, None, 403, 403)),
+    "/officers/home/boundaries": ({}, (302, 403, None, 403, 403)),
+    # A point anywhere: "home" has no boundaries, so it would be taken.
+    "/councils/home/rounds/open/proposals/{p}/place": (
+        {"how": "point", "latitude": "51.5", "longitude": "-0.1"},
+        (302, None, 403, 403, 403),
+    ),
+    "/officers/home/rounds/open/proposals/{p}/place": (
+        {"how": "point", "latitude": "51.5", "longitude": "-0.1"},
+        (302, 403, None, 403, 403),
+    ),
     "/officers/home/eligibility": (
         {"ways": "in_person", "per_address": "9"},
         (302, 403, None, 403, 403),
@@ -998,6 +1015,21 @@ def state(db) -> dict:
         ).all()
     )
     out["pots"] = sorted(db.session.execute(select(Pot.id, Pot.budget_pence)).all())
+    out["places"] = sorted(
+        db.session.execute(
+            select(
+                Proposal.id,
+                Proposal.latitude,
+                Proposal.longitude,
+                Proposal.address_uprn,
+                Proposal.neighbourhood_id,
+            )
+        ).all()
+    )
+    out["boundaries"] = sorted(
+        db.session.execute(select(Neighbourhood.id, Neighbourhood.boundary)).all(),
+        key=lambda row: row[0],
+    )
     for model in (
         Organisation,
         MembershipClass,

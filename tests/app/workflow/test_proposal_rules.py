@@ -132,7 +132,11 @@ def test_the_proposal_page_offers_what_the_permissions_allow(client, world):
     assert links == set()  # the public: nothing to do
     sign_in(client, "author@example.org", PASSWORD)
     links = {a.get_text(strip=True) for a in get_page(client, url).select("main ul a")}
-    assert links == {"Change your proposal", "Withdraw your proposal"}
+    assert links == {
+        "Change your proposal",
+        "Place your proposal on the map (optional)",
+        "Withdraw your proposal",
+    }
     del funding_round
 
 
