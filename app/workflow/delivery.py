@@ -23,11 +23,14 @@ from app.workflow.results import PUBLISHED, results_for
 from ballots.refusals import N_
 
 
-def funded_ids(session: Session, funding_round: FundingRound) -> set[int]:
+def funded_ids(session: Session, funding_round: FundingRound, *, shown: bool = False) -> set[int]:
     """Proposals funded in the round's stored results (withheld pots included: the council
-    still delivers what they funded)."""
+    still delivers what they funded); ``shown``: only those the public may be told of, in pots
+    whose figures are published (which projects a withheld pot funded is one of its figures)."""
     ids: set[int] = set()
     for row in results_for(session, funding_round):
+        if shown and row.withheld:
+            continue
         ids |= {int(i) for i in json.loads(row.outcome_json)["selected"]}
     return ids
 
@@ -115,10 +118,11 @@ class Progress:
 
 
 def round_progress(session: Session, funding_round: FundingRound) -> list[Progress]:
-    """Every funded project of a published round with its newest update (None before any)."""
+    """Every funded project of a published round with its newest update (None before any),
+    but those of pots whose figures are withheld."""
     if funding_round.phase not in PUBLISHED:
         return []
-    ids = funded_ids(session, funding_round)
+    ids = funded_ids(session, funding_round, shown=True)
     proposals = session.scalars(
         select(Proposal).where(Proposal.id.in_(ids)).order_by(Proposal.title)
     ).all()

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from app.workflow.clock import london_date
@@ -351,31 +351,41 @@ def _closed_on(voting_ends: datetime | None, opened: datetime | None, created: d
 def compute(session: Session) -> Network:
     """Every council's figures, from the stored rows (no ballot is read)."""
     councils = session.scalars(select(Council).order_by(Council.name)).all()
-    residents = dict(
-        session.execute(
-            select(
-                Neighbourhood.council_id, func.coalesce(func.sum(Neighbourhood.population), 0)
-            ).group_by(Neighbourhood.council_id)
-        ).all()
-    )
-    public_counts = dict(
-        session.execute(
-            select(FundingRound.council_id, func.count())
-            .where(FundingRound.phase != Phase.DRAFT)
-            .group_by(FundingRound.council_id)
-        ).all()
-    )
-    rounds = session.scalars(
-        select(FundingRound).where(FundingRound.phase.in_(PUBLISHED)).order_by(FundingRound.id)
+    hoods = {h.id: h for h in session.scalars(select(Neighbourhood))}
+    residents: dict[int, int] = {}
+    for h in hoods.values():
+        residents[h.council_id] = residents.get(h.council_id, 0) + (h.population or 0)
+    # Every public round (for the councils' counts) with the day its voting ends; the columns
+    # the figures name, not the manifest.
+    public = session.execute(
+        select(
+            FundingRound.id,
+            FundingRound.council_id,
+            FundingRound.slug,
+            FundingRound.title,
+            FundingRound.language,
+            FundingRound.translations,
+            FundingRound.phase,
+            FundingRound.ballot_kind,
+            FundingRound.rule,
+            FundingRound.total_budget_pence,
+            FundingRound.voting_opened_at,
+            FundingRound.created_at,
+            PhaseDates.ends_at,
+        )
+        .outerjoin(
+            PhaseDates,
+            and_(PhaseDates.round_id == FundingRound.id, PhaseDates.phase == Phase.VOTING),
+        )
+        .where(FundingRound.phase != Phase.DRAFT)
+        .order_by(FundingRound.id)
     ).all()
+    public_counts: dict[int, int] = {}
+    for r in public:
+        public_counts[r.council_id] = public_counts.get(r.council_id, 0) + 1
+    rounds = [r for r in public if r.phase in PUBLISHED]
     round_ids = [r.id for r in rounds]
-    ends = dict(
-        session.execute(
-            select(PhaseDates.round_id, PhaseDates.ends_at).where(
-                PhaseDates.phase == Phase.VOTING, PhaseDates.round_id.in_(round_ids)
-            )
-        ).all()
-    )
+    ends = {r.id: r.ends_at for r in rounds}
     turnout = {
         rid: (int(v or 0), int(n or 0))
         for rid, v, n in session.execute(
@@ -394,24 +404,21 @@ def compute(session: Session) -> Network:
     pot_count: dict[int, int] = {}
     for _pid, rid, _hood, _budget in pots:
         pot_count[rid] = pot_count.get(rid, 0) + 1
-    results = session.execute(
-        select(PotResult.round_id, PotResult.pot_id, PotResult.withheld).where(
-            PotResult.round_id.in_(round_ids)
-        )
-    ).all()
+    # Each counted pot's result and, unless withheld, its stored figures.
     withheld: dict[int, set[int]] = {}
-    for rid, pid, held in results:
+    documents: dict[int, list[tuple[int, dict]]] = {}
+    for rid, pid, held, text in session.execute(
+        select(PotResult.round_id, PotResult.pot_id, PotResult.withheld, PotFigures.document)
+        .outerjoin(
+            PotFigures,
+            and_(PotFigures.round_id == PotResult.round_id, PotFigures.pot_id == PotResult.pot_id),
+        )
+        .where(PotResult.round_id.in_(round_ids))
+    ):
         if held:
             withheld.setdefault(rid, set()).add(pid)
-    documents: dict[int, list[tuple[int, dict]]] = {}
-    for rid, pid, text in session.execute(
-        select(PotFigures.round_id, PotFigures.pot_id, PotFigures.document).where(
-            PotFigures.round_id.in_(round_ids)
-        )
-    ):
-        if pid in withheld.get(rid, set()):
-            continue
-        documents.setdefault(rid, []).append((pid, json.loads(text)))
+        elif text is not None:
+            documents.setdefault(rid, []).append((pid, json.loads(text)))
     funded_ids = {
         int(p)
         for docs in documents.values()
@@ -422,12 +429,6 @@ def compute(session: Session) -> Network:
     partner = _partner_money(session, funded_ids)
     latest = _latest_updates(session, funded_ids)
     placed = _project_places(session, funded_ids)
-    hoods = {
-        h.id: h
-        for h in session.scalars(
-            select(Neighbourhood).where(Neighbourhood.council_id.in_([c.id for c in councils]))
-        )
-    }
     cost_of = _funded_costs(documents)
 
     by_council: dict[int, list[RoundFigures]] = {}

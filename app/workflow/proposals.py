@@ -626,9 +626,12 @@ def results_published(funding_round: FundingRound) -> bool:
 
 
 def is_funded(session: Session, proposal: Proposal) -> bool:
-    """The proposal is funded in its round's published results."""
+    """The proposal is funded in its round's published results, in a pot whose figures are
+    published (a withheld pot's are not told)."""
     funding_round = proposal.round
-    return results_published(funding_round) and proposal.id in funded_ids(session, funding_round)
+    return results_published(funding_round) and proposal.id in funded_ids(
+        session, funding_round, shown=True
+    )
 
 
 def _changeable(proposal: Proposal) -> bool:

@@ -502,3 +502,36 @@ def test_money_allocated_is_compared_with_greedy_for_equal_shares_rounds(app, cl
     # A council counting by greedy alone has no Equal Shares figure to contrast.
     assert "Hillside" not in page.select_one("#table-allocated-equal-shares").get_text()
     assert len(page.select("#chart-methods rect")) == 2
+
+
+def test_a_withheld_pots_funded_projects_are_not_told_by_their_delivery(app, client):
+    """The council delivers what a withheld pot funded, but which projects those are is one of
+    its withheld figures: neither the round's page nor the project's says so."""
+    funding_round = published_round(min_ballots=11, voters=((0,),) * 10)
+    rounds.change_phase(
+        db.session,
+        funding_round,
+        target=Phase.DELIVERY,
+        expected=funding_round.phase,
+        actor=officer(funding_round.council),
+        now=NOW,
+    )
+    funded = project(funding_round, 0)
+    assert funded.id in delivery.funded_ids(db.session, funding_round)
+    delivery.record_update(
+        db.session,
+        funded,
+        status=DeliveryStatus.IN_PROGRESS,
+        percent_complete=50,
+        spent_pence=10_00,
+        note="Started",
+        happened_on=date(2026, 7, 1),
+        actor=officer(funding_round.council),
+        today=date(2026, 7, 2),
+    )
+    db.session.commit()
+    base = f"/councils/{funding_round.council.slug}/rounds/{funding_round.slug}"
+    assert get_page(client, base).select_one("#delivery-progress") is None
+    page = get_page(client, f"{base}/proposals/{funded.id}")
+    assert page.select_one("#delivery") is None
+    assert "Started" not in page.get_text()

@@ -124,7 +124,7 @@ def test_public_pages_run_as_many_statements_for_60_proposals_and_300_ballots_as
         f"{page}: {a} -> {b}\n" + "\n".join(statements) for page, (a, b, statements) in grew.items()
     )
     # Bounded, not merely equal: a handful of queries per page.
-    assert max(n for n, _ in large.values()) <= 20, {p: n for p, (n, _) in large.items()}
+    assert max(n for n, _ in large.values()) <= 20, str({p: n for p, (n, _) in large.items()})
 
 
 def test_the_receipt_check_finds_a_bulk_built_ballot_and_the_round_page_pages_its_proposals(
