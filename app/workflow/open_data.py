@@ -19,10 +19,12 @@ names.
   what they say), numbered from 1, without the ballot box's ids: a receipt cannot be followed
   to a row of open data.
 
-Building a large network's ZIP takes seconds (bench/open_data.py), so built files are kept in
-this process, each under a fingerprint of everything it is made from (:func:`pot_fingerprint`,
-:func:`network_fingerprint`): a file is rebuilt only when something it shows has changed. The
-database alone decides what is published; the cache only saves rebuilding the same bytes.
+Building a large network's files from nothing takes tens of seconds (bench/open_data.py), so
+built files are kept, each under a fingerprint of everything it is made from
+(:func:`pot_fingerprint`, :func:`network_fingerprint`), in this process and, given a
+:class:`Store`, in a folder every worker shares: a file is rebuilt only when something it
+shows has changed. The database alone decides what is published; a kept file only saves
+building the same bytes again.
 """
 
 from __future__ import annotations

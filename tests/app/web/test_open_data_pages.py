@@ -200,3 +200,14 @@ def test_the_ballot_tells_voters_their_details_are_kept(client, db, chosen):
     assert (note is not None) is chosen
     if chosen:
         assert "never your name" in note.get_text()
+
+
+def test_the_network_page_in_welsh(client, db):
+    r = closed_round(phase=Phase.PUBLISHED)
+    page = get_page(client, "/network/open-data?lang=cy")
+    assert page.h1.get_text(strip=True) == "Data agored"
+    assert page.select_one("#network-zip").get_text(strip=True) == "Lawrlwytho'r cyfan (ZIP)"
+    row = page.select_one(f"#pot-{r.pots[0].id}")
+    assert "Papurau pleidleisio (CSV)" in row.get_text()
+    pot_page = get_page(client, base(r) + "?lang=cy")
+    assert pot_page.select_one(f"#downloads-{r.pots[0].id}").get_text().startswith("Data agored:")
