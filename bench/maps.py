@@ -13,12 +13,9 @@ use the drawing kept in the process), then the median of ``--repeats``.
 from __future__ import annotations
 
 import argparse
-import logging
 import math
-import os
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -124,29 +121,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.web.extensions import db
-    from config import TestingConfig, database_url
+    from bench._database import bench_app, database, migrated
 
-    url = os.environ.get("DATABASE_URL")
-    tmp = None
-    if url:
-        url = database_url(url)
-    else:
-        tmp = tempfile.TemporaryDirectory()
-        url = f"sqlite:///{Path(tmp.name) / 'bench.sqlite3'}"
-    config = type(
-        "BenchConfig",
-        (TestingConfig,),
-        {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False},
-    )
-    app = create_app(config)
+    url, tmp = database()
+    app = bench_app(url)
     with app.app_context():
-        logging.disable(logging.INFO)
-        upgrade()
-        logging.disable(logging.NOTSET)
+        migrated(app)
         build(db.session, "mapped", mapped=True)
         build(db.session, "plain", mapped=False)
         dialect = db.engine.dialect.name

@@ -16,13 +16,10 @@ with them, turnout per neighbourhood); the pages read only those: no ballot is c
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -234,15 +231,9 @@ def _pots(session, rng, funding_round, hoods, rule, year) -> None:
 
 
 def _app(url: str):
-    from app import create_app
-    from config import TestingConfig
+    from bench._database import bench_app
 
-    config = type(
-        "BenchConfig",
-        (TestingConfig,),
-        {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False},
-    )
-    return create_app(config)
+    return bench_app(url)
 
 
 def cold_process(url: str, path: str) -> float:
@@ -275,24 +266,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
     from app.web.extensions import db
     from app.workflow import network
-    from config import database_url
+    from bench._database import database, migrated
 
-    url = os.environ.get("DATABASE_URL")
-    tmp = None
-    if url:
-        url = database_url(url)
-    else:
-        tmp = tempfile.TemporaryDirectory()
-        url = f"sqlite:///{Path(tmp.name) / 'bench.sqlite3'}"
+    url, tmp = database()
     app = _app(url)
     with app.app_context():
-        logging.disable(logging.INFO)
-        upgrade()
-        logging.disable(logging.NOTSET)
+        migrated(app)
         start = time.perf_counter()
         rounds = build(db.session)
         built = time.perf_counter() - start

@@ -22,8 +22,6 @@ Each figure is the median of ``--repeats`` runs (cold runs clear the process's c
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import random
 import statistics
 import sys
@@ -220,28 +218,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.web.extensions import db
     from app.workflow import open_data
     from app.workflow.models import Proposal
-    from config import TestingConfig, database_url
+    from bench._database import bench_app, database, migrated
 
-    url = os.environ.get("DATABASE_URL")
-    tmp = None
-    if url:
-        url = database_url(url)
-    else:
-        tmp = tempfile.TemporaryDirectory()
-        url = f"sqlite:///{Path(tmp.name) / 'bench.sqlite3'}"
-    settings = {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False}
-    config = type("BenchConfig", (TestingConfig,), settings)
-    app = create_app(config)
+    url, tmp = database()
+    app = bench_app(url)
     with app.app_context():
-        logging.disable(logging.INFO)  # the migrations' progress
-        upgrade()
-        logging.disable(logging.NOTSET)
+        migrated(app)
         start = time.perf_counter()
         ballots = build_network(db.session, args)
         built_in = time.perf_counter() - start

@@ -20,11 +20,8 @@ publishing then go through the app (sealing the log and counting every pot).
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -450,29 +447,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=9)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.web.extensions import db
-    from config import TestingConfig, database_url
+    from bench._database import bench_app, database, migrated
 
-    url = os.environ.get("DATABASE_URL")
-    tmp = None
-    if url:
-        url = database_url(url)
-    else:
-        tmp = tempfile.TemporaryDirectory()
-        url = f"sqlite:///{Path(tmp.name) / 'bench.sqlite3'}"
-    config = type(
-        "BenchConfig",
-        (TestingConfig,),
-        {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": True},
-    )
-    app = create_app(config)
+    url, tmp = database()
+    app = bench_app(url, WTF_CSRF_ENABLED=True)
     with app.app_context():
-        logging.disable(logging.INFO)  # the migrations' progress
-        upgrade()
-        logging.disable(logging.NOTSET)
+        migrated(app)
         start = time.perf_counter()
         small = build_round(db.session, name="small", ballots=100, proposals=100)
         large = build_round(

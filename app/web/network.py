@@ -71,6 +71,18 @@ class Filters:
         return {k: v for k, v in out.items() if v}
 
 
+def _chosen(name: str, known: set[str], refusal, problems: list[str]) -> list[str]:
+    """The query string's values of ``name`` that are ``known``, once each in the order
+    given; each other value's ``refusal`` is added to ``problems``."""
+    out: list[str] = []
+    for raw in request.args.getlist(name):
+        if raw not in known:
+            problems.append(refusal(raw))
+        elif raw not in out:
+            out.append(raw)
+    return out
+
+
 def read_filters(network: Network) -> Filters:
     """The filters asked for in the query string. A value that names nothing in the network
     (a year with no published round, an unknown ballot kind or council) is left out, and the
@@ -80,37 +92,34 @@ def read_filters(network: Network) -> Filters:
     kinds_there = sorted({r.ballot_kind for r in rounds})
     councils_there = [c for c in network.members if c.rounds]
     problems: list[str] = []
-    years: list[int] = []
-    for raw in request.args.getlist("year"):
-        if raw.isdigit() and int(raw) in years_there:
-            if int(raw) not in years:
-                years.append(int(raw))
-        else:
-            problems.append(
-                _("No published round closed in “%(year)s”: that year is left out.", year=raw[:20])
-            )
-    kinds: list[str] = []
-    for raw in request.args.getlist("kind"):
-        if raw in kinds_there:
-            if raw not in kinds:
-                kinds.append(raw)
-        else:
-            problems.append(
-                _("No published round used the ballot “%(kind)s”: it is left out.", kind=raw[:40])
-            )
-    slugs = {c.council.slug for c in councils_there}
-    councils: list[str] = []
-    for raw in request.args.getlist("council"):
-        if raw in slugs:
-            if raw not in councils:
-                councils.append(raw)
-        else:
-            problems.append(
-                _(
-                    "No council in the network is called “%(council)s”: it is left out.",
-                    council=raw[:64],
-                )
-            )
+    years = [
+        int(y)
+        for y in _chosen(
+            "year",
+            {str(y) for y in years_there},
+            lambda raw: _(
+                "No published round closed in “%(year)s”: that year is left out.", year=raw[:20]
+            ),
+            problems,
+        )
+    ]
+    kinds = _chosen(
+        "kind",
+        set(kinds_there),
+        lambda raw: _(
+            "No published round used the ballot “%(kind)s”: it is left out.", kind=raw[:40]
+        ),
+        problems,
+    )
+    councils = _chosen(
+        "council",
+        {c.council.slug for c in councils_there},
+        lambda raw: _(
+            "No council in the network is called “%(council)s”: it is left out.",
+            council=raw[:64],
+        ),
+        problems,
+    )
     view = request.args.get("view", VIEWS[0])
     if view not in VIEWS:
         problems.append(_("Figures can be shown by council or by round: shown by council."))

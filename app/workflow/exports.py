@@ -373,7 +373,9 @@ def readme_text(funding_round: FundingRound, result: PotResult, manifest: dict) 
     return "\n".join(line for line in lines if line is not None) + "\n"
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
+def zip_with_sums(files: dict[str, bytes]) -> bytes:
+    """``files`` (name -> bytes) and their SHA256SUMS as one ZIP, the same bytes every time:
+    names in order, a fixed date, the same attributes (the auditor exports, the open data)."""
     files = dict(files)
     files["SHA256SUMS"] = "".join(
         f"{sha256(data)}  {name}\n" for name, data in sorted(files.items())
@@ -436,7 +438,7 @@ def export_pot(
         "README.txt": readme_text(funding_round, result, manifest).encode("utf-8"),
         **secret_files,
     }
-    return _zip(files)
+    return zip_with_sums(files)
 
 
 def export_files(session: Session, funding_round: FundingRound) -> Iterator[tuple[str, bytes]]:

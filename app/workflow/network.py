@@ -205,8 +205,71 @@ class Spread:
         return Fraction(self.allocated_pence, self.population) if self.population else None
 
 
+class Shares:
+    """The shares the pages show, each one count over another (None when there is nothing
+    to share): of one round, or summed over rounds (``rounds_counted``, ``funded_count``)."""
+
+    voted: int
+    roll: int
+    residents: int
+    budget_pence: int
+    available_pence: int
+    allocated_pence: int
+    partner_pence: int
+    voters: int
+    satisfied: int
+    delivered: int
+    spent_pence: int
+
+    @property
+    def rounds_counted(self) -> int:
+        return 1
+
+    @property
+    def funded_count(self) -> int:
+        return len(self.funded)  # type: ignore[attr-defined]
+
+    @property
+    def turnout(self) -> Fraction | None:
+        return Fraction(self.voted, self.roll) if self.roll else None
+
+    @property
+    def per_thousand(self) -> Fraction | None:
+        """Voters per 1,000 residents in a round (on average over the rounds)."""
+        if not self.residents or not self.rounds_counted:
+            return None
+        return Fraction(1000 * self.voted, self.residents * self.rounds_counted)
+
+    @property
+    def per_resident_pence(self) -> Fraction | None:
+        return Fraction(self.budget_pence, self.residents) if self.residents else None
+
+    @property
+    def partner_share(self) -> Fraction | None:
+        whole = self.allocated_pence + self.partner_pence
+        return Fraction(self.partner_pence, whole) if whole else None
+
+    @property
+    def satisfied_share(self) -> Fraction | None:
+        return Fraction(self.satisfied, self.voters) if self.voters else None
+
+    @property
+    def allocated_share(self) -> Fraction | None:
+        whole = self.available_pence
+        return Fraction(self.allocated_pence, whole) if whole else None
+
+    @property
+    def delivered_share(self) -> Fraction | None:
+        return Fraction(self.delivered, self.funded_count) if self.funded_count else None
+
+    @property
+    def spent_share(self) -> Fraction | None:
+        whole = self.allocated_pence
+        return Fraction(self.spent_pence, whole) if whole else None
+
+
 @dataclass(frozen=True)
-class RoundFigures:
+class RoundFigures(Shares):
     council: Named
     round: Named
     council_colour: str
@@ -232,37 +295,6 @@ class RoundFigures:
     spent_pence: int  # spent so far on funded projects (their latest updates)
     updated: int  # funded projects with at least one delivery update
     spread: tuple[Spread, ...] = field(default=())
-
-    # --- shares, None when there is nothing to share ---
-
-    @property
-    def turnout(self) -> Fraction | None:
-        return Fraction(self.voted, self.roll) if self.roll else None
-
-    @property
-    def per_thousand(self) -> Fraction | None:
-        return Fraction(1000 * self.voted, self.residents) if self.residents else None
-
-    @property
-    def per_resident_pence(self) -> Fraction | None:
-        return Fraction(self.budget_pence, self.residents) if self.residents else None
-
-    @property
-    def partner_share(self) -> Fraction | None:
-        whole = self.allocated_pence + self.partner_pence
-        return Fraction(self.partner_pence, whole) if whole else None
-
-    @property
-    def satisfied_share(self) -> Fraction | None:
-        return Fraction(self.satisfied, self.voters) if self.voters else None
-
-    @property
-    def delivered_share(self) -> Fraction | None:
-        return Fraction(self.delivered, len(self.funded)) if self.funded else None
-
-    @property
-    def spent_share(self) -> Fraction | None:
-        return Fraction(self.spent_pence, self.allocated_pence) if self.allocated_pence else None
 
     @property
     def reached(self) -> int:

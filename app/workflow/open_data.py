@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.workflow import audit
 from app.workflow.clock import london_date
+from app.workflow.exports import zip_with_sums
 from app.workflow.languages import own_language
 from app.workflow.models import (
     Council,
@@ -1029,18 +1030,7 @@ def _zip(listing: list[Listed]) -> bytes:
         json.dumps(_datapackage(resources, councils), indent=2, ensure_ascii=False) + "\n"
     ).encode("utf-8")
     files["README.txt"] = readme(listing).encode("utf-8")
-    files["SHA256SUMS"] = "".join(
-        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
-    ).encode("utf-8")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            z.writestr(info, files[name])
-    return buffer.getvalue()
+    return zip_with_sums(files)
 
 
 _KINDS = {

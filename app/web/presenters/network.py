@@ -15,11 +15,11 @@ from app.web.i18n import in_page_language
 from app.web.presenters import formatting
 from app.web.presenters.methods import ngettext, rule_label
 from app.web.presenters.results import names, one_decimal, percent
-from app.workflow.network import Network, RoundFigures, is_equal_shares, previous_round
+from app.workflow.network import Network, RoundFigures, Shares, is_equal_shares, previous_round
 
 
 @dataclass(frozen=True)
-class Totals:
+class Totals(Shares):
     """Figures summed over some rounds (one council's, or one round's own): the same shares as
     a round's, worked out from the sums."""
 
@@ -72,28 +72,12 @@ class Totals:
         )
 
     @property
-    def turnout(self) -> Fraction | None:
-        return Fraction(self.voted, self.roll) if self.roll else None
+    def rounds_counted(self) -> int:
+        return self.rounds
 
     @property
-    def per_thousand(self) -> Fraction | None:
-        """Voters per 1,000 residents in a round, on average over the rounds."""
-        if not self.residents or not self.rounds:
-            return None
-        return Fraction(1000 * self.voted, self.residents * self.rounds)
-
-    @property
-    def per_resident_pence(self) -> Fraction | None:
-        return Fraction(self.budget_pence, self.residents) if self.residents else None
-
-    @property
-    def partner_share(self) -> Fraction | None:
-        whole = self.allocated_pence + self.partner_pence
-        return Fraction(self.partner_pence, whole) if whole else None
-
-    @property
-    def satisfied_share(self) -> Fraction | None:
-        return Fraction(self.satisfied, self.voters) if self.voters else None
+    def funded_count(self) -> int:
+        return self.funded
 
     @property
     def mes_share(self) -> Fraction | None:
@@ -104,12 +88,6 @@ class Totals:
         return Fraction(self.greedy_satisfied, self.mes_voters) if self.mes_voters else None
 
     @property
-    def allocated_share(self) -> Fraction | None:
-        return (
-            Fraction(self.allocated_pence, self.available_pence) if self.available_pence else None
-        )
-
-    @property
     def mes_allocated_share(self) -> Fraction | None:
         whole = self.mes_available_pence
         return Fraction(self.mes_allocated_pence, whole) if whole else None
@@ -118,14 +96,6 @@ class Totals:
     def greedy_allocated_share(self) -> Fraction | None:
         whole = self.mes_available_pence
         return Fraction(self.greedy_allocated_pence, whole) if whole else None
-
-    @property
-    def delivered_share(self) -> Fraction | None:
-        return Fraction(self.delivered, self.funded) if self.funded else None
-
-    @property
-    def spent_share(self) -> Fraction | None:
-        return Fraction(self.spent_pence, self.allocated_pence) if self.allocated_pence else None
 
 
 # --- The figures compared ------------------------------------------------------------------

@@ -104,6 +104,32 @@ def project(funding_round, position: int) -> Proposal:
     return sorted(funding_round.proposals, key=lambda p: p.id)[position]
 
 
+def to_delivery(funding_round) -> None:
+    rounds.change_phase(
+        db.session,
+        funding_round,
+        target=Phase.DELIVERY,
+        expected=funding_round.phase,
+        actor=officer(funding_round.council),
+        now=NOW,
+    )
+
+
+def update(proposal, status: DeliveryStatus, percent: int, spent: int, day: date) -> None:
+    """An officer's delivery update on ``proposal``, recorded the day after ``day``."""
+    delivery.record_update(
+        db.session,
+        proposal,
+        status=status,
+        percent_complete=percent,
+        spent_pence=spent,
+        note=f"{status.value} on {day}",
+        happened_on=day,
+        actor=officer(proposal.round.council),
+        today=day + timedelta(days=1),
+    )
+
+
 def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
@@ -196,37 +222,9 @@ def test_a_rounds_figures_come_from_its_turnout_results_pledges_and_delivery(app
         Contribution(proposal_id=c.id, partner_name="Volunteers", kind=ContributionKind.IN_KIND)
     )
     db.session.commit()
-    rounds.change_phase(
-        db.session,
-        funding_round,
-        target=Phase.DELIVERY,
-        expected=funding_round.phase,
-        actor=officer(funding_round.council),
-        now=NOW,
-    )
-    who = officer(funding_round.council)
-    delivery.record_update(
-        db.session,
-        a,
-        status=DeliveryStatus.IN_PROGRESS,
-        percent_complete=50,
-        spent_pence=10_00,
-        note="Started",
-        happened_on=date(2026, 6, 2),
-        actor=who,
-        today=date(2026, 7, 2),
-    )
-    delivery.record_update(
-        db.session,
-        a,
-        status=DeliveryStatus.DELIVERED,
-        percent_complete=100,
-        spent_pence=50_00,
-        note="Done",
-        happened_on=date(2026, 7, 1),
-        actor=who,
-        today=date(2026, 7, 2),
-    )
+    to_delivery(funding_round)
+    update(a, DeliveryStatus.IN_PROGRESS, 50, 10_00, date(2026, 6, 2))
+    update(a, DeliveryStatus.DELIVERED, 100, 50_00, date(2026, 7, 1))
     db.session.commit()
     f = network.round_figures(network.compute(db.session), funding_round.id)
     assert (f.voted, f.roll, f.turnout) == (10, 20, Fraction(1, 2))
@@ -396,25 +394,8 @@ def test_what_worked_orders_rounds_and_summarises_each_for_a_report(app, client)
 def test_a_new_delivery_update_shows_at_once(app, client):
     funding_round = published_round()
     get_page(client, "/network/compare")  # kept now
-    rounds.change_phase(
-        db.session,
-        funding_round,
-        target=Phase.DELIVERY,
-        expected=funding_round.phase,
-        actor=officer(funding_round.council),
-        now=NOW,
-    )
-    delivery.record_update(
-        db.session,
-        project(funding_round, 0),
-        status=DeliveryStatus.DELIVERED,
-        percent_complete=100,
-        spent_pence=50_00,
-        note="Done",
-        happened_on=date(2026, 7, 1),
-        actor=officer(funding_round.council),
-        today=date(2026, 7, 2),
-    )
+    to_delivery(funding_round)
+    update(project(funding_round, 0), DeliveryStatus.DELIVERED, 100, 50_00, date(2026, 7, 1))
     db.session.commit()
     page = get_page(client, "/network/compare")
     assert "1 of 2" in row_of(page, "table-delivered", funding_round.council.name)
@@ -478,14 +459,7 @@ def test_reading_the_figures_takes_the_same_statements_for_one_round_or_many(app
     one = statements()
     for _ in range(3):
         published_round()
-    rounds.change_phase(
-        db.session,
-        first,
-        target=Phase.DELIVERY,
-        expected=first.phase,
-        actor=officer(first.council),
-        now=NOW,
-    )
+    to_delivery(first)
     db.session.commit()
     assert statements() == one
 
@@ -508,30 +482,13 @@ def test_a_withheld_pots_funded_projects_are_not_told_by_their_delivery(app, cli
     """The council delivers what a withheld pot funded, but which projects those are is one of
     its withheld figures: neither the round's page nor the project's says so."""
     funding_round = published_round(min_ballots=11, voters=((0,),) * 10)
-    rounds.change_phase(
-        db.session,
-        funding_round,
-        target=Phase.DELIVERY,
-        expected=funding_round.phase,
-        actor=officer(funding_round.council),
-        now=NOW,
-    )
+    to_delivery(funding_round)
     funded = project(funding_round, 0)
     assert funded.id in delivery.funded_ids(db.session, funding_round)
-    delivery.record_update(
-        db.session,
-        funded,
-        status=DeliveryStatus.IN_PROGRESS,
-        percent_complete=50,
-        spent_pence=10_00,
-        note="Started",
-        happened_on=date(2026, 7, 1),
-        actor=officer(funding_round.council),
-        today=date(2026, 7, 2),
-    )
+    update(funded, DeliveryStatus.IN_PROGRESS, 50, 10_00, date(2026, 7, 1))
     db.session.commit()
     base = f"/councils/{funding_round.council.slug}/rounds/{funding_round.slug}"
     assert get_page(client, base).select_one("#delivery-progress") is None
     page = get_page(client, f"{base}/proposals/{funded.id}")
     assert page.select_one("#delivery") is None
-    assert "Started" not in page.get_text()
+    assert "in_progress on" not in page.get_text()

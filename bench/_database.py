@@ -1,0 +1,39 @@
+"""What the benchmarks share: the database they build in (``DATABASE_URL``, an empty
+PostgreSQL database, or else a SQLite file in a temporary folder) and the app on it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+
+def database() -> tuple[str, tempfile.TemporaryDirectory | None]:
+    """The database's URL, and the temporary folder holding it (None for ``DATABASE_URL``):
+    keep the folder until the benchmark ends."""
+    from config import database_url
+
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return database_url(url), None
+    folder = tempfile.TemporaryDirectory()
+    return f"sqlite:///{Path(folder.name) / 'bench.sqlite3'}", folder
+
+
+def bench_app(url: str, **settings):
+    """The app on ``url`` as the tests configure it, without rate limits (and ``settings``)."""
+    from app import create_app
+    from config import TestingConfig
+
+    values = {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, **settings}
+    return create_app(type("BenchConfig", (TestingConfig,), values))
+
+
+def migrated(app) -> None:
+    """Bring the app's database to the newest migration, quietly (inside its app context)."""
+    from flask_migrate import upgrade
+
+    logging.disable(logging.INFO)  # the migrations' progress
+    upgrade()
+    logging.disable(logging.NOTSET)
