@@ -37,3 +37,23 @@ def migrated(app) -> None:
     logging.disable(logging.INFO)  # the migrations' progress
     upgrade()
     logging.disable(logging.NOTSET)
+
+
+def ballot_entry(
+    round_id: int, sequence: int, ballot_id: str, pot_id: int, content: str, previous: str
+) -> dict:
+    """The ballot log's row for a ballot bulk-inserted by a benchmark: hashed and chained to
+    ``previous`` (the entry hash before it) as ``ballots.box`` does."""
+    from ballots import box
+    from ballots.models import LogKind
+
+    payload = box.ballot_hash(ballot_id, pot_id, content)
+    return {
+        "round_id": round_id,
+        "sequence": sequence,
+        "kind": LogKind.BALLOT,
+        "ballot_id": ballot_id,
+        "payload_hash": payload,
+        "previous_hash": previous,
+        "entry_hash": box.entry_hash(round_id, sequence, LogKind.BALLOT.value, payload, previous),
+    }

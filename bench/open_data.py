@@ -61,8 +61,9 @@ def build_network(session, args) -> int:
         User,
     )
     from ballots import box
-    from ballots.models import LogEntry, LogKind, StoredBallot, random_key
+    from ballots.models import LogEntry, StoredBallot, random_key
     from ballots.paper import ballot_paper
+    from bench._database import ballot_entry
     from votes.model import Ballot, BallotKind
 
     rng = random.Random(args.seed)
@@ -161,22 +162,11 @@ def build_network(session, args) -> int:
                         }
                     )
                     sequence += 1
-                    payload = box.ballot_hash(ballot_id, pot.id, content)
-                    entry = box.entry_hash(
-                        funding_round.id, sequence, LogKind.BALLOT.value, payload, previous
+                    row = ballot_entry(
+                        funding_round.id, sequence, ballot_id, pot.id, content, previous
                     )
-                    log.append(
-                        {
-                            "round_id": funding_round.id,
-                            "sequence": sequence,
-                            "kind": LogKind.BALLOT,
-                            "ballot_id": ballot_id,
-                            "payload_hash": payload,
-                            "previous_hash": previous,
-                            "entry_hash": entry,
-                        }
-                    )
-                    previous = entry
+                    log.append(row)
+                    previous = row["entry_hash"]
             _bulk(session, StoredBallot, stored)
             _bulk(session, LogEntry, log)
             written += len(stored)

@@ -53,7 +53,6 @@ from ballots.models import (  # noqa: E402
     COUNCIL_SCOPE,
     Channel,
     LogEntry,
-    LogKind,
     Receipt,
     RollEntry,
     StoredBallot,
@@ -61,6 +60,7 @@ from ballots.models import (  # noqa: E402
     VoterMark,
     random_key,
 )
+from bench._database import ballot_entry  # noqa: E402
 from votes.model import Ballot, BallotKind  # noqa: E402
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -330,20 +330,9 @@ def _cast_in_bulk(session, funding_round, paper, hoods, verified, ballots: int) 
             {"receipt_hash": box.receipt_hash(f"BENCH-{name}-{i}"), "ballot_id": ballot_id}
         )
         sequence += 1
-        payload = box.ballot_hash(ballot_id, pot.id, content)
-        entry = box.entry_hash(funding_round.id, sequence, LogKind.BALLOT.value, payload, previous)
-        log.append(
-            {
-                "round_id": funding_round.id,
-                "sequence": sequence,
-                "kind": LogKind.BALLOT,
-                "ballot_id": ballot_id,
-                "payload_hash": payload,
-                "previous_hash": previous,
-                "entry_hash": entry,
-            }
-        )
-        previous = entry
+        row = ballot_entry(funding_round.id, sequence, ballot_id, pot.id, content, previous)
+        log.append(row)
+        previous = row["entry_hash"]
     _bulk(session, VoterMark, marks)
     _bulk(session, StoredBallot, stored)
     _bulk(session, Receipt, receipts)
