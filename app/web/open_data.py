@@ -101,7 +101,7 @@ def pot_urls(council_slug: str, round_slug: str, pot_id: int, *, withheld: bool)
 def index():
     """Every published pot of the network's councils, by council and round, with its files'
     formats and sizes; what each format holds, what is withheld, and the licence."""
-    listing = open_data.network_listing(db.session, store())
+    listing = open_data.network_listing(db.session, store(), build=False)
     councils: dict[str, dict] = {}
     for item in listing:
         council = councils.setdefault(

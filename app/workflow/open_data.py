@@ -947,6 +947,30 @@ def _files_for(session: Session, pot: PublishedPot, key: str, store: Store | Non
     return files
 
 
+def _built(pot: PublishedPot, key: str, store: Store | None) -> PotFiles | None:
+    """The pot's files if already built (in this process, else in ``store``); never builds."""
+    files = _POTS.get(key)
+    if files is None and store is not None:
+        kept = store.read(f"pot-{key}.zip")
+        files = _unpacked(pot, kept) if kept is not None else None
+        if files is not None:
+            _POTS.put(key, files, sum(len(b) for _, _, b in files.named()))
+    return files
+
+
+def build_round(session: Session, funding_round: FundingRound, store: Store | None = None) -> int:
+    """Build the files of a newly published round's pots now (kept in ``store``), so neither
+    the open data page nor the network's ZIP builds them on a request; the pots built."""
+    pots = [
+        p
+        for p in published_pots(session, network_only=False)
+        if p.funding_round.id == funding_round.id
+    ]
+    for pot, key in zip(pots, _keys(session, pots), strict=True):
+        _files_for(session, pot, key, store)
+    return len(pots)
+
+
 def pot_files(session: Session, pot: PublishedPot, store: Store | None = None) -> PotFiles:
     """The pot's files, built once per fingerprint (kept in ``store`` too, when given)."""
     return _files_for(session, pot, pot_fingerprint(session, pot), store)
@@ -960,7 +984,7 @@ class Listed:
     """A published pot of the network as the open data page lists it."""
 
     pot: PublishedPot
-    files: PotFiles
+    files: PotFiles | None  # None: not built yet (its sizes are not known until it is)
 
 
 def _keys(session: Session, pots: list[PublishedPot]) -> list[str]:
@@ -976,13 +1000,18 @@ def network_fingerprint(session: Session) -> str:
     return _digest([FORMAT, _keys(session, pots)])
 
 
-def network_listing(session: Session, store: Store | None = None) -> list[Listed]:
+def network_listing(
+    session: Session, store: Store | None = None, *, build: bool = True
+) -> list[Listed]:
     """Every published pot of the councils in the network view, with its files (built once
-    per fingerprint)."""
+    per fingerprint); ``build`` false: only those already built, the others' ``files`` None
+    (the open data page, which must not spend a request building hundreds of pots)."""
     pots = published_pots(session)
+    keys = _keys(session, pots)
+    if not build:
+        return [Listed(p, _built(p, key, store)) for p, key in zip(pots, keys, strict=True)]
     return [
-        Listed(p, _files_for(session, p, key, store))
-        for p, key in zip(pots, _keys(session, pots), strict=True)
+        Listed(p, _files_for(session, p, key, store)) for p, key in zip(pots, keys, strict=True)
     ]
 
 

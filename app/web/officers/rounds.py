@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import abort, flash, render_template, request
+from flask import abort, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -439,8 +439,21 @@ def publish_results(slug: str, round_slug: str):
         form, "confirm", rounds.publish_results, funding_round, now=utcnow(), **form.arguments()
     ):
         flash(_("The results are published"), "success")
+        _build_open_data(funding_round)
         return to_round(slug, round_slug)
     return _check_page(council, funding_round, form)
+
+
+def _build_open_data(funding_round) -> None:
+    """The published round's open data files, built now (a few tens of milliseconds a pot) so
+    no visitor's request builds them; a failure here only leaves them to be built when asked."""
+    from app.web.open_data import store
+    from app.workflow import open_data
+
+    try:
+        open_data.build_round(db.session, funding_round, store())
+    except Exception:  # noqa: BLE001 - publishing has happened; the files can wait
+        current_app.logger.exception("open data: could not build round %s", funding_round.id)
 
 
 @bp.route(R + "/results/check/<int:pot_id>")

@@ -145,6 +145,11 @@ def test_the_check_page_shows_the_results_as_published_with_warnings(client, peo
     assert "more than a quarter of the pot" in published.after["warnings"][0]
     assert published.after["pots"]["Council-wide"]["allocated_pence"] == 30_000_00
     assert events("round.phase_changed")[-1].after["phase"] == "published"
+    # Its open data was built as it was published: the open data page, which builds nothing,
+    # has every file's size.
+    from app.workflow import open_data
+
+    assert all(item.files for item in open_data.network_listing(db.session, build=False))
     audit_page = get_page(client, f"/auditors/{r.council.slug}/rounds/{r.slug}").get_text()
     assert "Results published after an officer checked them" in audit_page
     base = u["public"] + "/results"
