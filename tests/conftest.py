@@ -32,6 +32,7 @@ from werkzeug.routing import Rule
 from app import create_app
 from app.web.extensions import db as _db
 from app.web.extensions import limiter
+from app.workflow import network
 from app.workflow.database_roles import create_app_role
 from config import TestingConfig, database_url
 from tests.fake_notify import FakeNotify, serve
@@ -263,6 +264,9 @@ def app(database, tmp_path):
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     # The demo's trustee key files (flask seed-demo), kept out of the checkout's instance/.
     app.config["DEMO_TRUSTEE_KEYS"] = str(tmp_path / "demo-trustees")
+    # Each test's database is emptied and its ids start again: what the network's pages kept
+    # for another test's rows could have the same fingerprint.
+    network.forget()
     with app.app_context():
         limiter.reset()
         yield app

@@ -483,7 +483,7 @@ def round_figures(round_id: int):
     r = public_round_or_404(round_id)
     if not proposal_rules.results_published(r):
         abort(404)
-    f = figures_of(current_network(), r.id)
+    f = figures_of(current_network(r.council_id), r.id)
     if f is None:
         abort(404)
     return jsonify(_figures(f))

@@ -25,8 +25,9 @@ bp.add_app_template_filter(shown.points, "points_change")
 VIEWS = ("councils", "rounds")
 
 
-def current_network() -> Network:
-    return figures.network(db.session, key=str(db.engine.url))
+def current_network(council_id: int | None = None) -> Network:
+    """The network's figures (or one council's: enough for its rounds' summaries)."""
+    return figures.network(db.session, key=str(db.engine.url), council_id=council_id)
 
 
 def round_href(r: RoundFigures) -> str:

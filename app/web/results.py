@@ -47,7 +47,7 @@ def round_results(slug: str, round_slug: str):
         from app.web.presenters.network import summary as summarised
         from app.workflow.network import round_figures
 
-        everyone = current_network()
+        everyone = current_network(funding_round.council_id)
         stored = round_figures(everyone, funding_round.id)
         summary = summarised(everyone, stored) if stored is not None else []
     return render_template(

@@ -380,10 +380,16 @@ def _closed_on(voting_ends: datetime | None, opened: datetime | None, created: d
     return london_date(opened or created)
 
 
-def compute(session: Session) -> Network:
-    """Every council's figures, from the stored rows (no ballot is read)."""
-    councils = session.scalars(select(Council).order_by(Council.name)).all()
-    hoods = {h.id: h for h in session.scalars(select(Neighbourhood))}
+def compute(session: Session, council_id: int | None = None) -> Network:
+    """Every council's figures (or one council's), from the stored rows (no ballot is
+    read)."""
+    which = select(Council).order_by(Council.name)
+    places = select(Neighbourhood)
+    if council_id is not None:
+        which = which.where(Council.id == council_id)
+        places = places.where(Neighbourhood.council_id == council_id)
+    councils = session.scalars(which).all()
+    hoods = {h.id: h for h in session.scalars(places)}
     residents: dict[int, int] = {}
     for h in hoods.values():
         residents[h.council_id] = residents.get(h.council_id, 0) + (h.population or 0)
@@ -409,7 +415,10 @@ def compute(session: Session) -> Network:
             PhaseDates,
             and_(PhaseDates.round_id == FundingRound.id, PhaseDates.phase == Phase.VOTING),
         )
-        .where(FundingRound.phase != Phase.DRAFT)
+        .where(
+            FundingRound.phase != Phase.DRAFT,
+            *([FundingRound.council_id == council_id] if council_id is not None else []),
+        )
         .order_by(FundingRound.id)
     ).all()
     public_counts: dict[int, int] = {}
@@ -460,7 +469,18 @@ def compute(session: Session) -> Network:
     }
     partner = _partner_money(session, funded_ids)
     latest = _latest_updates(session, funded_ids)
-    placed = _project_places(session, funded_ids)
+    # Only a council-wide pot's projects need placing: a neighbourhood's pot's are in it.
+    placed = _project_places(
+        session,
+        {
+            int(p)
+            for docs in documents.values()
+            for pid, d in docs
+            if pot_hood.get(pid) is None
+            for p in d["rules"][0]["funded"]
+            if p.isdigit()
+        },
+    )
     cost_of = _funded_costs(documents)
 
     by_council: dict[int, list[RoundFigures]] = {}
@@ -623,51 +643,53 @@ _lock = threading.Lock()
 
 
 def fingerprint(session: Session) -> tuple:
-    """What the figures depend on, in one statement: every officer's change writes an audit
-    event; the other counts catch rows written without one (a command, the demo)."""
+    """What the figures depend on, in one statement of index lookups: every officer's change
+    writes an audit event (a phase change, a pledge, a delivery update, a council leaving the
+    network); the newest row of each table the figures read catches rows written without one
+    (a command counting or storing figures, the demo); the neighbourhoods' populations and
+    the councils in the network are small tables, read whole."""
 
     def most(column):
         return select(func.max(column)).scalar_subquery()
 
-    def count(model):
-        return select(func.count()).select_from(model).scalar_subquery()
-
     row = session.execute(
         select(
             most(AuditEvent.id),
-            count(PotFigures),
-            count(RoundTurnout),
+            most(PotResult.id),
+            most(PotFigures.id),
             most(DeliveryUpdate.id),
-            count(DeliveryUpdate),
             most(Contribution.id),
-            count(Contribution),
             most(FundingRound.id),
-            select(func.count())
-            .select_from(FundingRound)
-            .where(FundingRound.phase.in_(PUBLISHED))
-            .scalar_subquery(),
             select(func.coalesce(func.sum(Neighbourhood.population), 0)).scalar_subquery(),
             select(func.count())
             .select_from(Council)
             .where(Council.in_network.is_(True))
             .scalar_subquery(),
-            most(Proposal.updated_at),
         )
     ).one()
     return tuple(row)
 
 
-def network(session: Session, key: str = "default") -> Network:
-    """``compute``'s answer, kept until ``fingerprint`` changes (``key`` keeps one answer per
-    database, for a process serving more than one)."""
-    mark = fingerprint(session)
+def forget() -> None:
+    """Drop every kept answer (a database emptied and filled again, as the tests do, can give
+    the same fingerprint to other rows)."""
     with _lock:
-        kept = _cache.get(key)
+        _cache.clear()
+
+
+def network(session: Session, key: str = "default", council_id: int | None = None) -> Network:
+    """``compute``'s answer (for every council, or ``council_id``'s alone), kept until
+    ``fingerprint`` changes (``key`` keeps one answer per database, for a process serving more
+    than one)."""
+    mark = fingerprint(session)
+    kept_as = f"{key}#{council_id}"
+    with _lock:
+        kept = _cache.get(kept_as)
     if kept is not None and kept[0] == mark:
         return kept[1]
-    answer = compute(session)
+    answer = compute(session, council_id)
     with _lock:
-        _cache[key] = (mark, answer)
+        _cache[kept_as] = (mark, answer)
     return answer
 
 
