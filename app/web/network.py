@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.web.extensions import db
@@ -179,6 +179,21 @@ def compare():
                 if c.council.id in {r.council.id for r in rounds}
             ),
         ),
+    )
+
+
+@bp.route("/compare.csv")
+def compare_csv():
+    """The comparison's figures for the rounds chosen, a row each, for a council's report
+    (the same filters as the page; a value naming nothing is refused, saying why)."""
+    network = current_network()
+    chosen = read_filters(network)
+    if chosen.problems:
+        return Response("\n".join(chosen.problems) + "\n", 400, mimetype="text/plain")
+    return Response(
+        figures.figures_csv(chosen_rounds(network, chosen)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="network-figures.csv"'},
     )
 
 

@@ -756,3 +756,100 @@ def set_in_network(session: Session, council: Council, *, joined: bool, actor: U
         after={"in_network": joined},
     )
     return True
+
+
+# --- The figures as a spreadsheet ----------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "council",
+    "council_slug",
+    "round",
+    "round_id",
+    "year",
+    "voting_closed_on",
+    "ballot_kind",
+    "rule",
+    "budget_pence",
+    "residents",
+    "voted",
+    "roll",
+    "turnout",
+    "voters_per_1000_residents",
+    "budget_per_resident_pence",
+    "pots_counted",
+    "pots_withheld",
+    "ballots_choosing",
+    "ballots_with_a_choice_funded",
+    "share_with_a_choice_funded",
+    "greedy_ballots_with_a_choice_funded",
+    "greedy_share_with_a_choice_funded",
+    "available_pence",
+    "allocated_pence",
+    "greedy_allocated_pence",
+    "projects_funded",
+    "greedy_projects_funded",
+    "partner_pence",
+    "partner_share",
+    "projects_delivered",
+    "delivered_share",
+    "spent_pence",
+    "spent_share",
+)
+
+
+def _decimal(share: Fraction | None, places: int = 4) -> str:
+    return "" if share is None else f"{float(share):.{places}f}"
+
+
+def figures_csv(rounds: Sequence[RoundFigures]) -> bytes:
+    """The rounds' figures, a row each: the counts, and each share as a decimal (4 places)
+    worked out from them; texts written as the council and round wrote them (their own
+    language), escaped so that no spreadsheet runs them."""
+    import csv
+    import io
+
+    from votes import csv_cells
+
+    out = io.StringIO()
+    writer = csv_cells.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(CSV_COLUMNS)
+    for r in rounds:
+        g = r.greedy
+        writer.writerow(
+            [
+                r.council.name,
+                r.council.slug,
+                r.round.name,
+                r.round.id,
+                r.year,
+                r.closed_on.isoformat(),
+                r.ballot_kind,
+                r.rule,
+                r.budget_pence,
+                r.residents,
+                r.voted,
+                r.roll,
+                _decimal(r.turnout),
+                _decimal(r.per_thousand, 1),
+                _decimal(r.per_resident_pence, 2),
+                r.pots - r.withheld_pots,
+                r.withheld_pots,
+                r.voters,
+                r.satisfied,
+                _decimal(r.satisfied_share),
+                "" if g is None else g.satisfied,
+                "" if g is None else _decimal(g.satisfied_share(r.voters)),
+                r.available_pence,
+                r.allocated_pence,
+                "" if g is None else g.allocated_pence,
+                len(r.funded),
+                "" if g is None else len(g.funded),
+                r.partner_pence,
+                _decimal(r.partner_share),
+                r.delivered,
+                _decimal(r.delivered_share),
+                r.spent_pence,
+                _decimal(r.spent_share),
+            ]
+        )
+    return out.getvalue().encode("utf-8")

@@ -492,3 +492,33 @@ def test_a_withheld_pots_funded_projects_are_not_told_by_their_delivery(app, cli
     page = get_page(client, f"{base}/proposals/{funded.id}")
     assert page.select_one("#delivery") is None
     assert "in_progress on" not in page.get_text()
+
+
+def test_the_figures_download_as_a_spreadsheet_of_counts_and_shares(app, client):
+    import csv
+    import io
+
+    council = create_council(name="=Riverside Council")
+    funding_round = published_round(council, closed=date(2026, 3, 1))
+    page = get_page(client, "/network/compare?year=2026")
+    href = page.select_one("#csv-link a")["href"]
+    assert href == "/network/compare.csv?year=2026"
+    response = client.get(href)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "network-figures.csv" in response.headers["Content-Disposition"]
+    [row] = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    # A name a spreadsheet would run as a formula is written as text.
+    assert row["council"] == "'=Riverside Council"
+    assert (row["round_id"], row["voted"], row["roll"], row["turnout"]) == (
+        str(funding_round.id),
+        "10",
+        "20",
+        "0.5000",
+    )
+    assert (row["share_with_a_choice_funded"], row["greedy_share_with_a_choice_funded"]) == (
+        "1.0000",
+        "0.6000",
+    )
+    assert (row["allocated_pence"], row["greedy_allocated_pence"]) == ("8600", "10000")
+    refused = client.get("/network/compare.csv?year=1999")
+    assert refused.status_code == 400 and b"1999" in refused.data
