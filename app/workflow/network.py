@@ -154,17 +154,15 @@ def fill_missing_figures(session: Session, now: datetime) -> int:
     done = 0
     for funding_round in missing_figures(session):
         paper = ballot_paper(funding_round.manifest_json)
-        for row in results.results_for(session, funding_round):
-            if row.withheld:
-                continue
-            election = box.stored_election(session, paper, row.pot_id)
-            before = session.scalar(
-                select(func.count())
-                .select_from(PotFigures)
-                .where(PotFigures.round_id == funding_round.id, PotFigures.pot_id == row.pot_id)
+        stored = set(
+            session.scalars(
+                select(PotFigures.pot_id).where(PotFigures.round_id == funding_round.id)
             )
-            if before:
-                continue
+        )
+        for row in results.results_for(session, funding_round):
+            if row.withheld or row.pot_id in stored:
+                continue  # decoded only for a pot that has no figures yet
+            election = box.stored_election(session, paper, row.pot_id)
             store_pot_figures(
                 session, funding_round, row.pot_id, election, row.rule, TieBreak(row.tie_break), now
             )
@@ -272,7 +270,6 @@ class Shares:
 class RoundFigures(Shares):
     council: Named
     round: Named
-    council_colour: str
     year: int
     closed_on: Any  # the last day of voting (London)
     ballot_kind: str
@@ -319,7 +316,6 @@ class Contrast:
 @dataclass(frozen=True)
 class CouncilFigures:
     council: Named
-    colour: str
     in_network: bool
     public_rounds: int
     residents: int
@@ -537,7 +533,6 @@ def compute(session: Session, council_id: int | None = None) -> Network:
             RoundFigures(
                 council=_named(council, "name"),
                 round=_named(r, "title"),
-                council_colour=council.colour,
                 year=closed_on.year,
                 closed_on=closed_on,
                 ballot_kind=r.ballot_kind,
@@ -568,7 +563,6 @@ def compute(session: Session, council_id: int | None = None) -> Network:
         out.append(
             CouncilFigures(
                 council=_named(c, "name"),
-                colour=c.colour,
                 in_network=bool(c.in_network),
                 public_rounds=int(public_counts.get(c.id, 0)),
                 residents=int(residents.get(c.id, 0)),

@@ -15,7 +15,7 @@ from app.web.i18n import in_page_language
 from app.web.presenters import formatting
 from app.web.presenters.methods import ngettext, rule_label
 from app.web.presenters.results import names, one_decimal, percent
-from app.workflow.network import Network, RoundFigures, Shares, is_equal_shares, previous_round
+from app.workflow.network import Network, RoundFigures, Shares, previous_round
 
 
 @dataclass(frozen=True)
@@ -702,7 +702,3 @@ def ordered(network: Network, rounds: Sequence[RoundFigures], order: str) -> lis
         key=lambda p: (-p[0], p[1].council.name, p[1].round.id),
     )
     return [r for _v, r in with_value] + [r for v, r in have if v is None]
-
-
-def uses_equal_shares(rule: str) -> bool:
-    return is_equal_shares(rule)

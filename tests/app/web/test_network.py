@@ -7,7 +7,6 @@ request, nothing unpublished or withheld shows."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
@@ -128,10 +127,6 @@ def update(proposal, status: DeliveryStatus, percent: int, spent: int, day: date
         actor=officer(proposal.round.council),
         today=day + timedelta(days=1),
     )
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def row_of(page, table: str, label: str) -> str:
